@@ -1,0 +1,32 @@
+//! NCAP: the C. elegans swimmer controller of *Neural Circuit Architectural Priors for Embodied
+//! Control* (Bhattasali, Zador and Engel, NeurIPS 2022), its MLP baselines, ES/PPO/DDPG training
+//! and the paper's experiments.
+//!
+//! Brief overview:
+//! - [`ncap`]: the 4-parameter (or 6N unshared) circuit with every ablation switch,
+//!   forward and backward with PyTorch's clamp gradients;
+//! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`;
+//! - [`normalizer`]: Tonic's running mean/std observation normaliser;
+//! - [`optim`]: Adam;
+//! - [`policy`]: saved policies and seeded evaluation on the swimmer;
+//! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
+//! - [`es`]: antithetic OpenAI-style evolution strategies.
+//!
+//! ```
+//! use nc_ncap::ncap::Ncap;
+//! let ncap = Ncap::default_for(5).unwrap();
+//! let mut torque = [0.0; 5];
+//! // at step 0 the head oscillator is dorsal, so joint 0 gets +1
+//! ncap.act(&[0.0; 5], 0, &mut torque);
+//! assert_eq!(torque[0], 1.0);
+//! ```
+#![deny(missing_docs)]
+
+pub mod actor;
+pub mod es;
+pub mod mlp;
+pub mod ncap;
+pub mod normalizer;
+pub mod optim;
+pub mod policy;
+pub mod train;

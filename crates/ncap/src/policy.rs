@@ -1,0 +1,225 @@
+//! Policies as the swimmer sees them, saved policies, and evaluation over reset seeds.
+
+use crate::actor::{DeterministicActor, GaussianActor};
+use crate::mlp::MlpCache;
+use crate::ncap::{Ncap, NcapError};
+use crate::normalizer::MeanStd;
+use nc_swimmer::{ConfigError, SimError, SwimConfig, SwimEnv, run_episode};
+use rand::RngExt;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use thiserror::Error;
+
+/// Why an evaluation or a policy file failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The swimmer configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The simulation failed.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// The NCAP controller does not fit.
+    #[error(transparent)]
+    Ncap(#[from] NcapError),
+    /// An MLP policy was trained for another body or observation layout.
+    #[error("policy expects {expected} observations but the {n_bodies}-body swimmer gives {got}")]
+    ObsDim {
+        /// Inputs of the policy.
+        expected: usize,
+        /// Observations of the swimmer.
+        got: usize,
+        /// Bodies of the swimmer.
+        n_bodies: usize,
+    },
+    /// Reading or parsing a policy file failed.
+    #[error("policy file {path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Zero episodes were requested.
+    #[error("need at least one episode")]
+    NoEpisodes,
+}
+
+/// A trained policy as saved to disk (`policy.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SavedPolicy {
+    /// An NCAP controller (raw angles and the episode step; no normaliser).
+    Ncap {
+        /// The controller.
+        ncap: Ncap,
+    },
+    /// A Gaussian MLP actor, evaluated at its mean.
+    Gaussian {
+        /// The actor.
+        actor: GaussianActor,
+        /// The observation normaliser, if trained with one.
+        normalizer: Option<MeanStd>,
+        /// Whether the observation ends with the time feature.
+        time_feature: bool,
+    },
+    /// A deterministic MLP actor.
+    Deterministic {
+        /// The actor.
+        actor: DeterministicActor,
+        /// The observation normaliser, if trained with one.
+        normalizer: Option<MeanStd>,
+        /// Whether the observation ends with the time feature.
+        time_feature: bool,
+    },
+}
+
+impl SavedPolicy {
+    /// Writes the policy as JSON, atomically.
+    pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
+        nc_core::output::write_json_atomic(path, self)
+            .map_err(|e| PolicyError::File { path: path.display().to_string(), message: e.to_string() })
+    }
+    /// Reads a policy written by [`SavedPolicy::save`].
+    pub fn load(path: &Path) -> Result<Self, PolicyError> {
+        let err = |m: String| PolicyError::File { path: path.display().to_string(), message: m };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+    }
+    /// Parameter count of the actor.
+    pub fn n_params(&self) -> usize {
+        match self {
+            SavedPolicy::Ncap { ncap } => ncap.n_params(),
+            SavedPolicy::Gaussian { actor, .. } => actor.n_params(),
+            SavedPolicy::Deterministic { actor, .. } => actor.mlp.n_params(),
+        }
+    }
+}
+
+/// What `ncap eval` runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalPolicy {
+    /// NCAP (any body length when weights are shared).
+    Ncap(Ncap),
+    /// Uniform random actions in [−1, 1].
+    Random,
+    /// All-zero actions.
+    Zero,
+    /// A saved policy.
+    Saved(SavedPolicy),
+}
+
+/// Returns of an evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalResult {
+    /// Mean return.
+    pub mean: f64,
+    /// Population standard deviation of the returns (numpy's default).
+    pub sd: f64,
+    /// One return per episode, in reset-seed order.
+    pub returns: Vec<f64>,
+}
+
+impl EvalResult {
+    /// Mean and standard deviation of `returns`.
+    pub fn from_returns(returns: Vec<f64>) -> Self {
+        let n = returns.len().max(1) as f64;
+        let mean = returns.iter().sum::<f64>() / n;
+        let sd = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
+        Self { mean, sd, returns }
+    }
+}
+
+/// One return of `policy` from `reset(seed)`; `index` seeds the random policy's stream.
+pub fn episode_return(policy: &EvalPolicy, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+    let n_joints = swim.n_bodies.saturating_sub(1);
+    let mut swim = swim;
+    match policy {
+        EvalPolicy::Ncap(ncap) => {
+            let ncap = ncap.with_joints(n_joints)?;
+            let mut env = SwimEnv::new(swim)?;
+            Ok(run_episode(&mut env, seed, |obs, t, a| ncap.act(&obs[..n_joints], t, a))?)
+        }
+        EvalPolicy::Zero => {
+            let mut env = SwimEnv::new(swim)?;
+            Ok(run_episode(&mut env, seed, |_, _, a| a.fill(0.0))?)
+        }
+        EvalPolicy::Random => {
+            let mut env = SwimEnv::new(swim)?;
+            let mut rng = nc_core::rng::stream(seed, "eval-random-actions", 0);
+            Ok(run_episode(&mut env, seed, |_, _, a| {
+                for v in a.iter_mut() {
+                    *v = rng.random_range(-1.0..1.0);
+                }
+            })?)
+        }
+        EvalPolicy::Saved(SavedPolicy::Ncap { ncap }) => episode_return(&EvalPolicy::Ncap(ncap.clone()), swim, seed),
+        EvalPolicy::Saved(SavedPolicy::Gaussian { actor, normalizer, time_feature }) => {
+            swim.time_feature = *time_feature;
+            mlp_episode(&actor.mlp, normalizer.as_ref(), swim, seed)
+        }
+        EvalPolicy::Saved(SavedPolicy::Deterministic { actor, normalizer, time_feature }) => {
+            swim.time_feature = *time_feature;
+            mlp_episode(&actor.mlp, normalizer.as_ref(), swim, seed)
+        }
+    }
+}
+
+fn mlp_episode(mlp: &crate::mlp::Mlp, norm: Option<&MeanStd>, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+    let mut env = SwimEnv::new(swim)?;
+    if env.obs_dim() != mlp.n_in() {
+        return Err(PolicyError::ObsDim { expected: mlp.n_in(), got: env.obs_dim(), n_bodies: swim.n_bodies });
+    }
+    let mut cache = MlpCache::default();
+    let mut x = vec![0.0; mlp.n_in()];
+    Ok(run_episode(&mut env, seed, |obs, _, a| {
+        match norm {
+            Some(n) => n.normalize(obs, &mut x),
+            None => x.copy_from_slice(obs),
+        }
+        mlp.forward(&x, 1, &mut cache).expect("input width checked above");
+        a.copy_from_slice(cache.output());
+    })?)
+}
+
+/// Runs `episodes` episodes from reset seeds `seed, seed+1, …` in parallel (rayon); the result
+/// does not depend on the thread count.
+pub fn evaluate(policy: &EvalPolicy, swim: SwimConfig, episodes: usize, seed: u64) -> Result<EvalResult, PolicyError> {
+    if episodes == 0 {
+        return Err(PolicyError::NoEpisodes);
+    }
+    swim.validate()?;
+    let returns = (0..episodes as u64)
+        .into_par_iter()
+        .map(|k| episode_return(policy, swim, seed + k))
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok(EvalResult::from_returns(returns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_policy_earns_nothing_and_results_are_seeded() {
+        let swim = SwimConfig { episode_len: 50, ..SwimConfig::default() };
+        let r = evaluate(&EvalPolicy::Zero, swim, 3, 0).unwrap();
+        assert_eq!(r.returns, vec![0.0; 3]);
+        let a = evaluate(&EvalPolicy::Random, swim, 2, 5).unwrap();
+        let b = evaluate(&EvalPolicy::Random, swim, 2, 5).unwrap();
+        assert_eq!(a, b);
+        assert!(evaluate(&EvalPolicy::Zero, swim, 0, 0).is_err());
+    }
+
+    #[test]
+    fn saved_policies_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let p = SavedPolicy::Ncap { ncap: Ncap::default_for(5).unwrap() };
+        p.save(&path).unwrap();
+        assert_eq!(SavedPolicy::load(&path).unwrap(), p);
+        assert!(SavedPolicy::load(&dir.path().join("missing.json")).is_err());
+    }
+}

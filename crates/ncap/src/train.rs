@@ -1,0 +1,142 @@
+//! What the trainers share: Tonic-style logs, test episodes, progress reports, checkpoints.
+
+use crate::policy::PolicyError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why a training run failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A policy or simulation failure.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// Bad settings.
+    #[error("invalid training config: {0}")]
+    Config(String),
+    /// Reading or writing the run folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A checkpoint could not be parsed.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A numerical failure in an update.
+    #[error("non-finite {what} at epoch {epoch}")]
+    NonFinite {
+        /// What became non-finite.
+        what: &'static str,
+        /// When.
+        epoch: usize,
+    },
+}
+
+impl From<nc_swimmer::SimError> for TrainError {
+    fn from(e: nc_swimmer::SimError) -> Self {
+        TrainError::Policy(PolicyError::Sim(e))
+    }
+}
+
+impl From<nc_swimmer::ConfigError> for TrainError {
+    fn from(e: nc_swimmer::ConfigError) -> Self {
+        TrainError::Policy(PolicyError::Config(e))
+    }
+}
+
+/// One row of the training log; the CSV uses Tonic's column names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogRow {
+    /// Epoch (ES: generation).
+    pub epoch: usize,
+    /// Environment steps used for training so far.
+    pub steps: u64,
+    /// Training episodes finished so far.
+    pub episodes: u64,
+    /// Wall time so far (seconds).
+    pub seconds: f64,
+    /// Mean test return.
+    pub test_mean: f64,
+    /// Standard deviation of the test returns.
+    pub test_std: f64,
+    /// Lowest test return.
+    pub test_min: f64,
+    /// Highest test return.
+    pub test_max: f64,
+    /// Mean return of the training episodes of this epoch (NaN-free: 0 when none ended).
+    pub train_mean: f64,
+}
+
+/// The CSV header, Tonic's names.
+pub const CSV_HEADER: &str = "train/epochs,train/steps,train/episodes,train/seconds,test/episode_score/mean,test/episode_score/std,test/episode_score/min,test/episode_score/max,train/episode_score/mean";
+
+/// Renders rows as CSV with [`CSV_HEADER`].
+pub fn rows_to_csv(rows: &[LogRow]) -> String {
+    let mut s = String::from(CSV_HEADER);
+    s.push('\n');
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{:.3},{},{},{},{},{}\n",
+            r.epoch, r.steps, r.episodes, r.seconds, r.test_mean, r.test_std, r.test_min, r.test_max, r.train_mean
+        ));
+    }
+    s
+}
+
+impl LogRow {
+    /// A row from test returns.
+    pub fn new(epoch: usize, steps: u64, episodes: u64, seconds: f64, test: &[f64], train_mean: f64) -> Self {
+        let r = crate::policy::EvalResult::from_returns(test.to_vec());
+        let min = test.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = test.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Self { epoch, steps, episodes, seconds, test_mean: r.mean, test_std: r.sd, test_min: min, test_max: max, train_mean }
+    }
+}
+
+/// Progress of a run, for the caller's progress bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Environment steps so far.
+    pub steps: u64,
+    /// The step budget.
+    pub max_steps: u64,
+    /// The latest mean test return.
+    pub test_mean: f64,
+}
+
+/// Reset seed of test episode `k` of a run: fixed per run seed and apart from training seeds.
+pub fn test_seed(run_seed: u64, k: usize) -> u64 {
+    1_000_000_000 + run_seed * 1_000 + k as u64
+}
+
+/// Writes `value` as JSON to `dir/name` atomically.
+pub fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> Result<(), TrainError> {
+    let path = dir.join(name);
+    nc_core::output::write_json_atomic(&path, value).map_err(|source| TrainError::Io { path, source })
+}
+
+/// Writes text to `dir/name` atomically.
+pub fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), TrainError> {
+    let path = dir.join(name);
+    nc_core::output::write_atomic(&path, text.as_bytes()).map_err(|source| TrainError::Io { path, source })
+}
+
+/// Reads JSON from `dir/name`; `Ok(None)` when the file does not exist.
+pub fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Option<T>, TrainError> {
+    let path = dir.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(TrainError::Io { path, source }),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| TrainError::Checkpoint { path, message: e.to_string() })
+}

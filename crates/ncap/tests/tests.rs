@@ -1,0 +1,3 @@
+//! Integration tests of nc-ncap against the research note's MuJoCo reference numbers.
+
+mod reference;
