@@ -1,0 +1,154 @@
+//! Forward kinematics (`mj_kinematics`), body velocities (`mj_comVel`) and the transpose
+//! Jacobian map from body wrenches to joint forces (`mj_applyFT`).
+//!
+//! Planar chain: body `b`'s world angle is `qpos[2] + Σ_{k=1..b} qpos[2+k]`; its hinge anchor
+//! is fixed in its parent, and its origin is the anchor minus the rotated joint offset.
+
+use crate::data::Data;
+use crate::model::Model;
+
+/// Rotates a body-frame vector by `(cos, sin)`.
+#[inline]
+pub(crate) fn rot(r: [f64; 2], v: [f64; 2]) -> [f64; 2] {
+    [r[0] * v[0] - r[1] * v[1], r[1] * v[0] + r[0] * v[1]]
+}
+
+/// Rotates a world vector into the body frame given by `(cos, sin)`.
+#[inline]
+pub(crate) fn rot_t(r: [f64; 2], v: [f64; 2]) -> [f64; 2] {
+    [r[0] * v[0] + r[1] * v[1], -r[1] * v[0] + r[0] * v[1]]
+}
+
+/// z-component of the planar cross product.
+#[inline]
+pub(crate) fn cross(a: [f64; 2], b: [f64; 2]) -> f64 {
+    a[0] * b[1] - a[1] * b[0]
+}
+
+#[inline]
+pub(crate) fn sub(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+#[inline]
+pub(crate) fn add(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [a[0] + b[0], a[1] + b[1]]
+}
+
+/// Computes `xangle`, `xrot`, `xanchor`, `xpos` and `xipos` from `qpos`.
+pub fn kinematics(m: &Model, d: &mut Data) {
+    // root: slides translate the head, then the root hinge turns it about its anchor
+    let mut angle = d.qpos[2];
+    let mut anchor = add(add(m.body_pos[0], [d.qpos[0], d.qpos[1]]), m.jnt_pos[0]);
+    for b in 0..m.nbody {
+        if b > 0 {
+            // the child's anchor is fixed in the parent frame
+            let p = b - 1;
+            anchor = add(d.xpos[p], rot(d.xrot[p], add(m.body_pos[b], m.jnt_pos[b])));
+            angle += d.qpos[m.hinge_dof(b)];
+        }
+        let r = [angle.cos(), angle.sin()];
+        let pos = sub(anchor, rot(r, m.jnt_pos[b]));
+        d.xangle[b] = angle;
+        d.xrot[b] = r;
+        d.xanchor[b] = anchor;
+        d.xpos[b] = pos;
+        d.xipos[b] = add(pos, rot(r, m.body_ipos[b]));
+    }
+}
+
+/// Velocity of the world point `p` fixed to body `b` (after [`com_vel`]).
+#[inline]
+pub fn point_vel(d: &Data, b: usize, p: [f64; 2]) -> [f64; 2] {
+    let r = sub(p, d.xanchor[b]);
+    let w = d.xomega[b];
+    [d.xanchor_vel[b][0] - w * r[1], d.xanchor_vel[b][1] + w * r[0]]
+}
+
+/// Computes body angular velocities and the world velocities of anchors and centres of mass.
+pub fn com_vel(m: &Model, d: &mut Data) {
+    let mut omega = d.qvel[2];
+    let mut vel = [d.qvel[0], d.qvel[1]];
+    for b in 0..m.nbody {
+        if b > 0 {
+            vel = point_vel(d, b - 1, d.xanchor[b]);
+            omega += d.qvel[m.hinge_dof(b)];
+        }
+        d.xomega[b] = omega;
+        d.xanchor_vel[b] = vel;
+        d.xivel[b] = point_vel(d, b, d.xipos[b]);
+    }
+}
+
+/// Adds `Jᵀ (force, torque)` to `qfrc` for world forces applied at each body's centre of mass;
+/// `ft[b] = (fx, fy, torque_z)`. Planar `mj_applyFT`, summed over bodies tail to head.
+pub fn apply_com_forces(
+    m: &Model,
+    xipos: &[[f64; 2]],
+    xanchor: &[[f64; 2]],
+    ft: &[[f64; 3]],
+    qfrc: &mut [f64],
+) {
+    // running totals of the subtree's force and of its moment about the current anchor
+    let mut force = [0.0, 0.0];
+    let mut moment = 0.0;
+    for b in (0..m.nbody).rev() {
+        let f = [ft[b][0], ft[b][1]];
+        if b + 1 < m.nbody {
+            // shift the child subtree's moment from its anchor to ours
+            moment += cross(sub(xanchor[b + 1], xanchor[b]), force);
+        }
+        moment += ft[b][2] + cross(sub(xipos[b], xanchor[b]), f);
+        force = add(force, f);
+        qfrc[m.hinge_dof(b)] += moment;
+    }
+    qfrc[0] += force[0];
+    qfrc[1] += force[1];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Options;
+
+    #[test]
+    fn rest_pose_is_a_straight_chain_along_y() {
+        let m = Model::swimmer(4, Options::default()).unwrap();
+        let d = Data::new(&m);
+        for b in 0..4 {
+            assert!((d.xpos[b][1] - 0.1 * b as f64).abs() < 1e-15);
+            assert_eq!(d.xpos[b][0], 0.0);
+        }
+    }
+
+    #[test]
+    fn velocities_match_finite_differences_of_positions() {
+        let m = Model::swimmer(5, Options::default()).unwrap();
+        let mut d = Data::new(&m);
+        let q = [0.3, -0.2, 0.7, 0.4, -0.9, 0.2, 1.1];
+        let v = [0.5, -0.1, 0.3, -2.0, 1.0, 0.7, -0.4];
+        let eps = 1e-6;
+        let pos_at = |s: f64| {
+            let mut e = Data::new(&m);
+            for i in 0..7 {
+                e.qpos[i] = q[i] + s * v[i];
+            }
+            kinematics(&m, &mut e);
+            (e.xipos.clone(), e.xpos.clone())
+        };
+        let (p1, o1) = pos_at(eps);
+        let (p0, o0) = pos_at(-eps);
+        d.qpos.copy_from_slice(&q);
+        d.qvel.copy_from_slice(&v);
+        kinematics(&m, &mut d);
+        com_vel(&m, &mut d);
+        for b in 0..5 {
+            for k in 0..2 {
+                let fd = (p1[b][k] - p0[b][k]) / (2.0 * eps);
+                assert!((fd - d.xivel[b][k]).abs() < 1e-8, "body {b}");
+                let fd = (o1[b][k] - o0[b][k]) / (2.0 * eps);
+                assert!((fd - point_vel(&d, b, d.xpos[b])[k]).abs() < 1e-8);
+            }
+        }
+    }
+}

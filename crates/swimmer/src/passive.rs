@@ -1,0 +1,71 @@
+//! Passive forces: MuJoCo's inertia-box fluid model (`mj_inertiaBoxFluidModel`), with its
+//! viscous (Stokes) and quadratic drag terms. There are no springs or dampers.
+//!
+//! The velocity is taken at the body's centre of mass in its inertial frame; the local force
+//! and torque are rotated to the world and applied at the centre of mass. In the plane only
+//! the local x/y force and the z torque are non-zero.
+
+use crate::data::Data;
+use crate::kinematics::{apply_com_forces, rot, rot_t};
+use crate::model::{MAX_BODIES, Model};
+
+/// Fills `d.qfrc_passive`.
+pub fn passive(m: &Model, d: &mut Data) {
+    d.qfrc_passive.fill(0.0);
+    let (rho, beta) = (m.opt.density, m.opt.viscosity);
+    if rho == 0.0 && beta == 0.0 {
+        return;
+    }
+    let mut ft = [[0.0; 3]; MAX_BODIES];
+    for b in 0..m.nbody {
+        let bx = m.body_fluid_box[b];
+        let v = rot_t(d.xrot[b], d.xivel[b]);
+        let w = d.xomega[b];
+        let mut f = [0.0, 0.0];
+        let mut t = 0.0;
+
+        // viscous force and torque of the equivalent sphere
+        if beta > 0.0 {
+            let diam = (bx[0] + bx[1] + bx[2]) / 3.0;
+            t = -std::f64::consts::PI * diam * diam * diam * beta * w;
+            let c = -3.0 * std::f64::consts::PI * diam * beta;
+            f = [c * v[0], c * v[1]];
+        }
+
+        // quadratic drag on each face, and on rotation about z
+        if rho > 0.0 {
+            f[0] -= 0.5 * rho * bx[1] * bx[2] * v[0].abs() * v[0];
+            f[1] -= 0.5 * rho * bx[0] * bx[2] * v[1].abs() * v[1];
+            let (b0, b1) = (bx[0] * bx[0], bx[1] * bx[1]);
+            t -= rho * bx[2] * (b0 * b0 + b1 * b1) * w.abs() * w / 64.0;
+        }
+        let fw = rot(d.xrot[b], f);
+        ft[b] = [fw[0], fw[1], t];
+    }
+    apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_passive);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinematics::{com_vel, kinematics};
+    use crate::model::Options;
+
+    /// A single translating body: lateral drag 3.0·v², axial 0.06·v² (ncap.md §2.3).
+    #[test]
+    fn drag_coefficients_of_a_translating_chain() {
+        let m = Model::swimmer(3, Options::default()).unwrap();
+        let mut d = Data::new(&m);
+        d.qvel[0] = 0.2;
+        kinematics(&m, &mut d);
+        com_vel(&m, &mut d);
+        passive(&m, &mut d);
+        assert!((d.qfrc_passive[0] + 3.0 * 3.0 * 0.04).abs() < 1e-12);
+        let mut d = Data::new(&m);
+        d.qvel[1] = -0.2;
+        kinematics(&m, &mut d);
+        com_vel(&m, &mut d);
+        passive(&m, &mut d);
+        assert!((d.qfrc_passive[1] - 3.0 * 0.06 * 0.04).abs() < 1e-12);
+    }
+}

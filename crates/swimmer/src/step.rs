@@ -1,0 +1,78 @@
+//! The physics step, in the order of `mj_step`: check the state, run the forward dynamics,
+//! check the acceleration, integrate.
+
+use crate::actuation::actuation;
+use crate::bias::rne;
+use crate::constraint::{make_constraint, solve};
+use crate::data::Data;
+use crate::error::SimError;
+use crate::inertia::{crb, factor_m, solve_m};
+use crate::integrate::euler;
+use crate::kinematics::{com_vel, kinematics};
+use crate::model::Model;
+use crate::passive::passive;
+
+/// MuJoCo's `mjMAXVAL`: larger state entries count as divergence.
+const MJ_MAXVAL: f64 = 1e10;
+
+fn check(values: &[f64], field: &'static str, step: usize) -> Result<(), SimError> {
+    if values.iter().all(|v| v.abs() <= MJ_MAXVAL) {
+        Ok(())
+    } else {
+        Err(SimError::Diverged { step, field })
+    }
+}
+
+/// Position and velocity stages (`mj_step1` without sensors): kinematics, inertia, bias,
+/// fluid, limit rows.
+pub fn forward_position_velocity(m: &Model, d: &mut Data) -> Result<(), SimError> {
+    kinematics(m, d);
+    crb(m, d);
+    if !factor_m(m, d) {
+        return Err(SimError::Diverged { step: d.nstep, field: "qM" });
+    }
+    make_constraint(m, d);
+    com_vel(m, d);
+    passive(m, d);
+    rne(m, d);
+    Ok(())
+}
+
+/// Actuation and acceleration stages (`mj_step2` before integration).
+pub fn forward_acceleration(m: &Model, d: &mut Data) {
+    actuation(m, d);
+    for i in 0..m.nv {
+        d.qfrc_smooth[i] = d.qfrc_passive[i] + d.qfrc_actuator[i] - d.qfrc_bias[i];
+    }
+    let mut acc = std::mem::take(&mut d.qacc_smooth);
+    acc.copy_from_slice(&d.qfrc_smooth);
+    solve_m(m, d, &mut acc);
+    d.qacc_smooth = acc;
+    solve(m, d);
+}
+
+/// Full forward dynamics at the current state (`mj_forward`): fills `qacc`.
+pub fn forward(m: &Model, d: &mut Data) -> Result<(), SimError> {
+    forward_position_velocity(m, d)?;
+    forward_acceleration(m, d);
+    Ok(())
+}
+
+/// Advances the simulation by one timestep (`mj_step` with the Euler integrator).
+///
+/// ```
+/// use nc_swimmer::{Data, Model};
+/// let m = Model::swimmer(6, Default::default()).unwrap();
+/// let mut d = Data::new(&m);
+/// d.ctrl.fill(1.0);
+/// nc_swimmer::step(&m, &mut d).unwrap();
+/// assert!(d.qvel[3] > 0.0);
+/// ```
+pub fn step(m: &Model, d: &mut Data) -> Result<(), SimError> {
+    check(&d.qpos, "qpos", d.nstep)?;
+    check(&d.qvel, "qvel", d.nstep)?;
+    forward(m, d)?;
+    check(&d.qacc, "qacc", d.nstep)?;
+    euler(m, d);
+    Ok(())
+}
