@@ -1,0 +1,502 @@
+//! The circuit IR: axes, array types, values (wires), parameters, operations and blocks.
+//!
+//! A [`Circuit`] is immutable once built (see [`crate::builder`]). Values are in SSA form:
+//! each is produced by one node (or is a circuit input) and may feed several nodes, which is
+//! an implicit copy; an explicit [`Op::Copy`] draws the copy dot. Nodes are stored in a valid
+//! execution order, so the node list is also the left-to-right column order of a diagram.
+//!
+//! Every operation acts on some axes of its inputs and is broadcast over the rest
+//! ([`Node::acts_on`], [`Circuit::broadcast_axes`]). A parameter is shared by the operation
+//! rather than indexed by the broadcast axes: that is the paper's inner broadcasting.
+
+use crate::size::{Constraint, SizeExpr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The index into the circuit's table.
+            pub fn ix(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The identity of an axis. Two axes with the same name are different unless they share this.
+    AxisId
+);
+id_type!(
+    /// A value (a wire bundle: one array).
+    ValueId
+);
+id_type!(
+    /// A learned parameter tensor.
+    ParamId
+);
+id_type!(
+    /// An operation node.
+    NodeId
+);
+id_type!(
+    /// One instance (iteration) of a named block.
+    BlockId
+);
+
+/// What an axis stands for; used by the checker's heuristics and by drawings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AxisKind {
+    /// Batch of independent examples.
+    Batch,
+    /// Features or channels.
+    Feature,
+    /// Tokens of a sequence (queries, keys).
+    Token,
+    /// Spatial positions.
+    Spatial,
+    /// Positions inside a window (kernel offsets).
+    Kernel,
+    /// Attention heads or groups.
+    Head,
+}
+
+impl AxisKind {
+    /// Lower-case keyword used by the text format.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AxisKind::Batch => "batch",
+            AxisKind::Feature => "feature",
+            AxisKind::Token => "token",
+            AxisKind::Spatial => "spatial",
+            AxisKind::Kernel => "kernel",
+            AxisKind::Head => "head",
+        }
+    }
+    /// Inverse of [`AxisKind::keyword`].
+    pub fn from_keyword(s: &str) -> Option<AxisKind> {
+        [AxisKind::Batch, AxisKind::Feature, AxisKind::Token, AxisKind::Spatial, AxisKind::Kernel, AxisKind::Head]
+            .into_iter()
+            .find(|k| k.keyword() == s)
+    }
+}
+
+/// An axis: a name for people, an identity for the checker, and a symbolic size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Axis {
+    /// Identity (index into [`Circuit::axes`]).
+    pub id: AxisId,
+    /// Display name, not unique.
+    pub name: String,
+    /// Symbolic size.
+    pub size: SizeExpr,
+    /// Role.
+    pub kind: AxisKind,
+}
+
+/// Element type of an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DType {
+    /// Real numbers (f32 or f64 at run time).
+    Real,
+    /// Natural-number indices (for embeddings), stored as reals holding integers.
+    Index,
+}
+
+/// An array type: element type and the axes it is indexed by.
+///
+/// A data type of the paper is a tuple of these: a circuit's inputs, or a node's outputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrayType {
+    /// Axes in presentation order (the executor may store them in any layout).
+    pub axes: Vec<AxisId>,
+    /// Element type.
+    pub dtype: DType,
+}
+
+/// A value: one array flowing along a wire bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Value {
+    /// Identity.
+    pub id: ValueId,
+    /// Display name (unique within the circuit).
+    pub name: String,
+    /// Type.
+    pub ty: ArrayType,
+    /// The node producing it, or `None` for a circuit input.
+    pub producer: Option<NodeId>,
+}
+
+/// How a parameter is initialised for execution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Init {
+    /// Uniform in ±1/√fan_in, fan_in the product of the listed axes (PyTorch's default).
+    FanIn(Vec<AxisId>),
+    /// All zeros.
+    Zeros,
+    /// All ones.
+    Ones,
+    /// Standard normal.
+    Normal,
+}
+
+/// A learned parameter tensor. Operations refer to it by [`ParamId`]; referring twice is sharing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    /// Identity.
+    pub id: ParamId,
+    /// Display name (unique).
+    pub name: String,
+    /// Axes.
+    pub axes: Vec<AxisId>,
+    /// Initialisation.
+    pub init: Init,
+    /// Declared shared: used by several nodes on purpose (no warning).
+    pub shared: bool,
+}
+
+/// Elementwise functions ℝ → ℝ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Func {
+    /// max(x, 0).
+    Relu,
+    /// tanh.
+    Tanh,
+    /// 1/(1+e^−x).
+    Sigmoid,
+    /// GELU, tanh approximation.
+    Gelu,
+    /// e^x.
+    Exp,
+    /// x².
+    Square,
+    /// c·x.
+    Scale(f64),
+    /// x · size^power, e.g. `k^{-1/2}` in attention.
+    ScaleBySize(SizeExpr, f64),
+}
+
+impl Func {
+    /// Short name used in messages, drawings and the text format.
+    pub fn name(&self) -> String {
+        match self {
+            Func::Relu => "relu".into(),
+            Func::Tanh => "tanh".into(),
+            Func::Sigmoid => "sigmoid".into(),
+            Func::Gelu => "gelu".into(),
+            Func::Exp => "exp".into(),
+            Func::Square => "square".into(),
+            Func::Scale(c) => format!("scale({c})"),
+            Func::ScaleBySize(e, p) => format!("scale({e}^{p})"),
+        }
+    }
+}
+
+/// Reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReduceKind {
+    /// Σ.
+    Sum,
+    /// 𝔼 (mean).
+    Mean,
+    /// Max.
+    Max,
+}
+
+/// One spatial axis of a window (★) operation.
+///
+/// Output position `o` and kernel offset `k` read input position `stride·o + dilation·k − padding`
+/// (zero outside the input).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowAxis {
+    /// Input spatial axis.
+    pub input: AxisId,
+    /// Output spatial axis.
+    pub output: AxisId,
+    /// Kernel-offset axis.
+    pub kernel: AxisId,
+    /// Stride.
+    pub stride: i64,
+    /// Dilation.
+    pub dilation: i64,
+    /// Zero padding on each side.
+    pub padding: i64,
+}
+
+/// One operand term of an einsum signature: an operand's axis, split into parts when grouped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EinTerm {
+    /// The axis on the wire.
+    pub axis: AxisId,
+    /// The axes it is viewed as (row-major); `[axis]` when not grouped.
+    pub parts: Vec<AxisId>,
+}
+
+/// Operations. Inputs and parameters are listed on the [`Node`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// Learned linear map from `inputs` axes to `outputs` axes, broadcast over the rest.
+    /// Params: weight over `groups ++ inputs ++ outputs`, then the bias over
+    /// `groups ++ outputs` if `bias`.
+    Linear {
+        /// Contracted input axes.
+        inputs: Vec<AxisId>,
+        /// New output axes (appended after the broadcast axes).
+        outputs: Vec<AxisId>,
+        /// Axes of the input that index the weight instead of being broadcast (grouped
+        /// convolution, per-head maps); they are kept on the output.
+        groups: Vec<AxisId>,
+        /// Whether a bias is added (`L₊`).
+        bias: bool,
+    },
+    /// Einsum contraction. Axes not named in the signature are broadcast (kept, in front).
+    Einsum {
+        /// The signature as written, e.g. `"y k h, x k h -> y x h"`.
+        signature: String,
+        /// Per operand, its terms.
+        operands: Vec<Vec<EinTerm>>,
+        /// Output terms.
+        output: Vec<EinTerm>,
+    },
+    /// Elementwise function.
+    Map(Func),
+    /// Sum of two values; the second may lack axes of the first (broadcast). A residual is an add.
+    Add,
+    /// Elementwise product, broadcasting the second like [`Op::Add`].
+    Mul,
+    /// Softmax normalised over the given axes jointly.
+    Softmax(Vec<AxisId>),
+    /// Normalisation: statistics over `stats`, affine parameters over `affine_axes`.
+    /// Layer norm: `stats == affine_axes` = feature axes; batch norm: stats over everything but
+    /// the channel, affine over the channel. Params: gain then shift when `affine`.
+    Norm {
+        /// Axes the mean and variance are taken over.
+        stats: Vec<AxisId>,
+        /// Axes of the gain and shift.
+        affine_axes: Vec<AxisId>,
+        /// Whether gain and shift are learned.
+        affine: bool,
+        /// Variance floor.
+        eps: f64,
+    },
+    /// Reduction over axes.
+    Reduce(ReduceKind, Vec<AxisId>),
+    /// Copy into `n` outputs (the copy dot Δ).
+    Copy(usize),
+    /// Window ★: unfolds spatial axes into (output position, kernel offset) pairs.
+    Window(Vec<WindowAxis>),
+    /// Transposed window ★ᵀ: sums kernel offsets back onto spatial positions (up-sampling).
+    WindowT(Vec<WindowAxis>),
+    /// Concatenation of the inputs along `inputs[i]`, giving axis `output`.
+    Concat {
+        /// The concatenated axis of each input, in order.
+        inputs: Vec<AxisId>,
+        /// The result axis.
+        output: AxisId,
+    },
+    /// Row-major reshape of the axes `from` into `to` (flatten, split heads).
+    Reshape {
+        /// Axes removed.
+        from: Vec<AxisId>,
+        /// Axes added.
+        to: Vec<AxisId>,
+    },
+    /// Transpose (wire crossing). Named axes make this a no-op at run time.
+    Permute(Vec<AxisId>),
+    /// Embedding lookup: an index array selects rows of the table parameter (vocab × features).
+    Embed {
+        /// Vocabulary axis of the table.
+        vocab: AxisId,
+        /// Feature axes of the table.
+        features: Vec<AxisId>,
+    },
+    /// A constant array.
+    Constant(f64),
+    /// Saves a value under a name (`→C_λ`); the output is the same value.
+    Save(String),
+    /// Loads a saved value (`C_λ→`); the input is the saved value.
+    Load(String),
+}
+
+impl Op {
+    /// Short kind name used in messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Linear { .. } => "linear",
+            Op::Einsum { .. } => "einsum",
+            Op::Map(_) => "map",
+            Op::Add => "add",
+            Op::Mul => "mul",
+            Op::Softmax(_) => "softmax",
+            Op::Norm { .. } => "norm",
+            Op::Reduce(..) => "reduce",
+            Op::Copy(_) => "copy",
+            Op::Window(_) => "window",
+            Op::WindowT(_) => "window_t",
+            Op::Concat { .. } => "concat",
+            Op::Reshape { .. } => "reshape",
+            Op::Permute(_) => "permute",
+            Op::Embed { .. } => "embed",
+            Op::Constant(_) => "constant",
+            Op::Save(_) => "save",
+            Op::Load(_) => "load",
+        }
+    }
+    /// Whether the operation is linear in its (first) input: its backward needs no stored input.
+    pub fn is_linear(&self) -> bool {
+        matches!(
+            self,
+            Op::Linear { .. }
+                | Op::Add
+                | Op::Copy(_)
+                | Op::Window(_)
+                | Op::WindowT(_)
+                | Op::Concat { .. }
+                | Op::Reshape { .. }
+                | Op::Permute(_)
+                | Op::Save(_)
+                | Op::Load(_)
+        ) || matches!(self, Op::Reduce(ReduceKind::Sum | ReduceKind::Mean, _))
+    }
+}
+
+/// An operation applied to values and parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Identity (also its position in execution order).
+    pub id: NodeId,
+    /// Display name (unique), e.g. `"block1.conv2"`.
+    pub name: String,
+    /// The operation.
+    pub op: Op,
+    /// Input values (a tuple).
+    pub inputs: Vec<ValueId>,
+    /// Output values (a tuple).
+    pub outputs: Vec<ValueId>,
+    /// Parameters used.
+    pub params: Vec<ParamId>,
+    /// The innermost block instance containing this node.
+    pub block: Option<BlockId>,
+}
+
+impl Node {
+    /// The input axes the operation acts on; every other input axis is broadcast.
+    pub fn acts_on(&self, c: &Circuit) -> Vec<AxisId> {
+        let mut v: Vec<AxisId> = match &self.op {
+            Op::Linear { inputs, groups, .. } => inputs.iter().chain(groups).copied().collect(),
+            Op::Einsum { operands, output, .. } => {
+                operands.iter().flatten().chain(output).map(|t| t.axis).collect()
+            }
+            Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
+            Op::Norm { stats, affine_axes, .. } => stats.iter().chain(affine_axes).copied().collect(),
+            Op::Window(w) => w.iter().map(|w| w.input).collect(),
+            Op::WindowT(w) => w.iter().flat_map(|w| [w.output, w.kernel]).collect(),
+            Op::Concat { inputs, .. } => inputs.clone(),
+            Op::Reshape { from, .. } => from.clone(),
+            Op::Embed { .. } => c.values[self.inputs[0].ix()].ty.axes.clone(),
+            Op::Map(_) | Op::Add | Op::Mul | Op::Copy(_) | Op::Constant(_) | Op::Save(_) | Op::Load(_) => Vec::new(),
+        };
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// One instance of a named block. A block repeated N times has N instances with the same
+/// `name`; drawings may collapse them into one box marked ×N.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Identity.
+    pub id: BlockId,
+    /// Block name, e.g. `"Block(2,N)"`.
+    pub name: String,
+    /// Enclosing block instance.
+    pub parent: Option<BlockId>,
+    /// Which repetition this is (0-based).
+    pub iteration: u32,
+    /// How many repetitions the block has in total.
+    pub repeat: u32,
+    /// Whether the repetitions share their weights (declared explicitly).
+    pub share_weights: bool,
+    /// Nodes directly or indirectly inside, in order.
+    pub nodes: Vec<NodeId>,
+}
+
+/// A complete, validated circuit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Circuit {
+    /// Name.
+    pub name: String,
+    /// Declared size symbols and their default values.
+    pub sizes: BTreeMap<String, Option<i64>>,
+    /// Constraints on sizes.
+    pub constraints: Vec<Constraint>,
+    /// Axis table, indexed by [`AxisId`].
+    pub axes: Vec<Axis>,
+    /// Value table, indexed by [`ValueId`].
+    pub values: Vec<Value>,
+    /// Parameter table, indexed by [`ParamId`].
+    pub params: Vec<Param>,
+    /// Nodes in execution order, indexed by [`NodeId`].
+    pub nodes: Vec<Node>,
+    /// Block instances, indexed by [`BlockId`].
+    pub blocks: Vec<Block>,
+    /// Circuit inputs (a tuple type).
+    pub inputs: Vec<ValueId>,
+    /// Circuit outputs (a tuple type).
+    pub outputs: Vec<ValueId>,
+}
+
+impl Circuit {
+    /// The axis with this identity.
+    pub fn axis(&self, a: AxisId) -> &Axis {
+        &self.axes[a.ix()]
+    }
+    /// The value with this identity.
+    pub fn value(&self, v: ValueId) -> &Value {
+        &self.values[v.ix()]
+    }
+    /// The node with this identity.
+    pub fn node(&self, n: NodeId) -> &Node {
+        &self.nodes[n.ix()]
+    }
+    /// The parameter with this identity.
+    pub fn param(&self, p: ParamId) -> &Param {
+        &self.params[p.ix()]
+    }
+    /// Nodes consuming a value.
+    pub fn consumers(&self, v: ValueId) -> Vec<NodeId> {
+        self.nodes.iter().filter(|n| n.inputs.contains(&v)).map(|n| n.id).collect()
+    }
+    /// The axes of a node's inputs that it is broadcast over (not acted on).
+    pub fn broadcast_axes(&self, n: NodeId) -> Vec<AxisId> {
+        let node = self.node(n);
+        let acts = node.acts_on(self);
+        let mut out: Vec<AxisId> = Vec::new();
+        for v in &node.inputs {
+            for a in &self.value(*v).ty.axes {
+                if !acts.contains(a) && !out.contains(a) {
+                    out.push(*a);
+                }
+            }
+        }
+        out
+    }
+    /// A readable axis label: its name, plus `#id` when another axis has the same name.
+    pub fn axis_label(&self, a: AxisId) -> String {
+        let ax = self.axis(a);
+        if self.axes.iter().filter(|b| b.name == ax.name).count() > 1 {
+            format!("{}#{}", ax.name, a.0)
+        } else {
+            ax.name.clone()
+        }
+    }
+    /// Default bindings of the size symbols.
+    pub fn default_bindings(&self) -> crate::size::Bindings {
+        self.sizes.iter().filter_map(|(k, v)| v.map(|v| (k.clone(), v))).collect()
+    }
+}

@@ -1,0 +1,36 @@
+//! Neural circuit diagrams as a typed language: one description that is checked, executed,
+//! differentiated, costed and drawn.
+//!
+//! Brief overview, in pipeline order:
+//! - [`size`]: symbolic axis sizes (`x // 2`, `m / h`), constraints, cost polynomials;
+//! - [`ir`]: the circuit IR (axes with identity, array types, values, ops, blocks);
+//! - [`builder`]: the Rust API that builds and type-checks a circuit;
+//! - [`parse`]: einsum signatures and the text format (load, save, diff);
+//! - [`check`]: the checker, with coded errors and warnings like lint rules;
+//! - [`exec`]: the executor over named, strided tensors (f32/f64, GEMM from `nc_core`);
+//! - [`backprop`]: the backward pass derived from the circuit;
+//! - [`cost`]: FLOPs, parameters, activation memory and bytes moved, symbolic and bound;
+//! - [`zoo`]: the paper's architectures, each written once.
+//!
+//! ```
+//! use nc_diagram::builder::Builder;
+//! use nc_diagram::ir::AxisKind;
+//! let mut b = Builder::new("scores");
+//! let y = b.axis("y", "y", AxisKind::Token).unwrap();
+//! let x = b.axis("x", "x", AxisKind::Token).unwrap();
+//! let k = b.axis("k", "k", AxisKind::Feature).unwrap();
+//! let q = b.input("Q", &[y, k]);
+//! let kk = b.input("K", &[x, k]);
+//! let s = b.einsum("scores", "y k, x k -> y x", &[q, kk]).unwrap();
+//! let a = b.softmax("attn", s, &[x]).unwrap();
+//! b.output(a);
+//! let c = b.finish().unwrap();
+//! assert_eq!(c.value(a).ty.axes, vec![y, x]);
+//! ```
+#![deny(missing_docs)]
+
+pub mod builder;
+pub mod ir;
+pub mod parse;
+pub mod size;
+pub mod tensor;
