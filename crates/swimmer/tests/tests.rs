@@ -1,0 +1,7 @@
+//! Integration tests of nc-swimmer against MuJoCo 3.17 / dm_control 1.0.50 reference data
+//! (`tests/data/windows.json`, made by `tools/reference/swimmer/make_windows.py`).
+
+mod reference;
+mod stages;
+mod task;
+mod windows;
