@@ -1,0 +1,2 @@
+//! Placeholder; replaced by the training-step benchmark.
+fn main() {}
