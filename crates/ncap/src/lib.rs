@@ -10,7 +10,9 @@
 //! - [`optim`]: Adam;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
 //! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
-//! - [`es`]: antithetic OpenAI-style evolution strategies.
+//! - [`es`]: antithetic OpenAI-style evolution strategies;
+//! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable sweeps;
+//! - [`figures`]: their SVG figures.
 //!
 //! ```
 //! use nc_ncap::ncap::Ncap;
@@ -24,6 +26,8 @@
 
 pub mod actor;
 pub mod es;
+pub mod experiments;
+pub mod figures;
 pub mod mlp;
 pub mod ncap;
 pub mod normalizer;

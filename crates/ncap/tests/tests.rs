@@ -1,3 +1,4 @@
 //! Integration tests of nc-ncap against the research note's MuJoCo reference numbers.
 
 mod reference;
+mod training;

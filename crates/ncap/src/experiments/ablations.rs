@@ -1,0 +1,103 @@
+//! Ablations: weight sharing × sign constraints × initialisation, initial and final return
+//! of ES training on 6 links.
+
+use super::unit::{Algo, ModelKind, TrainSpec};
+use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, read_log, run_sweep};
+use crate::train::{TrainError, write_json, write_text};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The eight codes `[sharing, signs, constant init]`.
+pub const CODES: [&str; 8] = ["111", "110", "101", "100", "011", "010", "001", "000"];
+
+/// The training units: ES on each ablation, one per seed.
+pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
+    let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
+    let steps = opts.steps.unwrap_or(if opts.quick { 24_000 } else { 300_000 });
+    let mut v = Vec::new();
+    for code in CODES {
+        for seed in 0..seeds as u64 {
+            v.push(TrainSpec {
+                algo: Algo::Es,
+                model: ModelKind::Ncap,
+                ablation: code.into(),
+                seed,
+                steps,
+                n_bodies: 6,
+                episode_len: 1000,
+                test_episodes: if opts.quick { 3 } else { 5 },
+            });
+        }
+    }
+    v
+}
+
+/// One row of `ablations.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AblationRow {
+    /// The code.
+    pub code: String,
+    /// Weight sharing.
+    pub sharing: bool,
+    /// Sign constraints.
+    pub signs: bool,
+    /// Constant (true) or uniform init.
+    pub constant_init: bool,
+    /// Parameters.
+    pub n_params: usize,
+    /// Mean over seeds of the initial test return.
+    pub initial_mean: f64,
+    /// Standard deviation over seeds.
+    pub initial_sd: f64,
+    /// Mean over seeds of the final test return.
+    pub final_mean: f64,
+    /// Standard deviation over seeds.
+    pub final_sd: f64,
+}
+
+/// Runs the sweep (this shard's units) and aggregates when complete.
+pub fn run(opts: &SweepOptions, progress: &mut dyn FnMut(&SweepProgress)) -> Result<SweepReport, TrainError> {
+    run_sweep(Experiment::Ablations, units(opts), opts, progress, &|o, u| aggregate(o, u, opts))
+}
+
+/// Writes `ablations.csv`/`.json` and the bar chart.
+pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Result<(), TrainError> {
+    let mut rows = Vec::new();
+    for code in CODES {
+        let (mut init, mut fin) = (Vec::new(), Vec::new());
+        let mut n_params = 0;
+        for u in units.iter().filter(|u| u.ablation == code) {
+            let log = read_log(out, u)?;
+            init.push(log.first().map_or(0.0, |r| r.test_mean));
+            fin.push(log.last().map_or(0.0, |r| r.test_mean));
+            n_params = u.initial_ncap()?.n_params();
+        }
+        if init.is_empty() {
+            continue;
+        }
+        let b = code.as_bytes();
+        let (im, is) = mean_sd(&init);
+        let (fm, fs) = mean_sd(&fin);
+        rows.push(AblationRow {
+            code: code.into(),
+            sharing: b[0] == b'1',
+            signs: b[1] == b'1',
+            constant_init: b[2] == b'1',
+            n_params,
+            initial_mean: im,
+            initial_sd: is,
+            final_mean: fm,
+            final_sd: fs,
+        });
+    }
+    let mut csv = String::from("code,sharing,signs,constant_init,n_params,initial_mean,initial_sd,final_mean,final_sd\n");
+    for r in &rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{:.3},{:.3},{:.3},{:.3}\n",
+            r.code, r.sharing, r.signs, r.constant_init, r.n_params, r.initial_mean, r.initial_sd, r.final_mean, r.final_sd
+        ));
+    }
+    write_text(out, "ablations.csv", &csv)?;
+    write_json(out, "ablations.json", &rows)?;
+    crate::figures::ablations(out, &rows)
+}
