@@ -1,0 +1,96 @@
+//! Library entry points for the command line: draw a circuit file, or the whole zoo.
+
+use std::path::{Path, PathBuf};
+
+use crate::LayoutOptions;
+
+/// What to draw and how.
+#[derive(Clone, Debug, Default)]
+pub struct DrawOptions {
+    /// Blocks to draw expanded, by name.
+    pub expand: Vec<String>,
+    /// Expand blocks nested at most this deep; `None` keeps the defaults.
+    pub depth: Option<usize>,
+    /// Add the cost overlay (FLOPs and memory per box).
+    pub cost: bool,
+}
+
+impl DrawOptions {
+    /// The layout options these imply.
+    #[must_use]
+    pub fn layout(&self) -> LayoutOptions {
+        LayoutOptions {
+            expand: self.expand.clone(),
+            depth: self.depth,
+            cost: self.cost,
+        }
+    }
+}
+
+/// Why a drawing could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DrawError {
+    /// The circuit file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The circuit file did not parse or type-check.
+    #[error("cannot load circuit {path}: {message}")]
+    Circuit {
+        /// The file.
+        path: PathBuf,
+        /// The parser's or checker's message.
+        message: String,
+    },
+    /// An output could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Every zoo drawing as `(name, svg)`, in a fixed order.
+#[must_use]
+pub fn zoo_svgs(opt: &DrawOptions) -> Vec<(String, String)> {
+    crate::examples::all()
+        .into_iter()
+        .map(|(n, d)| (n.to_owned(), crate::render_svg(&d, &opt.layout())))
+        .collect()
+}
+
+/// Writes one SVG per zoo model into `dir`, plus `gallery.html` showing them all; returns the
+/// paths written.
+///
+/// # Errors
+/// [`DrawError::Write`] when a file cannot be written.
+pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError> {
+    let svgs = zoo_svgs(opt);
+    let mut written = Vec::new();
+    for (name, svg) in &svgs {
+        let p = dir.join(format!("{name}.svg"));
+        write(&p, svg.as_bytes())?;
+        written.push(p);
+    }
+    let p = dir.join("gallery.html");
+    write(
+        &p,
+        crate::gallery::html("Neural circuit diagrams: the zoo", &svgs).as_bytes(),
+    )?;
+    written.push(p);
+    Ok(written)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), DrawError> {
+    nc_core::output::write_atomic(path, bytes).map_err(|source| DrawError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,250 @@
+//! Flattening: the item tree becomes a sequence of columns and the live wires between them.
+//!
+//! Each event is one column of the drawing. Before every operation the wires it acts on are
+//! made adjacent, in port order, by a shuffle column (drawn as crossings), so that a box only
+//! ever spans the wires it acts on.
+
+use crate::model::{Block, Diagram, Item, Op, OpKind, WireId, apply};
+
+/// A live wire in one data column, with the expanded blocks that enclose it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Live {
+    pub id: WireId,
+    pub owners: Vec<usize>,
+}
+
+/// One column of the drawing.
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    /// An operation (or a collapsed block drawn as one).
+    Op(Op),
+    /// Wires change order: a transpose or a regrouping before an operation.
+    Shuffle,
+    /// An expanded block starts.
+    Open(usize),
+    /// An expanded block ends.
+    Close(usize),
+}
+
+/// The expanded blocks, indexed by the numbers in [`Event::Open`].
+#[derive(Clone, Debug)]
+pub(crate) struct BlockInfo {
+    pub title: String,
+    pub lambda: bool,
+    pub depth: usize,
+}
+
+/// Columns and the live wires before and after each: `states.len() == events.len() + 1`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Flat {
+    pub events: Vec<Event>,
+    pub states: Vec<Vec<Live>>,
+    pub blocks: Vec<BlockInfo>,
+}
+
+/// Flattens a diagram. `depth` collapses blocks nested deeper than it; `expand` forces the named
+/// blocks open (and `collapse_all` shuts every other one).
+pub(crate) fn flatten(d: &Diagram, expand: &[String], depth: Option<usize>) -> Flat {
+    let mut f = Flat::default();
+    let live: Vec<Live> = d
+        .inputs
+        .iter()
+        .map(|&id| Live {
+            id,
+            owners: Vec::new(),
+        })
+        .collect();
+    f.states.push(live);
+    let mut ctx = Ctx {
+        flat: f,
+        expand,
+        depth,
+        open: Vec::new(),
+    };
+    ctx.items(&d.items);
+    ctx.flat
+}
+
+struct Ctx<'a> {
+    flat: Flat,
+    expand: &'a [String],
+    depth: Option<usize>,
+    open: Vec<usize>,
+}
+
+impl Ctx<'_> {
+    fn live(&self) -> Vec<Live> {
+        self.flat.states.last().cloned().unwrap_or_default()
+    }
+
+    fn push(&mut self, ev: Event, state: Vec<Live>) {
+        self.flat.events.push(ev);
+        self.flat.states.push(state);
+    }
+
+    fn items(&mut self, items: &[Item]) {
+        for it in items {
+            match it {
+                Item::Op(op) => self.op(op.clone()),
+                Item::Permute(order) => self.permute(order),
+                Item::Block(b) => self.block(b),
+            }
+        }
+    }
+
+    /// Brings `ids` together, in order, at the place of the first of them.
+    fn gather(&mut self, ids: &[WireId]) {
+        let live = self.live();
+        let pos: Vec<Option<usize>> = ids
+            .iter()
+            .map(|w| live.iter().position(|l| l.id == *w))
+            .collect();
+        let Some(first) = pos.iter().flatten().min().copied() else {
+            return;
+        };
+        let contiguous = pos.iter().enumerate().all(|(i, p)| *p == Some(first + i));
+        if contiguous {
+            return;
+        }
+        let picked: Vec<Live> = ids
+            .iter()
+            .filter_map(|w| live.iter().find(|l| l.id == *w).cloned())
+            .collect();
+        let mut rest: Vec<Live> = live.into_iter().filter(|l| !ids.contains(&l.id)).collect();
+        let at = first.min(rest.len());
+        rest.splice(at..at, picked);
+        self.push(Event::Shuffle, rest);
+    }
+
+    fn permute(&mut self, order: &[WireId]) {
+        let live = self.live();
+        let mut ids: Vec<WireId> = live.iter().map(|l| l.id).collect();
+        let before = ids.clone();
+        crate::model::simulate(&[Item::Permute(order.to_vec())], &mut ids);
+        if ids == before {
+            return;
+        }
+        let next = ids
+            .iter()
+            .filter_map(|w| live.iter().find(|l| l.id == *w).cloned())
+            .collect();
+        self.push(Event::Shuffle, next);
+    }
+
+    fn op(&mut self, op: Op) {
+        self.gather(&op.inputs);
+        let live = self.live();
+        let mut ids: Vec<WireId> = live.iter().map(|l| l.id).collect();
+        apply(&mut ids, &op.inputs, &op.outputs);
+        let next = ids
+            .iter()
+            .map(|w| {
+                live.iter().find(|l| l.id == *w).cloned().unwrap_or(Live {
+                    id: *w,
+                    owners: self.open.clone(),
+                })
+            })
+            .collect();
+        self.push(Event::Op(op), next);
+    }
+
+    fn expanded(&self, b: &Block) -> bool {
+        if self.expand.contains(&b.name) {
+            return true;
+        }
+        match self.depth {
+            Some(d) => self.open.len() < d,
+            None => b.expanded,
+        }
+    }
+
+    fn block(&mut self, b: &Block) {
+        if !self.expanded(b) {
+            let repeat = b.repeat.as_ref().map(|r| match r {
+                crate::model::Repeat::Times(n) => format!("×{n}"),
+                crate::model::Repeat::Lambda { lo, hi } => format!("λ={lo}…{hi}"),
+            });
+            self.op(Op {
+                kind: OpKind::Collapsed {
+                    name: format!("{}{}", b.name, b.params),
+                    repeat,
+                },
+                learned: false,
+                inputs: b.inputs.clone(),
+                outputs: b.outputs.clone(),
+                cost: b.cost.clone(),
+            });
+            return;
+        }
+        self.gather(&b.inputs);
+        let bi = self.flat.blocks.len();
+        let (title, lambda) = match &b.repeat {
+            None => (b.name.clone(), false),
+            Some(crate::model::Repeat::Times(n)) => (format!("{} ×{n}", b.name), false),
+            Some(crate::model::Repeat::Lambda { lo, hi }) => {
+                (format!("{}  λ = {lo}…{hi}", b.name), true)
+            }
+        };
+        self.flat.blocks.push(BlockInfo {
+            title,
+            lambda,
+            depth: self.open.len(),
+        });
+        let mut live = self.live();
+        for l in &mut live {
+            if b.inputs.contains(&l.id) {
+                l.owners.push(bi);
+            }
+        }
+        self.push(Event::Open(bi), live);
+        self.open.push(bi);
+        self.items(&b.body);
+        self.open.pop();
+        let mut live = self.live();
+        for l in &mut live {
+            l.owners.retain(|o| *o != bi);
+        }
+        self.push(Event::Close(bi), live);
+    }
+}
+
+/// Extends ownership across open and close columns so those columns need no bends.
+pub(crate) fn spread_owners(f: &mut Flat) {
+    // repeat until stable: nested blocks opening together need several passes
+    for _ in 0..8 {
+        let mut changed = false;
+        for k in 0..f.events.len() {
+            let (spread_back, spread_fwd) = match f.events[k] {
+                Event::Open(_) => (true, false),
+                Event::Close(_) => (false, true),
+                _ => (false, false),
+            };
+            let (a, b) = (k, k + 1);
+            if spread_back {
+                changed |= union_into(f, b, a);
+            }
+            if spread_fwd {
+                changed |= union_into(f, a, b);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+fn union_into(f: &mut Flat, from: usize, to: usize) -> bool {
+    let src = f.states[from].clone();
+    let mut changed = false;
+    for l in &mut f.states[to] {
+        if let Some(s) = src.iter().find(|s| s.id == l.id) {
+            for o in &s.owners {
+                if !l.owners.contains(o) {
+                    l.owners.push(*o);
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}

@@ -1,0 +1,580 @@
+//! Automatic layout: places columns and wires and emits a [`Scene`].
+//!
+//! Data columns (wire labels) alternate with event columns (boxes, shuffles, block edges).
+//! Wires are stacked top to bottom in each data column. A wire that is not acted on but must
+//! move vertically bends in the margin of an event column, on the side where it stays clear
+//! of the box, so no wire crosses a box it does not touch.
+
+use std::collections::BTreeMap;
+
+use crate::flatten::{Event, Flat, Live, flatten, spread_owners};
+use crate::model::{Diagram, OpKind, WireId};
+use crate::pictogram::{self, Frame};
+use crate::scene::{Face, Prim, Role, Scene, Seg, Text};
+
+/// Vertical distance between adjacent wires.
+pub const PITCH: f64 = 26.0;
+/// Extra gap at a tuple separator.
+const SEP: f64 = 10.0;
+/// Extra gap above the first wire of an expanded block (its title).
+const TITLE_H: f64 = 20.0;
+/// Extra gap below the last wire of an expanded block.
+const PAD: f64 = 8.0;
+/// Half the height of a box around one port.
+const HALF_BOX: f64 = 9.5;
+/// Horizontal margin of event columns, where wires bend.
+const MARGIN: f64 = 14.0;
+/// Left and right canvas margin; wires start and end there.
+pub const EDGE: f64 = 10.0;
+/// Wire label font size.
+pub const LABEL_FONT: f64 = 11.0;
+/// Top of the first wire region.
+const TOP: f64 = 46.0;
+
+/// Options for laying out one diagram.
+#[derive(Clone, Debug, Default)]
+pub struct LayoutOptions {
+    /// Blocks drawn expanded whatever their depth.
+    pub expand: Vec<String>,
+    /// Expand blocks nested at most this deep (0 = all collapsed); `None` keeps each block's
+    /// own setting.
+    pub depth: Option<usize>,
+    /// Draw the cost overlay.
+    pub cost: bool,
+}
+
+/// Lays out a diagram.
+///
+/// ```
+/// use nc_diagram_draw::model::{Builder, OpKind};
+/// use nc_diagram_draw::layout::{layout, LayoutOptions};
+/// let mut b = Builder::new("relu");
+/// let x = b.input(&["m"]);
+/// b.op(OpKind::Elementwise("R".into()), false, &x, &["m"]);
+/// let scene = layout(&b.finish(), &LayoutOptions::default());
+/// assert!(scene.width > 0.0);
+/// ```
+#[must_use]
+pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
+    let mut flat = flatten(d, &opt.expand, opt.depth);
+    spread_owners(&mut flat);
+    let ys: Vec<Vec<f64>> = flat.states.iter().map(|s| stack(d, s)).collect();
+    let L { data_w, ev_w } = widths(d, &flat, opt.cost);
+    Painter::new(d, &flat, ys, data_w, ev_w, opt.cost).paint()
+}
+
+/// Wire heights in one data column.
+fn stack(d: &Diagram, s: &[Live]) -> Vec<f64> {
+    let mut ys = Vec::with_capacity(s.len());
+    let mut y = TOP;
+    for (i, l) in s.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss, reason = "nesting depth is tiny")]
+        if i == 0 {
+            y += TITLE_H * l.owners.len() as f64;
+        } else {
+            let p = &s[i - 1];
+            let opened = l.owners.iter().filter(|o| !p.owners.contains(o)).count() as f64;
+            let closed = p.owners.iter().filter(|o| !l.owners.contains(o)).count() as f64;
+            let seg = |w: WireId| d.wire(w).map(|x| x.segment);
+            let sep = if seg(l.id) == seg(p.id) { 0.0 } else { SEP };
+            y += PITCH + sep + TITLE_H * opened + PAD * closed;
+        }
+        ys.push(y);
+    }
+    ys
+}
+
+struct L {
+    data_w: Vec<f64>,
+    ev_w: Vec<f64>,
+}
+
+/// Which wires get a label in data column `k`: new ones, and all at both edges.
+fn labelled(flat: &Flat, k: usize) -> Vec<bool> {
+    let last = flat.states.len() - 1;
+    flat.states[k]
+        .iter()
+        .map(|l| k == 0 || k == last || !flat.states[k - 1].iter().any(|p| p.id == l.id))
+        .collect()
+}
+
+fn label_text(d: &Diagram, w: WireId) -> String {
+    d.wire(w).map_or_else(String::new, |x| x.label.clone())
+}
+
+fn cost_width(lines: &[String]) -> f64 {
+    lines
+        .iter()
+        .map(|s| crate::metrics::width(s, COST_FONT))
+        .fold(0.0, f64::max)
+}
+
+/// Cost overlay font size.
+const COST_FONT: f64 = 9.0;
+
+fn widths(d: &Diagram, flat: &Flat, cost: bool) -> L {
+    let data_w = (0..flat.states.len())
+        .map(|k| {
+            let show = labelled(flat, k);
+            let w = flat.states[k]
+                .iter()
+                .zip(&show)
+                .filter(|(_, s)| **s)
+                .map(|(l, _)| {
+                    Text::rich(0.0, 0.0, LABEL_FONT, Face::Italic, &label_text(d, l.id)).width()
+                })
+                .fold(0.0, f64::max);
+            if w > 0.0 { w + 12.0 } else { 12.0 }
+        })
+        .collect();
+    let ev_w = flat
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::Op(op) => {
+                let inner = pictogram::min_width(&op.kind, op.learned);
+                let c = if cost {
+                    cost_width(&op.cost) + 6.0
+                } else {
+                    0.0
+                };
+                (inner + 2.0 * MARGIN).max(c)
+            }
+            Event::Shuffle => 44.0,
+            Event::Open(b) | Event::Close(b) => {
+                if flat.blocks[*b].lambda {
+                    22.0
+                } else {
+                    10.0
+                }
+            }
+        })
+        .collect();
+    L { data_w, ev_w }
+}
+
+struct Painter<'a> {
+    d: &'a Diagram,
+    flat: &'a Flat,
+    ys: Vec<Vec<f64>>,
+    data_x: Vec<(f64, f64)>,
+    ev_x: Vec<(f64, f64)>,
+    cost: bool,
+    /// Open wire paths, by wire.
+    paths: BTreeMap<WireId, Vec<Seg>>,
+    wires: Vec<Prim>,
+    boxes: Vec<Prim>,
+    texts: Vec<Prim>,
+    /// Block backgrounds with their depth, painted first.
+    bgs: Vec<(usize, Prim)>,
+    costs: Vec<(f64, Vec<String>)>,
+}
+
+impl<'a> Painter<'a> {
+    fn new(
+        d: &'a Diagram,
+        flat: &'a Flat,
+        ys: Vec<Vec<f64>>,
+        data_w: Vec<f64>,
+        ev_w: Vec<f64>,
+        cost: bool,
+    ) -> Self {
+        let mut x = EDGE;
+        let mut data_x = Vec::new();
+        let mut ev_x = Vec::new();
+        for (k, dw) in data_w.iter().enumerate() {
+            data_x.push((x, x + dw));
+            x += dw;
+            if let Some(w) = ev_w.get(k) {
+                ev_x.push((x, x + w));
+                x += w;
+            }
+        }
+        Self {
+            d,
+            flat,
+            ys,
+            data_x,
+            ev_x,
+            cost,
+            paths: BTreeMap::new(),
+            wires: Vec::new(),
+            boxes: Vec::new(),
+            texts: Vec::new(),
+            bgs: Vec::new(),
+            costs: Vec::new(),
+        }
+    }
+
+    fn seg(&mut self, w: WireId, s: Seg) {
+        self.paths.entry(w).or_default().push(s);
+    }
+
+    /// Extends wire `w` to (x, y) with a straight line, starting it there if new.
+    fn line(&mut self, w: WireId, x: f64, y: f64) {
+        let p = self.paths.entry(w).or_default();
+        if p.is_empty() {
+            p.push(Seg::M(x, y))
+        } else {
+            p.push(Seg::L(x, y))
+        }
+    }
+
+    fn curve(&mut self, w: WireId, from: (f64, f64), to: (f64, f64)) {
+        let mx = (from.0 + to.0) / 2.0;
+        self.line(w, from.0, from.1);
+        self.seg(w, Seg::C(mx, from.1, mx, to.1, to.0, to.1));
+    }
+
+    /// Ends wire `w`'s path.
+    fn finish(&mut self, w: WireId) {
+        if let Some(p) = self.paths.remove(&w)
+            && p.len() > 1
+        {
+            let double = self.d.wire(w).is_some_and(|x| x.double);
+            self.wires
+                .push(Prim::Path(if double { Role::Wire2 } else { Role::Wire }, p));
+        }
+    }
+
+    fn paint(mut self) -> Scene {
+        let n = self.flat.events.len();
+        for k in 0..=n {
+            self.data_column(k);
+            if k < n {
+                self.event(k);
+            }
+        }
+        let right = self.data_x.last().map_or(EDGE, |x| x.1);
+        let ids: Vec<WireId> = self.paths.keys().copied().collect();
+        for w in ids {
+            self.finish(w);
+        }
+        self.blocks();
+        self.assemble(right)
+    }
+
+    fn data_column(&mut self, k: usize) {
+        let (x0, x1) = self.data_x[k];
+        let show = labelled(self.flat, k);
+        let state = &self.flat.states[k];
+        for (i, l) in state.iter().enumerate() {
+            let y = self.ys[k][i];
+            if !self.paths.contains_key(&l.id) {
+                self.line(l.id, x0, y);
+            }
+            self.line(l.id, x1, y);
+            if show[i] {
+                let s = label_text(self.d, l.id);
+                let t = Text::rich(x0 + 6.0, y - 4.0, LABEL_FONT, Face::Italic, &s);
+                self.texts.push(Prim::Text(t));
+            }
+            // tuple separator above this wire, where the member is labelled
+            if i > 0 && show[i] {
+                let seg = |w: WireId| self.d.wire(w).map(|x| x.segment);
+                if seg(l.id) != seg(state[i - 1].id) {
+                    let ym = self.ys[k][i - 1] + 9.0;
+                    self.boxes
+                        .push(Prim::Path(Role::Sep, vec![Seg::M(x0, ym), Seg::L(x1, ym)]));
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, k: usize) {
+        let (x0, x1) = self.ev_x[k];
+        let (left, right) = (&self.flat.states[k], &self.flat.states[k + 1]);
+        match &self.flat.events[k] {
+            Event::Shuffle | Event::Open(_) | Event::Close(_) => {
+                let moves: Vec<(WireId, f64, f64)> = left
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| {
+                        let j = right.iter().position(|r| r.id == l.id)?;
+                        Some((l.id, self.ys[k][i], self.ys[k + 1][j]))
+                    })
+                    .collect();
+                for (w, a, b) in moves {
+                    if (a - b).abs() < 0.05 {
+                        self.line(w, x1, b);
+                    } else {
+                        self.curve(w, (x0, a), (x1, b));
+                    }
+                }
+            }
+            Event::Op(op) => {
+                let op = op.clone();
+                self.op(k, &op);
+            }
+        }
+    }
+
+    fn op(&mut self, k: usize, op: &crate::model::Op) {
+        let (x0, x1) = self.ev_x[k];
+        let (left, right) = (&self.flat.states[k], &self.flat.states[k + 1]);
+        let pos = |s: &[Live], w: WireId| s.iter().position(|l| l.id == w);
+        let ins: Vec<f64> = op
+            .inputs
+            .iter()
+            .filter_map(|w| pos(left, *w).map(|i| self.ys[k][i]))
+            .collect();
+        let outs: Vec<f64> = op
+            .outputs
+            .iter()
+            .filter_map(|w| pos(right, *w).map(|i| self.ys[k + 1][i]))
+            .collect();
+        let first_in = op
+            .inputs
+            .first()
+            .and_then(|w| pos(left, *w))
+            .unwrap_or(left.len());
+        let all: Vec<f64> = ins.iter().chain(&outs).copied().collect();
+        let top = all.iter().copied().fold(f64::INFINITY, f64::min) - HALF_BOX;
+        let bot = all.iter().copied().fold(f64::NEG_INFINITY, f64::max) + HALF_BOX;
+        let (bx0, bx1) = (x0 + MARGIN, x1 - MARGIN);
+        // wires passing by: bend in a margin, on the side that keeps clear of the box
+        for (i, l) in left.iter().enumerate() {
+            if op.inputs.contains(&l.id) {
+                continue;
+            }
+            let Some(j) = pos(right, l.id) else { continue };
+            let (a, b) = (self.ys[k][i], self.ys[k + 1][j]);
+            let above = i < first_in;
+            let across = if above { a.min(b) } else { a.max(b) };
+            if (a - b).abs() < 0.05 {
+                self.line(l.id, x1, b);
+            } else if (across - b).abs() < 0.05 {
+                self.curve(l.id, (x0, a), (bx0, b));
+                self.line(l.id, x1, b);
+            } else {
+                self.line(l.id, bx1, a);
+                self.curve(l.id, (bx1, a), (x1, b));
+            }
+        }
+        let frame = Frame {
+            x0: bx0,
+            x1: bx1,
+            top,
+            bot,
+            ins: ins.clone(),
+            outs: outs.clone(),
+        };
+        match &op.kind {
+            OpKind::Copy => self.copy(op, &frame),
+            OpKind::Add => self.add(op, &frame),
+            _ => {
+                for w in &op.inputs {
+                    if let Some(i) = pos(left, *w) {
+                        self.line(*w, bx0, self.ys[k][i]);
+                    }
+                    self.finish(*w);
+                }
+                for (w, y) in op.outputs.iter().zip(&outs) {
+                    self.line(*w, bx1, *y);
+                }
+                let mut prims = Vec::new();
+                pictogram::draw(&op.kind, op.learned, &frame, &mut prims);
+                for p in prims {
+                    match p {
+                        Prim::Text(_) => self.texts.push(p),
+                        _ => self.boxes.push(p),
+                    }
+                }
+            }
+        }
+        if self.cost && !op.cost.is_empty() {
+            self.costs.push(((x0 + x1) / 2.0, op.cost.clone()));
+        }
+    }
+
+    /// Copy: a dot on each input wire, each copy fanning out to its place.
+    fn copy(&mut self, op: &crate::model::Op, f: &Frame) {
+        let n = op.inputs.len();
+        for (i, w) in op.inputs.iter().enumerate() {
+            let y = f.ins[i];
+            self.line(*w, f.x0, y);
+            self.finish(*w);
+            self.boxes.push(Prim::Circle(Role::Dot, f.x0, y, 3.0));
+            for c in [i, i + n] {
+                if let (Some(o), Some(oy)) = (op.outputs.get(c), f.outs.get(c)) {
+                    self.curve(*o, (f.x0, y), (f.x1, *oy));
+                }
+            }
+        }
+    }
+
+    /// Add: matching wires of both members meet at a dot under a `+`.
+    fn add(&mut self, op: &crate::model::Op, f: &Frame) {
+        let n = op.outputs.len();
+        for (j, o) in op.outputs.iter().enumerate() {
+            let y = f.outs[j];
+            for c in [j, j + n] {
+                if let (Some(w), Some(iy)) = (op.inputs.get(c), f.ins.get(c)) {
+                    self.curve(*w, (f.x0, *iy), (f.x1, y));
+                    self.finish(*w);
+                }
+            }
+            self.boxes.push(Prim::Circle(Role::Dot, f.x1, y, 3.0));
+            self.line(*o, f.x1, y);
+        }
+        if let Some(y) = f.outs.first() {
+            let t = Text::new(f.x1 - 4.0, y - 6.0, 13.0, Face::Bold, "+");
+            self.texts.push(Prim::Text(t));
+        }
+    }
+
+    /// Backgrounds, titles and λ brackets of expanded blocks.
+    fn blocks(&mut self) {
+        for (bi, info) in self.flat.blocks.iter().enumerate() {
+            let open = self
+                .flat
+                .events
+                .iter()
+                .position(|e| matches!(e, Event::Open(b) if *b == bi));
+            let close = self
+                .flat
+                .events
+                .iter()
+                .position(|e| matches!(e, Event::Close(b) if *b == bi));
+            let (Some(o), Some(c)) = (open, close) else {
+                continue;
+            };
+            let mut lo = f64::INFINITY;
+            let mut hi = f64::NEG_INFINITY;
+            for k in o..=c + 1 {
+                for (i, l) in self.flat.states[k].iter().enumerate() {
+                    if l.owners.contains(&bi) {
+                        lo = lo.min(self.ys[k][i]);
+                        hi = hi.max(self.ys[k][i]);
+                    }
+                }
+            }
+            if !lo.is_finite() {
+                continue;
+            }
+            let inset = 3.0;
+            let x0 = self.ev_x[o].0 + inset;
+            let x1 = self.ev_x[c].1 - inset;
+            #[allow(clippy::cast_precision_loss, reason = "nesting depth is tiny")]
+            let nest = self.inner_depth(bi, o, c) as f64;
+            let top = lo - TITLE_H - PITCH / 2.0 + 2.0;
+            let bot = hi + PITCH / 2.0 - 2.0 + nest * PAD;
+            self.bgs.push((
+                info.depth,
+                Prim::Rect(Role::BlockBg, x0, top, x1 - x0, bot - top),
+            ));
+            let t = Text::new(x0 + 6.0, top + 13.0, LABEL_FONT, Face::Plain, &info.title);
+            self.texts.push(Prim::Text(t));
+            if info.lambda {
+                let (bl, br) = (x0 + 2.0, x1 - 2.0);
+                for (x, dir) in [(bl, -1.0), (br, 1.0)] {
+                    let bulge = x + dir * 6.0;
+                    self.boxes.push(Prim::Path(
+                        Role::Bracket,
+                        vec![
+                            Seg::M(x, top + 3.0),
+                            Seg::C(bulge, top + 12.0, bulge, bot - 12.0, x, bot - 3.0),
+                        ],
+                    ));
+                }
+            }
+        }
+    }
+
+    /// How many blocks nested inside `bi` close at its last wire (extra bottom padding).
+    fn inner_depth(&self, bi: usize, o: usize, c: usize) -> usize {
+        self.flat.events[o..c]
+            .iter()
+            .filter(|e| matches!(e, Event::Open(b) if *b != bi))
+            .count()
+            .min(1)
+    }
+
+    fn assemble(self, right: f64) -> Scene {
+        let mut prims = Vec::new();
+        let mut bgs = self.bgs;
+        bgs.sort_by_key(|(d, _)| *d);
+        prims.extend(bgs.into_iter().map(|(_, p)| p));
+        prims.extend(self.wires);
+        prims.extend(self.boxes);
+        prims.extend(self.texts);
+        let mut bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
+        // cost overlay band under everything
+        if !self.costs.is_empty() {
+            let y0 = bottom + 14.0;
+            for (cx, lines) in &self.costs {
+                for (i, s) in lines.iter().enumerate() {
+                    #[allow(clippy::cast_precision_loss, reason = "a few lines")]
+                    let y = y0 + 11.0 * i as f64;
+                    let w = crate::metrics::width(s, COST_FONT);
+                    prims.push(Prim::Text(Text::new(
+                        cx - w / 2.0,
+                        y,
+                        COST_FONT,
+                        Face::Plain,
+                        s,
+                    )));
+                }
+            }
+            bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
+        }
+        let mut width = right + EDGE;
+        // legend under the drawing
+        if !self.d.legend.is_empty() {
+            let lines: Vec<String> = std::iter::once("Legend".to_owned())
+                .chain(self.d.legend.iter().cloned())
+                .collect();
+            let w = lines
+                .iter()
+                .map(|s| Text::rich(0.0, 0.0, LABEL_FONT, Face::Plain, s).width())
+                .fold(0.0, f64::max)
+                + 16.0;
+            #[allow(clippy::cast_precision_loss, reason = "a few lines")]
+            let h = 15.0 * lines.len() as f64 + 8.0;
+            let y0 = bottom + 12.0;
+            prims.push(Prim::Rect(Role::Legend, EDGE, y0, w, h));
+            for (i, s) in lines.iter().enumerate() {
+                #[allow(clippy::cast_precision_loss, reason = "a few lines")]
+                let y = y0 + 16.0 + 15.0 * i as f64;
+                let face = if i == 0 { Face::Plain } else { Face::Italic };
+                prims.push(Prim::Text(Text::rich(EDGE + 8.0, y, LABEL_FONT, face, s)));
+            }
+            width = width.max(EDGE + w + EDGE);
+            bottom = y0 + h;
+        }
+        let title = Text::new(EDGE, 20.0, 14.0, Face::Bold, &self.d.title);
+        width = width.max(EDGE + title.width() + EDGE);
+        prims.push(Prim::Text(title));
+        // wires that reach the right edge are stretched to the final canvas edge
+        let edge = width - EDGE;
+        for p in &mut prims {
+            if let Prim::Path(Role::Wire | Role::Wire2, segs) = p
+                && let Some(Seg::L(x, y)) = segs.last().copied()
+                && (x - right).abs() < 0.05
+            {
+                segs.push(Seg::L(edge, y));
+            }
+        }
+        Scene {
+            width,
+            height: bottom + EDGE,
+            title: self.d.title.clone(),
+            prims,
+        }
+    }
+}
+
+fn prim_bottom(p: &Prim) -> f64 {
+    match p {
+        Prim::Rect(_, _, y, _, h) => y + h,
+        Prim::Circle(_, _, cy, r) => cy + r,
+        Prim::Text(t) => t.bbox().3,
+        Prim::Path(_, segs) => segs
+            .iter()
+            .map(|s| match *s {
+                Seg::M(_, y) | Seg::L(_, y) | Seg::C(_, _, _, _, _, y) => y,
+                Seg::Z => 0.0,
+            })
+            .fold(0.0, f64::max),
+    }
+}

@@ -1,0 +1,45 @@
+//! # nc-diagram-draw: neural circuit diagrams, drawn
+//!
+//! Brief overview: a [`model::Diagram`] (wires, operations, named blocks) is laid out
+//! automatically by [`layout::layout`] into a [`scene::Scene`] of absolute primitives, which
+//! [`svg::write`] and [`tikz::write`] turn into deterministic text. Columns alternate data
+//! types and operations, each axis is a wire labelled with its size, boxes span exactly the
+//! wires they act on, and the paper's pictograms mark each kind of operation.
+//!
+//! ```
+//! use nc_diagram_draw::model::{Builder, OpKind};
+//! let mut b = Builder::new("MLP layer");
+//! let x = b.input(&["784"]);
+//! let h = b.op(OpKind::Linear { bias: true, name: String::new() }, true, &x, &["512"]);
+//! b.op(OpKind::Elementwise("R".into()), false, &h, &["512"]);
+//! let svg = nc_diagram_draw::render_svg(&b.finish(), &Default::default());
+//! assert!(svg.contains("<svg") && svg.len() < 10_000);
+//! ```
+#![deny(missing_docs)]
+
+mod draw;
+pub mod examples;
+mod flatten;
+pub mod gallery;
+pub mod layout;
+pub mod metrics;
+pub mod model;
+mod pictogram;
+pub mod scene;
+pub mod svg;
+pub mod tikz;
+
+pub use draw::{DrawError, DrawOptions, draw_zoo, zoo_svgs};
+pub use layout::LayoutOptions;
+
+/// Lays out and writes a diagram as SVG.
+#[must_use]
+pub fn render_svg(d: &model::Diagram, opt: &LayoutOptions) -> String {
+    svg::write(&layout::layout(d, opt))
+}
+
+/// Lays out and writes a diagram as TikZ.
+#[must_use]
+pub fn render_tikz(d: &model::Diagram, opt: &LayoutOptions) -> String {
+    tikz::write(&layout::layout(d, opt))
+}

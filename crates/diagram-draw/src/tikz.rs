@@ -1,0 +1,127 @@
+//! TikZ export of a scene, for LaTeX users. Coordinates are in points, y pointing down.
+
+use std::fmt::Write as _;
+
+use crate::scene::{Face, Prim, Role, Scene, Seg, num};
+
+fn style(role: Role) -> &'static str {
+    match role {
+        Role::Wire | Role::Pict => "draw,line width=0.6pt",
+        Role::Wire2 => "draw,double,double distance=1pt,line width=0.5pt",
+        Role::Sep => "draw,dashed,line width=0.5pt",
+        Role::Op => "draw,fill=blue!6,line width=0.5pt",
+        Role::Learned => "draw,fill=blue!10,line width=1.2pt",
+        Role::BlockBox => "draw,fill=green!20,line width=0.5pt",
+        Role::BlockBg => "draw=violet!40,fill=violet!10,rounded corners=2pt",
+        Role::Marker => "draw,fill=yellow!20,line width=0.5pt",
+        Role::PictFill | Role::Dot => "fill",
+        Role::Bracket => "draw,line width=0.8pt",
+        Role::Legend => "draw=gray,fill=gray!8,rounded corners=2pt",
+    }
+}
+
+fn pt(x: f64, y: f64) -> String {
+    format!("({},{})", num(x), num(-y))
+}
+
+/// Writes a scene as a `tikzpicture` (1 px = 1 pt).
+///
+/// ```
+/// use nc_diagram_draw::scene::Scene;
+/// let t = nc_diagram_draw::tikz::write(&Scene::default());
+/// assert!(t.contains("tikzpicture"));
+/// ```
+#[must_use]
+pub fn write(scene: &Scene) -> String {
+    let mut s = String::from("\\begin{tikzpicture}[x=1pt,y=1pt,font=\\ttfamily]\n");
+    for p in &scene.prims {
+        match p {
+            Prim::Path(role, segs) => {
+                let _ = write!(s, "\\path[{}] ", style(*role));
+                for sg in segs {
+                    match *sg {
+                        Seg::M(x, y) => s.push_str(&pt(x, y)),
+                        Seg::L(x, y) => {
+                            let _ = write!(s, " -- {}", pt(x, y));
+                        }
+                        Seg::C(a, b, c, d, x, y) => {
+                            let _ = write!(
+                                s,
+                                " .. controls {} and {} .. {}",
+                                pt(a, b),
+                                pt(c, d),
+                                pt(x, y)
+                            );
+                        }
+                        Seg::Z => s.push_str(" -- cycle"),
+                    }
+                }
+                s.push_str(";\n");
+            }
+            Prim::Rect(role, x, y, w, h) => {
+                let _ = writeln!(
+                    s,
+                    "\\path[{}] {} rectangle {};",
+                    style(*role),
+                    pt(*x, *y),
+                    pt(x + w, y + h)
+                );
+            }
+            Prim::Circle(role, cx, cy, r) => {
+                let _ = writeln!(
+                    s,
+                    "\\path[{}] {} circle ({});",
+                    style(*role),
+                    pt(*cx, *cy),
+                    num(*r)
+                );
+            }
+            Prim::Text(t) => {
+                let mut body = String::new();
+                for r in &t.runs {
+                    let txt = tex_escape(&r.text);
+                    match r.shift {
+                        0 => body.push_str(&txt),
+                        k if k > 0 => {
+                            let _ = write!(body, "\\textsuperscript{{{txt}}}");
+                        }
+                        _ => {
+                            let _ = write!(body, "\\textsubscript{{{txt}}}");
+                        }
+                    }
+                }
+                let body = match t.face {
+                    Face::Plain => body,
+                    Face::Bold => format!("\\textbf{{{body}}}"),
+                    Face::Italic => format!("\\textit{{{body}}}"),
+                };
+                let _ = writeln!(
+                    s,
+                    "\\node[anchor=base west,inner sep=0pt,font=\\fontsize{{{}}}{{{}}}\\selectfont\\ttfamily] at {} {{{body}}};",
+                    num(t.size * 0.75),
+                    num(t.size * 0.9),
+                    pt(t.x, t.y)
+                );
+            }
+        }
+    }
+    s.push_str("\\end{tikzpicture}\n");
+    s
+}
+
+fn tex_escape(s: &str) -> String {
+    let mut o = String::new();
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\textbackslash{}"),
+            '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '^' => o.push_str("\\^{}"),
+            '~' => o.push_str("\\~{}"),
+            _ => o.push(c),
+        }
+    }
+    o
+}

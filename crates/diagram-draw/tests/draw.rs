@@ -1,0 +1,248 @@
+//! Integration tests: geometric facts of every drawing, and byte-for-byte snapshots.
+
+use std::path::PathBuf;
+
+use nc_diagram_draw::LayoutOptions;
+
+/// Every diagram under test: the hand-built examples and the zoo, by name.
+fn all_svgs() -> Vec<(String, String)> {
+    let opt = LayoutOptions::default();
+    let v: Vec<(String, String)> = nc_diagram_draw::examples::all()
+        .into_iter()
+        .map(|(n, d)| {
+            (
+                format!("example_{n}"),
+                nc_diagram_draw::render_svg(&d, &opt),
+            )
+        })
+        .collect();
+    v
+}
+
+struct Geo {
+    width: f64,
+    height: f64,
+    texts: Vec<(f64, f64, f64, f64, String)>,
+    rects: Vec<(f64, f64, f64, f64, String)>,
+    dots: Vec<(f64, f64, f64)>,
+    wires: Vec<Vec<(char, Vec<f64>)>>,
+}
+
+fn attr(n: &roxmltree::Node<'_, '_>, a: &str) -> f64 {
+    n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+}
+
+fn parse_path(d: &str) -> Vec<(char, Vec<f64>)> {
+    let mut out = Vec::new();
+    let mut cmd = None;
+    let mut nums = Vec::new();
+    for part in d.split_whitespace() {
+        let (c, rest) = match part.chars().next() {
+            Some(c) if c.is_ascii_uppercase() => (Some(c), &part[1..]),
+            _ => (None, part),
+        };
+        if let Some(c) = c {
+            if let Some(pc) = cmd.take() {
+                out.push((pc, std::mem::take(&mut nums)));
+            }
+            cmd = Some(c);
+        }
+        if !rest.is_empty() {
+            nums.push(rest.parse::<f64>().expect("number in path"));
+        }
+    }
+    if let Some(pc) = cmd {
+        out.push((pc, nums));
+    }
+    out
+}
+
+fn geo(svg: &str) -> Geo {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed XML");
+    let root = doc.root_element();
+    let mut g = Geo {
+        width: attr(&root, "width"),
+        height: attr(&root, "height"),
+        texts: vec![],
+        rects: vec![],
+        dots: vec![],
+        wires: vec![],
+    };
+    for n in doc.descendants().filter(roxmltree::Node::is_element) {
+        let class = n.attribute("class").unwrap_or("");
+        match n.tag_name().name() {
+            "text" => {
+                let b: Vec<f64> = n
+                    .attribute("data-bbox")
+                    .expect("bbox")
+                    .split(' ')
+                    .map(|x| x.parse().unwrap())
+                    .collect();
+                let s: String = n
+                    .descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text())
+                    .collect();
+                g.texts.push((b[0], b[1], b[2], b[3], s));
+            }
+            "rect" if !class.is_empty() => {
+                g.rects.push((
+                    attr(&n, "x"),
+                    attr(&n, "y"),
+                    attr(&n, "width"),
+                    attr(&n, "height"),
+                    class.to_owned(),
+                ));
+            }
+            "circle" => g.dots.push((attr(&n, "cx"), attr(&n, "cy"), attr(&n, "r"))),
+            "path" if class == "w" || class == "w2" => {
+                g.wires.push(parse_path(n.attribute("d").unwrap()))
+            }
+            _ => {}
+        }
+    }
+    g
+}
+
+fn endpoints(p: &[(char, Vec<f64>)]) -> ((f64, f64), (f64, f64)) {
+    let first = (p[0].1[0], p[0].1[1]);
+    let l = &p[p.len() - 1].1;
+    (first, (l[l.len() - 2], l[l.len() - 1]))
+}
+
+fn is_op_box(class: &str) -> bool {
+    class.starts_with("op") || class == "blk" || class == "mk"
+}
+
+#[test]
+fn text_boxes_never_overlap() {
+    for (name, svg) in all_svgs() {
+        let g = geo(&svg);
+        for (i, a) in g.texts.iter().enumerate() {
+            for b in &g.texts[i + 1..] {
+                let ox = a.2.min(b.2) - a.0.max(b.0);
+                let oy = a.3.min(b.3) - a.1.max(b.1);
+                assert!(
+                    ox <= 0.5 || oy <= 0.5,
+                    "{name}: text {:?} overlaps {:?}",
+                    a.4,
+                    b.4
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn wires_start_and_end_on_a_box_or_the_edge() {
+    for (name, svg) in all_svgs() {
+        let g = geo(&svg);
+        let anchored = |(x, y): (f64, f64)| {
+            x <= 10.5
+                || x >= g.width - 10.5
+                || g.rects.iter().any(|r| {
+                    is_op_box(&r.4)
+                        && x >= r.0 - 1.0
+                        && x <= r.0 + r.2 + 1.0
+                        && y >= r.1 - 1.0
+                        && y <= r.1 + r.3 + 1.0
+                })
+                || g.dots.iter().any(|d| (d.0 - x).hypot(d.1 - y) <= d.2 + 1.0)
+        };
+        for w in &g.wires {
+            let (a, b) = endpoints(w);
+            assert!(anchored(a), "{name}: wire starts loose at {a:?}");
+            assert!(anchored(b), "{name}: wire ends loose at {b:?}");
+        }
+    }
+}
+
+#[test]
+fn no_wire_runs_through_a_box() {
+    for (name, svg) in all_svgs() {
+        let g = geo(&svg);
+        for w in &g.wires {
+            let mut at: (f64, f64) = (0.0, 0.0);
+            for (c, v) in w {
+                let next = (v[v.len() - 2], v[v.len() - 1]);
+                if *c == 'L' && (next.1 - at.1).abs() < 0.05 {
+                    let (x0, x1) = (at.0.min(next.0), at.0.max(next.0));
+                    for r in g.rects.iter().filter(|r| is_op_box(&r.4)) {
+                        let inside_y = at.1 > r.1 + 1.0 && at.1 < r.1 + r.3 - 1.0;
+                        let inside_x = x0 < r.0 + r.2 - 1.0 && x1 > r.0 + 1.0;
+                        assert!(
+                            !(inside_y && inside_x),
+                            "{name}: wire at y={} crosses box at x={}",
+                            at.1,
+                            r.0
+                        );
+                    }
+                }
+                at = next;
+            }
+        }
+    }
+}
+
+#[test]
+fn everything_lies_within_the_canvas() {
+    for (name, svg) in all_svgs() {
+        let g = geo(&svg);
+        for r in &g.rects {
+            assert!(
+                r.0 >= 0.0 && r.1 >= 0.0 && r.0 + r.2 <= g.width && r.1 + r.3 <= g.height,
+                "{name}: box {r:?} outside"
+            );
+        }
+        for t in &g.texts {
+            assert!(
+                t.0 >= 0.0 && t.1 >= 0.0 && t.2 <= g.width && t.3 <= g.height,
+                "{name}: text {:?} outside",
+                t.4
+            );
+        }
+        assert!(svg.len() < 40_000, "{name}: {} bytes", svg.len());
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = all_svgs();
+    let b = all_svgs();
+    assert_eq!(a, b);
+}
+
+/// Pins every SVG byte for byte; `UPDATE_SNAPSHOTS=1` rewrites them.
+#[test]
+fn snapshots() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut missing = Vec::new();
+    for (name, svg) in all_svgs() {
+        let p = dir.join(format!("{name}.svg"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&p, &svg).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&p) {
+            Ok(old) => assert!(
+                old == svg,
+                "{name}: drawing changed; rerun with UPDATE_SNAPSHOTS=1 if intended"
+            ),
+            Err(_) => missing.push(name),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no snapshot for {missing:?}; run with UPDATE_SNAPSHOTS=1"
+    );
+}
+
+#[test]
+fn tikz_has_every_primitive() {
+    for (_, d) in nc_diagram_draw::examples::all() {
+        let t = nc_diagram_draw::render_tikz(&d, &LayoutOptions::default());
+        assert!(t.starts_with("\\begin{tikzpicture}") && t.ends_with("\\end{tikzpicture}\n"));
+    }
+}
