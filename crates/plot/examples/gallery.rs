@@ -4,7 +4,44 @@
 
 use std::path::PathBuf;
 
-use nc_plot::{Axis, LineSpec, Series, SpectrumSpec, line_chart, save_svg, spectrum};
+use nc_plot::{
+    Axis, BarSeries, BarSpec, FilmLayout, FilmstripSpec, Frame, HeatmapSpec, LineSpec, Segment,
+    Series, SpectrumSpec, animation_gif, bar_chart, filmstrip_svg, heatmap, line_chart, save_svg,
+    spectrum,
+};
+
+/// A 6-segment swimmer with a travelling wave, moving towards +x.
+fn swimmer_frames(n: usize) -> Vec<Frame> {
+    (0..n)
+        .map(|k| {
+            let t = k as f64 * 0.05;
+            let mut segs = Vec::new();
+            let (len, width) = (0.1, 0.035);
+            let mut c = (0.35 * t, 0.02 * (3.0 * t).sin());
+            for i in 0..6 {
+                let heading = 0.5 * (2.0 * std::f64::consts::PI * t - 0.9 * i as f64).sin();
+                if i > 0 {
+                    let prev: &Segment = &segs[i - 1];
+                    c = (
+                        prev.x - 0.5 * len * prev.heading.cos() - 0.5 * len * heading.cos(),
+                        prev.y - 0.5 * len * prev.heading.sin() - 0.5 * len * heading.sin(),
+                    );
+                }
+                segs.push(Segment {
+                    x: c.0,
+                    y: c.1,
+                    heading,
+                    length: len,
+                    width,
+                });
+            }
+            Frame {
+                segments: segs,
+                text: Some(format!("t = {t:.2} s")),
+            }
+        })
+        .collect()
+}
 
 fn main() -> Result<(), nc_plot::PlotError> {
     let out: PathBuf = std::env::args()
@@ -73,5 +110,87 @@ fn main() -> Result<(), nc_plot::PlotError> {
         ..SpectrumSpec::default()
     };
     save_svg(&out.join("spectrum.svg"), &spectrum(&spec)?)?;
+
+    // ablations: grouped bars with error bars
+    let spec = BarSpec {
+        title: "Ablations: swimming speed".into(),
+        description: "Mean forward speed (± sd over 10 seeds) of NCAP with parts removed,                       for two body lengths."
+            .into(),
+        categories: ["full NCAP", "no B-neuron oscillator", "no proprioception", "no sign constraints", "random init"]
+            .map(String::from)
+            .to_vec(),
+        series: vec![
+            BarSeries::new("6 segments", vec![0.42, 0.05, 0.21, 0.35, -0.02])
+                .with_errors(vec![0.03, 0.02, 0.04, 0.05, 0.01]),
+            BarSeries::new("10 segments", vec![0.47, 0.04, 0.18, 0.31, 0.01])
+                .with_errors(vec![0.04, 0.02, 0.05, 0.06, 0.02]),
+        ],
+        x_label: "variant".into(),
+        y: Axis::linear("speed (body lengths / s)"),
+        ..BarSpec::default()
+    };
+    save_svg(&out.join("ablations.svg"), &bar_chart(&spec)?)?;
+
+    // B-neuron / muscle raster
+    let names: Vec<String> = (0..6)
+        .flat_map(|i| {
+            [
+                format!("DB{}", i + 1),
+                format!("VB{}", i + 1),
+                format!("muscle D{}", i + 1),
+            ]
+        })
+        .collect();
+    let rows: Vec<Vec<f64>> = (0..names.len())
+        .map(|r| {
+            (0..1000)
+                .map(|c| {
+                    let phase = 0.9 * (r / 3) as f64
+                        + if r % 3 == 1 {
+                            std::f64::consts::PI
+                        } else {
+                            0.0
+                        };
+                    (2.0 * std::f64::consts::PI * c as f64 / 250.0 - phase)
+                        .sin()
+                        .max(-0.3)
+                })
+                .collect()
+        })
+        .collect();
+    let spec = HeatmapSpec {
+        title: "NCAP activity".into(),
+        description: "Activity of B-neurons and muscles over 10 s: a wave travels head to tail."
+            .into(),
+        rows,
+        row_labels: names,
+        x_label: "time (s)".into(),
+        y_label: String::new(),
+        x_extent: Some((0.0, 10.0)),
+        value_label: "activity".into(),
+        ..HeatmapSpec::default()
+    };
+    save_svg(&out.join("raster.svg"), &heatmap(&spec)?)?;
+
+    // swimmer pictures
+    let frames = swimmer_frames(80);
+    let spec = FilmstripSpec {
+        title: "Swimmer, 6 frames".into(),
+        description:
+            "Six snapshots of the swimmer over 4 s; it moves right with a travelling wave.".into(),
+        ..FilmstripSpec::default()
+    };
+    save_svg(&out.join("filmstrip.svg"), &filmstrip_svg(&frames, &spec)?)?;
+    let spec = FilmstripSpec {
+        title: "Swimmer path".into(),
+        description: "Ten snapshots overlaid, older ones fainter, with the path of the centre."
+            .into(),
+        layout: FilmLayout::Overlay,
+        max_frames: 10,
+        panel_size: (640, 200),
+    };
+    save_svg(&out.join("overlay.svg"), &filmstrip_svg(&frames, &spec)?)?;
+    animation_gif(&frames, &out.join("swim.gif"), 20.0, (320, 240))?;
+    nc_plot::save_frame_png(&frames[0], &out.join("frame0.png"), (320, 240))?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::PlotError;
 use crate::axis::Layout;
 use crate::error::draw_err;
-use crate::style::{self, INK, LABEL_PX, LEGEND_PX, MUTED, Rgb, TICK_PX, TITLE_PX};
+use crate::style::{self, LABEL_PX, LEGEND_PX, MUTED, Rgb, TICK_PX, TITLE_PX};
 
 /// The coordinate system of every x–y chart: linear in transformed units, with our own ticks.
 pub(crate) type Coord = Cartesian2d<Ticked, Ticked>;
@@ -75,6 +75,8 @@ pub(crate) struct LegendEntry {
 }
 
 const SWATCH_W: u32 = 26;
+/// Room right of the plot for the last x tick label, which centres on the plot's edge.
+pub(crate) const RIGHT_MARGIN: u32 = 22;
 
 /// Draws the title and returns the area below it.
 pub(crate) fn titled<DB: DrawingBackend>(
@@ -155,6 +157,22 @@ pub(crate) fn with_legend<DB: DrawingBackend>(
 
 /// Builds the axes and grid over `area` from two laid-out axes. With `x_ticks` false the
 /// x tick labels are left for the caller to draw (bar categories).
+pub(crate) fn y_label_area(yl: &Layout, y_label: &str) -> u32 {
+    let y_tick_w = yl
+        .labels
+        .iter()
+        .map(|l| style::text_size(l, TICK_PX).0)
+        .max()
+        .unwrap_or(0);
+    y_tick_w
+        + 14
+        + if y_label.is_empty() {
+            0
+        } else {
+            LABEL_PX as u32 + 14
+        }
+}
+
 pub(crate) fn cartesian<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     xl: &Layout,
@@ -162,6 +180,7 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
     x_label: &str,
     y_label: &str,
     x_label_area: u32,
+    grid: bool,
 ) -> Result<ChartContext<'a, DB, Coord>, PlotError> {
     let y_tick_w = yl
         .labels
@@ -182,8 +201,7 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
         .margin_top(8)
         .margin_left(6)
         .margin_bottom(6)
-        // room for the last x tick label, which centres on the plot's edge
-        .margin_right(22)
+        .margin_right(RIGHT_MARGIN)
         .x_label_area_size(x_label_area)
         .y_label_area_size(y_area)
         .build_cartesian_2d(x_range, y_range)
@@ -198,13 +216,12 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
         .y_label_formatter(&y_fmt)
         .label_style(style::text(TICK_PX))
         .axis_desc_style(style::text(LABEL_PX))
-        .bold_line_style(RGBAColor(0, 0, 0, 0.13))
-        .light_line_style(RGBAColor(0, 0, 0, 0.05))
+        .bold_line_style(RGBAColor(0, 0, 0, if grid { 0.13 } else { 0.0 }))
+        .light_line_style(RGBAColor(0, 0, 0, if grid { 0.05 } else { 0.0 }))
         .axis_style(MUTED)
         .set_all_tick_mark_size(4)
         .draw()
         .map_err(draw_err)?;
-    let _ = INK;
     Ok(chart)
 }
 

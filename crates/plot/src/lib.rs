@@ -8,6 +8,10 @@
 //!
 //! - [`line_chart`]: named series with optional bands (mean ± sd), linear or log axes.
 //! - [`spectrum`]: sorted values (singular values) against rank on a log y axis.
+//! - [`bar_chart`]: grouped bars with error bars and wrapped category labels.
+//! - [`heatmap`]: a matrix (neurons × time) with row labels and a colour bar.
+//! - [`filmstrip_svg`], [`animation_gif`], [`frame_png`]: swimmer pictures from plain
+//!   segment geometry ([`Frame`] of [`Segment`]s), with no dependency on the physics.
 //!
 //! Text is set in DejaVu Sans, compiled in and registered on first use, so nothing depends
 //! on the fonts installed on the host. SVG text names the generic `sans-serif` family.
@@ -33,16 +37,30 @@
 #![deny(missing_docs)]
 
 mod axis;
+mod bar;
 mod chart;
 mod check;
+mod colour;
 mod error;
+mod film;
 mod font;
+mod heatmap;
 mod line;
+mod raster;
 mod style;
 mod svg;
+mod swimmer;
 
 pub use axis::{Axis, Scale};
+pub use bar::{BarSeries, BarSpec, bar_chart};
+pub use colour::ColourScale;
 pub use error::PlotError;
+pub use film::{
+    FilmLayout, FilmstripSpec, animation_gif, animation_gif_bytes, filmstrip_svg, frame_png,
+    save_frame_png,
+};
+pub use heatmap::{HeatmapSpec, heatmap};
 pub use line::{LineSpec, Series, SpectrumSpec, line_chart, spectrum};
 pub use style::{DEFAULT_SIZE, PALETTE, Rgb, series_colour};
 pub use svg::save_svg;
+pub use swimmer::{Frame, Segment};

@@ -200,6 +200,7 @@ fn draw<DB: DrawingBackend>(
         &spec.x.label,
         &spec.y.label,
         chart::x_label_area(&spec.x.label),
+        true,
     )?;
     let bx = (xl.lo.min(xl.hi), xl.lo.max(xl.hi));
     let by = (yl.lo.min(yl.hi), yl.lo.max(yl.hi));
