@@ -13,9 +13,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod connectome;
+pub mod init;
 pub mod kernel;
 pub mod linalg;
+pub mod measures;
 pub mod model;
 pub mod optim;
 pub mod real;
 pub mod tasks;
+pub mod train;

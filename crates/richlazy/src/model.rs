@@ -302,7 +302,10 @@ impl<T: Real> Rnn<T> {
     }
 
     /// Forward pass, mean cross-entropy and every weight gradient (overwriting `grads`).
-    #[allow(clippy::too_many_arguments, reason = "mirrors the flat buffer layout; a struct would only rename them")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors the flat buffer layout; a struct would only rename them"
+    )]
     pub fn loss_and_grads(
         &self,
         x: &[T],

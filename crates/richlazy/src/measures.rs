@@ -1,0 +1,193 @@
+//! The measures of how far learning moves a circuit, as defined in BioRNN_RichLazy/main.py
+//! (see research note §3), plus the reviewers' extras.
+
+use crate::kernel::TangentKernel;
+use crate::linalg::{LinalgError, frobenius, singular_values};
+use serde::{Deserialize, Serialize};
+
+/// Frobenius cosine `⟨A, B⟩ / (‖A‖ ‖B‖)`; 0 when either is zero.
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if aa == 0.0 || bb == 0.0 {
+        0.0
+    } else {
+        ab / (aa.sqrt() * bb.sqrt())
+    }
+}
+
+/// `‖W(T) − W(0)‖_F` and the same divided by `‖W(0)‖_F` (0 when `W(0) = 0`).
+pub fn weight_change(w0: &[f64], wt: &[f64]) -> (f64, f64) {
+    let d: f64 = w0
+        .iter()
+        .zip(wt)
+        .map(|(a, b)| (b - a) * (b - a))
+        .sum::<f64>()
+        .sqrt();
+    let n0 = frobenius(w0);
+    (d, if n0 > 0.0 { d / n0 } else { 0.0 })
+}
+
+/// `H Hᵀ` of a row-major `p × n` matrix.
+pub fn gram(h: &[f64], p: usize, n: usize) -> Vec<f64> {
+    let mut g = vec![0.0; p * p];
+    let _ = nc_core::gemm::gemm(
+        1.0,
+        nc_core::gemm::MatRef::row_major(h, p, n),
+        nc_core::gemm::MatRef::row_major(h, p, n).t(),
+        0.0,
+        nc_core::gemm::MatMut::row_major(&mut g, p, p),
+    );
+    g
+}
+
+/// Representation alignment: uncentred cosine between `K_R = H Hᵀ` before and after, with
+/// `H` the decision-step states of the probe trials (`p × n`).
+pub fn representation_alignment(h0: &[f64], ht: &[f64], p: usize, n: usize) -> f64 {
+    cosine(&gram(h0, p, n), &gram(ht, p, n))
+}
+
+/// Fraction of entries whose sign (−1, 0, +1 as in `np.sign`) is unchanged.
+pub fn sign_similarity(h0: &[f64], ht: &[f64]) -> f64 {
+    let sgn = |v: f64| {
+        if v > 0.0 {
+            1
+        } else if v < 0.0 {
+            -1
+        } else {
+            0
+        }
+    };
+    let same = h0
+        .iter()
+        .zip(ht)
+        .filter(|(a, b)| sgn(**a) == sgn(**b))
+        .count();
+    same as f64 / h0.len().max(1) as f64
+}
+
+/// Kernel–target alignment `yᵀ K y / (‖y‖² tr K)` (0 for a zero kernel or target).
+pub fn kernel_target_alignment(k: &TangentKernel, y: &[f64]) -> f64 {
+    let r = k.rows;
+    let tr: f64 = (0..r).map(|i| k.k[i * r + i]).sum();
+    let yy: f64 = y.iter().map(|v| v * v).sum();
+    if tr == 0.0 || yy == 0.0 {
+        return 0.0;
+    }
+    let mut q = 0.0;
+    for i in 0..r {
+        let row = &k.k[i * r..(i + 1) * r];
+        q += y[i] * row.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    }
+    q / (yy * tr)
+}
+
+/// Three continuous measures of a matrix's effective rank (all 0 for a zero matrix).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EffectiveRanks {
+    /// `Σσ_i / σ_1` (nuclear over spectral norm), in `[1, N]`.
+    pub nuclear: f64,
+    /// Roy–Vetterli entropy rank `exp(−Σ p_i ln p_i)`, `p_i = σ_i / Σσ`.
+    pub entropy: f64,
+    /// Stable rank `‖W‖_F² / σ_1²`.
+    pub stable: f64,
+}
+
+/// Effective ranks of a row-major `rows × cols` matrix.
+pub fn effective_ranks(w: &[f64], rows: usize, cols: usize) -> Result<EffectiveRanks, LinalgError> {
+    let s = singular_values(w, rows, cols)?;
+    Ok(ranks_from_singular_values(&s))
+}
+
+/// Effective ranks from singular values (any order).
+pub fn ranks_from_singular_values(s: &[f64]) -> EffectiveRanks {
+    let s1 = s.iter().copied().fold(0.0, f64::max);
+    let sum: f64 = s.iter().sum();
+    if s1 <= 0.0 || sum <= 0.0 {
+        return EffectiveRanks::default();
+    }
+    let h: f64 = s
+        .iter()
+        .filter(|&&v| v > 0.0)
+        .map(|&v| -(v / sum) * (v / sum).ln())
+        .sum();
+    let fro2: f64 = s.iter().map(|v| v * v).sum();
+    EffectiveRanks {
+        nuclear: sum / s1,
+        entropy: h.exp(),
+        stable: fro2 / (s1 * s1),
+    }
+}
+
+/// Fraction of trials whose arg-max logit at `step` equals the label.
+pub fn accuracy(y: &[f64], labels: &[u32], step: usize, batch: usize, n_out: usize) -> f64 {
+    let mut correct = 0usize;
+    for b in 0..batch {
+        let r = step * batch + b;
+        let row = &y[r * n_out..(r + 1) * n_out];
+        let mut best = 0;
+        for (j, v) in row.iter().enumerate() {
+            if *v > row[best] {
+                best = j;
+            }
+        }
+        if best as u32 == labels[r] {
+            correct += 1;
+        }
+    }
+    correct as f64 / batch.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_ranks_by_hand() {
+        // diag(3, 1): nuclear 4/3, stable 10/9, entropy exp(H(3/4, 1/4))
+        let r = effective_ranks(&[3.0, 0.0, 0.0, 1.0], 2, 2).unwrap();
+        assert!((r.nuclear - 4.0 / 3.0).abs() < 1e-12);
+        assert!((r.stable - 10.0 / 9.0).abs() < 1e-12);
+        let h: f64 = -(0.75f64 * 0.75f64.ln() + 0.25 * 0.25f64.ln());
+        assert!((r.entropy - h.exp()).abs() < 1e-12);
+        // identity: every measure equals N
+        let r = effective_ranks(&[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], 3, 3).unwrap();
+        assert!(
+            (r.nuclear - 3.0).abs() < 1e-12
+                && (r.entropy - 3.0).abs() < 1e-12
+                && (r.stable - 3.0).abs() < 1e-12
+        );
+        assert_eq!(
+            effective_ranks(&[0.0; 4], 2, 2).unwrap(),
+            EffectiveRanks::default()
+        );
+    }
+
+    #[test]
+    fn alignment_and_change_by_hand() {
+        assert!((cosine(&[1.0, 0.0], &[1.0, 1.0]) - 0.5f64.sqrt()).abs() < 1e-15);
+        assert_eq!(weight_change(&[3.0, 4.0], &[3.0, 5.0]), (1.0, 0.2));
+        // scaling the states leaves RA at 1; rotating one state away lowers it
+        let h = [1.0, 0.0, 0.0, 1.0];
+        assert!((representation_alignment(&h, &[2.0, 0.0, 0.0, 2.0], 2, 2) - 1.0).abs() < 1e-15);
+        assert!(representation_alignment(&h, &[1.0, 0.0, 1.0, 0.0], 2, 2) < 0.99);
+        assert_eq!(
+            sign_similarity(&[1.0, 0.0, -1.0, 2.0], &[3.0, 0.0, 1.0, 0.0]),
+            0.5
+        );
+        let k = TangentKernel {
+            rows: 2,
+            k: vec![2.0, 0.0, 0.0, 0.0],
+        };
+        assert!((kernel_target_alignment(&k, &[1.0, 0.0]) - 1.0).abs() < 1e-15);
+        assert!((kernel_target_alignment(&k, &[0.0, 1.0])).abs() < 1e-15);
+        assert_eq!(
+            accuracy(&[0.0, 1.0, 0.0, 5.0, 0.0, 0.0], &[1, 2], 0, 2, 3),
+            0.5
+        );
+    }
+}

@@ -1,0 +1,411 @@
+//! One training run: build the network for a seed, train it with BPTT on fresh trials, and
+//! measure how far it moved, at checkpoints and at the end.
+//!
+//! Random streams (all from `nc_core::rng::stream(seed, purpose, 0)`): `"w0"` (the Gaussian
+//! `W₀`), `"readin-readout"` (`W_in`, `W_out`), `"init"` (extra draws of an initialisation),
+//! `"train-<TASK>"` (training trials), `"probe-<TASK>"` (the probe set). Every rank of a seed
+//! therefore shares `W₀`, `W_in`, `W_out`, the training data and the probe set.
+
+use crate::init::{InitContext, InitError, InitSpec, RankFamily, build};
+use crate::kernel::{KernelError, KernelParams, TangentKernel, tangent_kernel};
+use crate::linalg::LinalgError;
+use crate::measures::{
+    EffectiveRanks, accuracy, cosine, effective_ranks, kernel_target_alignment,
+    representation_alignment, sign_similarity, weight_change,
+};
+use crate::model::{Activation, ModelError, Rnn, Tape};
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::real::cast;
+use crate::tasks::{Batch, NeurogymTask, TaskKind};
+use nc_core::rng::stream;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Everything that defines one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The task.
+    pub task: TaskKind,
+    /// Initialisation of `W_h`.
+    pub init: InitSpec,
+    /// Permute `W_h(0)`'s entries after building it (the structure control).
+    pub shuffle: bool,
+    /// Hidden units N.
+    pub n: usize,
+    /// Gain g of `W₀ = g·G/√N`.
+    pub gain: f64,
+    /// Leak α.
+    pub alpha: f64,
+    /// Nonlinearity.
+    pub activation: Activation,
+    /// Training iterations.
+    pub iters: usize,
+    /// Trials per iteration.
+    pub batch: usize,
+    /// Optimiser.
+    pub optimizer: OptimizerConfig,
+    /// Probe batches (of `batch` trials) for RA, sign similarity and accuracy.
+    pub probe_batches: usize,
+    /// Probe trials used for the tangent kernel (all 8 steps, all logits).
+    pub kernel_trials: usize,
+    /// Parameters the tangent kernel covers.
+    pub kernel_params: KernelParams,
+    /// Measure every this many iterations (0: only at the end).
+    pub track_every: usize,
+    /// Iterations between logged running-mean losses.
+    pub log_every: usize,
+    /// Run seed.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    /// The paper's defaults: 2AF, full rank, N = 300, g = 1.25, ReLU, α = 1, 10,000 iterations
+    /// of 32 trials, SGD(0.003, 0.9), 10 probe batches, kernel on 32 trials.
+    fn default() -> Self {
+        Self {
+            task: TaskKind::TwoAf,
+            init: InitSpec::LowRank {
+                rank: 300,
+                renorm: crate::init::Renorm::Frobenius,
+            },
+            shuffle: false,
+            n: 300,
+            gain: 1.25,
+            alpha: 1.0,
+            activation: Activation::Relu,
+            iters: 10_000,
+            batch: 32,
+            optimizer: OptimizerConfig::default(),
+            probe_batches: 10,
+            kernel_trials: 32,
+            kernel_params: KernelParams::Recurrent,
+            track_every: 1000,
+            log_every: 100,
+            seed: 0,
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// The initialisation could not be built.
+    #[error(transparent)]
+    Init(#[from] InitError),
+    /// Training diverged or got bad shapes.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The kernel could not be computed.
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    /// An SVD failed.
+    #[error(transparent)]
+    Linalg(#[from] LinalgError),
+    /// A configuration value out of range.
+    #[error("config {field} = {got}: expected {expected}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// What it must satisfy.
+        expected: &'static str,
+        /// Its value.
+        got: String,
+    },
+}
+
+/// The measures at one point of training, relative to the start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Measures {
+    /// Iteration.
+    pub iter: usize,
+    /// `‖W_h(t) − W_h(0)‖_F`.
+    pub weight_change: f64,
+    /// The same over `‖W_h(0)‖_F`.
+    pub weight_change_rel: f64,
+    /// Tangent kernel alignment between `K(0)` and `K(t)`.
+    pub ka: f64,
+    /// Representation alignment at the decision step.
+    pub ra: f64,
+    /// Sign similarity of decision-step states.
+    pub sign_similarity: f64,
+    /// Decision-step accuracy on the probe set.
+    pub accuracy: f64,
+    /// Kernel–target alignment of `K(t)`.
+    pub kta: f64,
+}
+
+/// The outcome of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// The configuration.
+    pub config: TrainConfig,
+    /// Measures at the end of training.
+    pub final_measures: Measures,
+    /// Measures at every checkpoint (iteration 0 first).
+    pub track: Vec<Measures>,
+    /// Kernel–target alignment of `K(0)`.
+    pub kta0: f64,
+    /// Effective ranks of `W_h(0)`.
+    pub rank_w0: EffectiveRanks,
+    /// Effective ranks of `W_h(T)`.
+    pub rank_wt: EffectiveRanks,
+    /// Effective ranks of `ΔW_h`.
+    pub rank_dw: EffectiveRanks,
+    /// `(iteration, running-mean loss)`.
+    pub loss: Vec<(usize, f64)>,
+}
+
+/// The network and probe set a run starts from.
+pub struct Start {
+    /// The initial network (f32).
+    pub net: Rnn<f32>,
+    /// The probe set.
+    pub probe: Batch,
+}
+
+/// Builds the initial network and the probe set of `cfg`.
+pub fn start(cfg: &TrainConfig) -> Result<Start, TrainError> {
+    if cfg.n == 0 || cfg.batch == 0 || cfg.probe_batches == 0 || cfg.kernel_trials == 0 {
+        return Err(TrainError::Config {
+            field: "n/batch/probe_batches/kernel_trials",
+            expected: "> 0",
+            got: "0".into(),
+        });
+    }
+    if !(cfg.alpha > 0.0 && cfg.alpha <= 1.0) {
+        return Err(TrainError::Config {
+            field: "alpha",
+            expected: "0 < alpha <= 1",
+            got: cfg.alpha.to_string(),
+        });
+    }
+    if !(cfg.gain.is_finite() && cfg.gain >= 0.0) {
+        return Err(TrainError::Config {
+            field: "gain",
+            expected: "finite and >= 0",
+            got: cfg.gain.to_string(),
+        });
+    }
+    let task = cfg.task;
+    let mut net = Rnn::<f64>::new_pytorch(
+        task.n_in(),
+        cfg.n,
+        task.n_out(),
+        cfg.activation,
+        &mut stream(cfg.seed, "readin-readout", 0),
+    );
+    net.alpha = cfg.alpha;
+    let fam = RankFamily::new(cfg.n, cfg.gain, &mut stream(cfg.seed, "w0", 0))?;
+    let ctx = InitContext {
+        w_in: &net.w_in,
+        n_in: net.n_in,
+        w_out: &net.w_out,
+        n_out: net.n_out,
+    };
+    let mut init_rng = stream(cfg.seed, "init", 0);
+    let mut w = build(&cfg.init, &fam, cfg.gain, ctx, &mut init_rng)?;
+    if cfg.shuffle {
+        crate::connectome::shuffle(&mut w, &mut init_rng);
+    }
+    net.w_h = w;
+    let generator = NeurogymTask::new(task);
+    let mut prng = stream(cfg.seed, &format!("probe-{task}"), 0);
+    let parts: Vec<Batch> = (0..cfg.probe_batches)
+        .map(|_| generator.sample(&mut prng, cfg.batch))
+        .collect();
+    let probe = Batch::concat(&parts).ok_or(TrainError::Config {
+        field: "probe_batches",
+        expected: "> 0",
+        got: "0".into(),
+    })?;
+    Ok(Start {
+        net: net.cast(),
+        probe,
+    })
+}
+
+/// A snapshot of the network on the probe set.
+struct Snapshot {
+    dec_states: Vec<f64>,
+    kernel: TangentKernel,
+    accuracy: f64,
+}
+
+fn snapshot(
+    net: &Rnn<f32>,
+    probe: &Batch,
+    kprobe: &Batch,
+    kparams: KernelParams,
+) -> Result<Snapshot, TrainError> {
+    let x: Vec<f32> = cast(&probe.x);
+    let mut tape = Tape::default();
+    net.forward(&x, probe.steps, probe.batch, &mut tape)?;
+    let (p, n, d) = (probe.batch, net.n, probe.decision_step);
+    let dec_states = tape.h[d * p * n..(d + 1) * p * n]
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    let y: Vec<f64> = tape.y.iter().map(|&v| f64::from(v)).collect();
+    let accuracy = accuracy(&y, &probe.labels, d, p, net.n_out);
+    let kx: Vec<f32> = cast(&kprobe.x);
+    let out: Vec<usize> = (0..kprobe.steps).collect();
+    let kernel = tangent_kernel(net, &kx, kprobe.steps, kprobe.batch, &out, kparams)?;
+    Ok(Snapshot {
+        dec_states,
+        kernel,
+        accuracy,
+    })
+}
+
+/// One-hot targets of the kernel rows `(step, trial, logit)`.
+fn kernel_targets(kprobe: &Batch) -> Vec<f64> {
+    let k = kprobe.n_out;
+    let mut y = vec![0.0; kprobe.labels.len() * k];
+    for (r, &l) in kprobe.labels.iter().enumerate() {
+        y[r * k + l as usize] = 1.0;
+    }
+    y
+}
+
+/// Trains one network as `cfg` says; `progress(done, total)` is called every `log_every`
+/// iterations.
+pub fn train(
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<RunResult, TrainError> {
+    let Start { mut net, probe } = start(cfg)?;
+    let kprobe = probe.take(cfg.kernel_trials);
+    let targets = kernel_targets(&kprobe);
+    let w0: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
+    let s0 = snapshot(&net, &probe, &kprobe, cfg.kernel_params)?;
+    let kta0 = kernel_target_alignment(&s0.kernel, &targets);
+    let (p, n) = (probe.batch, net.n);
+    let measure = |net: &Rnn<f32>, iter: usize| -> Result<Measures, TrainError> {
+        let s = snapshot(net, &probe, &kprobe, cfg.kernel_params)?;
+        let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
+        let (wc, wcr) = weight_change(&w0, &wt);
+        Ok(Measures {
+            iter,
+            weight_change: wc,
+            weight_change_rel: wcr,
+            ka: cosine(&s0.kernel.k, &s.kernel.k),
+            ra: representation_alignment(&s0.dec_states, &s.dec_states, p, n),
+            sign_similarity: sign_similarity(&s0.dec_states, &s.dec_states),
+            accuracy: s.accuracy,
+            kta: kernel_target_alignment(&s.kernel, &targets),
+        })
+    };
+    let mut track = vec![Measures {
+        iter: 0,
+        ka: 1.0,
+        ra: 1.0,
+        sign_similarity: 1.0,
+        accuracy: s0.accuracy,
+        kta: kta0,
+        ..Measures::default()
+    }];
+    let generator = NeurogymTask::new(cfg.task);
+    let mut trng = stream(cfg.seed, &format!("train-{}", cfg.task), 0);
+    let mut opt = Optimizer::new(cfg.optimizer, &net);
+    let mut tape = Tape::default();
+    let mut grads = net.zero_grads();
+    let mut loss_log = Vec::new();
+    let (mut running, mut count) = (0.0, 0usize);
+    for it in 0..cfg.iters {
+        let b = generator.sample(&mut trng, cfg.batch);
+        let x: Vec<f32> = cast(&b.x);
+        let loss = net.loss_and_grads(
+            &x,
+            &b.labels,
+            b.steps,
+            b.batch,
+            b.loss_steps,
+            &mut tape,
+            &mut grads,
+        )?;
+        opt.step(&mut net, &grads);
+        running += loss;
+        count += 1;
+        let done = it + 1;
+        if cfg.log_every > 0 && done % cfg.log_every == 0 {
+            loss_log.push((done, running / count as f64));
+            (running, count) = (0.0, 0);
+            progress(done, cfg.iters);
+        }
+        if cfg.track_every > 0 && done % cfg.track_every == 0 && done != cfg.iters {
+            track.push(measure(&net, done)?);
+        }
+    }
+    let fin = measure(&net, cfg.iters)?;
+    track.push(fin);
+    let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
+    let dw: Vec<f64> = wt.iter().zip(&w0).map(|(a, b)| a - b).collect();
+    Ok(RunResult {
+        config: cfg.clone(),
+        final_measures: fin,
+        track,
+        kta0,
+        rank_w0: effective_ranks(&w0, n, n)?,
+        rank_wt: effective_ranks(&wt, n, n)?,
+        rank_dw: effective_ranks(&dw, n, n)?,
+        loss: loss_log,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_run_learns_and_reports_every_measure() {
+        let cfg = TrainConfig {
+            n: 32,
+            iters: 300,
+            track_every: 100,
+            probe_batches: 2,
+            kernel_trials: 4,
+            seed: 3,
+            ..TrainConfig::default()
+        };
+        let cfg = TrainConfig {
+            init: InitSpec::LowRank {
+                rank: 32,
+                renorm: crate::init::Renorm::Frobenius,
+            },
+            ..cfg
+        };
+        let mut calls = 0;
+        let r = train(&cfg, &mut |_, _| calls += 1).unwrap();
+        assert_eq!(calls, 3);
+        assert_eq!(r.track.len(), 4);
+        let first = r.loss.first().unwrap().1;
+        let last = r.loss.last().unwrap().1;
+        assert!(last < first, "loss {first} -> {last}");
+        let m = r.final_measures;
+        assert!(
+            m.weight_change > 0.0 && m.ka < 1.0 && m.ka > 0.0 && m.ra > 0.0 && m.ra <= 1.0 + 1e-12
+        );
+        assert!((0.0..=1.0).contains(&m.accuracy));
+        // same seed, same numbers
+        let again = train(&cfg, &mut |_, _| {}).unwrap();
+        assert_eq!(again.final_measures, r.final_measures);
+    }
+
+    #[test]
+    fn bad_rank_is_a_clear_error() {
+        let cfg = TrainConfig {
+            n: 8,
+            init: InitSpec::LowRank {
+                rank: 9,
+                renorm: crate::init::Renorm::Frobenius,
+            },
+            ..TrainConfig::default()
+        };
+        let e = train(&cfg, &mut |_, _| {}).unwrap_err().to_string();
+        assert!(
+            e.contains("rank 9 is out of range") && e.contains("<= 8"),
+            "{e}"
+        );
+    }
+}
