@@ -5,8 +5,9 @@
 //! muscles. B-neurons of joint 0 are driven by a square-wave head oscillator; those of joint
 //! `i ≥ 1` by the anterior joint's normalised angle. Muscles get ipsilateral excitation and
 //! contralateral inhibition, and the torque is `dorsal − ventral`. Signs are imposed by clamping
-//! in the forward pass (`excitatory(w) = max(w, 0)`), and gradients follow PyTorch's clamp rule:
-//! the boundary counts as inside.
+//! in the forward pass (`excitatory(w) = max(w, 0)`), and gradients follow PyTorch's clamp rule,
+//! with the subgradient at the bound selectable ([`BoundaryGrad`]: the authors' torch passed 1,
+//! torch 2.15 passes 0).
 
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,22 @@ pub enum Init {
     Constant,
     /// Excitatory U(0,1), inhibitory U(−1,0); without sign constraints U(−1,1).
     Uniform,
+}
+
+/// Which subgradient a clamp passes at exactly its bound.
+///
+/// PyTorch returned 1 there from 2018 (PR #7049) until 2026, which includes the authors'
+/// torch 1.7.1; torch 2.15 returns the minimum-norm subgradient 0 (PR #191142). At the
+/// default init the B-neuron and muscle pre-activations sit exactly at 1, so this matters
+/// for gradient-based training of NCAP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BoundaryGrad {
+    /// Gradient 1 at the bound (torch 0.4–2.x before the change, the reference runs).
+    #[default]
+    Inclusive,
+    /// Gradient 0 at the bound (torch 2.15).
+    Exclusive,
 }
 
 /// Architecture switches: every ablation of the paper plus the component flags.
@@ -37,6 +54,9 @@ pub struct NcapConfig {
     pub oscillator: bool,
     /// Oscillator period in control steps.
     pub oscillator_period: usize,
+    /// Clamp subgradient at the bounds.
+    #[serde(default)]
+    pub boundary_grad: BoundaryGrad,
 }
 
 impl Default for NcapConfig {
@@ -48,6 +68,7 @@ impl Default for NcapConfig {
             proprioception: true,
             oscillator: true,
             oscillator_period: 60,
+            boundary_grad: BoundaryGrad::Inclusive,
         }
     }
 }
@@ -230,10 +251,14 @@ pub fn graded(x: f64) -> f64 {
     x.clamp(0.0, 1.0)
 }
 
-// derivative of clamp(x, lo, hi) with PyTorch's convention (boundary inside)
+// derivative of clamp(x, lo, hi) with the chosen boundary convention
 #[inline]
-fn d_clamp(x: f64, lo: f64, hi: f64) -> f64 {
-    if x >= lo && x <= hi { 1.0 } else { 0.0 }
+fn d_clamp(x: f64, lo: f64, hi: f64, b: BoundaryGrad) -> f64 {
+    let inside = match b {
+        BoundaryGrad::Inclusive => x >= lo && x <= hi,
+        BoundaryGrad::Exclusive => x > lo && x < hi,
+    };
+    f64::from(u8::from(inside))
 }
 
 /// The joint-angle normalisation of the reference: `clip(q / (2π/(N+1)), −1, 1)`.
@@ -384,10 +409,11 @@ impl Ncap {
     #[inline]
     fn dw(&self, idx: usize) -> f64 {
         let p = self.params[idx];
+        let b = self.cfg.boundary_grad;
         match (self.cfg.signs, self.names[idx].1) {
             (false, _) => 1.0,
-            (true, Sign::Excitatory) => f64::from(u8::from(p >= 0.0)),
-            (true, Sign::Inhibitory) => f64::from(u8::from(p <= 0.0)),
+            (true, Sign::Excitatory) => d_clamp(p, 0.0, f64::INFINITY, b),
+            (true, Sign::Inhibitory) => d_clamp(p, f64::NEG_INFINITY, 0.0, b),
         }
     }
 
@@ -450,15 +476,16 @@ impl Ncap {
             let s = self.slots[i];
             let g = grad_out[i];
             // torque = m_d − m_v through the graded clamp
-            let gmd = g * d_clamp(trace.m_d_pre[i], 0.0, 1.0);
-            let gmv = -g * d_clamp(trace.m_v_pre[i], 0.0, 1.0);
+            let bg = self.cfg.boundary_grad;
+            let gmd = g * d_clamp(trace.m_d_pre[i], 0.0, 1.0, bg);
+            let gmv = -g * d_clamp(trace.m_v_pre[i], 0.0, 1.0, bg);
             let (bd, bv) = (trace.b_d[i], trace.b_v[i]);
             grad[s.m_dd] += gmd * bd * self.dw(s.m_dd);
             grad[s.m_dv] += gmd * bv * self.dw(s.m_dv);
             grad[s.m_vv] += gmv * bv * self.dw(s.m_vv);
             grad[s.m_vd] += gmv * bd * self.dw(s.m_vd);
-            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w(s.m_vd)) * d_clamp(trace.b_d_pre[i], 0.0, 1.0);
-            let gbv = (gmd * self.w(s.m_dv) + gmv * self.w(s.m_vv)) * d_clamp(trace.b_v_pre[i], 0.0, 1.0);
+            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w(s.m_vd)) * d_clamp(trace.b_d_pre[i], 0.0, 1.0, bg);
+            let gbv = (gmd * self.w(s.m_dv) + gmv * self.w(s.m_vv)) * d_clamp(trace.b_v_pre[i], 0.0, 1.0, bg);
             if let (Some(pd), Some(pv)) = (s.prop_d, s.prop_v) {
                 grad[pd] += gbd * trace.q_d[i] * self.dw(pd);
                 grad[pv] += gbv * trace.q_v[i] * self.dw(pv);

@@ -183,3 +183,19 @@ fn serde_round_trip_checks_the_layout() {
     let bad = text.replace("[1.5,0.9,1.9,-0.3]", "[1.5,0.9]");
     assert!(serde_json::from_str::<Ncap>(&bad).is_err());
 }
+
+#[test]
+fn boundary_subgradient_follows_the_selected_convention() {
+    // at the default init the head B-neuron and muscle sit exactly at 1
+    let grad_at = |b: BoundaryGrad| {
+        let cfg = NcapConfig { boundary_grad: b, ..NcapConfig::default() };
+        let ncap = Ncap::with_params(cfg, 5, Some(vec![1.0, 1.0, 1.0, -1.0])).unwrap();
+        let mut tr = NcapTrace::default();
+        ncap.forward(&[0.0; 5], 0, &mut [0.0; 5], &mut tr);
+        let mut g = [0.0; 4];
+        ncap.backward(&tr, &[1.0, 0.0, 0.0, 0.0, 0.0], &mut g);
+        g
+    };
+    assert_eq!(grad_at(BoundaryGrad::Inclusive), [0.0, 1.0, 1.0, 0.0]);
+    assert_eq!(grad_at(BoundaryGrad::Exclusive), [0.0; 4]);
+}
