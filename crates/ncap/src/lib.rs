@@ -11,6 +11,7 @@
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
 //! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
 //! - [`es`]: antithetic OpenAI-style evolution strategies;
+//! - [`ppo`]: PPO with Tonic's defaults;
 //! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable sweeps;
 //! - [`figures`]: their SVG figures.
 //!
@@ -33,4 +34,5 @@ pub mod ncap;
 pub mod normalizer;
 pub mod optim;
 pub mod policy;
+pub mod ppo;
 pub mod train;

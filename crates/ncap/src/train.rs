@@ -140,3 +140,9 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result
     };
     serde_json::from_str(&text).map(Some).map_err(|e| TrainError::Checkpoint { path, message: e.to_string() })
 }
+
+/// Reset seed of the `k`-th training episode of a run (apart from the test seeds).
+pub fn train_seed(run_seed: u64, k: u64) -> u64 {
+    use rand::RngExt;
+    u64::from(nc_core::rng::stream(run_seed, "train-reset", k).random::<u32>())
+}

@@ -3,6 +3,7 @@
 use crate::actor::GaussianActor;
 use crate::es::{EsConfig, RunSummary};
 use crate::ncap::{Ncap, NcapConfig};
+use crate::ppo::PpoConfig;
 use crate::train::{Progress, TrainError, read_json};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -122,8 +123,29 @@ pub fn run_unit(spec: &TrainSpec, dir: &Path, progress: &mut dyn FnMut(&Progress
                 }
             }
         }
+        (Algo::Ppo, model) => {
+            let cfg = PpoConfig {
+                seed: spec.seed,
+                max_steps: spec.steps,
+                n_bodies: spec.n_bodies,
+                episode_len: spec.episode_len,
+                test_episodes: spec.test_episodes,
+                epoch_steps: ppo_epoch(spec.steps),
+                ..PpoConfig::default()
+            };
+            let actor = match model {
+                ModelKind::Ncap => crate::ppo::ncap_actor(&cfg, spec.initial_ncap()?),
+                ModelKind::Mlp => crate::ppo::mlp_actor(&cfg)?,
+            };
+            crate::ppo::train(&cfg, actor, Some(dir), progress)?;
+        }
         (algo, _) => return Err(TrainError::Config(format!("{} is not available yet", algo.name()))),
     }
     read_json::<RunSummary>(dir, "summary.json")?
         .ok_or_else(|| TrainError::Config(format!("run in {} wrote no summary", dir.display())))
+}
+
+/// Tonic's 20,000-step epochs, shortened for small budgets so a run logs at least ~5 tests.
+fn ppo_epoch(steps: u64) -> u64 {
+    20_000.min((steps / 5).max(4096))
 }

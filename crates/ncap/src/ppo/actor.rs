@@ -1,0 +1,113 @@
+//! The stochastic actors PPO trains: Tonic's Gaussian MLP, or NCAP with fixed noise.
+
+use crate::actor::GaussianActor;
+use crate::mlp::MlpCache;
+use crate::ncap::{Ncap, NcapTrace};
+use crate::policy::SavedPolicy;
+use crate::normalizer::MeanStd;
+use serde::{Deserialize, Serialize};
+
+/// A Gaussian policy `N(loc(obs), scale)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PpoActor {
+    /// `loc = tanh(MLP(normalised obs))`, learned state-independent scale.
+    Mlp(GaussianActor),
+    /// `loc = NCAP(raw joints, episode step)`, fixed scale.
+    Ncap {
+        /// The controller.
+        ncap: Ncap,
+        /// The fixed standard deviation.
+        std: f64,
+    },
+}
+
+/// Forward-pass state kept for the backward pass.
+#[derive(Clone, Debug, Default)]
+pub struct ActorCache {
+    mlp: MlpCache,
+    traces: Vec<NcapTrace>,
+}
+
+impl PpoActor {
+    /// Number of learnable parameters.
+    pub fn n_params(&self) -> usize {
+        match self {
+            PpoActor::Mlp(a) => a.n_params(),
+            PpoActor::Ncap { ncap, .. } => ncap.n_params(),
+        }
+    }
+    /// Flat parameters.
+    pub fn params(&self) -> Vec<f64> {
+        match self {
+            PpoActor::Mlp(a) => a.params(),
+            PpoActor::Ncap { ncap, .. } => ncap.params().to_vec(),
+        }
+    }
+    /// Sets the flat parameters.
+    pub fn set_params(&mut self, p: &[f64]) {
+        match self {
+            PpoActor::Mlp(a) => a.set_params(p),
+            PpoActor::Ncap { ncap, .. } => ncap.params_mut().copy_from_slice(p),
+        }
+    }
+    /// Action dimension.
+    pub fn act_dim(&self) -> usize {
+        match self {
+            PpoActor::Mlp(a) => a.log_scale.len(),
+            PpoActor::Ncap { ncap, .. } => ncap.n_joints(),
+        }
+    }
+    /// Per-action scale.
+    pub fn scale(&self) -> Vec<f64> {
+        match self {
+            PpoActor::Mlp(a) => a.scale(),
+            PpoActor::Ncap { ncap, std } => vec![*std; ncap.n_joints()],
+        }
+    }
+    /// Locations for `n` rows: `norm` holds normalised observations (MLP), `raw` the raw ones and
+    /// `steps` the episode steps (NCAP). Writes `n × act_dim` values into `loc`.
+    pub fn loc(&self, norm: &[f64], raw: &[f64], steps: &[usize], n: usize, cache: &mut ActorCache, loc: &mut Vec<f64>) {
+        loc.clear();
+        match self {
+            PpoActor::Mlp(a) => {
+                a.mlp.forward(norm, n, &mut cache.mlp).expect("observation width fixed at construction");
+                loc.extend_from_slice(cache.mlp.output());
+            }
+            PpoActor::Ncap { ncap, .. } => {
+                let d = raw.len() / n.max(1);
+                let nj = ncap.n_joints();
+                cache.traces.resize_with(n, NcapTrace::default);
+                loc.resize(n * nj, 0.0);
+                for r in 0..n {
+                    let out = &mut loc[r * nj..(r + 1) * nj];
+                    ncap.forward(&raw[r * d..r * d + nj], steps[r], out, &mut cache.traces[r]);
+                }
+            }
+        }
+    }
+    /// Accumulates `∂L/∂params` from `∂L/∂loc` (`n × act_dim`) and `∂L/∂scale` (`act_dim`).
+    pub fn backward(&self, cache: &mut ActorCache, dloc: &[f64], dscale: &[f64], grad: &mut [f64]) {
+        match self {
+            PpoActor::Mlp(a) => {
+                let n = a.mlp.n_params();
+                a.mlp.backward(&mut cache.mlp, dloc, &mut grad[..n], None).expect("shapes fixed by the forward pass");
+                for (k, d) in a.dscale().iter().enumerate() {
+                    grad[n + k] += dscale[k] * d;
+                }
+            }
+            PpoActor::Ncap { ncap, .. } => {
+                let nj = ncap.n_joints();
+                for (r, tr) in cache.traces.iter().enumerate() {
+                    ncap.backward(tr, &dloc[r * nj..(r + 1) * nj], grad);
+                }
+            }
+        }
+    }
+    /// The policy in its saved form (evaluated at its mean).
+    pub fn saved(&self, normalizer: &MeanStd) -> SavedPolicy {
+        match self {
+            PpoActor::Mlp(a) => SavedPolicy::Gaussian { actor: a.clone(), normalizer: Some(normalizer.clone()), time_feature: true },
+            PpoActor::Ncap { ncap, .. } => SavedPolicy::Ncap { ncap: ncap.clone() },
+        }
+    }
+}
