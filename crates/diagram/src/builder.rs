@@ -446,11 +446,28 @@ impl Builder {
 
     /// Learned linear map `inputs → outputs` over `x`, creating its weight (and bias).
     pub fn linear(&mut self, name: &str, x: ValueId, inputs: &[AxisId], outputs: &[AxisId], bias: bool) -> R<ValueId> {
-        let mut waxes = inputs.to_vec();
+        let mut waxes = self.weight_inputs(inputs, outputs);
+        let fan = waxes.clone();
         waxes.extend_from_slice(outputs);
-        let w = self.param(&format!("{name}.W"), &waxes, Init::FanIn(inputs.to_vec()));
-        let b = bias.then(|| self.param(&format!("{name}.b"), outputs, Init::FanIn(inputs.to_vec())));
+        let w = self.param(&format!("{name}.W"), &waxes, Init::FanIn(fan.clone()));
+        let b = bias.then(|| self.param(&format!("{name}.b"), outputs, Init::FanIn(fan)));
         self.linear_with(name, x, inputs, outputs, w, b)
+    }
+
+    /// The weight's input axes: an input axis that is also an output (`L: m → m`) gets a twin
+    /// axis of the same size, so the weight has two distinct axes.
+    pub fn weight_inputs(&mut self, inputs: &[AxisId], outputs: &[AxisId]) -> Vec<AxisId> {
+        inputs
+            .iter()
+            .map(|a| {
+                if outputs.contains(a) {
+                    let ax = self.c.axes[a.ix()].clone();
+                    self.axis_expr(&format!("{}_in", ax.name), ax.size, ax.kind)
+                } else {
+                    *a
+                }
+            })
+            .collect()
     }
 
     /// Linear map with given parameters (reusing one is weight sharing: declare it with
@@ -749,8 +766,9 @@ impl Builder {
             let mut ins = vec![gi];
             ins.append(&mut kernels);
             // the channel map is indexed by the group axis: one weight per group
+            let ins_w = self.weight_inputs(&ins, &[go]);
             let mut waxes = vec![g];
-            waxes.extend(&ins);
+            waxes.extend(&ins_w);
             waxes.push(go);
             let wp = self.param(&format!("{name}.W"), &waxes, Init::FanIn(ins.clone()));
             let bp = bias.then(|| self.param(&format!("{name}.b"), &[g, go], Init::FanIn(ins.clone())));
@@ -772,10 +790,13 @@ impl Builder {
         let mut out: Vec<AxisId> = self.axes_of(x).iter().copied().filter(|a| !inputs.contains(a)).collect();
         out.extend_from_slice(outputs);
         self.no_dups(&op, "linear", &out)?;
-        let mut waxes = groups.to_vec();
-        waxes.extend_from_slice(inputs);
-        waxes.extend_from_slice(outputs);
-        if self.c.params[w.ix()].axes != waxes {
+        let wa = &self.c.params[w.ix()].axes;
+        let (ng, ni) = (groups.len(), inputs.len());
+        let fits = wa.len() == ng + ni + outputs.len()
+            && wa[..ng] == *groups
+            && wa[ng + ni..] == *outputs
+            && wa[ng..ng + ni].iter().zip(inputs).all(|(t, a)| t == a || (!self.axes_of(x).contains(t) && !outputs.contains(t)));
+        if !fits {
             return Err(BuildError::Invalid { op, kind: "linear", why: format!("weight `{}` has axes that do not match groups ++ inputs ++ outputs", self.c.params[w.ix()].name) });
         }
         if let Some(b) = b {

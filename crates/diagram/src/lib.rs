@@ -29,7 +29,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backprop;
 pub mod builder;
+pub mod cost;
+pub mod exec;
+mod ops;
 pub mod ir;
 pub mod parse;
 pub mod size;

@@ -1,0 +1,71 @@
+//! Learned linear maps `L`/`L₊`: forward, backward (the transpose), cost.
+
+use super::{Ctx, Grads, axes_elems, elems};
+use crate::cost::OpCost;
+use crate::ir::{Circuit, Node, Op};
+use crate::tensor::{Real, Tensor, contract};
+
+/// The input with its contracted axes renamed to the weight's (twin) input axes.
+fn as_weight_input<T: Real>(cx: &Ctx, x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+    let Op::Linear { inputs, groups, .. } = &cx.node.op else { return x.clone() };
+    let mut t = x.clone();
+    for (i, a) in inputs.iter().enumerate() {
+        if let Some(p) = t.pos(*a) {
+            t.axes[p] = w.axes[groups.len() + i];
+        }
+    }
+    t
+}
+
+fn from_weight_input<T: Real>(cx: &Ctx, mut t: Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+    let Op::Linear { inputs, groups, .. } = &cx.node.op else { return t };
+    for (i, a) in inputs.iter().enumerate() {
+        if let Some(p) = t.pos(w.axes[groups.len() + i]) {
+            t.axes[p] = *a;
+        }
+    }
+    t
+}
+
+pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
+    let out = cx.out_axes(0);
+    let x = &as_weight_input(cx, x, ps[0]);
+    let mut y = contract(x, ps[0], out, &|a| cx.dim(a));
+    if let Some(b) = ps.get(1) {
+        let bb = b.aligned_to(&y);
+        for (v, w) in y.data.iter_mut().zip(bb) {
+            *v += w;
+        }
+    }
+    y
+}
+
+/// The backward of a linear map is its transpose; the weight gradient sums over the axes the
+/// map was broadcast over.
+pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+    let xr = as_weight_input(cx, x, ps[0]);
+    let dx = from_weight_input(cx, contract(dy, ps[0], &xr.axes, &|a| cx.dim(a)), ps[0]);
+    let dw = contract(&xr, dy, &ps[0].axes, &|a| cx.dim(a));
+    let mut params = vec![dw];
+    if let Some(b) = ps.get(1) {
+        params.push(dy.sum_to(&b.axes));
+    }
+    Grads { inputs: vec![Some(dx)], params }
+}
+
+pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
+    let Op::Linear { outputs, bias, .. } = &n.op else { return OpCost::default() };
+    let x = elems(c, n.inputs[0]);
+    let mac = x.times(&axes_elems(c, outputs));
+    let mm = mac.scale(2);
+    let y = elems(c, n.outputs[0]);
+    let b = if *bias { y.clone() } else { Default::default() };
+    OpCost {
+        flops_fwd: mm.clone(),
+        flops_bwd: mm.scale(2),
+        ops_fwd: mm.plus(&b),
+        ops_bwd: mm.scale(2).plus(&b),
+        saved: x,
+        ..Default::default()
+    }
+}

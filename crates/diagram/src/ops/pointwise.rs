@@ -1,0 +1,144 @@
+//! Elementwise maps, add/residual, product and constants. Maps store their input (or output)
+//! for the backward pass; add stores nothing and sums the broadcast operand's gradient.
+
+use super::{Ctx, Grads, elems};
+use crate::cost::OpCost;
+use crate::ir::{Circuit, Func, Node, Op};
+use crate::size::Poly;
+use crate::tensor::{Real, Tensor};
+
+fn scale_of(cx: &Ctx, f: &Func) -> f64 {
+    match f {
+        Func::Scale(c) => *c,
+        Func::ScaleBySize(e, p) => (e.eval(cx.bindings).unwrap_or(1) as f64).powf(*p),
+        _ => 1.0,
+    }
+}
+
+const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+
+fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
+    let one = T::from_f64(1.0);
+    match f {
+        Func::Relu => {
+            if x > T::default() {
+                x
+            } else {
+                T::default()
+            }
+        }
+        Func::Tanh => x.tanh(),
+        Func::Sigmoid => one / (one + (-x).exp()),
+        Func::Gelu => {
+            let u = T::from_f64(GELU_C) * (x + T::from_f64(0.044715) * x * x * x);
+            T::from_f64(0.5) * x * (one + u.tanh())
+        }
+        Func::Exp => x.exp(),
+        Func::Square => x * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s) * x,
+    }
+}
+
+/// f′ from the input `x` and output `y`.
+fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
+    let one = T::from_f64(1.0);
+    match f {
+        Func::Relu => {
+            if x > T::default() {
+                one
+            } else {
+                T::default()
+            }
+        }
+        Func::Tanh => one - y * y,
+        Func::Sigmoid => y * (one - y),
+        Func::Gelu => {
+            let c = T::from_f64(GELU_C);
+            let k = T::from_f64(0.044715);
+            let t = (c * (x + k * x * x * x)).tanh();
+            let half = T::from_f64(0.5);
+            half * (one + t) + half * x * (one - t * t) * c * (one + T::from_f64(3.0) * k * x * x)
+        }
+        Func::Exp => y,
+        Func::Square => T::from_f64(2.0) * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s),
+    }
+}
+
+pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
+    match &cx.node.op {
+        Op::Map(f) => {
+            let s = scale_of(cx, f);
+            let mut y = xs[0].clone();
+            for v in y.data.iter_mut() {
+                *v = apply(f, s, *v);
+            }
+            y
+        }
+        Op::Add => {
+            let mut y = xs[0].clone();
+            for (v, w) in y.data.iter_mut().zip(xs[1].aligned_to(xs[0])) {
+                *v += w;
+            }
+            y
+        }
+        Op::Mul => {
+            let mut y = xs[0].clone();
+            for (v, w) in y.data.iter_mut().zip(xs[1].aligned_to(xs[0])) {
+                *v *= w;
+            }
+            y
+        }
+        Op::Constant(c) => {
+            let axes = cx.out_axes(0).to_vec();
+            let dims = cx.dims(&axes);
+            Tensor::full(axes, dims, T::from_f64(*c))
+        }
+        _ => xs[0].clone(),
+    }
+}
+
+pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], y: &Tensor<T>, dy: &Tensor<T>) -> Grads<T> {
+    let inputs = match &cx.node.op {
+        Op::Map(f) => {
+            let s = scale_of(cx, f);
+            let mut dx = xs[0].clone();
+            let yv = y.aligned_to(xs[0]);
+            let dv = dy.aligned_to(xs[0]);
+            for ((d, yy), g) in dx.data.iter_mut().zip(yv).zip(dv) {
+                *d = g * deriv(f, s, *d, yy);
+            }
+            vec![Some(dx)]
+        }
+        // the broadcast operand's gradient sums over the axes it was broadcast over
+        Op::Add => vec![Some(dy.clone()), Some(dy.sum_to(&xs[1].axes))],
+        Op::Mul => {
+            let da = dy.zip_with(&xs[1].expand(&dy.axes, &dy.dims), |g, b| g * b);
+            let db = dy.zip_with(xs[0], |g, a| g * a).sum_to(&xs[1].axes);
+            vec![Some(da), Some(db)]
+        }
+        _ => vec![None; xs.len()],
+    };
+    Grads { inputs, params: vec![] }
+}
+
+/// Full-count weights per element: cheap maps 1, transcendental 4, GELU 8.
+fn map_weight(f: &Func) -> i64 {
+    match f {
+        Func::Relu | Func::Scale(_) | Func::ScaleBySize(..) | Func::Square => 1,
+        Func::Tanh | Func::Sigmoid | Func::Exp => 4,
+        Func::Gelu => 8,
+    }
+}
+
+pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
+    let y = || n.outputs.first().map(|v| elems(c, *v)).unwrap_or_default();
+    match &n.op {
+        Op::Map(f) => OpCost { ops_fwd: y().scale(map_weight(f)), ops_bwd: y().scale(2), saved: y(), ..Default::default() },
+        Op::Add => OpCost { ops_fwd: y(), ops_bwd: y(), ..Default::default() },
+        Op::Mul => OpCost { ops_fwd: y(), ops_bwd: y().scale(3), saved: elems(c, n.inputs[0]).plus(&elems(c, n.inputs[1])), ..Default::default() },
+        // copy: the backward adds the gradients of the copies
+        Op::Copy(k) => OpCost { ops_bwd: elems(c, n.inputs[0]).scale(*k as i64 - 1), ..Default::default() },
+        _ => OpCost { ops_fwd: Poly::default(), ..Default::default() },
+    }
+}

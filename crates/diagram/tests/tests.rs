@@ -1,0 +1,4 @@
+//! Integration tests, grouped by topic.
+
+mod common;
+mod fd;
