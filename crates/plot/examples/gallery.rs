@@ -192,5 +192,28 @@ fn main() -> Result<(), nc_plot::PlotError> {
     save_svg(&out.join("overlay.svg"), &filmstrip_svg(&frames, &spec)?)?;
     animation_gif(&frames, &out.join("swim.gif"), 20.0, (320, 240))?;
     nc_plot::save_frame_png(&frames[0], &out.join("frame0.png"), (320, 240))?;
+    dump_gif_frame(&out.join("swim.gif"), 60, &out.join("swim_frame60.png"));
     Ok(())
+}
+
+/// Decodes the GIF we wrote and saves frame `k` as PNG, to look at it.
+fn dump_gif_frame(gif_path: &std::path::Path, k: usize, png_path: &std::path::Path) {
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let file = std::fs::File::open(gif_path).expect("gif written above");
+    let mut dec = opts.read_info(file).expect("valid gif");
+    let (w, h) = (u32::from(dec.width()), u32::from(dec.height()));
+    let mut i = 0;
+    while let Some(frame) = dec.read_next_frame().expect("valid frame") {
+        if i == k {
+            let f = std::fs::File::create(png_path).expect("writable folder");
+            let mut enc = png::Encoder::new(std::io::BufWriter::new(f), w, h);
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut wr = enc.write_header().expect("png header");
+            wr.write_image_data(&frame.buffer).expect("png data");
+            return;
+        }
+        i += 1;
+    }
 }

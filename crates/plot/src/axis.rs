@@ -269,8 +269,12 @@ fn log_ticks(lo: f64, hi: f64) -> Layout {
         }
         out
     };
-    let powers = decades.iter().any(|&d| !(-2..=4).contains(&d));
-    let (major, minor): (Vec<f64>, Vec<f64>) = if decades.len() >= 2 {
+    let powers = decades.iter().any(|&d| !(-3..=4).contains(&d));
+    let m125 = mantissa_points(&[1.0, 2.0, 5.0]);
+    let (major, minor): (Vec<f64>, Vec<f64>) = if decades.len() >= 2 && m125.len() <= 7 {
+        // up to about two decades: label 1, 2, 5 in each
+        (m125, mantissa_points(&[3.0, 4.0, 6.0, 7.0, 8.0, 9.0]))
+    } else if decades.len() >= 2 {
         // label every decade, or every k-th when there are many
         let stride = decades.len().div_ceil(8);
         let major: Vec<f64> = decades
@@ -289,7 +293,6 @@ fn log_ticks(lo: f64, hi: f64) -> Layout {
         };
         (major, minor)
     } else {
-        let m125 = mantissa_points(&[1.0, 2.0, 5.0]);
         if m125.len() >= 3 {
             (m125, mantissa_points(&[3.0, 4.0, 6.0, 7.0, 8.0, 9.0]))
         } else {
@@ -362,10 +365,12 @@ mod tests {
         let l = layout(&Axis::log(""), 1e3, 1e7, 0.0);
         assert_eq!(l.labels, ["10³", "10⁴", "10⁵", "10⁶", "10⁷"]);
         assert_eq!(l.minor.len(), 8 * 4);
-        let l = layout(&Axis::log(""), 1.0, 100.0, 0.0);
-        assert_eq!(l.labels, ["1", "10", "100"]);
-        let l = layout(&Axis::log(""), 0.01, 1.0, 0.0);
-        assert_eq!(l.labels, ["0.01", "0.1", "1"]);
+        let l = layout(&Axis::log(""), 1.0, 1000.0, 0.0);
+        assert_eq!(l.labels, ["1", "10", "100", "1000"]);
+        let l = layout(&Axis::log(""), 0.001, 1.0, 0.0);
+        assert_eq!(l.labels, ["0.001", "0.01", "0.1", "1"]);
+        let l = layout(&Axis::log(""), 1.0, 64.0, 0.0);
+        assert_eq!(l.labels, ["1", "2", "5", "10", "20", "50"]);
     }
 
     #[test]

@@ -174,8 +174,8 @@ fn capsule(s: &Segment, v: &View) -> Vec<(i32, i32)> {
     const ARC: usize = 8;
     let (dx, dy) = (s.heading.cos(), s.heading.sin());
     let r = s.width / 2.0;
-    // straight part shortened by the caps, so neighbouring segments meet rather than overlap
-    let a = (s.length / 2.0 - r).max(0.0);
+    // caps extend past the segment's ends, so bent joints overlap instead of leaving gaps
+    let a = s.length / 2.0;
     let mut pts = Vec::with_capacity(2 * ARC + 2);
     for (end, sign) in [(a, 1.0), (-a, -1.0)] {
         let (ex, ey) = (s.x + end * dx, s.y + end * dy);
@@ -210,7 +210,7 @@ pub(crate) fn draw_body<DB: DrawingBackend>(
     }
     // the eye, near the head's front end
     let h = &frame.segments[0];
-    let d = (h.length / 2.0 - h.width * 0.45).max(0.0);
+    let d = h.length / 2.0;
     let (ex, ey) = (h.x + d * h.heading.cos(), h.y + d * h.heading.sin());
     let eye = v.px(ex, ey);
     let r = ((h.width * 0.22 * v.scale).round() as i32).max(2);
@@ -238,9 +238,25 @@ pub(crate) fn draw_path<DB: DrawingBackend>(
     if centres.len() < 2 {
         return Ok(());
     }
-    let pts: Vec<(i32, i32)> = centres.iter().map(|&(x, y)| v.px(x, y)).collect();
-    area.draw(&PathElement::new(pts, PATH.alpha(0.8).stroke_width(1)))
-        .map_err(draw_err)
+    // clip to the panel ourselves: the bitmap backend would smear off-panel points along its edge
+    let pts: Vec<(f64, f64)> = centres
+        .iter()
+        .map(|&(x, y)| {
+            let (px, py) = v.px(x, y);
+            (f64::from(px), f64::from(py))
+        })
+        .collect();
+    let bx = (f64::from(v.ox), f64::from(v.ox) + f64::from(v.w));
+    let by = (f64::from(v.oy), f64::from(v.oy) + f64::from(v.h));
+    for run in crate::line::clip_polyline(&pts, bx, by) {
+        let run: Vec<(i32, i32)> = run
+            .iter()
+            .map(|&(x, y)| (x.round() as i32, y.round() as i32))
+            .collect();
+        area.draw(&PathElement::new(run, PATH.alpha(0.8).stroke_width(1)))
+            .map_err(draw_err)?;
+    }
+    Ok(())
 }
 
 /// Writes the caption at the panel's top-left corner.
@@ -258,5 +274,5 @@ pub(crate) fn draw_caption<DB: DrawingBackend>(
 /// The world-unit view width that fits every frame's body with room to swim.
 pub(crate) fn follow_span(frames: &[Frame]) -> f64 {
     let longest = frames.iter().map(Frame::body_length).fold(0.0, f64::max);
-    1.5 * longest
+    1.3 * longest
 }
