@@ -111,6 +111,43 @@ fn main() -> Result<(), nc_plot::PlotError> {
     };
     save_svg(&out.join("spectrum.svg"), &spectrum(&spec)?)?;
 
+    // stress: many series, long names, wide value range, a single point, decreasing loss
+    let xs: Vec<f64> = (0..200).map(|i| f64::from(i) * 5e3).collect();
+    let series = (0..7)
+        .map(|k| {
+            let ys: Vec<f64> = xs
+                .iter()
+                .map(|x| 1e6 * (-x / (2e5 * f64::from(k + 1))).exp() + 1e-3)
+                .collect();
+            Series::from_xy(
+                format!("learning rate 10^-{k}, a long name that must be cut"),
+                &xs,
+                &ys,
+            )
+        })
+        .chain(std::iter::once(Series::new("single", vec![(5e5, 10.0)])))
+        .collect();
+    let spec = LineSpec {
+        title: "A very long title that goes on and on to check that nothing is cut off at the edges of the figure".into(),
+        description: "Stress test of the layout.".into(),
+        x: Axis::linear("step"),
+        y: Axis::log("loss"),
+        series,
+        ..LineSpec::default()
+    };
+    save_svg(&out.join("stress.svg"), &line_chart(&spec)?)?;
+    let sv: Vec<f64> = (0..64)
+        .map(|i| 10f64.powf(2.0 - 0.25 * f64::from(i)))
+        .collect();
+    let spec = SpectrumSpec {
+        title: "Near-singular spectrum".into(),
+        description: "Singular values over 16 decades.".into(),
+        spectra: vec![("W".into(), sv)],
+        log_rank: true,
+        ..SpectrumSpec::default()
+    };
+    save_svg(&out.join("spectrum_wide.svg"), &spectrum(&spec)?)?;
+
     // ablations: grouped bars with error bars
     let spec = BarSpec {
         title: "Ablations: swimming speed".into(),
@@ -171,6 +208,25 @@ fn main() -> Result<(), nc_plot::PlotError> {
         ..HeatmapSpec::default()
     };
     save_svg(&out.join("raster.svg"), &heatmap(&spec)?)?;
+
+    // many rows, non-negative values: sequential colours, thinned labels
+    let spec = HeatmapSpec {
+        title: "RNN unit activity".into(),
+        description: "Rates of 60 units over 200 time steps.".into(),
+        rows: (0..60)
+            .map(|r| {
+                (0..200)
+                    .map(|c| ((f64::from(r) * 0.3 + f64::from(c) * 0.05).sin() + 1.0) * 20.0)
+                    .collect()
+            })
+            .collect(),
+        row_labels: (0..60).map(|r| format!("unit {r}")).collect(),
+        x_label: "time step".into(),
+        y_label: "unit".into(),
+        value_label: "rate (Hz)".into(),
+        ..HeatmapSpec::default()
+    };
+    save_svg(&out.join("heatmap_rates.svg"), &heatmap(&spec)?)?;
 
     // swimmer pictures
     let frames = swimmer_frames(80);
