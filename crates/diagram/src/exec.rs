@@ -66,6 +66,9 @@ pub enum ExecError {
         /// Value name.
         value: String,
     },
+    /// The checker found a size error.
+    #[error("{0}")]
+    Check(String),
     /// Output gradients do not match the outputs.
     #[error("{0}")]
     Grad(String),
@@ -120,8 +123,13 @@ pub struct Bound {
 
 impl Bound {
     /// Binds the circuit's sizes.
+    /// Refuses circuits with size errors (the checker's `E…` findings).
     pub fn new(c: &Circuit, b: &Bindings) -> Result<Bound, ExecError> {
-        Ok(Bound { sizes: resolve_sizes(c, b)?, bindings: b.clone() })
+        let sizes = resolve_sizes(c, b)?;
+        if let Some(d) = crate::check::sizes::run(c, b).into_iter().next() {
+            return Err(ExecError::Check(d.to_string()));
+        }
+        Ok(Bound { sizes, bindings: b.clone() })
     }
     /// Dims of a list of axes.
     pub fn dims(&self, axes: &[AxisId]) -> Vec<usize> {

@@ -31,6 +31,7 @@
 
 pub mod backprop;
 pub mod builder;
+pub mod check;
 pub mod cost;
 pub mod exec;
 mod ops;

@@ -1,0 +1,24 @@
+//! `W003`: a parameter is used by several operations without being declared shared.
+//!
+//! **Why.** The notebook's ResNet builds `[ResidualConnection(...)] * N`: one module object
+//! repeated, so every repetition shares its weights, where the diagram means fresh ones.
+//!
+//! **Example.** Two `linear_with` calls on one weight, without `share`.
+
+use super::Diagnostic;
+use crate::ir::Circuit;
+
+/// Runs the rule.
+pub fn run(c: &Circuit) -> Vec<Diagnostic> {
+    c.params
+        .iter()
+        .filter(|p| !p.shared)
+        .filter_map(|p| {
+            let users: Vec<&str> = c.nodes.iter().filter(|n| n.params.contains(&p.id)).map(|n| n.name.as_str()).collect();
+            (users.len() > 1).then(|| {
+                Diagnostic::warning("W003", None, format!("parameter `{}` is shared by {} ops ({}) without being declared shared", p.name, users.len(), users.join(", ")))
+                    .with_help("give each op its own weights, or declare the sharing (a block with shared weights, or `share`)")
+            })
+        })
+        .collect()
+}
