@@ -1,13 +1,16 @@
-//! Writes every hand-built example as SVG into the folder given as the first argument.
+//! Regenerates the committed gallery: `cargo run -p nc-diagram-draw --example draw_examples [DOCS]`
+//! writes `DOCS/gallery/*.svg`, `DOCS/gallery/index.html` and `DOCS/gallery.html` (default `docs`).
 
-fn main() -> std::io::Result<()> {
-    let dir = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "target/diagram-examples".into());
-    std::fs::create_dir_all(&dir)?;
-    for (name, d) in nc_diagram_draw::examples::all() {
-        let svg = nc_diagram_draw::render_svg(&d, &nc_diagram_draw::LayoutOptions::default());
-        std::fs::write(format!("{dir}/{name}.svg"), svg)?;
-    }
-    Ok(())
+use std::path::PathBuf;
+
+use nc_diagram_draw::DrawOptions;
+
+fn main() -> Result<(), nc_diagram_draw::DrawError> {
+    let docs = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "docs".into()));
+    let opt = DrawOptions::default();
+    nc_diagram_draw::draw_zoo(&docs.join("gallery"), &opt)?;
+    let html = nc_diagram_draw::gallery_html(&opt);
+    let p = docs.join("gallery.html");
+    nc_core::output::write_atomic(&p, html.as_bytes())
+        .map_err(|source| nc_diagram_draw::DrawError::Write { path: p, source })
 }

@@ -57,6 +57,32 @@ pub enum DrawError {
     },
 }
 
+/// Draws a circuit file (the IR as JSON) as SVG.
+///
+/// # Errors
+/// [`DrawError::Read`] when the file cannot be read, [`DrawError::Circuit`] when it is not a
+/// circuit.
+pub fn draw_file(path: &Path, opt: &DrawOptions) -> Result<String, DrawError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DrawError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let c: nc_diagram::ir::Circuit =
+        serde_json::from_str(&text).map_err(|e| DrawError::Circuit {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    Ok(draw_circuit(&c, opt))
+}
+
+/// Draws a circuit as SVG, with the cost overlay when asked.
+#[must_use]
+pub fn draw_circuit(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> String {
+    let report = opt.cost.then(|| nc_diagram::cost::cost(c));
+    let d = crate::from_ir::from_circuit(c, report.as_ref());
+    crate::render_svg(&d, &opt.layout())
+}
+
 /// Every zoo drawing as `(name, svg)`, in a fixed order.
 #[must_use]
 pub fn zoo_svgs(opt: &DrawOptions) -> Vec<(String, String)> {
@@ -66,7 +92,16 @@ pub fn zoo_svgs(opt: &DrawOptions) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Writes one SVG per zoo model into `dir`, plus `gallery.html` showing them all; returns the
+/// Title of the gallery page.
+pub const GALLERY_TITLE: &str = "Neural circuit diagrams: the zoo";
+
+/// The gallery page of every zoo drawing (what `docs/gallery.html` holds).
+#[must_use]
+pub fn gallery_html(opt: &DrawOptions) -> String {
+    crate::gallery::html(GALLERY_TITLE, &zoo_svgs(opt))
+}
+
+/// Writes one SVG per zoo model into `dir`, plus `index.html` showing them all; returns the
 /// paths written.
 ///
 /// # Errors
@@ -79,10 +114,10 @@ pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError
         write(&p, svg.as_bytes())?;
         written.push(p);
     }
-    let p = dir.join("gallery.html");
+    let p = dir.join("index.html");
     write(
         &p,
-        crate::gallery::html("Neural circuit diagrams: the zoo", &svgs).as_bytes(),
+        crate::gallery::html(GALLERY_TITLE, &svgs).as_bytes(),
     )?;
     written.push(p);
     Ok(written)

@@ -395,7 +395,8 @@ impl<'a> Painter<'a> {
             self.line(*w, f.x0, y);
             self.finish(*w);
             self.boxes.push(Prim::Circle(Role::Dot, f.x0, y, 3.0));
-            for c in [i, i + n] {
+            let copies = op.outputs.len() / n.max(1);
+            for c in (0..copies).map(|j| i + j * n) {
                 if let (Some(o), Some(oy)) = (op.outputs.get(c), f.outs.get(c)) {
                     self.curve(*o, (f.x0, y), (f.x1, *oy));
                 }

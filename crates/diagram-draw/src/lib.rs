@@ -20,6 +20,7 @@
 mod draw;
 pub mod examples;
 mod flatten;
+pub mod from_ir;
 pub mod gallery;
 pub mod layout;
 pub mod metrics;
@@ -29,7 +30,7 @@ pub mod scene;
 pub mod svg;
 pub mod tikz;
 
-pub use draw::{DrawError, DrawOptions, draw_zoo, zoo_svgs};
+pub use draw::{DrawError, DrawOptions, draw_circuit, draw_file, draw_zoo, gallery_html, zoo_svgs};
 pub use layout::LayoutOptions;
 
 /// Lays out and writes a diagram as SVG.

@@ -5,9 +5,16 @@ use std::path::PathBuf;
 use nc_diagram_draw::LayoutOptions;
 
 /// Every diagram under test: the hand-built examples and the zoo, by name.
+#[path = "ir.rs"]
+#[allow(
+    dead_code,
+    reason = "shared circuit builders; their tests run in ir.rs"
+)]
+mod ir;
+
 fn all_svgs() -> Vec<(String, String)> {
     let opt = LayoutOptions::default();
-    let v: Vec<(String, String)> = nc_diagram_draw::examples::all()
+    let mut v: Vec<(String, String)> = nc_diagram_draw::examples::all()
         .into_iter()
         .map(|(n, d)| {
             (
@@ -16,6 +23,19 @@ fn all_svgs() -> Vec<(String, String)> {
             )
         })
         .collect();
+    for (n, c) in [("mlp", ir::mlp()), ("rnn", ir::rnn()), ("conv", ir::conv())] {
+        for cost in [false, true] {
+            let opt = nc_diagram_draw::DrawOptions {
+                cost,
+                ..Default::default()
+            };
+            let tag = if cost { "_cost" } else { "" };
+            v.push((
+                format!("ir_{n}{tag}"),
+                nc_diagram_draw::draw_circuit(&c, &opt),
+            ));
+        }
+    }
     v
 }
 

@@ -1,0 +1,454 @@
+//! From the circuit IR of `nc-diagram` to the layout model.
+//!
+//! Each axis of a value is one wire. An operation consumes the wires of the axes it acts on;
+//! the axes it is broadcast over keep their wires and pass by its box. A value read by several
+//! operations gets a copy dot before its first reader. Block instances become named blocks;
+//! repetitions after the first are drawn collapsed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nc_diagram::cost::CostReport;
+use nc_diagram::ir::{AxisId, AxisKind, BlockId, Circuit, Func, NodeId, Op, ReduceKind, ValueId};
+
+use crate::model::{Block, Diagram, Item, Op as DOp, OpKind, Repeat, Wire, WireId};
+
+/// Converts a circuit. With `cost`, each box carries its FLOPs and saved bytes under the
+/// circuit's default sizes (4-byte elements).
+///
+/// ```
+/// use nc_diagram::builder::Builder;
+/// use nc_diagram::ir::AxisKind;
+/// let mut b = Builder::new("relu");
+/// let m = b.axis("m", "8", AxisKind::Feature).unwrap();
+/// let x = b.input("x", &[m]);
+/// let y = b.relu("r", x).unwrap();
+/// b.output(y);
+/// let d = nc_diagram_draw::from_ir::from_circuit(&b.finish().unwrap(), None);
+/// assert_eq!(d.items.len(), 1);
+/// ```
+#[must_use]
+pub fn from_circuit(c: &Circuit, cost: Option<&CostReport>) -> Diagram {
+    let mut cv = Conv {
+        c,
+        d: Diagram {
+            title: c.name.clone(),
+            ..Diagram::default()
+        },
+        ..Conv::default_for(c)
+    };
+    for v in &c.inputs {
+        let ws = cv.new_wires(*v, None);
+        cv.d.inputs.extend(&ws);
+        cv.wires.insert(*v, ws);
+    }
+    let costs: BTreeMap<NodeId, Vec<String>> = cost
+        .map(|r| {
+            let b = c.default_bindings();
+            r.nodes
+                .iter()
+                .filter_map(|(n, k)| {
+                    let bc = k.bind(&b, 4).ok()?;
+                    let mut lines = vec![format!("{}FLOP", si(bc.ops_forward))];
+                    if bc.saved_bytes > 0 {
+                        lines.push(format!("{}B kept", si(bc.saved_bytes)));
+                    }
+                    Some((*n, lines))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for node in &c.nodes {
+        cv.enter_blocks(node.block);
+        let item = cv.node(node.id, costs.get(&node.id).cloned().unwrap_or_default());
+        if let Some(item) = item {
+            cv.push(item);
+        }
+    }
+    cv.enter_blocks(None);
+    legend(c, &mut cv.d);
+    cv.d
+}
+
+/// Numbers with SI prefixes, three significant digits.
+fn si(v: u128) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "display only")]
+    let x = v as f64;
+    for (s, p) in [("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)] {
+        if x >= p {
+            let y = x / p;
+            let digits = if y >= 100.0 {
+                0
+            } else if y >= 10.0 {
+                1
+            } else {
+                2
+            };
+            return format!("{y:.digits$} {s}");
+        }
+    }
+    format!("{v} ")
+}
+
+fn legend(c: &Circuit, d: &mut Diagram) {
+    for (name, v) in &c.sizes {
+        if let Some(v) = v {
+            d.legend.push(format!("{name} = {v}"));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for a in &c.axes {
+        let size = a.size.to_string();
+        if size != a.name && !c.sizes.contains_key(&a.name) && seen.insert(a.name.clone()) {
+            d.legend.push(format!("{} = {size}", a.name));
+        }
+    }
+}
+
+struct Open {
+    id: BlockId,
+    block: Block,
+    /// A later repetition, drawn as one box.
+    collapsed: bool,
+}
+
+struct Conv<'a> {
+    c: &'a Circuit,
+    d: Diagram,
+    /// Wires of each value as produced (one per axis).
+    wires: BTreeMap<ValueId, Vec<WireId>>,
+    /// Copies waiting for their readers.
+    copies: BTreeMap<ValueId, Vec<Vec<WireId>>>,
+    /// Wires handed to a reader ahead of time (block inputs).
+    taken: BTreeMap<(NodeId, ValueId), Vec<WireId>>,
+    open: Vec<Open>,
+    next_segment: u32,
+}
+
+impl<'a> Conv<'a> {
+    fn default_for(c: &'a Circuit) -> Self {
+        Conv {
+            c,
+            d: Diagram::default(),
+            wires: BTreeMap::new(),
+            copies: BTreeMap::new(),
+            taken: BTreeMap::new(),
+            open: Vec::new(),
+            next_segment: 0,
+        }
+    }
+
+    fn wire(&mut self, a: AxisId, segment: u32) -> WireId {
+        let ax = self.c.axis(a);
+        let double = matches!(ax.kind, AxisKind::Spatial | AxisKind::Token);
+        self.d.wires.push(Wire {
+            label: ax.name.clone(),
+            double,
+            segment,
+        });
+        WireId(self.d.wires.len() - 1)
+    }
+
+    /// New wires for every axis of `v`; `segment` keeps a tuple member, `None` starts one.
+    fn new_wires(&mut self, v: ValueId, segment: Option<u32>) -> Vec<WireId> {
+        let seg = segment.unwrap_or_else(|| {
+            self.next_segment += 1;
+            self.next_segment - 1
+        });
+        let axes = self.c.value(v).ty.axes.clone();
+        axes.into_iter().map(|a| self.wire(a, seg)).collect()
+    }
+
+    fn readers(&self, v: ValueId) -> usize {
+        let n = self
+            .c
+            .nodes
+            .iter()
+            .filter(|n| n.inputs.contains(&v) && !matches!(n.op, Op::Load(_)))
+            .count();
+        n + usize::from(self.c.outputs.contains(&v))
+    }
+
+    fn push(&mut self, item: Item) {
+        match self.open.last_mut() {
+            Some(o) => o.block.body.push(item),
+            None => self.d.items.push(item),
+        }
+    }
+
+    /// The wires of `v` for reader `n`, copying `v` first if it has several readers.
+    fn take(&mut self, n: NodeId, v: ValueId) -> Vec<WireId> {
+        if let Some(w) = self.taken.remove(&(n, v)) {
+            return w;
+        }
+        if let Some(q) = self.copies.get_mut(&v)
+            && !q.is_empty()
+        {
+            return q.remove(0);
+        }
+        let src = self.wires.get(&v).cloned().unwrap_or_default();
+        let k = self.readers(v);
+        if k <= 1 {
+            return src;
+        }
+        let seg0 = src.first().and_then(|w| self.d.wire(*w)).map(|w| w.segment);
+        let mut outs = Vec::new();
+        let mut groups = Vec::new();
+        for i in 0..k {
+            let g = self.new_wires(v, if i == 0 { seg0 } else { None });
+            outs.extend(&g);
+            groups.push(g);
+        }
+        let first = groups.remove(0);
+        self.copies.insert(v, groups);
+        self.push(Item::Op(DOp {
+            kind: OpKind::Copy,
+            learned: false,
+            inputs: src,
+            outputs: outs,
+            cost: vec![],
+        }));
+        first
+    }
+
+    /// Opens and closes blocks so that the innermost open block is `b`.
+    fn enter_blocks(&mut self, b: Option<BlockId>) {
+        let mut chain = Vec::new();
+        let mut cur = b;
+        while let Some(id) = cur {
+            chain.push(id);
+            cur = self.c.blocks.get(id.ix()).and_then(|x| x.parent);
+        }
+        chain.reverse();
+        // close what is not on the chain
+        while let Some(top) = self.open.last() {
+            if chain.contains(&top.id) {
+                break;
+            }
+            self.close();
+        }
+        for id in chain {
+            if !self.open.iter().any(|o| o.id == id) {
+                self.open_block(id);
+            }
+        }
+    }
+
+    fn open_block(&mut self, id: BlockId) {
+        let Some(blk) = self.c.blocks.get(id.ix()) else {
+            return;
+        };
+        let inside: BTreeSet<NodeId> = blk.nodes.iter().copied().collect();
+        // values from outside read inside, handed over now so the block owns their wires
+        let mut inputs = Vec::new();
+        for n in &blk.nodes {
+            let node = self.c.node(*n);
+            for v in &node.inputs {
+                let from_outside = self
+                    .c
+                    .value(*v)
+                    .producer
+                    .is_none_or(|p| !inside.contains(&p));
+                if from_outside && !matches!(node.op, Op::Load(_)) {
+                    let w = self.take(*n, *v);
+                    inputs.extend(&w);
+                    self.taken.insert((*n, *v), w);
+                }
+            }
+        }
+        let repeat = (blk.repeat > 1).then(|| Repeat::Times(blk.repeat.to_string()));
+        let name = if blk.repeat > 1 {
+            format!("{} [{}]", blk.name, blk.iteration + 1)
+        } else {
+            blk.name.clone()
+        };
+        self.open.push(Open {
+            id,
+            block: Block {
+                name,
+                params: String::new(),
+                repeat: if blk.iteration == 0 { repeat } else { None },
+                inputs,
+                outputs: Vec::new(),
+                body: Vec::new(),
+                expanded: blk.iteration == 0,
+                cost: Vec::new(),
+            },
+            collapsed: blk.iteration > 0,
+        });
+    }
+
+    fn close(&mut self) {
+        if let Some(mut o) = self.open.pop() {
+            o.block.outputs = crate::model::block_outputs(&o.block);
+            o.block.expanded = !o.collapsed;
+            self.push(Item::Block(o.block));
+        }
+    }
+
+    fn node(&mut self, id: NodeId, cost: Vec<String>) -> Option<Item> {
+        let c = self.c;
+        let node = c.node(id);
+        let learned = !node.params.is_empty();
+        if let Op::Load(name) = &node.op {
+            let out = *node.outputs.first()?;
+            let w = self.new_wires(out, None);
+            self.wires.insert(out, w.clone());
+            return Some(op(OpKind::Load(name.clone()), false, vec![], w, cost));
+        }
+        let ins: Vec<(ValueId, Vec<WireId>)> = node
+            .inputs
+            .iter()
+            .map(|v| (*v, self.take(id, *v)))
+            .collect();
+        let seg = ins
+            .first()
+            .and_then(|(_, w)| w.first())
+            .and_then(|w| self.d.wire(*w))
+            .map(|w| w.segment);
+        let all_in: Vec<WireId> = ins.iter().flat_map(|(_, w)| w.clone()).collect();
+        // operations that take every wire of every input
+        let whole = match &node.op {
+            Op::Add | Op::Mul => Some(OpKind::Add),
+            Op::Copy(_) => Some(OpKind::Copy),
+            Op::Map(f) => Some(map_kind(f)),
+            Op::Concat { .. } | Op::Embed { .. } => Some(OpKind::Reshape),
+            Op::Save(n) => Some(OpKind::Save(n.clone())),
+            Op::Constant(_) => Some(OpKind::Other("const".into())),
+            Op::Einsum { .. } => Some(einsum_kind(c, &ins, node.outputs.first().copied())),
+            _ => None,
+        };
+        if let Some(kind) = whole {
+            let mut outs = Vec::new();
+            for (i, v) in node.outputs.iter().enumerate() {
+                let keep = if i == 0 { seg } else { None };
+                let w = if self.readers(*v) == 0 && matches!(node.op, Op::Save(_)) {
+                    Vec::new()
+                } else {
+                    self.new_wires(*v, keep)
+                };
+                outs.extend(&w);
+                self.wires.insert(*v, w);
+            }
+            let kind = if matches!(kind, OpKind::Add) && matches!(node.op, Op::Mul) {
+                OpKind::Other("⊙".into())
+            } else {
+                kind
+            };
+            let kind = if matches!(kind, OpKind::Add) && ins.len() != 2 {
+                OpKind::Other("+".into())
+            } else {
+                kind
+            };
+            return Some(op(kind, learned, all_in, outs, cost));
+        }
+        // one input: the acted-on axes enter the box, the rest pass by
+        let (v_in, w_in) = ins.first().cloned()?;
+        let in_axes = c.value(v_in).ty.axes.clone();
+        let acts = node.acts_on(c);
+        let out_v = *node.outputs.first()?;
+        if let Op::Permute(_) = &node.op {
+            let order: Vec<WireId> = c
+                .value(out_v)
+                .ty
+                .axes
+                .iter()
+                .filter_map(|a| in_axes.iter().position(|x| x == a).map(|i| w_in[i]))
+                .collect();
+            self.wires.insert(out_v, order.clone());
+            return Some(Item::Permute(order));
+        }
+        let consumed: Vec<WireId> = in_axes
+            .iter()
+            .zip(&w_in)
+            .filter(|(a, _)| acts.contains(a))
+            .map(|(_, w)| *w)
+            .collect();
+        let mut produced = Vec::new();
+        let mut out_wires = Vec::new();
+        for a in &c.value(out_v).ty.axes {
+            match in_axes.iter().position(|x| x == a) {
+                Some(i) if !acts.contains(a) => out_wires.push(w_in[i]),
+                _ => {
+                    let w = self.wire(*a, seg.unwrap_or(0));
+                    produced.push(w);
+                    out_wires.push(w);
+                }
+            }
+        }
+        self.wires.insert(out_v, out_wires);
+        let kind = match &node.op {
+            Op::Linear { bias, .. } => OpKind::Linear {
+                bias: *bias,
+                name: String::new(),
+            },
+            Op::Softmax(_) => OpKind::Softmax,
+            Op::Norm { .. } => OpKind::Norm,
+            Op::Reduce(k, _) => OpKind::Reduce(
+                match k {
+                    ReduceKind::Sum => "Σ",
+                    ReduceKind::Mean => "𝔼",
+                    ReduceKind::Max => "Max",
+                }
+                .into(),
+            ),
+            Op::Window(w) | Op::WindowT(w) => {
+                let first = w.first();
+                OpKind::Window {
+                    kernel: first
+                        .map(|x| c.axis(x.kernel).size.to_string())
+                        .unwrap_or_default(),
+                    stride: first
+                        .filter(|x| x.stride > 1)
+                        .map(|x| x.stride.to_string())
+                        .unwrap_or_default(),
+                    transposed: matches!(node.op, Op::WindowT(_)),
+                }
+            }
+            Op::Reshape { .. } => OpKind::Reshape,
+            other => OpKind::Other(other.kind().into()),
+        };
+        Some(op(kind, learned, consumed, produced, cost))
+    }
+}
+
+fn op(
+    kind: OpKind,
+    learned: bool,
+    inputs: Vec<WireId>,
+    outputs: Vec<WireId>,
+    cost: Vec<String>,
+) -> Item {
+    Item::Op(DOp {
+        kind,
+        learned,
+        inputs,
+        outputs,
+        cost,
+    })
+}
+
+fn map_kind(f: &Func) -> OpKind {
+    match f {
+        Func::Relu => OpKind::Elementwise("R".into()),
+        Func::Tanh => OpKind::Elementwise("tanh".into()),
+        Func::Sigmoid => OpKind::Elementwise("σ".into()),
+        Func::Gelu => OpKind::Elementwise("G".into()),
+        Func::Exp => OpKind::Elementwise("exp".into()),
+        Func::Square => OpKind::Elementwise("x²".into()),
+        Func::Scale(s) => OpKind::Scale(format!("{s}")),
+        Func::ScaleBySize(e, p) => OpKind::Scale(format!("{e}^{p}")),
+    }
+}
+
+/// Index letters of an einsum: each axis is its own letter, so shared axes meet at a dot.
+fn einsum_kind(c: &Circuit, ins: &[(ValueId, Vec<WireId>)], out: Option<ValueId>) -> OpKind {
+    let letter = |a: &AxisId| a.0.to_string();
+    let axes_in = ins
+        .iter()
+        .flat_map(|(v, _)| c.value(*v).ty.axes.iter().map(letter))
+        .collect();
+    let axes_out = out
+        .map(|v| c.value(v).ty.axes.iter().map(letter).collect())
+        .unwrap_or_default();
+    OpKind::Contract { axes_in, axes_out }
+}
