@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod connectome;
 pub mod init;
 pub mod kernel;
