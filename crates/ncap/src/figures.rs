@@ -1,28 +1,134 @@
-//! The experiments' figures as SVG.
+//! The experiments' figures as SVG, drawn with nc-plot.
 
 use crate::experiments::ablations::AblationRow;
 use crate::experiments::curves::CurvePoint;
 use crate::experiments::raster::Recording;
 use crate::experiments::transfer::TransferRow;
+use crate::experiments::unit::{Algo, ModelKind};
 use crate::train::TrainError;
+use nc_plot::{Axis, BarSeries, BarSpec, ColourScale, HeatmapSpec, LineSpec, Series, bar_chart, heatmap, line_chart, save_svg};
 use std::path::Path;
 
-/// Transfer figure: return against body length, untrained and trained.
-pub fn transfer(_out: &Path, _rows: &[TransferRow]) -> Result<(), TrainError> {
+fn plot_err(e: nc_plot::PlotError) -> TrainError {
+    TrainError::Config(format!("figure: {e}"))
+}
+
+fn save(out: &Path, name: &str, svg: Result<String, nc_plot::PlotError>) -> Result<(), TrainError> {
+    let svg = svg.map_err(plot_err)?;
+    save_svg(&out.join(name), &svg).map_err(plot_err)
+}
+
+/// MuJoCo returns of the untrained default NCAP (research note §3.3), for comparison.
+pub const MUJOCO_TRANSFER: [(usize, f64); 6] = [(4, 342.0), (6, 799.0), (8, 903.0), (10, 908.0), (12, 905.0), (14, 916.0)];
+
+/// Transfer figure: return against body length, untrained and trained, with MuJoCo's numbers.
+pub fn transfer(out: &Path, rows: &[TransferRow]) -> Result<(), TrainError> {
+    let xs: Vec<f64> = rows.iter().map(|r| r.n_bodies as f64).collect();
+    let untrained = Series::from_xy("untrained NCAP (ours)", &xs, &rows.iter().map(|r| r.untrained_mean).collect::<Vec<_>>())
+        .with_spread(&rows.iter().map(|r| r.untrained_sd).collect::<Vec<_>>())
+        .with_markers();
+    let trained = Series::from_xy("NCAP after ES on 6 links", &xs, &rows.iter().map(|r| r.trained_mean).collect::<Vec<_>>())
+        .with_spread(&rows.iter().map(|r| r.trained_sd).collect::<Vec<_>>())
+        .with_markers();
+    let mujoco = Series::new("untrained NCAP (MuJoCo)", MUJOCO_TRANSFER.iter().map(|&(n, r)| (n as f64, r)).collect()).with_markers();
+    let spec = LineSpec {
+        title: "NCAP transfers to new body lengths".into(),
+        description: "Mean return of the same shared NCAP weights on swimmers of 4 to 14 links, untrained and after ES training on 6 links, against MuJoCo's untrained returns.".into(),
+        x: Axis::linear("links (bodies)"),
+        y: Axis::linear("return").with_range(0.0, 1000.0),
+        series: vec![untrained, trained, mujoco],
+        ..LineSpec::default()
+    };
+    save(out, "transfer.svg", line_chart(&spec))
+}
+
+fn code_label(r: &AblationRow) -> String {
+    format!(
+        "{} {} {}",
+        if r.sharing { "shared" } else { "unshared" },
+        if r.signs { "signed" } else { "unsigned" },
+        if r.constant_init { "constant" } else { "uniform" }
+    )
+}
+
+/// Ablation bars: initial and final return per code, error bars over seeds.
+pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
+    let spec = BarSpec {
+        title: "Sign constraints are essential; initialisation drives initial return".into(),
+        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation; error bars are standard deviations over seeds.".into(),
+        categories: rows.iter().map(code_label).collect(),
+        series: vec![
+            BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect()).with_errors(rows.iter().map(|r| r.initial_sd).collect()),
+            BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect()).with_errors(rows.iter().map(|r| r.final_sd).collect()),
+        ],
+        x_label: "ablation (sharing, signs, init)".into(),
+        y: Axis::linear("return"),
+        ..BarSpec::default()
+    };
+    save(out, "ablations.svg", bar_chart(&spec))
+}
+
+/// Learning curves per algorithm: NCAP against MLP, band = ±1 sd over seeds, log step axis.
+pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
+    let mut algos: Vec<Algo> = points.iter().map(|p| p.algo).collect();
+    algos.sort();
+    algos.dedup();
+    for algo in algos {
+        let mut series = Vec::new();
+        for model in [ModelKind::Ncap, ModelKind::Mlp] {
+            // step 0 cannot sit on a log axis
+            let pts: Vec<&CurvePoint> = points.iter().filter(|p| p.algo == algo && p.model == model && p.steps > 0).collect();
+            if pts.is_empty() {
+                continue;
+            }
+            let xs: Vec<f64> = pts.iter().map(|p| p.steps as f64).collect();
+            let ys: Vec<f64> = pts.iter().map(|p| p.mean).collect();
+            let sd: Vec<f64> = pts.iter().map(|p| p.sd).collect();
+            series.push(Series::from_xy(model.name().to_uppercase(), &xs, &ys).with_spread(&sd));
+        }
+        if series.is_empty() {
+            continue;
+        }
+        let spec = LineSpec {
+            title: format!("{}: NCAP starts far higher than MLP", algo.name().to_uppercase()),
+            description: format!("Test return against environment steps for NCAP and the MLP trained by {}, mean and ±1 sd over seeds.", algo.name()),
+            x: Axis::log("environment steps"),
+            y: Axis::linear("test return"),
+            series,
+            ..LineSpec::default()
+        };
+        save(out, &format!("curves_{}.svg", algo.name()), line_chart(&spec))?;
+    }
     Ok(())
 }
 
-/// Ablation bars: initial and final return per code.
-pub fn ablations(_out: &Path, _rows: &[AblationRow]) -> Result<(), TrainError> {
-    Ok(())
-}
-
-/// Learning curves with a band over seeds, log step axis.
-pub fn curves(_out: &Path, _points: &[CurvePoint]) -> Result<(), TrainError> {
-    Ok(())
-}
-
-/// Neuron raster with the learned weights.
-pub fn raster(_out: &Path, _rec: &Recording, _weights: &[(String, f64)]) -> Result<(), TrainError> {
-    Ok(())
+/// Neuron raster (heatmap of activity over time) with the learned weights in the title.
+pub fn raster(out: &Path, rec: &Recording, weights: &[(String, f64)]) -> Result<(), TrainError> {
+    let n = rec.names.len();
+    let rows: Vec<Vec<f64>> = (0..n).map(|k| rec.activity.iter().map(|r| r[k]).collect()).collect();
+    let w: Vec<String> = weights.iter().take(6).map(|(k, v)| format!("{k}={v:.2}")).collect();
+    let spec = HeatmapSpec {
+        title: format!("NCAP activity ({})", w.join(", ")),
+        description: "Activity of the head oscillator, B-neurons and muscles of each joint over one episode of the trained NCAP swimmer: a bend travels from head to tail.".into(),
+        rows,
+        row_labels: rec.names.clone(),
+        x_label: "time (s)".into(),
+        y_label: "neuron".into(),
+        x_extent: Some((0.0, rec.activity.len() as f64 * 0.03)),
+        value_label: "activity".into(),
+        colour: ColourScale::Sequential,
+        value_range: Some((0.0, 1.0)),
+        ..HeatmapSpec::default()
+    };
+    save(out, "raster.svg", heatmap(&spec))?;
+    let spec = BarSpec {
+        title: "Learned NCAP weights".into(),
+        description: "The controller's weights after training (raw values; the circuit clamps them to their signs).".into(),
+        categories: weights.iter().map(|(k, _)| k.clone()).collect(),
+        series: vec![BarSeries::new("", weights.iter().map(|(_, v)| *v).collect())],
+        x_label: "weight".into(),
+        y: Axis::linear("value"),
+        ..BarSpec::default()
+    };
+    save(out, "weights.svg", bar_chart(&spec))
 }
