@@ -697,7 +697,7 @@ impl Builder {
         self.need_axes(&op, "window", x, &ids)?;
         let mut was = Vec::new();
         for (a, s) in spatial {
-            if s.kernel < 1 || s.stride < 1 || s.dilation < 1 || s.padding < 0 {
+            if s.kernel < 1 || s.stride < 1 || s.dilation < 1 || (s.padding < 0 && s.kernel != 1) {
                 return Err(BuildError::Invalid { op, kind: "window", why: format!("kernel {}, stride {}, dilation {}, padding {} on axis {} are not valid", s.kernel, s.stride, s.dilation, s.padding, self.label(*a)) });
             }
             let ax = self.c.axes[a.ix()].clone();
@@ -812,6 +812,60 @@ impl Builder {
         Ok(self.push(name, lin, vec![x], vec![out], params)[0])
     }
 
+    /// Convolution whose output spatial axes are given (so two branches can share them).
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv_to(&mut self, name: &str, x: ValueId, c_in: AxisId, c_out: AxisId, spatial: &[(AxisId, AxisId, WindowSpec)], bias: bool) -> R<ValueId> {
+        let mut was = Vec::new();
+        for (i, o, s) in spatial {
+            let nm = self.c.axes[i.ix()].name.clone();
+            let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(s.kernel), AxisKind::Kernel);
+            was.push(WindowAxis { input: *i, output: *o, kernel, stride: s.stride, dilation: s.dilation, padding: s.padding });
+        }
+        let w = self.window_with(&format!("{name}.win"), x, &was)?;
+        let mut ins = vec![c_in];
+        ins.extend(was.iter().map(|w| w.kernel));
+        self.linear(name, w, &ins, &[c_out], bias)
+    }
+
+    /// Center crop: axis `input` loses `offset` positions on each side, giving `output`.
+    pub fn crop(&mut self, name: &str, x: ValueId, spatial: &[(AxisId, AxisId, i64)]) -> R<ValueId> {
+        let mut was = Vec::new();
+        for (i, o, off) in spatial {
+            let nm = self.c.axes[i.ix()].name.clone();
+            let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(1), AxisKind::Kernel);
+            was.push(WindowAxis { input: *i, output: *o, kernel, stride: 1, dilation: 1, padding: -off });
+        }
+        let w = self.window_with(name, x, &was)?;
+        let ks: Vec<AxisId> = was.iter().map(|w| w.kernel).collect();
+        self.reduce(&format!("{name}.squeeze"), w, ReduceKind::Sum, &ks)
+    }
+
+    /// Transposed convolution (up-sampling): a linear map `c_in → c_out × kernel offsets`,
+    /// then ★ᵀ onto the given result axes, then a bias over `c_out` (as PyTorch's).
+    /// `spatial` lists (position axis on `x`, result axis, kernel, stride).
+    pub fn up_conv(&mut self, name: &str, x: ValueId, c_in: AxisId, c_out: AxisId, spatial: &[(AxisId, AxisId, i64, i64)], bias: bool) -> R<ValueId> {
+        let mut outs = vec![c_out];
+        let mut was = Vec::new();
+        for (pos, res, k, s) in spatial {
+            let nm = self.c.axes[res.ix()].name.clone();
+            let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(*k), AxisKind::Kernel);
+            outs.push(kernel);
+            was.push(WindowAxis { input: *res, output: *pos, kernel, stride: *s, dilation: 1, padding: 0 });
+        }
+        let z = self.linear(name, x, &[c_in], &outs, false)?;
+        let y = self.window_t(&format!("{name}.win_t"), z, &was)?;
+        if !bias {
+            return Ok(y);
+        }
+        let b = self.learned_init(&format!("{name}.bias"), &[c_out], Init::FanIn(outs.clone()))?;
+        self.add(&format!("{name}.add_bias"), y, b)
+    }
+
+    /// Renames an axis (a reshape of one axis into another of the same size).
+    pub fn rename(&mut self, name: &str, x: ValueId, from: AxisId, to: AxisId) -> R<ValueId> {
+        self.reshape(name, x, &[from], &[to])
+    }
+
     /// Concatenates values along `axes[i]` of input `i` into the new axis `output`.
     pub fn concat(&mut self, name: &str, xs: &[ValueId], axes: &[AxisId], output: AxisId) -> R<ValueId> {
         let op = self.scoped_name(name);
@@ -892,7 +946,12 @@ impl Builder {
 
     /// A learned array over `axes` entering as a value (a positional embedding, a class token).
     pub fn learned(&mut self, name: &str, axes: &[AxisId]) -> R<ValueId> {
-        let p = self.param(&format!("{name}.value"), axes, Init::Normal);
+        self.learned_init(name, axes, Init::Normal)
+    }
+
+    /// A learned array with a given initialisation.
+    pub fn learned_init(&mut self, name: &str, axes: &[AxisId], init: Init) -> R<ValueId> {
+        let p = self.param(&format!("{name}.value"), axes, init);
         let one = self.push(&format!("{name}.one"), Op::Constant(1.0), vec![], vec![vec![]], vec![])[0];
         let w = self.linear_with(name, one, &[], axes, p, None)?;
         Ok(w)

@@ -38,4 +38,5 @@ mod ops;
 pub mod ir;
 pub mod parse;
 pub mod size;
+pub mod zoo;
 pub mod tensor;
