@@ -13,7 +13,7 @@ pub fn rne(m: &Model, d: &mut Data) {
     let mut ft = [[0.0; 3]; MAX_BODIES];
     // velocity-product acceleration of the current anchor (the root anchor only translates)
     let mut acc = [0.0, 0.0];
-    for b in 0..m.nbody {
+    for (b, ftb) in ft.iter_mut().enumerate().take(m.nbody) {
         let w2 = d.xomega[b] * d.xomega[b];
         if b > 0 {
             let s = sub(d.xanchor[b], d.xanchor[b - 1]);
@@ -22,7 +22,11 @@ pub fn rne(m: &Model, d: &mut Data) {
         }
         let r = sub(d.xipos[b], d.xanchor[b]);
         let mass = m.body_mass[b];
-        ft[b] = [mass * (acc[0] - w2 * r[0]), mass * (acc[1] - w2 * r[1]), 0.0];
+        *ftb = [
+            mass * (acc[0] - w2 * r[0]),
+            mass * (acc[1] - w2 * r[1]),
+            0.0,
+        ];
     }
     d.qfrc_bias.fill(0.0);
     apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_bias);

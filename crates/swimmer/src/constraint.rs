@@ -24,7 +24,15 @@ pub fn impedance(solimp: [f64; 5], pos: f64) -> f64 {
     if x >= 1.0 || x <= 0.0 {
         return if x >= 1.0 { dmax } else { dmin };
     }
-    let pw = |a: f64, p: f64| if p == 1.0 { a } else if p == 2.0 { a * a } else { a.powf(p) };
+    let pw = |a: f64, p: f64| {
+        if p == 1.0 {
+            a
+        } else if p == 2.0 {
+            a * a
+        } else {
+            a.powf(p)
+        }
+    };
     let y = if power == 1.0 {
         x
     } else if x <= mid {
@@ -41,7 +49,8 @@ pub fn make_constraint(m: &Model, d: &mut Data) {
     let timeconst = m.jnt_solref[0].max(2.0 * m.opt.timestep);
     let dampratio = m.jnt_solref[1];
     let dmax = m.jnt_solimp[1].clamp(MJ_MINIMP, MJ_MAXIMP);
-    let k_stiff = 1.0 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio).max(MJ_MINVAL);
+    let k_stiff =
+        1.0 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio).max(MJ_MINVAL);
     let b_damp = 2.0 / (dmax * timeconst).max(MJ_MINVAL);
 
     let mut n = 0;

@@ -24,7 +24,9 @@ pub fn crb(m: &Model, d: &mut Data) {
         if b + 1 < m.nbody {
             let s = sub(d.xanchor[b + 1], d.xanchor[b]);
             let gc = gsub[b + 1];
-            j += jsub[b + 1] + 2.0 * (s[0] * gc[0] + s[1] * gc[1]) + msub[b + 1] * (s[0] * s[0] + s[1] * s[1]);
+            j += jsub[b + 1]
+                + 2.0 * (s[0] * gc[0] + s[1] * gc[1])
+                + msub[b + 1] * (s[0] * s[0] + s[1] * s[1]);
             g = add(add(g, gc), [msub[b + 1] * s[0], msub[b + 1] * s[1]]);
             mm += msub[b + 1];
         }

@@ -62,7 +62,10 @@ pub fn kinematics(m: &Model, d: &mut Data) {
 pub fn point_vel(d: &Data, b: usize, p: [f64; 2]) -> [f64; 2] {
     let r = sub(p, d.xanchor[b]);
     let w = d.xomega[b];
-    [d.xanchor_vel[b][0] - w * r[1], d.xanchor_vel[b][1] + w * r[0]]
+    [
+        d.xanchor_vel[b][0] - w * r[1],
+        d.xanchor_vel[b][1] + w * r[0],
+    ]
 }
 
 /// Computes body angular velocities and the world velocities of anchors and centres of mass.

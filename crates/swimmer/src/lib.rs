@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod actuation;
+pub mod bench;
 pub mod bias;
 pub mod constraint;
 pub mod data;
@@ -34,9 +35,11 @@ pub mod integrate;
 pub mod kinematics;
 pub mod model;
 pub mod passive;
+pub mod script;
 pub mod sensor;
 pub mod step;
 pub mod task;
+pub mod trajectory;
 pub mod vec_env;
 
 pub use data::Data;

@@ -29,7 +29,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { timestep: 0.002, density: 3000.0, viscosity: 0.0 }
+        Options {
+            timestep: 0.002,
+            density: 3000.0,
+            viscosity: 0.0,
+        }
     }
 }
 
@@ -101,7 +105,11 @@ impl Model {
     /// ```
     pub fn swimmer(n_bodies: usize, opt: Options) -> Result<Model, ConfigError> {
         if !(MIN_BODIES..=MAX_BODIES).contains(&n_bodies) {
-            return Err(ConfigError::NBodies { got: n_bodies, min: MIN_BODIES, max: MAX_BODIES });
+            return Err(ConfigError::NBodies {
+                got: n_bodies,
+                min: MIN_BODIES,
+                max: MAX_BODIES,
+            });
         }
         opt.validate()?;
         let nv = n_bodies + 2;
@@ -121,7 +129,10 @@ impl Model {
 
         // joint ranges: ±360°/n_bodies, converted to radians as the MJCF compiler does
         let deg = 360.0 / n_bodies as f64;
-        let range = [-deg * std::f64::consts::PI / 180.0, deg * std::f64::consts::PI / 180.0];
+        let range = [
+            -deg * std::f64::consts::PI / 180.0,
+            deg * std::f64::consts::PI / 180.0,
+        ];
 
         let mut dof_armature = vec![1e-6; nv];
         dof_armature[..3].fill(0.0);
@@ -188,15 +199,27 @@ mod tests {
             Err(ConfigError::NBodies { got: 2, .. })
         ));
         assert!(Model::swimmer(21, Options::default()).is_err());
-        let opt = Options { density: f64::NAN, ..Options::default() };
+        let opt = Options {
+            density: f64::NAN,
+            ..Options::default()
+        };
         assert!(matches!(
             Model::swimmer(6, opt),
-            Err(ConfigError::NonFinite { field: "density", .. })
+            Err(ConfigError::NonFinite {
+                field: "density",
+                ..
+            })
         ));
-        let opt = Options { timestep: 0.0, ..Options::default() };
+        let opt = Options {
+            timestep: 0.0,
+            ..Options::default()
+        };
         assert!(matches!(
             Model::swimmer(6, opt),
-            Err(ConfigError::NotPositive { field: "timestep", .. })
+            Err(ConfigError::NotPositive {
+                field: "timestep",
+                ..
+            })
         ));
     }
 }

@@ -17,7 +17,7 @@ pub fn passive(m: &Model, d: &mut Data) {
         return;
     }
     let mut ft = [[0.0; 3]; MAX_BODIES];
-    for b in 0..m.nbody {
+    for (b, ftb) in ft.iter_mut().enumerate().take(m.nbody) {
         let bx = m.body_fluid_box[b];
         let v = rot_t(d.xrot[b], d.xivel[b]);
         let w = d.xomega[b];
@@ -40,7 +40,7 @@ pub fn passive(m: &Model, d: &mut Data) {
             t -= rho * bx[2] * (b0 * b0 + b1 * b1) * w.abs() * w / 64.0;
         }
         let fw = rot(d.xrot[b], f);
-        ft[b] = [fw[0], fw[1], t];
+        *ftb = [fw[0], fw[1], t];
     }
     apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_passive);
 }

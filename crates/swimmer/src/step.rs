@@ -29,7 +29,10 @@ pub fn forward_position_velocity(m: &Model, d: &mut Data) -> Result<(), SimError
     kinematics(m, d);
     crb(m, d);
     if !factor_m(m, d) {
-        return Err(SimError::Diverged { step: d.nstep, field: "qM" });
+        return Err(SimError::Diverged {
+            step: d.nstep,
+            field: "qM",
+        });
     }
     make_constraint(m, d);
     com_vel(m, d);

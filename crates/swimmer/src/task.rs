@@ -48,21 +48,35 @@ impl SwimConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(MIN_BODIES..=MAX_BODIES).contains(&self.n_bodies) {
-            return Err(ConfigError::NBodies { got: self.n_bodies, min: MIN_BODIES, max: MAX_BODIES });
+            return Err(ConfigError::NBodies {
+                got: self.n_bodies,
+                min: MIN_BODIES,
+                max: MAX_BODIES,
+            });
         }
         self.options().validate()?;
         if self.substeps == 0 {
-            return Err(ConfigError::ZeroCount { field: "substeps", got: 0 });
+            return Err(ConfigError::ZeroCount {
+                field: "substeps",
+                got: 0,
+            });
         }
         if self.episode_len == 0 {
-            return Err(ConfigError::ZeroCount { field: "episode_len", got: 0 });
+            return Err(ConfigError::ZeroCount {
+                field: "episode_len",
+                got: 0,
+            });
         }
         Ok(())
     }
 
     /// The physics options of this configuration.
     pub fn options(&self) -> Options {
-        Options { timestep: self.timestep, density: self.density, viscosity: self.viscosity }
+        Options {
+            timestep: self.timestep,
+            density: self.density,
+            viscosity: self.viscosity,
+        }
     }
 }
 
@@ -103,7 +117,12 @@ impl SwimEnv {
         cfg.validate()?;
         let model = Model::swimmer(cfg.n_bodies, cfg.options())?;
         let data = Data::new(&model);
-        Ok(SwimEnv { cfg, model, data, episode_step: 0 })
+        Ok(SwimEnv {
+            cfg,
+            model,
+            data,
+            episode_step: 0,
+        })
     }
 
     /// The configuration.
@@ -152,10 +171,17 @@ impl SwimEnv {
         let nq = self.model.nq;
         for (what, v) in [("qpos", qpos), ("qvel", qvel)] {
             if v.len() != nq {
-                return Err(SimError::Length { what, expected: nq, got: v.len() });
+                return Err(SimError::Length {
+                    what,
+                    expected: nq,
+                    got: v.len(),
+                });
             }
             if v.iter().any(|x| !x.is_finite()) {
-                return Err(SimError::Diverged { step: self.data.nstep, field: what });
+                return Err(SimError::Diverged {
+                    step: self.data.nstep,
+                    field: what,
+                });
             }
         }
         self.data.qpos.copy_from_slice(qpos);
@@ -174,7 +200,11 @@ impl SwimEnv {
         assert_eq!(out.len(), self.obs_dim(), "observation buffer length");
         let nj = self.n_joints();
         out[..nj].copy_from_slice(self.joint_angles());
-        body_velocities(&self.model, &self.data, &mut out[nj..nj + 3 * self.cfg.n_bodies]);
+        body_velocities(
+            &self.model,
+            &self.data,
+            &mut out[nj..nj + 3 * self.cfg.n_bodies],
+        );
         if self.cfg.time_feature {
             out[nj + 3 * self.cfg.n_bodies] =
                 -1.0 + 2.0 * self.episode_step as f64 / self.cfg.episode_len as f64;
@@ -190,7 +220,11 @@ impl SwimEnv {
     pub fn step(&mut self, action: &[f64]) -> Result<StepOutcome, SimError> {
         let nu = self.n_joints();
         if action.len() != nu {
-            return Err(SimError::Length { what: "action", expected: nu, got: action.len() });
+            return Err(SimError::Length {
+                what: "action",
+                expected: nu,
+                got: action.len(),
+            });
         }
         if let Some((index, &value)) = action.iter().enumerate().find(|(_, a)| !a.is_finite()) {
             return Err(SimError::BadAction { index, value });
@@ -208,12 +242,18 @@ impl SwimEnv {
             .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
             .map(|(f, _)| f)
         {
-            return Err(SimError::Diverged { step: d.nstep, field });
+            return Err(SimError::Diverged {
+                step: d.nstep,
+                field,
+            });
         }
         kinematics(m, d);
         com_vel(m, d);
         self.episode_step += 1;
-        Ok(StepOutcome { reward: self.reward(), done: self.episode_step >= self.cfg.episode_len })
+        Ok(StepOutcome {
+            reward: self.reward(),
+            done: self.episode_step >= self.cfg.episode_len,
+        })
     }
 
     /// Joint angles, `qpos[3..]`.
@@ -240,7 +280,11 @@ impl SwimEnv {
     pub fn body_positions(&self) -> Vec<BodyPose> {
         let d = &self.data;
         (0..self.cfg.n_bodies)
-            .map(|b| BodyPose { x: d.xpos[b][0], y: d.xpos[b][1], angle: d.xangle[b] })
+            .map(|b| BodyPose {
+                x: d.xpos[b][0],
+                y: d.xpos[b][1],
+                angle: d.xangle[b],
+            })
             .collect()
     }
 }

@@ -17,7 +17,11 @@ impl VecEnv {
     pub fn new(cfg: SwimConfig, n: usize) -> Result<VecEnv, ConfigError> {
         let env = SwimEnv::new(cfg)?;
         let (obs_dim, n_joints) = (env.obs_dim(), env.n_joints());
-        Ok(VecEnv { envs: vec![env; n], obs_dim, n_joints })
+        Ok(VecEnv {
+            envs: vec![env; n],
+            obs_dim,
+            n_joints,
+        })
     }
 
     /// Number of environments.
@@ -46,7 +50,10 @@ impl VecEnv {
     /// If `seeds.len() != self.len()`.
     pub fn reset_all(&mut self, seeds: &[u64]) {
         assert_eq!(seeds.len(), self.envs.len(), "one seed per environment");
-        self.envs.par_iter_mut().zip(seeds).for_each(|(e, &s)| e.reset(s));
+        self.envs
+            .par_iter_mut()
+            .zip(seeds)
+            .for_each(|(e, &s)| e.reset(s));
     }
 
     /// Writes all observations, row-major `len() × obs_dim`.
@@ -54,8 +61,16 @@ impl VecEnv {
     /// # Panics
     /// If `out.len() != self.len() * obs_dim`.
     pub fn observe_all(&self, out: &mut [f64]) {
-        assert_eq!(out.len(), self.envs.len() * self.obs_dim, "observation buffer length");
-        for (e, o) in self.envs.iter().zip(out.chunks_exact_mut(self.obs_dim.max(1))) {
+        assert_eq!(
+            out.len(),
+            self.envs.len() * self.obs_dim,
+            "observation buffer length"
+        );
+        for (e, o) in self
+            .envs
+            .iter()
+            .zip(out.chunks_exact_mut(self.obs_dim.max(1)))
+        {
             e.observe(o);
         }
     }
@@ -65,10 +80,18 @@ impl VecEnv {
     pub fn step_all(&mut self, actions: &[f64], rewards: &mut [f64]) -> Result<(), SimError> {
         let n = self.envs.len();
         if actions.len() != n * self.n_joints {
-            return Err(SimError::Length { what: "actions", expected: n * self.n_joints, got: actions.len() });
+            return Err(SimError::Length {
+                what: "actions",
+                expected: n * self.n_joints,
+                got: actions.len(),
+            });
         }
         if rewards.len() != n {
-            return Err(SimError::Length { what: "rewards", expected: n, got: rewards.len() });
+            return Err(SimError::Length {
+                what: "rewards",
+                expected: n,
+                got: rewards.len(),
+            });
         }
         let nj = self.n_joints;
         self.envs

@@ -25,15 +25,26 @@ pub fn rows(v: &Value, key: &str) -> Vec<Vec<f64>> {
         .as_array()
         .unwrap_or_else(|| panic!("{key} is an array"))
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        })
         .collect()
 }
 
 pub fn usize_of(v: &Value, key: &str) -> usize {
-    v[key].as_u64().unwrap_or_else(|| panic!("{key} is an integer")) as usize
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is an integer")) as usize
 }
 
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }

@@ -31,7 +31,10 @@ fn model_constants_match_mujoco() {
         let range = vec(facts, "jnt_range");
         for k in 0..n - 1 {
             assert!((m.jnt_range[k][0] - range[2 * k]).abs() < 1e-15, "n={n}");
-            assert!((m.jnt_range[k][1] - range[2 * k + 1]).abs() < 1e-15, "n={n}");
+            assert!(
+                (m.jnt_range[k][1] - range[2 * k + 1]).abs() < 1e-15,
+                "n={n}"
+            );
         }
         assert!(max_abs_diff(&m.dof_armature, &vec(facts, "dof_armature")) == 0.0);
         assert!(max_abs_diff(&m.actuator_gear, &vec(facts, "actuator_gear")) == 0.0);
@@ -39,7 +42,10 @@ fn model_constants_match_mujoco() {
         assert_eq!(&m.jnt_solimp[..], &vec(facts, "jnt_solimp")[..]);
         let iw = vec(facts, "dof_invweight0");
         for (k, (a, b)) in m.dof_invweight0.iter().zip(&iw).enumerate() {
-            assert!((a - b).abs() / b < 1e-10, "n={n} dof_invweight0[{k}]: {a} vs {b}");
+            assert!(
+                (a - b).abs() / b < 1e-10,
+                "n={n} dof_invweight0[{k}]: {a} vs {b}"
+            );
         }
     }
 }
@@ -56,21 +62,38 @@ fn force_terms_match_mujoco() {
         forward(&m, &mut d).unwrap();
 
         let xy: Vec<f64> = d.xpos.iter().flatten().copied().collect();
-        assert!(max_abs_diff(&xy, &vec(case, "xpos")) < 1e-13, "case {c}: xpos");
+        assert!(
+            max_abs_diff(&xy, &vec(case, "xpos")) < 1e-13,
+            "case {c}: xpos"
+        );
         let xy: Vec<f64> = d.xipos.iter().flatten().copied().collect();
-        assert!(max_abs_diff(&xy, &vec(case, "xipos")) < 1e-13, "case {c}: xipos");
+        assert!(
+            max_abs_diff(&xy, &vec(case, "xipos")) < 1e-13,
+            "case {c}: xipos"
+        );
         let close = |ours: &[f64], key: &str, tol: f64| {
             let theirs = vec(case, key);
-            let scale = theirs.iter().fold(0.0_f64, |a, x| a.max(x.abs())).max(1e-300);
+            let scale = theirs
+                .iter()
+                .fold(0.0_f64, |a, x| a.max(x.abs()))
+                .max(1e-300);
             let err = max_abs_diff(ours, &theirs);
-            assert!(err <= tol * scale, "case {c} (n={n}): {key} rel err {}\nours {ours:?}\ntheirs {theirs:?}", err / scale);
+            assert!(
+                err <= tol * scale,
+                "case {c} (n={n}): {key} rel err {}\nours {ours:?}\ntheirs {theirs:?}",
+                err / scale
+            );
         };
         close(&d.qm, "qM", 1e-12);
         close(&d.qfrc_bias, "qfrc_bias", 1e-10);
         close(&d.qfrc_passive, "qfrc_passive", 1e-10);
         close(&d.qfrc_actuator, "qfrc_actuator", 1e-15);
         let nefc = d.nefc;
-        assert_eq!(nefc, vec(case, "efc_pos").len(), "case {c}: number of limit rows");
+        assert_eq!(
+            nefc,
+            vec(case, "efc_pos").len(),
+            "case {c}: number of limit rows"
+        );
         close(&d.efc_pos[..nefc], "efc_pos", 1e-13);
         close(&d.efc_r[..nefc], "efc_R", 1e-10);
         close(&d.efc_aref[..nefc], "efc_aref", 1e-10);
@@ -83,7 +106,10 @@ fn force_terms_match_mujoco() {
         for b in 0..n {
             let ours = nc_swimmer::sensor::site_velocity(&d, b);
             let theirs = [sd[12 + 6 * b], sd[12 + 6 * b + 1], sd[12 + 6 * b + 5]];
-            assert!(max_abs_diff(&ours, &theirs) < 1e-12, "case {c}: body {b} sensors");
+            assert!(
+                max_abs_diff(&ours, &theirs) < 1e-12,
+                "case {c}: body {b} sensors"
+            );
         }
     }
 }

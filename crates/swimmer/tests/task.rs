@@ -4,7 +4,11 @@ use crate::reference::{data, max_abs_diff, usize_of, vec};
 use nc_swimmer::{ConfigError, SimError, SwimConfig, SwimEnv, VecEnv, run_episode};
 
 fn env(n: usize) -> SwimEnv {
-    SwimEnv::new(SwimConfig { n_bodies: n, ..SwimConfig::default() }).unwrap()
+    SwimEnv::new(SwimConfig {
+        n_bodies: n,
+        ..SwimConfig::default()
+    })
+    .unwrap()
 }
 
 #[test]
@@ -21,13 +25,23 @@ fn observations_and_reward_match_dm_control() {
             let vels = vec(st, "body_velocities");
             assert_eq!(obs.len(), joints.len() + vels.len());
             assert!(max_abs_diff(&obs[..n - 1], &joints) < 1e-15);
-            assert!(max_abs_diff(&obs[n - 1..], &vels) < 1e-12, "n={n}: {obs:?} vs {vels:?}");
+            assert!(
+                max_abs_diff(&obs[n - 1..], &vels) < 1e-12,
+                "n={n}: {obs:?} vs {vels:?}"
+            );
             let r = st["swim_reward"].as_f64().unwrap();
-            assert!((e.reward() - r).abs() < 1e-10, "reward {} vs {r}", e.reward());
+            assert!(
+                (e.reward() - r).abs() < 1e-10,
+                "reward {} vs {r}",
+                e.reward()
+            );
             checked_reward += usize::from(r > 0.0 && r < 1.0);
         }
     }
-    assert!(checked_reward > 0, "some reference rewards lie strictly inside (0, 1)");
+    assert!(
+        checked_reward > 0,
+        "some reference rewards lie strictly inside (0, 1)"
+    );
 }
 
 #[test]
@@ -66,7 +80,11 @@ fn reset_draws_dm_control_distribution() {
 
 #[test]
 fn time_feature_and_done_flag() {
-    let cfg = SwimConfig { episode_len: 4, time_feature: true, ..SwimConfig::default() };
+    let cfg = SwimConfig {
+        episode_len: 4,
+        time_feature: true,
+        ..SwimConfig::default()
+    };
     let mut e = SwimEnv::new(cfg).unwrap();
     assert_eq!(e.obs_dim(), 5 + 18 + 1);
     e.reset(3);
@@ -89,12 +107,55 @@ fn time_feature_and_done_flag() {
 fn validate_names_the_bad_field() {
     let bad = |cfg: SwimConfig| SwimEnv::new(cfg).err().unwrap();
     let d = SwimConfig::default();
-    assert_eq!(bad(SwimConfig { n_bodies: 2, ..d }), ConfigError::NBodies { got: 2, min: 3, max: 20 });
-    assert!(matches!(bad(SwimConfig { density: -1.0, ..d }), ConfigError::Negative { field: "density", .. }));
-    assert!(matches!(bad(SwimConfig { viscosity: f64::INFINITY, ..d }), ConfigError::NonFinite { field: "viscosity", .. }));
-    assert!(matches!(bad(SwimConfig { timestep: 0.0, ..d }), ConfigError::NotPositive { field: "timestep", .. }));
-    assert!(matches!(bad(SwimConfig { substeps: 0, ..d }), ConfigError::ZeroCount { field: "substeps", .. }));
-    assert!(matches!(bad(SwimConfig { episode_len: 0, ..d }), ConfigError::ZeroCount { field: "episode_len", .. }));
+    assert_eq!(
+        bad(SwimConfig { n_bodies: 2, ..d }),
+        ConfigError::NBodies {
+            got: 2,
+            min: 3,
+            max: 20
+        }
+    );
+    assert!(matches!(
+        bad(SwimConfig { density: -1.0, ..d }),
+        ConfigError::Negative {
+            field: "density",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad(SwimConfig {
+            viscosity: f64::INFINITY,
+            ..d
+        }),
+        ConfigError::NonFinite {
+            field: "viscosity",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad(SwimConfig { timestep: 0.0, ..d }),
+        ConfigError::NotPositive {
+            field: "timestep",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad(SwimConfig { substeps: 0, ..d }),
+        ConfigError::ZeroCount {
+            field: "substeps",
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad(SwimConfig {
+            episode_len: 0,
+            ..d
+        }),
+        ConfigError::ZeroCount {
+            field: "episode_len",
+            ..
+        }
+    ));
     assert!(SwimConfig { n_bodies: 20, ..d }.validate().is_ok());
 }
 
@@ -102,13 +163,26 @@ fn validate_names_the_bad_field() {
 fn bad_actions_and_divergence_are_errors() {
     let mut e = env(4);
     e.reset(0);
-    assert_eq!(e.step(&[0.0; 2]).unwrap_err(), SimError::Length { what: "action", expected: 3, got: 2 });
-    assert!(matches!(e.step(&[0.0, f64::NAN, 0.0]), Err(SimError::BadAction { index: 1, .. })));
+    assert_eq!(
+        e.step(&[0.0; 2]).unwrap_err(),
+        SimError::Length {
+            what: "action",
+            expected: 3,
+            got: 2
+        }
+    );
+    assert!(matches!(
+        e.step(&[0.0, f64::NAN, 0.0]),
+        Err(SimError::BadAction { index: 1, .. })
+    ));
     // an absurd velocity: reported, never stepped into NaN
     let mut qvel = vec![0.0; 6];
     qvel[4] = 1e11;
     e.set_state(&[0.0; 6], &qvel).unwrap();
-    assert!(matches!(e.step(&[0.0; 3]), Err(SimError::Diverged { field: "qvel", .. })));
+    assert!(matches!(
+        e.step(&[0.0; 3]),
+        Err(SimError::Diverged { field: "qvel", .. })
+    ));
 }
 
 #[test]
@@ -117,11 +191,14 @@ fn vec_env_matches_single_envs() {
     let mut ve = VecEnv::new(cfg, 3).unwrap();
     let seeds = [1, 2, 3];
     ve.reset_all(&seeds);
-    let mut singles: Vec<SwimEnv> = seeds.iter().map(|&s| {
-        let mut e = SwimEnv::new(cfg).unwrap();
-        e.reset(s);
-        e
-    }).collect();
+    let mut singles: Vec<SwimEnv> = seeds
+        .iter()
+        .map(|&s| {
+            let mut e = SwimEnv::new(cfg).unwrap();
+            e.reset(s);
+            e
+        })
+        .collect();
     let mut rewards = [0.0; 3];
     for k in 0..5 {
         let actions: Vec<f64> = (0..15).map(|i| ((i * 7 + k) as f64).sin()).collect();

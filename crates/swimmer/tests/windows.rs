@@ -7,7 +7,11 @@ use nc_swimmer::{Data, Model, Options, step};
 fn run_window(case: &serde_json::Value) -> Vec<(f64, f64)> {
     let n = usize_of(case, "n_bodies");
     let mut opt = Options::default();
-    for (key, slot) in [("density", &mut opt.density), ("viscosity", &mut opt.viscosity), ("timestep", &mut opt.timestep)] {
+    for (key, slot) in [
+        ("density", &mut opt.density),
+        ("viscosity", &mut opt.viscosity),
+        ("timestep", &mut opt.timestep),
+    ] {
         if let Some(x) = case[key].as_f64() {
             *slot = x;
         }
@@ -31,8 +35,9 @@ fn run_window(case: &serde_json::Value) -> Vec<(f64, f64)> {
         .collect()
 }
 
+#[allow(clippy::print_stdout)]
 fn check(key: &str) {
-    let mut worst = vec![(0.0_f64, 0.0_f64); 3];
+    let mut worst = [(0.0_f64, 0.0_f64); 3];
     for (c, case) in data()[key].as_array().unwrap().iter().enumerate() {
         let errs = run_window(case);
         for (k, &(ep, ev)) in errs.iter().enumerate() {
@@ -42,14 +47,27 @@ fn check(key: &str) {
         // and the target over the whole 2-3 step window
         let n = usize_of(case, "n_bodies");
         let (ep, ev) = errs[0];
-        assert!(ep <= 1e-9 && ev <= 1e-7, "{key}[{c}] (n={n}): step 1 errors {ep:e}, {ev:e}");
+        assert!(
+            ep <= 1e-9 && ev <= 1e-7,
+            "{key}[{c}] (n={n}): step 1 errors {ep:e}, {ev:e}"
+        );
         for (k, &(ep, ev)) in errs.iter().enumerate() {
-            assert!(ep <= 1e-6 && ev <= 1e-4, "{key}[{c}] (n={n}): step {} errors {ep:e}, {ev:e}", k + 1);
+            assert!(
+                ep <= 1e-6 && ev <= 1e-4,
+                "{key}[{c}] (n={n}): step {} errors {ep:e}, {ev:e}",
+                k + 1
+            );
         }
     }
     // the worst errors after 1, 2, 3 control steps (shown with --nocapture)
-    let w: Vec<String> = worst.iter().map(|(p, v)| format!("({p:.2e}, {v:.2e})")).collect();
-    println!("{key}: worst (qpos, qvel) errors per control step: {}", w.join(" "));
+    let w: Vec<String> = worst
+        .iter()
+        .map(|(p, v)| format!("({p:.2e}, {v:.2e})"))
+        .collect();
+    println!(
+        "{key}: worst (qpos, qvel) errors per control step: {}",
+        w.join(" ")
+    );
 }
 
 #[test]
@@ -75,6 +93,15 @@ fn ncap_note_check_case() {
     assert!(max_abs_diff(&d.qpos, &vec(case, "qpos")) < 1e-10);
     assert!(max_abs_diff(&d.qvel, &vec(case, "qvel")) < 1e-8);
     // the numbers as printed in the note (to their precision)
-    let note = [-8.98846e-4, 1.0959e-5, -1.4217021e-2, 2.0260397e-2, -6.999434e-3, 1.9121200e-3, -6.999441e-3, 2.0260391e-2];
+    let note = [
+        -8.98846e-4,
+        1.0959e-5,
+        -1.4217021e-2,
+        2.0260397e-2,
+        -6.999434e-3,
+        1.9121200e-3,
+        -6.999441e-3,
+        2.0260391e-2,
+    ];
     assert!(max_abs_diff(&d.qpos, &note) < 1e-9);
 }
