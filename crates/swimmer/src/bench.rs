@@ -34,19 +34,20 @@ pub struct StepTiming {
     pub steps_per_sec: f64,
 }
 
-/// Runs `steps` physics steps of the benchmark gait from a reset state on the calling thread.
-pub fn run_gait(m: &Model, d: &mut Data, steps: usize) -> Result<(), SimError> {
+/// The benchmark's start state: a dm_control-style reset of `n_bodies` with seed 0.
+pub fn start_qpos(n_bodies: usize) -> Result<Vec<f64>, ConfigError> {
     let mut env = crate::task::SwimEnv::new(SwimConfig {
-        n_bodies: m.nbody,
+        n_bodies,
         ..SwimConfig::default()
-    })
-    .map_err(|_| SimError::Diverged {
-        step: 0,
-        field: "config",
     })?;
     env.reset(0);
+    Ok(env.qpos().to_vec())
+}
+
+/// Runs `steps` physics steps of the benchmark gait from `qpos0` on the calling thread.
+pub fn run_gait(m: &Model, d: &mut Data, qpos0: &[f64], steps: usize) -> Result<(), SimError> {
     d.reset(m);
-    d.qpos.copy_from_slice(env.qpos());
+    d.qpos.copy_from_slice(qpos0);
     for i in 0..steps {
         if i.is_multiple_of(15) {
             for (j, c) in d.ctrl.iter_mut().enumerate() {
@@ -66,10 +67,11 @@ pub fn physics_steps_per_sec(
 ) -> Result<StepTiming, BenchError> {
     let m = Model::swimmer(n_bodies, Options::default())?;
     let mut d = Data::new(&m);
+    let qpos0 = start_qpos(n_bodies)?;
     let mut best = f64::INFINITY;
     for _ in 0..repeats.max(1) {
         let t0 = Instant::now();
-        run_gait(&m, &mut d, steps)?;
+        run_gait(&m, &mut d, &qpos0, steps)?;
         best = best.min(t0.elapsed().as_secs_f64());
     }
     Ok(StepTiming {
