@@ -2,4 +2,5 @@
 
 mod common;
 mod fd;
+mod text;
 mod zoo;
