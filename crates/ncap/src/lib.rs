@@ -12,6 +12,7 @@
 //! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
 //! - [`es`]: antithetic OpenAI-style evolution strategies;
 //! - [`ppo`]: PPO with Tonic's defaults;
+//! - [`ddpg`]: DDPG with Tonic's defaults;
 //! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable sweeps;
 //! - [`figures`]: their SVG figures.
 //!
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+pub mod ddpg;
 pub mod es;
 pub mod experiments;
 pub mod figures;

@@ -3,6 +3,7 @@
 use crate::actor::GaussianActor;
 use crate::es::{EsConfig, RunSummary};
 use crate::ncap::{Ncap, NcapConfig};
+use crate::ddpg::DdpgConfig;
 use crate::ppo::PpoConfig;
 use crate::train::{Progress, TrainError, read_json};
 use serde::{Deserialize, Serialize};
@@ -139,7 +140,25 @@ pub fn run_unit(spec: &TrainSpec, dir: &Path, progress: &mut dyn FnMut(&Progress
             };
             crate::ppo::train(&cfg, actor, Some(dir), progress)?;
         }
-        (algo, _) => return Err(TrainError::Config(format!("{} is not available yet", algo.name()))),
+        (Algo::Ddpg, model) => {
+            // Tonic's warm-up phases, shortened for small budgets
+            let cfg = DdpgConfig {
+                seed: spec.seed,
+                max_steps: spec.steps,
+                n_bodies: spec.n_bodies,
+                episode_len: spec.episode_len,
+                test_episodes: spec.test_episodes,
+                epoch_steps: 20_000.min((spec.steps / 5).max(1000)),
+                random_steps: 20_000.min(spec.steps / 4),
+                steps_before_batches: 10_000.min(spec.steps / 4),
+                ..DdpgConfig::default()
+            };
+            let actor = match model {
+                ModelKind::Ncap => crate::ddpg::ncap_actor(spec.initial_ncap()?),
+                ModelKind::Mlp => crate::ddpg::mlp_actor(&cfg)?,
+            };
+            crate::ddpg::train(&cfg, actor, Some(dir), progress)?;
+        }
     }
     read_json::<RunSummary>(dir, "summary.json")?
         .ok_or_else(|| TrainError::Config(format!("run in {} wrote no summary", dir.display())))

@@ -1,0 +1,93 @@
+//! DDPG hyper-parameters: Tonic's defaults (research note §3.1).
+
+use serde::{Deserialize, Serialize};
+
+/// DDPG settings; defaults are Tonic's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DdpgConfig {
+    /// Run seed.
+    pub seed: u64,
+    /// Training budget in environment steps.
+    pub max_steps: u64,
+    /// Parallel environments.
+    pub n_envs: usize,
+    /// Replay capacity.
+    pub replay_size: usize,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Environment steps between update rounds.
+    pub steps_between_batches: u64,
+    /// Gradient steps per update round.
+    pub batch_iterations: usize,
+    /// No updates before this many steps.
+    pub steps_before_batches: u64,
+    /// Uniform random actions for this many steps.
+    pub random_steps: u64,
+    /// Exploration noise standard deviation afterwards.
+    pub noise: f64,
+    /// Discount γ.
+    pub gamma: f64,
+    /// Polyak factor of the target networks.
+    pub tau: f64,
+    /// Actor Adam learning rate.
+    pub actor_lr: f64,
+    /// Critic Adam learning rate.
+    pub critic_lr: f64,
+    /// Hidden sizes of the MLP actor and of the critic.
+    pub hidden: Vec<usize>,
+    /// Environment steps per epoch (a test after each).
+    pub epoch_steps: u64,
+    /// Test episodes per epoch (greedy).
+    pub test_episodes: usize,
+    /// Bodies of the swimmer.
+    pub n_bodies: usize,
+    /// Control steps per episode.
+    pub episode_len: usize,
+}
+
+impl Default for DdpgConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            max_steps: 1_000_000,
+            n_envs: 1,
+            replay_size: 1_000_000,
+            batch_size: 100,
+            steps_between_batches: 50,
+            batch_iterations: 50,
+            steps_before_batches: 10_000,
+            random_steps: 20_000,
+            noise: 0.1,
+            gamma: 0.99,
+            tau: 0.005,
+            actor_lr: 1e-3,
+            critic_lr: 1e-3,
+            hidden: vec![256, 256],
+            epoch_steps: 20_000,
+            test_episodes: 5,
+            n_bodies: 6,
+            episode_len: 1000,
+        }
+    }
+}
+
+impl DdpgConfig {
+    /// Checks the settings, returning a message for the first bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.n_envs == 0 || self.batch_size == 0 || self.replay_size == 0 || self.epoch_steps == 0 {
+            return Err("n_envs, batch_size, replay_size and epoch_steps must be positive".into());
+        }
+        if self.steps_between_batches == 0 || self.steps_between_batches % self.n_envs as u64 != 0 {
+            return Err(format!("steps_between_batches {} must be a positive multiple of n_envs {}", self.steps_between_batches, self.n_envs));
+        }
+        for (name, v) in [("actor_lr", self.actor_lr), ("critic_lr", self.critic_lr), ("tau", self.tau)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{name} must be positive, got {v}"));
+            }
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return Err(format!("noise must be non-negative, got {}", self.noise));
+        }
+        Ok(())
+    }
+}
