@@ -54,7 +54,7 @@ pub fn run(cfg: &TrainConfig, reps: usize, kernel_reps: usize) -> Result<BenchRe
     }
     let kp = s.probe.take(cfg.kernel_trials);
     let kx: Vec<f32> = cast(&kp.x);
-    let out: Vec<usize> = (0..kp.steps).collect();
+    let out: Vec<usize> = (0..kp.steps).collect(); // neurogym tasks: every step
     let mut kt = Vec::with_capacity(kernel_reps.max(1));
     let mut rows = 0;
     for _ in 0..kernel_reps.max(1) {

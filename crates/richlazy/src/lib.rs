@@ -1,9 +1,18 @@
 //! Rich and lazy learning in rate RNNs (Liu et al., ICLR 2024), rebuilt and extended.
 //!
 //! Brief overview:
-//! - [`tasks`]: seeded 2AF, DMS and CXT generators with neurogym 0.0.2 semantics,
-//! - [`model`]: the rate RNN with hand-written BPTT on `nc_core::gemm`,
-//! - [`real`]: the float types (`f32` for speed, `f64` for checks).
+//! - [`tasks`]: seeded 2AF, DMS and CXT generators with neurogym 0.0.2 semantics;
+//!   [`mnist`]: sequential MNIST from user IDX files,
+//! - [`model`]: the rate RNN with hand-written BPTT on `nc_core::gemm` ([`real`]: `f32` for
+//!   speed, `f64` for checks); [`optim`]: SGD with momentum and Adam, PyTorch conventions,
+//! - [`init`]: rank-controlled and structured initialisations of `W_h`; [`connectome`]:
+//!   cell-type and small-world generators, CSV/NPY loader, shuffle control; [`linalg`]: faer,
+//! - [`kernel`]: the empirical tangent kernel by batched reverse mode and one Gram GEMM;
+//!   [`measures`]: weight change, RA, KA, sign similarity, kernel–target alignment,
+//!   effective ranks, accuracy,
+//! - [`train`]: one run with measures tracked over training; [`sweep`]: the resumable,
+//!   shardable rank sweep with tidy outputs and [`plots`]; [`bench`]: timings,
+//! - [`theory`]: the two-layer linear network with its closed-form NTK.
 //!
 //! ```
 //! use nc_richlazy::tasks::{NeurogymTask, TaskKind};
@@ -19,6 +28,7 @@ pub mod init;
 pub mod kernel;
 pub mod linalg;
 pub mod measures;
+pub mod mnist;
 pub mod model;
 pub mod optim;
 pub mod plots;
