@@ -11,8 +11,9 @@
 //!   [`measures`]: weight change, RA, KA, sign similarity, kernel–target alignment,
 //!   effective ranks, accuracy,
 //! - [`train`]: one run with measures tracked over training; [`sweep`]: the resumable,
-//!   shardable rank sweep with tidy outputs and [`plots`]; [`bench`]: timings,
-//! - [`theory`]: the two-layer linear network with its closed-form NTK.
+//!   shardable rank sweep with tidy outputs and [`plots`]; [`mod@bench`]: timings,
+//! - [`theory`]: the two-layer linear network with its closed-form NTK; [`kappa`]: its
+//!   anisotropic-feature version (the aligned exception, Fig. 3).
 //!
 //! ```
 //! use nc_richlazy::tasks::{NeurogymTask, TaskKind};
@@ -25,6 +26,7 @@
 pub mod bench;
 pub mod connectome;
 pub mod init;
+pub mod kappa;
 pub mod kernel;
 pub mod linalg;
 pub mod measures;

@@ -89,7 +89,7 @@ pub struct TheoryRow {
 }
 
 /// `M = ‖w₂‖² I + W₁ᵀW₁` (d × d) and `W₁ᵀW₁`.
-fn kernels(w1: &[f64], w2: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn kernels(w1: &[f64], w2: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
     let h = w2.len();
     let mut g = vec![0.0; d * d];
     for i in 0..d {
@@ -105,7 +105,7 @@ fn kernels(w1: &[f64], w2: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
     (m, g)
 }
 
-fn scale_to(v: &mut [f64], target: f64) {
+pub(crate) fn scale_to(v: &mut [f64], target: f64) {
     let f = frobenius(v);
     if f > 0.0 {
         v.iter_mut().for_each(|x| *x *= target / f);
