@@ -1,6 +1,8 @@
 //! Integration tests, grouped by topic.
 
 mod common;
+mod diagnostics;
 mod fd;
+mod golden;
 mod text;
 mod zoo;

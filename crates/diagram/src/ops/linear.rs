@@ -56,6 +56,11 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
     let Op::Linear { outputs, bias, .. } = &n.op else { return OpCost::default() };
     let x = elems(c, n.inputs[0]);
+    // a learned array entering as a value (constant 1 times the weight) is a read, not a matmul
+    if c.value(n.inputs[0]).ty.axes.is_empty() {
+        let y = elems(c, n.outputs[0]);
+        return OpCost { ops_fwd: y.clone(), ops_bwd: y, ..Default::default() };
+    }
     let mac = x.times(&axes_elems(c, outputs));
     let mm = mac.scale(2);
     let y = elems(c, n.outputs[0]);
