@@ -3,5 +3,8 @@
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_else(|| "resnet".into());
     let c = nc_diagram::zoo::get(&name).expect("unknown zoo model");
-    println!("{}", nc_diagram::check::check(&c, &c.default_bindings()).render());
+    println!(
+        "{}",
+        nc_diagram::check::check(&c, &c.default_bindings()).render()
+    );
 }

@@ -4,12 +4,25 @@
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_else(|| "mha".into());
     let c = nc_diagram::zoo::get(&name).expect("unknown zoo model");
-    let names = |axes: &[nc_diagram::ir::AxisId]| axes.iter().map(|a| c.axis_label(*a)).collect::<Vec<_>>().join(" ");
+    let names = |axes: &[nc_diagram::ir::AxisId]| {
+        axes.iter()
+            .map(|a| c.axis_label(*a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     for v in &c.inputs {
-        println!("input  {:<28} [{}]", c.value(*v).name, names(&c.value(*v).ty.axes));
+        println!(
+            "input  {:<28} [{}]",
+            c.value(*v).name,
+            names(&c.value(*v).ty.axes)
+        );
     }
     for v in &c.outputs {
-        println!("output {:<28} [{}]", c.value(*v).name, names(&c.value(*v).ty.axes));
+        println!(
+            "output {:<28} [{}]",
+            c.value(*v).name,
+            names(&c.value(*v).ty.axes)
+        );
     }
     for p in &c.params {
         println!("param  {:<28} [{}]", p.name, names(&p.axes));

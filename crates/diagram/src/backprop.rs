@@ -25,9 +25,19 @@ fn accumulate<T: Real>(slot: &mut Option<Tensor<T>>, g: Tensor<T>) {
 }
 
 /// Back-propagates `out_grads` (one per circuit output) through the tape.
-pub fn backward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, tape: &Tape<T>, out_grads: &[Tensor<T>]) -> Result<Gradients<T>, ExecError> {
+pub fn backward<T: Real>(
+    c: &Circuit,
+    bound: &Bound,
+    params: &Params<T>,
+    tape: &Tape<T>,
+    out_grads: &[Tensor<T>],
+) -> Result<Gradients<T>, ExecError> {
     if out_grads.len() != c.outputs.len() {
-        return Err(ExecError::Grad(format!("{} output gradients for {} outputs", out_grads.len(), c.outputs.len())));
+        return Err(ExecError::Grad(format!(
+            "{} output gradients for {} outputs",
+            out_grads.len(),
+            c.outputs.len()
+        )));
     }
     let mut grads: Vec<Option<Tensor<T>>> = vec![None; c.values.len()];
     for (v, g) in c.outputs.iter().zip(out_grads) {
@@ -35,13 +45,32 @@ pub fn backward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, tape: &
     }
     let mut pgrads: Vec<Option<Tensor<T>>> = vec![None; c.params.len()];
     for node in c.nodes.iter().rev() {
-        let dys: Vec<Option<&Tensor<T>>> = node.outputs.iter().map(|v| grads[v.ix()].as_ref()).collect();
+        let dys: Vec<Option<&Tensor<T>>> = node
+            .outputs
+            .iter()
+            .map(|v| grads[v.ix()].as_ref())
+            .collect();
         if dys.iter().all(Option::is_none) {
             continue;
         }
-        let cx = Ctx { c, sizes: &bound.sizes, bindings: &bound.bindings, node };
-        let xs: Vec<&Tensor<T>> = node.inputs.iter().map(|v| tape.values[v.ix()].as_ref()).collect::<Option<_>>().ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
-        let ys: Vec<&Tensor<T>> = node.outputs.iter().map(|v| tape.values[v.ix()].as_ref()).collect::<Option<_>>().ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
+        let cx = Ctx {
+            c,
+            sizes: &bound.sizes,
+            bindings: &bound.bindings,
+            node,
+        };
+        let xs: Vec<&Tensor<T>> = node
+            .inputs
+            .iter()
+            .map(|v| tape.values[v.ix()].as_ref())
+            .collect::<Option<_>>()
+            .ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
+        let ys: Vec<&Tensor<T>> = node
+            .outputs
+            .iter()
+            .map(|v| tape.values[v.ix()].as_ref())
+            .collect::<Option<_>>()
+            .ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let g = ops::backward(&cx, &xs, &ps, &ys, &dys);
         for (v, gi) in node.inputs.iter().zip(g.inputs) {
@@ -49,7 +78,10 @@ pub fn backward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, tape: &
                 && c.value(*v).ty.dtype == crate::ir::DType::Real
             {
                 if gi.data.iter().any(|x| !x.is_finite()) {
-                    return Err(ExecError::NonFinite { op: format!("{} (backward)", node.name), value: c.value(*v).name.clone() });
+                    return Err(ExecError::NonFinite {
+                        op: format!("{} (backward)", node.name),
+                        value: c.value(*v).name.clone(),
+                    });
                 }
                 accumulate(&mut grads[v.ix()], gi);
             }
@@ -59,12 +91,25 @@ pub fn backward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, tape: &
         }
     }
     Ok(Gradients {
-        inputs: c.inputs.iter().map(|v| grads[v.ix()].as_ref().map(|t| t.to_layout(&c.value(*v).ty.axes))).collect(),
+        inputs: c
+            .inputs
+            .iter()
+            .map(|v| {
+                grads[v.ix()]
+                    .as_ref()
+                    .map(|t| t.to_layout(&c.value(*v).ty.axes))
+            })
+            .collect(),
         params: c
             .params
             .iter()
             .zip(pgrads)
-            .map(|(p, g)| g.map_or_else(|| Tensor::zeros(p.axes.clone(), bound.dims(&p.axes)), |t| t.to_layout(&p.axes)))
+            .map(|(p, g)| {
+                g.map_or_else(
+                    || Tensor::zeros(p.axes.clone(), bound.dims(&p.axes)),
+                    |t| t.to_layout(&p.axes),
+                )
+            })
             .collect(),
     })
 }

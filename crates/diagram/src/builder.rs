@@ -41,7 +41,9 @@ pub enum BuildError {
         has: String,
     },
     /// Two different axes with one name meet where one axis is meant.
-    #[error("op `{op}` ({kind}): `{name}` is {first} in one place and {second} in another; axes that share a name are different unless declared the same")]
+    #[error(
+        "op `{op}` ({kind}): `{name}` is {first} in one place and {second} in another; axes that share a name are different unless declared the same"
+    )]
     AxisConflict {
         /// Node name.
         op: String,
@@ -147,11 +149,21 @@ pub struct WindowSpec {
 impl WindowSpec {
     /// Kernel `k`, stride 1, no dilation, no padding.
     pub fn new(kernel: i64) -> Self {
-        WindowSpec { kernel, stride: 1, dilation: 1, padding: 0 }
+        WindowSpec {
+            kernel,
+            stride: 1,
+            dilation: 1,
+            padding: 0,
+        }
     }
     /// Kernel `k` with "same" padding (`(k−1)/2`).
     pub fn same(kernel: i64) -> Self {
-        WindowSpec { kernel, stride: 1, dilation: 1, padding: (kernel - 1) / 2 }
+        WindowSpec {
+            kernel,
+            stride: 1,
+            dilation: 1,
+            padding: (kernel - 1) / 2,
+        }
     }
     /// With stride.
     pub fn stride(mut self, s: i64) -> Self {
@@ -173,10 +185,19 @@ impl WindowSpec {
         let reach = self.dilation * (self.kernel - 1) + 1 - 2 * self.padding;
         if self.stride == 1 {
             let c = 1 - reach;
-            return if c >= 0 { x.add(&SizeExpr::Lit(c)) } else { x.sub(&SizeExpr::Lit(-c)) };
+            return if c >= 0 {
+                x.add(&SizeExpr::Lit(c))
+            } else {
+                x.sub(&SizeExpr::Lit(-c))
+            };
         }
-        let num = if reach >= 0 { x.sub(&SizeExpr::Lit(reach)) } else { x.add(&SizeExpr::Lit(-reach)) };
-        num.floor_div(&SizeExpr::Lit(self.stride)).add(&SizeExpr::Lit(1))
+        let num = if reach >= 0 {
+            x.sub(&SizeExpr::Lit(reach))
+        } else {
+            x.add(&SizeExpr::Lit(-reach))
+        };
+        num.floor_div(&SizeExpr::Lit(self.stride))
+            .add(&SizeExpr::Lit(1))
     }
 }
 
@@ -241,7 +262,12 @@ impl Builder {
             self.c.sizes.entry(s).or_insert(None);
         }
         let id = AxisId(self.c.axes.len() as u32);
-        self.c.axes.push(Axis { id, name: name.to_string(), size, kind });
+        self.c.axes.push(Axis {
+            id,
+            name: name.to_string(),
+            size,
+            kind,
+        });
         id
     }
 
@@ -266,7 +292,12 @@ impl Builder {
 
     /// A parameter. Inside a weight-sharing block, later iterations reuse the first one's.
     pub fn param(&mut self, name: &str, axes: &[AxisId], init: Init) -> ParamId {
-        let key = self.open.last().map(|b| &self.c.blocks[b.ix()]).filter(|b| b.share_weights).map(|b| (b.name.clone(), name.to_string()));
+        let key = self
+            .open
+            .last()
+            .map(|b| &self.c.blocks[b.ix()])
+            .filter(|b| b.share_weights)
+            .map(|b| (b.name.clone(), name.to_string()));
         if let Some(k) = &key
             && let Some(p) = self.shared_params.get(k)
         {
@@ -276,7 +307,13 @@ impl Builder {
         }
         let full = self.unique_param_name(&self.scoped(name));
         let id = ParamId(self.c.params.len() as u32);
-        self.c.params.push(Param { id, name: full, axes: axes.to_vec(), init, shared: false });
+        self.c.params.push(Param {
+            id,
+            name: full,
+            axes: axes.to_vec(),
+            init,
+            shared: false,
+        });
         if let Some(k) = key {
             self.shared_params.insert(k, id);
         }
@@ -289,7 +326,13 @@ impl Builder {
     }
 
     /// Opens an instance of a named block (iteration `iteration` of `repeat`).
-    pub fn begin_block(&mut self, name: &str, iteration: u32, repeat: u32, share_weights: bool) -> BlockId {
+    pub fn begin_block(
+        &mut self,
+        name: &str,
+        iteration: u32,
+        repeat: u32,
+        share_weights: bool,
+    ) -> BlockId {
         let id = BlockId(self.c.blocks.len() as u32);
         self.c.blocks.push(Block {
             id,
@@ -306,13 +349,19 @@ impl Builder {
 
     /// Closes the innermost open block.
     pub fn end_block(&mut self) -> R<()> {
-        self.open.pop().map(|_| ()).ok_or_else(|| BuildError::Blocks("end of block with none open".into()))
+        self.open
+            .pop()
+            .map(|_| ())
+            .ok_or_else(|| BuildError::Blocks("end of block with none open".into()))
     }
 
     /// Finishes the circuit.
     pub fn finish(self) -> R<Circuit> {
         if !self.open.is_empty() {
-            return Err(BuildError::Blocks(format!("{} block(s) left open", self.open.len())));
+            return Err(BuildError::Blocks(format!(
+                "{} block(s) left open",
+                self.open.len()
+            )));
         }
         if self.c.outputs.is_empty() {
             return Err(BuildError::NoOutputs(self.c.name.clone()));
@@ -330,7 +379,11 @@ impl Builder {
                 let mut cur = Some(*b);
                 while let Some(id) = cur {
                     let blk = &self.c.blocks[id.ix()];
-                    path.push(if blk.repeat > 1 { format!("{}[{}]", blk.name, blk.iteration) } else { blk.name.clone() });
+                    path.push(if blk.repeat > 1 {
+                        format!("{}[{}]", blk.name, blk.iteration)
+                    } else {
+                        blk.name.clone()
+                    });
                     cur = blk.parent;
                 }
                 path.reverse();
@@ -352,16 +405,29 @@ impl Builder {
     fn unique_node_name(&self, base: &str) -> String {
         let mut name = base.to_string();
         let mut k = 2;
-        while self.c.nodes.iter().any(|n| n.name == name) || self.c.values.iter().any(|v| v.name == name) {
+        while self.c.nodes.iter().any(|n| n.name == name)
+            || self.c.values.iter().any(|v| v.name == name)
+        {
             name = format!("{base}~{k}");
             k += 1;
         }
         name
     }
 
-    fn value(&mut self, name: &str, axes: Vec<AxisId>, dtype: DType, producer: Option<NodeId>) -> ValueId {
+    fn value(
+        &mut self,
+        name: &str,
+        axes: Vec<AxisId>,
+        dtype: DType,
+        producer: Option<NodeId>,
+    ) -> ValueId {
         let id = ValueId(self.c.values.len() as u32);
-        self.c.values.push(Value { id, name: name.to_string(), ty: ArrayType { axes, dtype }, producer });
+        self.c.values.push(Value {
+            id,
+            name: name.to_string(),
+            ty: ArrayType { axes, dtype },
+            producer,
+        });
         id
     }
 
@@ -384,7 +450,11 @@ impl Builder {
 
     fn missing(&self, op: &str, kind: &'static str, v: ValueId, a: AxisId) -> BuildError {
         // an axis of the same name but another identity deserves the sharper message
-        if let Some(other) = self.axes_of(v).iter().find(|b| self.c.axes[b.ix()].name == self.c.axes[a.ix()].name) {
+        if let Some(other) = self
+            .axes_of(v)
+            .iter()
+            .find(|b| self.c.axes[b.ix()].name == self.c.axes[a.ix()].name)
+        {
             return BuildError::AxisConflict {
                 op: op.to_string(),
                 kind,
@@ -398,13 +468,23 @@ impl Builder {
             kind,
             axis: self.label(a),
             value: self.c.values[v.ix()].name.clone(),
-            has: self.axes_of(v).iter().map(|a| self.label(*a)).collect::<Vec<_>>().join(", "),
+            has: self
+                .axes_of(v)
+                .iter()
+                .map(|a| self.label(*a))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 
     fn need_real(&self, op: &str, kind: &'static str, v: ValueId) -> R<()> {
         if self.c.values[v.ix()].ty.dtype != DType::Real {
-            return Err(BuildError::DType { op: op.into(), kind, value: self.c.values[v.ix()].name.clone(), expected: "reals" });
+            return Err(BuildError::DType {
+                op: op.into(),
+                kind,
+                value: self.c.values[v.ix()].name.clone(),
+                expected: "reals",
+            });
         }
         Ok(())
     }
@@ -412,14 +492,25 @@ impl Builder {
     fn no_dups(&self, op: &str, kind: &'static str, axes: &[AxisId]) -> R<()> {
         for (i, a) in axes.iter().enumerate() {
             if axes[..i].contains(a) {
-                return Err(BuildError::DuplicateAxis { op: op.into(), kind, axis: self.label(*a) });
+                return Err(BuildError::DuplicateAxis {
+                    op: op.into(),
+                    kind,
+                    axis: self.label(*a),
+                });
             }
         }
         Ok(())
     }
 
     /// Appends a node whose output types are already inferred; returns its outputs.
-    fn push(&mut self, name: &str, op: Op, inputs: Vec<ValueId>, outs: Vec<Vec<AxisId>>, params: Vec<ParamId>) -> Vec<ValueId> {
+    fn push(
+        &mut self,
+        name: &str,
+        op: Op,
+        inputs: Vec<ValueId>,
+        outs: Vec<Vec<AxisId>>,
+        params: Vec<ParamId>,
+    ) -> Vec<ValueId> {
         let name = self.unique_node_name(&self.scoped(name));
         let id = NodeId(self.c.nodes.len() as u32);
         let n_out = outs.len();
@@ -427,14 +518,26 @@ impl Builder {
             .into_iter()
             .enumerate()
             .map(|(i, axes)| {
-                let vname = if n_out == 1 { name.clone() } else { format!("{name}.{i}") };
+                let vname = if n_out == 1 {
+                    name.clone()
+                } else {
+                    format!("{name}.{i}")
+                };
                 self.value(&vname, axes, DType::Real, Some(id))
             })
             .collect();
         for b in &self.open {
             self.c.blocks[b.ix()].nodes.push(id);
         }
-        self.c.nodes.push(Node { id, name, op, inputs, outputs: outputs.clone(), params, block: self.open.last().copied() });
+        self.c.nodes.push(Node {
+            id,
+            name,
+            op,
+            inputs,
+            outputs: outputs.clone(),
+            params,
+            block: self.open.last().copied(),
+        });
         outputs
     }
 
@@ -445,7 +548,14 @@ impl Builder {
     // ----------------------------------------------------------------- operations
 
     /// Learned linear map `inputs → outputs` over `x`, creating its weight (and bias).
-    pub fn linear(&mut self, name: &str, x: ValueId, inputs: &[AxisId], outputs: &[AxisId], bias: bool) -> R<ValueId> {
+    pub fn linear(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        inputs: &[AxisId],
+        outputs: &[AxisId],
+        bias: bool,
+    ) -> R<ValueId> {
         let mut waxes = self.weight_inputs(inputs, outputs);
         let fan = waxes.clone();
         waxes.extend_from_slice(outputs);
@@ -472,16 +582,34 @@ impl Builder {
 
     /// Linear map with given parameters (reusing one is weight sharing: declare it with
     /// [`Builder::share`] or the checker warns).
-    pub fn linear_with(&mut self, name: &str, x: ValueId, inputs: &[AxisId], outputs: &[AxisId], w: ParamId, b: Option<ParamId>) -> R<ValueId> {
+    pub fn linear_with(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        inputs: &[AxisId],
+        outputs: &[AxisId],
+        w: ParamId,
+        b: Option<ParamId>,
+    ) -> R<ValueId> {
         self.grouped_linear(name, x, &[], inputs, outputs, w, b)
     }
 
     /// Einsum contraction with an einops-like signature.
     pub fn einsum(&mut self, name: &str, signature: &str, operands: &[ValueId]) -> R<ValueId> {
         let op = self.scoped_name(name);
-        let sig = parse_signature(signature).map_err(|e| BuildError::Signature { op: op.clone(), why: e.to_string() })?;
+        let sig = parse_signature(signature).map_err(|e| BuildError::Signature {
+            op: op.clone(),
+            why: e.to_string(),
+        })?;
         if sig.operands.len() != operands.len() {
-            return Err(BuildError::Signature { op, why: format!("signature has {} operands but {} were given", sig.operands.len(), operands.len()) });
+            return Err(BuildError::Signature {
+                op,
+                why: format!(
+                    "signature has {} operands but {} were given",
+                    sig.operands.len(),
+                    operands.len()
+                ),
+            });
         }
         for v in operands {
             self.need_real(&op, "einsum", *v)?;
@@ -509,11 +637,28 @@ impl Builder {
         for (j, (raw, &v)) in sig.operands.iter().zip(operands).enumerate() {
             let axes = self.axes_of(v).to_vec();
             let by_name = |n: &str| -> R<AxisId> {
-                let hits: Vec<AxisId> = axes.iter().copied().filter(|a| self.c.axes[a.ix()].name == n).collect();
+                let hits: Vec<AxisId> = axes
+                    .iter()
+                    .copied()
+                    .filter(|a| self.c.axes[a.ix()].name == n)
+                    .collect();
                 match hits.len() {
                     1 => Ok(hits[0]),
-                    0 => Err(BuildError::Signature { op: op.clone(), why: format!("operand {j} (`{}`) has no axis `{n}`; its axes are [{}]", self.c.values[v.ix()].name, axes.iter().map(|a| self.label(*a)).collect::<Vec<_>>().join(", ")) }),
-                    _ => Err(BuildError::Signature { op: op.clone(), why: format!("operand {j} has several axes named `{n}`") }),
+                    0 => Err(BuildError::Signature {
+                        op: op.clone(),
+                        why: format!(
+                            "operand {j} (`{}`) has no axis `{n}`; its axes are [{}]",
+                            self.c.values[v.ix()].name,
+                            axes.iter()
+                                .map(|a| self.label(*a))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }),
+                    _ => Err(BuildError::Signature {
+                        op: op.clone(),
+                        why: format!("operand {j} has several axes named `{n}`"),
+                    }),
                 }
             };
             let mut terms = Vec::new();
@@ -527,21 +672,38 @@ impl Builder {
                 let term = match t {
                     RawTerm::Name(n) => {
                         let a = by_name(n)?;
-                        EinTerm { axis: a, parts: vec![a] }
+                        EinTerm {
+                            axis: a,
+                            parts: vec![a],
+                        }
                     }
                     RawTerm::Group { merged, parts } => {
                         let a = match merged {
                             Some(m) => by_name(m)?,
                             None => {
-                                let left: Vec<AxisId> = axes.iter().copied().filter(|a| !claimed.contains(a)).collect();
+                                let left: Vec<AxisId> = axes
+                                    .iter()
+                                    .copied()
+                                    .filter(|a| !claimed.contains(a))
+                                    .collect();
                                 if left.len() != 1 {
-                                    return Err(BuildError::Signature { op: op.clone(), why: format!("operand {j}: cannot tell which axis the group ({}) is; name it as `m:({})`", parts.join(" "), parts.join(" ")) });
+                                    return Err(BuildError::Signature {
+                                        op: op.clone(),
+                                        why: format!(
+                                            "operand {j}: cannot tell which axis the group ({}) is; name it as `m:({})`",
+                                            parts.join(" "),
+                                            parts.join(" ")
+                                        ),
+                                    });
                                 }
                                 left[0]
                             }
                         };
                         claimed.push(a);
-                        let ps = parts.iter().map(|p| self.axis_by_name(&op, p, &seen)).collect::<R<Vec<_>>>()?;
+                        let ps = parts
+                            .iter()
+                            .map(|p| self.axis_by_name(&op, p, &seen))
+                            .collect::<R<Vec<_>>>()?;
                         EinTerm { axis: a, parts: ps }
                     }
                 };
@@ -561,18 +723,45 @@ impl Builder {
         for t in &sig.output {
             let term = match t {
                 RawTerm::Name(n) => {
-                    let a = *seen.get(n).ok_or_else(|| BuildError::Signature { op: op.clone(), why: format!("output axis `{n}` is on no operand") })?;
-                    EinTerm { axis: a, parts: vec![a] }
+                    let a = *seen.get(n).ok_or_else(|| BuildError::Signature {
+                        op: op.clone(),
+                        why: format!("output axis `{n}` is on no operand"),
+                    })?;
+                    EinTerm {
+                        axis: a,
+                        parts: vec![a],
+                    }
                 }
-                RawTerm::Group { merged: Some(m), parts } => {
+                RawTerm::Group {
+                    merged: Some(m),
+                    parts,
+                } => {
                     let ps = parts
                         .iter()
-                        .map(|p| seen.get(p).copied().ok_or_else(|| BuildError::Signature { op: op.clone(), why: format!("output axis `{p}` is on no operand") }))
+                        .map(|p| {
+                            seen.get(p).copied().ok_or_else(|| BuildError::Signature {
+                                op: op.clone(),
+                                why: format!("output axis `{p}` is on no operand"),
+                            })
+                        })
                         .collect::<R<Vec<_>>>()?;
-                    EinTerm { axis: self.axis_by_name(&op, m, &BTreeMap::new())?, parts: ps }
+                    EinTerm {
+                        axis: self.axis_by_name(&op, m, &BTreeMap::new())?,
+                        parts: ps,
+                    }
                 }
-                RawTerm::Group { merged: None, parts } => {
-                    return Err(BuildError::Signature { op, why: format!("output group ({}) must name its axis, as `m:({})`", parts.join(" "), parts.join(" ")) });
+                RawTerm::Group {
+                    merged: None,
+                    parts,
+                } => {
+                    return Err(BuildError::Signature {
+                        op,
+                        why: format!(
+                            "output group ({}) must name its axis, as `m:({})`",
+                            parts.join(" "),
+                            parts.join(" ")
+                        ),
+                    });
                 }
             };
             out_terms.push(term);
@@ -581,22 +770,50 @@ impl Builder {
         out.extend(out_terms.iter().map(|t| t.axis));
         for t in ops_terms.iter().flatten() {
             if broadcast.contains(&t.axis) || t.parts.iter().any(|p| broadcast.contains(p)) {
-                return Err(BuildError::Signature { op, why: format!("axis {} is named on one operand but left implicit on another", self.label(t.axis)) });
+                return Err(BuildError::Signature {
+                    op,
+                    why: format!(
+                        "axis {} is named on one operand but left implicit on another",
+                        self.label(t.axis)
+                    ),
+                });
             }
         }
         self.no_dups(&op, "einsum", &out)?;
-        Ok(self.push(name, Op::Einsum { signature: signature.to_string(), operands: ops_terms, output: out_terms }, operands.to_vec(), vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Einsum {
+                signature: signature.to_string(),
+                operands: ops_terms,
+                output: out_terms,
+            },
+            operands.to_vec(),
+            vec![out],
+            vec![],
+        )[0])
     }
 
     fn axis_by_name(&self, op: &str, n: &str, prefer: &BTreeMap<String, AxisId>) -> R<AxisId> {
         if let Some(a) = prefer.get(n) {
             return Ok(*a);
         }
-        let hits: Vec<AxisId> = self.c.axes.iter().filter(|a| a.name == n).map(|a| a.id).collect();
+        let hits: Vec<AxisId> = self
+            .c
+            .axes
+            .iter()
+            .filter(|a| a.name == n)
+            .map(|a| a.id)
+            .collect();
         match hits.len() {
             1 => Ok(hits[0]),
-            0 => Err(BuildError::Signature { op: op.into(), why: format!("no axis named `{n}` exists") }),
-            _ => Err(BuildError::Signature { op: op.into(), why: format!("several axes are named `{n}`; the group is ambiguous") }),
+            0 => Err(BuildError::Signature {
+                op: op.into(),
+                why: format!("no axis named `{n}` exists"),
+            }),
+            _ => Err(BuildError::Signature {
+                op: op.into(),
+                why: format!("several axes are named `{n}`; the group is ambiguous"),
+            }),
         }
     }
 
@@ -648,7 +865,15 @@ impl Builder {
     }
 
     /// General normalisation (see [`Op::Norm`]).
-    pub fn norm(&mut self, name: &str, x: ValueId, stats: &[AxisId], affine_axes: &[AxisId], affine: bool, eps: f64) -> R<ValueId> {
+    pub fn norm(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        stats: &[AxisId],
+        affine_axes: &[AxisId],
+        affine: bool,
+        eps: f64,
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         self.need_real(&op, "norm", x)?;
         self.need_axes(&op, "norm", x, stats)?;
@@ -659,7 +884,18 @@ impl Builder {
             params.push(self.param(&format!("{name}.shift"), affine_axes, Init::Zeros));
         }
         let out = self.axes_of(x).to_vec();
-        Ok(self.push(name, Op::Norm { stats: stats.to_vec(), affine_axes: affine_axes.to_vec(), affine, eps }, vec![x], vec![out], params)[0])
+        Ok(self.push(
+            name,
+            Op::Norm {
+                stats: stats.to_vec(),
+                affine_axes: affine_axes.to_vec(),
+                affine,
+                eps,
+            },
+            vec![x],
+            vec![out],
+            params,
+        )[0])
     }
 
     /// Layer norm over `features` (affine, ε = 1e-5 as PyTorch).
@@ -669,17 +905,39 @@ impl Builder {
 
     /// Batch norm (training statistics) with affine parameters over `channels`.
     pub fn batch_norm(&mut self, name: &str, x: ValueId, channels: &[AxisId]) -> R<ValueId> {
-        let stats: Vec<AxisId> = self.axes_of(x).iter().copied().filter(|a| !channels.contains(a)).collect();
+        let stats: Vec<AxisId> = self
+            .axes_of(x)
+            .iter()
+            .copied()
+            .filter(|a| !channels.contains(a))
+            .collect();
         self.norm(name, x, &stats, channels, true, 1e-5)
     }
 
     /// Reduction over `axes`.
-    pub fn reduce(&mut self, name: &str, x: ValueId, kind: ReduceKind, axes: &[AxisId]) -> R<ValueId> {
+    pub fn reduce(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        kind: ReduceKind,
+        axes: &[AxisId],
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         self.need_real(&op, "reduce", x)?;
         self.need_axes(&op, "reduce", x, axes)?;
-        let out: Vec<AxisId> = self.axes_of(x).iter().copied().filter(|a| !axes.contains(a)).collect();
-        Ok(self.push(name, Op::Reduce(kind, axes.to_vec()), vec![x], vec![out], vec![])[0])
+        let out: Vec<AxisId> = self
+            .axes_of(x)
+            .iter()
+            .copied()
+            .filter(|a| !axes.contains(a))
+            .collect();
+        Ok(self.push(
+            name,
+            Op::Reduce(kind, axes.to_vec()),
+            vec![x],
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// Explicit copy into `n` wires.
@@ -690,7 +948,12 @@ impl Builder {
 
     /// Window ★ over the given spatial axes. Returns the value and, per spatial axis, its
     /// (output position, kernel offset) axes. A size-preserving window keeps the input axis.
-    pub fn window(&mut self, name: &str, x: ValueId, spatial: &[(AxisId, WindowSpec)]) -> R<(ValueId, Vec<(AxisId, AxisId)>)> {
+    pub fn window(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        spatial: &[(AxisId, WindowSpec)],
+    ) -> R<(ValueId, Vec<(AxisId, AxisId)>)> {
         let op = self.scoped_name(name);
         self.need_real(&op, "window", x)?;
         let ids: Vec<AxisId> = spatial.iter().map(|s| s.0).collect();
@@ -698,13 +961,39 @@ impl Builder {
         let mut was = Vec::new();
         for (a, s) in spatial {
             if s.kernel < 1 || s.stride < 1 || s.dilation < 1 || (s.padding < 0 && s.kernel != 1) {
-                return Err(BuildError::Invalid { op, kind: "window", why: format!("kernel {}, stride {}, dilation {}, padding {} on axis {} are not valid", s.kernel, s.stride, s.dilation, s.padding, self.label(*a)) });
+                return Err(BuildError::Invalid {
+                    op,
+                    kind: "window",
+                    why: format!(
+                        "kernel {}, stride {}, dilation {}, padding {} on axis {} are not valid",
+                        s.kernel,
+                        s.stride,
+                        s.dilation,
+                        s.padding,
+                        self.label(*a)
+                    ),
+                });
             }
             let ax = self.c.axes[a.ix()].clone();
             let osize = s.output_size(&ax.size);
-            let output = if osize == ax.size { *a } else { self.axis_expr(&format!("{}'", ax.name), osize, ax.kind) };
-            let kernel = self.axis_expr(&format!("k{}", ax.name), SizeExpr::Lit(s.kernel), AxisKind::Kernel);
-            was.push(WindowAxis { input: *a, output, kernel, stride: s.stride, dilation: s.dilation, padding: s.padding });
+            let output = if osize == ax.size {
+                *a
+            } else {
+                self.axis_expr(&format!("{}'", ax.name), osize, ax.kind)
+            };
+            let kernel = self.axis_expr(
+                &format!("k{}", ax.name),
+                SizeExpr::Lit(s.kernel),
+                AxisKind::Kernel,
+            );
+            was.push(WindowAxis {
+                input: *a,
+                output,
+                kernel,
+                stride: s.stride,
+                dilation: s.dilation,
+                padding: s.padding,
+            });
         }
         let v = self.window_with(name, x, &was)?;
         Ok((v, was.iter().map(|w| (w.output, w.kernel)).collect()))
@@ -720,7 +1009,12 @@ impl Builder {
                 None => out.push(*a),
             }
         }
-        self.need_axes(&op, "window", x, &axes.iter().map(|w| w.input).collect::<Vec<_>>())?;
+        self.need_axes(
+            &op,
+            "window",
+            x,
+            &axes.iter().map(|w| w.input).collect::<Vec<_>>(),
+        )?;
         self.no_dups(&op, "window", &out)?;
         Ok(self.push(name, Op::Window(axes.to_vec()), vec![x], vec![out], vec![])[0])
     }
@@ -747,7 +1041,16 @@ impl Builder {
     /// With `groups > 1`, `c_in` and `c_out` are split into a group axis that the channel map
     /// is broadcast over. Returns the value and the new spatial axes.
     #[allow(clippy::too_many_arguments)]
-    pub fn conv(&mut self, name: &str, x: ValueId, c_in: AxisId, c_out: AxisId, spatial: &[(AxisId, WindowSpec)], groups: i64, bias: bool) -> R<(ValueId, Vec<AxisId>)> {
+    pub fn conv(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        c_in: AxisId,
+        c_out: AxisId,
+        spatial: &[(AxisId, WindowSpec)],
+        groups: i64,
+        bias: bool,
+    ) -> R<(ValueId, Vec<AxisId>)> {
         let (w, pairs) = self.window(&format!("{name}.win"), x, spatial)?;
         let mut kernels: Vec<AxisId> = pairs.iter().map(|p| p.1).collect();
         let y = if groups == 1 {
@@ -756,8 +1059,12 @@ impl Builder {
             self.linear(name, w, &ins, &[c_out], bias)?
         } else {
             let g = self.axis_expr("g", SizeExpr::Lit(groups), AxisKind::Head);
-            let gi_size = self.c.axes[c_in.ix()].size.exact_div(&SizeExpr::Lit(groups));
-            let go_size = self.c.axes[c_out.ix()].size.exact_div(&SizeExpr::Lit(groups));
+            let gi_size = self.c.axes[c_in.ix()]
+                .size
+                .exact_div(&SizeExpr::Lit(groups));
+            let go_size = self.c.axes[c_out.ix()]
+                .size
+                .exact_div(&SizeExpr::Lit(groups));
             let ci_name = format!("{}/g", self.c.axes[c_in.ix()].name);
             let co_name = format!("{}/g", self.c.axes[c_out.ix()].name);
             let gi = self.axis_expr(&ci_name, gi_size, AxisKind::Feature);
@@ -771,7 +1078,8 @@ impl Builder {
             waxes.extend(&ins_w);
             waxes.push(go);
             let wp = self.param(&format!("{name}.W"), &waxes, Init::FanIn(ins.clone()));
-            let bp = bias.then(|| self.param(&format!("{name}.b"), &[g, go], Init::FanIn(ins.clone())));
+            let bp =
+                bias.then(|| self.param(&format!("{name}.b"), &[g, go], Init::FanIn(ins.clone())));
             let y = self.grouped_linear(name, split, &[g], &ins, &[go], wp, bp)?;
             self.reshape(&format!("{name}.merge"), y, &[g, go], &[c_out])?
         };
@@ -781,13 +1089,27 @@ impl Builder {
     /// A linear map whose weight is indexed (not shared) along the `groups` axes of `x`:
     /// weight over `groups ++ inputs ++ outputs`, bias over `groups ++ outputs`.
     #[allow(clippy::too_many_arguments)]
-    pub fn grouped_linear(&mut self, name: &str, x: ValueId, groups: &[AxisId], inputs: &[AxisId], outputs: &[AxisId], w: ParamId, b: Option<ParamId>) -> R<ValueId> {
+    pub fn grouped_linear(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        groups: &[AxisId],
+        inputs: &[AxisId],
+        outputs: &[AxisId],
+        w: ParamId,
+        b: Option<ParamId>,
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         self.need_real(&op, "linear", x)?;
         self.need_axes(&op, "linear", x, inputs)?;
         self.need_axes(&op, "linear", x, groups)?;
         self.no_dups(&op, "linear", inputs)?;
-        let mut out: Vec<AxisId> = self.axes_of(x).iter().copied().filter(|a| !inputs.contains(a)).collect();
+        let mut out: Vec<AxisId> = self
+            .axes_of(x)
+            .iter()
+            .copied()
+            .filter(|a| !inputs.contains(a))
+            .collect();
         out.extend_from_slice(outputs);
         self.no_dups(&op, "linear", &out)?;
         let wa = &self.c.params[w.ix()].axes;
@@ -795,31 +1117,69 @@ impl Builder {
         let fits = wa.len() == ng + ni + outputs.len()
             && wa[..ng] == *groups
             && wa[ng + ni..] == *outputs
-            && wa[ng..ng + ni].iter().zip(inputs).all(|(t, a)| t == a || (!self.axes_of(x).contains(t) && !outputs.contains(t)));
+            && wa[ng..ng + ni]
+                .iter()
+                .zip(inputs)
+                .all(|(t, a)| t == a || (!self.axes_of(x).contains(t) && !outputs.contains(t)));
         if !fits {
-            return Err(BuildError::Invalid { op, kind: "linear", why: format!("weight `{}` has axes that do not match groups ++ inputs ++ outputs", self.c.params[w.ix()].name) });
+            return Err(BuildError::Invalid {
+                op,
+                kind: "linear",
+                why: format!(
+                    "weight `{}` has axes that do not match groups ++ inputs ++ outputs",
+                    self.c.params[w.ix()].name
+                ),
+            });
         }
         if let Some(b) = b {
             let mut baxes = groups.to_vec();
             baxes.extend_from_slice(outputs);
             if self.c.params[b.ix()].axes != baxes {
-                return Err(BuildError::Invalid { op, kind: "linear", why: format!("bias `{}` has axes that do not match groups ++ outputs", self.c.params[b.ix()].name) });
+                return Err(BuildError::Invalid {
+                    op,
+                    kind: "linear",
+                    why: format!(
+                        "bias `{}` has axes that do not match groups ++ outputs",
+                        self.c.params[b.ix()].name
+                    ),
+                });
             }
         }
         let mut params = vec![w];
         params.extend(b);
-        let lin = Op::Linear { inputs: inputs.to_vec(), outputs: outputs.to_vec(), groups: groups.to_vec(), bias: b.is_some() };
+        let lin = Op::Linear {
+            inputs: inputs.to_vec(),
+            outputs: outputs.to_vec(),
+            groups: groups.to_vec(),
+            bias: b.is_some(),
+        };
         Ok(self.push(name, lin, vec![x], vec![out], params)[0])
     }
 
     /// Convolution whose output spatial axes are given (so two branches can share them).
     #[allow(clippy::too_many_arguments)]
-    pub fn conv_to(&mut self, name: &str, x: ValueId, c_in: AxisId, c_out: AxisId, spatial: &[(AxisId, AxisId, WindowSpec)], bias: bool) -> R<ValueId> {
+    pub fn conv_to(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        c_in: AxisId,
+        c_out: AxisId,
+        spatial: &[(AxisId, AxisId, WindowSpec)],
+        bias: bool,
+    ) -> R<ValueId> {
         let mut was = Vec::new();
         for (i, o, s) in spatial {
             let nm = self.c.axes[i.ix()].name.clone();
-            let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(s.kernel), AxisKind::Kernel);
-            was.push(WindowAxis { input: *i, output: *o, kernel, stride: s.stride, dilation: s.dilation, padding: s.padding });
+            let kernel =
+                self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(s.kernel), AxisKind::Kernel);
+            was.push(WindowAxis {
+                input: *i,
+                output: *o,
+                kernel,
+                stride: s.stride,
+                dilation: s.dilation,
+                padding: s.padding,
+            });
         }
         let w = self.window_with(&format!("{name}.win"), x, &was)?;
         let mut ins = vec![c_in];
@@ -828,12 +1188,24 @@ impl Builder {
     }
 
     /// Center crop: axis `input` loses `offset` positions on each side, giving `output`.
-    pub fn crop(&mut self, name: &str, x: ValueId, spatial: &[(AxisId, AxisId, i64)]) -> R<ValueId> {
+    pub fn crop(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        spatial: &[(AxisId, AxisId, i64)],
+    ) -> R<ValueId> {
         let mut was = Vec::new();
         for (i, o, off) in spatial {
             let nm = self.c.axes[i.ix()].name.clone();
             let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(1), AxisKind::Kernel);
-            was.push(WindowAxis { input: *i, output: *o, kernel, stride: 1, dilation: 1, padding: -off });
+            was.push(WindowAxis {
+                input: *i,
+                output: *o,
+                kernel,
+                stride: 1,
+                dilation: 1,
+                padding: -off,
+            });
         }
         let w = self.window_with(name, x, &was)?;
         let ks: Vec<AxisId> = was.iter().map(|w| w.kernel).collect();
@@ -843,14 +1215,29 @@ impl Builder {
     /// Transposed convolution (up-sampling): a linear map `c_in → c_out × kernel offsets`,
     /// then ★ᵀ onto the given result axes, then a bias over `c_out` (as PyTorch's).
     /// `spatial` lists (position axis on `x`, result axis, kernel, stride).
-    pub fn up_conv(&mut self, name: &str, x: ValueId, c_in: AxisId, c_out: AxisId, spatial: &[(AxisId, AxisId, i64, i64)], bias: bool) -> R<ValueId> {
+    pub fn up_conv(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        c_in: AxisId,
+        c_out: AxisId,
+        spatial: &[(AxisId, AxisId, i64, i64)],
+        bias: bool,
+    ) -> R<ValueId> {
         let mut outs = vec![c_out];
         let mut was = Vec::new();
         for (pos, res, k, s) in spatial {
             let nm = self.c.axes[res.ix()].name.clone();
             let kernel = self.axis_expr(&format!("k{nm}"), SizeExpr::Lit(*k), AxisKind::Kernel);
             outs.push(kernel);
-            was.push(WindowAxis { input: *res, output: *pos, kernel, stride: *s, dilation: 1, padding: 0 });
+            was.push(WindowAxis {
+                input: *res,
+                output: *pos,
+                kernel,
+                stride: *s,
+                dilation: 1,
+                padding: 0,
+            });
         }
         let z = self.linear(name, x, &[c_in], &outs, false)?;
         let y = self.window_t(&format!("{name}.win_t"), z, &was)?;
@@ -867,10 +1254,20 @@ impl Builder {
     }
 
     /// Concatenates values along `axes[i]` of input `i` into the new axis `output`.
-    pub fn concat(&mut self, name: &str, xs: &[ValueId], axes: &[AxisId], output: AxisId) -> R<ValueId> {
+    pub fn concat(
+        &mut self,
+        name: &str,
+        xs: &[ValueId],
+        axes: &[AxisId],
+        output: AxisId,
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         if xs.len() != axes.len() || xs.is_empty() {
-            return Err(BuildError::Invalid { op, kind: "concat", why: format!("{} values but {} axes", xs.len(), axes.len()) });
+            return Err(BuildError::Invalid {
+                op,
+                kind: "concat",
+                why: format!("{} values but {} axes", xs.len(), axes.len()),
+            });
         }
         for (v, a) in xs.iter().zip(axes) {
             self.need_real(&op, "concat", *v)?;
@@ -884,16 +1281,43 @@ impl Builder {
         let r0 = rest(self, xs[0], axes[0]);
         for (v, a) in xs.iter().zip(axes).skip(1) {
             if rest(self, *v, *a) != r0 {
-                return Err(BuildError::Invalid { op, kind: "concat", why: format!("`{}` and `{}` differ in axes other than the concatenated one", self.c.values[xs[0].ix()].name, self.c.values[v.ix()].name) });
+                return Err(BuildError::Invalid {
+                    op,
+                    kind: "concat",
+                    why: format!(
+                        "`{}` and `{}` differ in axes other than the concatenated one",
+                        self.c.values[xs[0].ix()].name,
+                        self.c.values[v.ix()].name
+                    ),
+                });
             }
         }
-        let out: Vec<AxisId> = self.axes_of(xs[0]).iter().map(|a| if *a == axes[0] { output } else { *a }).collect();
+        let out: Vec<AxisId> = self
+            .axes_of(xs[0])
+            .iter()
+            .map(|a| if *a == axes[0] { output } else { *a })
+            .collect();
         self.no_dups(&op, "concat", &out)?;
-        Ok(self.push(name, Op::Concat { inputs: axes.to_vec(), output }, xs.to_vec(), vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Concat {
+                inputs: axes.to_vec(),
+                output,
+            },
+            xs.to_vec(),
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// Row-major reshape of axes `from` (adjacent or not) into `to`, placed where `from[0]` was.
-    pub fn reshape(&mut self, name: &str, x: ValueId, from: &[AxisId], to: &[AxisId]) -> R<ValueId> {
+    pub fn reshape(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        from: &[AxisId],
+        to: &[AxisId],
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         self.need_axes(&op, "reshape", x, from)?;
         let mut out = Vec::new();
@@ -906,7 +1330,16 @@ impl Builder {
         }
         self.no_dups(&op, "reshape", &out)?;
         let dt = self.c.values[x.ix()].ty.dtype;
-        let v = self.push(name, Op::Reshape { from: from.to_vec(), to: to.to_vec() }, vec![x], vec![out], vec![])[0];
+        let v = self.push(
+            name,
+            Op::Reshape {
+                from: from.to_vec(),
+                to: to.to_vec(),
+            },
+            vec![x],
+            vec![out],
+            vec![],
+        )[0];
         self.c.values[v.ix()].ty.dtype = dt;
         Ok(v)
     }
@@ -919,16 +1352,37 @@ impl Builder {
         a.sort();
         b.sort();
         if a != b {
-            return Err(BuildError::Invalid { op, kind: "permute", why: "the order must list each input axis once".into() });
+            return Err(BuildError::Invalid {
+                op,
+                kind: "permute",
+                why: "the order must list each input axis once".into(),
+            });
         }
-        Ok(self.push(name, Op::Permute(order.to_vec()), vec![x], vec![order.to_vec()], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Permute(order.to_vec()),
+            vec![x],
+            vec![order.to_vec()],
+            vec![],
+        )[0])
     }
 
     /// Embedding lookup; creates the table over `vocab × features`.
-    pub fn embed(&mut self, name: &str, idx: ValueId, vocab: AxisId, features: &[AxisId]) -> R<ValueId> {
+    pub fn embed(
+        &mut self,
+        name: &str,
+        idx: ValueId,
+        vocab: AxisId,
+        features: &[AxisId],
+    ) -> R<ValueId> {
         let op = self.scoped_name(name);
         if self.c.values[idx.ix()].ty.dtype != DType::Index {
-            return Err(BuildError::DType { op, kind: "embed", value: self.c.values[idx.ix()].name.clone(), expected: "indices" });
+            return Err(BuildError::DType {
+                op,
+                kind: "embed",
+                value: self.c.values[idx.ix()].name.clone(),
+                expected: "indices",
+            });
         }
         let mut taxes = vec![vocab];
         taxes.extend_from_slice(features);
@@ -936,12 +1390,27 @@ impl Builder {
         let mut out = self.axes_of(idx).to_vec();
         out.extend_from_slice(features);
         self.no_dups(&op, "embed", &out)?;
-        Ok(self.push(name, Op::Embed { vocab, features: features.to_vec() }, vec![idx], vec![out], vec![t])[0])
+        Ok(self.push(
+            name,
+            Op::Embed {
+                vocab,
+                features: features.to_vec(),
+            },
+            vec![idx],
+            vec![out],
+            vec![t],
+        )[0])
     }
 
     /// A constant array over `axes`.
     pub fn constant(&mut self, name: &str, axes: &[AxisId], value: f64) -> R<ValueId> {
-        Ok(self.push(name, Op::Constant(value), vec![], vec![axes.to_vec()], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Constant(value),
+            vec![],
+            vec![axes.to_vec()],
+            vec![],
+        )[0])
     }
 
     /// A learned array over `axes` entering as a value (a positional embedding, a class token).
@@ -952,7 +1421,13 @@ impl Builder {
     /// A learned array with a given initialisation.
     pub fn learned_init(&mut self, name: &str, axes: &[AxisId], init: Init) -> R<ValueId> {
         let p = self.param(&format!("{name}.value"), axes, init);
-        let one = self.push(&format!("{name}.one"), Op::Constant(1.0), vec![], vec![vec![]], vec![])[0];
+        let one = self.push(
+            &format!("{name}.one"),
+            Op::Constant(1.0),
+            vec![],
+            vec![vec![]],
+            vec![],
+        )[0];
         let w = self.linear_with(name, one, &[], axes, p, None)?;
         Ok(w)
     }
@@ -960,7 +1435,13 @@ impl Builder {
     /// Saves `x` under `label` (`→C_λ`).
     pub fn save(&mut self, label: &str, x: ValueId) -> R<ValueId> {
         let axes = self.axes_of(x).to_vec();
-        let v = self.push(&format!("save {label}"), Op::Save(label.to_string()), vec![x], vec![axes], vec![])[0];
+        let v = self.push(
+            &format!("save {label}"),
+            Op::Save(label.to_string()),
+            vec![x],
+            vec![axes],
+            vec![],
+        )[0];
         self.saves.insert(label.to_string(), v);
         Ok(v)
     }
@@ -968,9 +1449,21 @@ impl Builder {
     /// Loads what was saved under `label` (`C_λ→`).
     pub fn load(&mut self, label: &str) -> R<ValueId> {
         let op = self.scoped_name(&format!("load {label}"));
-        let s = *self.saves.get(label).ok_or_else(|| BuildError::UnknownLabel { op, label: label.to_string() })?;
+        let s = *self
+            .saves
+            .get(label)
+            .ok_or_else(|| BuildError::UnknownLabel {
+                op,
+                label: label.to_string(),
+            })?;
         let axes = self.axes_of(s).to_vec();
-        Ok(self.push(&format!("load {label}"), Op::Load(label.to_string()), vec![s], vec![axes], vec![])[0])
+        Ok(self.push(
+            &format!("load {label}"),
+            Op::Load(label.to_string()),
+            vec![s],
+            vec![axes],
+            vec![],
+        )[0])
     }
 }
 
@@ -985,7 +1478,10 @@ mod tests {
         assert_eq!(e.to_string(), "(x - 3)//3 + 1");
         let b = [("x".to_string(), 16)].into_iter().collect();
         assert_eq!(e.eval(&b).unwrap(), 5);
-        assert_eq!(WindowSpec::same(3).output_size(&SizeExpr::sym("x")), SizeExpr::sym("x"));
+        assert_eq!(
+            WindowSpec::same(3).output_size(&SizeExpr::sym("x")),
+            SizeExpr::sym("x")
+        );
     }
 
     #[test]
@@ -996,7 +1492,10 @@ mod tests {
         let c1 = b.axis("c1", "4", AxisKind::Feature).unwrap();
         let x = b.input("x", &[n, c0]);
         let e = b.linear("conv2", x, &[c1], &[c1], true).unwrap_err();
-        assert_eq!(e.to_string(), "op `conv2` (linear): axis c1 is not on input `x`, whose axes are [n, c0]");
+        assert_eq!(
+            e.to_string(),
+            "op `conv2` (linear): axis c1 is not on input `x`, whose axes are [n, c0]"
+        );
         assert_eq!(e.code(), "E101");
     }
 
@@ -1011,6 +1510,10 @@ mod tests {
         let kk = b.input("kk", &[x, k2]);
         let e = b.einsum("scores", "y k, x k -> y x", &[q, kk]).unwrap_err();
         assert_eq!(e.code(), "E102");
-        assert!(e.to_string().contains("`k` is axis k#2 in one place and axis k#3 in another"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("`k` is axis k#2 in one place and axis k#3 in another"),
+            "{e}"
+        );
     }
 }

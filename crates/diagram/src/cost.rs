@@ -99,15 +99,27 @@ pub fn cost(c: &Circuit) -> CostReport {
     let nodes: Vec<(NodeId, OpCost)> = c.nodes.iter().map(|n| (n.id, ops::cost(c, n))).collect();
     let mut blocks: Vec<(String, OpCost)> = Vec::new();
     for b in &c.blocks {
-        let sum = b.nodes.iter().fold(OpCost::default(), |acc, n| acc.plus(&nodes[n.ix()].1));
+        let sum = b
+            .nodes
+            .iter()
+            .fold(OpCost::default(), |acc, n| acc.plus(&nodes[n.ix()].1));
         match blocks.iter_mut().find(|(name, _)| *name == b.name) {
             Some((_, acc)) => *acc = acc.plus(&sum),
             None => blocks.push((b.name.clone(), sum)),
         }
     }
-    let mut total = nodes.iter().fold(OpCost::default(), |acc, (_, k)| acc.plus(k));
-    total.params = c.params.iter().fold(Poly::default(), |acc, p| acc.plus(&axes_elems(c, &p.axes)));
-    CostReport { nodes, blocks, total }
+    let mut total = nodes
+        .iter()
+        .fold(OpCost::default(), |acc, (_, k)| acc.plus(k));
+    total.params = c
+        .params
+        .iter()
+        .fold(Poly::default(), |acc, p| acc.plus(&axes_elems(c, &p.axes)));
+    CostReport {
+        nodes,
+        blocks,
+        total,
+    }
 }
 
 /// Memory of a run, in bytes, from the plan's liveness under bound sizes.
@@ -120,9 +132,22 @@ pub struct Memory {
 }
 
 /// Peak memory under `b`.
-pub fn memory(c: &Circuit, plan: &Plan, b: &Bindings, bytes: u64, report: &CostReport) -> Result<Memory, ExecError> {
+pub fn memory(
+    c: &Circuit,
+    plan: &Plan,
+    b: &Bindings,
+    bytes: u64,
+    report: &CostReport,
+) -> Result<Memory, ExecError> {
     let sizes = resolve_sizes(c, b)?;
-    let elems = |v: crate::ir::ValueId| -> u128 { c.value(v).ty.axes.iter().map(|a| sizes[a.ix()] as u128).product() };
+    let elems = |v: crate::ir::ValueId| -> u128 {
+        c.value(v)
+            .ty
+            .axes
+            .iter()
+            .map(|a| sizes[a.ix()] as u128)
+            .product()
+    };
     let mut live: u128 = c.inputs.iter().map(|v| elems(*v)).sum();
     let mut peak = live;
     for (i, n) in plan.order.iter().enumerate() {
@@ -130,16 +155,28 @@ pub fn memory(c: &Circuit, plan: &Plan, b: &Bindings, bytes: u64, report: &CostR
         live += node.outputs.iter().map(|v| elems(*v)).sum::<u128>();
         peak = peak.max(live);
         // free what this node was the last to read
-        for v in node.inputs.iter().collect::<std::collections::BTreeSet<_>>() {
+        for v in node
+            .inputs
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             if plan.last_use[v.ix()] == i {
                 live -= elems(*v);
             }
         }
     }
-    let bound = report.total.bind(b, bytes).map_err(|source| ExecError::Size { axis: "(cost)".into(), source })?;
+    let bound = report
+        .total
+        .bind(b, bytes)
+        .map_err(|source| ExecError::Size {
+            axis: "(cost)".into(),
+            source,
+        })?;
     Ok(Memory {
         peak_forward_bytes: peak * bytes as u128,
-        peak_training_bytes: 2 * bound.params * bytes as u128 + bound.saved_bytes + peak * bytes as u128,
+        peak_training_bytes: 2 * bound.params * bytes as u128
+            + bound.saved_bytes
+            + peak * bytes as u128,
     })
 }
 
@@ -177,7 +214,10 @@ pub struct CostSummary {
 /// Binds a whole report.
 pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, ExecError> {
     let r = cost(c);
-    let wrap = |source: SizeError| ExecError::Size { axis: "(cost)".into(), source };
+    let wrap = |source: SizeError| ExecError::Size {
+        axis: "(cost)".into(),
+        source,
+    };
     let t = r.total.bind(b, bytes).map_err(wrap)?;
     let memory = memory(c, &crate::exec::plan(c), b, bytes, &r)?;
     let mut formulas = BTreeMap::new();
@@ -198,7 +238,21 @@ pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, E
         moved_bytes: t.moved_bytes,
         memory,
         formulas,
-        blocks: r.blocks.iter().map(|(n, k)| Ok((n.clone(), k.bind(b, bytes).map_err(wrap)?))).collect::<Result<_, ExecError>>()?,
-        nodes: r.nodes.iter().map(|(n, k)| Ok((c.node(*n).name.clone(), c.node(*n).op.kind().to_string(), k.bind(b, bytes).map_err(wrap)?))).collect::<Result<_, ExecError>>()?,
+        blocks: r
+            .blocks
+            .iter()
+            .map(|(n, k)| Ok((n.clone(), k.bind(b, bytes).map_err(wrap)?)))
+            .collect::<Result<_, ExecError>>()?,
+        nodes: r
+            .nodes
+            .iter()
+            .map(|(n, k)| {
+                Ok((
+                    c.node(*n).name.clone(),
+                    c.node(*n).op.kind().to_string(),
+                    k.bind(b, bytes).map_err(wrap)?,
+                ))
+            })
+            .collect::<Result<_, ExecError>>()?,
     })
 }

@@ -79,9 +79,15 @@ pub fn resolve_sizes(c: &Circuit, b: &Bindings) -> Result<Vec<usize>, ExecError>
     c.axes
         .iter()
         .map(|a| {
-            let v = a.size.eval(b).map_err(|source| ExecError::Size { axis: c.axis_label(a.id), source })?;
+            let v = a.size.eval(b).map_err(|source| ExecError::Size {
+                axis: c.axis_label(a.id),
+                source,
+            })?;
             if v <= 0 {
-                return Err(ExecError::NonPositive { axis: c.axis_label(a.id), size: v });
+                return Err(ExecError::NonPositive {
+                    axis: c.axis_label(a.id),
+                    size: v,
+                });
             }
             Ok(v as usize)
         })
@@ -129,7 +135,10 @@ impl Bound {
         if let Some(d) = crate::check::sizes::run(c, b).into_iter().next() {
             return Err(ExecError::Check(d.to_string()));
         }
-        Ok(Bound { sizes, bindings: b.clone() })
+        Ok(Bound {
+            sizes,
+            bindings: b.clone(),
+        })
     }
     /// Dims of a list of axes.
     pub fn dims(&self, axes: &[AxisId]) -> Vec<usize> {
@@ -151,11 +160,20 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
             let data: Vec<T> = match &p.init {
                 Init::Zeros => vec![T::default(); n],
                 Init::Ones => vec![T::from_f64(1.0); n],
-                Init::Normal => (0..n).map(|_| T::from_f64(rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng))).collect(),
+                Init::Normal => (0..n)
+                    .map(|_| {
+                        T::from_f64(rand_distr::Distribution::sample(
+                            &rand_distr::StandardNormal,
+                            &mut rng,
+                        ))
+                    })
+                    .collect(),
                 Init::FanIn(axes) => {
                     let fan: usize = bound.dims(axes).iter().product();
                     let a = 1.0 / (fan.max(1) as f64).sqrt();
-                    (0..n).map(|_| T::from_f64(rng.random_range(-a..a))).collect()
+                    (0..n)
+                        .map(|_| T::from_f64(rng.random_range(-a..a)))
+                        .collect()
                 }
             };
             Tensor::from_vec(p.axes.clone(), dims, data)
@@ -186,7 +204,10 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .unwrap_or(2);
             let data: Vec<T> = (0..n)
                 .map(|_| match ty.dtype {
-                    DType::Real => T::from_f64(rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng)),
+                    DType::Real => T::from_f64(rand_distr::Distribution::sample(
+                        &rand_distr::StandardNormal,
+                        &mut rng,
+                    )),
                     DType::Index => T::from_f64(rng.random_range(0..vocab) as f64),
                 })
                 .collect();
@@ -206,14 +227,24 @@ impl<T: Real> Tape<T> {
     /// Output `i`, stored row-major in its type's axis order.
     pub fn output(&self, c: &Circuit, i: usize) -> Option<Tensor<T>> {
         let v = c.outputs.get(i)?;
-        self.values[v.ix()].as_ref().map(|t| t.to_layout(&c.value(*v).ty.axes))
+        self.values[v.ix()]
+            .as_ref()
+            .map(|t| t.to_layout(&c.value(*v).ty.axes))
     }
 }
 
 /// Runs the circuit forward, keeping every value for the backward pass.
-pub fn forward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, inputs: &[Tensor<T>]) -> Result<Tape<T>, ExecError> {
+pub fn forward<T: Real>(
+    c: &Circuit,
+    bound: &Bound,
+    params: &Params<T>,
+    inputs: &[Tensor<T>],
+) -> Result<Tape<T>, ExecError> {
     if inputs.len() != c.inputs.len() {
-        return Err(ExecError::Arity { expected: c.inputs.len(), got: inputs.len() });
+        return Err(ExecError::Arity {
+            expected: c.inputs.len(),
+            got: inputs.len(),
+        });
     }
     let mut values: Vec<Option<Tensor<T>>> = vec![None; c.values.len()];
     for (v, t) in c.inputs.iter().zip(inputs) {
@@ -222,19 +253,39 @@ pub fn forward<T: Real>(c: &Circuit, bound: &Bound, params: &Params<T>, inputs: 
             let want = bound.sizes[a.ix()];
             let got = t.dim(*a).unwrap_or(0);
             if got != want {
-                return Err(ExecError::InputShape { input: val.name.clone(), axis: c.axis_label(*a), expected: want, got });
+                return Err(ExecError::InputShape {
+                    input: val.name.clone(),
+                    axis: c.axis_label(*a),
+                    expected: want,
+                    got,
+                });
             }
         }
         values[v.ix()] = Some(t.clone());
     }
     for node in &c.nodes {
-        let cx = Ctx { c, sizes: &bound.sizes, bindings: &bound.bindings, node };
-        let xs: Vec<&Tensor<T>> = node.inputs.iter().map(|v| values[v.ix()].as_ref()).collect::<Option<_>>().ok_or_else(|| ExecError::Grad(format!("op `{}` reads a value not yet computed", node.name)))?;
+        let cx = Ctx {
+            c,
+            sizes: &bound.sizes,
+            bindings: &bound.bindings,
+            node,
+        };
+        let xs: Vec<&Tensor<T>> = node
+            .inputs
+            .iter()
+            .map(|v| values[v.ix()].as_ref())
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                ExecError::Grad(format!("op `{}` reads a value not yet computed", node.name))
+            })?;
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let ys = ops::forward(&cx, &xs, &ps)?;
         for (v, y) in node.outputs.iter().zip(ys) {
             if y.data.iter().any(|x| !x.is_finite()) {
-                return Err(ExecError::NonFinite { op: node.name.clone(), value: c.value(*v).name.clone() });
+                return Err(ExecError::NonFinite {
+                    op: node.name.clone(),
+                    value: c.value(*v).name.clone(),
+                });
             }
             values[v.ix()] = Some(y);
         }

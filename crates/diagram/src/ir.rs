@@ -79,9 +79,16 @@ impl AxisKind {
     }
     /// Inverse of [`AxisKind::keyword`].
     pub fn from_keyword(s: &str) -> Option<AxisKind> {
-        [AxisKind::Batch, AxisKind::Feature, AxisKind::Token, AxisKind::Spatial, AxisKind::Kernel, AxisKind::Head]
-            .into_iter()
-            .find(|k| k.keyword() == s)
+        [
+            AxisKind::Batch,
+            AxisKind::Feature,
+            AxisKind::Token,
+            AxisKind::Spatial,
+            AxisKind::Kernel,
+            AxisKind::Head,
+        ]
+        .into_iter()
+        .find(|k| k.keyword() == s)
     }
 }
 
@@ -388,17 +395,30 @@ impl Node {
     pub fn acts_on(&self, c: &Circuit) -> Vec<AxisId> {
         let mut v: Vec<AxisId> = match &self.op {
             Op::Linear { inputs, groups, .. } => inputs.iter().chain(groups).copied().collect(),
-            Op::Einsum { operands, output, .. } => {
-                operands.iter().flatten().chain(output).map(|t| t.axis).collect()
-            }
+            Op::Einsum {
+                operands, output, ..
+            } => operands
+                .iter()
+                .flatten()
+                .chain(output)
+                .map(|t| t.axis)
+                .collect(),
             Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
-            Op::Norm { stats, affine_axes, .. } => stats.iter().chain(affine_axes).copied().collect(),
+            Op::Norm {
+                stats, affine_axes, ..
+            } => stats.iter().chain(affine_axes).copied().collect(),
             Op::Window(w) => w.iter().map(|w| w.input).collect(),
             Op::WindowT(w) => w.iter().flat_map(|w| [w.output, w.kernel]).collect(),
             Op::Concat { inputs, .. } => inputs.clone(),
             Op::Reshape { from, .. } => from.clone(),
             Op::Embed { .. } => c.values[self.inputs[0].ix()].ty.axes.clone(),
-            Op::Map(_) | Op::Add | Op::Mul | Op::Copy(_) | Op::Constant(_) | Op::Save(_) | Op::Load(_) => Vec::new(),
+            Op::Map(_)
+            | Op::Add
+            | Op::Mul
+            | Op::Copy(_)
+            | Op::Constant(_)
+            | Op::Save(_)
+            | Op::Load(_) => Vec::new(),
         };
         v.sort();
         v.dedup();
@@ -470,7 +490,11 @@ impl Circuit {
     }
     /// Nodes consuming a value.
     pub fn consumers(&self, v: ValueId) -> Vec<NodeId> {
-        self.nodes.iter().filter(|n| n.inputs.contains(&v)).map(|n| n.id).collect()
+        self.nodes
+            .iter()
+            .filter(|n| n.inputs.contains(&v))
+            .map(|n| n.id)
+            .collect()
     }
     /// The axes of a node's inputs that it is broadcast over (not acted on).
     pub fn broadcast_axes(&self, n: NodeId) -> Vec<AxisId> {
@@ -497,6 +521,9 @@ impl Circuit {
     }
     /// Default bindings of the size symbols.
     pub fn default_bindings(&self) -> crate::size::Bindings {
-        self.sizes.iter().filter_map(|(k, v)| v.map(|v| (k.clone(), v))).collect()
+        self.sizes
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| (k.clone(), v)))
+            .collect()
     }
 }

@@ -132,7 +132,9 @@ impl SizeExpr {
     }
     /// The product of several expressions (1 when empty).
     pub fn product<'a>(items: impl IntoIterator<Item = &'a SizeExpr>) -> SizeExpr {
-        items.into_iter().fold(SizeExpr::Lit(1), |acc, e| acc.mul(e))
+        items
+            .into_iter()
+            .fold(SizeExpr::Lit(1), |acc, e| acc.mul(e))
     }
 
     /// Evaluates under `b`.
@@ -146,9 +148,18 @@ impl SizeExpr {
         Ok(match self {
             SizeExpr::Lit(v) => *v,
             SizeExpr::Sym(s) => *b.get(s).ok_or_else(|| SizeError::Unbound(s.clone()))?,
-            SizeExpr::Add(x, y) => x.eval_traced(b, lossy)?.checked_add(y.eval_traced(b, lossy)?).ok_or_else(ov)?,
-            SizeExpr::Sub(x, y) => x.eval_traced(b, lossy)?.checked_sub(y.eval_traced(b, lossy)?).ok_or_else(ov)?,
-            SizeExpr::Mul(x, y) => x.eval_traced(b, lossy)?.checked_mul(y.eval_traced(b, lossy)?).ok_or_else(ov)?,
+            SizeExpr::Add(x, y) => x
+                .eval_traced(b, lossy)?
+                .checked_add(y.eval_traced(b, lossy)?)
+                .ok_or_else(ov)?,
+            SizeExpr::Sub(x, y) => x
+                .eval_traced(b, lossy)?
+                .checked_sub(y.eval_traced(b, lossy)?)
+                .ok_or_else(ov)?,
+            SizeExpr::Mul(x, y) => x
+                .eval_traced(b, lossy)?
+                .checked_mul(y.eval_traced(b, lossy)?)
+                .ok_or_else(ov)?,
             SizeExpr::ExactDiv(x, y) | SizeExpr::FloorDiv(x, y) => {
                 let (n, d) = (x.eval_traced(b, lossy)?, y.eval_traced(b, lossy)?);
                 if d == 0 {
@@ -156,9 +167,17 @@ impl SizeExpr {
                 }
                 if n.rem_euclid(d) != 0 {
                     if matches!(self, SizeExpr::ExactDiv(..)) {
-                        return Err(SizeError::NotDivisible { expr: self.to_string(), num: n, den: d });
+                        return Err(SizeError::NotDivisible {
+                            expr: self.to_string(),
+                            num: n,
+                            den: d,
+                        });
                     }
-                    lossy.push(LossyDiv { expr: self.to_string(), num: n, den: d });
+                    lossy.push(LossyDiv {
+                        expr: self.to_string(),
+                        num: n,
+                        den: d,
+                    });
                 }
                 n.div_euclid(d)
             }
@@ -200,7 +219,11 @@ impl SizeExpr {
     /// Parses `"(x + 2*p - 3) // s + 1"`; `×`, `·`, `÷` and `−` are accepted too.
     pub fn parse(text: &str) -> Result<SizeExpr, SizeError> {
         let toks = tokenize(text)?;
-        let mut p = Parser { toks: &toks, pos: 0, text };
+        let mut p = Parser {
+            toks: &toks,
+            pos: 0,
+            text,
+        };
         let e = p.expr()?;
         if p.pos != toks.len() {
             return Err(p.err("unexpected trailing input"));
@@ -212,7 +235,11 @@ impl SizeExpr {
 impl fmt::Display for SizeExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let wrap = |f: &mut fmt::Formatter<'_>, e: &SizeExpr, min: u8| -> fmt::Result {
-            if e.prec() < min { write!(f, "({e})") } else { write!(f, "{e}") }
+            if e.prec() < min {
+                write!(f, "({e})")
+            } else {
+                write!(f, "{e}")
+            }
         };
         match self {
             SizeExpr::Lit(v) => write!(f, "{v}"),
@@ -252,7 +279,10 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, SizeError> {
     let mut out = Vec::new();
     let cs: Vec<char> = text.chars().collect();
     let mut i = 0;
-    let err = |why: &str| SizeError::Parse { text: text.to_string(), why: why.to_string() };
+    let err = |why: &str| SizeError::Parse {
+        text: text.to_string(),
+        why: why.to_string(),
+    };
     while i < cs.len() {
         let c = cs[i];
         if c.is_whitespace() {
@@ -300,7 +330,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, why: &str) -> SizeError {
-        SizeError::Parse { text: self.text.to_string(), why: why.to_string() }
+        SizeError::Parse {
+            text: self.text.to_string(),
+            why: why.to_string(),
+        }
     }
     fn peek_op(&self) -> Option<&'static str> {
         match self.toks.get(self.pos) {
@@ -313,7 +346,11 @@ impl Parser<'_> {
         while let Some(o @ ("+" | "-")) = self.peek_op() {
             self.pos += 1;
             let r = self.term()?;
-            l = if o == "+" { SizeExpr::Add(l.into(), r.into()) } else { SizeExpr::Sub(l.into(), r.into()) };
+            l = if o == "+" {
+                SizeExpr::Add(l.into(), r.into())
+            } else {
+                SizeExpr::Sub(l.into(), r.into())
+            };
         }
         Ok(l)
     }
@@ -331,7 +368,11 @@ impl Parser<'_> {
         Ok(l)
     }
     fn atom(&mut self) -> Result<SizeExpr, SizeError> {
-        let t = self.toks.get(self.pos).cloned().ok_or_else(|| self.err("unexpected end"))?;
+        let t = self
+            .toks
+            .get(self.pos)
+            .cloned()
+            .ok_or_else(|| self.err("unexpected end"))?;
         self.pos += 1;
         match t {
             Tok::Num(v) => Ok(SizeExpr::Lit(v)),
@@ -428,7 +469,9 @@ impl Poly {
     }
     /// The product of several expressions.
     pub fn product_of<'a>(items: impl IntoIterator<Item = &'a SizeExpr>) -> Poly {
-        items.into_iter().fold(Poly::constant(1), |acc, e| acc.times(&Poly::from_expr(e)))
+        items
+            .into_iter()
+            .fold(Poly::constant(1), |acc, e| acc.times(&Poly::from_expr(e)))
     }
     /// Sum.
     pub fn plus(&self, o: &Poly) -> Poly {
@@ -437,7 +480,8 @@ impl Poly {
             *r.terms.entry(m.clone()).or_insert(0) += c;
         }
         r.terms.retain(|_, c| *c != 0);
-        r.atoms.extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
+        r.atoms
+            .extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
         r
     }
     /// Product.
@@ -452,7 +496,8 @@ impl Poly {
         }
         r.terms.retain(|_, c| *c != 0);
         r.atoms = self.atoms.clone();
-        r.atoms.extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
+        r.atoms
+            .extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
         r
     }
     /// Multiplies by a constant.
@@ -465,7 +510,11 @@ impl Poly {
         for (m, c) in &self.terms {
             let mut v = *c as i128;
             for a in m {
-                let e = self.atoms.get(a).cloned().unwrap_or_else(|| SizeExpr::Sym(a.clone()));
+                let e = self
+                    .atoms
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| SizeExpr::Sym(a.clone()));
                 v *= e.eval(b)? as i128;
             }
             total += v;
@@ -505,7 +554,11 @@ impl fmt::Display for Poly {
                 while k < m.len() && m[k] == m[j] {
                     k += 1;
                 }
-                parts.push(if k - j > 1 { format!("{}^{}", m[j], k - j) } else { m[j].clone() });
+                parts.push(if k - j > 1 {
+                    format!("{}^{}", m[j], k - j)
+                } else {
+                    m[j].clone()
+                });
                 j = k;
             }
             write!(f, "{}", parts.join("·"))?;
@@ -528,7 +581,13 @@ mod tests {
         assert_eq!(e.to_string(), "(x + 2*p - 3)//s + 1");
         assert_eq!(e.eval(&b(&[("x", 16), ("p", 0), ("s", 3)])).unwrap(), 5);
         assert_eq!(SizeExpr::parse(&e.to_string()).unwrap(), e);
-        assert_eq!(SizeExpr::parse("a − b·c").unwrap().eval(&b(&[("a", 10), ("b", 2), ("c", 3)])).unwrap(), 4);
+        assert_eq!(
+            SizeExpr::parse("a − b·c")
+                .unwrap()
+                .eval(&b(&[("a", 10), ("b", 2), ("c", 3)]))
+                .unwrap(),
+            4
+        );
     }
 
     #[test]
@@ -536,7 +595,14 @@ mod tests {
         let e = SizeExpr::parse("(x - 3)//3 + 1").unwrap();
         let mut lossy = Vec::new();
         assert_eq!(e.eval_traced(&b(&[("x", 16)]), &mut lossy).unwrap(), 5);
-        assert_eq!(lossy, vec![LossyDiv { expr: "(x - 3)//3".into(), num: 13, den: 3 }]);
+        assert_eq!(
+            lossy,
+            vec![LossyDiv {
+                expr: "(x - 3)//3".into(),
+                num: 13,
+                den: 3
+            }]
+        );
         lossy.clear();
         e.eval_traced(&b(&[("x", 15)]), &mut lossy).unwrap();
         assert!(lossy.is_empty());
@@ -547,8 +613,14 @@ mod tests {
         let e = SizeExpr::parse("m / h").unwrap();
         assert_eq!(e.eval(&b(&[("m", 128), ("h", 4)])).unwrap(), 32);
         let err = e.eval(&b(&[("m", 130), ("h", 4)])).unwrap_err();
-        assert_eq!(err.to_string(), "`m/h` is not exact: 130 is not divisible by 4");
-        assert_eq!(e.eval(&b(&[("m", 1)])).unwrap_err(), SizeError::Unbound("h".into()));
+        assert_eq!(
+            err.to_string(),
+            "`m/h` is not exact: 130 is not divisible by 4"
+        );
+        assert_eq!(
+            e.eval(&b(&[("m", 1)])).unwrap_err(),
+            SizeError::Unbound("h".into())
+        );
     }
 
     #[test]
@@ -556,7 +628,11 @@ mod tests {
         let e = SizeExpr::parse("2*y*m*k*h + 2*x*m*k*h*2 + k*h*y*m*2").unwrap();
         let p = Poly::from_expr(&e);
         assert_eq!(p.to_string(), "4·h·k·m·x + 4·h·k·m·y");
-        assert_eq!(p.eval(&b(&[("y", 1), ("x", 2), ("m", 3), ("k", 4), ("h", 5)])).unwrap(), 4 * 60 * 3);
+        assert_eq!(
+            p.eval(&b(&[("y", 1), ("x", 2), ("m", 3), ("k", 4), ("h", 5)]))
+                .unwrap(),
+            4 * 60 * 3
+        );
         let q = Poly::from_expr(&SizeExpr::parse("(a+b)*(a-b)").unwrap());
         assert_eq!(q.to_string(), "a^2 - b^2");
     }

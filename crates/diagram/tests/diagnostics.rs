@@ -16,10 +16,17 @@ fn unet_double_conv_wrong_channels() {
     let c1 = b.axis("c1", "8", K::Feature).unwrap();
     let h = b.axis("H", "16", K::Spatial).unwrap();
     let x = b.input("x", &[n, c0, h]);
-    let (y, _) = b.conv("conv_a", x, c0, c1, &[(h, WindowSpec::same(3))], 1, true).unwrap();
-    let e = b.conv("conv_b", y, c0, c1, &[(h, WindowSpec::same(3))], 1, true).unwrap_err();
+    let (y, _) = b
+        .conv("conv_a", x, c0, c1, &[(h, WindowSpec::same(3))], 1, true)
+        .unwrap();
+    let e = b
+        .conv("conv_b", y, c0, c1, &[(h, WindowSpec::same(3))], 1, true)
+        .unwrap_err();
     assert_eq!(e.code(), "E101");
-    assert_eq!(e.to_string(), "op `conv_b` (linear): axis c0 is not on input `conv_b.win`, whose axes are [b, H, kH#5, c1]");
+    assert_eq!(
+        e.to_string(),
+        "op `conv_b` (linear): axis c0 is not on input `conv_b.win`, whose axes are [b, H, kH#5, c1]"
+    );
 }
 
 /// U-Net `torch.concat(x, cLambda, 1)`: concatenating values whose other axes differ.
@@ -33,7 +40,10 @@ fn concat_of_mismatched_values() {
     let x = b.input("x", &[c, h]);
     let y = b.input("skip", &[c, h2]);
     let e = b.concat("concat", &[x, y], &[c, c], c2).unwrap_err();
-    assert_eq!(e.to_string(), "op `concat` (concat): `x` and `skip` differ in axes other than the concatenated one");
+    assert_eq!(
+        e.to_string(),
+        "op `concat` (concat): `x` and `skip` differ in axes other than the concatenated one"
+    );
 }
 
 /// U-Net `forward` returned nothing.
@@ -43,7 +53,10 @@ fn circuit_without_outputs() {
     let c = b.axis("c", "4", K::Feature).unwrap();
     let x = b.input("x", &[c]);
     b.relu("relu", x).unwrap();
-    assert_eq!(b.finish().unwrap_err().to_string(), "circuit `unet` has no outputs");
+    assert_eq!(
+        b.finish().unwrap_err().to_string(),
+        "circuit `unet` has no outputs"
+    );
 }
 
 /// U-Net padding 1 in `MaxPool2d(2, 2, 1)` and `ConvTranspose2d(…, 2, 2, 1)`: 512 → 257, 32 → 62.
@@ -53,13 +66,30 @@ fn unet_padded_pool_and_up_conv() {
     let c = b.axis("c", "1", K::Feature).unwrap();
     let h = b.axis("H", "512", K::Spatial).unwrap();
     let x = b.input("x", &[c, h]);
-    let (w, p) = b.window("pool", x, &[(h, WindowSpec::new(2).stride(2).padding(1))]).unwrap();
-    let y = b.reduce("max", w, nc_diagram::ir::ReduceKind::Max, &[p[0].1]).unwrap();
+    let (w, p) = b
+        .window("pool", x, &[(h, WindowSpec::new(2).stride(2).padding(1))])
+        .unwrap();
+    let y = b
+        .reduce("max", w, nc_diagram::ir::ReduceKind::Max, &[p[0].1])
+        .unwrap();
     let s = b.axis("S", "32", K::Spatial).unwrap();
     let u = b.axis("U", "62", K::Spatial).unwrap();
     let k = b.axis("k", "2", K::Kernel).unwrap();
     let z = b.input("z", &[c, s, k]);
-    let up = b.window_t("up", z, &[WindowAxis { input: u, output: s, kernel: k, stride: 2, dilation: 1, padding: 1 }]).unwrap();
+    let up = b
+        .window_t(
+            "up",
+            z,
+            &[WindowAxis {
+                input: u,
+                output: s,
+                kernel: k,
+                stride: 2,
+                dilation: 1,
+                padding: 1,
+            }],
+        )
+        .unwrap();
     b.output(y);
     b.output(up);
     let c = b.finish().unwrap();
@@ -91,13 +121,19 @@ fn resnet_implicit_weight_sharing() {
     let mut b = Builder::new("resnet");
     let n = b.axis("n", "4", K::Feature).unwrap();
     let x = b.input("x", &[n]);
-    let w = b.param("res.W", &[b.circuit().axes[0].id], nc_diagram::ir::Init::Normal);
+    let w = b.param(
+        "res.W",
+        &[b.circuit().axes[0].id],
+        nc_diagram::ir::Init::Normal,
+    );
     let _ = w;
     let nin = b.axis("n_in", "4", K::Feature).unwrap();
     let w = b.param("res.W", &[nin, n], nc_diagram::ir::Init::FanIn(vec![nin]));
     let mut y = x;
     for i in 0..2 {
-        let r = b.linear_with(&format!("res{i}"), y, &[n], &[n], w, None).unwrap();
+        let r = b
+            .linear_with(&format!("res{i}"), y, &[n], &[n], w, None)
+            .unwrap();
         y = b.add(&format!("add{i}"), y, r).unwrap();
     }
     b.output(y);
@@ -128,7 +164,11 @@ fn block_with_declared_sharing() {
     }
     b.output(y);
     let c = b.finish().unwrap();
-    assert_eq!(c.params.len(), 2, "one weight and one bias for all three iterations");
+    assert_eq!(
+        c.params.len(),
+        2,
+        "one weight and one bias for all three iterations"
+    );
     assert!(check(&c, &bind(&[])).codes().is_empty());
 }
 
@@ -144,7 +184,9 @@ fn softmax_axis_and_dangling_softmax() {
     let kk = b.input("K", &[x, k]);
     let v = b.input("V", &[x, k]);
     let s = b.einsum("scores", "y k, x k -> y x", &[q, kk]).unwrap();
-    let s = b.map("scale", s, Func::ScaleBySize(SizeExpr::sym("k"), -0.5)).unwrap();
+    let s = b
+        .map("scale", s, Func::ScaleBySize(SizeExpr::sym("k"), -0.5))
+        .unwrap();
     let a = b.softmax("softmax", s, &[y]).unwrap();
     let o = b.einsum("mix", "y x, x k -> y k", &[a, v]).unwrap();
     b.softmax("prediction", o, &[k]).unwrap();
@@ -192,5 +234,8 @@ error[E003]: axis k: `m/h` is not exact: 128 is not divisible by 3"
         "error[E004]: op `split_heads` (reshape): axes [m=128] hold 128 elements but [k=16, h=3] hold 48"
     );
     let e = nc_diagram::exec::Bound::new(&c, &bind(&[("m", 128)])).unwrap_err();
-    assert!(e.to_string().starts_with("error[E004]"), "the executor refuses it too: {e}");
+    assert!(
+        e.to_string().starts_with("error[E004]"),
+        "the executor refuses it too: {e}"
+    );
 }

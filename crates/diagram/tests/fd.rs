@@ -17,8 +17,16 @@ fn attention(grouped: bool) -> Circuit {
     let q = b.linear("Q", qx, &[m], &[k, h], false).unwrap();
     let kk = b.linear("K", kx, &[m], &[k, h], true).unwrap();
     let v = b.linear("V", kx, &[m], &[k, h], false).unwrap();
-    let s = b.einsum("scores", "y k h, x k h -> y x h", &[q, kk]).unwrap();
-    let s = b.map("scale", s, Func::ScaleBySize(nc_diagram::size::SizeExpr::sym("k"), -0.5)).unwrap();
+    let s = b
+        .einsum("scores", "y k h, x k h -> y x h", &[q, kk])
+        .unwrap();
+    let s = b
+        .map(
+            "scale",
+            s,
+            Func::ScaleBySize(nc_diagram::size::SizeExpr::sym("k"), -0.5),
+        )
+        .unwrap();
     let a = b.softmax("softmax", s, &[x]).unwrap();
     let o = b.einsum("mix", "y x h, x k h -> y k h", &[a, v]).unwrap();
     let out = if grouped {
@@ -42,21 +50,39 @@ fn conv(transposed: bool, groups: i64) -> Circuit {
     let x = b.input("x", &[n, c, hh, ww]);
     let spec_h = WindowSpec::new(3).stride(2).padding(1);
     let spec_w = WindowSpec::new(2).dilation(2).padding(1);
-    let (y, sp) = b.conv("conv", x, c, d, &[(hh, spec_h), (ww, spec_w)], groups, true).unwrap();
+    let (y, sp) = b
+        .conv("conv", x, c, d, &[(hh, spec_h), (ww, spec_w)], groups, true)
+        .unwrap();
     let y = b.map("tanh", y, Func::Tanh).unwrap();
     let y = if transposed {
         // up-sample back with ★ᵀ after a linear into (d, kernel) — a transposed convolution
         let ky = b.axis("ky", "2", AxisKind::Kernel).unwrap();
         let kx = b.axis("kx", "2", AxisKind::Kernel).unwrap();
-        let h2 = b.axis("H2", "2*((H - 1)//2) + 2", AxisKind::Spatial).unwrap();
+        let h2 = b
+            .axis("H2", "2*((H - 1)//2) + 2", AxisKind::Spatial)
+            .unwrap();
         let w2 = b.axis("W2", "W + 1", AxisKind::Spatial).unwrap();
         let z = b.linear("up", y, &[d], &[d, ky, kx], true).unwrap();
         b.window_t(
             "upwin",
             z,
             &[
-                WindowAxis { input: h2, output: sp[0], kernel: ky, stride: 2, dilation: 1, padding: 0 },
-                WindowAxis { input: w2, output: sp[1], kernel: kx, stride: 1, dilation: 1, padding: 0 },
+                WindowAxis {
+                    input: h2,
+                    output: sp[0],
+                    kernel: ky,
+                    stride: 2,
+                    dilation: 1,
+                    padding: 0,
+                },
+                WindowAxis {
+                    input: w2,
+                    output: sp[1],
+                    kernel: kx,
+                    stride: 1,
+                    dilation: 1,
+                    padding: 0,
+                },
             ],
         )
         .unwrap()

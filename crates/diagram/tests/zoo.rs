@@ -47,7 +47,11 @@ fn every_model_checks_and_runs() {
         let c = zoo::get(name).unwrap();
         let b = small(name);
         let report = check(&c, &b);
-        assert!(report.errors().next().is_none(), "{name}: {}", report.render());
+        assert!(
+            report.errors().next().is_none(),
+            "{name}: {}",
+            report.render()
+        );
         let bound = Bound::new(&c, &b).unwrap();
         let p = init_params::<f32>(&c, &bound, 1);
         let x = random_inputs::<f32>(&c, &bound, 2);
@@ -64,7 +68,15 @@ fn expected_warnings() {
     };
     assert_eq!(codes("unet"), vec!["W002"], "C1 saved, never loaded");
     assert_eq!(codes("visual_attention"), vec!["W001"]);
-    for clean in ["mlp", "mha", "resnet", "unet_ronneberger", "transformer", "vit", "conv"] {
+    for clean in [
+        "mlp",
+        "mha",
+        "resnet",
+        "unet_ronneberger",
+        "transformer",
+        "vit",
+        "conv",
+    ] {
         assert!(codes(clean).is_empty(), "{clean}: {:?}", codes(clean));
     }
 }
@@ -75,8 +87,14 @@ fn visual_attention_gives_15_of_16() {
     let b = c.default_bindings();
     let bound = Bound::new(&c, &b).unwrap();
     let out = &c.value(c.outputs[0]).ty.axes;
-    let dims: Vec<(String, usize)> = out.iter().map(|a| (c.axis(*a).name.clone(), bound.sizes[a.ix()])).collect();
-    let want: Vec<(String, usize)> = [("b", 1), ("H2", 15), ("W2", 15), ("c", 33)].iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    let dims: Vec<(String, usize)> = out
+        .iter()
+        .map(|a| (c.axis(*a).name.clone(), bound.sizes[a.ix()]))
+        .collect();
+    let want: Vec<(String, usize)> = [("b", 1), ("H2", 15), ("W2", 15), ("c", 33)]
+        .iter()
+        .map(|(n, s)| (n.to_string(), *s))
+        .collect();
     assert_eq!(dims, want);
 }
 

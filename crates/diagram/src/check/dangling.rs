@@ -14,13 +14,24 @@ pub fn run(c: &Circuit) -> Vec<Diagnostic> {
     c.values
         .iter()
         .filter(|v| !c.outputs.contains(&v.id) && c.consumers(v.id).is_empty())
-        .filter(|v| !v.producer.is_some_and(|p| matches!(c.node(p).op, Op::Save(_))))
+        .filter(|v| {
+            !v.producer
+                .is_some_and(|p| matches!(c.node(p).op, Op::Save(_)))
+        })
         .map(|v| {
             let what = match v.producer {
-                Some(p) => format!("output of op `{}` ({})", c.node(p).name, c.node(p).op.kind()),
+                Some(p) => format!(
+                    "output of op `{}` ({})",
+                    c.node(p).name,
+                    c.node(p).op.kind()
+                ),
                 None => "circuit input".to_string(),
             };
-            Diagnostic::warning("W005", v.producer, format!("dangling wire: `{}` ({what}) is never used", v.name))
+            Diagnostic::warning(
+                "W005",
+                v.producer,
+                format!("dangling wire: `{}` ({what}) is never used", v.name),
+            )
         })
         .collect()
 }

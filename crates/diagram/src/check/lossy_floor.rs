@@ -32,18 +32,27 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             let d: &mut Diagnostic = &mut out[*i];
             match d.message.find("; also affects ") {
                 Some(_) => d.message.push_str(&format!(", {}", c.axis_label(a.id))),
-                None => d.message.push_str(&format!("; also affects {}", c.axis_label(a.id))),
+                None => d
+                    .message
+                    .push_str(&format!("; also affects {}", c.axis_label(a.id))),
             }
             continue;
         }
         let here_node = c.nodes.iter().find(|n| {
-            n.outputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id)) && !n.inputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id))
+            n.outputs
+                .iter()
+                .any(|v| c.value(*v).ty.axes.contains(&a.id))
+                && !n.inputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id))
         });
         // a window whose remainder falls in its padding loses nothing
         if let Some(n) = here_node
             && let Op::Window(ws) = &n.op
             && let Some(w) = ws.iter().find(|w| w.output == a.id)
-            && let (Ok(x), Ok(o), Ok(k)) = (c.axis(w.input).size.eval(b), a.size.eval(b), c.axis(w.kernel).size.eval(b))
+            && let (Ok(x), Ok(o), Ok(k)) = (
+                c.axis(w.input).size.eval(b),
+                a.size.eval(b),
+                c.axis(w.kernel).size.eval(b),
+            )
             && (o - 1) * w.stride + w.stride.max(w.dilation * (k - 1) + 1) - w.padding >= x
         {
             seen.push((lossy[0].expr.clone(), usize::MAX));
@@ -52,9 +61,15 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
         seen.push((lossy[0].expr.clone(), out.len()));
         // the node that introduces the axis
         let node = c.nodes.iter().find(|n| {
-            n.outputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id)) && !n.inputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id))
+            n.outputs
+                .iter()
+                .any(|v| c.value(*v).ty.axes.contains(&a.id))
+                && !n.inputs.iter().any(|v| c.value(*v).ty.axes.contains(&a.id))
         });
-        let here = node.map_or_else(|| format!("axis {}", c.axis_label(a.id)), |n| node_label(c, n.id));
+        let here = node.map_or_else(
+            || format!("axis {}", c.axis_label(a.id)),
+            |n| node_label(c, n.id),
+        );
         let l = &lossy[0];
         let mut msg = format!(
             "{here}: axis {} = {} rounds down: {} is {} / {} = {} remainder {}",
@@ -69,10 +84,18 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
         if let Some(n) = node
             && let Op::Window(ws) = &n.op
             && let Some(w) = ws.iter().find(|w| w.output == a.id)
-            && let (Ok(x), Ok(o), Ok(k)) = (c.axis(w.input).size.eval(b), a.size.eval(b), c.axis(w.kernel).size.eval(b))
+            && let (Ok(x), Ok(o), Ok(k)) = (
+                c.axis(w.input).size.eval(b),
+                a.size.eval(b),
+                c.axis(w.kernel).size.eval(b),
+            )
         {
-            let read = ((o - 1) * w.stride + w.stride.max(w.dilation * (k - 1) + 1) - w.padding).min(x);
-            msg.push_str(&format!("; the windows reach only the first {read} of the {x} positions of {}", c.axis_label(w.input)));
+            let read =
+                ((o - 1) * w.stride + w.stride.max(w.dilation * (k - 1) + 1) - w.padding).min(x);
+            msg.push_str(&format!(
+                "; the windows reach only the first {read} of the {x} positions of {}",
+                c.axis_label(w.input)
+            ));
         }
         out.push(Diagnostic::warning("W001", node.map(|n| n.id), msg).with_help("pad or crop so the stride divides the extent, or use exact division `/` to make this an error"));
     }

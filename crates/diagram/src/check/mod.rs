@@ -43,10 +43,22 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub(crate) fn error(code: &'static str, node: Option<NodeId>, message: String) -> Self {
-        Diagnostic { code, severity: Severity::Error, node, message, help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            node,
+            message,
+            help: None,
+        }
     }
     pub(crate) fn warning(code: &'static str, node: Option<NodeId>, message: String) -> Self {
-        Diagnostic { code, severity: Severity::Warning, node, message, help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Warning,
+            node,
+            message,
+            help: None,
+        }
     }
     pub(crate) fn with_help(mut self, h: impl Into<String>) -> Self {
         self.help = Some(h.into());
@@ -78,11 +90,15 @@ pub struct Report {
 impl Report {
     /// The errors.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
     /// The warnings.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
     /// The codes found, in order.
     pub fn codes(&self) -> Vec<&'static str> {
@@ -90,7 +106,11 @@ impl Report {
     }
     /// Every finding rendered, one per paragraph.
     pub fn render(&self) -> String {
-        self.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+        self.diagnostics
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 

@@ -21,53 +21,111 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
     for a in &c.axes {
         match a.size.eval(b) {
             Ok(v) if v <= 0 => {
-                out.push(Diagnostic::error("E002", None, format!("axis {} = {} evaluates to {v}; sizes must be positive", c.axis_label(a.id), a.size)));
+                out.push(Diagnostic::error(
+                    "E002",
+                    None,
+                    format!(
+                        "axis {} = {} evaluates to {v}; sizes must be positive",
+                        c.axis_label(a.id),
+                        a.size
+                    ),
+                ));
                 sizes.push(None);
             }
             Ok(v) => sizes.push(Some(v)),
             Err(SizeError::Unbound(s)) => {
-                if !out.iter().any(|d: &Diagnostic| d.code == "E001" && d.message.contains(&format!("`{s}`"))) {
-                    out.push(Diagnostic::error("E001", None, format!("size symbol `{s}` (used by axis {}) is not bound", c.axis_label(a.id))).with_help(format!("bind it, e.g. --bind {s}=8")));
+                if !out
+                    .iter()
+                    .any(|d: &Diagnostic| d.code == "E001" && d.message.contains(&format!("`{s}`")))
+                {
+                    out.push(
+                        Diagnostic::error(
+                            "E001",
+                            None,
+                            format!(
+                                "size symbol `{s}` (used by axis {}) is not bound",
+                                c.axis_label(a.id)
+                            ),
+                        )
+                        .with_help(format!("bind it, e.g. --bind {s}=8")),
+                    );
                 }
                 sizes.push(None);
             }
             Err(e @ SizeError::NotDivisible { .. }) => {
-                out.push(Diagnostic::error("E003", None, format!("axis {}: {e}", c.axis_label(a.id))));
+                out.push(Diagnostic::error(
+                    "E003",
+                    None,
+                    format!("axis {}: {e}", c.axis_label(a.id)),
+                ));
                 sizes.push(None);
             }
             Err(e) => {
-                out.push(Diagnostic::error("E003", None, format!("axis {}: {e}", c.axis_label(a.id))));
+                out.push(Diagnostic::error(
+                    "E003",
+                    None,
+                    format!("axis {}: {e}", c.axis_label(a.id)),
+                ));
                 sizes.push(None);
             }
         }
     }
     for k in &c.constraints {
         if let Ok(false) = k.holds(b) {
-            out.push(Diagnostic::error("E005", None, format!("constraint {k} does not hold")));
+            out.push(Diagnostic::error(
+                "E005",
+                None,
+                format!("constraint {k} does not hold"),
+            ));
         }
     }
     let sz = |a: AxisId| sizes[a.ix()];
     let prod = |axes: &[AxisId]| -> Option<i64> { axes.iter().map(|a| sz(*a)).product() };
     let show = |axes: &[AxisId]| -> String {
-        let parts: Vec<String> = axes.iter().map(|a| format!("{}={}", c.axis_label(*a), sz(*a).map_or("?".into(), |v| v.to_string()))).collect();
+        let parts: Vec<String> = axes
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}={}",
+                    c.axis_label(*a),
+                    sz(*a).map_or("?".into(), |v| v.to_string())
+                )
+            })
+            .collect();
         format!("[{}]", parts.join(", "))
     };
     for n in &c.nodes {
         let here = node_label(c, n.id);
-        let mut mismatch = |msg: String| out.push(Diagnostic::error("E004", Some(n.id), format!("{here}: {msg}")));
+        let mut mismatch = |msg: String| {
+            out.push(Diagnostic::error(
+                "E004",
+                Some(n.id),
+                format!("{here}: {msg}"),
+            ))
+        };
         match &n.op {
             Op::Reshape { from, to } => {
                 if let (Some(p), Some(q)) = (prod(from), prod(to))
                     && p != q
                 {
-                    mismatch(format!("axes {} hold {p} elements but {} hold {q}", show(from), show(to)));
+                    mismatch(format!(
+                        "axes {} hold {p} elements but {} hold {q}",
+                        show(from),
+                        show(to)
+                    ));
                 }
             }
             Op::Concat { inputs, output } => {
-                if let (Some(p), Some(q)) = (inputs.iter().map(|a| sz(*a)).sum::<Option<i64>>(), sz(*output))
-                    && p != q
+                if let (Some(p), Some(q)) = (
+                    inputs.iter().map(|a| sz(*a)).sum::<Option<i64>>(),
+                    sz(*output),
+                ) && p != q
                 {
-                    mismatch(format!("inputs {} add up to {p} but axis {} has size {q}", show(inputs), c.axis_label(*output)));
+                    mismatch(format!(
+                        "inputs {} add up to {p} but axis {} has size {q}",
+                        show(inputs),
+                        c.axis_label(*output)
+                    ));
                 }
             }
             Op::Window(ws) | Op::WindowT(ws) => {
@@ -77,14 +135,19 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     }
                 }
             }
-            Op::Einsum { operands, output, .. } => {
+            Op::Einsum {
+                operands, output, ..
+            } => {
                 for t in operands.iter().flatten().chain(output) {
-                    if t.parts.len() > 1 || t.parts[0] != t.axis {
-                        if let (Some(p), Some(q)) = (prod(&t.parts), sz(t.axis))
-                            && p != q
-                        {
-                            mismatch(format!("group {} multiplies to {p} but axis {} has size {q}", show(&t.parts), c.axis_label(t.axis)));
-                        }
+                    if (t.parts.len() > 1 || t.parts[0] != t.axis)
+                        && let (Some(p), Some(q)) = (prod(&t.parts), sz(t.axis))
+                        && p != q
+                    {
+                        mismatch(format!(
+                            "group {} multiplies to {p} but axis {} has size {q}",
+                            show(&t.parts),
+                            c.axis_label(t.axis)
+                        ));
                     }
                 }
             }
@@ -96,7 +159,11 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                         && let (Some(p), Some(q)) = (sz(*a), sz(t))
                         && p != q
                     {
-                        mismatch(format!("weight axis {} has size {q} but input axis {} has size {p}", c.axis_label(t), c.axis_label(*a)));
+                        mismatch(format!(
+                            "weight axis {} has size {q} but input axis {} has size {p}",
+                            c.axis_label(t),
+                            c.axis_label(*a)
+                        ));
                     }
                 }
             }
@@ -106,11 +173,21 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
     out
 }
 
-fn window_mismatch(c: &Circuit, w: &WindowAxis, sz: &dyn Fn(AxisId) -> Option<i64>) -> Option<String> {
+fn window_mismatch(
+    c: &Circuit,
+    w: &WindowAxis,
+    sz: &dyn Fn(AxisId) -> Option<i64>,
+) -> Option<String> {
     let (x, o, k) = (sz(w.input)?, sz(w.output)?, sz(w.kernel)?);
     let reach = x + 2 * w.padding - w.dilation * (k - 1) - 1;
     if reach < 0 {
-        return Some(format!("axis {} has size {x} but the window needs at least {} (kernel {k}, dilation {}, padding {})", c.axis_label(w.input), w.dilation * (k - 1) + 1 - 2 * w.padding, w.dilation, w.padding));
+        return Some(format!(
+            "axis {} has size {x} but the window needs at least {} (kernel {k}, dilation {}, padding {})",
+            c.axis_label(w.input),
+            w.dilation * (k - 1) + 1 - 2 * w.padding,
+            w.dilation,
+            w.padding
+        ));
     }
     let want = reach.div_euclid(w.stride) + 1;
     (want != o).then(|| {

@@ -19,19 +19,51 @@ pub fn run(c: &Circuit) -> Vec<Diagnostic> {
         let Op::Softmax(axes) = &n.op else { continue };
         for a in axes {
             if c.axis(*a).kind == AxisKind::Batch {
-                out.push(Diagnostic::warning("W004", Some(n.id), format!("{}: softmax over the batch axis {} mixes independent examples", node_label(c, n.id), c.axis_label(*a))));
+                out.push(Diagnostic::warning(
+                    "W004",
+                    Some(n.id),
+                    format!(
+                        "{}: softmax over the batch axis {} mixes independent examples",
+                        node_label(c, n.id),
+                        c.axis_label(*a)
+                    ),
+                ));
             }
         }
         for m in c.consumers(n.outputs[0]) {
             let node = c.node(m);
-            let Op::Einsum { .. } = &node.op else { continue };
+            let Op::Einsum { .. } = &node.op else {
+                continue;
+            };
             let out_axes = &c.value(node.outputs[0]).ty.axes;
-            let contracted: Vec<_> = c.value(n.outputs[0]).ty.axes.iter().copied().filter(|a| !out_axes.contains(a)).collect();
+            let contracted: Vec<_> = c
+                .value(n.outputs[0])
+                .ty
+                .axes
+                .iter()
+                .copied()
+                .filter(|a| !out_axes.contains(a))
+                .collect();
             if !contracted.is_empty() && !axes.iter().all(|a| contracted.contains(a)) {
-                let names = |v: &[crate::ir::AxisId]| v.iter().map(|a| c.axis_label(*a)).collect::<Vec<_>>().join(", ");
+                let names = |v: &[crate::ir::AxisId]| {
+                    v.iter()
+                        .map(|a| c.axis_label(*a))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 out.push(
-                    Diagnostic::warning("W004", Some(n.id), format!("{}: softmax normalises over [{}] but `{}` contracts [{}]", node_label(c, n.id), names(axes), node.name, names(&contracted)))
-                        .with_help("normalise over the axis the weights are averaged over"),
+                    Diagnostic::warning(
+                        "W004",
+                        Some(n.id),
+                        format!(
+                            "{}: softmax normalises over [{}] but `{}` contracts [{}]",
+                            node_label(c, n.id),
+                            names(axes),
+                            node.name,
+                            names(&contracted)
+                        ),
+                    )
+                    .with_help("normalise over the axis the weights are averaged over"),
                 );
             }
         }

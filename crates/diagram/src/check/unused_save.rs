@@ -13,10 +13,24 @@ pub fn run(c: &Circuit) -> Vec<Diagnostic> {
     c.nodes
         .iter()
         .filter_map(|n| match &n.op {
-            Op::Save(label) if !c.nodes.iter().any(|m| matches!(&m.op, Op::Load(l) if l == label)) => Some(
-                Diagnostic::warning("W002", Some(n.id), format!("{}: `{label}` is saved but never loaded", node_label(c, n.id)))
+            Op::Save(label)
+                if !c
+                    .nodes
+                    .iter()
+                    .any(|m| matches!(&m.op, Op::Load(l) if l == label)) =>
+            {
+                Some(
+                    Diagnostic::warning(
+                        "W002",
+                        Some(n.id),
+                        format!(
+                            "{}: `{label}` is saved but never loaded",
+                            node_label(c, n.id)
+                        ),
+                    )
                     .with_help("load it where it is meant to be used, or drop the save"),
-            ),
+                )
+            }
             _ => None,
         })
         .collect()

@@ -22,15 +22,37 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             _ => continue,
         };
         for w in ws.iter().filter(|w| w.stride > 1) {
-            let (Ok(x), Ok(o)) = (c.axis(w.input).size.eval(b), c.axis(w.output).size.eval(b)) else { continue };
+            let (Ok(x), Ok(o)) = (c.axis(w.input).size.eval(b), c.axis(w.output).size.eval(b))
+            else {
+                continue;
+            };
             let msg = if !t && x % w.stride == 0 && o != x / w.stride {
-                format!("{}: stride {} takes axis {} from {x} to {} = {o}, not {x}/{} = {}", node_label(c, n.id), w.stride, c.axis_label(w.input), c.axis_label(w.output), w.stride, x / w.stride)
+                format!(
+                    "{}: stride {} takes axis {} from {x} to {} = {o}, not {x}/{} = {}",
+                    node_label(c, n.id),
+                    w.stride,
+                    c.axis_label(w.input),
+                    c.axis_label(w.output),
+                    w.stride,
+                    x / w.stride
+                )
             } else if t && x != o * w.stride {
-                format!("{}: stride {} takes axis {} from {o} to {} = {x}, not {o}*{} = {}", node_label(c, n.id), w.stride, c.axis_label(w.output), c.axis_label(w.input), w.stride, o * w.stride)
+                format!(
+                    "{}: stride {} takes axis {} from {o} to {} = {x}, not {o}*{} = {}",
+                    node_label(c, n.id),
+                    w.stride,
+                    c.axis_label(w.output),
+                    c.axis_label(w.input),
+                    w.stride,
+                    o * w.stride
+                )
             } else {
                 continue;
             };
-            out.push(Diagnostic::warning("W006", Some(n.id), msg).with_help(format!("padding {} is probably not intended", w.padding)));
+            out.push(
+                Diagnostic::warning("W006", Some(n.id), msg)
+                    .with_help(format!("padding {} is probably not intended", w.padding)),
+            );
         }
     }
     out

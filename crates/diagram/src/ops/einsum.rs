@@ -11,7 +11,10 @@ use crate::tensor::{Real, Tensor, contract};
 /// Views an axis of size P·Q·… as its parts (row-major), without copying.
 fn split<T: Real>(t: &Tensor<T>, terms: &[EinTerm], cx: &Ctx) -> Tensor<T> {
     let mut t = t.clone();
-    for term in terms.iter().filter(|e| e.parts.len() > 1 || e.parts[0] != e.axis) {
+    for term in terms
+        .iter()
+        .filter(|e| e.parts.len() > 1 || e.parts[0] != e.axis)
+    {
         let Some(i) = t.pos(term.axis) else { continue };
         let stride = t.strides[i];
         let pd: Vec<usize> = term.parts.iter().map(|p| cx.dim(*p)).collect();
@@ -28,16 +31,28 @@ fn split<T: Real>(t: &Tensor<T>, terms: &[EinTerm], cx: &Ctx) -> Tensor<T> {
 
 /// Merges grouped parts back into their axis (row-major).
 fn merge<T: Real>(t: Tensor<T>, terms: &[EinTerm], cx: &Ctx) -> Tensor<T> {
-    let groups: Vec<&EinTerm> = terms.iter().filter(|e| e.parts.len() > 1 || e.parts[0] != e.axis).collect();
+    let groups: Vec<&EinTerm> = terms
+        .iter()
+        .filter(|e| e.parts.len() > 1 || e.parts[0] != e.axis)
+        .collect();
     if groups.is_empty() {
         return t;
     }
-    let mut order: Vec<AxisId> = t.axes.iter().copied().filter(|a| !groups.iter().any(|g| g.parts.contains(a))).collect();
+    let mut order: Vec<AxisId> = t
+        .axes
+        .iter()
+        .copied()
+        .filter(|a| !groups.iter().any(|g| g.parts.contains(a)))
+        .collect();
     for g in &groups {
         order.extend(&g.parts);
     }
     let t = t.into_layout(&order);
-    let mut axes: Vec<AxisId> = order.iter().copied().filter(|a| !groups.iter().any(|g| g.parts.contains(a))).collect();
+    let mut axes: Vec<AxisId> = order
+        .iter()
+        .copied()
+        .filter(|a| !groups.iter().any(|g| g.parts.contains(a)))
+        .collect();
     axes.extend(groups.iter().map(|g| g.axis));
     let dims = axes.iter().map(|a| cx.dim(*a)).collect();
     Tensor::from_vec(axes, dims, t.data)
@@ -47,14 +62,27 @@ fn merge<T: Real>(t: Tensor<T>, terms: &[EinTerm], cx: &Ctx) -> Tensor<T> {
 fn fold<T: Real>(ts: &[Tensor<T>], out: &[AxisId], cx: &Ctx) -> Tensor<T> {
     let mut cur = ts[0].clone();
     for i in 1..ts.len() {
-        let later: Vec<AxisId> = ts[i + 1..].iter().flat_map(|t| t.axes.iter().copied()).collect();
-        let keep: Vec<AxisId> = cur.axes.iter().chain(&ts[i].axes).copied().filter(|a| out.contains(a) || later.contains(a)).fold(Vec::new(), |mut v, a| {
-            if !v.contains(&a) {
-                v.push(a);
-            }
-            v
-        });
-        let keep: Vec<AxisId> = if i + 1 == ts.len() { out.to_vec() } else { keep };
+        let later: Vec<AxisId> = ts[i + 1..]
+            .iter()
+            .flat_map(|t| t.axes.iter().copied())
+            .collect();
+        let keep: Vec<AxisId> = cur
+            .axes
+            .iter()
+            .chain(&ts[i].axes)
+            .copied()
+            .filter(|a| out.contains(a) || later.contains(a))
+            .fold(Vec::new(), |mut v, a| {
+                if !v.contains(&a) {
+                    v.push(a);
+                }
+                v
+            });
+        let keep: Vec<AxisId> = if i + 1 == ts.len() {
+            out.to_vec()
+        } else {
+            keep
+        };
         cur = contract(&cur, &ts[i], &keep, &|a| cx.dim(a));
     }
     if ts.len() == 1 {
@@ -78,24 +106,51 @@ fn parts_of(v_axes: &[AxisId], terms: &[EinTerm]) -> Vec<AxisId> {
 }
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
-    let Op::Einsum { operands, output, .. } = &cx.node.op else { unreachable_op() };
-    let views: Vec<Tensor<T>> = xs.iter().zip(operands).map(|(x, terms)| split(x, terms, cx)).collect();
+    let Op::Einsum {
+        operands, output, ..
+    } = &cx.node.op
+    else {
+        unreachable_op()
+    };
+    let views: Vec<Tensor<T>> = xs
+        .iter()
+        .zip(operands)
+        .map(|(x, terms)| split(x, terms, cx))
+        .collect();
     let out_parts = parts_of(cx.out_axes(0), output);
     merge(fold(&views, &out_parts, cx), output, cx)
 }
 
 pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
-    let Op::Einsum { operands, output, .. } = &cx.node.op else { unreachable_op() };
-    let views: Vec<Tensor<T>> = xs.iter().zip(operands).map(|(x, terms)| split(x, terms, cx)).collect();
+    let Op::Einsum {
+        operands, output, ..
+    } = &cx.node.op
+    else {
+        unreachable_op()
+    };
+    let views: Vec<Tensor<T>> = xs
+        .iter()
+        .zip(operands)
+        .map(|(x, terms)| split(x, terms, cx))
+        .collect();
     let g = split(dy, output, cx);
     let mut inputs = Vec::new();
     for i in 0..xs.len() {
         let mut ts = vec![g.clone()];
-        ts.extend(views.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()));
+        ts.extend(
+            views
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, t)| t.clone()),
+        );
         let want = parts_of(&xs[i].axes, &operands[i]);
         inputs.push(Some(merge(fold(&ts, &want, cx), &operands[i], cx)));
     }
-    Grads { inputs, params: vec![] }
+    Grads {
+        inputs,
+        params: vec![],
+    }
 }
 
 fn unreachable_op() -> ! {
@@ -105,7 +160,12 @@ fn unreachable_op() -> ! {
 
 /// Pairwise-fold cost: each step costs 2·∏(sizes of the axes of both sides).
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Einsum { operands, output, .. } = &n.op else { return OpCost::default() };
+    let Op::Einsum {
+        operands, output, ..
+    } = &n.op
+    else {
+        return OpCost::default();
+    };
     let axes_of = |i: usize| parts_of(&c.value(n.inputs[i]).ty.axes, &operands[i]);
     let out = parts_of(&c.value(n.outputs[0]).ty.axes, output);
     let mut mm = Poly::default();
@@ -116,15 +176,25 @@ pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
         all.extend(other.iter().filter(|a| !cur.contains(a)));
         mm = mm.plus(&axes_elems(c, &all).scale(2));
         let later: Vec<AxisId> = (i + 1..operands.len()).flat_map(axes_of).collect();
-        cur = all.into_iter().filter(|a| out.contains(a) || later.contains(a)).collect();
+        cur = all
+            .into_iter()
+            .filter(|a| out.contains(a) || later.contains(a))
+            .collect();
     }
     let single = operands.len() == 1;
-    let ins = n.inputs.iter().fold(Poly::default(), |acc, v| acc.plus(&super::elems(c, *v)));
+    let ins = n
+        .inputs
+        .iter()
+        .fold(Poly::default(), |acc, v| acc.plus(&super::elems(c, *v)));
     OpCost {
         flops_fwd: mm.clone(),
         flops_bwd: mm.scale(operands.len() as i64),
         ops_fwd: if single { ins.clone() } else { mm.clone() },
-        ops_bwd: if single { ins.clone() } else { mm.scale(operands.len() as i64) },
+        ops_bwd: if single {
+            ins.clone()
+        } else {
+            mm.scale(operands.len() as i64)
+        },
         saved: if single { Poly::default() } else { ins },
         ..Default::default()
     }

@@ -7,7 +7,9 @@ use crate::tensor::{Real, Tensor, contract};
 
 /// The input with its contracted axes renamed to the weight's (twin) input axes.
 fn as_weight_input<T: Real>(cx: &Ctx, x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
-    let Op::Linear { inputs, groups, .. } = &cx.node.op else { return x.clone() };
+    let Op::Linear { inputs, groups, .. } = &cx.node.op else {
+        return x.clone();
+    };
     let mut t = x.clone();
     for (i, a) in inputs.iter().enumerate() {
         if let Some(p) = t.pos(*a) {
@@ -18,7 +20,9 @@ fn as_weight_input<T: Real>(cx: &Ctx, x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T>
 }
 
 fn from_weight_input<T: Real>(cx: &Ctx, mut t: Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
-    let Op::Linear { inputs, groups, .. } = &cx.node.op else { return t };
+    let Op::Linear { inputs, groups, .. } = &cx.node.op else {
+        return t;
+    };
     for (i, a) in inputs.iter().enumerate() {
         if let Some(p) = t.pos(w.axes[groups.len() + i]) {
             t.axes[p] = *a;
@@ -42,7 +46,12 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Te
 
 /// The backward of a linear map is its transpose; the weight gradient sums over the axes the
 /// map was broadcast over.
-pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    x: &Tensor<T>,
+    ps: &[&Tensor<T>],
+    dy: &Tensor<T>,
+) -> Grads<T> {
     let xr = as_weight_input(cx, x, ps[0]);
     let dx = from_weight_input(cx, contract(dy, ps[0], &xr.axes, &|a| cx.dim(a)), ps[0]);
     let dw = contract(&xr, dy, &ps[0].axes, &|a| cx.dim(a));
@@ -50,16 +59,25 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: 
     if let Some(b) = ps.get(1) {
         params.push(dy.sum_to(&b.axes));
     }
-    Grads { inputs: vec![Some(dx)], params }
+    Grads {
+        inputs: vec![Some(dx)],
+        params,
+    }
 }
 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Linear { outputs, bias, .. } = &n.op else { return OpCost::default() };
+    let Op::Linear { outputs, bias, .. } = &n.op else {
+        return OpCost::default();
+    };
     let x = elems(c, n.inputs[0]);
     // a learned array entering as a value (constant 1 times the weight) is a read, not a matmul
     if c.value(n.inputs[0]).ty.axes.is_empty() {
         let y = elems(c, n.outputs[0]);
-        return OpCost { ops_fwd: y.clone(), ops_bwd: y, ..Default::default() };
+        return OpCost {
+            ops_fwd: y.clone(),
+            ops_bwd: y,
+            ..Default::default()
+        };
     }
     let mac = x.times(&axes_elems(c, outputs));
     let mm = mac.scale(2);

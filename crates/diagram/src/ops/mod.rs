@@ -42,7 +42,11 @@ pub(crate) struct Grads<T> {
     pub params: Vec<Tensor<T>>,
 }
 
-pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], ps: &[&Tensor<T>]) -> Result<Vec<Tensor<T>>, ExecError> {
+pub(crate) fn forward<T: Real>(
+    cx: &Ctx,
+    xs: &[&Tensor<T>],
+    ps: &[&Tensor<T>],
+) -> Result<Vec<Tensor<T>>, ExecError> {
     match &cx.node.op {
         Op::Linear { .. } => Ok(vec![linear::forward(cx, xs[0], ps)]),
         Op::Einsum { .. } => Ok(vec![einsum::forward(cx, xs)]),
@@ -59,8 +63,20 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], ps: &[&Tensor<T>]) -
 }
 
 /// Reverse derivative. `ys` are the forward outputs, `dys` their gradients (None = zero).
-pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], ps: &[&Tensor<T>], ys: &[&Tensor<T>], dys: &[Option<&Tensor<T>>]) -> Grads<T> {
-    let none = || Grads { inputs: vec![None; xs.len()], params: ps.iter().map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone())).collect() };
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    xs: &[&Tensor<T>],
+    ps: &[&Tensor<T>],
+    ys: &[&Tensor<T>],
+    dys: &[Option<&Tensor<T>>],
+) -> Grads<T> {
+    let none = || Grads {
+        inputs: vec![None; xs.len()],
+        params: ps
+            .iter()
+            .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
+            .collect(),
+    };
     // copy becomes a sum
     if let Op::Copy(_) = cx.node.op {
         let mut acc: Option<Tensor<T>> = None;
@@ -70,26 +86,50 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], ps: &[&Tensor<T>], 
                 Some(a) => a.zip_with(d, |p, q| p + q),
             });
         }
-        return Grads { inputs: vec![acc], params: vec![] };
+        return Grads {
+            inputs: vec![acc],
+            params: vec![],
+        };
     }
     let Some(dy) = dys[0] else { return none() };
     match &cx.node.op {
         Op::Linear { .. } => linear::backward(cx, xs[0], ps, dy),
         Op::Einsum { .. } => einsum::backward(cx, xs, dy),
         Op::Map(_) | Op::Add | Op::Mul | Op::Constant(_) => pointwise::backward(cx, xs, ys[0], dy),
-        Op::Save(_) | Op::Load(_) | Op::Permute(_) => Grads { inputs: vec![Some(dy.clone())], params: vec![] },
-        Op::Softmax(_) => Grads { inputs: vec![Some(softmax::backward(cx, ys[0], dy))], params: vec![] },
+        Op::Save(_) | Op::Load(_) | Op::Permute(_) => Grads {
+            inputs: vec![Some(dy.clone())],
+            params: vec![],
+        },
+        Op::Softmax(_) => Grads {
+            inputs: vec![Some(softmax::backward(cx, ys[0], dy))],
+            params: vec![],
+        },
         Op::Norm { .. } => norm::backward(cx, xs[0], ps, dy),
-        Op::Reduce(..) => Grads { inputs: vec![Some(reduce::backward(cx, xs[0], ys[0], dy))], params: vec![] },
-        Op::Window(_) | Op::WindowT(_) => Grads { inputs: vec![Some(window::backward(cx, dy))], params: vec![] },
-        Op::Concat { .. } | Op::Reshape { .. } => Grads { inputs: shape::backward(cx, xs, dy), params: vec![] },
-        Op::Embed { .. } => Grads { inputs: vec![None], params: vec![shape::embed_backward(cx, xs[0], ps[0], dy)] },
+        Op::Reduce(..) => Grads {
+            inputs: vec![Some(reduce::backward(cx, xs[0], ys[0], dy))],
+            params: vec![],
+        },
+        Op::Window(_) | Op::WindowT(_) => Grads {
+            inputs: vec![Some(window::backward(cx, dy))],
+            params: vec![],
+        },
+        Op::Concat { .. } | Op::Reshape { .. } => Grads {
+            inputs: shape::backward(cx, xs, dy),
+            params: vec![],
+        },
+        Op::Embed { .. } => Grads {
+            inputs: vec![None],
+            params: vec![shape::embed_backward(cx, xs[0], ps[0], dy)],
+        },
         Op::Copy(_) => unreachable_copy(),
     }
 }
 
 fn unreachable_copy<T>() -> Grads<T> {
-    Grads { inputs: vec![], params: vec![] }
+    Grads {
+        inputs: vec![],
+        params: vec![],
+    }
 }
 
 /// Number of elements of a value, as a polynomial in sizes.
@@ -106,7 +146,14 @@ pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
     let mut k = match &n.op {
         Op::Linear { .. } => linear::cost(c, n),
         Op::Einsum { .. } => einsum::cost(c, n),
-        Op::Map(_) | Op::Add | Op::Mul | Op::Constant(_) | Op::Copy(_) | Op::Save(_) | Op::Load(_) | Op::Permute(_) => pointwise::cost(c, n),
+        Op::Map(_)
+        | Op::Add
+        | Op::Mul
+        | Op::Constant(_)
+        | Op::Copy(_)
+        | Op::Save(_)
+        | Op::Load(_)
+        | Op::Permute(_) => pointwise::cost(c, n),
         Op::Softmax(_) => softmax::cost(c, n),
         Op::Norm { .. } => norm::cost(c, n),
         Op::Reduce(..) => reduce::cost(c, n),
@@ -125,6 +172,8 @@ pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
         moved = Poly::default();
     }
     k.moved = moved;
-    k.params = n.params.iter().fold(Poly::default(), |acc, p| acc.plus(&axes_elems(c, &c.param(*p).axes)));
+    k.params = n.params.iter().fold(Poly::default(), |acc, p| {
+        acc.plus(&axes_elems(c, &c.param(*p).axes))
+    });
     k
 }

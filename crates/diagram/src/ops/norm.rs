@@ -15,7 +15,9 @@ struct Stats<T> {
 }
 
 fn stats<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Stats<T> {
-    let Op::Norm { stats, eps, .. } = &cx.node.op else { unreachable_norm() };
+    let Op::Norm { stats, eps, .. } = &cx.node.op else {
+        unreachable_norm()
+    };
     let (order, r) = rows_layout(x, stats);
     let t = x.to_layout(&order);
     let mut xhat = t.data;
@@ -23,14 +25,22 @@ fn stats<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Stats<T> {
     let rn = T::from_f64(r as f64);
     for row in xhat.chunks_mut(r.max(1)) {
         let mean = row.iter().fold(T::default(), |s, v| s + *v) / rn;
-        let var = row.iter().fold(T::default(), |s, v| s + (*v - mean) * (*v - mean)) / rn;
+        let var = row
+            .iter()
+            .fold(T::default(), |s, v| s + (*v - mean) * (*v - mean))
+            / rn;
         let iv = T::from_f64(1.0) / (var + T::from_f64(*eps)).sqrt();
         for v in row.iter_mut() {
             *v = (*v - mean) * iv;
         }
         inv.push(iv);
     }
-    Stats { order, xhat, inv, r }
+    Stats {
+        order,
+        xhat,
+        inv,
+        r,
+    }
 }
 
 fn unreachable_norm() -> ! {
@@ -51,7 +61,12 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Te
     y
 }
 
-pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    x: &Tensor<T>,
+    ps: &[&Tensor<T>],
+    dy: &Tensor<T>,
+) -> Grads<T> {
     let s = stats(cx, x);
     let dims = cx.dims(&s.order);
     let dy = dy.to_layout(&s.order);
@@ -76,12 +91,22 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>], dy: 
             *v = *iv * (rn * *v - sd - *h * sdx) / rn;
         }
     }
-    Grads { inputs: vec![Some(dxh)], params }
+    Grads {
+        inputs: vec![Some(dxh)],
+        params,
+    }
 }
 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Norm { affine, .. } = &n.op else { return OpCost::default() };
+    let Op::Norm { affine, .. } = &n.op else {
+        return OpCost::default();
+    };
     let x = elems(c, n.inputs[0]);
     let w = if *affine { 9 } else { 7 };
-    OpCost { ops_fwd: x.scale(w), ops_bwd: x.scale(w + 3), saved: x, ..Default::default() }
+    OpCost {
+        ops_fwd: x.scale(w),
+        ops_bwd: x.scale(w + 3),
+        saved: x,
+        ..Default::default()
+    }
 }

@@ -98,7 +98,12 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
     }
 }
 
-pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], y: &Tensor<T>, dy: &Tensor<T>) -> Grads<T> {
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    xs: &[&Tensor<T>],
+    y: &Tensor<T>,
+    dy: &Tensor<T>,
+) -> Grads<T> {
     let inputs = match &cx.node.op {
         Op::Map(f) => {
             let s = scale_of(cx, f);
@@ -119,7 +124,10 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], y: &Tensor<T>, dy: 
         }
         _ => vec![None; xs.len()],
     };
-    Grads { inputs, params: vec![] }
+    Grads {
+        inputs,
+        params: vec![],
+    }
 }
 
 /// Full-count weights per element: cheap maps 1, transcendental 4, GELU 8.
@@ -134,11 +142,31 @@ fn map_weight(f: &Func) -> i64 {
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
     let y = || n.outputs.first().map(|v| elems(c, *v)).unwrap_or_default();
     match &n.op {
-        Op::Map(f) => OpCost { ops_fwd: y().scale(map_weight(f)), ops_bwd: y().scale(2), saved: y(), ..Default::default() },
-        Op::Add => OpCost { ops_fwd: y(), ops_bwd: y(), ..Default::default() },
-        Op::Mul => OpCost { ops_fwd: y(), ops_bwd: y().scale(3), saved: elems(c, n.inputs[0]).plus(&elems(c, n.inputs[1])), ..Default::default() },
+        Op::Map(f) => OpCost {
+            ops_fwd: y().scale(map_weight(f)),
+            ops_bwd: y().scale(2),
+            saved: y(),
+            ..Default::default()
+        },
+        Op::Add => OpCost {
+            ops_fwd: y(),
+            ops_bwd: y(),
+            ..Default::default()
+        },
+        Op::Mul => OpCost {
+            ops_fwd: y(),
+            ops_bwd: y().scale(3),
+            saved: elems(c, n.inputs[0]).plus(&elems(c, n.inputs[1])),
+            ..Default::default()
+        },
         // copy: the backward adds the gradients of the copies
-        Op::Copy(k) => OpCost { ops_bwd: elems(c, n.inputs[0]).scale(*k as i64 - 1), ..Default::default() },
-        _ => OpCost { ops_fwd: Poly::default(), ..Default::default() },
+        Op::Copy(k) => OpCost {
+            ops_bwd: elems(c, n.inputs[0]).scale(*k as i64 - 1),
+            ..Default::default()
+        },
+        _ => OpCost {
+            ops_fwd: Poly::default(),
+            ..Default::default()
+        },
     }
 }

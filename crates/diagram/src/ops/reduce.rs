@@ -9,7 +9,9 @@ use crate::size::Poly;
 use crate::tensor::{Real, Tensor};
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
-    let Op::Reduce(kind, axes) = &cx.node.op else { return x.clone() };
+    let Op::Reduce(kind, axes) = &cx.node.op else {
+        return x.clone();
+    };
     let (order, r) = rows_layout(x, axes);
     let t = x.to_layout(&order);
     let keep: Vec<_> = order[..order.len() - axes.len()].to_vec();
@@ -19,15 +21,27 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
         .chunks(r.max(1))
         .map(|row| match kind {
             ReduceKind::Sum => row.iter().fold(T::default(), |s, v| s + *v),
-            ReduceKind::Mean => row.iter().fold(T::default(), |s, v| s + *v) / T::from_f64(r as f64),
-            ReduceKind::Max => row.iter().copied().fold(row[0], |a, b| if b > a { b } else { a }),
+            ReduceKind::Mean => {
+                row.iter().fold(T::default(), |s, v| s + *v) / T::from_f64(r as f64)
+            }
+            ReduceKind::Max => row
+                .iter()
+                .copied()
+                .fold(row[0], |a, b| if b > a { b } else { a }),
         })
         .collect();
     Tensor::from_vec(keep, dims, data)
 }
 
-pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, _y: &Tensor<T>, dy: &Tensor<T>) -> Tensor<T> {
-    let Op::Reduce(kind, axes) = &cx.node.op else { return dy.clone() };
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    x: &Tensor<T>,
+    _y: &Tensor<T>,
+    dy: &Tensor<T>,
+) -> Tensor<T> {
+    let Op::Reduce(kind, axes) = &cx.node.op else {
+        return dy.clone();
+    };
     let (order, r) = rows_layout(x, axes);
     let dims = cx.dims(&order);
     let mut dx = dy.expand(&order, &dims);
@@ -58,8 +72,19 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, _y: &Tensor<T>, dy: &Te
 }
 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Reduce(kind, _) = &n.op else { return OpCost::default() };
+    let Op::Reduce(kind, _) = &n.op else {
+        return OpCost::default();
+    };
     let x = elems(c, n.inputs[0]);
-    let saved = if *kind == ReduceKind::Max { x.clone() } else { Poly::default() };
-    OpCost { ops_fwd: x.clone(), ops_bwd: x, saved, ..Default::default() }
+    let saved = if *kind == ReduceKind::Max {
+        x.clone()
+    } else {
+        Poly::default()
+    };
+    OpCost {
+        ops_fwd: x.clone(),
+        ops_bwd: x,
+        saved,
+        ..Default::default()
+    }
 }

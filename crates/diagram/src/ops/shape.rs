@@ -37,7 +37,11 @@ fn relabel<T: Real>(cx: &Ctx, x: &Tensor<T>, from: &[AxisId], to: &[AxisId]) -> 
     Tensor::from_vec(axes, dims, t.data)
 }
 
-pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> Vec<Option<Tensor<T>>> {
+pub(crate) fn backward<T: Real>(
+    cx: &Ctx,
+    xs: &[&Tensor<T>],
+    dy: &Tensor<T>,
+) -> Vec<Option<Tensor<T>>> {
     match &cx.node.op {
         Op::Concat { inputs, output } => {
             let rest = rest_of(&dy.axes, &[*output]);
@@ -49,7 +53,11 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> 
                 .map(|(_, a)| {
                     let n = cx.dim(*a) * inner;
                     let axes = [vec![*a], rest.clone()].concat();
-                    let g = Tensor::from_vec(axes.clone(), cx.dims(&axes), t.data[off..off + n].to_vec());
+                    let g = Tensor::from_vec(
+                        axes.clone(),
+                        cx.dims(&axes),
+                        t.data[off..off + n].to_vec(),
+                    );
                     off += n;
                     Some(g)
                 })
@@ -60,8 +68,14 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> 
     }
 }
 
-pub(crate) fn embed_forward<T: Real>(cx: &Ctx, idx: &Tensor<T>, table: &Tensor<T>) -> Result<Tensor<T>, ExecError> {
-    let Op::Embed { vocab, features } = &cx.node.op else { return Ok(idx.clone()) };
+pub(crate) fn embed_forward<T: Real>(
+    cx: &Ctx,
+    idx: &Tensor<T>,
+    table: &Tensor<T>,
+) -> Result<Tensor<T>, ExecError> {
+    let Op::Embed { vocab, features } = &cx.node.op else {
+        return Ok(idx.clone());
+    };
     let t = table.to_layout(&[vec![*vocab], features.clone()].concat());
     let nv = cx.dim(*vocab);
     let f: usize = cx.dims(features).iter().product();
@@ -69,7 +83,11 @@ pub(crate) fn embed_forward<T: Real>(cx: &Ctx, idx: &Tensor<T>, table: &Tensor<T
     for v in &idx.data {
         let i = v.to_f64();
         if !(i >= 0.0 && i < nv as f64 && i.fract() == 0.0) {
-            return Err(ExecError::Index { op: cx.node.name.clone(), index: i, vocab: nv });
+            return Err(ExecError::Index {
+                op: cx.node.name.clone(),
+                index: i,
+                vocab: nv,
+            });
         }
         data.extend_from_slice(&t.data[i as usize * f..(i as usize + 1) * f]);
     }
@@ -78,8 +96,15 @@ pub(crate) fn embed_forward<T: Real>(cx: &Ctx, idx: &Tensor<T>, table: &Tensor<T
     Ok(Tensor::from_vec(axes, dims, data))
 }
 
-pub(crate) fn embed_backward<T: Real>(cx: &Ctx, idx: &Tensor<T>, table: &Tensor<T>, dy: &Tensor<T>) -> Tensor<T> {
-    let Op::Embed { vocab, features } = &cx.node.op else { return table.clone() };
+pub(crate) fn embed_backward<T: Real>(
+    cx: &Ctx,
+    idx: &Tensor<T>,
+    table: &Tensor<T>,
+    dy: &Tensor<T>,
+) -> Tensor<T> {
+    let Op::Embed { vocab, features } = &cx.node.op else {
+        return table.clone();
+    };
     let order = [vec![*vocab], features.clone()].concat();
     let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
     let f: usize = cx.dims(features).iter().product();
@@ -95,7 +120,14 @@ pub(crate) fn embed_backward<T: Real>(cx: &Ctx, idx: &Tensor<T>, table: &Tensor<
 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
     match &n.op {
-        Op::Embed { .. } => OpCost { saved: elems(c, n.inputs[0]), ops_bwd: elems(c, n.outputs[0]), ..Default::default() },
-        _ => OpCost { ops_fwd: Poly::default(), ..Default::default() },
+        Op::Embed { .. } => OpCost {
+            saved: elems(c, n.inputs[0]),
+            ops_bwd: elems(c, n.outputs[0]),
+            ..Default::default()
+        },
+        _ => OpCost {
+            ops_fwd: Poly::default(),
+            ..Default::default()
+        },
     }
 }

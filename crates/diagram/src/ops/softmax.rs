@@ -7,18 +7,28 @@ use crate::tensor::{Real, Tensor};
 
 /// Layout with the normalised axes innermost, and the row length.
 pub(crate) fn rows_layout<T: Real>(t: &Tensor<T>, inner: &[AxisId]) -> (Vec<AxisId>, usize) {
-    let mut order: Vec<AxisId> = t.axes.iter().copied().filter(|a| !inner.contains(a)).collect();
+    let mut order: Vec<AxisId> = t
+        .axes
+        .iter()
+        .copied()
+        .filter(|a| !inner.contains(a))
+        .collect();
     order.extend(inner);
     let r = inner.iter().map(|a| t.dim(*a).unwrap_or(1)).product();
     (order, r)
 }
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
-    let Op::Softmax(axes) = &cx.node.op else { return x.clone() };
+    let Op::Softmax(axes) = &cx.node.op else {
+        return x.clone();
+    };
     let (order, r) = rows_layout(x, axes);
     let mut y = x.to_layout(&order);
     for row in y.data.chunks_mut(r.max(1)) {
-        let m = row.iter().copied().fold(row[0], |a, b| if b > a { b } else { a });
+        let m = row
+            .iter()
+            .copied()
+            .fold(row[0], |a, b| if b > a { b } else { a });
         let mut s = T::default();
         for v in row.iter_mut() {
             *v = (*v - m).exp();
@@ -32,12 +42,17 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
 }
 
 pub(crate) fn backward<T: Real>(cx: &Ctx, y: &Tensor<T>, dy: &Tensor<T>) -> Tensor<T> {
-    let Op::Softmax(axes) = &cx.node.op else { return dy.clone() };
+    let Op::Softmax(axes) = &cx.node.op else {
+        return dy.clone();
+    };
     let (order, r) = rows_layout(y, axes);
     let y = y.to_layout(&order);
     let mut dx = dy.to_layout(&order);
     for (drow, yrow) in dx.data.chunks_mut(r.max(1)).zip(y.data.chunks(r.max(1))) {
-        let dot = drow.iter().zip(yrow).fold(T::default(), |s, (d, y)| s + *d * *y);
+        let dot = drow
+            .iter()
+            .zip(yrow)
+            .fold(T::default(), |s, (d, y)| s + *d * *y);
         for (d, y) in drow.iter_mut().zip(yrow) {
             *d = *y * (*d - dot);
         }
@@ -48,5 +63,10 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, y: &Tensor<T>, dy: &Tensor<T>) -> Tens
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
     let y = elems(c, n.outputs[0]);
     // max, subtract, exp, sum, divide
-    OpCost { ops_fwd: y.scale(5), ops_bwd: y.scale(4), saved: y, ..Default::default() }
+    OpCost {
+        ops_fwd: y.scale(5),
+        ops_bwd: y.scale(4),
+        saved: y,
+        ..Default::default()
+    }
 }

@@ -11,7 +11,11 @@ use crate::tensor::{Real, Tensor};
 fn table(cx: &Ctx, ws: &[WindowAxis]) -> Vec<Option<usize>> {
     let mut tab: Vec<Option<usize>> = vec![Some(0)];
     for w in ws {
-        let (ni, no, nk) = (cx.dim(w.input) as i64, cx.dim(w.output) as i64, cx.dim(w.kernel) as i64);
+        let (ni, no, nk) = (
+            cx.dim(w.input) as i64,
+            cx.dim(w.output) as i64,
+            cx.dim(w.kernel) as i64,
+        );
         let mut next = Vec::with_capacity(tab.len() * (no * nk) as usize);
         for base in &tab {
             for o in 0..no {
@@ -29,11 +33,23 @@ fn table(cx: &Ctx, ws: &[WindowAxis]) -> Vec<Option<usize>> {
     tab
 }
 
-fn layouts(x_axes: &[AxisId], ws: &[WindowAxis], transposed: bool) -> (Vec<AxisId>, Vec<AxisId>, Vec<AxisId>) {
+fn layouts(
+    x_axes: &[AxisId],
+    ws: &[WindowAxis],
+    transposed: bool,
+) -> (Vec<AxisId>, Vec<AxisId>, Vec<AxisId>) {
     let spatial_in: Vec<AxisId> = ws.iter().map(|w| w.input).collect();
     let spatial_out: Vec<AxisId> = ws.iter().flat_map(|w| [w.output, w.kernel]).collect();
-    let skip = if transposed { &spatial_out } else { &spatial_in };
-    let rest: Vec<AxisId> = x_axes.iter().copied().filter(|a| !skip.contains(a)).collect();
+    let skip = if transposed {
+        &spatial_out
+    } else {
+        &spatial_in
+    };
+    let rest: Vec<AxisId> = x_axes
+        .iter()
+        .copied()
+        .filter(|a| !skip.contains(a))
+        .collect();
     (rest, spatial_in, spatial_out)
 }
 
@@ -94,7 +110,15 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, dy: &Tensor<T>) -> Tensor<T> {
 }
 
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let big = if matches!(n.op, Op::Window(_)) { elems(c, n.outputs[0]) } else { elems(c, n.inputs[0]) };
+    let big = if matches!(n.op, Op::Window(_)) {
+        elems(c, n.outputs[0])
+    } else {
+        elems(c, n.inputs[0])
+    };
     // ★ copies, ★ᵀ adds: one operation per unfolded element either way
-    OpCost { ops_fwd: big.clone(), ops_bwd: big, ..Default::default() }
+    OpCost {
+        ops_fwd: big.clone(),
+        ops_bwd: big,
+        ..Default::default()
+    }
 }

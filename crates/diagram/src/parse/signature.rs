@@ -40,9 +40,17 @@ pub struct SignatureError {
 
 /// Parses a signature.
 pub fn parse_signature(sig: &str) -> Result<RawSignature, SignatureError> {
-    let err = |why: String| SignatureError { signature: sig.to_string(), why };
-    let (lhs, rhs) = sig.split_once("->").ok_or_else(|| err("missing `->`".into()))?;
-    let operands = lhs.split(',').map(|s| terms(s, &err)).collect::<Result<Vec<_>, _>>()?;
+    let err = |why: String| SignatureError {
+        signature: sig.to_string(),
+        why,
+    };
+    let (lhs, rhs) = sig
+        .split_once("->")
+        .ok_or_else(|| err("missing `->`".into()))?;
+    let operands = lhs
+        .split(',')
+        .map(|s| terms(s, &err))
+        .collect::<Result<Vec<_>, _>>()?;
     if operands.iter().any(|o| o.is_empty()) {
         return Err(err("an operand has no axes".into()));
     }
@@ -57,7 +65,10 @@ pub fn parse_signature(sig: &str) -> Result<RawSignature, SignatureError> {
             .collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(err(format!("axis `{}` appears twice in one term list", w[0])));
+            return Err(err(format!(
+                "axis `{}` appears twice in one term list",
+                w[0]
+            )));
         }
     }
     Ok(RawSignature { operands, output })
@@ -99,7 +110,9 @@ fn terms(s: &str, err: &dyn Fn(String) -> SignatureError) -> Result<Vec<RawTerm>
 }
 
 fn check_name(t: &str, err: &dyn Fn(String) -> SignatureError) -> Result<String, SignatureError> {
-    if t.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '\'' || c == '#') {
+    if t.chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '\'' || c == '#')
+    {
         Ok(t.to_string())
     } else {
         Err(err(format!("bad axis name `{t}`")))
@@ -114,20 +127,49 @@ mod tests {
     fn attention_signature() {
         let s = parse_signature("y k h, x k h -> y x h").unwrap();
         assert_eq!(s.operands.len(), 2);
-        assert_eq!(s.output, vec![RawTerm::Name("y".into()), RawTerm::Name("x".into()), RawTerm::Name("h".into())]);
+        assert_eq!(
+            s.output,
+            vec![
+                RawTerm::Name("y".into()),
+                RawTerm::Name("x".into()),
+                RawTerm::Name("h".into())
+            ]
+        );
     }
 
     #[test]
     fn groups() {
         let s = parse_signature("x (k h), k h -> x m:(k h)").unwrap();
-        assert_eq!(s.operands[0][1], RawTerm::Group { merged: None, parts: vec!["k".into(), "h".into()] });
-        assert_eq!(s.output[1], RawTerm::Group { merged: Some("m".into()), parts: vec!["k".into(), "h".into()] });
+        assert_eq!(
+            s.operands[0][1],
+            RawTerm::Group {
+                merged: None,
+                parts: vec!["k".into(), "h".into()]
+            }
+        );
+        assert_eq!(
+            s.output[1],
+            RawTerm::Group {
+                merged: Some("m".into()),
+                parts: vec!["k".into(), "h".into()]
+            }
+        );
     }
 
     #[test]
     fn errors() {
         assert!(parse_signature("a b").unwrap_err().why.contains("->"));
-        assert!(parse_signature("a (b -> a").unwrap_err().why.contains("unbalanced"));
-        assert!(parse_signature("a a -> a").unwrap_err().why.contains("twice"));
+        assert!(
+            parse_signature("a (b -> a")
+                .unwrap_err()
+                .why
+                .contains("unbalanced")
+        );
+        assert!(
+            parse_signature("a a -> a")
+                .unwrap_err()
+                .why
+                .contains("twice")
+        );
     }
 }

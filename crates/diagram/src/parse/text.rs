@@ -33,7 +33,11 @@ pub fn save(c: &Circuit) -> String {
 
 /// Loads and validates a circuit.
 pub fn load(text: &str) -> Result<Circuit, TextError> {
-    let c: Circuit = serde_json::from_str(text).map_err(|e| TextError::Syntax { line: e.line(), column: e.column(), msg: e.to_string() })?;
+    let c: Circuit = serde_json::from_str(text).map_err(|e| TextError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        msg: e.to_string(),
+    })?;
     validate(&c)?;
     Ok(c)
 }
@@ -72,7 +76,10 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
         }
         for v in &n.inputs {
             if !ready.get(v.ix()).copied().unwrap_or(false) {
-                return bad(format!("op `{}` reads value {} before it is computed", n.name, v.0));
+                return bad(format!(
+                    "op `{}` reads value {} before it is computed",
+                    n.name, v.0
+                ));
             }
         }
         if n.params.iter().any(|p| p.ix() >= c.params.len()) {
@@ -85,7 +92,11 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
             }
         }
     }
-    if let Some(v) = c.outputs.iter().find(|v| !ready.get(v.ix()).copied().unwrap_or(false)) {
+    if let Some(v) = c
+        .outputs
+        .iter()
+        .find(|v| !ready.get(v.ix()).copied().unwrap_or(false))
+    {
         return bad(format!("output value {} is never computed", v.0));
     }
     Ok(())

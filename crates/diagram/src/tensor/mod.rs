@@ -105,7 +105,12 @@ impl<T: Real> Tensor<T> {
     pub fn from_vec(axes: Vec<AxisId>, dims: Vec<usize>, data: Vec<T>) -> Self {
         debug_assert_eq!(dims.iter().product::<usize>(), data.len());
         let strides = row_major_strides(&dims);
-        Tensor { axes, dims, strides, data }
+        Tensor {
+            axes,
+            dims,
+            strides,
+            data,
+        }
     }
     /// Filled with `v`.
     pub fn full(axes: Vec<AxisId>, dims: Vec<usize>, v: T) -> Self {
@@ -155,8 +160,15 @@ impl<T: Real> Tensor<T> {
             return t;
         }
         let dims: Vec<usize> = order.iter().map(|a| self.dim(*a).unwrap_or(1)).collect();
-        let strides: Vec<usize> = order.iter().map(|a| self.pos(*a).map_or(0, |i| self.strides[i])).collect();
-        Tensor::from_vec(order.to_vec(), dims.clone(), gather(&self.data, &dims, &strides))
+        let strides: Vec<usize> = order
+            .iter()
+            .map(|a| self.pos(*a).map_or(0, |i| self.strides[i]))
+            .collect();
+        Tensor::from_vec(
+            order.to_vec(),
+            dims.clone(),
+            gather(&self.data, &dims, &strides),
+        )
     }
     /// Consumes self; like [`Tensor::to_layout`] without a copy when already in order.
     pub fn into_layout(mut self, order: &[AxisId]) -> Tensor<T> {
@@ -174,19 +186,34 @@ impl<T: Real> Tensor<T> {
     }
     /// Broadcasts to `axes` with `dims` (axes missing here are repeated), row-major.
     pub fn expand(&self, axes: &[AxisId], dims: &[usize]) -> Tensor<T> {
-        let strides: Vec<usize> = axes.iter().map(|a| self.pos(*a).map_or(0, |i| self.strides[i])).collect();
-        Tensor::from_vec(axes.to_vec(), dims.to_vec(), gather(&self.data, dims, &strides))
+        let strides: Vec<usize> = axes
+            .iter()
+            .map(|a| self.pos(*a).map_or(0, |i| self.strides[i]))
+            .collect();
+        Tensor::from_vec(
+            axes.to_vec(),
+            dims.to_vec(),
+            gather(&self.data, dims, &strides),
+        )
     }
     /// Sums over every axis not in `keep`; the result is row-major in `keep`'s order.
     pub fn sum_to(&self, keep: &[AxisId]) -> Tensor<T> {
-        let keep: Vec<AxisId> = keep.iter().copied().filter(|a| self.pos(*a).is_some()).collect();
+        let keep: Vec<AxisId> = keep
+            .iter()
+            .copied()
+            .filter(|a| self.pos(*a).is_some())
+            .collect();
         let mut order = keep.clone();
         order.extend(self.axes.iter().copied().filter(|a| !keep.contains(a)));
         let t = self.to_layout(&order);
         let outer: usize = keep.iter().map(|a| self.dim(*a).unwrap_or(1)).product();
         let inner = t.data.len() / outer.max(1);
         let data: Vec<T> = (0..outer)
-            .map(|o| t.data[o * inner..(o + 1) * inner].iter().fold(T::default(), |s, v| s + *v))
+            .map(|o| {
+                t.data[o * inner..(o + 1) * inner]
+                    .iter()
+                    .fold(T::default(), |s, v| s + *v)
+            })
             .collect();
         let dims = keep.iter().map(|a| self.dim(*a).unwrap_or(1)).collect();
         Tensor::from_vec(keep, dims, data)
@@ -202,7 +229,11 @@ impl<T: Real> Tensor<T> {
     }
     /// `o`'s elements in self's storage order (broadcasting axes `o` lacks).
     pub fn aligned_to(&self, like: &Tensor<T>) -> Vec<T> {
-        let strides: Vec<usize> = like.axes.iter().map(|a| self.pos(*a).map_or(0, |i| self.strides[i])).collect();
+        let strides: Vec<usize> = like
+            .axes
+            .iter()
+            .map(|a| self.pos(*a).map_or(0, |i| self.strides[i]))
+            .collect();
         // walk `like`'s storage order: sort its axes by decreasing stride
         let mut order: Vec<usize> = (0..like.axes.len()).collect();
         order.sort_by(|&i, &j| like.strides[j].cmp(&like.strides[i]));
@@ -212,7 +243,11 @@ impl<T: Real> Tensor<T> {
     }
     /// Element at a multi-index given per axis in `axes` order.
     pub fn at(&self, index: &[usize]) -> T {
-        self.data[index.iter().zip(&self.strides).map(|(i, s)| i * s).sum::<usize>()]
+        self.data[index
+            .iter()
+            .zip(&self.strides)
+            .map(|(i, s)| i * s)
+            .sum::<usize>()]
     }
     /// The data row-major in `order`, as a plain vector.
     pub fn values_in(&self, order: &[AxisId]) -> Vec<T> {

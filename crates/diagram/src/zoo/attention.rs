@@ -28,16 +28,38 @@ pub fn sdpa() -> Circuit {
 
 /// Multi-head attention core over existing axes; returns the output over (…, y, m).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn mha_core(b: &mut Builder, xq: ValueId, xkv: ValueId, y: AxisId, x: AxisId, m: AxisId, k: AxisId, h: AxisId, bias: bool) -> R<ValueId> {
+pub(crate) fn mha_core(
+    b: &mut Builder,
+    xq: ValueId,
+    xkv: ValueId,
+    y: AxisId,
+    x: AxisId,
+    m: AxisId,
+    k: AxisId,
+    h: AxisId,
+    bias: bool,
+) -> R<ValueId> {
     let nm = |a: AxisId| b.circuit().axis(a).name.clone();
     let (yn, xn, kn, hn) = (nm(y), nm(x), nm(k), nm(h));
     let q = b.linear("LQ", xq, &[m], &[k, h], bias)?;
     let kk = b.linear("LK", xkv, &[m], &[k, h], bias)?;
     let v = b.linear("LV", xkv, &[m], &[k, h], bias)?;
-    let s = b.einsum("scores", &format!("{yn} {kn} {hn}, {xn} {kn} {hn} -> {yn} {xn} {hn}"), &[q, kk])?;
-    let s = b.map("scale", s, Func::ScaleBySize(b.circuit().axis(k).size.clone(), -0.5))?;
+    let s = b.einsum(
+        "scores",
+        &format!("{yn} {kn} {hn}, {xn} {kn} {hn} -> {yn} {xn} {hn}"),
+        &[q, kk],
+    )?;
+    let s = b.map(
+        "scale",
+        s,
+        Func::ScaleBySize(b.circuit().axis(k).size.clone(), -0.5),
+    )?;
     let a = b.softmax("softmax", s, &[x])?;
-    let o = b.einsum("mix", &format!("{yn} {xn} {hn}, {xn} {kn} {hn} -> {yn} {kn} {hn}"), &[a, v])?;
+    let o = b.einsum(
+        "mix",
+        &format!("{yn} {xn} {hn}, {xn} {kn} {hn} -> {yn} {kn} {hn}"),
+        &[a, v],
+    )?;
     b.linear("LO", o, &[k, h], &[m], bias)
 }
 
@@ -111,7 +133,10 @@ pub fn transformer_block() -> Circuit {
         for (s, v) in [("b", 2), ("t", 16), ("m", 64), ("h", 4)] {
             b.size(s, Some(v));
         }
-        b.constraint(crate::size::Constraint::Divides(SizeExpr::sym("h"), SizeExpr::sym("m")));
+        b.constraint(crate::size::Constraint::Divides(
+            SizeExpr::sym("h"),
+            SizeExpr::sym("m"),
+        ));
         let n = b.axis("b", "b", K::Batch)?;
         let a = axes(&mut b, "t")?;
         let x = b.input("x", &[n, a.t, a.m]);
@@ -155,7 +180,14 @@ pub fn transformer() -> Circuit {
 pub fn vit() -> Circuit {
     super::built((|| {
         let mut b = Builder::new("vit");
-        for (s, v) in [("b", 2), ("c", 3), ("H", 32), ("m", 64), ("h", 4), ("o", 10)] {
+        for (s, v) in [
+            ("b", 2),
+            ("c", 3),
+            ("H", 32),
+            ("m", 64),
+            ("h", 4),
+            ("o", 10),
+        ] {
             b.size(s, Some(v));
         }
         let p = 8;
@@ -166,7 +198,14 @@ pub fn vit() -> Circuit {
         let a = axes(&mut b, "(H/8)*(H/8)")?;
         let o = b.axis("o", "o", K::Feature)?;
         let img = b.input("image", &[n, c, hh, ww]);
-        let (patches, sp) = b.window("patchify", img, &[(hh, WindowSpec::new(p).stride(p)), (ww, WindowSpec::new(p).stride(p))])?;
+        let (patches, sp) = b.window(
+            "patchify",
+            img,
+            &[
+                (hh, WindowSpec::new(p).stride(p)),
+                (ww, WindowSpec::new(p).stride(p)),
+            ],
+        )?;
         let emb = b.linear("patch_embed", patches, &[c, sp[0].1, sp[1].1], &[a.m], true)?;
         let tokens = b.reshape("tokens", emb, &[sp[0].0, sp[1].0], &[a.t])?;
         let pos = b.learned("pos", &[a.t, a.m])?;
@@ -223,7 +262,14 @@ pub fn visual_attention() -> Circuit {
         // the output map reads (k, h) together: merge heads first
         let kh_ax = b.axis("kh", "k*h", K::Feature)?;
         let merged = b.reshape("merge_heads", o, &[k, h], &[kh_ax])?;
-        let out = b.up_conv("LO", merged, kh_ax, c, &[(ho, h2, 3, 3), (wo, w2, 3, 3)], true)?;
+        let out = b.up_conv(
+            "LO",
+            merged,
+            kh_ax,
+            c,
+            &[(ho, h2, 3, 3), (wo, w2, 3, 3)],
+            true,
+        )?;
         b.output(out);
         b.finish()
     })())

@@ -33,7 +33,14 @@ fn build() -> Result<Circuit, BuildError> {
     let x = b.relu("relu3", x)?;
     let (x, _) = b.conv("depthwise", x, c3, c4, &[(sp[0], g), (sp[1], g)], 16, false)?;
     let x = b.map("tanh", x, Func::Tanh)?;
-    let y = b.up_conv("transposed", x, c4, c5, &[(sp[0], hh, 2, 2), (sp[1], ww, 2, 2)], true)?;
+    let y = b.up_conv(
+        "transposed",
+        x,
+        c4,
+        c5,
+        &[(sp[0], hh, 2, 2), (sp[1], ww, 2, 2)],
+        true,
+    )?;
     b.output(y);
     b.finish()
 }

@@ -27,15 +27,42 @@ use crate::ir::Circuit;
 pub const MODELS: &[(&str, &str)] = &[
     ("mlp", "MLP of Fig. 19: 784 → 512 → 512 → 10, ReLU, softmax"),
     ("sdpa", "scaled dot-product attention (Fig. 20)"),
-    ("mha", "multi-head attention of Fig. 21, bias-free, axes m, k, h, y, x"),
-    ("transformer_block", "pre-norm transformer block: LN, self-attention, residual, LN, GELU MLP, residual"),
-    ("transformer", "token embedding, N pre-norm blocks (own weights each), final LN, unembedding"),
-    ("conv", "convolution family: strided, dilated, grouped, depthwise, transposed"),
-    ("resnet", "identity ResNet of Fig. 26 as drawn (N = 3, widths 16, 64, 128, 256)"),
-    ("unet", "U-Net of Fig. 27 as drawn (3 up blocks: C1 saved, never loaded)"),
-    ("unet_ronneberger", "Ronneberger's original U-Net (64 … 1024, valid convolutions, crops)"),
-    ("vit", "vision transformer: patch window ★ + linear, positional embedding, blocks, mean pool, head"),
-    ("visual_attention", "the notebook's visual attention (kernel 3, stride 3 on 16×16: 16 → 15)"),
+    (
+        "mha",
+        "multi-head attention of Fig. 21, bias-free, axes m, k, h, y, x",
+    ),
+    (
+        "transformer_block",
+        "pre-norm transformer block: LN, self-attention, residual, LN, GELU MLP, residual",
+    ),
+    (
+        "transformer",
+        "token embedding, N pre-norm blocks (own weights each), final LN, unembedding",
+    ),
+    (
+        "conv",
+        "convolution family: strided, dilated, grouped, depthwise, transposed",
+    ),
+    (
+        "resnet",
+        "identity ResNet of Fig. 26 as drawn (N = 3, widths 16, 64, 128, 256)",
+    ),
+    (
+        "unet",
+        "U-Net of Fig. 27 as drawn (3 up blocks: C1 saved, never loaded)",
+    ),
+    (
+        "unet_ronneberger",
+        "Ronneberger's original U-Net (64 … 1024, valid convolutions, crops)",
+    ),
+    (
+        "vit",
+        "vision transformer: patch window ★ + linear, positional embedding, blocks, mean pool, head",
+    ),
+    (
+        "visual_attention",
+        "the notebook's visual attention (kernel 3, stride 3 on 16×16: 16 → 15)",
+    ),
     ("rnn_cell", "vanilla RNN cell h' = tanh(W_x x + W_h h + b)"),
 ];
 

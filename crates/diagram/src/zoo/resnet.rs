@@ -11,19 +11,62 @@ fn bn_relu(b: &mut Builder, name: &str, x: ValueId, c: AxisId) -> R<ValueId> {
 
 /// The residual component: 1×1 (stride s) n0→nb, BN-ReLU, 3×3 nb→nb, BN-ReLU, 1×1 nb→n1.
 #[allow(clippy::too_many_arguments)]
-fn component(b: &mut Builder, x: ValueId, n0: AxisId, nb: AxisId, nb2: AxisId, n1: AxisId, sp: (AxisId, AxisId), out: (AxisId, AxisId), s: i64) -> R<ValueId> {
+fn component(
+    b: &mut Builder,
+    x: ValueId,
+    n0: AxisId,
+    nb: AxisId,
+    nb2: AxisId,
+    n1: AxisId,
+    sp: (AxisId, AxisId),
+    out: (AxisId, AxisId),
+    s: i64,
+) -> R<ValueId> {
     let one = WindowSpec::new(1).stride(s);
-    let y = b.conv_to("conv1", x, n0, nb, &[(sp.0, out.0, one), (sp.1, out.1, one)], true)?;
+    let y = b.conv_to(
+        "conv1",
+        x,
+        n0,
+        nb,
+        &[(sp.0, out.0, one), (sp.1, out.1, one)],
+        true,
+    )?;
     let y = bn_relu(b, "act1", y, nb)?;
-    let (y, _) = b.conv("conv3", y, nb, nb2, &[(out.0, WindowSpec::same(3)), (out.1, WindowSpec::same(3))], 1, true)?;
+    let (y, _) = b.conv(
+        "conv3",
+        y,
+        nb,
+        nb2,
+        &[(out.0, WindowSpec::same(3)), (out.1, WindowSpec::same(3))],
+        1,
+        true,
+    )?;
     let y = bn_relu(b, "act2", y, nb2)?;
-    let (y, _) = b.conv("conv1b", y, nb2, n1, &[(out.0, WindowSpec::new(1)), (out.1, WindowSpec::new(1))], 1, true)?;
+    let (y, _) = b.conv(
+        "conv1b",
+        y,
+        nb2,
+        n1,
+        &[(out.0, WindowSpec::new(1)), (out.1, WindowSpec::new(1))],
+        1,
+        true,
+    )?;
     Ok(y)
 }
 
 /// `Block(s, N)`: BN-ReLU, the residual component plus a strided 1×1 projection shortcut,
 /// then N − 1 identity residual components, each with its own weights.
-fn block(b: &mut Builder, name: &str, x: ValueId, n0: AxisId, n1_size: &str, sp: (AxisId, AxisId), s: i64, depth: u32) -> R<(ValueId, AxisId, (AxisId, AxisId))> {
+#[allow(clippy::too_many_arguments)]
+fn block(
+    b: &mut Builder,
+    name: &str,
+    x: ValueId,
+    n0: AxisId,
+    n1_size: &str,
+    sp: (AxisId, AxisId),
+    s: i64,
+    depth: u32,
+) -> R<(ValueId, AxisId, (AxisId, AxisId))> {
     let n1 = b.axis("n1", n1_size, K::Feature)?;
     let nb = b.axis("nb", &format!("({n1_size})/4"), K::Feature)?;
     let nb2 = b.axis("nb'", &format!("({n1_size})/4"), K::Feature)?;
@@ -31,7 +74,9 @@ fn block(b: &mut Builder, name: &str, x: ValueId, n0: AxisId, n1_size: &str, sp:
         sp
     } else {
         let o = |b: &mut Builder, a: AxisId| {
-            let e = WindowSpec::new(1).stride(s).output_size(&b.circuit().axis(a).size);
+            let e = WindowSpec::new(1)
+                .stride(s)
+                .output_size(&b.circuit().axis(a).size);
             let nm = format!("{}'", b.circuit().axis(a).name);
             b.axis_expr(&nm, e, K::Spatial)
         };
@@ -41,7 +86,14 @@ fn block(b: &mut Builder, name: &str, x: ValueId, n0: AxisId, n1_size: &str, sp:
     let a = bn_relu(b, "pre", x, n0)?;
     let r = component(b, a, n0, nb, nb2, n1, sp, out, s)?;
     let one = WindowSpec::new(1).stride(s);
-    let p = b.conv_to("shortcut", a, n0, n1, &[(sp.0, out.0, one), (sp.1, out.1, one)], true)?;
+    let p = b.conv_to(
+        "shortcut",
+        a,
+        n0,
+        n1,
+        &[(sp.0, out.0, one), (sp.1, out.1, one)],
+        true,
+    )?;
     let mut x = b.add("add", r, p)?;
     b.end_block()?;
     for i in 1..depth {
@@ -71,16 +123,32 @@ pub fn resnet() -> Circuit {
         let hh = b.axis("H", "H", K::Spatial)?;
         let ww = b.axis("W", "H", K::Spatial)?;
         let n0 = b.axis("n0", "n", K::Feature)?;
-        b.constraint(crate::size::Constraint::Divides(SizeExpr::Lit(32), SizeExpr::sym("H")));
+        b.constraint(crate::size::Constraint::Divides(
+            SizeExpr::Lit(32),
+            SizeExpr::sym("H"),
+        ));
         let x = b.input("image", &[n, c, hh, ww]);
-        let (x, _) = b.conv("stem", x, c, n0, &[(hh, WindowSpec::same(3)), (ww, WindowSpec::same(3))], 1, true)?;
+        let (x, _) = b.conv(
+            "stem",
+            x,
+            c,
+            n0,
+            &[(hh, WindowSpec::same(3)), (ww, WindowSpec::same(3))],
+            1,
+            true,
+        )?;
         let (x, n1, sp) = block(&mut b, "Block(1,N)", x, n0, "4*n", (hh, ww), 1, depth)?;
         let (x, n2, sp) = block(&mut b, "Block(2,N)", x, n1, "8*n", sp, 2, depth)?;
         let (x, n3, sp) = block(&mut b, "Block(2,N)'", x, n2, "16*n", sp, 2, depth)?;
         let x = bn_relu(&mut b, "final", x, n3)?;
         let pool = WindowSpec::new(8).stride(8);
         let (x, pp) = b.window("pool", x, &[(sp.0, pool), (sp.1, pool)])?;
-        let x = b.reduce("mean", x, ReduceKind::Mean, &[pp[0].0, pp[0].1, pp[1].0, pp[1].1])?;
+        let x = b.reduce(
+            "mean",
+            x,
+            ReduceKind::Mean,
+            &[pp[0].0, pp[0].1, pp[1].0, pp[1].1],
+        )?;
         let o = b.axis("o", "10", K::Feature)?;
         let x = b.linear("head", x, &[n3], &[o], true)?;
         let y = b.softmax("softmax", x, &[o])?;

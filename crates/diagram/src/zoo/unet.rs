@@ -3,8 +3,19 @@ use crate::ir::{AxisId, AxisKind as K, Circuit, ReduceKind, ValueId, WindowAxis}
 
 type R<T> = Result<T, BuildError>;
 
-fn double_conv(b: &mut Builder, x: ValueId, c_in: AxisId, c_out: AxisId, sp: (AxisId, AxisId), pad: bool) -> R<(ValueId, (AxisId, AxisId))> {
-    let s = if pad { WindowSpec::same(3) } else { WindowSpec::new(3) };
+fn double_conv(
+    b: &mut Builder,
+    x: ValueId,
+    c_in: AxisId,
+    c_out: AxisId,
+    sp: (AxisId, AxisId),
+    pad: bool,
+) -> R<(ValueId, (AxisId, AxisId))> {
+    let s = if pad {
+        WindowSpec::same(3)
+    } else {
+        WindowSpec::new(3)
+    };
     let (y, o) = b.conv("conv_a", x, c_in, c_out, &[(sp.0, s), (sp.1, s)], 1, true)?;
     let y = b.relu("relu_a", y)?;
     let (y, o2) = b.conv("conv_b", y, c_out, c_out, &[(o[0], s), (o[1], s)], 1, true)?;
@@ -20,8 +31,22 @@ fn pool(b: &mut Builder, x: ValueId, sp: (AxisId, AxisId), out: (AxisId, AxisId)
         "pool",
         x,
         &[
-            WindowAxis { input: sp.0, output: out.0, kernel: k0, stride: 2, dilation: 1, padding: 0 },
-            WindowAxis { input: sp.1, output: out.1, kernel: k1, stride: 2, dilation: 1, padding: 0 },
+            WindowAxis {
+                input: sp.0,
+                output: out.0,
+                kernel: k0,
+                stride: 2,
+                dilation: 1,
+                padding: 0,
+            },
+            WindowAxis {
+                input: sp.1,
+                output: out.1,
+                kernel: k1,
+                stride: 2,
+                dilation: 1,
+                padding: 0,
+            },
         ],
     )?;
     b.reduce("max", w, ReduceKind::Max, &[k0, k1])
@@ -43,8 +68,15 @@ pub fn unet_drawn() -> Circuit {
         for i in 1..=5 {
             ch.push(b.axis(&format!("c{i}"), &format!("c*{}", 1 << i), K::Feature)?);
             let d = 1 << (i - 1);
-            let e = if d == 1 { "X".to_string() } else { format!("X/{d}") };
-            sp.push((b.axis(&format!("x{i}"), &e, K::Spatial)?, b.axis(&format!("w{i}"), &e, K::Spatial)?));
+            let e = if d == 1 {
+                "X".to_string()
+            } else {
+                format!("X/{d}")
+            };
+            sp.push((
+                b.axis(&format!("x{i}"), &e, K::Spatial)?,
+                b.axis(&format!("w{i}"), &e, K::Spatial)?,
+            ));
         }
         let yax = b.axis("y", "2", K::Feature)?;
         let mut x = b.input("image", &[n, ch[0], sp[0].0, sp[0].1]);
@@ -57,19 +89,48 @@ pub fn unet_drawn() -> Circuit {
         }
         b.begin_block("Middle", 0, 1, false);
         let (y, _) = double_conv(&mut b, x, ch[4], ch[5], sp[4], true)?;
-        x = b.up_conv("up", y, ch[5], ch[4], &[(sp[4].0, sp[3].0, 2, 2), (sp[4].1, sp[3].1, 2, 2)], true)?;
+        x = b.up_conv(
+            "up",
+            y,
+            ch[5],
+            ch[4],
+            &[(sp[4].0, sp[3].0, 2, 2), (sp[4].1, sp[3].1, 2, 2)],
+            true,
+        )?;
         b.end_block()?;
         for l in 1..=3 {
             let lvl = 5 - l;
             b.begin_block("Up", l as u32 - 1, 3, false);
             let skip = b.load(&format!("C{lvl}"))?;
-            let two = b.axis(&format!("2c{lvl}"), &format!("2*c*{}", 1 << lvl), K::Feature)?;
+            let two = b.axis(
+                &format!("2c{lvl}"),
+                &format!("2*c*{}", 1 << lvl),
+                K::Feature,
+            )?;
             let cat = b.concat("concat", &[skip, x], &[ch[lvl], ch[lvl]], two)?;
             let (y, _) = double_conv(&mut b, cat, two, ch[lvl], sp[lvl - 1], true)?;
-            x = b.up_conv("up", y, ch[lvl], ch[lvl - 1], &[(sp[lvl - 1].0, sp[lvl - 2].0, 2, 2), (sp[lvl - 1].1, sp[lvl - 2].1, 2, 2)], true)?;
+            x = b.up_conv(
+                "up",
+                y,
+                ch[lvl],
+                ch[lvl - 1],
+                &[
+                    (sp[lvl - 1].0, sp[lvl - 2].0, 2, 2),
+                    (sp[lvl - 1].1, sp[lvl - 2].1, 2, 2),
+                ],
+                true,
+            )?;
             b.end_block()?;
         }
-        let (out, _) = b.conv("final", x, ch[1], yax, &[(sp[0].0, WindowSpec::new(1)), (sp[0].1, WindowSpec::new(1))], 1, true)?;
+        let (out, _) = b.conv(
+            "final",
+            x,
+            ch[1],
+            yax,
+            &[(sp[0].0, WindowSpec::new(1)), (sp[0].1, WindowSpec::new(1))],
+            1,
+            true,
+        )?;
         b.output(out);
         b.finish()
     })())
@@ -86,19 +147,29 @@ pub fn unet_ronneberger() -> Circuit {
         }
         let n = b.axis("b", "b", K::Batch)?;
         let c0 = b.axis("c0", "1", K::Feature)?;
-        let ch: Vec<AxisId> = (0..5).map(|i| b.axis(&format!("c{}", i + 1), &format!("c*{}", 1 << i), K::Feature)).collect::<R<_>>()?;
+        let ch: Vec<AxisId> = (0..5)
+            .map(|i| b.axis(&format!("c{}", i + 1), &format!("c*{}", 1 << i), K::Feature))
+            .collect::<R<_>>()?;
         let hh = b.axis("H", "S", K::Spatial)?;
         let ww = b.axis("W", "S", K::Spatial)?;
         let mut x = b.input("image", &[n, c0, hh, ww]);
         let mut sp = (hh, ww);
         let mut cin = c0;
         let mut skips = Vec::new();
+        #[allow(clippy::needless_range_loop)]
         for l in 0..4 {
             b.begin_block("Down", l as u32, 4, false);
             let (y, o) = double_conv(&mut b, x, cin, ch[l], sp, false)?;
             let y = b.save(&format!("C{}", l + 1), y)?;
             skips.push(o);
-            let (w, pp) = b.window("pool", y, &[(o.0, WindowSpec::new(2).stride(2)), (o.1, WindowSpec::new(2).stride(2))])?;
+            let (w, pp) = b.window(
+                "pool",
+                y,
+                &[
+                    (o.0, WindowSpec::new(2).stride(2)),
+                    (o.1, WindowSpec::new(2).stride(2)),
+                ],
+            )?;
             x = b.reduce("max", w, ReduceKind::Max, &[pp[0].1, pp[1].1])?;
             sp = (pp[0].0, pp[1].0);
             cin = ch[l];
@@ -116,10 +187,21 @@ pub fn unet_ronneberger() -> Circuit {
                 b.axis_expr(&nm, e, K::Spatial)
             };
             let r = (res(&mut b, o.0), res(&mut b, o.1));
-            let up = b.up_conv("up", x, ch[l + 1], ch[l], &[(o.0, r.0, 2, 2), (o.1, r.1, 2, 2)], true)?;
+            let up = b.up_conv(
+                "up",
+                x,
+                ch[l + 1],
+                ch[l],
+                &[(o.0, r.0, 2, 2), (o.1, r.1, 2, 2)],
+                true,
+            )?;
             let skip = b.load(&format!("C{}", l + 1))?;
             let s = skips[l];
-            let cropped = b.crop("crop", skip, &[(s.0, r.0, offsets[j]), (s.1, r.1, offsets[j])])?;
+            let cropped = b.crop(
+                "crop",
+                skip,
+                &[(s.0, r.0, offsets[j]), (s.1, r.1, offsets[j])],
+            )?;
             let two = b.axis("2c", &format!("c*{}", 2 << l), K::Feature)?;
             let cat = b.concat("concat", &[cropped, up], &[ch[l], ch[l]], two)?;
             let (y, o2) = double_conv(&mut b, cat, two, ch[l], r, false)?;
@@ -128,7 +210,15 @@ pub fn unet_ronneberger() -> Circuit {
             b.end_block()?;
         }
         let k = b.axis("classes", "2", K::Feature)?;
-        let (out, _) = b.conv("final", x, ch[0], k, &[(o.0, WindowSpec::new(1)), (o.1, WindowSpec::new(1))], 1, true)?;
+        let (out, _) = b.conv(
+            "final",
+            x,
+            ch[0],
+            k,
+            &[(o.0, WindowSpec::new(1)), (o.1, WindowSpec::new(1))],
+            1,
+            true,
+        )?;
         b.output(out);
         b.finish()
     })())

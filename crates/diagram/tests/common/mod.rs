@@ -10,12 +10,22 @@ pub fn bind(pairs: &[(&str, i64)]) -> Bindings {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
-fn loss(c: &Circuit, bound: &Bound, params: &[Tensor<f64>], inputs: &[Tensor<f64>], ws: &[Tensor<f64>]) -> f64 {
+fn loss(
+    c: &Circuit,
+    bound: &Bound,
+    params: &[Tensor<f64>],
+    inputs: &[Tensor<f64>],
+    ws: &[Tensor<f64>],
+) -> f64 {
     let tape = forward(c, bound, &params.to_vec(), inputs).expect("forward");
     (0..c.outputs.len())
         .map(|i| {
             let y = tape.output(c, i).unwrap();
-            y.data.iter().zip(&ws[i].data).map(|(a, b)| a * b).sum::<f64>()
+            y.data
+                .iter()
+                .zip(&ws[i].data)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
         })
         .sum()
 }
@@ -30,7 +40,9 @@ pub fn fd_check(c: &Circuit, b: &Bindings, seed: u64, max_per: usize) -> f64 {
     let ws: Vec<Tensor<f64>> = (0..c.outputs.len())
         .map(|i| {
             let y = tape.output(c, i).unwrap();
-            let data = (0..y.len()).map(|j| ((j as f64 + 1.3) * 0.7 + seed as f64).sin()).collect();
+            let data = (0..y.len())
+                .map(|j| ((j as f64 + 1.3) * 0.7 + seed as f64).sin())
+                .collect();
             Tensor::from_vec(y.axes.clone(), y.dims.clone(), data)
         })
         .collect();
@@ -53,7 +65,8 @@ pub fn fd_check(c: &Circuit, b: &Bindings, seed: u64, max_per: usize) -> f64 {
             xp[i].data[j] += h;
             let mut xm = inputs.to_vec();
             xm[i].data[j] -= h;
-            let num = (loss(c, &bound, &params, &xp, &ws) - loss(c, &bound, &params, &xm, &ws)) / (2.0 * h);
+            let num = (loss(c, &bound, &params, &xp, &ws) - loss(c, &bound, &params, &xm, &ws))
+                / (2.0 * h);
             let an = g.inputs[i].as_ref().map_or(0.0, |t| t.data[j]);
             cmp(an, num);
         }
@@ -65,7 +78,8 @@ pub fn fd_check(c: &Circuit, b: &Bindings, seed: u64, max_per: usize) -> f64 {
             pp[p].data[j] += h;
             let mut pm = params.clone();
             pm[p].data[j] -= h;
-            let num = (loss(c, &bound, &pp, &inputs, &ws) - loss(c, &bound, &pm, &inputs, &ws)) / (2.0 * h);
+            let num = (loss(c, &bound, &pp, &inputs, &ws) - loss(c, &bound, &pm, &inputs, &ws))
+                / (2.0 * h);
             cmp(g.params[p].data[j], num);
         }
     }
