@@ -75,21 +75,54 @@ pub fn draw_file(path: &Path, opt: &DrawOptions) -> Result<String, DrawError> {
     Ok(draw_circuit(&c, opt))
 }
 
-/// Draws a circuit as SVG, with the cost overlay when asked.
+/// Draws a circuit as SVG, with the cost overlay when asked. Without `expand` or `depth`,
+/// blocks are collapsed from the deepest level up while the drawing is wider than
+/// [`crate::fit::MAX_WIDTH`].
 #[must_use]
 pub fn draw_circuit(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> String {
-    let report = opt.cost.then(|| nc_diagram::cost::cost(c));
-    let d = crate::from_ir::from_circuit(c, report.as_ref());
-    crate::render_svg(&d, &opt.layout())
+    draw_circuit_all(c, opt).swap_remove(0).1
 }
 
-/// Every zoo drawing as `(name, svg)`, in a fixed order.
+/// Draws a circuit as [`draw_circuit`] does, followed by a detail drawing of every block that
+/// drawing shows only collapsed: `("", overview)`, then `(block name, svg)` for each.
+#[must_use]
+pub fn draw_circuit_all(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> Vec<(String, String)> {
+    let report = opt.cost.then(|| nc_diagram::cost::cost(c));
+    let d = crate::from_ir::from_circuit(c, report.as_ref());
+    let lo = opt.layout();
+    let (_, scene) = crate::fit::fitted(&d, &lo);
+    let mut out = vec![(String::new(), crate::svg::write(&scene))];
+    for (name, scene) in crate::fit::details(&d, &lo) {
+        out.push((name, crate::svg::write(&scene)));
+    }
+    out
+}
+
+/// Every zoo drawing as `(name, svg)`, in a fixed order: each model of
+/// [`nc_diagram::zoo::MODELS`] drawn from its circuit by [`draw_circuit_all`] (detail
+/// drawings of its collapsed blocks named `model.block`), then the NCAP
+/// swimmer circuit (hand-built, as the rest of the toolkit draws it) as `ncap`.
 #[must_use]
 pub fn zoo_svgs(opt: &DrawOptions) -> Vec<(String, String)> {
-    crate::examples::all()
-        .into_iter()
-        .map(|(n, d)| (n.to_owned(), crate::render_svg(&d, &opt.layout())))
-        .collect()
+    let mut v: Vec<(String, String)> = nc_diagram::zoo::MODELS
+        .iter()
+        .filter_map(|(name, _)| {
+            let c = nc_diagram::zoo::get(name)?;
+            Some(draw_circuit_all(&c, opt).into_iter().map(move |(b, svg)| {
+                if b.is_empty() {
+                    ((*name).to_owned(), svg)
+                } else {
+                    (format!("{name}.{}", crate::fit::slug(&b)), svg)
+                }
+            }))
+        })
+        .flatten()
+        .collect();
+    v.push((
+        "ncap".to_owned(),
+        crate::render_svg(&crate::examples::ncap(), &opt.layout()),
+    ));
+    v
 }
 
 /// Title of the gallery page.
@@ -115,10 +148,7 @@ pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError
         written.push(p);
     }
     let p = dir.join("index.html");
-    write(
-        &p,
-        crate::gallery::html(GALLERY_TITLE, &svgs).as_bytes(),
-    )?;
+    write(&p, crate::gallery::html(GALLERY_TITLE, &svgs).as_bytes())?;
     written.push(p);
     Ok(written)
 }

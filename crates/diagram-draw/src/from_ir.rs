@@ -240,6 +240,7 @@ impl<'a> Conv<'a> {
         let inside: BTreeSet<NodeId> = blk.nodes.iter().copied().collect();
         // values from outside read inside, handed over now so the block owns their wires
         let mut inputs = Vec::new();
+        let mut whole = BTreeSet::new();
         for n in &blk.nodes {
             let node = self.c.node(*n);
             for v in &node.inputs {
@@ -248,7 +249,15 @@ impl<'a> Conv<'a> {
                     .value(*v)
                     .producer
                     .is_none_or(|p| !inside.contains(&p));
-                if from_outside && !matches!(node.op, Op::Load(_)) {
+                if !from_outside || matches!(node.op, Op::Load(_)) || whole.contains(v) {
+                    continue;
+                }
+                if self.read_only_inside(*v, &inside) {
+                    // every reader is inside: the block takes the value once and copies it
+                    // inside, where the paper draws the copy dot of a residual
+                    whole.insert(*v);
+                    inputs.extend(self.wires.get(v).cloned().unwrap_or_default());
+                } else {
                     let w = self.take(*n, *v);
                     inputs.extend(&w);
                     self.taken.insert((*n, *v), w);
@@ -256,7 +265,7 @@ impl<'a> Conv<'a> {
             }
         }
         let repeat = (blk.repeat > 1).then(|| Repeat::Times(blk.repeat.to_string()));
-        let name = if blk.repeat > 1 {
+        let name = if blk.repeat > 1 && blk.iteration > 0 {
             format!("{} [{}]", blk.name, blk.iteration + 1)
         } else {
             blk.name.clone()
@@ -277,11 +286,61 @@ impl<'a> Conv<'a> {
         });
     }
 
+    /// Whether `v` has several readers, all in `inside`, and has not been copied yet.
+    fn read_only_inside(&self, v: ValueId, inside: &BTreeSet<NodeId>) -> bool {
+        let k = self.readers(v);
+        let within = self
+            .c
+            .nodes
+            .iter()
+            .filter(|n| inside.contains(&n.id) && n.inputs.contains(&v))
+            .filter(|n| !matches!(n.op, Op::Load(_)))
+            .count();
+        k > 1 && within == k && self.copies.get(&v).is_none_or(Vec::is_empty)
+    }
+
     fn close(&mut self) {
         if let Some(mut o) = self.open.pop() {
             o.block.outputs = crate::model::block_outputs(&o.block);
             o.block.expanded = !o.collapsed;
-            self.push(Item::Block(o.block));
+            // a later repetition joins the first: one frame `name ×N`, drawn with the first
+            // repetition expanded and the rest as one collapsed box inside it
+            let target = match self.open.last_mut() {
+                Some(p) => &mut p.block.body,
+                None => &mut self.d.items,
+            };
+            if o.collapsed
+                && let Some(Item::Block(first)) = target.last_mut()
+                && first.repeat.is_some()
+                && crate::fit::base_name(&first.name) == crate::fit::base_name(&o.block.name)
+            {
+                for w in &o.block.inputs {
+                    if !first.outputs.contains(w) && !first.inputs.contains(w) {
+                        first.inputs.push(*w);
+                    }
+                }
+                let later = match first.body.last_mut() {
+                    Some(Item::Block(l)) if !l.expanded && l.repeat.is_none() => Some(l),
+                    _ => None,
+                };
+                match later {
+                    Some(l) => {
+                        for w in &o.block.inputs {
+                            if !l.outputs.contains(w) && !l.inputs.contains(w) {
+                                l.inputs.push(*w);
+                            }
+                        }
+                        l.outputs = o.block.outputs.clone();
+                        let last = self.c.blocks.get(o.id.ix()).map_or(0, |b| b.iteration + 1);
+                        l.name = format!("{} [2…{last}]", crate::fit::base_name(&l.name));
+                        l.body.push(Item::Block(o.block));
+                    }
+                    None => first.body.push(Item::Block(o.block)),
+                }
+                first.outputs = crate::model::block_outputs(first);
+                return;
+            }
+            target.push(Item::Block(o.block));
         }
     }
 
@@ -294,6 +353,15 @@ impl<'a> Conv<'a> {
             let w = self.new_wires(out, None);
             self.wires.insert(out, w.clone());
             return Some(op(OpKind::Load(name.clone()), false, vec![], w, cost));
+        }
+        if matches!(node.op, Op::Constant(_)) && node.inputs.is_empty() {
+            // a scalar constant (the `1` a learned array is drawn from) has no wire: the
+            // learned box that reads it is drawn as a source
+            let out = *node.outputs.first()?;
+            if c.value(out).ty.axes.is_empty() {
+                self.wires.insert(out, Vec::new());
+                return None;
+            }
         }
         let ins: Vec<(ValueId, Vec<WireId>)> = node
             .inputs

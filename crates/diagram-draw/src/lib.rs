@@ -19,6 +19,7 @@
 
 mod draw;
 pub mod examples;
+pub mod fit;
 mod flatten;
 pub mod from_ir;
 pub mod gallery;
@@ -30,7 +31,10 @@ pub mod scene;
 pub mod svg;
 pub mod tikz;
 
-pub use draw::{DrawError, DrawOptions, draw_circuit, draw_file, draw_zoo, gallery_html, zoo_svgs};
+pub use draw::{
+    DrawError, DrawOptions, draw_circuit, draw_circuit_all, draw_file, draw_zoo, gallery_html,
+    zoo_svgs,
+};
 pub use layout::LayoutOptions;
 
 /// Lays out and writes a diagram as SVG.
