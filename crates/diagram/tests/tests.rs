@@ -1,6 +1,7 @@
 //! Integration tests, grouped by topic.
 
 mod common;
+mod cost;
 mod diagnostics;
 mod fd;
 mod golden;
