@@ -15,11 +15,28 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {}
+enum Command {
+    /// The main job: run every part on built-in defaults and write an HTML report.
+    Report(commands::report::ReportArgs),
+    /// Neural circuit diagrams: check, cost, run and list typed circuits.
+    Diagram(commands::diagram::DiagramArgs),
+    /// NCAP: the C. elegans swimmer controller, its baselines, training and experiments.
+    Ncap(commands::ncap::NcapArgs),
+    /// The native dm_control swimmer: simulate JSON cases, benchmark against MuJoCo.
+    Swimmer(commands::swimmer::SwimmerArgs),
+    /// Rich and lazy learning: rank-controlled RNN training, kernel/representation measures, theory, sweeps.
+    Richlazy(commands::richlazy::RichlazyArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<()> = match cli.command {};
+    let result: anyhow::Result<()> = match cli.command {
+        Command::Report(args) => commands::report::run(args),
+        Command::Diagram(args) => commands::diagram::run(args),
+        Command::Ncap(args) => commands::ncap::run(args),
+        Command::Swimmer(args) => commands::swimmer::run(args),
+        Command::Richlazy(args) => commands::richlazy::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

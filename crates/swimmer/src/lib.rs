@@ -35,6 +35,7 @@ pub mod integrate;
 pub mod kinematics;
 pub mod model;
 pub mod passive;
+pub mod render;
 pub mod script;
 pub mod sensor;
 pub mod step;

@@ -1,0 +1,243 @@
+//! `neurocircuits diagram`: check, cost, run and list neural circuit diagrams.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use nc_diagram::ir::Circuit;
+use nc_diagram::size::Bindings;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `diagram`.
+#[derive(Args, Debug)]
+pub struct DiagramArgs {
+    #[command(subcommand)]
+    command: DiagramCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum DiagramCommand {
+    /// Check a circuit (a file, or zoo:NAME): errors and warnings with codes.
+    Check {
+        /// Circuit file or zoo:NAME.
+        source: String,
+        /// Size bindings, e.g. h=8,k=64 (defaults come from the circuit).
+        #[arg(long, default_value = "")]
+        bind: String,
+    },
+    /// Print the cost report: FLOPs, parameters, memory.
+    Cost {
+        /// Circuit file or zoo:NAME.
+        source: String,
+        /// Size bindings, e.g. h=8,k=64.
+        #[arg(long, default_value = "")]
+        bind: String,
+        /// Bytes per element (4 for f32).
+        #[arg(long, default_value_t = 4)]
+        bytes: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a circuit forward and backward on seeded random inputs; print output statistics.
+    Run {
+        /// Circuit file or zoo:NAME.
+        source: String,
+        /// Size bindings.
+        #[arg(long, default_value = "")]
+        bind: String,
+        /// Seed for parameters and inputs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// List the zoo, or export a model to the file format.
+    Zoo {
+        /// List the models.
+        #[arg(long)]
+        list: bool,
+        /// Export this model.
+        #[arg(long)]
+        export: Option<String>,
+        /// Write the export here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn load(source: &str) -> anyhow::Result<Circuit> {
+    if let Some(name) = source.strip_prefix("zoo:") {
+        return nc_diagram::zoo::get(name)
+            .with_context(|| format!("no zoo model `{name}`; try `diagram zoo --list`"));
+    }
+    let text = std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?;
+    nc_diagram::parse::text::load(&text).with_context(|| format!("loading {source}"))
+}
+
+fn bindings(c: &Circuit, spec: &str) -> anyhow::Result<Bindings> {
+    let mut b = c.default_bindings();
+    for kv in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("binding `{kv}` is not NAME=VALUE"))?;
+        let v: i64 = v
+            .trim()
+            .parse()
+            .with_context(|| format!("binding `{kv}`: not an integer"))?;
+        b.insert(k.trim().to_string(), v);
+    }
+    Ok(b)
+}
+
+/// Runs `diagram`.
+pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
+    let mut so = std::io::stdout().lock();
+    match args.command {
+        DiagramCommand::Check { source, bind } => {
+            let c = load(&source)?;
+            let b = bindings(&c, &bind)?;
+            let r = nc_diagram::check::check(&c, &b);
+            if !r.diagnostics.is_empty() {
+                writeln!(so, "{}", r.render())?;
+            }
+            let (e, w) = (r.errors().count(), r.warnings().count());
+            writeln!(
+                so,
+                "{}: {} ops, {e} error(s), {w} warning(s)",
+                c.name,
+                c.nodes.len()
+            )?;
+            if e > 0 {
+                bail!("{} has {e} error(s)", c.name);
+            }
+        }
+        DiagramCommand::Cost {
+            source,
+            bind,
+            bytes,
+            json,
+        } => {
+            let c = load(&source)?;
+            let b = bindings(&c, &bind)?;
+            let s = nc_diagram::cost::summarize(&c, &b, bytes)?;
+            if json {
+                writeln!(so, "{}", serde_json::to_string_pretty(&s)?)?;
+            } else {
+                writeln!(so, "{} with {:?}", s.circuit, s.bindings)?;
+                writeln!(
+                    so,
+                    "  params            {:>16}   = {}",
+                    s.params, s.formulas["params"]
+                )?;
+                writeln!(
+                    so,
+                    "  flops forward     {:>16}   = {}",
+                    s.flops_forward, s.formulas["flops_forward"]
+                )?;
+                writeln!(so, "  flops backward    {:>16}", s.flops_backward)?;
+                writeln!(so, "  all ops forward   {:>16}", s.ops_forward)?;
+                writeln!(so, "  all ops backward  {:>16}", s.ops_backward)?;
+                writeln!(so, "  saved activations {:>16} B", s.saved_activation_bytes)?;
+                writeln!(so, "  bytes moved       {:>16} B", s.moved_bytes)?;
+                writeln!(
+                    so,
+                    "  peak forward      {:>16} B",
+                    s.memory.peak_forward_bytes
+                )?;
+                writeln!(
+                    so,
+                    "  peak training     {:>16} B",
+                    s.memory.peak_training_bytes
+                )?;
+                for (name, k) in &s.blocks {
+                    writeln!(
+                        so,
+                        "  block {name:<20} params {:>12}  flops fwd {:>16}",
+                        k.params, k.flops_forward
+                    )?;
+                }
+            }
+        }
+        DiagramCommand::Run { source, bind, seed } => {
+            use nc_diagram::exec::{Bound, forward, init_params, random_inputs};
+            let c = load(&source)?;
+            let b = bindings(&c, &bind)?;
+            let bound = Bound::new(&c, &b)?;
+            let p = init_params::<f32>(&c, &bound, seed);
+            let x = random_inputs::<f32>(&c, &bound, seed + 1);
+            let t0 = std::time::Instant::now();
+            let tape = forward(&c, &bound, &p, &x)?;
+            let fwd = t0.elapsed();
+            // a fixed random cotangent: sum-of-outputs would give zero through a softmax
+            let ones: Vec<_> = (0..c.outputs.len())
+                .map(|i| {
+                    let y = tape.output(&c, i).expect("output computed");
+                    let w = (0..y.data.len())
+                        .map(|j| ((j as f32 + 0.5) * 0.618).sin())
+                        .collect();
+                    nc_diagram::tensor::Tensor::from_vec(y.axes.clone(), y.dims.clone(), w)
+                })
+                .collect();
+            let t1 = std::time::Instant::now();
+            let g = nc_diagram::backprop::backward(&c, &bound, &p, &tape, &ones)?;
+            let bwd = t1.elapsed();
+            for i in 0..c.outputs.len() {
+                let y = tape.output(&c, i).expect("output computed");
+                let n = y.data.len() as f64;
+                let mean = y.data.iter().map(|v| *v as f64).sum::<f64>() / n;
+                let sd = (y
+                    .data
+                    .iter()
+                    .map(|v| (*v as f64 - mean).powi(2))
+                    .sum::<f64>()
+                    / n)
+                    .sqrt();
+                let shape: Vec<String> = y
+                    .axes
+                    .iter()
+                    .zip(&y.dims)
+                    .map(|(a, d)| format!("{}={d}", c.axis_label(*a)))
+                    .collect();
+                writeln!(
+                    so,
+                    "output {i} [{}]: mean {mean:.6} sd {sd:.6} min {:.6} max {:.6}",
+                    shape.join(", "),
+                    y.data.iter().fold(f32::INFINITY, |a, b| a.min(*b)),
+                    y.data.iter().fold(f32::NEG_INFINITY, |a, b| a.max(*b))
+                )?;
+            }
+            let gnorm: f64 = g
+                .params
+                .iter()
+                .flat_map(|t| t.data.iter())
+                .map(|v| (*v as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            writeln!(
+                so,
+                "parameter gradient norm {gnorm:.6} (loss = Σ w·output, fixed w)"
+            )?;
+            writeln!(
+                so,
+                "forward {:.3} ms, backward {:.3} ms",
+                fwd.as_secs_f64() * 1e3,
+                bwd.as_secs_f64() * 1e3
+            )?;
+        }
+        DiagramCommand::Zoo { list, export, out } => {
+            if let Some(name) = export {
+                let c = nc_diagram::zoo::get(&name)
+                    .with_context(|| format!("no zoo model `{name}`"))?;
+                let text = nc_diagram::parse::text::save(&c);
+                match out {
+                    Some(p) => nc_core::output::write_atomic(&p, text.as_bytes())
+                        .with_context(|| format!("writing {}", p.display()))?,
+                    None => write!(so, "{text}")?,
+                }
+            } else if list || out.is_none() {
+                for (name, about) in nc_diagram::zoo::MODELS {
+                    writeln!(so, "{name:<18} {about}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,475 @@
+//! `neurocircuits richlazy ...`: rich and lazy learning (nc-richlazy).
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use nc_core::shard::Shard;
+use nc_richlazy::init::{InitSpec, Renorm};
+use nc_richlazy::kernel::KernelParams;
+use nc_richlazy::model::Activation;
+use nc_richlazy::sweep::{SweepConfig, SweepEvent};
+use nc_richlazy::tasks::TaskKind;
+use nc_richlazy::theory::{TheoryConfig, table};
+use nc_richlazy::train::{TrainConfig, train};
+use std::path::PathBuf;
+
+/// Rich and lazy learning in rate RNNs.
+#[derive(Args, Debug)]
+pub struct RichlazyArgs {
+    #[command(subcommand)]
+    command: RichlazyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum RichlazyCommand {
+    /// Train one network and print every measure of the run.
+    Train(TrainArgs),
+    /// The two-layer linear network: KA and RA for ranks 1, 2, d/2, d and aligned rank 1.
+    Theory(TheoryArgs),
+    /// Experiment 1: the rank sweep (rank × task × seed), resumable and shardable.
+    Sweep(SweepArgs),
+    /// Join shard folders of a sweep and write its tables and plots.
+    Merge(MergeArgs),
+    /// Time one training iteration and one tangent kernel (optionally against PyTorch).
+    Bench(BenchArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum InitKind {
+    Lowrank,
+    Gaussian,
+    Orthogonal,
+    Aligned,
+    Dale,
+    Celltypes,
+    Smallworld,
+    File,
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Task: 2AF, DMS or CXT.
+    #[arg(long, default_value = "2AF")]
+    task: TaskKind,
+    /// Initialisation of W_h.
+    #[arg(long, value_enum, default_value = "lowrank")]
+    init: InitKind,
+    /// Rank for lowrank/aligned (default: N for lowrank, 1 for aligned).
+    #[arg(long)]
+    rank: Option<usize>,
+    /// Match the spectral norm instead of the Frobenius norm.
+    #[arg(long)]
+    spectral: bool,
+    /// Matrix file (CSV or NPY) for --init file.
+    #[arg(long)]
+    matrix: Option<PathBuf>,
+    /// Permute W_h(0)'s entries (keeps the weight distribution, destroys structure).
+    #[arg(long)]
+    shuffle: bool,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Training iterations.
+    #[arg(long, default_value_t = 10_000)]
+    iters: usize,
+    /// Hidden units.
+    #[arg(long, default_value_t = 300)]
+    n: usize,
+    /// Gain g of W0 = g·G/√N.
+    #[arg(long, default_value_t = 1.25)]
+    gain: f64,
+    /// Learning rate (SGD, momentum 0.9).
+    #[arg(long, default_value_t = 0.003)]
+    lr: f64,
+    /// Use tanh instead of ReLU.
+    #[arg(long)]
+    tanh: bool,
+    /// Kernel over all parameters, not only W_h.
+    #[arg(long)]
+    kernel_all: bool,
+    /// Train on sequential MNIST from this folder (train-images-idx3-ubyte and
+    /// train-labels-idx1-ubyte) instead of --task.
+    #[arg(long)]
+    mnist: Option<PathBuf>,
+    /// Print the whole result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct TheoryArgs {
+    /// Input = hidden dimension.
+    #[arg(long, default_value_t = 10)]
+    d: usize,
+    /// Initial scale σ.
+    #[arg(long, default_value_t = 0.01)]
+    sigma: f64,
+    /// Tasks averaged over.
+    #[arg(long, default_value_t = 20)]
+    tasks: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Also run the aligned-exception grid (Fig. 3) at these condition numbers, e.g. 1,2,4,8.
+    #[arg(long, value_delimiter = ',')]
+    kappa: Option<Vec<f64>>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Output folder (resumed if it holds finished units).
+    #[arg(long, default_value = "results/richlazy-rank-sweep")]
+    out: PathBuf,
+    /// CI size: N = 64, ranks 1/4/16/64, 3 seeds, 1,500 iterations.
+    #[arg(long)]
+    quick: bool,
+    /// Run only shard I of N (I/N); then `merge` the shard folders.
+    #[arg(long, default_value = "0/1")]
+    shard: Shard,
+    /// Number of seeds (0..K).
+    #[arg(long)]
+    seeds: Option<u64>,
+    /// Training iterations per run.
+    #[arg(long)]
+    iters: Option<usize>,
+    /// Ranks, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    ranks: Option<Vec<usize>>,
+    /// Tasks, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    tasks: Option<Vec<TaskKind>>,
+    /// Match the spectral norm instead of the Frobenius norm (reviewers' control).
+    #[arg(long)]
+    spectral: bool,
+    /// Gain g of W0.
+    #[arg(long)]
+    gain: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// Folder to write the merged sweep into.
+    #[arg(long)]
+    out: PathBuf,
+    /// Shard folders to join.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Timed training iterations.
+    #[arg(long, default_value_t = 200)]
+    reps: usize,
+    /// Also run the PyTorch peer (tools/reference/richlazy/torch_bench.py) with this Python.
+    #[arg(long)]
+    torch: Option<PathBuf>,
+    /// With --torch, also time the original per-row kernel loop (slow).
+    #[arg(long)]
+    original: bool,
+}
+
+/// Runs a `richlazy` subcommand.
+pub fn run(args: RichlazyArgs) -> Result<()> {
+    match args.command {
+        RichlazyCommand::Train(a) => run_train(a),
+        RichlazyCommand::Theory(a) => run_theory(a),
+        RichlazyCommand::Sweep(a) => run_sweep(a),
+        RichlazyCommand::Merge(a) => run_merge(a),
+        RichlazyCommand::Bench(a) => run_bench(a),
+    }
+}
+
+fn init_spec(a: &TrainArgs) -> Result<InitSpec> {
+    let renorm = if a.spectral {
+        Renorm::Spectral
+    } else {
+        Renorm::Frobenius
+    };
+    Ok(match a.init {
+        InitKind::Lowrank => InitSpec::LowRank {
+            rank: a.rank.unwrap_or(a.n),
+            renorm,
+        },
+        InitKind::Gaussian => InitSpec::Gaussian,
+        InitKind::Orthogonal => InitSpec::Orthogonal,
+        InitKind::Aligned => InitSpec::Aligned {
+            rank: a.rank.unwrap_or(1),
+        },
+        InitKind::Dale => InitSpec::Dale {
+            frac_exc: 0.8,
+            balanced: true,
+        },
+        InitKind::Celltypes => InitSpec::CellTypes { types: 4 },
+        InitKind::Smallworld => InitSpec::SmallWorld { k: 10, p: 0.1 },
+        InitKind::File => match &a.matrix {
+            Some(path) => InitSpec::File { path: path.clone() },
+            None => {
+                bail!("--init file needs --matrix PATH (a CSV or NPY file holding an N x N matrix)")
+            }
+        },
+    })
+}
+
+#[allow(clippy::print_stdout)]
+fn run_train(a: TrainArgs) -> Result<()> {
+    let cfg = TrainConfig {
+        task: a.task,
+        init: init_spec(&a)?,
+        shuffle: a.shuffle,
+        n: a.n,
+        gain: a.gain,
+        iters: a.iters,
+        seed: a.seed,
+        activation: if a.tanh {
+            Activation::Tanh
+        } else {
+            Activation::Relu
+        },
+        optimizer: nc_richlazy::optim::OptimizerConfig::Sgd {
+            lr: a.lr,
+            momentum: 0.9,
+        },
+        kernel_params: if a.kernel_all {
+            KernelParams::All
+        } else {
+            KernelParams::Recurrent
+        },
+        track_every: (a.iters / 10).max(1),
+        mnist_dir: a.mnist.clone(),
+        batch: if a.mnist.is_some() { 200 } else { 32 },
+        kernel_trials: if a.mnist.is_some() { 50 } else { 32 },
+        probe_batches: if a.mnist.is_some() { 1 } else { 10 },
+        ..TrainConfig::default()
+    };
+    let bar = ProgressBar::new(cfg.iters as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} iters {elapsed} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let r = train(&cfg, &mut |done, _| bar.set_position(done as u64))
+        .with_context(|| format!("training {} with {}", cfg.task, cfg.init.label()))?;
+    bar.finish_and_clear();
+    let m = r.final_measures;
+    if a.json {
+        let v = serde_json::json!({
+            "task": cfg.task, "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
+            "config_hash": nc_core::output::config_hash(&cfg),
+            "weight_change": m.weight_change, "weight_change_rel": m.weight_change_rel,
+            "ka": m.ka, "ra": m.ra, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
+            "kta": m.kta, "kta0": r.kta0, "rank_w0": r.rank_w0, "rank_wt": r.rank_wt, "rank_dw": r.rank_dw,
+            "final_loss": r.loss.last().map(|l| l.1), "track": r.track, "config": cfg,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{} {} seed {} after {} iterations:",
+            cfg.task,
+            cfg.init.label(),
+            cfg.seed,
+            cfg.iters
+        );
+        println!(
+            "  |dW_h| {:.4} (rel {:.4})  KA {:.3}  RA {:.3}  sign {:.3}  acc {:.3}  KTA {:.3} (start {:.3})",
+            m.weight_change,
+            m.weight_change_rel,
+            m.ka,
+            m.ra,
+            m.sign_similarity,
+            m.accuracy,
+            m.kta,
+            r.kta0
+        );
+        println!(
+            "  entropy rank W0 {:.1}  WT {:.1}  dW {:.1}",
+            r.rank_w0.entropy, r.rank_wt.entropy, r.rank_dw.entropy
+        );
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn run_theory(a: TheoryArgs) -> Result<()> {
+    if a.d < 2 || a.tasks == 0 || a.sigma.is_nan() || a.sigma <= 0.0 {
+        bail!(
+            "theory needs --d >= 2, --tasks >= 1 and --sigma > 0 (got d={}, tasks={}, sigma={})",
+            a.d,
+            a.tasks,
+            a.sigma
+        );
+    }
+    let cfg = TheoryConfig {
+        d: a.d,
+        sigma: a.sigma,
+        tasks: a.tasks,
+        seed: a.seed,
+        ..TheoryConfig::default()
+    };
+    let rows = table(&cfg)?;
+    let kappa = match &a.kappa {
+        Some(ks) if ks.iter().any(|k| !(k.is_finite() && *k >= 1.0)) => {
+            bail!("--kappa values must be finite and >= 1 (got {ks:?})")
+        }
+        Some(ks) => Some(nc_richlazy::kappa::kappa_sweep(
+            a.d, a.sigma, a.tasks, ks, a.seed,
+        )?),
+        None => None,
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "config": cfg, "rows": rows, "kappa": kappa })
+            )?
+        );
+    } else {
+        println!(
+            "two-layer linear network, d = {}, sigma = {}, {} tasks",
+            a.d, a.sigma, a.tasks
+        );
+        for r in rows {
+            println!(
+                "  {:<16} KA {:.3}  RA {:.3}  dW1 rel {:.1}  initial KTA {:.3}",
+                r.label, r.ka, r.ra, r.weight_change_rel, r.kta0
+            );
+        }
+        if let Some(k) = kappa {
+            println!("aligned exception (features with condition number kappa):");
+            for r in k {
+                println!(
+                    "  kappa {:<5} {:<12} KA {:.3}  RA {:.3}",
+                    r.kappa,
+                    format!("{:?}", r.init),
+                    r.ka,
+                    r.ra
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn run_sweep(a: SweepArgs) -> Result<()> {
+    let mut cfg = if a.quick {
+        SweepConfig::quick()
+    } else {
+        SweepConfig::full()
+    };
+    if let Some(k) = a.seeds {
+        cfg.seeds = (0..k).collect();
+    }
+    if let Some(i) = a.iters {
+        cfg.base.iters = i;
+        cfg.base.track_every = (i / 10).max(1);
+    }
+    if let Some(r) = a.ranks {
+        cfg.ranks = r;
+    }
+    if let Some(t) = a.tasks {
+        cfg.tasks = t;
+    }
+    if let Some(g) = a.gain {
+        cfg.base.gain = g;
+    }
+    if a.spectral {
+        cfg.renorm = Renorm::Spectral;
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let complete = nc_richlazy::sweep::run_sweep(&cfg, &a.out, a.shard, &|e| match e {
+        SweepEvent::Start {
+            total,
+            mine,
+            pending,
+        } => {
+            bar.set_length(pending as u64);
+            bar.println(format!(
+                "{total} runs in the grid, {mine} in shard {}, {pending} to run",
+                a.shard
+            ));
+        }
+        SweepEvent::UnitDone { done, unit, .. } => {
+            bar.set_position(done as u64);
+            bar.set_message(unit);
+        }
+    })
+    .with_context(|| format!("rank sweep into {}", a.out.display()))?;
+    bar.finish_and_clear();
+    if complete {
+        println!(
+            "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
+            a.out.display()
+        );
+    } else {
+        println!(
+            "shard {} done in {}; run `neurocircuits richlazy merge --out DIR <shard folders>` when all shards finish",
+            a.shard,
+            a.out.display()
+        );
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn run_merge(a: MergeArgs) -> Result<()> {
+    nc_richlazy::sweep::merge(&a.inputs, &a.out)
+        .with_context(|| format!("merging into {}", a.out.display()))?;
+    println!("merged {} folders into {}", a.inputs.len(), a.out.display());
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn run_bench(a: BenchArgs) -> Result<()> {
+    let cfg = TrainConfig::default();
+    let r = nc_richlazy::bench::run(&cfg, a.reps, 5)?;
+    println!(
+        "nc-richlazy (N=300, batch 32, 8 steps, f32): train step {:.3} ms, tangent kernel ({} rows) {:.1} ms",
+        r.train_step_ms, r.kernel_rows, r.kernel_ms
+    );
+    if let Some(py) = a.torch {
+        let mut cmd = std::process::Command::new(&py);
+        cmd.arg("tools/reference/richlazy/torch_bench.py");
+        if a.original {
+            cmd.arg("--original");
+        }
+        let out = cmd.output().with_context(|| {
+            format!(
+                "running {} tools/reference/richlazy/torch_bench.py (run from the repository root)",
+                py.display()
+            )
+        })?;
+        if !out.status.success() {
+            bail!(
+                "torch_bench.py failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).context("parsing torch_bench.py output")?;
+        let t = v["train_step_ms"].as_f64().unwrap_or(f64::NAN);
+        let k = v["kernel_vectorised_ms"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "PyTorch {} (1 thread): train step {t:.3} ms, jacrev kernel {k:.1} ms",
+            v["torch"]
+        );
+        println!(
+            "speed-up: train step {:.2}x, kernel {:.1}x vs vectorised torch",
+            t / r.train_step_ms,
+            k / r.kernel_ms
+        );
+        if let Some(o) = v["kernel_original_ms"].as_f64() {
+            println!(
+                "original per-row kernel loop: {o:.0} ms ({:.0}x slower than ours)",
+                o / r.kernel_ms
+            );
+        }
+    }
+    Ok(())
+}
