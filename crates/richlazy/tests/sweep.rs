@@ -66,5 +66,9 @@ fn quick_sweep_shards_merge_and_show_the_rank_effect() {
             get(task, lo, "ra") < get(task, hi, "ra"),
             "{task}: RA must rise with rank"
         );
+        assert!(
+            get(task, lo, "weight_change") > get(task, hi, "weight_change"),
+            "{task}: |dW_h| must fall with rank"
+        );
     }
 }
