@@ -57,21 +57,23 @@ pub enum DrawError {
     },
 }
 
-/// Draws a circuit file (the IR as JSON) as SVG.
+/// Draws a circuit file as SVG. The file is nc-diagram's circuit text format (the IR as
+/// JSON, [`nc_diagram::parse::text`]), whatever its extension; it is validated (every
+/// reference, the execution order) before it is drawn, so a malformed file is an error, never
+/// a panic.
 ///
 /// # Errors
 /// [`DrawError::Read`] when the file cannot be read, [`DrawError::Circuit`] when it is not a
-/// circuit.
+/// valid circuit.
 pub fn draw_file(path: &Path, opt: &DrawOptions) -> Result<String, DrawError> {
     let text = std::fs::read_to_string(path).map_err(|source| DrawError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let c: nc_diagram::ir::Circuit =
-        serde_json::from_str(&text).map_err(|e| DrawError::Circuit {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+    let c = nc_diagram::parse::text::load(&text).map_err(|e| DrawError::Circuit {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
     Ok(draw_circuit(&c, opt))
 }
 
@@ -151,6 +153,39 @@ pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError
     write(&p, crate::gallery::html(GALLERY_TITLE, &svgs).as_bytes())?;
     written.push(p);
     Ok(written)
+}
+
+/// Regenerates the committed gallery under the repository root `root`: `docs/gallery/*.svg`,
+/// `docs/gallery/index.html` and `docs/gallery.html`, with default options. Stale SVGs in
+/// `docs/gallery` (of models no longer drawn) are removed. The output is byte-for-byte
+/// deterministic, so CI can follow it with `git diff --exit-code docs/gallery docs/gallery.html`.
+///
+/// # Errors
+/// [`DrawError::Write`] when a file cannot be written or a stale one removed.
+pub fn gallery_regenerate(root: &Path) -> Result<(), DrawError> {
+    let opt = DrawOptions::default();
+    let dir = root.join("docs").join("gallery");
+    std::fs::create_dir_all(&dir).map_err(|source| DrawError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let written = draw_zoo(&dir, &opt)?;
+    let stale: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|source| DrawError::Write {
+            path: dir.clone(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg") && !written.contains(p))
+        .collect();
+    for p in stale {
+        std::fs::remove_file(&p).map_err(|source| DrawError::Write { path: p, source })?;
+    }
+    write(
+        &root.join("docs").join("gallery.html"),
+        gallery_html(&opt).as_bytes(),
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), DrawError> {

@@ -33,7 +33,7 @@ pub mod tikz;
 
 pub use draw::{
     DrawError, DrawOptions, draw_circuit, draw_circuit_all, draw_file, draw_zoo, gallery_html,
-    zoo_svgs,
+    gallery_regenerate, zoo_svgs,
 };
 pub use layout::LayoutOptions;
 

@@ -109,6 +109,51 @@ fn draw_file_reads_json_and_reports_errors() {
 }
 
 #[test]
+fn draw_file_reads_the_text_format_and_rejects_bad_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = nc_diagram::zoo::get("mha").unwrap();
+    let p = dir.path().join("mha.circuit");
+    std::fs::write(&p, nc_diagram::parse::text::save(&c)).unwrap();
+    let svg = nc_diagram_draw::draw_file(&p, &DrawOptions::default()).unwrap();
+    assert_eq!(
+        svg,
+        nc_diagram_draw::draw_circuit(&c, &DrawOptions::default())
+    );
+    // a node reading a value that does not exist: an error, not a panic
+    let mut v: serde_json::Value = serde_json::to_value(&c).unwrap();
+    v["nodes"][0]["inputs"][0] = serde_json::json!(9999);
+    let bad = dir.path().join("bad.circuit");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let e = nc_diagram_draw::draw_file(&bad, &DrawOptions::default()).unwrap_err();
+    assert!(
+        matches!(e, nc_diagram_draw::DrawError::Circuit { .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn gallery_regenerates_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("docs/gallery")).unwrap();
+    std::fs::write(dir.path().join("docs/gallery/stale.svg"), "<svg/>").unwrap();
+    nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
+    assert!(!dir.path().join("docs/gallery/stale.svg").exists());
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let page = read(&dir.path().join("docs/gallery.html"));
+    nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
+    assert_eq!(page, read(&dir.path().join("docs/gallery.html")));
+    // the committed gallery is up to date
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let committed = root.join("docs/gallery.html");
+    if committed.exists() {
+        assert!(
+            read(&committed) == page,
+            "docs/gallery.html is stale: cargo run -p nc-diagram-draw --example draw_examples"
+        );
+    }
+}
+
+#[test]
 fn write_ir_drawings_for_inspection() {
     if let Some(dir) = std::env::var_os("DRAW_OUT") {
         for (name, c) in all() {
