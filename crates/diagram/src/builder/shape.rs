@@ -1,0 +1,220 @@
+//! Structural operations: concatenation, reshape, transpose, embeddings, constants, learned
+//! arrays, save and load.
+
+use super::{BuildError, Builder, R};
+use crate::ir::*;
+
+impl Builder {
+    /// Concatenates values along `axes[i]` of input `i` into the new axis `output`.
+    pub fn concat(
+        &mut self,
+        name: &str,
+        xs: &[ValueId],
+        axes: &[AxisId],
+        output: AxisId,
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        if xs.len() != axes.len() || xs.is_empty() {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "concat",
+                why: format!("{} values but {} axes", xs.len(), axes.len()),
+            });
+        }
+        for (v, a) in xs.iter().zip(axes) {
+            self.need_real(&op, "concat", *v)?;
+            self.need_axes(&op, "concat", *v, &[*a])?;
+        }
+        let rest = |b: &Builder, v: ValueId, a: AxisId| -> Vec<AxisId> {
+            let mut r: Vec<AxisId> = b.axes_of(v).iter().copied().filter(|x| *x != a).collect();
+            r.sort();
+            r
+        };
+        let r0 = rest(self, xs[0], axes[0]);
+        for (v, a) in xs.iter().zip(axes).skip(1) {
+            if rest(self, *v, *a) != r0 {
+                return Err(BuildError::Invalid {
+                    op,
+                    kind: "concat",
+                    why: format!(
+                        "`{}` and `{}` differ in axes other than the concatenated one",
+                        self.c.values[xs[0].ix()].name,
+                        self.c.values[v.ix()].name
+                    ),
+                });
+            }
+        }
+        let out: Vec<AxisId> = self
+            .axes_of(xs[0])
+            .iter()
+            .map(|a| if *a == axes[0] { output } else { *a })
+            .collect();
+        self.no_dups(&op, "concat", &out)?;
+        Ok(self.push(
+            name,
+            Op::Concat {
+                inputs: axes.to_vec(),
+                output,
+            },
+            xs.to_vec(),
+            vec![out],
+            vec![],
+        )[0])
+    }
+
+    /// Row-major reshape of axes `from` (adjacent or not) into `to`, placed where `from[0]` was.
+    pub fn reshape(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        from: &[AxisId],
+        to: &[AxisId],
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_axes(&op, "reshape", x, from)?;
+        let mut out = Vec::new();
+        for a in self.axes_of(x) {
+            if *a == from[0] {
+                out.extend_from_slice(to);
+            } else if !from.contains(a) {
+                out.push(*a);
+            }
+        }
+        self.no_dups(&op, "reshape", &out)?;
+        let dt = self.c.values[x.ix()].ty.dtype;
+        let v = self.push(
+            name,
+            Op::Reshape {
+                from: from.to_vec(),
+                to: to.to_vec(),
+            },
+            vec![x],
+            vec![out],
+            vec![],
+        )[0];
+        self.c.values[v.ix()].ty.dtype = dt;
+        Ok(v)
+    }
+
+    /// Transpose into the given axis order (a wire crossing).
+    pub fn permute(&mut self, name: &str, x: ValueId, order: &[AxisId]) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        let mut a = order.to_vec();
+        let mut b = self.axes_of(x).to_vec();
+        a.sort();
+        b.sort();
+        if a != b {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "permute",
+                why: "the order must list each input axis once".into(),
+            });
+        }
+        Ok(self.push(
+            name,
+            Op::Permute(order.to_vec()),
+            vec![x],
+            vec![order.to_vec()],
+            vec![],
+        )[0])
+    }
+
+    /// Embedding lookup; creates the table over `vocab × features`.
+    pub fn embed(
+        &mut self,
+        name: &str,
+        idx: ValueId,
+        vocab: AxisId,
+        features: &[AxisId],
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        if self.c.values[idx.ix()].ty.dtype != DType::Index {
+            return Err(BuildError::DType {
+                op,
+                kind: "embed",
+                value: self.c.values[idx.ix()].name.clone(),
+                expected: "indices",
+            });
+        }
+        let mut taxes = vec![vocab];
+        taxes.extend_from_slice(features);
+        let t = self.param(&format!("{name}.table"), &taxes, Init::Normal);
+        let mut out = self.axes_of(idx).to_vec();
+        out.extend_from_slice(features);
+        self.no_dups(&op, "embed", &out)?;
+        Ok(self.push(
+            name,
+            Op::Embed {
+                vocab,
+                features: features.to_vec(),
+            },
+            vec![idx],
+            vec![out],
+            vec![t],
+        )[0])
+    }
+
+    /// A constant array over `axes`.
+    pub fn constant(&mut self, name: &str, axes: &[AxisId], value: f64) -> R<ValueId> {
+        Ok(self.push(
+            name,
+            Op::Constant(value),
+            vec![],
+            vec![axes.to_vec()],
+            vec![],
+        )[0])
+    }
+
+    /// A learned array over `axes` entering as a value (a positional embedding, a class token).
+    pub fn learned(&mut self, name: &str, axes: &[AxisId]) -> R<ValueId> {
+        self.learned_init(name, axes, Init::Normal)
+    }
+
+    /// A learned array with a given initialisation.
+    pub fn learned_init(&mut self, name: &str, axes: &[AxisId], init: Init) -> R<ValueId> {
+        let p = self.param(&format!("{name}.value"), axes, init);
+        let one = self.push(
+            &format!("{name}.one"),
+            Op::Constant(1.0),
+            vec![],
+            vec![vec![]],
+            vec![],
+        )[0];
+        let w = self.linear_with(name, one, &[], axes, p, None)?;
+        Ok(w)
+    }
+
+    /// Saves `x` under `label` (`→C_λ`).
+    pub fn save(&mut self, label: &str, x: ValueId) -> R<ValueId> {
+        let axes = self.axes_of(x).to_vec();
+        let v = self.push(
+            &format!("save {label}"),
+            Op::Save(label.to_string()),
+            vec![x],
+            vec![axes],
+            vec![],
+        )[0];
+        self.saves.insert(label.to_string(), v);
+        Ok(v)
+    }
+
+    /// Loads what was saved under `label` (`C_λ→`).
+    pub fn load(&mut self, label: &str) -> R<ValueId> {
+        let op = self.scoped_name(&format!("load {label}"));
+        let s = *self
+            .saves
+            .get(label)
+            .ok_or_else(|| BuildError::UnknownLabel {
+                op,
+                label: label.to_string(),
+            })?;
+        let axes = self.axes_of(s).to_vec();
+        Ok(self.push(
+            &format!("load {label}"),
+            Op::Load(label.to_string()),
+            vec![s],
+            vec![axes],
+            vec![],
+        )[0])
+    }
+}
