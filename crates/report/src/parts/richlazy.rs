@@ -85,6 +85,99 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     html.push_str("<details><summary>Summary table (mean and sd over seeds)</summary>\n");
     html.push_str(&table(&["task", "rank", "measure", "mean", "sd", "seeds"], &rows));
     html.push_str("</details>\n");
+    html.push_str(&spectra(ctx)?);
+    html.push_str(&aligned_exception(ctx)?);
     let _ = write!(html, "<p>Raw results: <a href=\"richlazy/rank-sweep/config.json\">{}</a> (config.json with its hash, per-unit JSON, tidy CSV/JSONL).</p>\n", escape("rank-sweep/config.json"));
     Ok(Section { html })
+}
+
+/// Singular-value spectra of structured connectivity against Gaussian and shuffled controls.
+fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
+    use nc_richlazy::{connectome, init, linalg::singular_values, measures::ranks_from_singular_values};
+    (ctx.progress)(0.9, "connectivity spectra");
+    let n = 200;
+    let mut rng = nc_core::rng::stream(ctx.seed, "report-spectra", 0);
+    let gaussian = init::gaussian(n, 1.0, &mut rng);
+    let cells = connectome::cell_types(n, 4, &mut rng)?;
+    let world = connectome::small_world(n, 8, 0.1, &mut rng)?;
+    let mut shuffled = cells.clone();
+    connectome::shuffle(&mut shuffled, &mut rng);
+    let mut spectra = Vec::new();
+    let mut facts = Vec::new();
+    let mut ranks = Vec::new();
+    for (name, w) in [("Gaussian", &gaussian), ("cell-type blocks", &cells), ("cell types, shuffled", &shuffled), ("small world", &world)] {
+        let sv = singular_values(w, n, n)?;
+        let r = ranks_from_singular_values(&sv);
+        facts.push(format!("{name}: {:.1}", r.entropy));
+        ranks.push(r.entropy);
+        let top = sv[0].max(f64::MIN_POSITIVE);
+        spectra.push((name.to_string(), sv.iter().map(|v| (v / top).max(1e-12)).collect::<Vec<f64>>()));
+    }
+    let spec = nc_plot::SpectrumSpec {
+        title: "Spectra of structured connectivity".into(),
+        description: "Singular values of W, normalised by the largest, against their rank, for a Gaussian matrix, a cell-type block matrix, its shuffle and a small-world matrix (N = 200).".into(),
+        spectra,
+        y_label: "σ_i / σ_1".into(),
+        ..nc_plot::SpectrumSpec::default()
+    };
+    let svg = nc_plot::spectrum(&spec)?;
+    nc_plot::save_svg(&ctx.dir.join("spectra.svg"), &svg)?;
+    Ok(Figure {
+        src: "richlazy/spectra.svg".into(),
+        alt: "Log-scale singular value spectra of four connectivity matrices against rank.".into(),
+        caption: format!(
+            "Effective (entropy) rank of each matrix: {}. {}",
+            facts.join(", "),
+            if ranks[1] < 0.9 * ranks[2] {
+                "The block structure lowers the effective rank below that of its shuffle, which keeps the same weights: the structure, not the weight distribution, makes the connectivity low-rank."
+            } else {
+                "Here the block structure lowers the rank little beyond its shuffle: the outlier σ₁ comes from the non-zero mean weight, which a shuffle keeps. Low effective rank then comes from the weight distribution as much as from the wiring."
+            }
+        ),
+    }
+    .html())
+}
+
+/// The theory's exception: a low-rank initialisation aligned with the task stays lazy.
+fn aligned_exception(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
+    use nc_richlazy::kappa::{KappaInit, kappa_sweep};
+    (ctx.progress)(0.95, "aligned exception");
+    let kappas = [1.0, 2.0, 4.0, 8.0, 16.0];
+    let rows = kappa_sweep(10, 0.01, if ctx.preset == Preset::Quick { 8 } else { 20 }, &kappas, ctx.seed)?;
+    let label = |i: KappaInit| match i {
+        KappaInit::RandomLow => "random rank 1",
+        KappaInit::RandomHigh => "random full rank",
+        KappaInit::Aligned => "aligned rank 1",
+        KappaInit::Partial => "aligned rank d/2",
+    };
+    let series: Vec<nc_plot::Series> = KappaInit::ALL
+        .iter()
+        .map(|&i| {
+            let pts: Vec<(f64, f64)> = rows.iter().filter(|r| r.init == i).map(|r| (r.kappa, r.ka)).collect();
+            nc_plot::Series::new(label(i), pts).with_markers()
+        })
+        .collect();
+    let spec = nc_plot::LineSpec {
+        title: "The aligned exception".into(),
+        description: "Kernel alignment after training of a two-layer linear network against the condition number of the input, for random and task-aligned initialisations.".into(),
+        x: nc_plot::Axis::log("condition number κ"),
+        y: nc_plot::Axis::linear("kernel alignment K(0)·K(T)"),
+        series,
+        ..nc_plot::LineSpec::default()
+    };
+    nc_plot::save_svg(&ctx.dir.join("aligned.svg"), &nc_plot::line_chart(&spec)?)?;
+    let mean = |i: KappaInit| {
+        let v: Vec<f64> = rows.iter().filter(|r| r.init == i).map(|r| r.ka).collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let (aligned, low) = (mean(KappaInit::Aligned), mean(KappaInit::RandomLow));
+    Ok(Figure {
+        src: "richlazy/aligned.svg".into(),
+        alt: "Line chart of kernel alignment against condition number for four initialisations.".into(),
+        caption: format!(
+            "Low rank alone does not make learning rich: a rank-1 initialisation aligned with the task keeps kernel alignment {aligned:.3} (mean over κ), against {low:.3} for a random rank-1 start. The theory predicts this exception. {}",
+            verdict(aligned > low && aligned > 0.95)
+        ),
+    }
+    .html())
 }
