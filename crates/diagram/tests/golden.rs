@@ -153,3 +153,11 @@ fn mha_matches_pytorch() {
 fn conv_family_matches_pytorch() {
     check_model("conv", &golden()["models"]["conv"]);
 }
+
+#[test]
+fn transformer_block_matches_pytorch() {
+    check_model(
+        "transformer_block",
+        &golden()["models"]["transformer_block"],
+    );
+}

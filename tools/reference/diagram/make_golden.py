@@ -141,8 +141,42 @@ def conv():
     return {"bind": {"b": b, "c": c, "H": H}, **run("conv", f, [x], P, lambda t: t.permute(0, 2, 3, 1), None)}
 
 
+def transformer_block():
+    b, t, m, h = 2, 3, 8, 2
+    k, f = m // h, 4 * m
+    P = {}
+    for ln in ["ln1", "ln2"]:
+        P[ln + ".gain"] = param(ln + ".gain", (m,))
+        P[ln + ".shift"] = param(ln + ".shift", (m,))
+    for n in ["LQ", "LK", "LV"]:
+        P[n + ".W"] = param(n + ".W", (m, k, h))
+        P[n + ".b"] = param(n + ".b", (k, h))
+    P["LO.W"] = param("LO.W", (k, h, m))
+    P["LO.b"] = param("LO.b", (m,))
+    P["up.W"] = param("up.W", (m, f))
+    P["up.b"] = param("up.b", (f,))
+    P["down.W"] = param("down.W", (f, m))
+    P["down.b"] = param("down.b", (m,))
+    x = inp(0, (b, t, m))
+
+    def f_(xs, P):
+        x = xs[0]
+        n1 = F.layer_norm(x, (m,), P["ln1.gain"], P["ln1.shift"], eps=1e-5)
+        lin = lambda u, n: F.linear(u, P[n + ".W"].reshape(m, k * h).T, P[n + ".b"].reshape(-1)).reshape(b, t, k, h)
+        q, kk, v = lin(n1, "LQ"), lin(n1, "LK"), lin(n1, "LV")
+        s_ = torch.einsum("btkh,bskh->btsh", q, kk) / math.sqrt(k)
+        a = torch.softmax(s_, dim=2)
+        o = torch.einsum("btsh,bskh->btkh", a, v).reshape(b, t, k * h)
+        x = x + F.linear(o, P["LO.W"].reshape(k * h, m).T, P["LO.b"])
+        n2 = F.layer_norm(x, (m,), P["ln2.gain"], P["ln2.shift"], eps=1e-5)
+        u = F.gelu(F.linear(n2, P["up.W"].T, P["up.b"]), approximate="tanh")
+        return x + F.linear(u, P["down.W"].T, P["down.b"])
+
+    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run("transformer_block", f_, [x], P, lambda y: y, None)}
+
+
 def main():
-    out = {"torch": torch.__version__, "models": {"mlp": mlp(), "mha": mha(), "conv": conv()}}
+    out = {"torch": torch.__version__, "models": {"mlp": mlp(), "mha": mha(), "conv": conv(), "transformer_block": transformer_block()}}
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "..", "..", "crates", "diagram", "tests", "data", "golden.json")
     with open(path, "w") as fh:
