@@ -29,12 +29,20 @@ fn sigmoid(x: f64) -> f64 {
 
 impl GaussianActor {
     /// Tonic's PPO actor: hidden `(64, 64)` tanh, log-scale 0.
-    pub fn new(obs_dim: usize, act_dim: usize, hidden: &[usize], rng: &mut impl Rng) -> Result<Self, MlpError> {
+    pub fn new(
+        obs_dim: usize,
+        act_dim: usize,
+        hidden: &[usize],
+        rng: &mut impl Rng,
+    ) -> Result<Self, MlpError> {
         let mut sizes = vec![obs_dim];
         sizes.extend_from_slice(hidden);
         sizes.push(act_dim);
         let acts = vec![Activation::Tanh; sizes.len() - 1];
-        Ok(Self { mlp: Mlp::new(&sizes, &acts, rng)?, log_scale: vec![0.0; act_dim] })
+        Ok(Self {
+            mlp: Mlp::new(&sizes, &acts, rng)?,
+            log_scale: vec![0.0; act_dim],
+        })
     }
     /// Parameter count (network plus log-scales).
     pub fn n_params(&self) -> usize {
@@ -42,7 +50,10 @@ impl GaussianActor {
     }
     /// The scale per action: `clamp(softplus(log_scale) + 1e-8, 1e-4, 1)`.
     pub fn scale(&self) -> Vec<f64> {
-        self.log_scale.iter().map(|&l| (softplus(l) + 1e-8).clamp(SCALE_MIN, SCALE_MAX)).collect()
+        self.log_scale
+            .iter()
+            .map(|&l| (softplus(l) + 1e-8).clamp(SCALE_MIN, SCALE_MAX))
+            .collect()
     }
     /// `∂scale/∂log_scale` (zero where the clamp binds, PyTorch convention).
     pub fn dscale(&self) -> Vec<f64> {
@@ -50,7 +61,11 @@ impl GaussianActor {
             .iter()
             .map(|&l| {
                 let s = softplus(l) + 1e-8;
-                if (SCALE_MIN..=SCALE_MAX).contains(&s) { sigmoid(l) } else { 0.0 }
+                if (SCALE_MIN..=SCALE_MAX).contains(&s) {
+                    sigmoid(l)
+                } else {
+                    0.0
+                }
             })
             .collect()
     }
@@ -70,7 +85,13 @@ impl GaussianActor {
 
 /// Log-density of `a` under `N(loc, scale)` summed over action dimensions, with its gradients
 /// with respect to `loc` and `scale` written into `dloc` and accumulated into `dscale`.
-pub fn gaussian_log_prob(a: &[f64], loc: &[f64], scale: &[f64], dloc: &mut [f64], dscale: &mut [f64]) -> f64 {
+pub fn gaussian_log_prob(
+    a: &[f64],
+    loc: &[f64],
+    scale: &[f64],
+    dloc: &mut [f64],
+    dscale: &mut [f64],
+) -> f64 {
     let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
     let mut lp = 0.0;
     for k in 0..a.len() {
@@ -91,18 +112,30 @@ pub struct DeterministicActor {
 
 impl DeterministicActor {
     /// Tonic's DDPG actor: hidden `(256, 256)` ReLU, tanh head.
-    pub fn new(obs_dim: usize, act_dim: usize, hidden: &[usize], rng: &mut impl Rng) -> Result<Self, MlpError> {
+    pub fn new(
+        obs_dim: usize,
+        act_dim: usize,
+        hidden: &[usize],
+        rng: &mut impl Rng,
+    ) -> Result<Self, MlpError> {
         let mut sizes = vec![obs_dim];
         sizes.extend_from_slice(hidden);
         sizes.push(act_dim);
         let mut acts = vec![Activation::Relu; sizes.len() - 2];
         acts.push(Activation::Tanh);
-        Ok(Self { mlp: Mlp::new(&sizes, &acts, rng)? })
+        Ok(Self {
+            mlp: Mlp::new(&sizes, &acts, rng)?,
+        })
     }
 }
 
 /// A value critic `MLP(input) → 1` with a linear head (`input` = obs, or obs ‖ action).
-pub fn critic(input_dim: usize, hidden: &[usize], act: Activation, rng: &mut impl Rng) -> Result<Mlp, MlpError> {
+pub fn critic(
+    input_dim: usize,
+    hidden: &[usize],
+    act: Activation,
+    rng: &mut impl Rng,
+) -> Result<Mlp, MlpError> {
     let mut sizes = vec![input_dim];
     sizes.extend_from_slice(hidden);
     sizes.push(1);
@@ -119,9 +152,25 @@ mod tests {
     fn reference_parameter_counts() {
         let mut rng = nc_core::rng::stream(1, "t", 0);
         // research note §1.5
-        assert_eq!(GaussianActor::new(24, 5, &[64, 64], &mut rng).unwrap().n_params(), 6090);
-        assert_eq!(DeterministicActor::new(24, 5, &[256, 256], &mut rng).unwrap().mlp.n_params(), 73_477);
-        assert_eq!(critic(29, &[256, 256], Activation::Relu, &mut rng).unwrap().n_params(), 73_729);
+        assert_eq!(
+            GaussianActor::new(24, 5, &[64, 64], &mut rng)
+                .unwrap()
+                .n_params(),
+            6090
+        );
+        assert_eq!(
+            DeterministicActor::new(24, 5, &[256, 256], &mut rng)
+                .unwrap()
+                .mlp
+                .n_params(),
+            73_477
+        );
+        assert_eq!(
+            critic(29, &[256, 256], Activation::Relu, &mut rng)
+                .unwrap()
+                .n_params(),
+            73_729
+        );
         let g = GaussianActor::new(3, 2, &[4], &mut rng).unwrap();
         assert!((g.scale()[0] - 2f64.ln()).abs() < 1e-7);
     }
@@ -133,7 +182,8 @@ mod tests {
         let scale = [0.7, 0.2];
         let (mut dl, mut ds) = ([0.0; 2], [0.0; 2]);
         gaussian_log_prob(&a, &loc, &scale, &mut dl, &mut ds);
-        let f = |l: [f64; 2], s: [f64; 2]| gaussian_log_prob(&a, &l, &s, &mut [0.0; 2], &mut [0.0; 2]);
+        let f =
+            |l: [f64; 2], s: [f64; 2]| gaussian_log_prob(&a, &l, &s, &mut [0.0; 2], &mut [0.0; 2]);
         let h = 1e-6;
         for k in 0..2 {
             let (mut lp, mut lm, mut sp, mut sm) = (loc, loc, scale, scale);

@@ -6,7 +6,10 @@ use crate::experiments::raster::Recording;
 use crate::experiments::transfer::TransferRow;
 use crate::experiments::unit::{Algo, ModelKind};
 use crate::train::TrainError;
-use nc_plot::{Axis, BarSeries, BarSpec, ColourScale, HeatmapSpec, LineSpec, Series, bar_chart, heatmap, line_chart, save_svg};
+use nc_plot::{
+    Axis, BarSeries, BarSpec, ColourScale, HeatmapSpec, LineSpec, Series, bar_chart, heatmap,
+    line_chart, save_svg,
+};
 use std::path::Path;
 
 fn plot_err(e: nc_plot::PlotError) -> TrainError {
@@ -19,18 +22,40 @@ fn save(out: &Path, name: &str, svg: Result<String, nc_plot::PlotError>) -> Resu
 }
 
 /// MuJoCo returns of the untrained default NCAP (research note §3.3), for comparison.
-pub const MUJOCO_TRANSFER: [(usize, f64); 6] = [(4, 342.0), (6, 799.0), (8, 903.0), (10, 908.0), (12, 905.0), (14, 916.0)];
+pub const MUJOCO_TRANSFER: [(usize, f64); 6] = [
+    (4, 342.0),
+    (6, 799.0),
+    (8, 903.0),
+    (10, 908.0),
+    (12, 905.0),
+    (14, 916.0),
+];
 
 /// Transfer figure: return against body length, untrained and trained, with MuJoCo's numbers.
 pub fn transfer(out: &Path, rows: &[TransferRow]) -> Result<(), TrainError> {
     let xs: Vec<f64> = rows.iter().map(|r| r.n_bodies as f64).collect();
-    let untrained = Series::from_xy("untrained NCAP (ours)", &xs, &rows.iter().map(|r| r.untrained_mean).collect::<Vec<_>>())
-        .with_spread(&rows.iter().map(|r| r.untrained_sd).collect::<Vec<_>>())
-        .with_markers();
-    let trained = Series::from_xy("NCAP after ES on 6 links", &xs, &rows.iter().map(|r| r.trained_mean).collect::<Vec<_>>())
-        .with_spread(&rows.iter().map(|r| r.trained_sd).collect::<Vec<_>>())
-        .with_markers();
-    let mujoco = Series::new("untrained NCAP (MuJoCo)", MUJOCO_TRANSFER.iter().map(|&(n, r)| (n as f64, r)).collect()).with_markers();
+    let untrained = Series::from_xy(
+        "untrained NCAP (ours)",
+        &xs,
+        &rows.iter().map(|r| r.untrained_mean).collect::<Vec<_>>(),
+    )
+    .with_spread(&rows.iter().map(|r| r.untrained_sd).collect::<Vec<_>>())
+    .with_markers();
+    let trained = Series::from_xy(
+        "NCAP after ES on 6 links",
+        &xs,
+        &rows.iter().map(|r| r.trained_mean).collect::<Vec<_>>(),
+    )
+    .with_spread(&rows.iter().map(|r| r.trained_sd).collect::<Vec<_>>())
+    .with_markers();
+    let mujoco = Series::new(
+        "untrained NCAP (MuJoCo)",
+        MUJOCO_TRANSFER
+            .iter()
+            .map(|&(n, r)| (n as f64, r))
+            .collect(),
+    )
+    .with_markers();
     let spec = LineSpec {
         title: "NCAP transfers to new body lengths".into(),
         description: "Mean return of the same shared NCAP weights on swimmers of 4 to 14 links, untrained and after ES training on 6 links, against MuJoCo's untrained returns.".into(),
@@ -47,7 +72,11 @@ fn code_label(r: &AblationRow) -> String {
         "{} {} {}",
         if r.sharing { "shared" } else { "unshared" },
         if r.signs { "signed" } else { "unsigned" },
-        if r.constant_init { "constant" } else { "uniform" }
+        if r.constant_init {
+            "constant"
+        } else {
+            "uniform"
+        }
     )
 }
 
@@ -77,7 +106,10 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
         let mut series = Vec::new();
         for model in [ModelKind::Ncap, ModelKind::Mlp] {
             // step 0 cannot sit on a log axis
-            let pts: Vec<&CurvePoint> = points.iter().filter(|p| p.algo == algo && p.model == model && p.steps > 0).collect();
+            let pts: Vec<&CurvePoint> = points
+                .iter()
+                .filter(|p| p.algo == algo && p.model == model && p.steps > 0)
+                .collect();
             if pts.is_empty() {
                 continue;
             }
@@ -90,14 +122,24 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
             continue;
         }
         let spec = LineSpec {
-            title: format!("{}: NCAP starts far higher than MLP", algo.name().to_uppercase()),
-            description: format!("Test return against environment steps for NCAP and the MLP trained by {}, mean and ±1 sd over seeds.", algo.name()),
+            title: format!(
+                "{}: NCAP starts far higher than MLP",
+                algo.name().to_uppercase()
+            ),
+            description: format!(
+                "Test return against environment steps for NCAP and the MLP trained by {}, mean and ±1 sd over seeds.",
+                algo.name()
+            ),
             x: Axis::log("environment steps"),
             y: Axis::linear("test return"),
             series,
             ..LineSpec::default()
         };
-        save(out, &format!("curves_{}.svg", algo.name()), line_chart(&spec))?;
+        save(
+            out,
+            &format!("curves_{}.svg", algo.name()),
+            line_chart(&spec),
+        )?;
     }
     Ok(())
 }
@@ -105,8 +147,14 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
 /// Neuron raster (heatmap of activity over time) with the learned weights in the title.
 pub fn raster(out: &Path, rec: &Recording, weights: &[(String, f64)]) -> Result<(), TrainError> {
     let n = rec.names.len();
-    let rows: Vec<Vec<f64>> = (0..n).map(|k| rec.activity.iter().map(|r| r[k]).collect()).collect();
-    let w: Vec<String> = weights.iter().take(6).map(|(k, v)| format!("{k}={v:.2}")).collect();
+    let rows: Vec<Vec<f64>> = (0..n)
+        .map(|k| rec.activity.iter().map(|r| r[k]).collect())
+        .collect();
+    let w: Vec<String> = weights
+        .iter()
+        .take(6)
+        .map(|(k, v)| format!("{k}={v:.2}"))
+        .collect();
     let spec = HeatmapSpec {
         title: format!("NCAP activity ({})", w.join(", ")),
         description: "Activity of the head oscillator, B-neurons and muscles of each joint over one episode of the trained NCAP swimmer: a bend travels from head to tail.".into(),

@@ -7,7 +7,7 @@
 //!   forward and backward with PyTorch's clamp gradients;
 //! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`;
 //! - [`normalizer`]: Tonic's running mean/std observation normaliser;
-//! - [`optim`]: Adam;
+//! - [`optim`]: the Adam optimiser;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
 //! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
 //! - [`es`]: antithetic OpenAI-style evolution strategies;
@@ -25,6 +25,8 @@
 //! assert_eq!(torque[0], 1.0);
 //! ```
 #![deny(missing_docs)]
+// numeric kernels index several parallel buffers with one loop variable
+#![allow(clippy::needless_range_loop)]
 
 pub mod actor;
 pub mod ddpg;

@@ -94,10 +94,16 @@ impl Mlp {
     /// A network with PyTorch's default `nn.Linear` init: weights and biases U(±1/√fan_in).
     pub fn new(sizes: &[usize], acts: &[Activation], rng: &mut impl Rng) -> Result<Self, MlpError> {
         if sizes.len() < 2 || sizes.contains(&0) {
-            return Err(MlpError::BadSizes { sizes: sizes.to_vec() });
+            return Err(MlpError::BadSizes {
+                sizes: sizes.to_vec(),
+            });
         }
         if acts.len() != sizes.len() - 1 {
-            return Err(MlpError::Shape { what: "activation list", expected: sizes.len() - 1, got: acts.len() });
+            return Err(MlpError::Shape {
+                what: "activation list",
+                expected: sizes.len() - 1,
+                got: acts.len(),
+            });
         }
         let n: usize = sizes.windows(2).map(|w| w[1] * w[0] + w[1]).sum();
         let mut params = Vec::with_capacity(n);
@@ -107,7 +113,11 @@ impl Mlp {
                 params.push(rng.random_range(-bound..bound));
             }
         }
-        Ok(Self { sizes: sizes.to_vec(), acts: acts.to_vec(), params })
+        Ok(Self {
+            sizes: sizes.to_vec(),
+            acts: acts.to_vec(),
+            params,
+        })
     }
 
     /// Layer widths, input first.
@@ -149,10 +159,19 @@ impl Mlp {
     }
 
     /// Forward pass on `batch` row-major input rows; the output is `cache.output()`.
-    pub fn forward(&self, input: &[f64], batch: usize, cache: &mut MlpCache) -> Result<(), MlpError> {
+    pub fn forward(
+        &self,
+        input: &[f64],
+        batch: usize,
+        cache: &mut MlpCache,
+    ) -> Result<(), MlpError> {
         let n_in = self.n_in();
         if input.len() != batch * n_in {
-            return Err(MlpError::Shape { what: "input", expected: batch * n_in, got: input.len() });
+            return Err(MlpError::Shape {
+                what: "input",
+                expected: batch * n_in,
+                got: input.len(),
+            });
         }
         cache.batch = batch;
         cache.outs.resize_with(self.sizes.len(), Vec::new);
@@ -170,8 +189,14 @@ impl Mlp {
                 y.extend_from_slice(&self.params[bo..bo + fo]);
             }
             let w = MatRef::row_major(&self.params[wo..bo], fo, fi).t();
-            gemm(1.0, MatRef::row_major(x, batch, fi), w, 1.0, MatMut::row_major(y, batch, fo))
-                .expect("shapes follow from the layer sizes");
+            gemm(
+                1.0,
+                MatRef::row_major(x, batch, fi),
+                w,
+                1.0,
+                MatMut::row_major(y, batch, fo),
+            )
+            .expect("shapes follow from the layer sizes");
             let act = self.acts[l];
             if act != Activation::Identity {
                 for v in y.iter_mut() {
@@ -200,10 +225,18 @@ impl Mlp {
     ) -> Result<(), MlpError> {
         let batch = cache.batch;
         if grad_output.len() != batch * self.n_out() {
-            return Err(MlpError::Shape { what: "output gradient", expected: batch * self.n_out(), got: grad_output.len() });
+            return Err(MlpError::Shape {
+                what: "output gradient",
+                expected: batch * self.n_out(),
+                got: grad_output.len(),
+            });
         }
         if grad.len() != self.params.len() {
-            return Err(MlpError::Shape { what: "parameter gradient", expected: self.params.len(), got: grad.len() });
+            return Err(MlpError::Shape {
+                what: "parameter gradient",
+                expected: self.params.len(),
+                got: grad.len(),
+            });
         }
         let mut delta = std::mem::take(&mut cache.delta);
         let mut delta_prev = std::mem::take(&mut cache.delta_prev);
@@ -253,7 +286,11 @@ impl Mlp {
         }
         if let Some(gi) = grad_input {
             if gi.len() != delta.len() {
-                return Err(MlpError::Shape { what: "input gradient", expected: delta.len(), got: gi.len() });
+                return Err(MlpError::Shape {
+                    what: "input gradient",
+                    expected: delta.len(),
+                    got: gi.len(),
+                });
             }
             gi.copy_from_slice(&delta);
         }
@@ -271,12 +308,21 @@ mod tests {
     fn check_fd(sizes: &[usize], acts: &[Activation], batch: usize) {
         let mut rng = nc_core::rng::stream(11, "mlp-fd", sizes[1] as u64);
         let mlp = Mlp::new(sizes, acts, &mut rng).unwrap();
-        let x: Vec<f64> = (0..batch * sizes[0]).map(|_| rng.random_range(-2.0..2.0)).collect();
-        let c: Vec<f64> = (0..batch * mlp.n_out()).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let x: Vec<f64> = (0..batch * sizes[0])
+            .map(|_| rng.random_range(-2.0..2.0))
+            .collect();
+        let c: Vec<f64> = (0..batch * mlp.n_out())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
         let f = |m: &Mlp, x: &[f64]| {
             let mut cache = MlpCache::default();
             m.forward(x, batch, &mut cache).unwrap();
-            cache.output().iter().zip(&c).map(|(a, b)| a * b).sum::<f64>()
+            cache
+                .output()
+                .iter()
+                .zip(&c)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
         };
         let mut cache = MlpCache::default();
         mlp.forward(&x, batch, &mut cache).unwrap();
@@ -289,14 +335,22 @@ mod tests {
             a.params_mut()[k] += h;
             b.params_mut()[k] -= h;
             let fd = (f(&a, &x) - f(&b, &x)) / (2.0 * h);
-            assert!((fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()), "param {k}: fd {fd} vs {}", g[k]);
+            assert!(
+                (fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "param {k}: fd {fd} vs {}",
+                g[k]
+            );
         }
         for k in 0..x.len() {
             let (mut xa, mut xb) = (x.clone(), x.clone());
             xa[k] += h;
             xb[k] -= h;
             let fd = (f(&mlp, &xa) - f(&mlp, &xb)) / (2.0 * h);
-            assert!((fd - gx[k]).abs() < 1e-6 * (1.0 + fd.abs()), "input {k}: fd {fd} vs {}", gx[k]);
+            assert!(
+                (fd - gx[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "input {k}: fd {fd} vs {}",
+                gx[k]
+            );
         }
     }
 

@@ -77,7 +77,13 @@ impl NcapConfig {
     /// The ES script's 3-bit ablation code `[sharing, signs, constant init]`, e.g. "111".
     pub fn code(&self) -> String {
         let b = |x: bool| if x { '1' } else { '0' };
-        [b(self.sharing), b(self.signs), b(self.init == Init::Constant)].iter().collect()
+        [
+            b(self.sharing),
+            b(self.signs),
+            b(self.init == Init::Constant),
+        ]
+        .iter()
+        .collect()
     }
 
     /// Parses the 3-bit ablation code, keeping the component flags at their defaults.
@@ -87,16 +93,24 @@ impl NcapConfig {
             .map(|c| match c {
                 '0' => Ok(false),
                 '1' => Ok(true),
-                _ => Err(NcapError::BadCode { code: code.to_string() }),
+                _ => Err(NcapError::BadCode {
+                    code: code.to_string(),
+                }),
             })
             .collect::<Result<_, _>>()?;
         if bits.len() != 3 {
-            return Err(NcapError::BadCode { code: code.to_string() });
+            return Err(NcapError::BadCode {
+                code: code.to_string(),
+            });
         }
         Ok(Self {
             sharing: bits[0],
             signs: bits[1],
-            init: if bits[2] { Init::Constant } else { Init::Uniform },
+            init: if bits[2] {
+                Init::Constant
+            } else {
+                Init::Uniform
+            },
             ..Self::default()
         })
     }
@@ -171,8 +185,12 @@ fn layout(cfg: &NcapConfig, n_joints: usize) -> (Vec<(String, Sign)>, Vec<JointS
     };
     let mut slots = vec![JointSlots::default(); n_joints];
     if cfg.sharing {
-        let prop = cfg.proprioception.then(|| push(&mut names, "bneuron_prop".into(), E));
-        let osc = cfg.oscillator.then(|| push(&mut names, "bneuron_osc".into(), E));
+        let prop = cfg
+            .proprioception
+            .then(|| push(&mut names, "bneuron_prop".into(), E));
+        let osc = cfg
+            .oscillator
+            .then(|| push(&mut names, "bneuron_osc".into(), E));
         let ipsi = push(&mut names, "muscle_ipsi".into(), E);
         let contra = push(&mut names, "muscle_contra".into(), I);
         for (i, s) in slots.iter_mut().enumerate() {
@@ -236,8 +254,16 @@ pub struct NcapTrace {
 impl NcapTrace {
     fn resize(&mut self, n: usize) {
         for v in [
-            &mut self.q_d, &mut self.q_v, &mut self.b_d_pre, &mut self.b_v_pre, &mut self.b_d,
-            &mut self.b_v, &mut self.m_d_pre, &mut self.m_v_pre, &mut self.m_d, &mut self.m_v,
+            &mut self.q_d,
+            &mut self.q_v,
+            &mut self.b_d_pre,
+            &mut self.b_v_pre,
+            &mut self.b_d,
+            &mut self.b_v,
+            &mut self.m_d_pre,
+            &mut self.m_v_pre,
+            &mut self.m_d,
+            &mut self.m_v,
         ] {
             v.clear();
             v.resize(n, 0.0);
@@ -269,7 +295,11 @@ pub fn normalised_angle(q: f64, n_joints: usize) -> f64 {
 
 /// Dorsal and ventral oscillator outputs at episode step `t`: a square wave of period `p`.
 pub fn oscillator(t: usize, period: usize) -> (f64, f64) {
-    if t % period < period / 2 { (1.0, 0.0) } else { (0.0, 1.0) }
+    if t % period < period / 2 {
+        (1.0, 0.0)
+    } else {
+        (0.0, 1.0)
+    }
 }
 
 /// An NCAP controller: architecture switches, a body size and a parameter vector.
@@ -310,7 +340,12 @@ impl TryFrom<NcapSpec> for Ncap {
 
 impl From<Ncap> for NcapSpec {
     fn from(n: Ncap) -> Self {
-        NcapSpec { names: n.names.iter().map(|(s, _)| s.clone()).collect(), config: n.cfg, n_joints: n.n_joints, params: n.params }
+        NcapSpec {
+            names: n.names.iter().map(|(s, _)| s.clone()).collect(),
+            config: n.cfg,
+            n_joints: n.n_joints,
+            params: n.params,
+        }
     }
 }
 
@@ -327,7 +362,11 @@ impl Ncap {
                 (true, Init::Uniform, Sign::Excitatory) => rng.random::<f64>(),
                 (true, Init::Uniform, Sign::Inhibitory) => -rng.random::<f64>(),
                 (false, Init::Constant, _) => {
-                    if rng.random::<f64>() < 0.5 { 1.0 } else { -1.0 }
+                    if rng.random::<f64>() < 0.5 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
                 }
                 (false, Init::Uniform, _) => rng.random_range(-1.0..1.0),
             };
@@ -343,19 +382,34 @@ impl Ncap {
     }
 
     /// A controller with given parameters (`None`: zeros), checked against the layout.
-    pub fn with_params(cfg: NcapConfig, n_joints: usize, params: Option<Vec<f64>>) -> Result<Self, NcapError> {
+    pub fn with_params(
+        cfg: NcapConfig,
+        n_joints: usize,
+        params: Option<Vec<f64>>,
+    ) -> Result<Self, NcapError> {
         if n_joints == 0 {
             return Err(NcapError::NoJoints);
         }
         if cfg.oscillator_period < 2 {
-            return Err(NcapError::BadPeriod { period: cfg.oscillator_period });
+            return Err(NcapError::BadPeriod {
+                period: cfg.oscillator_period,
+            });
         }
         let (names, slots) = layout(&cfg, n_joints);
         let params = params.unwrap_or_else(|| vec![0.0; names.len()]);
         if params.len() != names.len() {
-            return Err(NcapError::ParamCount { expected: names.len(), got: params.len() });
+            return Err(NcapError::ParamCount {
+                expected: names.len(),
+                got: params.len(),
+            });
         }
-        Ok(Self { cfg, n_joints, params, names, slots })
+        Ok(Self {
+            cfg,
+            n_joints,
+            params,
+            names,
+            slots,
+        })
     }
 
     /// The same weights on a body with `n_joints` joints (shared weights only).
@@ -364,7 +418,10 @@ impl Ncap {
             return Ok(self.clone());
         }
         if !self.cfg.sharing {
-            return Err(NcapError::UnsharedTransfer { n_joints: self.n_joints, requested: n_joints });
+            return Err(NcapError::UnsharedTransfer {
+                n_joints: self.n_joints,
+                requested: n_joints,
+            });
         }
         Self::with_params(self.cfg.clone(), n_joints, Some(self.params.clone()))
     }
@@ -484,8 +541,10 @@ impl Ncap {
             grad[s.m_dv] += gmd * bv * self.dw(s.m_dv);
             grad[s.m_vv] += gmv * bv * self.dw(s.m_vv);
             grad[s.m_vd] += gmv * bd * self.dw(s.m_vd);
-            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w(s.m_vd)) * d_clamp(trace.b_d_pre[i], 0.0, 1.0, bg);
-            let gbv = (gmd * self.w(s.m_dv) + gmv * self.w(s.m_vv)) * d_clamp(trace.b_v_pre[i], 0.0, 1.0, bg);
+            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w(s.m_vd))
+                * d_clamp(trace.b_d_pre[i], 0.0, 1.0, bg);
+            let gbv = (gmd * self.w(s.m_dv) + gmv * self.w(s.m_vv))
+                * d_clamp(trace.b_v_pre[i], 0.0, 1.0, bg);
             if let (Some(pd), Some(pv)) = (s.prop_d, s.prop_v) {
                 grad[pd] += gbd * trace.q_d[i] * self.dw(pd);
                 grad[pv] += gbv * trace.q_v[i] * self.dw(pv);

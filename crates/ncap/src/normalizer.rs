@@ -44,7 +44,10 @@ impl MeanStd {
     }
     /// `(x − mean) / std`, row by row (rows of length `dim`).
     pub fn normalize(&self, x: &[f64], out: &mut [f64]) {
-        for (row, o) in x.chunks_exact(self.dim()).zip(out.chunks_exact_mut(self.dim())) {
+        for (row, o) in x
+            .chunks_exact(self.dim())
+            .zip(out.chunks_exact_mut(self.dim()))
+        {
             for k in 0..row.len() {
                 o[k] = (row[k] - self.mean[k]) / self.std[k];
             }
@@ -66,7 +69,10 @@ impl MeanStd {
             return;
         }
         let total = self.count + self.new_count;
-        let (w_old, w_new) = (self.count as f64 / total as f64, self.new_count as f64 / total as f64);
+        let (w_old, w_new) = (
+            self.count as f64 / total as f64,
+            self.new_count as f64 / total as f64,
+        );
         for k in 0..self.dim() {
             let nm = self.new_sum[k] / self.new_count as f64;
             let nsq = self.new_sum_sq[k] / self.new_count as f64;
@@ -88,7 +94,9 @@ mod tests {
 
     #[test]
     fn batched_updates_equal_the_pooled_statistics() {
-        let data: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 * 0.3 - 1.0).collect();
+        let data: Vec<f64> = (0..60)
+            .map(|i| ((i * 37) % 11) as f64 * 0.3 - 1.0)
+            .collect();
         let mut n = MeanStd::new(3);
         n.record(&data[..21]);
         n.update();

@@ -23,7 +23,16 @@ pub struct Adam {
 impl Adam {
     /// Adam with torch defaults (β = 0.9, 0.999; ε = 1e-8) for `n` parameters.
     pub fn new(n: usize, lr: f64) -> Self {
-        Self { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
     /// Steps taken.
     pub fn steps(&self) -> u64 {

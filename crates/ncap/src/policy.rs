@@ -79,12 +79,17 @@ pub enum SavedPolicy {
 impl SavedPolicy {
     /// Writes the policy as JSON, atomically.
     pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
-        nc_core::output::write_json_atomic(path, self)
-            .map_err(|e| PolicyError::File { path: path.display().to_string(), message: e.to_string() })
+        nc_core::output::write_json_atomic(path, self).map_err(|e| PolicyError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     }
     /// Reads a policy written by [`SavedPolicy::save`].
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let err = |m: String| PolicyError::File { path: path.display().to_string(), message: m };
+        let err = |m: String| PolicyError::File {
+            path: path.display().to_string(),
+            message: m,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         serde_json::from_str(&text).map_err(|e| err(e.to_string()))
     }
@@ -133,14 +138,20 @@ impl EvalResult {
 }
 
 /// One return of `policy` from `reset(seed)`; `index` seeds the random policy's stream.
-pub fn episode_return(policy: &EvalPolicy, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+pub fn episode_return(
+    policy: &EvalPolicy,
+    swim: SwimConfig,
+    seed: u64,
+) -> Result<f64, PolicyError> {
     let n_joints = swim.n_bodies.saturating_sub(1);
     let mut swim = swim;
     match policy {
         EvalPolicy::Ncap(ncap) => {
             let ncap = ncap.with_joints(n_joints)?;
             let mut env = SwimEnv::new(swim)?;
-            Ok(run_episode(&mut env, seed, |obs, t, a| ncap.act(&obs[..n_joints], t, a))?)
+            Ok(run_episode(&mut env, seed, |obs, t, a| {
+                ncap.act(&obs[..n_joints], t, a)
+            })?)
         }
         EvalPolicy::Zero => {
             let mut env = SwimEnv::new(swim)?;
@@ -155,22 +166,41 @@ pub fn episode_return(policy: &EvalPolicy, swim: SwimConfig, seed: u64) -> Resul
                 }
             })?)
         }
-        EvalPolicy::Saved(SavedPolicy::Ncap { ncap }) => episode_return(&EvalPolicy::Ncap(ncap.clone()), swim, seed),
-        EvalPolicy::Saved(SavedPolicy::Gaussian { actor, normalizer, time_feature }) => {
+        EvalPolicy::Saved(SavedPolicy::Ncap { ncap }) => {
+            episode_return(&EvalPolicy::Ncap(ncap.clone()), swim, seed)
+        }
+        EvalPolicy::Saved(SavedPolicy::Gaussian {
+            actor,
+            normalizer,
+            time_feature,
+        }) => {
             swim.time_feature = *time_feature;
             mlp_episode(&actor.mlp, normalizer.as_ref(), swim, seed)
         }
-        EvalPolicy::Saved(SavedPolicy::Deterministic { actor, normalizer, time_feature }) => {
+        EvalPolicy::Saved(SavedPolicy::Deterministic {
+            actor,
+            normalizer,
+            time_feature,
+        }) => {
             swim.time_feature = *time_feature;
             mlp_episode(&actor.mlp, normalizer.as_ref(), swim, seed)
         }
     }
 }
 
-fn mlp_episode(mlp: &crate::mlp::Mlp, norm: Option<&MeanStd>, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+fn mlp_episode(
+    mlp: &crate::mlp::Mlp,
+    norm: Option<&MeanStd>,
+    swim: SwimConfig,
+    seed: u64,
+) -> Result<f64, PolicyError> {
     let mut env = SwimEnv::new(swim)?;
     if env.obs_dim() != mlp.n_in() {
-        return Err(PolicyError::ObsDim { expected: mlp.n_in(), got: env.obs_dim(), n_bodies: swim.n_bodies });
+        return Err(PolicyError::ObsDim {
+            expected: mlp.n_in(),
+            got: env.obs_dim(),
+            n_bodies: swim.n_bodies,
+        });
     }
     let mut cache = MlpCache::default();
     let mut x = vec![0.0; mlp.n_in()];
@@ -179,14 +209,20 @@ fn mlp_episode(mlp: &crate::mlp::Mlp, norm: Option<&MeanStd>, swim: SwimConfig, 
             Some(n) => n.normalize(obs, &mut x),
             None => x.copy_from_slice(obs),
         }
-        mlp.forward(&x, 1, &mut cache).expect("input width checked above");
+        mlp.forward(&x, 1, &mut cache)
+            .expect("input width checked above");
         a.copy_from_slice(cache.output());
     })?)
 }
 
 /// Runs `episodes` episodes from reset seeds `seed, seed+1, …` in parallel (rayon); the result
 /// does not depend on the thread count.
-pub fn evaluate(policy: &EvalPolicy, swim: SwimConfig, episodes: usize, seed: u64) -> Result<EvalResult, PolicyError> {
+pub fn evaluate(
+    policy: &EvalPolicy,
+    swim: SwimConfig,
+    episodes: usize,
+    seed: u64,
+) -> Result<EvalResult, PolicyError> {
     if episodes == 0 {
         return Err(PolicyError::NoEpisodes);
     }
@@ -204,7 +240,10 @@ mod tests {
 
     #[test]
     fn zero_policy_earns_nothing_and_results_are_seeded() {
-        let swim = SwimConfig { episode_len: 50, ..SwimConfig::default() };
+        let swim = SwimConfig {
+            episode_len: 50,
+            ..SwimConfig::default()
+        };
         let r = evaluate(&EvalPolicy::Zero, swim, 3, 0).unwrap();
         assert_eq!(r.returns, vec![0.0; 3]);
         let a = evaluate(&EvalPolicy::Random, swim, 2, 5).unwrap();
@@ -217,7 +256,9 @@ mod tests {
     fn saved_policies_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.json");
-        let p = SavedPolicy::Ncap { ncap: Ncap::default_for(5).unwrap() };
+        let p = SavedPolicy::Ncap {
+            ncap: Ncap::default_for(5).unwrap(),
+        };
         p.save(&path).unwrap();
         assert_eq!(SavedPolicy::load(&path).unwrap(), p);
         assert!(SavedPolicy::load(&dir.path().join("missing.json")).is_err());

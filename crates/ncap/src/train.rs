@@ -86,7 +86,15 @@ pub fn rows_to_csv(rows: &[LogRow]) -> String {
     for r in rows {
         s.push_str(&format!(
             "{},{},{},{:.3},{},{},{},{},{}\n",
-            r.epoch, r.steps, r.episodes, r.seconds, r.test_mean, r.test_std, r.test_min, r.test_max, r.train_mean
+            r.epoch,
+            r.steps,
+            r.episodes,
+            r.seconds,
+            r.test_mean,
+            r.test_std,
+            r.test_min,
+            r.test_max,
+            r.train_mean
         ));
     }
     s
@@ -94,11 +102,28 @@ pub fn rows_to_csv(rows: &[LogRow]) -> String {
 
 impl LogRow {
     /// A row from test returns.
-    pub fn new(epoch: usize, steps: u64, episodes: u64, seconds: f64, test: &[f64], train_mean: f64) -> Self {
+    pub fn new(
+        epoch: usize,
+        steps: u64,
+        episodes: u64,
+        seconds: f64,
+        test: &[f64],
+        train_mean: f64,
+    ) -> Self {
         let r = crate::policy::EvalResult::from_returns(test.to_vec());
         let min = test.iter().copied().fold(f64::INFINITY, f64::min);
         let max = test.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Self { epoch, steps, episodes, seconds, test_mean: r.mean, test_std: r.sd, test_min: min, test_max: max, train_mean }
+        Self {
+            epoch,
+            steps,
+            episodes,
+            seconds,
+            test_mean: r.mean,
+            test_std: r.sd,
+            test_min: min,
+            test_max: max,
+            train_mean,
+        }
     }
 }
 
@@ -121,28 +146,61 @@ pub fn test_seed(run_seed: u64, k: usize) -> u64 {
 /// Writes `value` as JSON to `dir/name` atomically.
 pub fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> Result<(), TrainError> {
     let path = dir.join(name);
-    nc_core::output::write_json_atomic(&path, value).map_err(|source| TrainError::Io { path, source })
+    nc_core::output::write_json_atomic(&path, value)
+        .map_err(|source| TrainError::Io { path, source })
 }
 
 /// Writes text to `dir/name` atomically.
 pub fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), TrainError> {
     let path = dir.join(name);
-    nc_core::output::write_atomic(&path, text.as_bytes()).map_err(|source| TrainError::Io { path, source })
+    nc_core::output::write_atomic(&path, text.as_bytes())
+        .map_err(|source| TrainError::Io { path, source })
 }
 
 /// Reads JSON from `dir/name`; `Ok(None)` when the file does not exist.
-pub fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Option<T>, TrainError> {
+pub fn read_json<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    name: &str,
+) -> Result<Option<T>, TrainError> {
     let path = dir.join(name);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(TrainError::Io { path, source }),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| TrainError::Checkpoint { path, message: e.to_string() })
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| TrainError::Checkpoint {
+            path,
+            message: e.to_string(),
+        })
 }
 
 /// Reset seed of the `k`-th training episode of a run (apart from the test seeds).
 pub fn train_seed(run_seed: u64, k: u64) -> u64 {
     use rand::RngExt;
     u64::from(nc_core::rng::stream(run_seed, "train-reset", k).random::<u32>())
+}
+
+/// Steps every environment with its action row: in parallel (rayon) for several environments,
+/// inline for one, where waking the thread pool would cost more than the step.
+pub fn step_envs(
+    envs: &mut [nc_swimmer::SwimEnv],
+    actions: &[f64],
+    act_dim: usize,
+) -> Vec<Result<(f64, bool), nc_swimmer::SimError>> {
+    use rayon::prelude::*;
+    let one =
+        |(env, u): (&mut nc_swimmer::SwimEnv, &[f64])| env.step(u).map(|o| (o.reward, o.done));
+    if envs.len() == 1 {
+        envs.iter_mut()
+            .zip(actions.chunks(act_dim))
+            .map(one)
+            .collect()
+    } else {
+        envs.par_iter_mut()
+            .zip(actions.par_chunks(act_dim))
+            .map(one)
+            .collect()
+    }
 }

@@ -21,7 +21,12 @@ fn mlp(sizes: &[usize], acts: &[Activation], tag: f64) -> Mlp {
     let mut p = Vec::new();
     for (l, w) in sizes.windows(2).enumerate() {
         let (fi, fo) = (w[0], w[1]);
-        p.extend(fill(fo * fi, 0.37, tag + l as f64, 1.5 / (fi as f64).sqrt()));
+        p.extend(fill(
+            fo * fi,
+            0.37,
+            tag + l as f64,
+            1.5 / (fi as f64).sqrt(),
+        ));
         p.extend(fill(fo, 0.91, tag + l as f64 + 0.5, 0.3));
     }
     m.params_mut().copy_from_slice(&p);
@@ -29,11 +34,18 @@ fn mlp(sizes: &[usize], acts: &[Activation], tag: f64) -> Mlp {
 }
 
 fn vecf(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 fn close(a: f64, b: f64, what: &str) {
-    assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{what}: ours {a}, torch {b}");
+    assert!(
+        (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+        "{what}: ours {a}, torch {b}"
+    );
 }
 
 fn check_summary(g: &[f64], s: &Value, what: &str) {
@@ -46,7 +58,11 @@ fn check_summary(g: &[f64], s: &Value, what: &str) {
         let a: f64 = g.iter().zip(&v).map(|(x, y)| x * y).sum();
         close(a, b, &format!("{what} projection {j}"));
     }
-    close(g.iter().map(|x| x * x).sum::<f64>().sqrt(), s["norm"].as_f64().unwrap(), &format!("{what} norm"));
+    close(
+        g.iter().map(|x| x * x).sum::<f64>().sqrt(),
+        s["norm"].as_f64().unwrap(),
+        &format!("{what} norm"),
+    );
 }
 
 #[test]
@@ -78,7 +94,13 @@ fn gaussian_actor_log_prob_gradient_matches_pytorch() {
     for b in 0..batch {
         let r = b * act..(b + 1) * act;
         let mut ds = vec![0.0; act];
-        let lp = gaussian_log_prob(&a[r.clone()], &loc[r.clone()], &scale, &mut dloc[r.clone()], &mut ds);
+        let lp = gaussian_log_prob(
+            &a[r.clone()],
+            &loc[r.clone()],
+            &scale,
+            &mut dloc[r.clone()],
+            &mut ds,
+        );
         let w = -adv[b] / batch as f64;
         loss += w * lp;
         dloc[r].iter_mut().for_each(|d| *d *= w);
@@ -88,13 +110,24 @@ fn gaussian_actor_log_prob_gradient_matches_pytorch() {
     }
     close(loss, g["loss"].as_f64().unwrap(), "loss");
     let mut grad = vec![0.0; actor.mlp.n_params()];
-    actor.mlp.backward(&mut cache, &dloc, &mut grad, None).unwrap();
+    actor
+        .mlp
+        .backward(&mut cache, &dloc, &mut grad, None)
+        .unwrap();
     check_summary(&grad, &g["grad"], "actor grad");
     let last = vecf(&g["grad_last_layer"]);
-    for (k, (a, b)) in grad[grad.len() - last.len()..].iter().zip(&last).enumerate() {
+    for (k, (a, b)) in grad[grad.len() - last.len()..]
+        .iter()
+        .zip(&last)
+        .enumerate()
+    {
         close(*a, *b, &format!("last layer grad[{k}]"));
     }
-    let dls: Vec<f64> = dscale.iter().zip(actor.dscale()).map(|(a, b)| a * b).collect();
+    let dls: Vec<f64> = dscale
+        .iter()
+        .zip(actor.dscale())
+        .map(|(a, b)| a * b)
+        .collect();
     for (a, b) in dls.iter().zip(vecf(&g["grad_log_scale"])) {
         close(*a, b, "log_scale grad");
     }
@@ -112,7 +145,15 @@ fn ddpg_actor_and_critic_gradients_match_pytorch() {
     let a = fill(batch * act, 0.67, 0.1, 0.8);
     let y = fill(batch, 0.77, 0.6, 2.0);
     let cat = |x: &[f64], a: &[f64]| -> Vec<f64> {
-        (0..batch).flat_map(|b| x[b * obs..(b + 1) * obs].iter().chain(&a[b * act..(b + 1) * act]).copied().collect::<Vec<_>>()).collect()
+        (0..batch)
+            .flat_map(|b| {
+                x[b * obs..(b + 1) * obs]
+                    .iter()
+                    .chain(&a[b * act..(b + 1) * act])
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     };
     // critic regression
     let mut cc = MlpCache::default();
@@ -123,7 +164,11 @@ fn ddpg_actor_and_critic_gradients_match_pytorch() {
     }
     let closs: f64 = q.iter().zip(&y).map(|(q, y)| (q - y).powi(2)).sum::<f64>() / batch as f64;
     close(closs, g["critic_loss"].as_f64().unwrap(), "critic loss");
-    let dq: Vec<f64> = q.iter().zip(&y).map(|(q, y)| 2.0 * (q - y) / batch as f64).collect();
+    let dq: Vec<f64> = q
+        .iter()
+        .zip(&y)
+        .map(|(q, y)| 2.0 * (q - y) / batch as f64)
+        .collect();
     let mut gc = vec![0.0; critic.n_params()];
     critic.backward(&mut cc, &dq, &mut gc, None).unwrap();
     check_summary(&gc, &g["critic_grad"], "critic grad");
@@ -139,8 +184,17 @@ fn ddpg_actor_and_critic_gradients_match_pytorch() {
     close(aloss, g["actor_loss"].as_f64().unwrap(), "actor loss");
     let mut gin = vec![0.0; batch * (obs + act)];
     let mut scratch = vec![0.0; critic.n_params()];
-    critic.backward(&mut cc, &vec![-1.0 / batch as f64; batch], &mut scratch, Some(&mut gin)).unwrap();
-    let dpi: Vec<f64> = (0..batch).flat_map(|b| gin[b * (obs + act) + obs..(b + 1) * (obs + act)].to_vec()).collect();
+    critic
+        .backward(
+            &mut cc,
+            &vec![-1.0 / batch as f64; batch],
+            &mut scratch,
+            Some(&mut gin),
+        )
+        .unwrap();
+    let dpi: Vec<f64> = (0..batch)
+        .flat_map(|b| gin[b * (obs + act) + obs..(b + 1) * (obs + act)].to_vec())
+        .collect();
     let mut ga = vec![0.0; actor.n_params()];
     actor.backward(&mut ca, &dpi, &mut ga, None).unwrap();
     check_summary(&ga, &g["actor_grad"], "actor grad");
@@ -167,7 +221,11 @@ fn ncap_forward_and_clamp_gradients_match_pytorch() {
         let mut grad = vec![0.0; ncap.n_params()];
         ncap.backward(&tr, &fill(5, 1.1, 0.7, 1.0), &mut grad);
         for (i, (a, b)) in grad.iter().zip(vecf(&case["grad"])).enumerate() {
-            close(*a, b, &format!("case {k} grad[{i}] ({})", ncap.param_names()[i].0));
+            close(
+                *a,
+                b,
+                &format!("case {k} grad[{i}] ({})", ncap.param_names()[i].0),
+            );
         }
     }
 }

@@ -5,7 +5,10 @@ use nc_ncap::policy::{EvalPolicy, evaluate};
 use nc_swimmer::SwimConfig;
 
 fn eval(policy: &EvalPolicy, n_bodies: usize, episodes: usize) -> f64 {
-    let swim = SwimConfig { n_bodies, ..SwimConfig::default() };
+    let swim = SwimConfig {
+        n_bodies,
+        ..SwimConfig::default()
+    };
     evaluate(policy, swim, episodes, 0).unwrap().mean
 }
 
@@ -28,9 +31,18 @@ fn random_and_zero_policies_are_near_mujoco() {
 #[test]
 fn default_ncap_transfers_like_mujoco() {
     let ncap = Ncap::default_for(5).unwrap();
-    for (n_bodies, want) in [(4, 342.0), (8, 903.0), (10, 908.0), (12, 905.0), (14, 916.0)] {
+    for (n_bodies, want) in [
+        (4, 342.0),
+        (8, 903.0),
+        (10, 908.0),
+        (12, 905.0),
+        (14, 916.0),
+    ] {
         let m = eval(&EvalPolicy::Ncap(ncap.clone()), n_bodies, 10);
         eprintln!("ncap {n_bodies} links: {m} (mujoco {want})");
-        assert!((m - want).abs() <= 0.05 * want, "{n_bodies} bodies: mean {m}, mujoco {want}");
+        assert!(
+            (m - want).abs() <= 0.05 * want,
+            "{n_bodies} bodies: mean {m}, mujoco {want}"
+        );
     }
 }

@@ -46,11 +46,21 @@ impl DdpgActor {
         }
     }
     /// Actions for `n` rows (normalised obs for the MLP; raw obs and steps for NCAP).
-    pub fn forward(&self, norm: &[f64], raw: &[f64], steps: &[usize], n: usize, cache: &mut ActorCache, out: &mut Vec<f64>) {
+    pub fn forward(
+        &self,
+        norm: &[f64],
+        raw: &[f64],
+        steps: &[usize],
+        n: usize,
+        cache: &mut ActorCache,
+        out: &mut Vec<f64>,
+    ) {
         out.clear();
         match self {
             DdpgActor::Mlp(a) => {
-                a.mlp.forward(norm, n, &mut cache.mlp).expect("observation width fixed at construction");
+                a.mlp
+                    .forward(norm, n, &mut cache.mlp)
+                    .expect("observation width fixed at construction");
                 out.extend_from_slice(cache.mlp.output());
             }
             DdpgActor::Ncap(ncap) => {
@@ -59,7 +69,12 @@ impl DdpgActor {
                 cache.traces.resize_with(n, NcapTrace::default);
                 out.resize(n * nj, 0.0);
                 for r in 0..n {
-                    ncap.forward(&raw[r * d..r * d + nj], steps[r], &mut out[r * nj..(r + 1) * nj], &mut cache.traces[r]);
+                    ncap.forward(
+                        &raw[r * d..r * d + nj],
+                        steps[r],
+                        &mut out[r * nj..(r + 1) * nj],
+                        &mut cache.traces[r],
+                    );
                 }
             }
         }
@@ -67,7 +82,10 @@ impl DdpgActor {
     /// Accumulates `∂L/∂params` from `∂L/∂actions`.
     pub fn backward(&self, cache: &mut ActorCache, dact: &[f64], grad: &mut [f64]) {
         match self {
-            DdpgActor::Mlp(a) => a.mlp.backward(&mut cache.mlp, dact, grad, None).expect("shapes fixed by the forward pass"),
+            DdpgActor::Mlp(a) => a
+                .mlp
+                .backward(&mut cache.mlp, dact, grad, None)
+                .expect("shapes fixed by the forward pass"),
             DdpgActor::Ncap(ncap) => {
                 let nj = ncap.n_joints();
                 for (r, tr) in cache.traces.iter().enumerate() {
@@ -79,7 +97,11 @@ impl DdpgActor {
     /// The saved form.
     pub fn saved(&self, norm: &MeanStd) -> SavedPolicy {
         match self {
-            DdpgActor::Mlp(a) => SavedPolicy::Deterministic { actor: a.clone(), normalizer: Some(norm.clone()), time_feature: true },
+            DdpgActor::Mlp(a) => SavedPolicy::Deterministic {
+                actor: a.clone(),
+                normalizer: Some(norm.clone()),
+                time_feature: true,
+            },
             DdpgActor::Ncap(n) => SavedPolicy::Ncap { ncap: n.clone() },
         }
     }

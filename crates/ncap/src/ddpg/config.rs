@@ -74,13 +74,28 @@ impl Default for DdpgConfig {
 impl DdpgConfig {
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
-        if self.n_envs == 0 || self.batch_size == 0 || self.replay_size == 0 || self.epoch_steps == 0 {
+        if self.n_envs == 0
+            || self.batch_size == 0
+            || self.replay_size == 0
+            || self.epoch_steps == 0
+        {
             return Err("n_envs, batch_size, replay_size and epoch_steps must be positive".into());
         }
-        if self.steps_between_batches == 0 || self.steps_between_batches % self.n_envs as u64 != 0 {
-            return Err(format!("steps_between_batches {} must be a positive multiple of n_envs {}", self.steps_between_batches, self.n_envs));
+        if self.steps_between_batches == 0
+            || !self
+                .steps_between_batches
+                .is_multiple_of(self.n_envs as u64)
+        {
+            return Err(format!(
+                "steps_between_batches {} must be a positive multiple of n_envs {}",
+                self.steps_between_batches, self.n_envs
+            ));
         }
-        for (name, v) in [("actor_lr", self.actor_lr), ("critic_lr", self.critic_lr), ("tau", self.tau)] {
+        for (name, v) in [
+            ("actor_lr", self.actor_lr),
+            ("critic_lr", self.critic_lr),
+            ("tau", self.tau),
+        ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("{name} must be positive, got {v}"));
             }

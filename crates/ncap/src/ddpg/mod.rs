@@ -21,7 +21,9 @@ use crate::mlp::Activation;
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
-use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text};
+use crate::train::{
+    LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text,
+};
 use actor::ActorCache;
 use nc_swimmer::{SwimConfig, SwimEnv};
 use rayon::prelude::*;
@@ -55,14 +57,20 @@ pub struct DdpgOutcome {
 
 /// The swimmer as DDPG sees it (time feature on, as in Tonic).
 pub fn swim_config(cfg: &DdpgConfig) -> SwimConfig {
-    SwimConfig { n_bodies: cfg.n_bodies, episode_len: cfg.episode_len, time_feature: true, ..SwimConfig::default() }
+    SwimConfig {
+        n_bodies: cfg.n_bodies,
+        episode_len: cfg.episode_len,
+        time_feature: true,
+        ..SwimConfig::default()
+    }
 }
 
 /// Tonic's DDPG MLP actor for this swimmer, seeded.
 pub fn mlp_actor(cfg: &DdpgConfig) -> Result<DdpgActor, TrainError> {
     let obs = cfg.n_bodies - 1 + 3 * cfg.n_bodies + 1;
     let mut rng = nc_core::rng::stream(cfg.seed, "mlp-init", 0);
-    let a = DeterministicActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng).map_err(|e| TrainError::Config(e.to_string()))?;
+    let a = DeterministicActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     Ok(DdpgActor::Mlp(a))
 }
 
@@ -80,11 +88,15 @@ fn test(cfg: &DdpgConfig, actor: &DdpgActor, norm: &MeanStd) -> Result<Vec<f64>,
             let mut cache = ActorCache::default();
             let mut x = vec![0.0; env.obs_dim()];
             let mut out = Vec::new();
-            Ok(nc_swimmer::run_episode(&mut env, test_seed(cfg.seed, k), |obs, t, a| {
-                norm.normalize(obs, &mut x);
-                actor.forward(&x, obs, &[t], 1, &mut cache, &mut out);
-                a.copy_from_slice(&out);
-            })?)
+            Ok(nc_swimmer::run_episode(
+                &mut env,
+                test_seed(cfg.seed, k),
+                |obs, t, a| {
+                    norm.normalize(obs, &mut x);
+                    actor.forward(&x, obs, &[t], 1, &mut cache, &mut out);
+                    a.copy_from_slice(&out);
+                },
+            )?)
         })
         .collect()
 }
@@ -102,7 +114,8 @@ pub fn train(
     let mut collector = rollout::Collector::new(swim, cfg.n_envs, cfg.seed)?;
     let (d, k) = (collector.obs_dim(), collector.act_dim());
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
-    let critic = crate::actor::critic(d + k, &cfg.hidden, Activation::Relu, &mut rng).map_err(|e| TrainError::Config(e.to_string()))?;
+    let critic = crate::actor::critic(d + k, &cfg.hidden, Activation::Relu, &mut rng)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     let mut learner = Learner {
         actor_target: actor.clone(),
         critic_target: critic.clone(),
@@ -114,13 +127,12 @@ pub fn train(
     let mut norm = MeanStd::new(d);
     let (mut steps, mut episodes, mut epoch, mut seconds_before) = (0u64, 0u64, 0usize, 0.0);
     let mut rows: Vec<LogRow> = Vec::new();
-    if let Some(dir) = dir {
-        if let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")? {
-            if ck.config == *cfg {
-                (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
-                (learner, norm, rows) = (ck.learner, ck.norm, ck.rows);
-            }
-        }
+    if let Some(dir) = dir
+        && let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")?
+        && ck.config == *cfg
+    {
+        (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
+        (learner, norm, rows) = (ck.learner, ck.norm, ck.rows);
     }
     let start = Instant::now();
     let elapsed = |s: &Instant| seconds_before + s.elapsed().as_secs_f64();
@@ -135,7 +147,14 @@ pub fn train(
     let mut train_returns = Vec::new();
     let mut next_test = (epoch as u64 + 1) * cfg.epoch_steps;
     while steps + n <= cfg.max_steps {
-        collector.step(&learner.actor, &mut norm, &mut explore, steps < cfg.random_steps, cfg.noise, &mut replay)?;
+        collector.step(
+            &learner.actor,
+            &mut norm,
+            &mut explore,
+            steps < cfg.random_steps,
+            cfg.noise,
+            &mut replay,
+        )?;
         steps += n;
         let fin = collector.take_finished();
         episodes += fin.len() as u64;
@@ -143,10 +162,20 @@ pub fn train(
         if steps >= cfg.steps_before_batches && steps % cfg.steps_between_batches == 0 {
             let mut loss = 0.0;
             for _ in 0..cfg.batch_iterations {
-                loss = learner.step(&replay, &norm, cfg.batch_size, cfg.gamma, cfg.tau, &mut batches);
+                loss = learner.step(
+                    &replay,
+                    &norm,
+                    cfg.batch_size,
+                    cfg.gamma,
+                    cfg.tau,
+                    &mut batches,
+                );
             }
             if !loss.is_finite() || learner.actor.params().iter().any(|p| !p.is_finite()) {
-                return Err(TrainError::NonFinite { what: "DDPG weights", epoch });
+                return Err(TrainError::NonFinite {
+                    what: "DDPG weights",
+                    epoch,
+                });
             }
             norm.update();
         }
@@ -154,10 +183,18 @@ pub fn train(
             epoch += 1;
             next_test = (epoch as u64 + 1) * cfg.epoch_steps;
             let t = test(cfg, &learner.actor, &norm)?;
-            let tm = if train_returns.is_empty() { 0.0 } else { train_returns.iter().sum::<f64>() / train_returns.len() as f64 };
+            let tm = if train_returns.is_empty() {
+                0.0
+            } else {
+                train_returns.iter().sum::<f64>() / train_returns.len() as f64
+            };
             train_returns.clear();
             rows.push(LogRow::new(epoch, steps, episodes, elapsed(&start), &t, tm));
-            progress(&Progress { steps, max_steps: cfg.max_steps, test_mean: rows.last().map_or(0.0, |r| r.test_mean) });
+            progress(&Progress {
+                steps,
+                max_steps: cfg.max_steps,
+                test_mean: rows.last().map_or(0.0, |r| r.test_mean),
+            });
             if let Some(dir) = dir {
                 let ck = Checkpoint {
                     config: cfg.clone(),
@@ -173,7 +210,11 @@ pub fn train(
                 write_text(dir, "log.csv", &rows_to_csv(&rows))?;
             }
         } else if steps % 1000 == 0 {
-            progress(&Progress { steps, max_steps: cfg.max_steps, test_mean: rows.last().map_or(0.0, |r| r.test_mean) });
+            progress(&Progress {
+                steps,
+                max_steps: cfg.max_steps,
+                test_mean: rows.last().map_or(0.0, |r| r.test_mean),
+            });
         }
     }
     if let Some(dir) = dir {
@@ -193,7 +234,11 @@ pub fn train(
             },
         )?;
     }
-    Ok(DdpgOutcome { actor: learner.actor, normalizer: norm, rows })
+    Ok(DdpgOutcome {
+        actor: learner.actor,
+        normalizer: norm,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -218,7 +263,13 @@ mod tests {
         assert_eq!(a.actor, b.actor);
         assert_ne!(a.actor, mlp_actor(&cfg).unwrap());
         assert_eq!(a.rows.len(), 3);
-        let n = train(&cfg, ncap_actor(Ncap::default_for(5).unwrap()), None, &mut |_| {}).unwrap();
+        let n = train(
+            &cfg,
+            ncap_actor(Ncap::default_for(5).unwrap()),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
         assert!(n.rows.iter().all(|r| r.test_mean.is_finite()));
     }
 }

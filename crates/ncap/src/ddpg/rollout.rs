@@ -4,10 +4,9 @@
 use super::actor::{ActorCache, DdpgActor};
 use crate::normalizer::MeanStd;
 use crate::train::{TrainError, train_seed};
-use nc_swimmer::{SimError, SwimConfig, SwimEnv};
+use nc_swimmer::{SwimConfig, SwimEnv};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
 /// Ring buffer of transitions.
 #[derive(Clone, Debug)]
@@ -86,9 +85,20 @@ pub struct Collector {
 impl Collector {
     /// `n` environments reset from the run's training reset stream.
     pub fn new(swim: SwimConfig, n: usize, seed: u64) -> Result<Self, TrainError> {
-        let envs = (0..n).map(|_| SwimEnv::new(swim)).collect::<Result<Vec<_>, _>>()?;
+        let envs = (0..n)
+            .map(|_| SwimEnv::new(swim))
+            .collect::<Result<Vec<_>, _>>()?;
         let (obs_dim, act_dim) = (envs[0].obs_dim(), envs[0].n_joints());
-        let mut c = Self { envs, obs: vec![0.0; n * obs_dim], obs_dim, act_dim, returns: vec![0.0; n], seed, resets_done: 0, finished: Vec::new() };
+        let mut c = Self {
+            envs,
+            obs: vec![0.0; n * obs_dim],
+            obs_dim,
+            act_dim,
+            returns: vec![0.0; n],
+            seed,
+            resets_done: 0,
+            finished: Vec::new(),
+        };
         for e in 0..n {
             c.reset(e);
         }
@@ -128,7 +138,8 @@ impl Collector {
         let mut act = vec![0.0; n * a];
         let steps: Vec<usize> = self.envs.iter().map(SwimEnv::episode_step).collect();
         if random {
-            act.iter_mut().for_each(|v| *v = rng.random_range(-1.0..1.0));
+            act.iter_mut()
+                .for_each(|v| *v = rng.random_range(-1.0..1.0));
         } else {
             let mut normed = vec![0.0; n * d];
             norm.normalize(&self.obs, &mut normed);
@@ -141,18 +152,20 @@ impl Collector {
             }
         }
         norm.record(&self.obs);
-        let outcomes: Vec<Result<(f64, bool), SimError>> = self
-            .envs
-            .par_iter_mut()
-            .zip(act.par_chunks(a))
-            .map(|(env, u)| env.step(u).map(|o| (o.reward, o.done)))
-            .collect();
+        let outcomes = crate::train::step_envs(&mut self.envs, &act, a);
         let mut next = vec![0.0; d];
         for (e, o) in outcomes.into_iter().enumerate() {
             let (r, done) = o?;
             self.returns[e] += r;
             self.envs[e].observe(&mut next);
-            replay.push(&self.obs[e * d..(e + 1) * d], steps[e], &act[e * a..(e + 1) * a], r, &next, self.envs[e].episode_step());
+            replay.push(
+                &self.obs[e * d..(e + 1) * d],
+                steps[e],
+                &act[e * a..(e + 1) * a],
+                r,
+                &next,
+                self.envs[e].episode_step(),
+            );
             self.obs[e * d..(e + 1) * d].copy_from_slice(&next);
             if done {
                 self.finished.push(self.returns[e]);

@@ -44,12 +44,30 @@ fn polyak(target: &mut [f64], online: &[f64], tau: f64) {
 
 impl Learner {
     /// One gradient step on a uniform minibatch; returns the critic loss.
-    pub fn step(&mut self, replay: &Replay, norm: &MeanStd, batch: usize, gamma: f64, tau: f64, rng: &mut impl Rng) -> f64 {
+    pub fn step(
+        &mut self,
+        replay: &Replay,
+        norm: &MeanStd,
+        batch: usize,
+        gamma: f64,
+        tau: f64,
+        rng: &mut impl Rng,
+    ) -> f64 {
         let d = replay.obs.len() / replay.rewards.len();
         let k = self.actor.act_dim();
-        let idx: Vec<usize> = (0..batch).map(|_| rng.random_range(0..replay.len())).collect();
-        let gather = |buf: &[f64], w: usize| -> Vec<f64> { idx.iter().flat_map(|&i| buf[i * w..(i + 1) * w].iter().copied()).collect() };
-        let (o, o2, a) = (gather(&replay.obs, d), gather(&replay.next_obs, d), gather(&replay.actions, k));
+        let idx: Vec<usize> = (0..batch)
+            .map(|_| rng.random_range(0..replay.len()))
+            .collect();
+        let gather = |buf: &[f64], w: usize| -> Vec<f64> {
+            idx.iter()
+                .flat_map(|&i| buf[i * w..(i + 1) * w].iter().copied())
+                .collect()
+        };
+        let (o, o2, a) = (
+            gather(&replay.obs, d),
+            gather(&replay.next_obs, d),
+            gather(&replay.actions, k),
+        );
         let t: Vec<usize> = idx.iter().map(|&i| replay.steps[i]).collect();
         let t2: Vec<usize> = idx.iter().map(|&i| replay.next_steps[i]).collect();
         let r: Vec<f64> = idx.iter().map(|&i| replay.rewards[i]).collect();
@@ -59,30 +77,54 @@ impl Learner {
         // targets
         let mut ac = ActorCache::default();
         let mut a2 = Vec::new();
-        self.actor_target.forward(&x2, &o2, &t2, batch, &mut ac, &mut a2);
+        self.actor_target
+            .forward(&x2, &o2, &t2, batch, &mut ac, &mut a2);
         let mut cc = MlpCache::default();
-        self.critic_target.forward(&concat(&x2, &a2, batch), batch, &mut cc).expect("widths fixed at construction");
-        let y: Vec<f64> = r.iter().zip(cc.output()).map(|(r, q)| r + gamma * q).collect();
+        self.critic_target
+            .forward(&concat(&x2, &a2, batch), batch, &mut cc)
+            .expect("widths fixed at construction");
+        let y: Vec<f64> = r
+            .iter()
+            .zip(cc.output())
+            .map(|(r, q)| r + gamma * q)
+            .collect();
         // critic
-        self.critic.forward(&concat(&x, &a, batch), batch, &mut cc).expect("widths fixed at construction");
+        self.critic
+            .forward(&concat(&x, &a, batch), batch, &mut cc)
+            .expect("widths fixed at construction");
         let q = cc.output().to_vec();
         let loss = q.iter().zip(&y).map(|(q, y)| (q - y).powi(2)).sum::<f64>() / batch as f64;
-        let dq: Vec<f64> = q.iter().zip(&y).map(|(q, y)| 2.0 * (q - y) / batch as f64).collect();
+        let dq: Vec<f64> = q
+            .iter()
+            .zip(&y)
+            .map(|(q, y)| 2.0 * (q - y) / batch as f64)
+            .collect();
         let mut gc = vec![0.0; self.critic.n_params()];
-        self.critic.backward(&mut cc, &dq, &mut gc, None).expect("shapes fixed by the forward pass");
+        self.critic
+            .backward(&mut cc, &dq, &mut gc, None)
+            .expect("shapes fixed by the forward pass");
         let mut p = self.critic.params().to_vec();
         self.critic_opt.step(&mut p, &gc);
         self.critic.params_mut().copy_from_slice(&p);
         // actor: −mean Q(s, π(s)) through the updated critic
         let mut pi = Vec::new();
         self.actor.forward(&x, &o, &t, batch, &mut ac, &mut pi);
-        self.critic.forward(&concat(&x, &pi, batch), batch, &mut cc).expect("widths fixed at construction");
+        self.critic
+            .forward(&concat(&x, &pi, batch), batch, &mut cc)
+            .expect("widths fixed at construction");
         let mut gin = vec![0.0; batch * (d + k)];
         let mut scratch = vec![0.0; self.critic.n_params()];
         self.critic
-            .backward(&mut cc, &vec![-1.0 / batch as f64; batch], &mut scratch, Some(&mut gin))
+            .backward(
+                &mut cc,
+                &vec![-1.0 / batch as f64; batch],
+                &mut scratch,
+                Some(&mut gin),
+            )
             .expect("shapes fixed by the forward pass");
-        let dpi: Vec<f64> = (0..batch).flat_map(|b| gin[b * (d + k) + d..(b + 1) * (d + k)].to_vec()).collect();
+        let dpi: Vec<f64> = (0..batch)
+            .flat_map(|b| gin[b * (d + k) + d..(b + 1) * (d + k)].to_vec())
+            .collect();
         let mut ga = vec![0.0; self.actor.params().len()];
         self.actor.backward(&mut ac, &dpi, &mut ga);
         let mut p = self.actor.params().to_vec();

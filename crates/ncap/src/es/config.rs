@@ -74,20 +74,32 @@ pub enum EsConfigError {
 impl EsConfig {
     /// The estorch script's settings (σ 0.02, lr 0.01), used for the MLP baseline.
     pub fn script() -> Self {
-        Self { sigma: 0.02, lr: 0.01, ..Self::default() }
+        Self {
+            sigma: 0.02,
+            lr: 0.01,
+            ..Self::default()
+        }
     }
 
     /// Checks the settings.
     pub fn validate(&self) -> Result<(), EsConfigError> {
-        if self.population == 0 || self.population % 2 != 0 {
+        if self.population == 0 || !self.population.is_multiple_of(2) {
             return Err(EsConfigError::Population(self.population));
         }
-        for (field, value) in [("sigma", self.sigma), ("lr", self.lr), ("grad_clip", self.grad_clip)] {
+        for (field, value) in [
+            ("sigma", self.sigma),
+            ("lr", self.lr),
+            ("grad_clip", self.grad_clip),
+        ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(EsConfigError::NotPositive { field, value });
             }
         }
-        for (field, value) in [("test_every", self.test_every), ("test_episodes", self.test_episodes), ("episode_len", self.episode_len)] {
+        for (field, value) in [
+            ("test_every", self.test_every),
+            ("test_episodes", self.test_episodes),
+            ("episode_len", self.episode_len),
+        ] {
             if value == 0 {
                 return Err(EsConfigError::NotPositive { field, value: 0.0 });
             }

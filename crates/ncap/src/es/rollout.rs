@@ -25,6 +25,10 @@ pub fn population_returns<P: EsPolicy>(
 }
 
 /// Test returns of one policy on the given reset seeds.
-pub fn test_returns<P: EsPolicy>(policy: &P, swim: SwimConfig, seeds: &[u64]) -> Result<Vec<f64>, PolicyError> {
+pub fn test_returns<P: EsPolicy>(
+    policy: &P,
+    swim: SwimConfig,
+    seeds: &[u64],
+) -> Result<Vec<f64>, PolicyError> {
     seeds.par_iter().map(|&s| policy.episode(swim, s)).collect()
 }

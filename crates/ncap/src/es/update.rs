@@ -5,9 +5,16 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
 /// Antithetic perturbations `[ε_1..ε_h, −ε_1..−ε_h]` with `ε ~ N(0, σ²)` (estorch order).
-pub fn antithetic_noise(rng: &mut impl Rng, population: usize, dim: usize, sigma: f64) -> Vec<Vec<f64>> {
+pub fn antithetic_noise(
+    rng: &mut impl Rng,
+    population: usize,
+    dim: usize,
+    sigma: f64,
+) -> Vec<Vec<f64>> {
     let normal = Normal::new(0.0, sigma).expect("sigma is validated positive");
-    let half: Vec<Vec<f64>> = (0..population / 2).map(|_| (0..dim).map(|_| normal.sample(rng)).collect()).collect();
+    let half: Vec<Vec<f64>> = (0..population / 2)
+        .map(|_| (0..dim).map(|_| normal.sample(rng)).collect())
+        .collect();
     let mut all = half.clone();
     all.extend(half.iter().map(|e| e.iter().map(|x| -x).collect()));
     all
@@ -21,7 +28,11 @@ pub fn centred_ranks(returns: &[f64]) -> Vec<f64> {
     order.sort_by(|&a, &b| returns[a].total_cmp(&returns[b]));
     let mut out = vec![0.0; n];
     for (rank, &i) in order.iter().enumerate() {
-        out[i] = if n > 1 { rank as f64 / (n - 1) as f64 - 0.5 } else { 0.0 };
+        out[i] = if n > 1 {
+            rank as f64 / (n - 1) as f64 - 0.5
+        } else {
+            0.0
+        };
     }
     out
 }
@@ -68,14 +79,18 @@ mod tests {
         let mut mean = [0.0; 3];
         for _ in 0..200 {
             let noise = antithetic_noise(&mut rng, 50, 3, 0.1);
-            let f: Vec<f64> = noise.iter().map(|e| e.iter().zip(&c).map(|(a, b)| a * b).sum()).collect();
+            let f: Vec<f64> = noise
+                .iter()
+                .map(|e| e.iter().zip(&c).map(|(a, b)| a * b).sum())
+                .collect();
             let g = gradient(&centred_ranks(&f), &noise, 0.1);
             for k in 0..3 {
                 mean[k] += g[k] / 200.0;
             }
         }
         let cos = mean.iter().zip(&c).map(|(a, b)| a * b).sum::<f64>()
-            / (mean.iter().map(|a| a * a).sum::<f64>().sqrt() * c.iter().map(|a| a * a).sum::<f64>().sqrt());
+            / (mean.iter().map(|a| a * a).sum::<f64>().sqrt()
+                * c.iter().map(|a| a * a).sum::<f64>().sqrt());
         assert!(cos > 0.99, "cos {cos}");
         let noise = antithetic_noise(&mut rng, 4, 2, 1.0);
         assert_eq!(noise[0][1], -noise[2][1]);

@@ -13,7 +13,9 @@ pub const CODES: [&str; 8] = ["111", "110", "101", "100", "011", "010", "001", "
 /// The training units: ES on each ablation, one per seed.
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
     let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
-    let steps = opts.steps.unwrap_or(if opts.quick { 24_000 } else { 300_000 });
+    let steps = opts
+        .steps
+        .unwrap_or(if opts.quick { 24_000 } else { 300_000 });
     let mut v = Vec::new();
     for code in CODES {
         for seed in 0..seeds as u64 {
@@ -56,8 +58,17 @@ pub struct AblationRow {
 }
 
 /// Runs the sweep (this shard's units) and aggregates when complete.
-pub fn run(opts: &SweepOptions, progress: &mut dyn FnMut(&SweepProgress)) -> Result<SweepReport, TrainError> {
-    run_sweep(Experiment::Ablations, units(opts), opts, progress, &|o, u| aggregate(o, u, opts))
+pub fn run(
+    opts: &SweepOptions,
+    progress: &mut dyn FnMut(&SweepProgress),
+) -> Result<SweepReport, TrainError> {
+    run_sweep(
+        Experiment::Ablations,
+        units(opts),
+        opts,
+        progress,
+        &|o, u| aggregate(o, u, opts),
+    )
 }
 
 /// Writes `ablations.csv`/`.json` and the bar chart.
@@ -90,11 +101,21 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
             final_sd: fs,
         });
     }
-    let mut csv = String::from("code,sharing,signs,constant_init,n_params,initial_mean,initial_sd,final_mean,final_sd\n");
+    let mut csv = String::from(
+        "code,sharing,signs,constant_init,n_params,initial_mean,initial_sd,final_mean,final_sd\n",
+    );
     for r in &rows {
         csv.push_str(&format!(
             "{},{},{},{},{},{:.3},{:.3},{:.3},{:.3}\n",
-            r.code, r.sharing, r.signs, r.constant_init, r.n_params, r.initial_mean, r.initial_sd, r.final_mean, r.final_sd
+            r.code,
+            r.sharing,
+            r.signs,
+            r.constant_init,
+            r.n_params,
+            r.initial_mean,
+            r.initial_sd,
+            r.final_mean,
+            r.final_sd
         ));
     }
     write_text(out, "ablations.csv", &csv)?;

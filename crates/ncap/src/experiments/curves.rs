@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Algorithms in the sweep.
 pub fn algos() -> Vec<Algo> {
-    vec![Algo::Es]
+    vec![Algo::Es, Algo::Ppo, Algo::Ddpg]
 }
 
 /// Step budget per unit: quick presets for CI, the default for a full reproduction.
@@ -18,9 +18,9 @@ pub fn budget(algo: Algo, quick: bool) -> u64 {
     match (algo, quick) {
         (Algo::Es, true) => 48_000,
         (Algo::Es, false) => 1_000_000,
-        (Algo::Ppo, true) => 40_960,
+        (Algo::Ppo, true) => 8_192,
         (Algo::Ppo, false) => 1_000_000,
-        (Algo::Ddpg, true) => 12_000,
+        (Algo::Ddpg, true) => 1_000,
         (Algo::Ddpg, false) => 1_000_000,
     }
 }
@@ -88,8 +88,14 @@ pub struct EfficiencyRow {
 }
 
 /// Runs the sweep (this shard's units) and aggregates when complete.
-pub fn run(opts: &SweepOptions, experiment: Experiment, progress: &mut dyn FnMut(&SweepProgress)) -> Result<SweepReport, TrainError> {
-    run_sweep(experiment, units(opts), opts, progress, &|o, u| aggregate(o, u, opts))
+pub fn run(
+    opts: &SweepOptions,
+    experiment: Experiment,
+    progress: &mut dyn FnMut(&SweepProgress),
+) -> Result<SweepReport, TrainError> {
+    run_sweep(experiment, units(opts), opts, progress, &|o, u| {
+        aggregate(o, u, opts)
+    })
 }
 
 /// Writes `curves.csv`, `efficiency.csv` (+ JSON) and the figures.
@@ -100,8 +106,14 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
     let mut points = Vec::new();
     let mut rows = Vec::new();
     for &(algo, model) in &groups {
-        let members: Vec<&TrainSpec> = units.iter().filter(|u| u.algo == algo && u.model == model).collect();
-        let logs = members.iter().map(|u| read_log(out, u)).collect::<Result<Vec<_>, _>>()?;
+        let members: Vec<&TrainSpec> = units
+            .iter()
+            .filter(|u| u.algo == algo && u.model == model)
+            .collect();
+        let logs = members
+            .iter()
+            .map(|u| read_log(out, u))
+            .collect::<Result<Vec<_>, _>>()?;
         let len = logs.iter().map(Vec::len).min().unwrap_or(0);
         for i in 0..len {
             let v: Vec<f64> = logs.iter().map(|l| l[i].test_mean).collect();
@@ -116,7 +128,12 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
                 max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             });
         }
-        let n_params = SavedPolicy::load(&out.join("units").join(members[0].name()).join("policy.json"))?.n_params();
+        let n_params = SavedPolicy::load(
+            &out.join("units")
+                .join(members[0].name())
+                .join("policy.json"),
+        )?
+        .n_params();
         rows.push(EfficiencyRow {
             algo,
             model,
@@ -128,12 +145,21 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
         });
     }
     for r in rows.iter_mut() {
-        let curve: Vec<&CurvePoint> = points.iter().filter(|p| p.algo == r.algo && p.model == r.model).collect();
-        let mlp_final = points.iter().filter(|p| p.algo == r.algo && p.model == ModelKind::Mlp).last().map_or(f64::NAN, |p| p.mean);
+        let curve: Vec<&CurvePoint> = points
+            .iter()
+            .filter(|p| p.algo == r.algo && p.model == r.model)
+            .collect();
+        let mlp_final = points
+            .iter()
+            .rfind(|p| p.algo == r.algo && p.model == ModelKind::Mlp)
+            .map_or(f64::NAN, |p| p.mean);
         r.initial = curve.first().map_or(0.0, |p| p.mean);
         r.final_return = curve.last().map_or(0.0, |p| p.mean);
         r.mlp_final = mlp_final;
-        r.steps_to_90pct_mlp = curve.iter().find(|p| p.mean >= 0.9 * mlp_final).map(|p| p.steps);
+        r.steps_to_90pct_mlp = curve
+            .iter()
+            .find(|p| p.mean >= 0.9 * mlp_final)
+            .map(|p| p.steps);
     }
     let mut csv = String::from("algo,model,steps,mean,sd,min,max\n");
     for p in &points {
@@ -150,7 +176,9 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
     }
     write_text(out, "curves.csv", &csv)?;
     write_json(out, "curves.json", &points)?;
-    let mut csv = String::from("algo,model,n_params,initial_return,final_return,mlp_final_return,steps_to_90pct_mlp_final\n");
+    let mut csv = String::from(
+        "algo,model,n_params,initial_return,final_return,mlp_final_return,steps_to_90pct_mlp_final\n",
+    );
     for r in &rows {
         csv.push_str(&format!(
             "{},{},{},{:.3},{:.3},{:.3},{}\n",
@@ -160,7 +188,8 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
             r.initial,
             r.final_return,
             r.mlp_final,
-            r.steps_to_90pct_mlp.map_or("never".to_string(), |s| s.to_string())
+            r.steps_to_90pct_mlp
+                .map_or("never".to_string(), |s| s.to_string())
         ));
     }
     write_text(out, "efficiency.csv", &csv)?;

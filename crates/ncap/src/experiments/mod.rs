@@ -82,23 +82,40 @@ struct SweepFile {
     units: Vec<TrainSpec>,
 }
 
+// writes an experiment's tables and figures from its finished units
+type Aggregate<'a> = dyn Fn(&Path, &[TrainSpec]) -> Result<(), TrainError> + 'a;
+
 /// Runs this shard's units of `units`, then aggregates with `aggregate` if all are done.
 fn run_sweep(
     experiment: Experiment,
     units: Vec<TrainSpec>,
     opts: &SweepOptions,
     progress: &mut dyn FnMut(&SweepProgress),
-    aggregate: &dyn Fn(&Path, &[TrainSpec]) -> Result<(), TrainError>,
+    aggregate: &Aggregate<'_>,
 ) -> Result<SweepReport, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io { path: opts.out.clone(), source })?;
-    let file = SweepFile { experiment, quick: opts.quick, seeds: opts.seeds, steps: opts.steps, units: units.clone() };
+    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
+        path: opts.out.clone(),
+        source,
+    })?;
+    let file = SweepFile {
+        experiment,
+        quick: opts.quick,
+        seeds: opts.seeds,
+        steps: opts.steps,
+        units: units.clone(),
+    };
     write_json(&opts.out, "sweep.json", &file)?;
     let n = units.len();
     for (i, spec) in opts.shard.select(&units) {
         let dir = opts.out.join("units").join(spec.name());
         let name = spec.name();
         run_unit(spec, &dir, &mut |p| {
-            progress(&SweepProgress { unit: i, units: n, name: name.clone(), train: p.clone() })
+            progress(&SweepProgress {
+                unit: i,
+                units: n,
+                name: name.clone(),
+                train: p.clone(),
+            })
         })?;
     }
     finish(&opts.out, &units, aggregate)
@@ -106,14 +123,16 @@ fn run_sweep(
 
 fn unit_done(out: &Path, spec: &TrainSpec) -> Result<bool, TrainError> {
     let dir = out.join("units").join(spec.name());
-    Ok(read_json::<crate::es::RunSummary>(&dir, "summary.json")?.is_some()
-        && read_json::<TrainSpec>(&dir, "spec.json")?.as_ref() == Some(spec))
+    Ok(
+        read_json::<crate::es::RunSummary>(&dir, "summary.json")?.is_some()
+            && read_json::<TrainSpec>(&dir, "spec.json")?.as_ref() == Some(spec),
+    )
 }
 
 fn finish(
     out: &Path,
     units: &[TrainSpec],
-    aggregate: &dyn Fn(&Path, &[TrainSpec]) -> Result<(), TrainError>,
+    aggregate: &Aggregate<'_>,
 ) -> Result<SweepReport, TrainError> {
     let mut done = 0;
     for u in units {
@@ -123,7 +142,12 @@ fn finish(
     if aggregated {
         aggregate(out, units)?;
     }
-    Ok(SweepReport { units: units.len(), done, aggregated, out: out.to_path_buf() })
+    Ok(SweepReport {
+        units: units.len(),
+        done,
+        aggregated,
+        out: out.to_path_buf(),
+    })
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), TrainError> {
@@ -150,10 +174,13 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
     for s in shards {
         let f: SweepFile = read_json(s, "sweep.json")?
             .ok_or_else(|| TrainError::Config(format!("{} has no sweep.json", s.display())))?;
-        if let Some(prev) = &sweep {
-            if prev != &f {
-                return Err(TrainError::Config(format!("{} belongs to another sweep", s.display())));
-            }
+        if let Some(prev) = &sweep
+            && prev != &f
+        {
+            return Err(TrainError::Config(format!(
+                "{} belongs to another sweep",
+                s.display()
+            )));
         }
         for u in &f.units {
             let src = s.join("units").join(u.name());
@@ -164,13 +191,24 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
         }
         sweep = Some(f);
     }
-    let sweep = sweep.ok_or_else(|| TrainError::Config("merge needs at least one shard folder".into()))?;
+    let sweep =
+        sweep.ok_or_else(|| TrainError::Config("merge needs at least one shard folder".into()))?;
     write_json(out, "sweep.json", &sweep)?;
-    let opts = SweepOptions { out: out.to_path_buf(), shard: Shard::ALL, quick: sweep.quick, seeds: sweep.seeds, steps: sweep.steps };
+    let opts = SweepOptions {
+        out: out.to_path_buf(),
+        shard: Shard::ALL,
+        quick: sweep.quick,
+        seeds: sweep.seeds,
+        steps: sweep.steps,
+    };
     match sweep.experiment {
-        Experiment::Curves | Experiment::Efficiency => finish(out, &sweep.units, &|o, u| curves::aggregate(o, u, &opts)),
+        Experiment::Curves | Experiment::Efficiency => {
+            finish(out, &sweep.units, &|o, u| curves::aggregate(o, u, &opts))
+        }
         Experiment::Transfer => finish(out, &sweep.units, &|o, u| transfer::aggregate(o, u, &opts)),
-        Experiment::Ablations => finish(out, &sweep.units, &|o, u| ablations::aggregate(o, u, &opts)),
+        Experiment::Ablations => {
+            finish(out, &sweep.units, &|o, u| ablations::aggregate(o, u, &opts))
+        }
     }
 }
 
@@ -181,13 +219,22 @@ pub(crate) fn mean_sd(x: &[f64]) -> (f64, f64) {
 }
 
 /// Reads a unit's log rows back from its `log.csv`.
-pub(crate) fn read_log(out: &Path, spec: &TrainSpec) -> Result<Vec<crate::train::LogRow>, TrainError> {
+pub(crate) fn read_log(
+    out: &Path,
+    spec: &TrainSpec,
+) -> Result<Vec<crate::train::LogRow>, TrainError> {
     let path = out.join("units").join(spec.name()).join("log.csv");
-    let text = std::fs::read_to_string(&path).map_err(|source| TrainError::Io { path: path.clone(), source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| TrainError::Io {
+        path: path.clone(),
+        source,
+    })?;
     let mut rows = Vec::new();
     for line in text.lines().skip(1) {
         let v: Vec<&str> = line.split(',').collect();
-        let bad = || TrainError::Checkpoint { path: path.clone(), message: format!("bad log line {line:?}") };
+        let bad = || TrainError::Checkpoint {
+            path: path.clone(),
+            message: format!("bad log line {line:?}"),
+        };
         if v.len() < 9 {
             return Err(bad());
         }

@@ -42,13 +42,27 @@ pub struct Recording {
 /// Records `steps` control steps of `ncap` on its body from `reset(seed)`.
 pub fn record(ncap: &Ncap, seed: u64, steps: usize) -> Result<Recording, TrainError> {
     let n = ncap.n_joints();
-    let mut env = SwimEnv::new(SwimConfig { n_bodies: n + 1, ..SwimConfig::default() })?;
+    let mut env = SwimEnv::new(SwimConfig {
+        n_bodies: n + 1,
+        ..SwimConfig::default()
+    })?;
     env.reset(seed);
     let mut names = vec!["osc_d".to_string(), "osc_v".to_string()];
     for i in 0..n {
-        names.extend([format!("b_d_{i}"), format!("b_v_{i}"), format!("m_d_{i}"), format!("m_v_{i}")]);
+        names.extend([
+            format!("b_d_{i}"),
+            format!("b_v_{i}"),
+            format!("m_d_{i}"),
+            format!("m_v_{i}"),
+        ]);
     }
-    let mut rec = Recording { names, activity: Vec::new(), joints: Vec::new(), torques: Vec::new(), reward: 0.0 };
+    let mut rec = Recording {
+        names,
+        activity: Vec::new(),
+        joints: Vec::new(),
+        torques: Vec::new(),
+        reward: 0.0,
+    };
     let mut tr = NcapTrace::default();
     let mut a = vec![0.0; n];
     for _ in 0..steps.min(env.config().episode_len) {
@@ -68,8 +82,14 @@ pub fn record(ncap: &Ncap, seed: u64, steps: usize) -> Result<Recording, TrainEr
 
 /// Trains (or loads) an NCAP, records an episode, writes `raster.csv`, `weights.json` and
 /// the raster figure. Returns the recording.
-pub fn run(opts: &RasterOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Recording, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io { path: opts.out.clone(), source })?;
+pub fn run(
+    opts: &RasterOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Recording, TrainError> {
+    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
+        path: opts.out.clone(),
+        source,
+    })?;
     let path = match &opts.policy {
         Some(p) => p.clone(),
         None => {
@@ -89,7 +109,10 @@ pub fn run(opts: &RasterOptions, progress: &mut dyn FnMut(&Progress)) -> Result<
         }
     };
     let SavedPolicy::Ncap { ncap } = SavedPolicy::load(&path)? else {
-        return Err(TrainError::Config(format!("{} is not an NCAP policy", path.display())));
+        return Err(TrainError::Config(format!(
+            "{} is not an NCAP policy",
+            path.display()
+        )));
     };
     let rec = record(&ncap, opts.seed, opts.steps)?;
     let mut csv = String::from("t");
@@ -107,13 +130,20 @@ pub fn run(opts: &RasterOptions, progress: &mut dyn FnMut(&Progress)) -> Result<
             csv.push_str(&format!(",{v:.5}"));
         }
         for i in 0..ncap.n_joints() {
-            csv.push_str(&format!(",{:.5},{:.5}", rec.joints[t][i], rec.torques[t][i]));
+            csv.push_str(&format!(
+                ",{:.5},{:.5}",
+                rec.joints[t][i], rec.torques[t][i]
+            ));
         }
         csv.push('\n');
     }
     write_text(&opts.out, "raster.csv", &csv)?;
-    let weights: Vec<(String, f64)> =
-        ncap.param_names().iter().map(|(n, _)| n.clone()).zip(ncap.params().iter().copied()).collect();
+    let weights: Vec<(String, f64)> = ncap
+        .param_names()
+        .iter()
+        .map(|(n, _)| n.clone())
+        .zip(ncap.params().iter().copied())
+        .collect();
     write_json(&opts.out, "weights.json", &weights)?;
     crate::figures::raster(&opts.out, &rec, &weights)?;
     Ok(rec)

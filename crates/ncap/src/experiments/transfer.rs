@@ -16,7 +16,9 @@ pub const BODIES: [usize; 11] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 /// The training units: ES on the default NCAP, 6 links, one per seed.
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
     let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
-    let steps = opts.steps.unwrap_or(if opts.quick { 48_000 } else { 300_000 });
+    let steps = opts
+        .steps
+        .unwrap_or(if opts.quick { 48_000 } else { 300_000 });
     (0..seeds as u64)
         .map(|seed| TrainSpec {
             algo: Algo::Es,
@@ -47,8 +49,17 @@ pub struct TransferRow {
 }
 
 /// Runs the sweep (this shard's units) and aggregates when complete.
-pub fn run(opts: &SweepOptions, progress: &mut dyn FnMut(&SweepProgress)) -> Result<SweepReport, TrainError> {
-    run_sweep(Experiment::Transfer, units(opts), opts, progress, &|o, u| aggregate(o, u, opts))
+pub fn run(
+    opts: &SweepOptions,
+    progress: &mut dyn FnMut(&SweepProgress),
+) -> Result<SweepReport, TrainError> {
+    run_sweep(
+        Experiment::Transfer,
+        units(opts),
+        opts,
+        progress,
+        &|o, u| aggregate(o, u, opts),
+    )
 }
 
 /// Evaluates the untrained and trained controllers on every body length.
@@ -64,16 +75,26 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
     let default = Ncap::default_for(5).map_err(|e| TrainError::Config(e.to_string()))?;
     let mut rows = Vec::new();
     for &n in &BODIES {
-        let swim = SwimConfig { n_bodies: n, ..SwimConfig::default() };
+        let swim = SwimConfig {
+            n_bodies: n,
+            ..SwimConfig::default()
+        };
         let u = evaluate(&EvalPolicy::Ncap(default.clone()), swim, episodes, 0)?;
         let mut per_seed = Vec::new();
         for t in &trained {
             per_seed.push(evaluate(&EvalPolicy::Ncap(t.clone()), swim, episodes, 0)?.mean);
         }
         let (tm, ts) = mean_sd(&per_seed);
-        rows.push(TransferRow { n_bodies: n, untrained_mean: u.mean, untrained_sd: u.sd, trained_mean: tm, trained_sd: ts });
+        rows.push(TransferRow {
+            n_bodies: n,
+            untrained_mean: u.mean,
+            untrained_sd: u.sd,
+            trained_mean: tm,
+            trained_sd: ts,
+        });
     }
-    let mut csv = String::from("n_bodies,n_joints,untrained_mean,untrained_sd,trained_mean,trained_sd\n");
+    let mut csv =
+        String::from("n_bodies,n_joints,untrained_mean,untrained_sd,trained_mean,trained_sd\n");
     for r in &rows {
         csv.push_str(&format!(
             "{},{},{:.3},{:.3},{:.3},{:.3}\n",

@@ -1,9 +1,9 @@
 //! One training run of a sweep: which algorithm, which policy, which seed and budget.
 
 use crate::actor::GaussianActor;
+use crate::ddpg::DdpgConfig;
 use crate::es::{EsConfig, RunSummary};
 use crate::ncap::{Ncap, NcapConfig};
-use crate::ddpg::DdpgConfig;
 use crate::ppo::PpoConfig;
 use crate::train::{Progress, TrainError, read_json};
 use serde::{Deserialize, Serialize};
@@ -77,32 +77,51 @@ impl TrainSpec {
     /// A unit name that is unique within a sweep and safe as a folder name.
     pub fn name(&self) -> String {
         match self.model {
-            ModelKind::Ncap => format!("{}-ncap{}-n{}-s{}", self.algo.name(), self.ablation, self.n_bodies, self.seed),
+            ModelKind::Ncap => format!(
+                "{}-ncap{}-n{}-s{}",
+                self.algo.name(),
+                self.ablation,
+                self.n_bodies,
+                self.seed
+            ),
             ModelKind::Mlp => format!("{}-mlp-n{}-s{}", self.algo.name(), self.n_bodies, self.seed),
         }
     }
 
     /// The initial NCAP of this unit (seeded by the run seed).
     pub fn initial_ncap(&self) -> Result<Ncap, TrainError> {
-        let cfg = NcapConfig::from_code(&self.ablation).map_err(|e| TrainError::Config(e.to_string()))?;
+        let cfg =
+            NcapConfig::from_code(&self.ablation).map_err(|e| TrainError::Config(e.to_string()))?;
         let mut rng = nc_core::rng::stream(self.seed, "ncap-init", 0);
-        Ncap::new(cfg, self.n_bodies.saturating_sub(1), &mut rng).map_err(|e| TrainError::Config(e.to_string()))
+        Ncap::new(cfg, self.n_bodies.saturating_sub(1), &mut rng)
+            .map_err(|e| TrainError::Config(e.to_string()))
     }
 }
 
 /// Runs (or resumes) one unit in `dir`; a unit whose `summary.json` exists is not rerun.
-pub fn run_unit(spec: &TrainSpec, dir: &Path, progress: &mut dyn FnMut(&Progress)) -> Result<RunSummary, TrainError> {
-    if let Some(s) = read_json::<RunSummary>(dir, "summary.json")? {
-        if read_json::<TrainSpec>(dir, "spec.json")?.as_ref() == Some(spec) {
-            return Ok(s);
-        }
+pub fn run_unit(
+    spec: &TrainSpec,
+    dir: &Path,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<RunSummary, TrainError> {
+    if let Some(s) = read_json::<RunSummary>(dir, "summary.json")?
+        && read_json::<TrainSpec>(dir, "spec.json")?.as_ref() == Some(spec)
+    {
+        return Ok(s);
     }
-    std::fs::create_dir_all(dir).map_err(|source| TrainError::Io { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| TrainError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     crate::train::write_json(dir, "spec.json", spec)?;
     let n_joints = spec.n_bodies.saturating_sub(1);
     match (spec.algo, spec.model) {
         (Algo::Es, model) => {
-            let base = if model == ModelKind::Ncap { EsConfig::default() } else { EsConfig::script() };
+            let base = if model == ModelKind::Ncap {
+                EsConfig::default()
+            } else {
+                EsConfig::script()
+            };
             let cfg = EsConfig {
                 seed: spec.seed,
                 max_steps: spec.steps,

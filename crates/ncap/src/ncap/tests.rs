@@ -3,7 +3,9 @@ use rand::RngExt;
 
 fn angles(rng: &mut impl Rng, n: usize) -> Vec<f64> {
     let lim = 2.0 * std::f64::consts::PI / (n as f64 + 1.0);
-    (0..n).map(|_| rng.random_range(-1.3 * lim..1.3 * lim)).collect()
+    (0..n)
+        .map(|_| rng.random_range(-1.3 * lim..1.3 * lim))
+        .collect()
 }
 
 #[test]
@@ -11,12 +13,22 @@ fn parameter_counts_match_the_reference() {
     let shared = Ncap::default_for(5).unwrap();
     assert_eq!(shared.n_params(), 4);
     assert_eq!(shared.params(), &[1.0, 1.0, 1.0, -1.0]);
-    let cfg = NcapConfig { sharing: false, ..NcapConfig::default() };
+    let cfg = NcapConfig {
+        sharing: false,
+        ..NcapConfig::default()
+    };
     let mut rng = nc_core::rng::stream(1, "t", 0);
     for n in [3, 5, 13] {
-        assert_eq!(Ncap::new(cfg.clone(), n, &mut rng).unwrap().n_params(), 6 * n);
+        assert_eq!(
+            Ncap::new(cfg.clone(), n, &mut rng).unwrap().n_params(),
+            6 * n
+        );
     }
-    let no_osc = NcapConfig { oscillator: false, proprioception: false, ..NcapConfig::default() };
+    let no_osc = NcapConfig {
+        oscillator: false,
+        proprioception: false,
+        ..NcapConfig::default()
+    };
     assert_eq!(Ncap::new(no_osc, 5, &mut rng).unwrap().n_params(), 2);
 }
 
@@ -42,7 +54,12 @@ fn contralateral_weight_is_inert_in_the_swim_task() {
     // b_d and b_v are never both non-zero, so w_contra lands in the clamped region
     let mut rng = nc_core::rng::stream(3, "t", 0);
     for _ in 0..100 {
-        let p: Vec<f64> = vec![rng.random_range(0.0..2.5), rng.random_range(0.0..2.5), rng.random_range(0.0..2.5), -1.0];
+        let p: Vec<f64> = vec![
+            rng.random_range(0.0..2.5),
+            rng.random_range(0.0..2.5),
+            rng.random_range(0.0..2.5),
+            -1.0,
+        ];
         let a = Ncap::with_params(NcapConfig::default(), 5, Some(p.clone())).unwrap();
         let mut p2 = p.clone();
         p2[3] = rng.random_range(-3.0..0.0);
@@ -65,9 +82,14 @@ fn effective_three_parameter_form() {
     // head amplitude min(1, w_ipsi·min(1, w_osc)); body sign(q̂)·min(1, w_ipsi·min(1, w_prop|q̂|))
     let mut rng = nc_core::rng::stream(4, "t", 0);
     for _ in 0..200 {
-        let (wp, wo, wi) = (rng.random_range(0.0..3.0), rng.random_range(0.0..3.0), rng.random_range(0.0..3.0));
+        let (wp, wo, wi) = (
+            rng.random_range(0.0..3.0),
+            rng.random_range(0.0..3.0),
+            rng.random_range(0.0..3.0),
+        );
         let n = rng.random_range(2..14);
-        let ncap = Ncap::with_params(NcapConfig::default(), n, Some(vec![wp, wo, wi, -0.7])).unwrap();
+        let ncap =
+            Ncap::with_params(NcapConfig::default(), n, Some(vec![wp, wo, wi, -0.7])).unwrap();
         let q = angles(&mut rng, n);
         let t = rng.random_range(0..1000);
         let mut out = vec![0.0; n];
@@ -84,7 +106,8 @@ fn effective_three_parameter_form() {
 
 #[test]
 fn sign_clamp_kills_wrong_signed_weights_and_their_gradient() {
-    let ncap = Ncap::with_params(NcapConfig::default(), 5, Some(vec![-0.5, 1.0, 1.0, -1.0])).unwrap();
+    let ncap =
+        Ncap::with_params(NcapConfig::default(), 5, Some(vec![-0.5, 1.0, 1.0, -1.0])).unwrap();
     let q = [0.5, -0.4, 0.3, 0.2, -0.1];
     let mut out = [0.0; 5];
     let mut tr = NcapTrace::default();
@@ -94,7 +117,10 @@ fn sign_clamp_kills_wrong_signed_weights_and_their_gradient() {
     ncap.backward(&tr, &[1.0; 5], &mut g);
     assert_eq!(g[0], 0.0);
     // unsigned: the same weight inverts the wave instead
-    let cfg = NcapConfig { signs: false, ..NcapConfig::default() };
+    let cfg = NcapConfig {
+        signs: false,
+        ..NcapConfig::default()
+    };
     let un = Ncap::with_params(cfg, 5, Some(vec![-0.5, 1.0, 1.0, -1.0])).unwrap();
     un.act(&q, 0, &mut out);
     assert!(out[1..].iter().all(|&a| a == 0.0 || a.abs() > 0.0));
@@ -136,7 +162,11 @@ fn backward_matches_central_differences() {
                 if (fd - g[k]).abs() > 1e-6 {
                     let (la, l0, lb) = (loss(&a), loss(&ncap), loss(&b));
                     let one_sided = ((la - l0) / h - (l0 - lb) / h).abs();
-                    assert!(one_sided > 1e-3, "code {code} param {k}: fd {fd} vs {}", g[k]);
+                    assert!(
+                        one_sided > 1e-3,
+                        "code {code} param {k}: fd {fd} vs {}",
+                        g[k]
+                    );
                 }
             }
         }
@@ -146,11 +176,23 @@ fn backward_matches_central_differences() {
 #[test]
 fn init_draws_follow_the_reference_distributions() {
     let mut rng = nc_core::rng::stream(6, "t", 0);
-    let un = Ncap::new(NcapConfig { sharing: false, ..NcapConfig::from_code("001").unwrap() }, 5, &mut rng).unwrap();
+    let un = Ncap::new(
+        NcapConfig {
+            sharing: false,
+            ..NcapConfig::from_code("001").unwrap()
+        },
+        5,
+        &mut rng,
+    )
+    .unwrap();
     assert!(un.params().iter().all(|p| p.abs() == 1.0));
     assert!(un.params().iter().any(|&p| p > 0.0) && un.params().iter().any(|&p| p < 0.0));
     let signed_uniform = Ncap::new(NcapConfig::from_code("010").unwrap(), 5, &mut rng).unwrap();
-    for (p, (_, s)) in signed_uniform.params().iter().zip(signed_uniform.param_names()) {
+    for (p, (_, s)) in signed_uniform
+        .params()
+        .iter()
+        .zip(signed_uniform.param_names())
+    {
         match s {
             Sign::Excitatory => assert!((0.0..1.0).contains(p)),
             Sign::Inhibitory => assert!((-1.0..=0.0).contains(p)),
@@ -168,7 +210,13 @@ fn shared_weights_transfer_and_unshared_do_not() {
     }
     let mut rng = nc_core::rng::stream(7, "t", 0);
     let un = Ncap::new(NcapConfig::from_code("011").unwrap(), 5, &mut rng).unwrap();
-    assert_eq!(un.with_joints(7), Err(NcapError::UnsharedTransfer { n_joints: 5, requested: 7 }));
+    assert_eq!(
+        un.with_joints(7),
+        Err(NcapError::UnsharedTransfer {
+            n_joints: 5,
+            requested: 7
+        })
+    );
     assert!(Ncap::default_for(0).is_err());
     assert!(NcapConfig::from_code("12").is_err());
     assert_eq!(NcapConfig::from_code("101").unwrap().code(), "101");
@@ -176,7 +224,8 @@ fn shared_weights_transfer_and_unshared_do_not() {
 
 #[test]
 fn serde_round_trip_checks_the_layout() {
-    let ncap = Ncap::with_params(NcapConfig::default(), 5, Some(vec![1.5, 0.9, 1.9, -0.3])).unwrap();
+    let ncap =
+        Ncap::with_params(NcapConfig::default(), 5, Some(vec![1.5, 0.9, 1.9, -0.3])).unwrap();
     let text = serde_json::to_string(&ncap).unwrap();
     let back: Ncap = serde_json::from_str(&text).unwrap();
     assert_eq!(back, ncap);
@@ -188,7 +237,10 @@ fn serde_round_trip_checks_the_layout() {
 fn boundary_subgradient_follows_the_selected_convention() {
     // at the default init the head B-neuron and muscle sit exactly at 1
     let grad_at = |b: BoundaryGrad| {
-        let cfg = NcapConfig { boundary_grad: b, ..NcapConfig::default() };
+        let cfg = NcapConfig {
+            boundary_grad: b,
+            ..NcapConfig::default()
+        };
         let ncap = Ncap::with_params(cfg, 5, Some(vec![1.0, 1.0, 1.0, -1.0])).unwrap();
         let mut tr = NcapTrace::default();
         ncap.forward(&[0.0; 5], 0, &mut [0.0; 5], &mut tr);

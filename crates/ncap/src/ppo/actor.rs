@@ -3,8 +3,8 @@
 use crate::actor::GaussianActor;
 use crate::mlp::MlpCache;
 use crate::ncap::{Ncap, NcapTrace};
-use crate::policy::SavedPolicy;
 use crate::normalizer::MeanStd;
+use crate::policy::SavedPolicy;
 use serde::{Deserialize, Serialize};
 
 /// A Gaussian policy `N(loc(obs), scale)`.
@@ -66,11 +66,21 @@ impl PpoActor {
     }
     /// Locations for `n` rows: `norm` holds normalised observations (MLP), `raw` the raw ones and
     /// `steps` the episode steps (NCAP). Writes `n × act_dim` values into `loc`.
-    pub fn loc(&self, norm: &[f64], raw: &[f64], steps: &[usize], n: usize, cache: &mut ActorCache, loc: &mut Vec<f64>) {
+    pub fn loc(
+        &self,
+        norm: &[f64],
+        raw: &[f64],
+        steps: &[usize],
+        n: usize,
+        cache: &mut ActorCache,
+        loc: &mut Vec<f64>,
+    ) {
         loc.clear();
         match self {
             PpoActor::Mlp(a) => {
-                a.mlp.forward(norm, n, &mut cache.mlp).expect("observation width fixed at construction");
+                a.mlp
+                    .forward(norm, n, &mut cache.mlp)
+                    .expect("observation width fixed at construction");
                 loc.extend_from_slice(cache.mlp.output());
             }
             PpoActor::Ncap { ncap, .. } => {
@@ -90,7 +100,9 @@ impl PpoActor {
         match self {
             PpoActor::Mlp(a) => {
                 let n = a.mlp.n_params();
-                a.mlp.backward(&mut cache.mlp, dloc, &mut grad[..n], None).expect("shapes fixed by the forward pass");
+                a.mlp
+                    .backward(&mut cache.mlp, dloc, &mut grad[..n], None)
+                    .expect("shapes fixed by the forward pass");
                 for (k, d) in a.dscale().iter().enumerate() {
                     grad[n + k] += dscale[k] * d;
                 }
@@ -106,7 +118,11 @@ impl PpoActor {
     /// The policy in its saved form (evaluated at its mean).
     pub fn saved(&self, normalizer: &MeanStd) -> SavedPolicy {
         match self {
-            PpoActor::Mlp(a) => SavedPolicy::Gaussian { actor: a.clone(), normalizer: Some(normalizer.clone()), time_feature: true },
+            PpoActor::Mlp(a) => SavedPolicy::Gaussian {
+                actor: a.clone(),
+                normalizer: Some(normalizer.clone()),
+                time_feature: true,
+            },
             PpoActor::Ncap { ncap, .. } => SavedPolicy::Ncap { ncap: ncap.clone() },
         }
     }

@@ -71,10 +71,18 @@ impl Default for PpoConfig {
 impl PpoConfig {
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
-        if self.n_envs == 0 || self.segment == 0 || self.segment % self.n_envs != 0 {
-            return Err(format!("segment {} must be a positive multiple of n_envs {}", self.segment, self.n_envs));
+        if self.n_envs == 0 || self.segment == 0 || !self.segment.is_multiple_of(self.n_envs) {
+            return Err(format!(
+                "segment {} must be a positive multiple of n_envs {}",
+                self.segment, self.n_envs
+            ));
         }
-        for (name, v) in [("actor_lr", self.actor_lr), ("critic_lr", self.critic_lr), ("ncap_std", self.ncap_std), ("clip", self.clip)] {
+        for (name, v) in [
+            ("actor_lr", self.actor_lr),
+            ("critic_lr", self.critic_lr),
+            ("ncap_std", self.ncap_std),
+            ("clip", self.clip),
+        ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("{name} must be positive, got {v}"));
             }

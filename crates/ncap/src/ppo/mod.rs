@@ -21,7 +21,9 @@ use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
-use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text};
+use crate::train::{
+    LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text,
+};
 use actor::ActorCache;
 use nc_swimmer::{SwimConfig, SwimEnv};
 use rand_distr::{Distribution, StandardNormal};
@@ -58,7 +60,12 @@ pub struct PpoOutcome {
 
 /// The swimmer as PPO sees it (time feature on, as in Tonic).
 pub fn swim_config(cfg: &PpoConfig) -> SwimConfig {
-    SwimConfig { n_bodies: cfg.n_bodies, episode_len: cfg.episode_len, time_feature: true, ..SwimConfig::default() }
+    SwimConfig {
+        n_bodies: cfg.n_bodies,
+        episode_len: cfg.episode_len,
+        time_feature: true,
+        ..SwimConfig::default()
+    }
 }
 
 /// Tonic's PPO MLP actor for this swimmer, seeded.
@@ -66,17 +73,26 @@ pub fn mlp_actor(cfg: &PpoConfig) -> Result<PpoActor, TrainError> {
     let swim = swim_config(cfg);
     let obs = cfg.n_bodies - 1 + 3 * cfg.n_bodies + usize::from(swim.time_feature);
     let mut rng = nc_core::rng::stream(cfg.seed, "mlp-init", 0);
-    let a = GaussianActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng).map_err(|e| TrainError::Config(e.to_string()))?;
+    let a = GaussianActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     Ok(PpoActor::Mlp(a))
 }
 
 /// NCAP with PPO's fixed action noise.
 pub fn ncap_actor(cfg: &PpoConfig, ncap: Ncap) -> PpoActor {
-    PpoActor::Ncap { ncap, std: cfg.ncap_std }
+    PpoActor::Ncap {
+        ncap,
+        std: cfg.ncap_std,
+    }
 }
 
 /// Test returns: sampled actions (Tonic) or the mean, in parallel over episodes.
-fn test(cfg: &PpoConfig, actor: &PpoActor, norm: &MeanStd, epoch: usize) -> Result<Vec<f64>, TrainError> {
+fn test(
+    cfg: &PpoConfig,
+    actor: &PpoActor,
+    norm: &MeanStd,
+    epoch: usize,
+) -> Result<Vec<f64>, TrainError> {
     let swim = swim_config(cfg);
     (0..cfg.test_episodes)
         .into_par_iter()
@@ -91,7 +107,11 @@ fn test(cfg: &PpoConfig, actor: &PpoActor, norm: &MeanStd, epoch: usize) -> Resu
                 norm.normalize(obs, &mut x);
                 actor.loc(&x, obs, &[t], 1, &mut cache, &mut loc);
                 for (i, v) in a.iter_mut().enumerate() {
-                    let z: f64 = if cfg.test_sample { StandardNormal.sample(&mut rng) } else { 0.0 };
+                    let z: f64 = if cfg.test_sample {
+                        StandardNormal.sample(&mut rng)
+                    } else {
+                        0.0
+                    };
                     *v = loc[i] + scale[i] * z;
                 }
             })?;
@@ -114,19 +134,27 @@ pub fn train(
     let d = collector.obs_dim();
     let mut actor = actor;
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
-    let mut critic = crate::actor::critic(d, &cfg.hidden, Activation::Tanh, &mut rng).map_err(|e| TrainError::Config(e.to_string()))?;
+    let mut critic = crate::actor::critic(d, &cfg.hidden, Activation::Tanh, &mut rng)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     let mut actor_opt = Adam::new(actor.n_params(), cfg.actor_lr);
     let mut critic_opt = Adam::new(critic.n_params(), cfg.critic_lr);
     let mut norm = MeanStd::new(d);
     let (mut steps, mut episodes, mut epoch, mut seconds_before) = (0u64, 0u64, 0usize, 0.0);
     let mut rows: Vec<LogRow> = Vec::new();
-    if let Some(dir) = dir {
-        if let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")? {
-            if ck.config == *cfg && ck.actor.n_params() == actor.n_params() {
-                (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
-                (actor, critic, actor_opt, critic_opt, norm, rows) = (ck.actor, ck.critic, ck.actor_opt, ck.critic_opt, ck.norm, ck.rows);
-            }
-        }
+    if let Some(dir) = dir
+        && let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")?
+        && ck.config == *cfg
+        && ck.actor.n_params() == actor.n_params()
+    {
+        (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
+        (actor, critic, actor_opt, critic_opt, norm, rows) = (
+            ck.actor,
+            ck.critic,
+            ck.actor_opt,
+            ck.critic_opt,
+            ck.norm,
+            ck.rows,
+        );
     }
     let start = Instant::now();
     let elapsed = |s: &Instant| seconds_before + s.elapsed().as_secs_f64();
@@ -146,16 +174,32 @@ pub fn train(
         let fin = collector.take_finished();
         episodes += fin.len() as u64;
         train_returns.extend(fin);
-        let info = update::update(cfg, &mut actor, &mut critic, &mut actor_opt, &mut critic_opt, &mut norm, &seg, cfg.n_envs);
+        let info = update::update(
+            cfg,
+            &mut actor,
+            &mut critic,
+            &mut actor_opt,
+            &mut critic_opt,
+            &mut norm,
+            &seg,
+            cfg.n_envs,
+        );
         if !info.critic_loss.is_finite() || actor.params().iter().any(|p| !p.is_finite()) {
-            return Err(TrainError::NonFinite { what: "PPO weights", epoch });
+            return Err(TrainError::NonFinite {
+                what: "PPO weights",
+                epoch,
+            });
         }
         let last_segment = steps + cfg.segment as u64 > cfg.max_steps;
         if steps >= next_test || last_segment {
             epoch += 1;
             next_test = (epoch as u64 + 1) * cfg.epoch_steps;
             let t = test(cfg, &actor, &norm, epoch)?;
-            let tm = if train_returns.is_empty() { 0.0 } else { train_returns.iter().sum::<f64>() / train_returns.len() as f64 };
+            let tm = if train_returns.is_empty() {
+                0.0
+            } else {
+                train_returns.iter().sum::<f64>() / train_returns.len() as f64
+            };
             train_returns.clear();
             rows.push(LogRow::new(epoch, steps, episodes, elapsed(&start), &t, tm));
             if let Some(dir) = dir {
@@ -176,7 +220,11 @@ pub fn train(
                 write_text(dir, "log.csv", &rows_to_csv(&rows))?;
             }
         }
-        progress(&Progress { steps, max_steps: cfg.max_steps, test_mean: rows.last().map_or(0.0, |r| r.test_mean) });
+        progress(&Progress {
+            steps,
+            max_steps: cfg.max_steps,
+            test_mean: rows.last().map_or(0.0, |r| r.test_mean),
+        });
     }
     if let Some(dir) = dir {
         write_text(dir, "log.csv", &rows_to_csv(&rows))?;
@@ -195,7 +243,11 @@ pub fn train(
             },
         )?;
     }
-    Ok(PpoOutcome { actor, normalizer: norm, rows })
+    Ok(PpoOutcome {
+        actor,
+        normalizer: norm,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -223,7 +275,13 @@ mod tests {
         assert_eq!(a.actor, b.actor);
         assert_eq!(a.rows.len(), 3);
         assert_ne!(a.actor, mlp_actor(&cfg).unwrap());
-        let n = train(&cfg, ncap_actor(&cfg, Ncap::default_for(5).unwrap()), None, &mut |_| {}).unwrap();
+        let n = train(
+            &cfg,
+            ncap_actor(&cfg, Ncap::default_for(5).unwrap()),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(n.actor.n_params(), 4);
         assert!(n.rows.iter().all(|r| r.test_mean.is_finite()));
     }

@@ -5,10 +5,9 @@ use super::actor::{ActorCache, PpoActor};
 use crate::actor::gaussian_log_prob;
 use crate::normalizer::MeanStd;
 use crate::train::TrainError;
-use nc_swimmer::{SimError, SwimConfig, SwimEnv};
+use nc_swimmer::{SwimConfig, SwimEnv};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
 /// Transitions of one segment, time-major (`t · n_envs + e`).
 #[derive(Clone, Debug, Default)]
@@ -50,10 +49,21 @@ pub struct Collector {
 impl Collector {
     /// `n` environments, each reset from the run's training reset stream.
     pub fn new(swim: SwimConfig, n: usize, seed: u64) -> Result<Self, TrainError> {
-        let envs = (0..n).map(|_| SwimEnv::new(swim)).collect::<Result<Vec<_>, _>>()?;
+        let envs = (0..n)
+            .map(|_| SwimEnv::new(swim))
+            .collect::<Result<Vec<_>, _>>()?;
         let obs_dim = envs[0].obs_dim();
         let act_dim = envs[0].n_joints();
-        let mut c = Self { envs, obs: vec![0.0; n * obs_dim], obs_dim, act_dim, returns: vec![0.0; n], seed, resets_done: 0, finished: Vec::new() };
+        let mut c = Self {
+            envs,
+            obs: vec![0.0; n * obs_dim],
+            obs_dim,
+            act_dim,
+            returns: vec![0.0; n],
+            seed,
+            resets_done: 0,
+            finished: Vec::new(),
+        };
         for e in 0..n {
             c.reset(e);
         }
@@ -88,7 +98,10 @@ impl Collector {
         per_env: usize,
     ) -> Result<Segment, TrainError> {
         let (n, d, a) = (self.envs.len(), self.obs_dim, self.act_dim);
-        let mut seg = Segment { len: per_env * n, ..Segment::default() };
+        let mut seg = Segment {
+            len: per_env * n,
+            ..Segment::default()
+        };
         let mut cache = ActorCache::default();
         let mut normed = vec![0.0; n * d];
         let mut loc = Vec::new();
@@ -106,7 +119,13 @@ impl Collector {
                     let z: f64 = StandardNormal.sample(rng);
                     act[e * a + k] = loc[e * a + k] + scale[k] * z;
                 }
-                let lp = gaussian_log_prob(&act[e * a..(e + 1) * a], &loc[e * a..(e + 1) * a], &scale, &mut dummy_l, &mut dummy_s);
+                let lp = gaussian_log_prob(
+                    &act[e * a..(e + 1) * a],
+                    &loc[e * a..(e + 1) * a],
+                    &scale,
+                    &mut dummy_l,
+                    &mut dummy_s,
+                );
                 seg.log_probs.push(lp);
             }
             seg.obs.extend_from_slice(&self.obs);
@@ -114,18 +133,14 @@ impl Collector {
             seg.actions.extend_from_slice(&act);
             norm.record(&self.obs);
             // step all environments in parallel
-            let outcomes: Vec<Result<(f64, bool), SimError>> = self
-                .envs
-                .par_iter_mut()
-                .zip(act.par_chunks(a))
-                .map(|(env, u)| env.step(u).map(|o| (o.reward, o.done)))
-                .collect();
+            let outcomes = crate::train::step_envs(&mut self.envs, &act, a);
             for (e, o) in outcomes.into_iter().enumerate() {
                 let (r, done) = o?;
                 rewards[e] = r;
                 self.returns[e] += r;
                 self.envs[e].observe(&mut self.obs[e * d..(e + 1) * d]);
-                seg.next_obs.extend_from_slice(&self.obs[e * d..(e + 1) * d]);
+                seg.next_obs
+                    .extend_from_slice(&self.obs[e * d..(e + 1) * d]);
                 seg.next_steps.push(self.envs[e].episode_step());
                 seg.rewards.push(r);
                 seg.resets.push(if done { 1.0 } else { 0.0 });

@@ -22,10 +22,19 @@ pub struct UpdateInfo {
 
 /// λ-returns over a time-major buffer of `n_envs` columns (Tonic's `lambda_returns`, no
 /// terminations: the swimmer only has time limits).
-pub fn lambda_returns(values_next: &[f64], rewards: &[f64], resets: &[f64], n_envs: usize, gamma: f64, lambda: f64) -> Vec<f64> {
+pub fn lambda_returns(
+    values_next: &[f64],
+    rewards: &[f64],
+    resets: &[f64],
+    n_envs: usize,
+    gamma: f64,
+    lambda: f64,
+) -> Vec<f64> {
     let t_len = rewards.len() / n_envs;
     let mut out = vec![0.0; rewards.len()];
-    let mut last: Vec<f64> = (0..n_envs).map(|e| values_next[(t_len - 1) * n_envs + e]).collect();
+    let mut last: Vec<f64> = (0..n_envs)
+        .map(|e| values_next[(t_len - 1) * n_envs + e])
+        .collect();
     for t in (0..t_len).rev() {
         for e in 0..n_envs {
             let i = t * n_envs + e;
@@ -39,7 +48,9 @@ pub fn lambda_returns(values_next: &[f64], rewards: &[f64], resets: &[f64], n_en
 }
 
 fn critic_values(critic: &Mlp, x: &[f64], n: usize, cache: &mut MlpCache) -> Vec<f64> {
-    critic.forward(x, n, cache).expect("observation width fixed at construction");
+    critic
+        .forward(x, n, cache)
+        .expect("observation width fixed at construction");
     cache.output().to_vec()
 }
 
@@ -65,7 +76,14 @@ pub fn update(
     let mut cc = MlpCache::default();
     let values = critic_values(critic, &x, n, &mut cc);
     let next_values = critic_values(critic, &xn, n, &mut cc);
-    let returns = lambda_returns(&next_values, &seg.rewards, &seg.resets, n_envs, cfg.gamma, cfg.lambda);
+    let returns = lambda_returns(
+        &next_values,
+        &seg.rewards,
+        &seg.resets,
+        n_envs,
+        cfg.gamma,
+        cfg.lambda,
+    );
     // normalised advantages
     let mut adv: Vec<f64> = returns.iter().zip(&values).map(|(r, v)| r - v).collect();
     let mean = adv.iter().sum::<f64>() / n as f64;
@@ -92,13 +110,23 @@ pub fn update(
             for i in 0..n {
                 let r = i * a..(i + 1) * a;
                 let mut ds = vec![0.0; a];
-                let new_lp = gaussian_log_prob(&seg.actions[r.clone()], &loc[r.clone()], &scale, &mut dloc[r.clone()], &mut ds);
+                let new_lp = gaussian_log_prob(
+                    &seg.actions[r.clone()],
+                    &loc[r.clone()],
+                    &scale,
+                    &mut dloc[r.clone()],
+                    &mut ds,
+                );
                 kl += (seg.log_probs[i] - new_lp) / n as f64;
                 let ratio = (new_lp - seg.log_probs[i]).exp();
                 let s1 = adv[i] * ratio;
                 let s2 = adv[i] * ratio.clamp(lo, hi);
                 // d(−mean min(s1, s2))/d new_lp (torch.min sends ties to the first operand)
-                let dratio = if s1 <= s2 { adv[i] } else if (lo..=hi).contains(&ratio) { adv[i] } else { 0.0 };
+                let dratio = if s1 <= s2 || (lo..=hi).contains(&ratio) {
+                    adv[i]
+                } else {
+                    0.0
+                };
                 let dlp = -dratio * ratio / n as f64;
                 dloc[r].iter_mut().for_each(|v| *v *= dlp);
                 for k in 0..a {
@@ -115,10 +143,21 @@ pub fn update(
         }
         // critic regression to the λ-returns
         let v = critic_values(critic, &x, n, &mut cc);
-        let dv: Vec<f64> = v.iter().zip(&returns).map(|(v, r)| 2.0 * (v - r) / n as f64).collect();
-        info.critic_loss = v.iter().zip(&returns).map(|(v, r)| (v - r).powi(2)).sum::<f64>() / n as f64;
+        let dv: Vec<f64> = v
+            .iter()
+            .zip(&returns)
+            .map(|(v, r)| 2.0 * (v - r) / n as f64)
+            .collect();
+        info.critic_loss = v
+            .iter()
+            .zip(&returns)
+            .map(|(v, r)| (v - r).powi(2))
+            .sum::<f64>()
+            / n as f64;
         cgrad.iter_mut().for_each(|g| *g = 0.0);
-        critic.backward(&mut cc, &dv, &mut cgrad, None).expect("shapes fixed by the forward pass");
+        critic
+            .backward(&mut cc, &dv, &mut cgrad, None)
+            .expect("shapes fixed by the forward pass");
         critic_opt.step(&mut cparams, &cgrad);
         critic.params_mut().copy_from_slice(&cparams);
     }
@@ -141,6 +180,10 @@ mod tests {
         let r2 = 1.0 + g * 3.0;
         let r1 = 0.25 + g * 2.0;
         let r0 = 0.5 + g * ((1.0 - l) * 1.0 + l * r1);
-        assert!((out[2] - r2).abs() < 1e-12 && (out[1] - r1).abs() < 1e-12 && (out[0] - r0).abs() < 1e-12);
+        assert!(
+            (out[2] - r2).abs() < 1e-12
+                && (out[1] - r1).abs() < 1e-12
+                && (out[0] - r0).abs() < 1e-12
+        );
     }
 }
