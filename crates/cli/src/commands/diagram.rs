@@ -49,11 +49,31 @@ enum DiagramCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// List the zoo, or export a model to the file format.
+    /// Draw a circuit (a file, or zoo:NAME) as a neural circuit diagram in SVG (or TikZ).
+    Draw {
+        /// Circuit file or zoo:NAME.
+        source: String,
+        /// Output file (.svg, or .tex for TikZ).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Draw these named blocks expanded (repeatable).
+        #[arg(long)]
+        expand: Vec<String>,
+        /// Expand blocks down to this nesting depth.
+        #[arg(long)]
+        depth: Option<usize>,
+        /// Overlay FLOPs and memory under each box.
+        #[arg(long)]
+        cost: bool,
+    },
+    /// List the zoo, export a model to the file format, or draw every model.
     Zoo {
         /// List the models.
         #[arg(long)]
         list: bool,
+        /// Draw every zoo model into this folder (one SVG each, plus index.html).
+        #[arg(long)]
+        draw: Option<PathBuf>,
         /// Export this model.
         #[arg(long)]
         export: Option<String>,
@@ -91,6 +111,21 @@ fn bindings(c: &Circuit, spec: &str) -> anyhow::Result<Bindings> {
 pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
     let mut so = std::io::stdout().lock();
     match args.command {
+        DiagramCommand::Draw { source, out, expand, depth, cost } => {
+            let c = load(&source)?;
+            let opt = nc_diagram_draw::DrawOptions { expand, depth, cost };
+            let cost = opt.cost;
+            let text = if out.extension().is_some_and(|e| e == "tex") {
+                let report = cost.then(|| nc_diagram::cost::cost(&c));
+                let d = nc_diagram_draw::from_ir::from_circuit(&c, report.as_ref());
+                nc_diagram_draw::render_tikz(&d, &opt.layout())
+            } else {
+                nc_diagram_draw::draw_circuit(&c, &opt)
+            };
+            nc_core::output::write_atomic(&out, text.as_bytes())
+                .with_context(|| format!("writing {}", out.display()))?;
+            writeln!(so, "{} drawn: {} ({} bytes)", c.name, out.display(), text.len())?;
+        }
         DiagramCommand::Check { source, bind } => {
             let c = load(&source)?;
             let b = bindings(&c, &bind)?;
@@ -222,8 +257,11 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 bwd.as_secs_f64() * 1e3
             )?;
         }
-        DiagramCommand::Zoo { list, export, out } => {
-            if let Some(name) = export {
+        DiagramCommand::Zoo { list, draw, export, out } => {
+            if let Some(dir) = draw {
+                let written = nc_diagram_draw::draw_zoo(&dir, &nc_diagram_draw::DrawOptions::default())?;
+                writeln!(so, "{} files written to {}", written.len(), dir.display())?;
+            } else if let Some(name) = export {
                 let c = nc_diagram::zoo::get(&name)
                     .with_context(|| format!("no zoo model `{name}`"))?;
                 let text = nc_diagram::parse::text::save(&c);

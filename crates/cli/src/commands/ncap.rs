@@ -36,6 +36,30 @@ enum NcapCommand {
     Raster(RasterArgs),
     /// Join the folders of a sharded sweep and aggregate.
     Merge(MergeArgs),
+    /// Render an animated GIF of an NCAP swimmer with its neuron activity beside the body.
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug)]
+struct RenderArgs {
+    /// A saved NCAP policy.json (default: the untrained default NCAP).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Bodies of the swimmer.
+    #[arg(long, default_value_t = 6)]
+    n_bodies: usize,
+    /// Reset seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Control steps to render (0.03 s each).
+    #[arg(long, default_value_t = 200)]
+    steps: usize,
+    /// Draw every k-th control step.
+    #[arg(long, default_value_t = 2)]
+    stride: usize,
+    /// Output folder.
+    #[arg(long, default_value = "runs/ncap-render")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -159,6 +183,7 @@ pub fn run(args: NcapArgs) -> Result<()> {
         NcapCommand::Transfer(a) => sweep(Experiment::Transfer, a),
         NcapCommand::Ablations(a) => sweep(Experiment::Ablations, a),
         NcapCommand::Raster(a) => raster(a),
+        NcapCommand::Render(a) => render(a),
         NcapCommand::Merge(a) => {
             let r = experiments::merge(&a.out, &a.shards)?;
             report(&r);
@@ -175,8 +200,12 @@ fn eval(a: EvalArgs) -> Result<()> {
         "zero" => EvalPolicy::Zero,
         path => EvalPolicy::Saved(SavedPolicy::load(std::path::Path::new(path))?),
     };
-    let swim = SwimConfig { n_bodies: a.n_bodies, ..SwimConfig::default() };
-    let r = evaluate(&policy, swim, a.episodes, a.seed).with_context(|| format!("evaluating {}", a.policy))?;
+    let swim = SwimConfig {
+        n_bodies: a.n_bodies,
+        ..SwimConfig::default()
+    };
+    let r = evaluate(&policy, swim, a.episodes, a.seed)
+        .with_context(|| format!("evaluating {}", a.policy))?;
     if a.json {
         println!("{}", serde_json::to_string(&r)?);
     } else {
@@ -246,8 +275,15 @@ fn train(a: TrainArgs) -> Result<()> {
                 ..Default::default()
             };
             let mut rng = nc_core::rng::stream(a.seed, "ncap-init", 0);
-            let ncap = Ncap::new(NcapConfig::from_code(&a.ablation)?, a.n_bodies.saturating_sub(1), &mut rng)?;
-            nc_ncap::es::train(&cfg, ncap, Some(&a.out), &mut report)?.rows.last().map(|r| r.test_mean)
+            let ncap = Ncap::new(
+                NcapConfig::from_code(&a.ablation)?,
+                a.n_bodies.saturating_sub(1),
+                &mut rng,
+            )?;
+            nc_ncap::es::train(&cfg, ncap, Some(&a.out), &mut report)?
+                .rows
+                .last()
+                .map(|r| r.test_mean)
         }
         (Algo::Es, Model::Mlp) => {
             let cfg = nc_ncap::es::EsConfig {
@@ -260,12 +296,22 @@ fn train(a: TrainArgs) -> Result<()> {
             };
             let mut rng = nc_core::rng::stream(a.seed, "mlp-init", 0);
             let obs = a.n_bodies.saturating_sub(1) + 3 * a.n_bodies;
-            let actor = nc_ncap::actor::GaussianActor::new(obs, a.n_bodies.saturating_sub(1), &[64, 64], &mut rng)?;
-            nc_ncap::es::train(&cfg, actor, Some(&a.out), &mut report)?.rows.last().map(|r| r.test_mean)
+            let actor = nc_ncap::actor::GaussianActor::new(
+                obs,
+                a.n_bodies.saturating_sub(1),
+                &[64, 64],
+                &mut rng,
+            )?;
+            nc_ncap::es::train(&cfg, actor, Some(&a.out), &mut report)?
+                .rows
+                .last()
+                .map(|r| r.test_mean)
         }
     };
     pb.finish_and_clear();
-    let Some(f) = final_return else { bail!("no test was run") };
+    let Some(f) = final_return else {
+        bail!("no test was run")
+    };
     println!("final test return {f:.1}; outputs in {}", a.out.display());
     Ok(())
 }
@@ -285,7 +331,10 @@ fn report(r: &SweepReport) {
 }
 
 fn default_out(name: &str, quick: bool) -> PathBuf {
-    PathBuf::from(format!("runs/ncap-{name}{}", if quick { "-quick" } else { "" }))
+    PathBuf::from(format!(
+        "runs/ncap-{name}{}",
+        if quick { "-quick" } else { "" }
+    ))
 }
 
 fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
@@ -310,10 +359,18 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
     let mut progress = |p: &experiments::SweepProgress| {
         pb.set_length(p.train.max_steps);
         pb.set_position(p.train.steps);
-        pb.set_message(format!("unit {}/{} {} test {:.1}", p.unit + 1, p.units, p.name, p.train.test_mean));
+        pb.set_message(format!(
+            "unit {}/{} {} test {:.1}",
+            p.unit + 1,
+            p.units,
+            p.name,
+            p.train.test_mean
+        ));
     };
     let r = match exp {
-        Experiment::Curves | Experiment::Efficiency => experiments::curves::run(&opts, exp, &mut progress),
+        Experiment::Curves | Experiment::Efficiency => {
+            experiments::curves::run(&opts, exp, &mut progress)
+        }
         Experiment::Transfer => experiments::transfer::run(&opts, &mut progress),
         Experiment::Ablations => experiments::ablations::run(&opts, &mut progress),
     }
@@ -338,6 +395,30 @@ fn raster(a: RasterArgs) -> Result<()> {
         pb.set_position(p.steps);
     })?;
     pb.finish_and_clear();
-    println!("recorded {} steps (return {:.1}); results in {}", rec.activity.len(), rec.reward, opts.out.display());
+    println!(
+        "recorded {} steps (return {:.1}); results in {}",
+        rec.activity.len(),
+        rec.reward,
+        opts.out.display()
+    );
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn render(a: RenderArgs) -> Result<()> {
+    let opts = experiments::render::RenderOptions {
+        policy: a.policy,
+        n_bodies: a.n_bodies,
+        seed: a.seed,
+        steps: a.steps,
+        stride: a.stride,
+        out: a.out,
+    };
+    let ret = experiments::render::run(&opts).context("ncap render")?;
+    println!(
+        "rendered {} steps (return {ret:.1}): swimmer.gif, filmstrip.svg, raster.svg in {}",
+        opts.steps,
+        opts.out.display()
+    );
     Ok(())
 }

@@ -12,6 +12,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     );
     let names = nc_diagram::zoo::names();
     let mut rows = Vec::new();
+    let mut formulas = Vec::new();
     for (i, name) in names.iter().enumerate() {
         (ctx.progress)(i as f64 / names.len() as f64, name);
         let circuit = nc_diagram::zoo::get(name).ok_or_else(|| format!("zoo model {name} is missing"))?;
@@ -21,13 +22,19 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         let text = serde_json::to_string_pretty(&circuit)?;
         let desc = format!("{name}.json");
         nc_core::output::write_atomic(&ctx.dir.join(&desc), text.as_bytes())?;
-        let cost = nc_diagram::cost::cost(&circuit);
+        let bindings = circuit.default_bindings();
+        let cost = nc_diagram::cost::summarize(&circuit, &bindings, 4)?;
+        let sizes: Vec<String> = bindings.iter().map(|(k, v)| format!("{k}={v}")).collect();
         rows.push(vec![
             name.to_string(),
-            cost.total.params.to_string(),
-            cost.total.flops_fwd.to_string(),
-            cost.total.saved.to_string(),
+            sizes.join(" "),
+            cost.params.to_string(),
+            format!("{:.3e}", cost.flops_forward as f64),
+            format!("{:.3e}", cost.flops_backward as f64),
+            format!("{:.2}", cost.saved_activation_bytes as f64 / 1_048_576.0),
+            format!("{:.2}", cost.memory.peak_training_bytes as f64 / 1_048_576.0),
         ]);
+        formulas.push(vec![name.to_string(), cost.formulas.get("params").cloned().unwrap_or_default(), cost.formulas.get("flops_forward").cloned().unwrap_or_default()]);
         let about = nc_diagram::zoo::MODELS.iter().find(|m| m.0 == *name).map_or("", |m| m.1);
         html.push_str(
             &Figure {
@@ -39,7 +46,10 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             .replace("</figcaption>", &format!(" <a href=\"diagrams/{}\">Text description</a>.</figcaption>", escape(&desc))),
         );
     }
-    html.push_str("<p>Cost of each model as formulas in its axis sizes (parameters, forward FLOPs, elements stored for training):</p>\n");
-    html.push_str(&table(&["model", "parameters", "forward FLOPs", "stored elements"], &rows));
+    html.push_str("<p>Cost of each model at its default sizes (f32; FLOPs count multiply-adds as 2, as PyTorch's FlopCounterMode does):</p>\n");
+    html.push_str(&table(&["model", "sizes", "parameters", "forward FLOPs", "backward FLOPs", "stored activations (MiB)", "peak training memory (MiB)"], &rows));
+    html.push_str("<details><summary>The same costs as formulas in the axis sizes</summary>\n");
+    html.push_str(&table(&["model", "parameters", "forward FLOPs"], &formulas));
+    html.push_str("</details>\n");
     Ok(Section { html })
 }
