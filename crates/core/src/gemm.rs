@@ -15,36 +15,70 @@ pub trait Scalar: Copy + Default + Send + Sync + 'static {
     /// corresponding allocation, and `c` must not alias `a` or `b`.
     #[allow(unsafe_code, clippy::too_many_arguments)]
     unsafe fn gemm_raw(
-        m: usize, k: usize, n: usize, alpha: Self,
-        a: *const Self, rsa: isize, csa: isize,
-        b: *const Self, rsb: isize, csb: isize,
-        beta: Self, c: *mut Self, rsc: isize, csc: isize,
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
     );
 }
 
 #[allow(unsafe_code)]
 impl Scalar for f32 {
     unsafe fn gemm_raw(
-        m: usize, k: usize, n: usize, alpha: f32,
-        a: *const f32, rsa: isize, csa: isize,
-        b: *const f32, rsb: isize, csb: isize,
-        beta: f32, c: *mut f32, rsc: isize, csc: isize,
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f32,
+        a: *const f32,
+        rsa: isize,
+        csa: isize,
+        b: *const f32,
+        rsb: isize,
+        csb: isize,
+        beta: f32,
+        c: *mut f32,
+        rsc: isize,
+        csc: isize,
     ) {
         // SAFETY: forwarded contract, checked by `gemm`.
-        unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+        unsafe {
+            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
     }
 }
 
 #[allow(unsafe_code)]
 impl Scalar for f64 {
     unsafe fn gemm_raw(
-        m: usize, k: usize, n: usize, alpha: f64,
-        a: *const f64, rsa: isize, csa: isize,
-        b: *const f64, rsb: isize, csb: isize,
-        beta: f64, c: *mut f64, rsc: isize, csc: isize,
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f64,
+        a: *const f64,
+        rsa: isize,
+        csa: isize,
+        b: *const f64,
+        rsb: isize,
+        csb: isize,
+        beta: f64,
+        c: *mut f64,
+        rsc: isize,
+        csc: isize,
     ) {
         // SAFETY: forwarded contract, checked by `gemm`.
-        unsafe { matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+        unsafe {
+            matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+        }
     }
 }
 
@@ -81,30 +115,66 @@ pub struct MatMut<'a, T> {
 impl<'a, T> MatRef<'a, T> {
     /// A dense row-major `rows × cols` view.
     pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, rs: cols, cs: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
     }
     /// A view with explicit strides.
     pub fn strided(data: &'a [T], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
-        Self { data, rows, cols, rs, cs }
+        Self {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
     }
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
-        Self { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
     }
 }
 
 impl<'a, T> MatMut<'a, T> {
     /// A dense row-major `rows × cols` view.
     pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, rs: cols, cs: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
     }
     /// A view with explicit strides.
     pub fn strided(data: &'a mut [T], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
-        Self { data, rows, cols, rs, cs }
+        Self {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
     }
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
-        Self { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
     }
 }
 
@@ -113,7 +183,9 @@ impl<'a, T> MatMut<'a, T> {
 #[non_exhaustive]
 pub enum GemmError {
     /// The inner or outer dimensions disagree.
-    #[error("gemm shape mismatch: A is {a_rows}x{a_cols}, B is {b_rows}x{b_cols}, C is {c_rows}x{c_cols}")]
+    #[error(
+        "gemm shape mismatch: A is {a_rows}x{a_cols}, B is {b_rows}x{b_cols}, C is {c_rows}x{c_cols}"
+    )]
     Shape {
         /// Rows of A.
         a_rows: usize,
@@ -141,13 +213,28 @@ pub enum GemmError {
 }
 
 fn extent(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
-    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+    if rows == 0 || cols == 0 {
+        0
+    } else {
+        (rows - 1) * rs + (cols - 1) * cs + 1
+    }
 }
 
-fn check(operand: &'static str, rows: usize, cols: usize, rs: usize, cs: usize, len: usize) -> Result<(), GemmError> {
+fn check(
+    operand: &'static str,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+    len: usize,
+) -> Result<(), GemmError> {
     let needed = extent(rows, cols, rs, cs);
     if needed > len {
-        return Err(GemmError::OutOfBounds { operand, needed, len });
+        return Err(GemmError::OutOfBounds {
+            operand,
+            needed,
+            len,
+        });
     }
     Ok(())
 }
@@ -164,10 +251,21 @@ fn check(operand: &'static str, rows: usize, cols: usize, rs: usize, cs: usize, 
 ///      MatMut::row_major(&mut c, 2, 1)).unwrap();
 /// assert_eq!(c, [9.0, 12.0]);
 /// ```
-pub fn gemm<T: Scalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) -> Result<(), GemmError> {
+pub fn gemm<T: Scalar>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) -> Result<(), GemmError> {
     if a.cols != b.rows || a.rows != c.rows || b.cols != c.cols {
         return Err(GemmError::Shape {
-            a_rows: a.rows, a_cols: a.cols, b_rows: b.rows, b_cols: b.cols, c_rows: c.rows, c_cols: c.cols,
+            a_rows: a.rows,
+            a_cols: a.cols,
+            b_rows: b.rows,
+            b_cols: b.cols,
+            c_rows: c.rows,
+            c_cols: c.cols,
         });
     }
     check("A", a.rows, a.cols, a.rs, a.cs, a.data.len())?;
@@ -181,17 +279,33 @@ pub fn gemm<T: Scalar>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c:
     // cannot alias `a` or `b`.
     unsafe {
         T::gemm_raw(
-            a.rows, a.cols, b.cols, alpha,
-            a.data.as_ptr(), a.rs as isize, a.cs as isize,
-            b.data.as_ptr(), b.rs as isize, b.cs as isize,
-            beta, c.data.as_mut_ptr(), c.rs as isize, c.cs as isize,
+            a.rows,
+            a.cols,
+            b.cols,
+            alpha,
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            beta,
+            c.data.as_mut_ptr(),
+            c.rs as isize,
+            c.cs as isize,
         );
     }
     Ok(())
 }
 
 /// Reference triple loop, used by tests and benchmarks as the peer of [`gemm`].
-pub fn gemm_naive(alpha: f64, a: MatRef<'_, f64>, b: MatRef<'_, f64>, beta: f64, c: MatMut<'_, f64>) {
+pub fn gemm_naive(
+    alpha: f64,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    beta: f64,
+    c: MatMut<'_, f64>,
+) {
     for i in 0..c.rows {
         for j in 0..c.cols {
             let mut acc = 0.0;
@@ -233,17 +347,43 @@ mod tests {
     fn rejects_mismatched_shapes_and_short_buffers() {
         let a = [0.0f32; 6];
         let mut c = [0.0f32; 4];
-        let err = gemm(1.0, MatRef::row_major(&a, 2, 3), MatRef::row_major(&a, 2, 3), 0.0, MatMut::row_major(&mut c, 2, 2));
+        let err = gemm(
+            1.0,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&a, 2, 3),
+            0.0,
+            MatMut::row_major(&mut c, 2, 2),
+        );
         assert!(matches!(err, Err(GemmError::Shape { .. })));
-        let err = gemm(1.0, MatRef::row_major(&a[..5], 2, 3), MatRef::row_major(&a, 3, 2), 0.0, MatMut::row_major(&mut c, 2, 2));
-        assert_eq!(err, Err(GemmError::OutOfBounds { operand: "A", needed: 6, len: 5 }));
+        let err = gemm(
+            1.0,
+            MatRef::row_major(&a[..5], 2, 3),
+            MatRef::row_major(&a, 3, 2),
+            0.0,
+            MatMut::row_major(&mut c, 2, 2),
+        );
+        assert_eq!(
+            err,
+            Err(GemmError::OutOfBounds {
+                operand: "A",
+                needed: 6,
+                len: 5
+            })
+        );
     }
 
     #[test]
     fn beta_zero_overwrites_nan() {
         let a = [1.0f32; 4];
         let mut c = [f32::NAN; 4];
-        gemm(1.0, MatRef::row_major(&a, 2, 2), MatRef::row_major(&a, 2, 2), 0.0, MatMut::row_major(&mut c, 2, 2)).unwrap();
+        gemm(
+            1.0,
+            MatRef::row_major(&a, 2, 2),
+            MatRef::row_major(&a, 2, 2),
+            0.0,
+            MatMut::row_major(&mut c, 2, 2),
+        )
+        .unwrap();
         assert_eq!(c, [2.0; 4]);
     }
 }

@@ -37,7 +37,10 @@ pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io
 }
 
 fn tmp_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
@@ -58,7 +61,11 @@ impl StagedDir {
             fs::remove_dir_all(&staging)?;
         }
         fs::create_dir_all(&staging)?;
-        Ok(Self { staging, target: target.to_path_buf(), committed: false })
+        Ok(Self {
+            staging,
+            target: target.to_path_buf(),
+            committed: false,
+        })
     }
 
     /// Where to write files now.

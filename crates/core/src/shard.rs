@@ -48,7 +48,9 @@ impl Shard {
 impl FromStr for Shard {
     type Err = ShardParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ShardParseError { input: s.to_string() };
+        let err = || ShardParseError {
+            input: s.to_string(),
+        };
         let (i, n) = s.split_once('/').ok_or_else(err)?;
         let index: usize = i.trim().parse().map_err(|_| err())?;
         let count: usize = n.trim().parse().map_err(|_| err())?;
@@ -72,7 +74,7 @@ mod tests {
     #[test]
     fn shards_partition_the_units() {
         let units: Vec<usize> = (0..17).collect();
-        let mut seen = vec![0; 17];
+        let mut seen = [0; 17];
         for i in 0..4 {
             let s = Shard { index: i, count: 4 };
             for (_, u) in s.select(&units) {

@@ -90,7 +90,9 @@ mod tests {
     fn spd(n: usize, seed: u64) -> Vec<f64> {
         let mut s = seed;
         let mut next = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
         let g: Vec<f64> = (0..n * n).map(|_| next()).collect();
@@ -109,7 +111,9 @@ mod tests {
         for (n, seed) in [(1, 1), (3, 2), (8, 3), (23, 4)] {
             let a = spd(n, seed);
             let x_true: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
-            let mut b: Vec<f64> = (0..n).map(|i| (0..n).map(|j| a[i * n + j] * x_true[j]).sum()).collect();
+            let mut b: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| a[i * n + j] * x_true[j]).sum())
+                .collect();
             let mut l = a.clone();
             cholesky_in_place(&mut l, n).unwrap();
             cholesky_solve_in_place(&l, n, &mut b);
@@ -122,8 +126,14 @@ mod tests {
     #[test]
     fn rejects_indefinite_and_wrong_size() {
         let mut a = [1.0, 2.0, 2.0, 1.0];
-        assert!(matches!(cholesky_in_place(&mut a, 2), Err(SmallError::NonPositivePivot { index: 1, .. })));
+        assert!(matches!(
+            cholesky_in_place(&mut a, 2),
+            Err(SmallError::NonPositivePivot { index: 1, .. })
+        ));
         let mut b = [1.0; 3];
-        assert_eq!(cholesky_in_place(&mut b, 2), Err(SmallError::Size { n: 2, len: 3 }));
+        assert_eq!(
+            cholesky_in_place(&mut b, 2),
+            Err(SmallError::Size { n: 2, len: 3 })
+        );
     }
 }

@@ -110,7 +110,11 @@ mod tests {
 
     #[test]
     fn escapes_markup_in_captions_and_alts() {
-        let f = Figure { src: "a b.svg".into(), alt: "x < y & \"z\"".into(), caption: "<b>".into() };
+        let f = Figure {
+            src: "a b.svg".into(),
+            alt: "x < y & \"z\"".into(),
+            caption: "<b>".into(),
+        };
         let h = f.html();
         assert!(h.contains("alt=\"x &lt; y &amp; &quot;z&quot;\""));
         assert!(h.contains("&lt;b&gt;"));

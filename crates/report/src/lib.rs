@@ -64,7 +64,9 @@ impl std::str::FromStr for Part {
         Part::ALL
             .into_iter()
             .find(|p| p.name() == s.trim())
-            .ok_or_else(|| ReportError::UnknownPart { name: s.to_string() })
+            .ok_or_else(|| ReportError::UnknownPart {
+                name: s.to_string(),
+            })
     }
 }
 
@@ -162,7 +164,10 @@ pub(crate) struct PartContext<'a> {
 }
 
 /// Runs the parts and writes the report. See the crate docs.
-pub fn build(opts: &ReportOptions, progress: &mut dyn FnMut(&PartProgress)) -> Result<ReportSummary, ReportError> {
+pub fn build(
+    opts: &ReportOptions,
+    progress: &mut dyn FnMut(&PartProgress),
+) -> Result<ReportSummary, ReportError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ReportError::Io { path, source }
@@ -176,17 +181,35 @@ pub fn build(opts: &ReportOptions, progress: &mut dyn FnMut(&PartProgress)) -> R
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let start = Instant::now();
         let mut report = |fraction: f64, message: &str| {
-            progress(&PartProgress { part, fraction, message: message.to_string() });
+            progress(&PartProgress {
+                part,
+                fraction,
+                message: message.to_string(),
+            });
         };
-        let mut ctx = PartContext { dir, preset: opts.preset, seed: opts.seed, progress: &mut report };
+        let mut ctx = PartContext {
+            dir,
+            preset: opts.preset,
+            seed: opts.seed,
+            progress: &mut report,
+        };
         // a panicking part must not take the others down with it
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parts::run(part, &mut ctx)))
-            .unwrap_or_else(|panic| Err(panic_message(panic).into()));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parts::run(part, &mut ctx)))
+                .unwrap_or_else(|panic| Err(panic_message(panic).into()));
         let seconds = start.elapsed().as_secs_f64();
         let error = result.as_ref().err().map(|e| e.to_string());
         sections.push((part, result.unwrap_or_default()));
-        outcomes.push(PartOutcome { part, seconds, error });
-        progress(&PartProgress { part, fraction: 1.0, message: "done".into() });
+        outcomes.push(PartOutcome {
+            part,
+            seconds,
+            error,
+        });
+        progress(&PartProgress {
+            part,
+            fraction: 1.0,
+            message: "done".into(),
+        });
     }
     let body = parts::assemble(opts, &outcomes, &sections);
     let index = root.join("index.html");
@@ -196,7 +219,10 @@ pub fn build(opts: &ReportOptions, progress: &mut dyn FnMut(&PartProgress)) -> R
     let summary = serde_json::json!({ "options": opts, "parts": outcomes });
     nc_core::output::write_json_atomic(&summary_path, &summary).map_err(io(&summary_path))?;
     let target = staged.commit().map_err(io(&opts.out))?;
-    Ok(ReportSummary { index: target.join("index.html"), parts: outcomes })
+    Ok(ReportSummary {
+        index: target.join("index.html"),
+        parts: outcomes,
+    })
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {

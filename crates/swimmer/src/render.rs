@@ -68,12 +68,19 @@ pub fn plot_frames(traj: &Trajectory) -> Vec<Frame> {
 /// Writes an animated GIF of the trajectory at `fps` frames per second.
 pub fn write_gif(traj: &Trajectory, path: &Path, fps: f64) -> Result<(), RenderError> {
     let frames = plot_frames(traj);
-    nc_plot::animation_gif(&frames, path, fps, (360, 270))
-        .map_err(|source| RenderError::Plot { path: path.to_path_buf(), source })
+    nc_plot::animation_gif(&frames, path, fps, (360, 270)).map_err(|source| RenderError::Plot {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes an SVG filmstrip of `panels` evenly spaced frames.
-pub fn write_filmstrip(traj: &Trajectory, path: &Path, title: &str, panels: usize) -> Result<(), RenderError> {
+pub fn write_filmstrip(
+    traj: &Trajectory,
+    path: &Path,
+    title: &str,
+    panels: usize,
+) -> Result<(), RenderError> {
     let frames = plot_frames(traj);
     let spec = FilmstripSpec {
         title: title.to_string(),
@@ -86,15 +93,27 @@ pub fn write_filmstrip(traj: &Trajectory, path: &Path, title: &str, panels: usiz
         max_frames: panels,
         ..FilmstripSpec::default()
     };
-    let svg = nc_plot::filmstrip_svg(&frames, &spec).map_err(|source| RenderError::Plot { path: path.to_path_buf(), source })?;
-    nc_plot::save_svg(path, &svg).map_err(|source| RenderError::Plot { path: path.to_path_buf(), source })
+    let svg = nc_plot::filmstrip_svg(&frames, &spec).map_err(|source| RenderError::Plot {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    nc_plot::save_svg(path, &svg).map_err(|source| RenderError::Plot {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes the trajectory as CSV, atomically.
 pub fn write_csv(traj: &Trajectory, path: &Path) -> Result<(), RenderError> {
     let mut buf = Vec::new();
-    traj.write_csv(&mut buf).map_err(|source| RenderError::Io { path: path.to_path_buf(), source })?;
-    nc_core::output::write_atomic(path, &buf).map_err(|source| RenderError::Io { path: path.to_path_buf(), source })
+    traj.write_csv(&mut buf).map_err(|source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    nc_core::output::write_atomic(path, &buf).map_err(|source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// What [`render_gait`] wrote.
@@ -120,7 +139,13 @@ pub struct RenderSummary {
 /// let s = render_gait(std::path::Path::new("out/swimmer"), SwimConfig::default(), 0, 200, &TravellingWave::default()).unwrap();
 /// assert!(s.gif.exists());
 /// ```
-pub fn render_gait(dir: &Path, cfg: SwimConfig, seed: u64, steps: usize, gait: &TravellingWave) -> Result<RenderSummary, RenderError> {
+pub fn render_gait(
+    dir: &Path,
+    cfg: SwimConfig,
+    seed: u64,
+    steps: usize,
+    gait: &TravellingWave,
+) -> Result<RenderSummary, RenderError> {
     let mut env = SwimEnv::new(cfg)?;
     let traj = rollout(&mut env, seed, steps, |_, k, a| gait.action(k, a))?;
     let summary = RenderSummary {
@@ -130,7 +155,11 @@ pub fn render_gait(dir: &Path, cfg: SwimConfig, seed: u64, steps: usize, gait: &
         total_reward: traj.frames.iter().map(|f| f.reward).sum(),
         distance: centre_distance(&traj),
     };
-    write_gif(&traj, &summary.gif, 1.0 / (cfg.timestep * cfg.substeps as f64))?;
+    write_gif(
+        &traj,
+        &summary.gif,
+        1.0 / (cfg.timestep * cfg.substeps as f64),
+    )?;
     write_filmstrip(&traj, &summary.filmstrip, "Swimmer rollout", 6)?;
     write_csv(&traj, &summary.csv)?;
     Ok(summary)
@@ -140,7 +169,10 @@ fn centre_distance(traj: &Trajectory) -> f64 {
     let centre = |i: usize| {
         let b = &traj.frames[i].bodies;
         let n = b.len().max(1) as f64;
-        (b.iter().map(|p| p.x).sum::<f64>() / n, b.iter().map(|p| p.y).sum::<f64>() / n)
+        (
+            b.iter().map(|p| p.x).sum::<f64>() / n,
+            b.iter().map(|p| p.y).sum::<f64>() / n,
+        )
     };
     if traj.frames.is_empty() {
         return 0.0;
@@ -163,13 +195,23 @@ mod tests {
         let behind = (f.bodies[1].x - f.bodies[0].x, f.bodies[1].y - f.bodies[0].y);
         let forward = (seg.heading.cos(), seg.heading.sin());
         let dot = forward.0 * behind.0 + forward.1 * behind.1;
-        assert!(dot < -0.09, "the body behind the head must lie opposite its heading: {dot}");
+        assert!(
+            dot < -0.09,
+            "the body behind the head must lie opposite its heading: {dot}"
+        );
     }
 
     #[test]
     fn render_writes_all_three_files() {
         let dir = tempfile::tempdir().unwrap();
-        let s = render_gait(dir.path(), SwimConfig::default(), 0, 30, &TravellingWave::default()).unwrap();
+        let s = render_gait(
+            dir.path(),
+            SwimConfig::default(),
+            0,
+            30,
+            &TravellingWave::default(),
+        )
+        .unwrap();
         for p in [&s.gif, &s.filmstrip, &s.csv] {
             assert!(std::fs::metadata(p).unwrap().len() > 100, "{}", p.display());
         }

@@ -111,9 +111,19 @@ fn bindings(c: &Circuit, spec: &str) -> anyhow::Result<Bindings> {
 pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
     let mut so = std::io::stdout().lock();
     match args.command {
-        DiagramCommand::Draw { source, out, expand, depth, cost } => {
+        DiagramCommand::Draw {
+            source,
+            out,
+            expand,
+            depth,
+            cost,
+        } => {
             let c = load(&source)?;
-            let opt = nc_diagram_draw::DrawOptions { expand, depth, cost };
+            let opt = nc_diagram_draw::DrawOptions {
+                expand,
+                depth,
+                cost,
+            };
             let cost = opt.cost;
             let text = if out.extension().is_some_and(|e| e == "tex") {
                 let report = cost.then(|| nc_diagram::cost::cost(&c));
@@ -124,7 +134,13 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
             };
             nc_core::output::write_atomic(&out, text.as_bytes())
                 .with_context(|| format!("writing {}", out.display()))?;
-            writeln!(so, "{} drawn: {} ({} bytes)", c.name, out.display(), text.len())?;
+            writeln!(
+                so,
+                "{} drawn: {} ({} bytes)",
+                c.name,
+                out.display(),
+                text.len()
+            )?;
         }
         DiagramCommand::Check { source, bind } => {
             let c = load(&source)?;
@@ -257,9 +273,15 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 bwd.as_secs_f64() * 1e3
             )?;
         }
-        DiagramCommand::Zoo { list, draw, export, out } => {
+        DiagramCommand::Zoo {
+            list,
+            draw,
+            export,
+            out,
+        } => {
             if let Some(dir) = draw {
-                let written = nc_diagram_draw::draw_zoo(&dir, &nc_diagram_draw::DrawOptions::default())?;
+                let written =
+                    nc_diagram_draw::draw_zoo(&dir, &nc_diagram_draw::DrawOptions::default())?;
                 writeln!(so, "{} files written to {}", written.len(), dir.display())?;
             } else if let Some(name) = export {
                 let c = nc_diagram::zoo::get(&name)

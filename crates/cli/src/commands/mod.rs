@@ -1,6 +1,6 @@
 //! One module per subcommand.
 pub mod diagram;
 pub mod ncap;
+pub mod report;
 pub mod richlazy;
 pub mod swimmer;
-pub mod report;

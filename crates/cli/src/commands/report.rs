@@ -36,17 +36,27 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let parts: Vec<Part> = if args.only.is_empty() {
         Part::ALL.to_vec()
     } else {
-        args.only.iter().map(|s| s.parse::<Part>()).collect::<Result<_, _>>().context("invalid --only")?
+        args.only
+            .iter()
+            .map(|s| s.parse::<Part>())
+            .collect::<Result<_, _>>()
+            .context("invalid --only")?
     };
     let preset = match args.preset {
         PresetArg::Quick => Preset::Quick,
         PresetArg::Full => Preset::Full,
     };
-    let opts = ReportOptions { out: args.out.clone(), preset, parts: parts.clone(), seed: args.seed };
+    let opts = ReportOptions {
+        out: args.out.clone(),
+        preset,
+        parts: parts.clone(),
+        seed: args.seed,
+    };
     let multi = MultiProgress::new();
-    let style = ProgressStyle::with_template("{prefix:>9} [{bar:30}] {percent:>3}% {elapsed:>4} {msg}")
-        .context("progress bar template")?
-        .progress_chars("=> ");
+    let style =
+        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {percent:>3}% {elapsed:>4} {msg}")
+            .context("progress bar template")?
+            .progress_chars("=> ");
     let bars: HashMap<&'static str, ProgressBar> = parts
         .iter()
         .map(|p| {
@@ -70,7 +80,12 @@ pub fn run(args: ReportArgs) -> Result<()> {
     for o in &summary.parts {
         match &o.error {
             None => writeln!(out, "{:>9}: ok in {:.1} s", o.part.name(), o.seconds)?,
-            Some(e) => writeln!(out, "{:>9}: FAILED in {:.1} s: {e}", o.part.name(), o.seconds)?,
+            Some(e) => writeln!(
+                out,
+                "{:>9}: FAILED in {:.1} s: {e}",
+                o.part.name(),
+                o.seconds
+            )?,
         }
     }
     writeln!(out, "report: {}", summary.index.display())?;

@@ -15,7 +15,8 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let mut formulas = Vec::new();
     for (i, name) in names.iter().enumerate() {
         (ctx.progress)(i as f64 / names.len() as f64, name);
-        let circuit = nc_diagram::zoo::get(name).ok_or_else(|| format!("zoo model {name} is missing"))?;
+        let circuit =
+            nc_diagram::zoo::get(name).ok_or_else(|| format!("zoo model {name} is missing"))?;
         let svg = nc_diagram_draw::draw_circuit(&circuit, &DrawOptions::default());
         let file = format!("{name}.svg");
         nc_core::output::write_atomic(&ctx.dir.join(&file), svg.as_bytes())?;
@@ -32,10 +33,23 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             format!("{:.3e}", cost.flops_forward as f64),
             format!("{:.3e}", cost.flops_backward as f64),
             format!("{:.2}", cost.saved_activation_bytes as f64 / 1_048_576.0),
-            format!("{:.2}", cost.memory.peak_training_bytes as f64 / 1_048_576.0),
+            format!(
+                "{:.2}",
+                cost.memory.peak_training_bytes as f64 / 1_048_576.0
+            ),
         ]);
-        formulas.push(vec![name.to_string(), cost.formulas.get("params").cloned().unwrap_or_default(), cost.formulas.get("flops_forward").cloned().unwrap_or_default()]);
-        let about = nc_diagram::zoo::MODELS.iter().find(|m| m.0 == *name).map_or("", |m| m.1);
+        formulas.push(vec![
+            name.to_string(),
+            cost.formulas.get("params").cloned().unwrap_or_default(),
+            cost.formulas
+                .get("flops_forward")
+                .cloned()
+                .unwrap_or_default(),
+        ]);
+        let about = nc_diagram::zoo::MODELS
+            .iter()
+            .find(|m| m.0 == *name)
+            .map_or("", |m| m.1);
         html.push_str(
             &Figure {
                 src: format!("diagrams/{file}"),
@@ -43,11 +57,28 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
                 caption: format!("{name}: {about}."),
             }
             .html()
-            .replace("</figcaption>", &format!(" <a href=\"diagrams/{}\">Text description</a>.</figcaption>", escape(&desc))),
+            .replace(
+                "</figcaption>",
+                &format!(
+                    " <a href=\"diagrams/{}\">Text description</a>.</figcaption>",
+                    escape(&desc)
+                ),
+            ),
         );
     }
     html.push_str("<p>Cost of each model at its default sizes (f32; FLOPs count multiply-adds as 2, as PyTorch's FlopCounterMode does):</p>\n");
-    html.push_str(&table(&["model", "sizes", "parameters", "forward FLOPs", "backward FLOPs", "stored activations (MiB)", "peak training memory (MiB)"], &rows));
+    html.push_str(&table(
+        &[
+            "model",
+            "sizes",
+            "parameters",
+            "forward FLOPs",
+            "backward FLOPs",
+            "stored activations (MiB)",
+            "peak training memory (MiB)",
+        ],
+        &rows,
+    ));
     html.push_str("<details><summary>The same costs as formulas in the axis sizes</summary>\n");
     html.push_str(&table(&["model", "parameters", "forward FLOPs"], &formulas));
     html.push_str("</details>\n");

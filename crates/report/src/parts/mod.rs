@@ -17,7 +17,11 @@ pub(crate) fn run(part: Part, ctx: &mut PartContext<'_>) -> Result<Section, Part
 }
 
 /// The page body: overview, then one section per part (or its failure).
-pub(crate) fn assemble(opts: &ReportOptions, outcomes: &[PartOutcome], sections: &[(Part, Section)]) -> String {
+pub(crate) fn assemble(
+    opts: &ReportOptions,
+    outcomes: &[PartOutcome],
+    sections: &[(Part, Section)],
+) -> String {
     let mut body = String::new();
     body.push_str("<h1>neurocircuits report</h1>\n");
     body.push_str(
@@ -27,7 +31,12 @@ pub(crate) fn assemble(opts: &ReportOptions, outcomes: &[PartOutcome], sections:
     );
     body.push_str("<nav>");
     for (part, _) in sections {
-        let _ = write!(body, "<a href=\"#{}\">{}</a>", part.name(), escape(part.title()));
+        let _ = write!(
+            body,
+            "<a href=\"#{}\">{}</a>",
+            part.name(),
+            escape(part.title())
+        );
     }
     body.push_str("</nav>\n<h2 id=\"overview\">Overview</h2>\n");
     let rows: Vec<Vec<String>> = outcomes
@@ -35,7 +44,11 @@ pub(crate) fn assemble(opts: &ReportOptions, outcomes: &[PartOutcome], sections:
         .map(|o| {
             vec![
                 o.part.name().to_string(),
-                if o.error.is_some() { "failed".into() } else { "ok".into() },
+                if o.error.is_some() {
+                    "failed".into()
+                } else {
+                    "ok".into()
+                },
                 format!("{:.1}", o.seconds),
             ]
         })
@@ -49,15 +62,24 @@ pub(crate) fn assemble(opts: &ReportOptions, outcomes: &[PartOutcome], sections:
         "target": format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
         "rayon_threads": rayon_threads(),
     });
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<p>Configuration (also in <code>summary.json</code>):</p><pre>{}</pre>\n",
+        "<p>Configuration (also in <code>summary.json</code>):</p><pre>{}</pre>",
         escape(&serde_json::to_string_pretty(&config).unwrap_or_default())
     );
     for ((part, section), outcome) in sections.iter().zip(outcomes) {
-        let _ = write!(body, "<section id=\"{}\">\n<h2>{}</h2>\n", part.name(), escape(part.title()));
+        let _ = writeln!(
+            body,
+            "<section id=\"{}\">\n<h2>{}</h2>",
+            part.name(),
+            escape(part.title())
+        );
         if let Some(err) = &outcome.error {
-            let _ = write!(body, "<div class=\"failed\"><p><strong>This part failed.</strong></p><pre>{}</pre></div>\n", escape(err));
+            let _ = writeln!(
+                body,
+                "<div class=\"failed\"><p><strong>This part failed.</strong></p><pre>{}</pre></div>",
+                escape(err)
+            );
         }
         body.push_str(&section.html);
         body.push_str("</section>\n");
@@ -71,5 +93,9 @@ fn rayon_threads() -> usize {
 
 /// "agrees" or "does not agree", for the statements under figures.
 pub(crate) fn verdict(agrees: bool) -> &'static str {
-    if agrees { "This agrees with the paper's claim." } else { "This does not agree with the paper's claim in this run." }
+    if agrees {
+        "This agrees with the paper's claim."
+    } else {
+        "This does not agree with the paper's claim in this run."
+    }
 }

@@ -16,7 +16,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, PartError> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     Ok(serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?)
 }
 
@@ -33,17 +34,29 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     (ctx.progress)(0.0, "training NCAP for the raster and animation");
     let rdir = ctx.dir.join("raster");
     let rec = raster::run(
-        &RasterOptions { out: rdir.clone(), policy: None, quick, seed: ctx.seed, steps: 300 },
+        &RasterOptions {
+            out: rdir.clone(),
+            policy: None,
+            quick,
+            seed: ctx.seed,
+            steps: 300,
+        },
         &mut |_| {},
     )?;
-    let SavedPolicy::Ncap { ncap } = SavedPolicy::load(&rdir.join("train").join("policy.json"))? else {
+    let SavedPolicy::Ncap { ncap } = SavedPolicy::load(&rdir.join("train").join("policy.json"))?
+    else {
         return Err("the raster's trained policy is not an NCAP".into());
     };
     let mut env = SwimEnv::new(SwimConfig::default())?;
-    let traj = nc_swimmer::trajectory::rollout(&mut env, ctx.seed, 200, |obs, k, act| ncap.act(&obs[..act.len()], k, act))?;
+    let traj = nc_swimmer::trajectory::rollout(&mut env, ctx.seed, 200, |obs, k, act| {
+        ncap.act(&obs[..act.len()], k, act)
+    })?;
     nc_swimmer::render::write_gif(&traj, &ctx.dir.join("swimmer.gif"), 15.0)?;
     let weights: Vec<(String, f64)> = read(&rdir.join("weights.json"))?;
-    let wtext: Vec<String> = weights.iter().map(|(n, w)| format!("{n} = {w:.2}")).collect();
+    let wtext: Vec<String> = weights
+        .iter()
+        .map(|(n, w)| format!("{n} = {w:.2}"))
+        .collect();
     html.push_str(
         &Figure {
             src: "ncap/swimmer.gif".into(),
@@ -72,7 +85,13 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // 2. learning curves and efficiency
     (ctx.progress)(0.2, "learning curves");
     let cdir = ctx.dir.join("curves");
-    let opts = |out: &Path| SweepOptions { out: out.to_path_buf(), shard: Shard::ALL, quick, seeds: None, steps: None };
+    let opts = |out: &Path| SweepOptions {
+        out: out.to_path_buf(),
+        shard: Shard::ALL,
+        quick,
+        seeds: None,
+        steps: None,
+    };
     curves::run(&opts(&cdir), Experiment::Curves, &mut |_| {})?;
     let eff: Vec<EfficiencyRow> = read(&cdir.join("efficiency.json"))?;
     for algo in ["es", "ppo", "ddpg"] {
@@ -85,10 +104,17 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         let caption = match (find(ModelKind::Ncap), find(ModelKind::Mlp)) {
             (Some(n), Some(m)) => format!(
                 "{}: NCAP starts at {:.0} and ends at {:.0}; the MLP starts at {:.0} and ends at {:.0}. The paper claims NCAP starts far higher and learns with far fewer samples. {}",
-                algo.to_uppercase(), n.initial, n.final_return, m.initial, m.final_return,
+                algo.to_uppercase(),
+                n.initial,
+                n.final_return,
+                m.initial,
+                m.final_return,
                 verdict(n.initial > m.initial && n.final_return >= 0.9 * m.final_return)
             ),
-            _ => format!("{}: test return against environment steps.", algo.to_uppercase()),
+            _ => format!(
+                "{}: test return against environment steps.",
+                algo.to_uppercase()
+            ),
         };
         html.push_str(
             &Figure {
@@ -108,20 +134,42 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
                 r.n_params.to_string(),
                 format!("{:.0}", r.initial),
                 format!("{:.0}", r.final_return),
-                r.steps_to_90pct_mlp.map_or("not reached".into(), |s| s.to_string()),
+                r.steps_to_90pct_mlp
+                    .map_or("not reached".into(), |s| s.to_string()),
             ]
         })
         .collect();
     html.push_str("<p>Data efficiency and size (parameters are the actor's):</p>\n");
-    html.push_str(&table(&["algorithm", "policy", "parameters", "initial return", "final return", "steps to 90% of MLP final"], &rows));
+    html.push_str(&table(
+        &[
+            "algorithm",
+            "policy",
+            "parameters",
+            "initial return",
+            "final return",
+            "steps to 90% of MLP final",
+        ],
+        &rows,
+    ));
 
     // 3. transfer to other body lengths
     (ctx.progress)(0.6, "transfer");
     let tdir = ctx.dir.join("transfer");
     transfer::run(&opts(&tdir), &mut |_| {})?;
     let trows: Vec<TransferRow> = read(&tdir.join("transfer.json"))?;
-    let longer_ok = trows.iter().filter(|r| r.n_bodies >= 6).all(|r| r.untrained_mean > 500.0);
-    let facts: Vec<String> = trows.iter().map(|r| format!("{} links: {:.0} untrained, {:.0} trained", r.n_bodies, r.untrained_mean, r.trained_mean)).collect();
+    let longer_ok = trows
+        .iter()
+        .filter(|r| r.n_bodies >= 6)
+        .all(|r| r.untrained_mean > 500.0);
+    let facts: Vec<String> = trows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} links: {:.0} untrained, {:.0} trained",
+                r.n_bodies, r.untrained_mean, r.trained_mean
+            )
+        })
+        .collect();
     html.push_str(
         &Figure {
             src: "ncap/transfer/transfer.svg".into(),
@@ -155,6 +203,10 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         }
         .html(),
     );
-    let _ = write!(html, "<p>Raw results (CSV and JSON) are beside the figures in <code>{}</code>.</p>\n", escape("ncap/"));
+    let _ = writeln!(
+        html,
+        "<p>Raw results (CSV and JSON) are beside the figures in <code>{}</code>.</p>",
+        escape("ncap/")
+    );
     Ok(Section { html })
 }

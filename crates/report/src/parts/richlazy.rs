@@ -33,12 +33,12 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let summary = sweep::summarise(&cfg, &records);
 
     let mut html = String::new();
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<p>Rate RNNs (N = {n}, ReLU) trained by BPTT on three cognitive tasks from initial recurrent weights \
          of rank {ranks:?} (truncated SVD of one Gaussian W₀, renormalised to the same Frobenius norm), {s} seeds each. \
          The paper's claim: <em>lower-rank initial connectivity gives richer learning</em> — larger weight change, \
-         lower alignment between the tangent kernels before and after training, and lower representation alignment.</p>\n",
+         lower alignment between the tangent kernels before and after training, and lower representation alignment.</p>",
         n = cfg.base.n,
         ranks = cfg.ranks,
         s = cfg.seeds.len()
@@ -55,7 +55,12 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         let mut agree_all = true;
         let mut facts = Vec::new();
         for &task in &cfg.tasks {
-            let at = |rank: usize| summary.iter().find(|r: &&SummaryRow| r.task == task && r.rank == rank && r.measure == m).map(|r| r.mean);
+            let at = |rank: usize| {
+                summary
+                    .iter()
+                    .find(|r: &&SummaryRow| r.task == task && r.rank == rank && r.measure == m)
+                    .map(|r| r.mean)
+            };
             if let (Some(a), Some(b)) = (at(lo), at(hi)) {
                 facts.push(format!("{task}: {a:.3} at rank {lo}, {b:.3} at rank {hi}"));
                 if m != "accuracy" {
@@ -64,9 +69,16 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             }
         }
         let caption = if m == "accuracy" {
-            format!("{label} against initial rank ({}). The claim concerns how learning moves the network, so every rank should still learn the tasks.", facts.join("; "))
+            format!(
+                "{label} against initial rank ({}). The claim concerns how learning moves the network, so every rank should still learn the tasks.",
+                facts.join("; ")
+            )
         } else {
-            format!("{label} against initial rank ({}). {}", facts.join("; "), verdict(agree_all))
+            format!(
+                "{label} against initial rank ({}). {}",
+                facts.join("; "),
+                verdict(agree_all)
+            )
         };
         html.push_str(
             &Figure {
@@ -80,20 +92,38 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let rows: Vec<Vec<String>> = summary
         .iter()
         .filter(|r| r.measure == "weight_change" || r.measure == "ka")
-        .map(|r| vec![r.task.to_string(), r.rank.to_string(), r.measure.clone(), format!("{:.4}", r.mean), format!("{:.4}", r.sd), r.n.to_string()])
+        .map(|r| {
+            vec![
+                r.task.to_string(),
+                r.rank.to_string(),
+                r.measure.clone(),
+                format!("{:.4}", r.mean),
+                format!("{:.4}", r.sd),
+                r.n.to_string(),
+            ]
+        })
         .collect();
     html.push_str("<details><summary>Summary table (mean and sd over seeds)</summary>\n");
-    html.push_str(&table(&["task", "rank", "measure", "mean", "sd", "seeds"], &rows));
+    html.push_str(&table(
+        &["task", "rank", "measure", "mean", "sd", "seeds"],
+        &rows,
+    ));
     html.push_str("</details>\n");
     html.push_str(&spectra(ctx)?);
     html.push_str(&aligned_exception(ctx)?);
-    let _ = write!(html, "<p>Raw results: <a href=\"richlazy/rank-sweep/config.json\">{}</a> (config.json with its hash, per-unit JSON, tidy CSV/JSONL).</p>\n", escape("rank-sweep/config.json"));
+    let _ = writeln!(
+        html,
+        "<p>Raw results: <a href=\"richlazy/rank-sweep/config.json\">{}</a> (config.json with its hash, per-unit JSON, tidy CSV/JSONL).</p>",
+        escape("rank-sweep/config.json")
+    );
     Ok(Section { html })
 }
 
 /// Singular-value spectra of structured connectivity against Gaussian and shuffled controls.
 fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
-    use nc_richlazy::{connectome, init, linalg::singular_values, measures::ranks_from_singular_values};
+    use nc_richlazy::{
+        connectome, init, linalg::singular_values, measures::ranks_from_singular_values,
+    };
     (ctx.progress)(0.9, "connectivity spectra");
     let n = 200;
     let mut rng = nc_core::rng::stream(ctx.seed, "report-spectra", 0);
@@ -105,13 +135,23 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     let mut spectra = Vec::new();
     let mut facts = Vec::new();
     let mut ranks = Vec::new();
-    for (name, w) in [("Gaussian", &gaussian), ("cell-type blocks", &cells), ("cell types, shuffled", &shuffled), ("small world", &world)] {
+    for (name, w) in [
+        ("Gaussian", &gaussian),
+        ("cell-type blocks", &cells),
+        ("cell types, shuffled", &shuffled),
+        ("small world", &world),
+    ] {
         let sv = singular_values(w, n, n)?;
         let r = ranks_from_singular_values(&sv);
         facts.push(format!("{name}: {:.1}", r.entropy));
         ranks.push(r.entropy);
         let top = sv[0].max(f64::MIN_POSITIVE);
-        spectra.push((name.to_string(), sv.iter().map(|v| (v / top).max(1e-12)).collect::<Vec<f64>>()));
+        spectra.push((
+            name.to_string(),
+            sv.iter()
+                .map(|v| (v / top).max(1e-12))
+                .collect::<Vec<f64>>(),
+        ));
     }
     let spec = nc_plot::SpectrumSpec {
         title: "Spectra of structured connectivity".into(),
@@ -143,7 +183,13 @@ fn aligned_exception(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     use nc_richlazy::kappa::{KappaInit, kappa_sweep};
     (ctx.progress)(0.95, "aligned exception");
     let kappas = [1.0, 2.0, 4.0, 8.0, 16.0];
-    let rows = kappa_sweep(10, 0.01, if ctx.preset == Preset::Quick { 8 } else { 20 }, &kappas, ctx.seed)?;
+    let rows = kappa_sweep(
+        10,
+        0.01,
+        if ctx.preset == Preset::Quick { 8 } else { 20 },
+        &kappas,
+        ctx.seed,
+    )?;
     let label = |i: KappaInit| match i {
         KappaInit::RandomLow => "random rank 1",
         KappaInit::RandomHigh => "random full rank",
@@ -153,7 +199,11 @@ fn aligned_exception(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     let series: Vec<nc_plot::Series> = KappaInit::ALL
         .iter()
         .map(|&i| {
-            let pts: Vec<(f64, f64)> = rows.iter().filter(|r| r.init == i).map(|r| (r.kappa, r.ka)).collect();
+            let pts: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.init == i)
+                .map(|r| (r.kappa, r.ka))
+                .collect();
             nc_plot::Series::new(label(i), pts).with_markers()
         })
         .collect();
