@@ -56,3 +56,43 @@ fn sharded_sweep_merges_into_the_unsharded_result() {
         |d: &str| std::fs::read_to_string(root.path().join(d).join("ablations.csv")).unwrap();
     assert_eq!(read("m"), read("all"));
 }
+
+#[test]
+fn render_and_raster_write_their_outputs() {
+    use nc_ncap::experiments::{raster, render};
+    let root = tempfile::tempdir().unwrap();
+    let policy = root.path().join("p.json");
+    nc_ncap::policy::SavedPolicy::Ncap {
+        ncap: Ncap::default_for(5).unwrap(),
+    }
+    .save(&policy)
+    .unwrap();
+    let opts = render::RenderOptions {
+        policy: Some(policy.clone()),
+        n_bodies: 8,
+        seed: 0,
+        steps: 20,
+        stride: 5,
+        out: root.path().join("r"),
+    };
+    render::run(&opts).unwrap();
+    for f in ["swimmer.gif", "filmstrip.svg", "raster.svg"] {
+        assert!(root.path().join("r").join(f).exists(), "{f}");
+    }
+    let rec = raster::run(
+        &raster::RasterOptions {
+            out: root.path().join("s"),
+            policy: Some(policy),
+            quick: true,
+            seed: 0,
+            steps: 90,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    // the head oscillator flips after 30 steps; the recorded torques match the circuit
+    assert_eq!(rec.activity[29][0], 1.0);
+    assert_eq!(rec.activity[30][0], 0.0);
+    assert_eq!(rec.torques[0][0], 1.0);
+    assert!(root.path().join("s").join("raster.csv").exists());
+}

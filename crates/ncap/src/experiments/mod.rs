@@ -8,6 +8,7 @@
 pub mod ablations;
 pub mod curves;
 pub mod raster;
+pub mod render;
 pub mod transfer;
 pub mod unit;
 

@@ -1,0 +1,129 @@
+//! Rendering: an animated GIF of an NCAP swimmer with its neuron activity beside the body
+//! (a per-frame bar readout of every joint's B-neurons and muscles), a filmstrip SVG and the
+//! activity raster.
+
+use crate::ncap::{Ncap, NcapTrace};
+use crate::policy::SavedPolicy;
+use crate::train::TrainError;
+use nc_plot::{FilmLayout, FilmstripSpec, Frame, Segment, animation_gif, filmstrip_svg, save_svg};
+use nc_swimmer::{BodyPose, SwimConfig, SwimEnv};
+use std::path::{Path, PathBuf};
+
+/// What to render.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    /// A saved NCAP policy.json; `None` renders the untrained default NCAP.
+    pub policy: Option<PathBuf>,
+    /// Bodies of the swimmer.
+    pub n_bodies: usize,
+    /// Reset seed.
+    pub seed: u64,
+    /// Control steps to render.
+    pub steps: usize,
+    /// Render every k-th control step.
+    pub stride: usize,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+const BARS: [char; 9] = ['·', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn bar(v: f64) -> char {
+    BARS[(v.clamp(0.0, 1.0) * 8.0).round() as usize]
+}
+
+// body pose to a drawable segment: bodies span ±0.05 m along local y, the head points to −y
+fn segment(p: &BodyPose) -> Segment {
+    Segment {
+        x: p.x,
+        y: p.y,
+        heading: p.angle - std::f64::consts::FRAC_PI_2,
+        length: 0.1,
+        width: 0.02,
+    }
+}
+
+/// Renders `swimmer.gif` and `filmstrip.svg` into `opts.out`; returns the episode's return.
+pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
+    let ncap = match &opts.policy {
+        Some(p) => match SavedPolicy::load(p)? {
+            SavedPolicy::Ncap { ncap } => ncap,
+            _ => {
+                return Err(TrainError::Config(format!(
+                    "{} is not an NCAP policy",
+                    p.display()
+                )));
+            }
+        },
+        None => Ncap::default_for(5).map_err(|e| TrainError::Config(e.to_string()))?,
+    };
+    let n = opts.n_bodies.saturating_sub(1);
+    let ncap = ncap
+        .with_joints(n)
+        .map_err(|e| TrainError::Config(e.to_string()))?;
+    let mut env = SwimEnv::new(SwimConfig {
+        n_bodies: opts.n_bodies,
+        ..SwimConfig::default()
+    })?;
+    env.reset(opts.seed);
+    let mut frames = Vec::new();
+    let (mut tr, mut a, mut ret) = (NcapTrace::default(), vec![0.0; n], 0.0);
+    for step in 0..opts.steps.min(env.config().episode_len) {
+        let t = env.episode_step();
+        ncap.forward(env.joint_angles(), t, &mut a, &mut tr);
+        if step % opts.stride.max(1) == 0 {
+            // neuron readout beside the body: one bar per joint, head first (Bd/Bv: dorsal and
+            // ventral B-neurons, Md/Mv: muscles)
+            let col = |v: &[f64]| v.iter().map(|&x| bar(x)).collect::<String>();
+            let text = format!(
+                "t {:5.2}s osc {}{} Bd {} Bv {} Md {} Mv {}",
+                t as f64 * 0.03,
+                bar(tr.osc.0),
+                bar(tr.osc.1),
+                col(&tr.b_d),
+                col(&tr.b_v),
+                col(&tr.m_d),
+                col(&tr.m_v)
+            );
+            frames.push(Frame {
+                segments: env.body_positions().iter().map(segment).collect(),
+                text: Some(text),
+            });
+        }
+        ret += env.step(&a)?.reward;
+    }
+    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
+        path: opts.out.clone(),
+        source,
+    })?;
+    let err = |e: nc_plot::PlotError| TrainError::Config(format!("render: {e}"));
+    let fps = 1.0 / (0.03 * opts.stride.max(1) as f64);
+    animation_gif(&frames, &opts.out.join("swimmer.gif"), fps, (640, 400)).map_err(err)?;
+    let spec = FilmstripSpec {
+        title: "NCAP swimmer".into(),
+        description:
+            "Successive poses of the NCAP swimmer, older ones fainter, with the path of its centre."
+                .into(),
+        layout: FilmLayout::Overlay,
+        max_frames: 12,
+        ..FilmstripSpec::default()
+    };
+    let quiet: Vec<Frame> = frames
+        .iter()
+        .map(|f| Frame {
+            text: None,
+            ..f.clone()
+        })
+        .collect();
+    let svg = filmstrip_svg(&quiet, &spec).map_err(err)?;
+    save_svg(&opts.out.join("filmstrip.svg"), &svg).map_err(err)?;
+    let rec = super::raster::record(&ncap, opts.seed, opts.steps)?;
+    let weights: Vec<(String, f64)> = ncap
+        .param_names()
+        .iter()
+        .map(|(k, _)| k.clone())
+        .zip(ncap.params().iter().copied())
+        .collect();
+    crate::figures::raster(Path::new(&opts.out), &rec, &weights)?;
+    Ok(ret)
+}
