@@ -160,6 +160,7 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
             let data: Vec<T> = match &p.init {
                 Init::Zeros => vec![T::default(); n],
                 Init::Ones => vec![T::from_f64(1.0); n],
+                Init::Const(v) => vec![T::from_f64(*v); n],
                 Init::Normal => (0..n)
                     .map(|_| {
                         T::from_f64(rand_distr::Distribution::sample(

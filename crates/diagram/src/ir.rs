@@ -149,6 +149,8 @@ pub enum Init {
     Ones,
     /// Standard normal.
     Normal,
+    /// Every entry the same value (NCAP's ±1 constant initialisation).
+    Const(f64),
 }
 
 /// A learned parameter tensor. Operations refer to it by [`ParamId`]; referring twice is sharing.

@@ -5,5 +5,6 @@ mod cost;
 mod diagnostics;
 mod fd;
 mod golden;
+mod ncap;
 mod text;
 mod zoo;

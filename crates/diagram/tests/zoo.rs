@@ -37,6 +37,7 @@ fn small(name: &str) -> Bindings {
         "vit" => bind(&[("b", 1), ("c", 2), ("H", 16), ("m", 8), ("h", 2), ("o", 3)]),
         "visual_attention" => bind(&[("b", 1), ("c", 3), ("k", 2), ("h", 2), ("H", 16)]),
         "rnn_cell" => bind(&[("b", 2), ("i", 3), ("n", 4)]),
+        "ncap_swimmer" => bind(&[("b", 2), ("n", 5)]),
         other => panic!("no small sizes for {other}"),
     }
 }
@@ -76,6 +77,7 @@ fn expected_warnings() {
         "transformer",
         "vit",
         "conv",
+        "ncap_swimmer",
     ] {
         assert!(codes(clean).is_empty(), "{clean}: {:?}", codes(clean));
     }

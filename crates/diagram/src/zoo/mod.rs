@@ -10,6 +10,7 @@
 mod attention;
 mod conv;
 mod mlp;
+mod ncap;
 mod resnet;
 mod rnn;
 mod unet;
@@ -17,6 +18,7 @@ mod unet;
 pub use attention::{mha, sdpa, transformer, transformer_block, visual_attention, vit};
 pub use conv::conv_family;
 pub use mlp::mlp;
+pub use ncap::ncap_swimmer;
 pub use resnet::resnet;
 pub use rnn::rnn_cell;
 pub use unet::{unet_drawn, unet_ronneberger};
@@ -64,6 +66,10 @@ pub const MODELS: &[(&str, &str)] = &[
         "the notebook's visual attention (kernel 3, stride 3 on 16×16: 16 → 15)",
     ),
     ("rnn_cell", "vanilla RNN cell h' = tanh(W_x x + W_h h + b)"),
+    (
+        "ncap_swimmer",
+        "NCAP swimmer: B-neurons and muscles per joint and side, 4 shared weights",
+    ),
 ];
 
 /// The names of the zoo models.
@@ -86,6 +92,7 @@ pub fn get(name: &str) -> Option<Circuit> {
         "vit" => vit(),
         "visual_attention" => visual_attention(),
         "rnn_cell" => rnn_cell(),
+        "ncap_swimmer" => ncap_swimmer(),
         _ => return None,
     })
 }
