@@ -99,3 +99,49 @@ pub(crate) fn verdict(agrees: bool) -> &'static str {
         "This does not agree with the paper's claim in this run."
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Preset;
+
+    #[test]
+    fn a_failed_part_is_shown_with_its_error_and_the_others_still_appear() {
+        let opts = ReportOptions {
+            out: "x".into(),
+            preset: Preset::Quick,
+            parts: vec![Part::Ncap, Part::Diagrams],
+            seed: 3,
+        };
+        let outcomes = vec![
+            PartOutcome {
+                part: Part::Ncap,
+                seconds: 1.0,
+                error: Some("swimmer diverged <at step 7>".into()),
+            },
+            PartOutcome {
+                part: Part::Diagrams,
+                seconds: 0.5,
+                error: None,
+            },
+        ];
+        let sections = vec![
+            (Part::Ncap, Section::default()),
+            (
+                Part::Diagrams,
+                Section {
+                    html: "<p>zoo here</p>".into(),
+                },
+            ),
+        ];
+        let body = assemble(&opts, &outcomes, &sections);
+        assert!(body.contains("This part failed."));
+        assert!(
+            body.contains("swimmer diverged &lt;at step 7&gt;"),
+            "the error is shown, escaped"
+        );
+        assert!(body.contains("<p>zoo here</p>"));
+        assert!(body.contains("&quot;seed&quot;: 3"));
+        assert_eq!(body.matches("class=\"failed\"").count(), 1);
+    }
+}
