@@ -16,9 +16,11 @@
 //!   centre crop by one gives `n` positions, `[head, q̂_0, …, q̂_{n−2}]`;
 //! - the contralateral side is `Σ_s b − b` (for two sides, the other one);
 //! - the torque is `Σ_s σ_s m_s` with the constant signs `σ = (+1, −1)`;
-//! - the 4 weights are scalars broadcast over joints and sides (that is the sharing), with the
-//!   sign constraints of the original applied in the forward pass: `excitatory(w) = relu(w)`,
-//!   `inhibitory(w) = −relu(−w)`; they start at (+1, +1, +1, −1).
+//! - the 4 weights are scalar linear maps broadcast over joints and sides (that is the
+//!   sharing), starting at (+1, +1, +1, −1). The original's sign constraints
+//!   (`excitatory(w) = relu(w)`, `inhibitory(w) = −relu(−w)`) are applied to the products,
+//!   which is the same function and gradient because every weighted signal is ≥ 0 (the
+//!   oscillator input must lie in [0, 1]).
 //!
 //! Inputs: `osc[b, h, s]` (the 2-channel head oscillator, `h` of size 1) and `q[b, j]`, the
 //! normalised joint angles `q̂ ∈ [−1, 1]`. Output: `a[b, j]`. The tail's own angle drives
@@ -41,14 +43,20 @@ fn graded(b: &mut Builder, name: &str, x: ValueId) -> R<ValueId> {
     b.add(name, n2, one2)
 }
 
-/// A shared scalar weight with its sign constraint applied in the forward pass.
-fn weight(b: &mut Builder, name: &str, excitatory: bool) -> R<ValueId> {
+/// `w·x` for a shared scalar weight `w` (a linear map over no axes, broadcast over all of
+/// `x`'s), with the sign constraint of the original. Since `x ≥ 0` here, `relu(w)·x =
+/// relu(w·x)` and `−relu(−w)·x = −relu(−w·x)`, so the clamp is applied to the product.
+/// The map goes to a singleton axis `one` that is summed away at once, so the drawing has a
+/// wire to hang the weight on.
+fn weighted(b: &mut Builder, name: &str, x: ValueId, one: AxisId, excitatory: bool) -> R<ValueId> {
     let init = if excitatory { 1.0 } else { -1.0 };
-    let w = b.learned_init(name, &[], Init::Const(init))?;
+    let p = b.param(name, &[one], Init::Const(init));
+    let wx = b.linear_with(&format!("{name}·"), x, &[], &[one], p, None)?;
+    let wx = b.reduce(&format!("{name}.squeeze"), wx, ReduceKind::Sum, &[one])?;
     if excitatory {
-        b.map(&format!("{name}.exc"), w, Func::Relu)
+        b.map(&format!("{name}.exc"), wx, Func::Relu)
     } else {
-        let n = b.map(&format!("{name}.neg"), w, Func::Scale(-1.0))?;
+        let n = b.map(&format!("{name}.neg"), wx, Func::Scale(-1.0))?;
         let r = b.map(&format!("{name}.relu"), n, Func::Relu)?;
         b.map(&format!("{name}.inh"), r, Func::Scale(-1.0))
     }
@@ -73,13 +81,9 @@ pub fn ncap_swimmer() -> Circuit {
         let h = b.axis("h", "1", K::Spatial)?;
         let sd = b.axis("sd", "1", K::Feature)?;
         let sv = b.axis("sv", "1", K::Feature)?;
+        let one = b.axis("w", "1", K::Feature)?;
         let osc = b.input("osc", &[bb, h, s]);
         let q = b.input("q", &[bb, j]);
-
-        let w_osc = weight(&mut b, "w_osc", true)?;
-        let w_prop = weight(&mut b, "w_prop", true)?;
-        let w_ipsi = weight(&mut b, "w_ipsi", true)?;
-        let w_contra = weight(&mut b, "w_contra", false)?;
 
         // proprioception split into dorsal and ventral parts
         let qd = lift(&mut b, "q_d", q, &[bb, j, sd])?;
@@ -89,8 +93,8 @@ pub fn ncap_swimmer() -> Circuit {
         let qs = graded(&mut b, "split", qs)?;
 
         // B-neuron drives: oscillator on the head, anterior proprioception on the body
-        let head = b.mul("osc·w_osc", osc, w_osc)?;
-        let body = b.mul("q·w_prop", qs, w_prop)?;
+        let head = weighted(&mut b, "w_osc", osc, one, true)?;
+        let body = weighted(&mut b, "w_prop", qs, one, true)?;
         let u = b.axis("u", "1 + n", K::Spatial)?;
         let drive = b.concat("drive", &[head, body], &[h, j], u)?;
         let z = b.axis("z", "1", K::Spatial)?;
@@ -101,11 +105,11 @@ pub fn ncap_swimmer() -> Circuit {
         let bn = graded(&mut b, "B", shifted)?;
 
         // muscles: ipsilateral excitation, contralateral inhibition
-        let ipsi = b.mul("ipsi", bn, w_ipsi)?;
+        let ipsi = weighted(&mut b, "w_ipsi", bn, one, true)?;
         let tot = b.reduce("Σ_s B", bn, ReduceKind::Sum, &[s])?;
         let negb = b.map("-B", bn, Func::Scale(-1.0))?;
         let other = b.add("contra side", negb, tot)?;
-        let contra = b.mul("contra", other, w_contra)?;
+        let contra = weighted(&mut b, "w_contra", other, one, false)?;
         let pre = b.add("muscle in", ipsi, contra)?;
         let m = graded(&mut b, "M", pre)?;
 
