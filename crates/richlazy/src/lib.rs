@@ -25,6 +25,8 @@
 
 pub mod bench;
 pub mod connectome;
+pub mod controls;
+pub mod grid;
 pub mod init;
 pub mod kappa;
 pub mod kernel;
@@ -35,6 +37,7 @@ pub mod model;
 pub mod optim;
 pub mod plots;
 pub mod real;
+pub mod structure;
 pub mod sweep;
 pub mod tasks;
 pub mod theory;

@@ -5,6 +5,7 @@
     reason = "tests print the measured numbers next to the references"
 )]
 
+mod grids;
 mod neurogym;
 mod sweep;
 mod theory;
