@@ -35,7 +35,7 @@ fn torques(w_contra: f64) -> (Vec<f64>, Vec<f64>) {
     assert!(report.errors().next().is_none(), "{}", report.render());
     let bound = Bound::new(&c, &b).unwrap();
     let mut p = init_params::<f64>(&c, &bound, 1);
-    let contra = c.params.iter().position(|q| q.name.starts_with("w_contra"));
+    let contra = c.params.iter().position(|q| q.name.contains("w_contra"));
     p[contra.unwrap()].data[0] = w_contra;
     let x = inputs(&c, &bound, nb, n);
     let a = forward(&c, &bound, &p, &x).unwrap().output(&c, 0).unwrap();

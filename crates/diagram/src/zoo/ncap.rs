@@ -39,8 +39,7 @@ fn graded(b: &mut Builder, name: &str, x: ValueId) -> R<ValueId> {
     let u = b.add(&format!("{name}.1-"), n, one)?;
     let r2 = b.map(&format!("{name}.relu2"), u, Func::Relu)?;
     let n2 = b.map(&format!("{name}.neg2"), r2, Func::Scale(-1.0))?;
-    let one2 = b.constant(&format!("{name}.one2"), &[], 1.0)?;
-    b.add(name, n2, one2)
+    b.add(name, n2, one)
 }
 
 /// `w·x` for a shared scalar weight `w` (a linear map over no axes, broadcast over all of
@@ -85,6 +84,8 @@ pub fn ncap_swimmer() -> Circuit {
         let osc = b.input("osc", &[bb, h, s]);
         let q = b.input("q", &[bb, j]);
 
+        // B-neurons
+        b.begin_block("B-neurons", 0, 1, false);
         // proprioception split into dorsal and ventral parts
         let qd = lift(&mut b, "q_d", q, &[bb, j, sd])?;
         let qneg = b.map("-q", q, Func::Scale(-1.0))?;
@@ -103,8 +104,10 @@ pub fn ncap_swimmer() -> Circuit {
         let padded = b.concat("shift.pad", &[zero, drive], &[z, u], p)?;
         let shifted = b.crop("anterior", padded, &[(p, j, 1)])?;
         let bn = graded(&mut b, "B", shifted)?;
+        b.end_block()?;
 
         // muscles: ipsilateral excitation, contralateral inhibition
+        b.begin_block("muscles", 0, 1, false);
         let ipsi = weighted(&mut b, "w_ipsi", bn, one, true)?;
         let tot = b.reduce("Σ_s B", bn, ReduceKind::Sum, &[s])?;
         let negb = b.map("-B", bn, Func::Scale(-1.0))?;
@@ -112,13 +115,16 @@ pub fn ncap_swimmer() -> Circuit {
         let contra = weighted(&mut b, "w_contra", other, one, false)?;
         let pre = b.add("muscle in", ipsi, contra)?;
         let m = graded(&mut b, "M", pre)?;
+        b.end_block()?;
 
         // torque = dorsal − ventral
+        b.begin_block("torque", 0, 1, false);
         let plus = b.constant("+1", &[sd], 1.0)?;
         let minus = b.constant("-1", &[sv], -1.0)?;
         let sign = b.concat("σ", &[plus, minus], &[sd, sv], s)?;
         let signed = b.mul("σ·M", m, sign)?;
-        let a = b.reduce("torque", signed, ReduceKind::Sum, &[s])?;
+        let a = b.reduce("Σ_s", signed, ReduceKind::Sum, &[s])?;
+        b.end_block()?;
         b.output(a);
         b.finish()
     })())
