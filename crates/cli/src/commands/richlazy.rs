@@ -4,9 +4,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use nc_core::shard::Shard;
+use nc_richlazy::controls::{ControlsConfig, merge_controls, run_controls};
 use nc_richlazy::init::{InitSpec, Renorm};
 use nc_richlazy::kernel::KernelParams;
 use nc_richlazy::model::Activation;
+use nc_richlazy::structure::{StructureConfig, merge_structure, run_structure};
 use nc_richlazy::sweep::{SweepConfig, SweepEvent};
 use nc_richlazy::tasks::TaskKind;
 use nc_richlazy::theory::{TheoryConfig, table};
@@ -28,7 +30,11 @@ enum RichlazyCommand {
     Theory(TheoryArgs),
     /// Experiment 1: the rank sweep (rank × task × seed), resumable and shardable.
     Sweep(SweepArgs),
-    /// Join shard folders of a sweep and write its tables and plots.
+    /// Experiment 2: structured and connectome-like W_h(0) vs shuffled controls.
+    Structure(GridArgs),
+    /// Experiment 4: spectral-norm matching across ranks, and gain g (stable vs chaotic).
+    Controls(GridArgs),
+    /// Join shard folders of a sweep, structure or controls grid and write its tables and plots.
     Merge(MergeArgs),
     /// Time one training iteration and one tangent kernel (optionally against PyTorch).
     Bench(BenchArgs),
@@ -150,6 +156,31 @@ struct SweepArgs {
 }
 
 #[derive(Args, Debug)]
+struct GridArgs {
+    /// Output folder (resumed if it holds finished units); default results/richlazy-<name>.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// CI size: N = 48, 2AF, 2 seeds, 400 iterations (seconds).
+    #[arg(long)]
+    quick: bool,
+    /// Run only shard I of N (I/N); then `merge` the shard folders.
+    #[arg(long, default_value = "0/1")]
+    shard: Shard,
+    /// Number of seeds (0..K).
+    #[arg(long)]
+    seeds: Option<u64>,
+    /// Training iterations per run.
+    #[arg(long)]
+    iters: Option<usize>,
+    /// Tasks, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    tasks: Option<Vec<TaskKind>>,
+    /// Gains of the gain control (controls only), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    gains: Option<Vec<f64>>,
+}
+
+#[derive(Args, Debug)]
 struct MergeArgs {
     /// Folder to write the merged sweep into.
     #[arg(long)]
@@ -178,6 +209,8 @@ pub fn run(args: RichlazyArgs) -> Result<()> {
         RichlazyCommand::Train(a) => run_train(a),
         RichlazyCommand::Theory(a) => run_theory(a),
         RichlazyCommand::Sweep(a) => run_sweep(a),
+        RichlazyCommand::Structure(a) => run_grid("structure", a),
+        RichlazyCommand::Controls(a) => run_grid("controls", a),
         RichlazyCommand::Merge(a) => run_merge(a),
         RichlazyCommand::Bench(a) => run_bench(a),
     }
@@ -417,10 +450,117 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     Ok(())
 }
 
+fn progress_bar(shard: Shard) -> (ProgressBar, impl Fn(SweepEvent) + Sync) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let b = bar.clone();
+    let f = move |e: SweepEvent| match e {
+        SweepEvent::Start {
+            total,
+            mine,
+            pending,
+        } => {
+            b.set_length(pending as u64);
+            b.println(format!(
+                "{total} runs in the grid, {mine} in shard {shard}, {pending} to run"
+            ));
+        }
+        SweepEvent::UnitDone { done, unit, .. } => {
+            b.set_position(done as u64);
+            b.set_message(unit);
+        }
+    };
+    (bar, f)
+}
+
+#[allow(clippy::print_stdout)]
+fn run_grid(name: &str, a: GridArgs) -> Result<()> {
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("results/richlazy-{name}")));
+    let (bar, log) = progress_bar(a.shard);
+    let seeds = a.seeds.map(|k| (0..k).collect::<Vec<u64>>());
+    let complete = if name == "structure" {
+        if a.gains.is_some() {
+            bail!("--gains applies to `richlazy controls` only");
+        }
+        let mut cfg = if a.quick {
+            StructureConfig::quick()
+        } else {
+            StructureConfig::full()
+        };
+        if let Some(s) = seeds {
+            cfg.seeds = s;
+        }
+        if let Some(t) = a.tasks {
+            cfg.tasks = t;
+        }
+        if let Some(i) = a.iters {
+            cfg.base.iters = i;
+            cfg.base.track_every = (i / 10).max(1);
+        }
+        run_structure(&cfg, &out, a.shard, &log)
+    } else {
+        let mut cfg = if a.quick {
+            ControlsConfig::quick()
+        } else {
+            ControlsConfig::full()
+        };
+        if let Some(s) = seeds {
+            cfg.seeds = s;
+        }
+        if let Some(t) = a.tasks {
+            cfg.tasks = t;
+        }
+        if let Some(i) = a.iters {
+            cfg.base.iters = i;
+            cfg.base.track_every = (i / 10).max(1);
+        }
+        if let Some(g) = a.gains {
+            cfg.gains = g;
+        }
+        run_controls(&cfg, &out, a.shard, &log)
+    }
+    .with_context(|| format!("richlazy {name} into {}", out.display()))?;
+    bar.finish_and_clear();
+    if complete {
+        println!(
+            "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
+            out.display()
+        );
+    } else {
+        println!(
+            "shard {} done in {}; run `neurocircuits richlazy merge --out DIR <shard folders>` when all shards finish",
+            a.shard,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 #[allow(clippy::print_stdout)]
 fn run_merge(a: MergeArgs) -> Result<()> {
-    nc_richlazy::sweep::merge(&a.inputs, &a.out)
-        .with_context(|| format!("merging into {}", a.out.display()))?;
+    let first = a.inputs.first().map(|p| p.join("config.json"));
+    let experiment = match &first {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?;
+            v["experiment"].as_str().unwrap_or_default().to_string()
+        }
+        None => String::new(),
+    };
+    match experiment.as_str() {
+        nc_richlazy::structure::EXPERIMENT => merge_structure(&a.inputs, &a.out).map(|_| ()),
+        nc_richlazy::controls::EXPERIMENT => merge_controls(&a.inputs, &a.out).map(|_| ()),
+        _ => nc_richlazy::sweep::merge(&a.inputs, &a.out).map(|_| ()),
+    }
+    .with_context(|| format!("merging into {}", a.out.display()))?;
     println!("merged {} folders into {}", a.inputs.len(), a.out.display());
     Ok(())
 }
