@@ -57,6 +57,11 @@ pub enum InitSpec {
     CellTypes {
         /// Number of cell types.
         types: usize,
+        /// Scale the inhibitory entries so that all entries sum to zero (E/I balance): the
+        /// net-excitatory mean, a large outlier that drives a ReLU network to blow up, goes,
+        /// and the type blocks remain.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        balanced: bool,
     },
     /// Watts–Strogatz small world (see [`connectome::small_world`]).
     SmallWorld {
@@ -92,7 +97,9 @@ impl InitSpec {
                 frac_exc * 100.0,
                 if *balanced { "-bal" } else { "" }
             ),
-            Self::CellTypes { types } => format!("celltypes{types}"),
+            Self::CellTypes { types, balanced } => {
+                format!("celltypes{types}{}", if *balanced { "-bal" } else { "" })
+            }
             Self::SmallWorld { k, p } => format!("smallworld-k{k}-p{p}"),
             Self::File { path } => format!(
                 "file-{}",
@@ -287,8 +294,17 @@ pub fn build<R: Rng + ?Sized>(
             rescale(&mut w, target);
             Ok(w)
         }
-        InitSpec::CellTypes { types } => {
+        InitSpec::CellTypes { types, balanced } => {
             let mut w = connectome::cell_types(n, *types, rng)?;
+            if *balanced {
+                let se: f64 = w.iter().filter(|v| **v > 0.0).sum();
+                let si: f64 = -w.iter().filter(|v| **v < 0.0).sum::<f64>();
+                if si > 0.0 {
+                    w.iter_mut()
+                        .filter(|v| **v < 0.0)
+                        .for_each(|v| *v *= se / si);
+                }
+            }
             rescale(&mut w, target);
             Ok(w)
         }
@@ -370,5 +386,18 @@ mod tests {
         }
         let total: f64 = w.iter().sum();
         assert!(total.abs() < 1e-9, "balanced: {total}");
+        let w = build(
+            &InitSpec::CellTypes {
+                types: 5,
+                balanced: true,
+            },
+            &fam,
+            1.0,
+            ctx,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(w.iter().sum::<f64>().abs() < 1e-9 * frobenius(&w));
+        assert!(w.iter().any(|v| *v < 0.0) && w.iter().any(|v| *v > 0.0));
     }
 }

@@ -37,7 +37,10 @@ pub struct StructureConfig {
 
 fn matrices(n: usize) -> Vec<InitSpec> {
     vec![
-        InitSpec::CellTypes { types: 10 },
+        InitSpec::CellTypes {
+            types: 10,
+            balanced: true,
+        },
         InitSpec::SmallWorld {
             k: (n / 30).max(2),
             p: 0.1,
@@ -55,7 +58,7 @@ fn matrices(n: usize) -> Vec<InitSpec> {
 
 impl StructureConfig {
     /// Full size: the rank sweep's run settings (N = 300, 10,000 iterations), 2AF/DMS/CXT,
-    /// 5 seeds, cell types (10: 8 E, 2 I), small world (k = 10, p = 0.1), balanced Dale 80% E and rank 10.
+    /// 5 seeds, E/I-balanced cell types (10: 8 E, 2 I), small world (k = 10, p = 0.1), balanced Dale 80% E and rank 10.
     pub fn full() -> Self {
         let base = TrainConfig::default();
         Self {

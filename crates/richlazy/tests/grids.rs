@@ -77,6 +77,13 @@ fn structure_quick_outputs_and_structured_matrices_have_lower_effective_rank() {
                 "{l}: stable rank"
             );
         }
+        if l.starts_with("celltypes") {
+            assert!(a < 0.9 * b, "{l}: structured erank {a} vs shuffled {b}");
+            assert!(
+                w("structured", "accuracy") > 0.6,
+                "{l}: balanced cell types train"
+            );
+        }
         // Dale E/I and explicit low rank: lower entropy rank and richer learning (lower KA)
         if l.starts_with("dale") || l.starts_with("rank") {
             assert!(a < 0.8 * b, "{l}: structured erank {a} vs shuffled {b}");

@@ -236,7 +236,10 @@ fn init_spec(a: &TrainArgs) -> Result<InitSpec> {
             frac_exc: 0.8,
             balanced: true,
         },
-        InitKind::Celltypes => InitSpec::CellTypes { types: 4 },
+        InitKind::Celltypes => InitSpec::CellTypes {
+            types: 4,
+            balanced: false,
+        },
         InitKind::Smallworld => InitSpec::SmallWorld { k: 10, p: 0.1 },
         InitKind::File => match &a.matrix {
             Some(path) => InitSpec::File { path: path.clone() },
