@@ -188,7 +188,7 @@ fn curve(summary: &[GroupRow], task: &str, condition: &str, m: &str) -> Option<S
 }
 
 fn write_outputs(cfg: &ControlsConfig, out: &Path) -> Result<Vec<GroupRow>, SweepError> {
-    let cells = cfg.cells();
+    let (cells, _diverged) = crate::grid::finished(&cfg.cells(), out)?;
     let records = load_cells(&cells, out)?;
     let summary = write_tables(&cells, &records, out)?;
     let dir = out.join("plots");

@@ -3,8 +3,9 @@
 //! mergeable, with tidy `results.csv` / `results.jsonl` / `tracking.csv` / `summary.csv` that
 //! carry each unit's config hash. It reuses the rank sweep's unit records and errors.
 
+use crate::model::ModelError;
 use crate::sweep::{MEASURES, SweepError, SweepEvent, UnitRecord, measure};
-use crate::train::{RunResult, TrainConfig, train};
+use crate::train::{RunResult, TrainConfig, TrainError, train};
 use nc_core::output::{config_hash, write_atomic, write_json_atomic};
 use nc_core::shard::Shard;
 use rayon::prelude::*;
@@ -64,7 +65,7 @@ pub fn run_cells(
     let pending: Vec<&Cell> = mine
         .iter()
         .copied()
-        .filter(|c| !units_dir.join(format!("{}.json", c.name())).exists())
+        .filter(|c| !settled(&units_dir, c))
         .collect();
     progress(SweepEvent::Start {
         total: cells.len(),
@@ -76,19 +77,34 @@ pub fn run_cells(
         .par_iter()
         .try_for_each(|c| -> Result<(), SweepError> {
             let name = c.name();
-            let result = train(&c.cfg, &mut |_, _| {}).map_err(|source| SweepError::Run {
-                unit: name.clone(),
-                source,
-            })?;
-            let path = units_dir.join(format!("{name}.json"));
-            write_json_atomic(
-                &path,
-                &UnitRecord {
-                    config_hash: config_hash(&c.cfg),
-                    result,
-                },
-            )
-            .map_err(io(&path))?;
+            match train(&c.cfg, &mut |_, _| {}) {
+                Ok(result) => {
+                    let path = units_dir.join(format!("{name}.json"));
+                    write_json_atomic(
+                        &path,
+                        &UnitRecord {
+                            config_hash: config_hash(&c.cfg),
+                            result,
+                        },
+                    )
+                    .map_err(io(&path))?;
+                }
+                // a diverging run is an outcome of the grid (e.g. a large gain), not a failure
+                Err(TrainError::Model(e @ ModelError::NonFinite { .. })) => {
+                    let path = units_dir.join(format!("{name}.diverged.json"));
+                    write_json_atomic(
+                        &path,
+                        &serde_json::json!({ "config_hash": config_hash(&c.cfg), "unit": name, "error": e.to_string() }),
+                    )
+                    .map_err(io(&path))?;
+                }
+                Err(source) => {
+                    return Err(SweepError::Run {
+                        unit: name.clone(),
+                        source,
+                    });
+                }
+            }
             let d = done.fetch_add(1, Ordering::SeqCst) + 1;
             progress(SweepEvent::UnitDone {
                 done: d,
@@ -97,9 +113,32 @@ pub fn run_cells(
             });
             Ok(())
         })?;
-    Ok(cells
+    Ok(cells.iter().all(|c| settled(&units_dir, c)))
+}
+
+/// Whether a cell has a result or a divergence record.
+fn settled(units_dir: &Path, c: &Cell) -> bool {
+    let name = c.name();
+    units_dir.join(format!("{name}.json")).exists()
+        || units_dir.join(format!("{name}.diverged.json")).exists()
+}
+
+/// The cells of `cells` that finished without diverging, in order, and the names of those
+/// that diverged (also written to `out/diverged.csv`).
+pub fn finished(cells: &[Cell], out: &Path) -> Result<(Vec<Cell>, Vec<String>), SweepError> {
+    let dir = out.join("units");
+    let (ok, bad): (Vec<&Cell>, Vec<&Cell>) = cells
         .iter()
-        .all(|c| units_dir.join(format!("{}.json", c.name())).exists()))
+        .partition(|c| dir.join(format!("{}.json", c.name())).exists());
+    let bad: Vec<String> = bad.iter().map(|c| c.name()).collect();
+    let mut text = String::from("unit\n");
+    for b in &bad {
+        text.push_str(b);
+        text.push('\n');
+    }
+    let p = out.join("diverged.csv");
+    write_atomic(&p, text.as_bytes()).map_err(io(&p))?;
+    Ok((ok.into_iter().cloned().collect(), bad))
 }
 
 /// Reads the unit record of every cell from `out/units`.

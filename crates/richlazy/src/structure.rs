@@ -164,7 +164,7 @@ pub fn initial_spectrum(cfg: &TrainConfig) -> Result<Vec<f64>, SweepError> {
 }
 
 fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, SweepError> {
-    let cells = cfg.cells();
+    let (cells, _diverged) = crate::grid::finished(&cfg.cells(), out)?;
     let records = load_cells(&cells, out)?;
     let summary = write_tables(&cells, &records, out)?;
     // spectra of seed 0, first task

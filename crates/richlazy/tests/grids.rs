@@ -185,6 +185,28 @@ fn controls_quick_shards_merge_and_hash() {
             ka(hi)
         );
     }
+    // a diverging unit (huge gain) is recorded, not fatal: the grid completes without it
+    let wild = ControlsConfig {
+        seeds: vec![0],
+        ranks: vec![48],
+        gains: vec![1.0, 50.0],
+        gain_ranks: vec![48],
+        base: nc_richlazy::train::TrainConfig {
+            iters: 60,
+            track_every: 0,
+            optimizer: nc_richlazy::optim::OptimizerConfig::Sgd {
+                lr: 1.0,
+                momentum: 0.9,
+            },
+            ..cfg.base.clone()
+        },
+        ..cfg.clone()
+    };
+    let wd = dir.path().join("wild");
+    assert!(run_controls(&wild, &wd, Shard { index: 0, count: 1 }, &log).unwrap());
+    let div = std::fs::read_to_string(wd.join("diverged.csv")).unwrap();
+    assert!(div.contains("gain-rank48_g50"), "{div}");
+    assert!(wd.join("results.csv").exists());
     // bad input: a rank above N is a typed error
     let bad = ControlsConfig {
         ranks: vec![1, 1000],
