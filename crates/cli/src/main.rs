@@ -29,6 +29,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let result: anyhow::Result<()> = match cli.command {
         Command::Report(args) => commands::report::run(args),
@@ -49,6 +50,17 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, which turns `println!` into a panic when the reader goes away
+/// (`neurocircuits ... | head`). Restoring the default makes the process end quietly instead.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    #[allow(unsafe_code)]
+    // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
