@@ -159,6 +159,12 @@ pub fn load_cells(cells: &[Cell], out: &Path) -> Result<Vec<UnitRecord>, SweepEr
 /// Copies the unit files of shard folders into `out` and returns the grid configuration
 /// (`grid` of the first input's `config.json`), also written to `out/config.json`.
 pub fn merge_units(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, SweepError> {
+    Ok(copy_shards(inputs, out)?["grid"].clone())
+}
+
+/// Copies the unit files of shard folders into `out`, writes the first input's
+/// `config.json` there, and returns that whole configuration document.
+pub(crate) fn copy_shards(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, SweepError> {
     let first = inputs.first().ok_or_else(|| SweepError::Parse {
         path: out.to_path_buf(),
         msg: "merge needs at least one input folder".into(),
@@ -189,7 +195,7 @@ pub fn merge_units(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, 
     if opath != cpath {
         write_atomic(&opath, text.as_bytes()).map_err(io(&opath))?;
     }
-    Ok(v["grid"].clone())
+    Ok(v)
 }
 
 /// Mean ± sd over seeds of one measure in one (task, condition, variant) group.

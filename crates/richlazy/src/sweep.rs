@@ -265,41 +265,13 @@ pub fn load_units(cfg: &SweepConfig, out: &Path) -> Result<Vec<UnitRecord>, Swee
 /// Joins shard folders into `out`: copies their unit files, then writes tables and plots.
 /// The sweep configuration is read from the first input's `config.json`.
 pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<SweepConfig, SweepError> {
-    let first = inputs.first().ok_or_else(|| SweepError::Parse {
-        path: out.to_path_buf(),
-        msg: "merge needs at least one input folder".into(),
-    })?;
-    let cpath = first.join("config.json");
-    let text = std::fs::read_to_string(&cpath).map_err(io(&cpath))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| SweepError::Parse {
-        path: cpath.clone(),
-        msg: e.to_string(),
-    })?;
+    let v = crate::grid::copy_shards(inputs, out)?;
+    let cpath = out.join("config.json");
     let cfg: SweepConfig =
         serde_json::from_value(v["sweep"].clone()).map_err(|e| SweepError::Parse {
-            path: cpath.clone(),
+            path: cpath,
             msg: e.to_string(),
         })?;
-    let units_dir = out.join("units");
-    std::fs::create_dir_all(&units_dir).map_err(io(&units_dir))?;
-    for inp in inputs {
-        let src = inp.join("units");
-        if src == units_dir {
-            continue;
-        }
-        for entry in std::fs::read_dir(&src).map_err(io(&src))? {
-            let p = entry.map_err(io(&src))?.path();
-            if p.extension().is_some_and(|e| e == "json") {
-                let bytes = std::fs::read(&p).map_err(io(&p))?;
-                let dst = units_dir.join(p.file_name().unwrap_or_default());
-                write_atomic(&dst, &bytes).map_err(io(&dst))?;
-            }
-        }
-    }
-    let opath = out.join("config.json");
-    if opath != cpath {
-        write_atomic(&opath, text.as_bytes()).map_err(io(&opath))?;
-    }
     write_outputs(&cfg, out)?;
     Ok(cfg)
 }
