@@ -30,6 +30,7 @@
 
 pub mod actor;
 pub mod ddpg;
+pub mod envs;
 pub mod es;
 pub mod experiments;
 pub mod figures;

@@ -16,17 +16,15 @@ pub use actor::DdpgActor;
 pub use config::DdpgConfig;
 
 use crate::actor::DeterministicActor;
+use crate::envs::{TrainingEnvs, test_returns};
 use crate::es::RunSummary;
 use crate::mlp::Activation;
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
-use crate::train::{
-    LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text,
-};
+use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, write_json, write_text};
 use actor::ActorCache;
-use nc_swimmer::{SwimConfig, SwimEnv};
-use rayon::prelude::*;
+use nc_swimmer::SwimConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -80,25 +78,16 @@ pub fn ncap_actor(ncap: Ncap) -> DdpgActor {
 }
 
 fn test(cfg: &DdpgConfig, actor: &DdpgActor, norm: &MeanStd) -> Result<Vec<f64>, TrainError> {
-    let swim = swim_config(cfg);
-    (0..cfg.test_episodes)
-        .into_par_iter()
-        .map(|k| {
-            let mut env = SwimEnv::new(swim)?;
-            let mut cache = ActorCache::default();
-            let mut x = vec![0.0; env.obs_dim()];
-            let mut out = Vec::new();
-            Ok(nc_swimmer::run_episode(
-                &mut env,
-                test_seed(cfg.seed, k),
-                |obs, t, a| {
-                    norm.normalize(obs, &mut x);
-                    actor.forward(&x, obs, &[t], 1, &mut cache, &mut out);
-                    a.copy_from_slice(&out);
-                },
-            )?)
-        })
-        .collect()
+    test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |_| {
+        let mut cache = ActorCache::default();
+        let (mut x, mut out) = (Vec::new(), Vec::new());
+        move |obs: &[f64], t: usize, a: &mut [f64]| {
+            x.resize(obs.len(), 0.0);
+            norm.normalize(obs, &mut x);
+            actor.forward(&x, obs, &[t], 1, &mut cache, &mut out);
+            a.copy_from_slice(&out);
+        }
+    })
 }
 
 /// Trains `actor` by DDPG; with `dir`, writes log, checkpoints, policy and summary there.
@@ -111,8 +100,8 @@ pub fn train(
     cfg.validate().map_err(TrainError::Config)?;
     let swim = swim_config(cfg);
     swim.validate()?;
-    let mut collector = rollout::Collector::new(swim, cfg.n_envs, cfg.seed)?;
-    let (d, k) = (collector.obs_dim(), collector.act_dim());
+    let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
+    let (d, k) = (envs.obs_dim(), envs.act_dim());
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
     let critic = crate::actor::critic(d + k, &cfg.hidden, Activation::Relu, &mut rng)
         .map_err(|e| TrainError::Config(e.to_string()))?;
@@ -147,7 +136,8 @@ pub fn train(
     let mut train_returns = Vec::new();
     let mut next_test = (epoch as u64 + 1) * cfg.epoch_steps;
     while steps + n <= cfg.max_steps {
-        collector.step(
+        rollout::step(
+            &mut envs,
             &learner.actor,
             &mut norm,
             &mut explore,
@@ -156,7 +146,7 @@ pub fn train(
             &mut replay,
         )?;
         steps += n;
-        let fin = collector.take_finished();
+        let fin = envs.take_finished();
         episodes += fin.len() as u64;
         train_returns.extend(fin);
         if steps >= cfg.steps_before_batches && steps % cfg.steps_between_batches == 0 {

@@ -1,10 +1,10 @@
 //! Experience collection into a ring-buffer replay: uniform random actions first, then the
-//! actor plus clipped Gaussian noise; environments stepped in parallel with rayon.
+//! actor plus clipped Gaussian noise; transitions from the shared training environments.
 
 use super::actor::{ActorCache, DdpgActor};
+use crate::envs::TrainingEnvs;
 use crate::normalizer::MeanStd;
-use crate::train::{TrainError, train_seed};
-use nc_swimmer::{SwimConfig, SwimEnv};
+use crate::train::TrainError;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -69,109 +69,35 @@ impl Replay {
     }
 }
 
-/// Parallel environments and their running episodes.
-#[derive(Debug)]
-pub struct Collector {
-    envs: Vec<SwimEnv>,
-    obs: Vec<f64>,
-    obs_dim: usize,
-    act_dim: usize,
-    returns: Vec<f64>,
-    seed: u64,
-    resets_done: u64,
-    finished: Vec<f64>,
-}
-
-impl Collector {
-    /// `n` environments reset from the run's training reset stream.
-    pub fn new(swim: SwimConfig, n: usize, seed: u64) -> Result<Self, TrainError> {
-        let envs = (0..n)
-            .map(|_| SwimEnv::new(swim))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (obs_dim, act_dim) = (envs[0].obs_dim(), envs[0].n_joints());
-        let mut c = Self {
-            envs,
-            obs: vec![0.0; n * obs_dim],
-            obs_dim,
-            act_dim,
-            returns: vec![0.0; n],
-            seed,
-            resets_done: 0,
-            finished: Vec::new(),
-        };
-        for e in 0..n {
-            c.reset(e);
+/// One step of every environment; `random` selects uniform exploration.
+pub fn step(
+    envs: &mut TrainingEnvs,
+    actor: &DdpgActor,
+    norm: &mut MeanStd,
+    rng: &mut impl Rng,
+    random: bool,
+    noise: f64,
+    replay: &mut Replay,
+) -> Result<(), TrainError> {
+    let (n, d, a) = (envs.len(), envs.obs_dim(), envs.act_dim());
+    let mut act = vec![0.0; n * a];
+    if random {
+        act.iter_mut()
+            .for_each(|v| *v = rng.random_range(-1.0..1.0));
+    } else {
+        let steps = envs.episode_steps();
+        let mut normed = vec![0.0; n * d];
+        norm.normalize(envs.obs(), &mut normed);
+        let mut cache = ActorCache::default();
+        let mut out = Vec::new();
+        actor.forward(&normed, envs.obs(), &steps, n, &mut cache, &mut out);
+        for (v, m) in act.iter_mut().zip(&out) {
+            let z: f64 = StandardNormal.sample(rng);
+            *v = (m + noise * z).clamp(-1.0, 1.0);
         }
-        Ok(c)
     }
-    fn reset(&mut self, e: usize) {
-        let s = train_seed(self.seed, self.resets_done);
-        self.resets_done += 1;
-        self.envs[e].reset(s);
-        self.envs[e].observe(&mut self.obs[e * self.obs_dim..(e + 1) * self.obs_dim]);
-        self.returns[e] = 0.0;
-    }
-    /// Observation width.
-    pub fn obs_dim(&self) -> usize {
-        self.obs_dim
-    }
-    /// Action width.
-    pub fn act_dim(&self) -> usize {
-        self.act_dim
-    }
-    /// Returns of the episodes finished since the last call.
-    pub fn take_finished(&mut self) -> Vec<f64> {
-        std::mem::take(&mut self.finished)
-    }
-
-    /// One step of every environment; `random` selects uniform exploration.
-    pub fn step(
-        &mut self,
-        actor: &DdpgActor,
-        norm: &mut MeanStd,
-        rng: &mut impl Rng,
-        random: bool,
-        noise: f64,
-        replay: &mut Replay,
-    ) -> Result<(), TrainError> {
-        let (n, d, a) = (self.envs.len(), self.obs_dim, self.act_dim);
-        let mut act = vec![0.0; n * a];
-        let steps: Vec<usize> = self.envs.iter().map(SwimEnv::episode_step).collect();
-        if random {
-            act.iter_mut()
-                .for_each(|v| *v = rng.random_range(-1.0..1.0));
-        } else {
-            let mut normed = vec![0.0; n * d];
-            norm.normalize(&self.obs, &mut normed);
-            let mut cache = ActorCache::default();
-            let mut out = Vec::new();
-            actor.forward(&normed, &self.obs, &steps, n, &mut cache, &mut out);
-            for (v, m) in act.iter_mut().zip(&out) {
-                let z: f64 = StandardNormal.sample(rng);
-                *v = (m + noise * z).clamp(-1.0, 1.0);
-            }
-        }
-        norm.record(&self.obs);
-        let outcomes = crate::train::step_envs(&mut self.envs, &act, a);
-        let mut next = vec![0.0; d];
-        for (e, o) in outcomes.into_iter().enumerate() {
-            let (r, done) = o?;
-            self.returns[e] += r;
-            self.envs[e].observe(&mut next);
-            replay.push(
-                &self.obs[e * d..(e + 1) * d],
-                steps[e],
-                &act[e * a..(e + 1) * a],
-                r,
-                &next,
-                self.envs[e].episode_step(),
-            );
-            self.obs[e * d..(e + 1) * d].copy_from_slice(&next);
-            if done {
-                self.finished.push(self.returns[e]);
-                self.reset(e);
-            }
-        }
-        Ok(())
-    }
+    norm.record(envs.obs());
+    envs.step(&act, |t| {
+        replay.push(t.obs, t.step, t.action, t.reward, t.next_obs, t.next_step)
+    })
 }

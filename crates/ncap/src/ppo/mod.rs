@@ -16,18 +16,16 @@ pub use actor::PpoActor;
 pub use config::PpoConfig;
 
 use crate::actor::GaussianActor;
+use crate::envs::{TrainingEnvs, test_returns};
 use crate::es::RunSummary;
 use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
-use crate::train::{
-    LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text,
-};
+use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, write_json, write_text};
 use actor::ActorCache;
-use nc_swimmer::{SwimConfig, SwimEnv};
+use nc_swimmer::SwimConfig;
 use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -93,31 +91,25 @@ fn test(
     norm: &MeanStd,
     epoch: usize,
 ) -> Result<Vec<f64>, TrainError> {
-    let swim = swim_config(cfg);
-    (0..cfg.test_episodes)
-        .into_par_iter()
-        .map(|k| {
-            let mut env = SwimEnv::new(swim)?;
-            let mut rng = nc_core::rng::stream(cfg.seed, "ppo-test", (epoch * 1000 + k) as u64);
-            let mut cache = ActorCache::default();
-            let mut x = vec![0.0; env.obs_dim()];
-            let mut loc = Vec::new();
-            let scale = actor.scale();
-            let r = nc_swimmer::run_episode(&mut env, test_seed(cfg.seed, k), |obs, t, a| {
-                norm.normalize(obs, &mut x);
-                actor.loc(&x, obs, &[t], 1, &mut cache, &mut loc);
-                for (i, v) in a.iter_mut().enumerate() {
-                    let z: f64 = if cfg.test_sample {
-                        StandardNormal.sample(&mut rng)
-                    } else {
-                        0.0
-                    };
-                    *v = loc[i] + scale[i] * z;
-                }
-            })?;
-            Ok(r)
-        })
-        .collect()
+    test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |k| {
+        let mut rng = nc_core::rng::stream(cfg.seed, "ppo-test", (epoch * 1000 + k) as u64);
+        let mut cache = ActorCache::default();
+        let (mut x, mut loc) = (Vec::new(), Vec::new());
+        let scale = actor.scale();
+        move |obs: &[f64], t: usize, a: &mut [f64]| {
+            x.resize(obs.len(), 0.0);
+            norm.normalize(obs, &mut x);
+            actor.loc(&x, obs, &[t], 1, &mut cache, &mut loc);
+            for (i, v) in a.iter_mut().enumerate() {
+                let z: f64 = if cfg.test_sample {
+                    StandardNormal.sample(&mut rng)
+                } else {
+                    0.0
+                };
+                *v = loc[i] + scale[i] * z;
+            }
+        }
+    })
 }
 
 /// Trains `actor` by PPO; with `dir`, writes log, checkpoints, policy and summary there.
@@ -130,8 +122,8 @@ pub fn train(
     cfg.validate().map_err(TrainError::Config)?;
     let swim = swim_config(cfg);
     swim.validate()?;
-    let mut collector = rollout::Collector::new(swim, cfg.n_envs, cfg.seed)?;
-    let d = collector.obs_dim();
+    let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
+    let d = envs.obs_dim();
     let mut actor = actor;
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
     let mut critic = crate::actor::critic(d, &cfg.hidden, Activation::Tanh, &mut rng)
@@ -168,10 +160,10 @@ pub fn train(
     let mut segment_index = steps / cfg.segment as u64;
     while steps + cfg.segment as u64 <= cfg.max_steps {
         let mut srng = nc_core::rng::stream(cfg.seed, "ppo-sample", segment_index);
-        let seg = collector.collect(&actor, &mut norm, &mut srng, per_env)?;
+        let seg = rollout::collect(&mut envs, &actor, &mut norm, &mut srng, per_env)?;
         segment_index += 1;
         steps += cfg.segment as u64;
-        let fin = collector.take_finished();
+        let fin = envs.take_finished();
         episodes += fin.len() as u64;
         train_returns.extend(fin);
         let info = update::update(
