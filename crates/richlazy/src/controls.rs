@@ -9,7 +9,7 @@
 //! Same machinery and outputs as the rank sweep ([`crate::grid`]), plus
 //! `plots/<measure>_vs_rank_norm.svg` and `plots/<measure>_vs_gain.svg`.
 
-use crate::grid::{Cell, GroupRow, load_cells, merge_units, run_cells, save, write_tables};
+use crate::grid::{Cell, GroupRow, load_cells, merge_grid, run_grid, save, write_tables};
 use crate::init::{InitSpec, Renorm};
 use crate::sweep::{MEASURES, SweepError, SweepEvent};
 use crate::tasks::TaskKind;
@@ -147,27 +147,20 @@ pub fn run_controls(
     progress: &(dyn Fn(SweepEvent) + Sync),
 ) -> Result<bool, SweepError> {
     cfg.check()?;
-    let v = serde_json::to_value(cfg).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
-    })?;
-    let cells = cfg.cells();
-    let complete = run_cells(EXPERIMENT, &v, &cells, out, shard, progress)?;
-    if complete {
-        write_outputs(cfg, out)?;
-    }
-    Ok(complete)
+    run_grid(
+        EXPERIMENT,
+        cfg,
+        &cfg.cells(),
+        out,
+        shard,
+        progress,
+        write_outputs,
+    )
 }
 
 /// Joins shard folders of experiment 4 into `out` and writes its outputs.
 pub fn merge_controls(inputs: &[PathBuf], out: &Path) -> Result<ControlsConfig, SweepError> {
-    let v = merge_units(inputs, out)?;
-    let cfg: ControlsConfig = serde_json::from_value(v).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
-    })?;
-    write_outputs(&cfg, out)?;
-    Ok(cfg)
+    merge_grid(inputs, out, write_outputs)
 }
 
 fn curve(summary: &[GroupRow], task: &str, condition: &str, m: &str) -> Option<Series> {

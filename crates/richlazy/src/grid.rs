@@ -156,6 +156,44 @@ pub fn load_cells(cells: &[Cell], out: &Path) -> Result<Vec<UnitRecord>, SweepEr
         .collect()
 }
 
+/// Runs this shard of a grid experiment whose configuration is `cfg`; once every unit has
+/// results, writes the experiment's tables and plots with `write_outputs`.
+pub fn run_grid<C: Serialize>(
+    experiment: &str,
+    cfg: &C,
+    cells: &[Cell],
+    out: &Path,
+    shard: Shard,
+    progress: &(dyn Fn(SweepEvent) + Sync),
+    write_outputs: impl FnOnce(&C, &Path) -> Result<Vec<GroupRow>, SweepError>,
+) -> Result<bool, SweepError> {
+    let v = serde_json::to_value(cfg).map_err(|e| SweepError::Parse {
+        path: out.join("config.json"),
+        msg: e.to_string(),
+    })?;
+    let complete = run_cells(experiment, &v, cells, out, shard, progress)?;
+    if complete {
+        write_outputs(cfg, out)?;
+    }
+    Ok(complete)
+}
+
+/// Joins the shard folders of a grid experiment into `out`, writes its outputs with
+/// `write_outputs` and returns its configuration.
+pub fn merge_grid<C: serde::de::DeserializeOwned>(
+    inputs: &[PathBuf],
+    out: &Path,
+    write_outputs: impl FnOnce(&C, &Path) -> Result<Vec<GroupRow>, SweepError>,
+) -> Result<C, SweepError> {
+    let v = merge_units(inputs, out)?;
+    let cfg: C = serde_json::from_value(v).map_err(|e| SweepError::Parse {
+        path: out.join("config.json"),
+        msg: e.to_string(),
+    })?;
+    write_outputs(&cfg, out)?;
+    Ok(cfg)
+}
+
 /// Copies the unit files of shard folders into `out` and returns the grid configuration
 /// (`grid` of the first input's `config.json`), also written to `out/config.json`.
 pub fn merge_units(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, SweepError> {

@@ -7,7 +7,7 @@
 //! stable rank of `W_h(0)` per matrix and variant, mean over seeds), `plots/spectra.svg`,
 //! `plots/effective_rank.svg` and `plots/<measure>_structure.svg`.
 
-use crate::grid::{Cell, GroupRow, io, load_cells, merge_units, run_cells, save, write_tables};
+use crate::grid::{Cell, GroupRow, io, load_cells, merge_grid, run_grid, save, write_tables};
 use crate::init::{InitSpec, Renorm};
 use crate::linalg::singular_values;
 use crate::sweep::{SweepError, SweepEvent};
@@ -129,27 +129,20 @@ pub fn run_structure(
     shard: Shard,
     progress: &(dyn Fn(SweepEvent) + Sync),
 ) -> Result<bool, SweepError> {
-    let v = serde_json::to_value(cfg).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
-    })?;
-    let cells = cfg.cells();
-    let complete = run_cells(EXPERIMENT, &v, &cells, out, shard, progress)?;
-    if complete {
-        write_outputs(cfg, out)?;
-    }
-    Ok(complete)
+    run_grid(
+        EXPERIMENT,
+        cfg,
+        &cfg.cells(),
+        out,
+        shard,
+        progress,
+        write_outputs,
+    )
 }
 
 /// Joins shard folders of experiment 2 into `out` and writes its outputs.
 pub fn merge_structure(inputs: &[PathBuf], out: &Path) -> Result<StructureConfig, SweepError> {
-    let v = merge_units(inputs, out)?;
-    let cfg: StructureConfig = serde_json::from_value(v).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
-    })?;
-    write_outputs(&cfg, out)?;
-    Ok(cfg)
+    merge_grid(inputs, out, write_outputs)
 }
 
 /// Singular values of `W_h(0)` of one run configuration, descending.
