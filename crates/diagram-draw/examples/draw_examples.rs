@@ -1,5 +1,5 @@
 //! Regenerates the committed gallery: `cargo run -p nc-diagram-draw --example draw_examples [ROOT]`
-//! writes `ROOT/docs/gallery/*.svg`, `ROOT/docs/gallery/index.html` and `ROOT/docs/gallery.html`
+//! writes `ROOT/docs/gallery/*.svg` and `ROOT/docs/gallery/index.html`
 //! (default root: the current directory), through [`nc_diagram_draw::gallery_regenerate`].
 
 use std::path::PathBuf;

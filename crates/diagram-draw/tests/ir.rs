@@ -139,16 +139,16 @@ fn gallery_regenerates_byte_for_byte() {
     nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
     assert!(!dir.path().join("docs/gallery/stale.svg").exists());
     let read = |p: &std::path::Path| std::fs::read(p).unwrap();
-    let page = read(&dir.path().join("docs/gallery.html"));
+    let page = read(&dir.path().join("docs/gallery/index.html"));
     nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
-    assert_eq!(page, read(&dir.path().join("docs/gallery.html")));
+    assert_eq!(page, read(&dir.path().join("docs/gallery/index.html")));
     // the committed gallery is up to date
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let committed = root.join("docs/gallery.html");
+    let committed = root.join("docs/gallery/index.html");
     if committed.exists() {
         assert!(
             read(&committed) == page,
-            "docs/gallery.html is stale: cargo run -p nc-diagram-draw --example draw_examples"
+            "docs/gallery/index.html is stale: cargo run -p nc-diagram-draw --example draw_examples"
         );
     }
 }
