@@ -1,7 +1,10 @@
 """PyTorch references for nc-diagram's zoo: forward outputs, gradients with respect to inputs
-and weights, and FlopCounterMode counts, from torch.nn modules built independently of the Rust
-circuits. Weights and inputs come from closed formulas (below) that the Rust test reproduces,
-so only results are stored.
+and weights, and FlopCounterMode counts. Every model except the first four (kept as written,
+functional) is built from torch.nn modules independently of the Rust circuits; each circuit
+parameter is a leaf tensor in the circuit's layout, permuted into the module's layout and fed
+to it with torch.func.functional_call, so gradients come back in the circuit's layout.
+Weights and inputs come from closed formulas (below) that the Rust test reproduces, so only
+results are stored.
 
 Run: /work/pyref/bin/python tools/reference/diagram/make_golden.py
 Writes crates/diagram/tests/data/golden.json.
@@ -9,9 +12,12 @@ Writes crates/diagram/tests/data/golden.json.
 Conventions shared with crates/diagram/tests/golden.rs:
 - a parameter named NAME whose layout in the circuit (axis order printed by
   `cargo run -p nc-diagram --example layouts MODEL`) has flat row-major index j holds
-  sin(0.37 j + phase(NAME)) / sqrt(max(1, numel / last_dim));
-- input i has element j = cos(0.23 j + 0.5 i) in its circuit layout;
-- the loss is sum_j w_j y_j over the output in its circuit layout, w_j = sin(0.11 j + 0.3).
+  scale(NAME) * sin(0.37 j + phase(NAME)) / sqrt(max(1, numel / last_dim)), where scale is
+  1 unless the model's JSON entry lists it under "param_scale";
+- real input i has element j = cos(0.23 j + 0.5 i) in its circuit layout; an index input
+  (token ids) has element j = (3 j + 1) mod V, V the vocabulary it indexes;
+- the loss is sum_j w_j y_j over the output in its circuit layout, w_j = sin(0.11 j + 0.3);
+- "bind" overrides the circuit's default sizes.
 """
 import json
 import math
@@ -20,6 +26,7 @@ import os
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.func import functional_call
 from torch.utils.flop_counter import FlopCounterMode
 
 torch.set_default_dtype(torch.float64)
@@ -29,10 +36,10 @@ def phase(name):
     return len(name) * 0.91 + sum(ord(c) for c in name) * 0.013
 
 
-def param(name, shape):
+def param(name, shape, factor=1.0):
     n = math.prod(shape)
     j = torch.arange(n, dtype=torch.float64)
-    scale = 1.0 / math.sqrt(max(1, n // shape[-1]))
+    scale = factor / math.sqrt(max(1, n // shape[-1]))
     return (torch.sin(0.37 * j + phase(name)) * scale).reshape(shape)
 
 
@@ -41,23 +48,32 @@ def inp(i, shape):
     return torch.cos(0.23 * j + 0.5 * i).reshape(shape)
 
 
+def tokens(shape, vocab):
+    j = torch.arange(math.prod(shape))
+    return ((3 * j + 1) % vocab).reshape(shape)
+
+
 def cot(n):
     j = torch.arange(n, dtype=torch.float64)
     return torch.sin(0.11 * j + 0.3)
 
 
 def summary(t):
-    """Full tensor if small, else 64 evenly spaced samples, plus sum and sum of squares."""
+    """Full tensor if small (no "idx" then), else 64 evenly spaced samples; sum, sum of squares."""
     f = t.detach().reshape(-1)
     n = f.numel()
-    idx = list(range(n)) if n <= 512 else [i * n // 64 for i in range(64)]
-    return {"n": n, "sum": f.sum().item(), "sumsq": (f * f).sum().item(), "idx": idx, "val": [f[i].item() for i in idx]}
+    s = {"n": n, "sum": f.sum().item(), "sumsq": (f * f).sum().item()}
+    if n <= 512:
+        return {**s, "val": f.tolist()}
+    idx = [i * n // 64 for i in range(64)]
+    return {**s, "idx": idx, "val": [f[i].item() for i in idx]}
 
 
 def run(name, forward, inputs, params, to_circuit_out, grads_in_circuit_layout):
     """forward(inputs, params) -> output in torch layout; params: dict name -> tensor (circuit layout)."""
     for t in inputs:
-        t.requires_grad_(True)
+        if t.is_floating_point():
+            t.requires_grad_(True)
     for t in params.values():
         t.requires_grad_(True)
     y = to_circuit_out(forward(inputs, params))
@@ -65,7 +81,7 @@ def run(name, forward, inputs, params, to_circuit_out, grads_in_circuit_layout):
     loss.backward()
     res = {
         "output": summary(y),
-        "input_grads": [summary(t.grad) for t in inputs],
+        "input_grads": [summary(t.grad) if t.is_floating_point() else None for t in inputs],
         "param_grads": {k: summary(v.grad) for k, v in params.items()},
     }
     with FlopCounterMode(display=False) as fc:
@@ -175,13 +191,431 @@ def transformer_block():
     return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run("transformer_block", f_, [x], P, lambda y: y, None)}
 
 
+# ---------------------------------------------------------------------------------------------
+# torch.nn references. A `Tie` records, for each parameter of a module, the circuit parameter
+# (name, circuit layout) it is made from and how to permute it into the module's layout.
+
+
+def conv_w(w):  # circuit [ci, kh, kw, co] -> nn.Conv2d [co, ci, kh, kw]
+    return w.permute(3, 0, 1, 2)
+
+
+def lin_w(w):  # circuit [in, out] -> nn.Linear [out, in]
+    return w.T
+
+
+CIRCUIT_SHAPE = {  # torch shape -> circuit shape, per kind
+    "id": lambda s: tuple(s),
+    "lin": lambda s: (s[1], s[0]),
+    "conv": lambda s: (s[1], s[2], s[3], s[0]),
+}
+TO_TORCH = {"id": lambda w: w, "lin": lin_w, "conv": conv_w}
+
+
+class Tie:
+    """Runs `module` with parameters computed from circuit-layout leaves."""
+
+    def __init__(self, module):
+        self.m = module
+        self.shapes = {n: tuple(p.shape) for n, p in module.named_parameters()}
+        self.P = {}
+        self.make = {}
+
+    def leaf(self, cname, cshape):
+        assert cname not in self.P, cname
+        self.P[cname] = param(cname, cshape)
+
+    def add(self, tname, cname, kind="id"):
+        """Torch parameter `tname` is circuit parameter `cname`, permuted according to `kind`."""
+        self.leaf(cname, CIRCUIT_SHAPE[kind](self.shapes[tname]))
+        self.make[tname] = lambda P: TO_TORCH[kind](P[cname])
+
+    def custom(self, tname, leaves, fn):
+        """Torch parameter `tname` is fn(P), built from new circuit leaves {name: shape}."""
+        for cname, cshape in leaves.items():
+            self.leaf(cname, cshape)
+        self.make[tname] = fn
+
+    def forward(self, xs, P):
+        assert set(self.make) == set(self.shapes), set(self.shapes) ^ set(self.make)
+        weights = {n: f(P) for n, f in self.make.items()}
+        for n, w in weights.items():
+            assert tuple(w.shape) == self.shapes[n], (n, w.shape, self.shapes[n])
+        return functional_call(self.m, weights, tuple(xs))
+
+
+def encoder_layer(m, h):
+    """The zoo's pre-norm block: LN eps 1e-5, MHA with biases, tanh-GELU MLP of width 4m."""
+    act = nn.GELU(approximate="tanh")
+    return nn.TransformerEncoderLayer(m, h, 4 * m, dropout=0.0, activation=act, batch_first=True, norm_first=True)
+
+
+def tie_encoder_layer(tie, tprefix, cprefix, m, h):
+    """nn.MultiheadAttention packs heads head-major (feature h*k + kk); the circuit keeps (k, h)."""
+    k = m // h
+    heads_w = lambda w: w.permute(2, 1, 0).reshape(h * k, m)  # [m, k, h] -> [(h k), m]
+    heads_b = lambda b_: b_.T.reshape(h * k)  # [k, h] -> [(h k)]
+    qkv = [cprefix + n for n in ("LQ", "LK", "LV")]
+    tie.custom(tprefix + "self_attn.in_proj_weight", {n + ".W": (m, k, h) for n in qkv},
+               lambda P: torch.cat([heads_w(P[n + ".W"]) for n in qkv]))
+    tie.custom(tprefix + "self_attn.in_proj_bias", {n + ".b": (k, h) for n in qkv},
+               lambda P: torch.cat([heads_b(P[n + ".b"]) for n in qkv]))
+    tie.custom(tprefix + "self_attn.out_proj.weight", {cprefix + "LO.W": (k, h, m)},
+               lambda P: P[cprefix + "LO.W"].permute(1, 0, 2).reshape(h * k, m).T)
+    tie.add(tprefix + "self_attn.out_proj.bias", cprefix + "LO.b")
+    for t, c in [("norm1", "ln1"), ("norm2", "ln2")]:
+        tie.add(f"{tprefix}{t}.weight", f"{cprefix}{c}.gain")
+        tie.add(f"{tprefix}{t}.bias", f"{cprefix}{c}.shift")
+    for t, c in [("linear1", "up"), ("linear2", "down")]:
+        tie.add(f"{tprefix}{t}.weight", f"{cprefix}{c}.W", "lin")
+        tie.add(f"{tprefix}{t}.bias", f"{cprefix}{c}.b")
+
+
+def sdpa():
+    """F.scaled_dot_product_attention on 2-D inputs (PyTorch's math path)."""
+    y, x, k = 3, 4, 5
+    Q, K, V = inp(0, (y, k)), inp(1, (x, k)), inp(2, (x, k))
+    f = lambda xs, P: F.scaled_dot_product_attention(*xs)
+    return {"bind": {"y": y, "x": x, "k": k}, **run("sdpa", f, [Q, K, V], {}, lambda t: t, None)}
+
+
+class Decoder(nn.Module):
+    """Token embedding + learned positions, pre-norm encoder layers (no mask), LN, unembedding."""
+
+    def __init__(self, v, t, m, h, depth):
+        super().__init__()
+        self.embed = nn.Embedding(v, m)
+        self.pos = nn.Parameter(torch.zeros(t, m))
+        self.layers = nn.ModuleList(encoder_layer(m, h) for _ in range(depth))
+        self.norm = nn.LayerNorm(m)
+        self.unembed = nn.Linear(m, v, bias=False)
+
+    def forward(self, ids):
+        x = self.embed(ids) + self.pos
+        for layer in self.layers:
+            x = layer(x)
+        return self.unembed(self.norm(x))
+
+
+def transformer():
+    b, t, m, h, v, depth = 2, 3, 8, 2, 7, 2
+    tie = Tie(Decoder(v, t, m, h, depth))
+    tie.add("embed.weight", "embed.table")  # [v, m] in both
+    tie.add("pos", "pos.value")
+    for i in range(depth):
+        tie_encoder_layer(tie, f"layers.{i}.", f"Block[{i}].", m, h)
+    tie.add("norm.weight", "ln_f.gain")
+    tie.add("norm.bias", "ln_f.shift")
+    tie.add("unembed.weight", "unembed.W", "lin")
+    ids = tokens((b, t), v)
+    return {"bind": {"b": b, "t": t, "m": m, "h": h, "v": v}, **run("transformer", tie.forward, [ids], tie.P, lambda y: y, None)}
+
+
+class ViT(nn.Module):
+    """p×p patches by a stride-p nn.Conv2d, learned positions, encoder layers, LN, mean, head."""
+
+    def __init__(self, c, m, h, o, tokens_, depth, p=8):
+        super().__init__()
+        self.patch = nn.Conv2d(c, m, p, stride=p)
+        self.pos = nn.Parameter(torch.zeros(tokens_, m))
+        self.layers = nn.ModuleList(encoder_layer(m, h) for _ in range(depth))
+        self.norm = nn.LayerNorm(m)
+        self.head = nn.Linear(m, o)
+
+    def forward(self, img):
+        x = self.patch(img).flatten(2).transpose(1, 2) + self.pos  # tokens row-major over the grid
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(self.norm(x).mean(1))
+
+
+def vit():
+    b, c, H, m, h, o, depth = 2, 2, 16, 8, 2, 3, 2
+    tie = Tie(ViT(c, m, h, o, (H // 8) ** 2, depth))
+    tie.add("patch.weight", "patch_embed.W", "conv")
+    tie.add("patch.bias", "patch_embed.b")
+    tie.add("pos", "pos.value")
+    for i in range(depth):
+        tie_encoder_layer(tie, f"layers.{i}.", f"Block[{i}].", m, h)
+    tie.add("norm.weight", "ln_f.gain")
+    tie.add("norm.bias", "ln_f.shift")
+    tie.add("head.weight", "head.W", "lin")
+    tie.add("head.bias", "head.b")
+    x = inp(0, (b, c, H, H))
+    return {"bind": {"b": b, "c": c, "H": H, "m": m, "h": h, "o": o}, **run("vit", tie.forward, [x], tie.P, lambda y: y, None)}
+
+
+class VisualAttention(nn.Module):
+    """Q, K, V by 3×3 stride-3 nn.Conv2d (heads head-major in the channels), SDPA over the
+    grid's tokens, heads merged (k, h) k-major, output by a 3×3 stride-3 nn.ConvTranspose2d."""
+
+    def __init__(self, c, k, h):
+        super().__init__()
+        self.k, self.h = k, h
+        self.q, self.kk, self.v = (nn.Conv2d(c, h * k, 3, stride=3) for _ in range(3))
+        self.out = nn.ConvTranspose2d(k * h, c, 3, stride=3)
+
+    def forward(self, x):
+        b = x.shape[0]
+        q = self.q(x)
+        gh, gw = q.shape[2:]
+        heads = lambda t: t.reshape(b, self.h, self.k, gh * gw).transpose(2, 3)  # [b, h, L, k]
+        o = F.scaled_dot_product_attention(heads(q), heads(self.kk(x)), heads(self.v(x)))
+        o = o.permute(0, 3, 1, 2).reshape(b, self.k * self.h, gh, gw)
+        return self.out(o)
+
+
+def visual_attention():
+    b, c, k, h, H = 2, 3, 2, 2, 11  # 11 = 3·3 + 2: the floor drops two rows and columns
+    tie = Tie(VisualAttention(c, k, h))
+    for t, n in [("q", "LQ"), ("kk", "LK"), ("v", "LV")]:
+        # circuit [c, kH, kW, k, h] -> [(h k), c, kH, kW]
+        tie.custom(t + ".weight", {n + ".W": (c, 3, 3, k, h)},
+                   lambda P, n=n: P[n + ".W"].permute(4, 3, 0, 1, 2).reshape(h * k, c, 3, 3))
+        tie.custom(t + ".bias", {n + ".b": (k, h)}, lambda P, n=n: P[n + ".b"].T.reshape(h * k))
+    tie.add("out.weight", "LO.W")  # [(k h), c, 3, 3] in both
+    tie.add("out.bias", "LO.bias.value")
+    x = inp(0, (b, c, H, H))
+    out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, H2, W2, c]
+    return {"bind": {"b": b, "c": c, "k": k, "h": h, "H": H}, **run("visual_attention", tie.forward, [x], tie.P, out, None)}
+
+
+def rnn_cell():
+    b, i, n = 2, 3, 4
+    tie = Tie(nn.RNNCell(i, n))
+    tie.add("weight_ih", "W_x.W", "lin")
+    tie.add("weight_hh", "W_h.W", "lin")
+    tie.add("bias_ih", "W_x.b")
+    # nn.RNNCell has two biases that only enter as a sum; the circuit has one
+    tie.custom("bias_hh", {}, lambda P: torch.zeros(n))
+    x, hx = inp(0, (b, i)), inp(1, (b, n))
+    return {"bind": {"b": b, "i": i, "n": n}, **run("rnn_cell", tie.forward, [x, hx], tie.P, lambda y: y, None)}
+
+
+def ncap_swimmer():
+    """No torch.nn module fits: the original NCAP equations, functional. Sign constraints on
+    the weights (excitatory relu(w), inhibitory -relu(-w)), graded = clamp to [0, 1]."""
+    b, n = 2, 5
+    # The closed-form w_prop is negative: flip it so every weight has its biological sign and
+    # the proprioceptive path is live (a negative excitatory weight silences it). Shrink
+    # w_contra so that ipsilateral excitation wins on the head, whose two sides are driven
+    # alike: otherwise both head muscles clamp to 0 and osc, w_osc, w_contra get no gradient.
+    scales = {"B-neurons.w_prop": -1.0, "muscles.w_contra": 0.25}
+    names = ["B-neurons.w_osc", "B-neurons.w_prop", "muscles.w_ipsi", "muscles.w_contra"]
+    P = {nm: param(nm, (1,), scales.get(nm, 1.0)) for nm in names}
+    osc, q = inp(0, (b, 1, 2)), inp(1, (b, n))  # osc in (0, 1]: cos(0.23 j) for j < 4
+
+    def f(xs, P):
+        osc, q = xs
+        graded = lambda u: u.clamp(0, 1)
+        exc, inh = lambda w: F.relu(w), lambda w: -F.relu(-w)
+        w_osc, w_prop, w_ipsi, w_contra = (P[nm] for nm in names)
+        qh = {0: graded(q), 1: graded(-q)}  # dorsal, ventral proprioception
+        bn = {s: graded(torch.cat([exc(w_osc) * osc[:, :, s], exc(w_prop) * qh[s][:, :-1]], 1)) for s in (0, 1)}
+        m = {s: graded(exc(w_ipsi) * bn[s] + inh(w_contra) * bn[1 - s]) for s in (0, 1)}
+        return m[0] - m[1]
+
+    return {"bind": {"b": b, "n": n}, "param_scale": scales, **run("ncap_swimmer", f, [osc, q], P, lambda y: y, None)}
+
+
+class Residual(nn.Module):
+    """Pre-activation residual unit: a = ReLU(BN(x)); 1×1 (stride s), BN-ReLU, 3×3, BN-ReLU,
+    1×1; plus a strided 1×1 projection of `a` (first unit of a stage) or x itself."""
+
+    def __init__(self, c0, c1, s, project):
+        super().__init__()
+        nb = c1 // 4
+        self.pre = nn.BatchNorm2d(c0)
+        self.conv1, self.bn1 = nn.Conv2d(c0, nb, 1, stride=s), nn.BatchNorm2d(nb)
+        self.conv3, self.bn2 = nn.Conv2d(nb, nb, 3, padding=1), nn.BatchNorm2d(nb)
+        self.conv1b = nn.Conv2d(nb, c1, 1)
+        self.shortcut = nn.Conv2d(c0, c1, 1, stride=s) if project else None
+
+    def forward(self, x):
+        a = F.relu(self.pre(x))
+        r = self.conv1b(F.relu(self.bn2(self.conv3(F.relu(self.bn1(self.conv1(a)))))))
+        return r + (self.shortcut(a) if self.shortcut is not None else x)
+
+
+class ResNet(nn.Module):
+    """Fig. 26 as drawn; BatchNorm2d in training mode (batch statistics), as the circuit."""
+
+    def __init__(self, n, depth=3):
+        super().__init__()
+        self.stem = nn.Conv2d(3, n, 3, padding=1)
+        widths = [(n, 4 * n, 1), (4 * n, 8 * n, 2), (8 * n, 16 * n, 2)]
+        self.stages = nn.ModuleList(
+            nn.Sequential(Residual(c0, c1, s, True), *[Residual(c1, c1, 1, False) for _ in range(depth - 1)])
+            for c0, c1, s in widths)
+        self.bn = nn.BatchNorm2d(16 * n)
+        self.pool = nn.AvgPool2d(8)
+        self.head = nn.Linear(16 * n, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        for st in self.stages:
+            x = st(x)
+        x = self.pool(F.relu(self.bn(x))).mean((2, 3))  # 8×8 pools, then the mean over them
+        return torch.softmax(self.head(x), -1)
+
+
+def resnet():
+    b, H, n, depth = 2, 32, 4, 3  # 32 is the smallest size the circuit allows (32 | H)
+    tie = Tie(ResNet(n, depth).train())
+    tie.add("stem.weight", "stem.W", "conv")
+    tie.add("stem.bias", "stem.b")
+    stages = ["Block(1,N)", "Block(2,N)", "Block(2,N)'"]
+    for i, st in enumerate(stages):
+        for j in range(depth):
+            t = f"stages.{i}.{j}."
+            # the circuit names a stage's identity units Identity[j], with ~2, ~3 on repeats
+            pre, suf = (st + ".", "") if j == 0 else (f"Identity[{j - 1}].", "" if i == 0 else f"~{i + 1}")
+            for tn, cn in [("pre", "pre.bn"), ("bn1", "act1.bn"), ("bn2", "act2.bn")]:
+                tie.add(t + tn + ".weight", pre + cn + ".gain" + suf)
+                tie.add(t + tn + ".bias", pre + cn + ".shift" + suf)
+            for tn in ["conv1", "conv3", "conv1b"] + (["shortcut"] if j == 0 else []):
+                tie.add(t + tn + ".weight", pre + tn + ".W" + suf, "conv")
+                tie.add(t + tn + ".bias", pre + tn + ".b" + suf)
+    tie.add("bn.weight", "final.bn.gain")
+    tie.add("bn.bias", "final.bn.shift")
+    tie.add("head.weight", "head.W", "lin")
+    tie.add("head.bias", "head.b")
+    x = inp(0, (b, 3, H, H))
+    return {"bind": {"b": b, "H": H, "n": n}, **run("resnet", tie.forward, [x], tie.P, lambda y: y, None)}
+
+
+def double_conv(ci, co, pad):
+    return nn.Sequential(nn.Conv2d(ci, co, 3, padding=pad), nn.ReLU(), nn.Conv2d(co, co, 3, padding=pad), nn.ReLU())
+
+
+def tie_double_conv(tie, t, c):
+    for ti, cn in [("0", "conv_a"), ("2", "conv_b")]:
+        tie.add(f"{t}.{ti}.weight", f"{c}.{cn}.W", "conv")
+        tie.add(f"{t}.{ti}.bias", f"{c}.{cn}.b")
+
+
+def tie_up(tie, t, c):  # nn.ConvTranspose2d's [in, out, kh, kw] is the circuit's layout
+    tie.add(t + ".weight", c + ".up.W")
+    tie.add(t + ".bias", c + ".up.bias.value")
+
+
+class UNetDrawn(nn.Module):
+    """Fig. 27 as drawn: same-padded double 3×3 convs, 2×2 max-pools, channels c·2^i, three up
+    blocks concatenating [skip C4, C3, C2; upsampled], C1 unused, final 1×1 to 2 classes."""
+
+    def __init__(self, c):
+        super().__init__()
+        ch = [1] + [c * 2 ** i for i in range(1, 6)]
+        self.down = nn.ModuleList(double_conv(ch[l - 1], ch[l], 1) for l in range(1, 5))
+        self.pool = nn.MaxPool2d(2)
+        self.middle = double_conv(ch[4], ch[5], 1)
+        self.middle_up = nn.ConvTranspose2d(ch[5], ch[4], 2, stride=2)
+        self.up_convs = nn.ModuleList(double_conv(2 * ch[l], ch[l], 1) for l in (4, 3, 2))
+        self.ups = nn.ModuleList(nn.ConvTranspose2d(ch[l], ch[l - 1], 2, stride=2) for l in (4, 3, 2))
+        self.final = nn.Conv2d(ch[1], 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for d in self.down:
+            x = d(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.middle_up(self.middle(x))
+        for conv, up, l in zip(self.up_convs, self.ups, (4, 3, 2)):
+            x = up(conv(torch.cat([skips[l - 1], x], 1)))
+        return self.final(x)
+
+
+def unet(b=2, X=16, c=4):
+    # X = 16: four 2×2 pools down to 1×1; at c < 4 the closed-form weights leave the last
+    # double conv dead (every ReLU off), so no gradient would reach the encoder
+    tie = Tie(UNetDrawn(c))
+    for l in range(4):
+        tie_double_conv(tie, f"down.{l}", f"Down[{l}]")
+    tie_double_conv(tie, "middle", "Middle")
+    tie_up(tie, "middle_up", "Middle")
+    for j in range(3):
+        tie_double_conv(tie, f"up_convs.{j}", f"Up[{j}]")
+        tie_up(tie, f"ups.{j}", f"Up[{j}]")
+    tie.add("final.weight", "final.W", "conv")
+    tie.add("final.bias", "final.b")
+    x = inp(0, (b, 1, X, X))
+    out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, x1, w1, y]
+    return {"bind": {"b": b, "X": X, "c": c}, **run("unet", tie.forward, [x], tie.P, out, None)}
+
+
+class UNetRonneberger(nn.Module):
+    """Ronneberger et al. 2015: valid double 3×3 convs, 2×2 max-pools, widths c…16c, 2×2
+    up-convs, centre-cropped skips concatenated [skip, up], final 1×1 to 2 classes."""
+
+    def __init__(self, c):
+        super().__init__()
+        ch = [1] + [c * 2 ** i for i in range(5)]
+        self.down = nn.ModuleList(double_conv(ch[l], ch[l + 1], 0) for l in range(4))
+        self.pool = nn.MaxPool2d(2)
+        self.bottom = double_conv(ch[4], ch[5], 0)
+        self.ups = nn.ModuleList(nn.ConvTranspose2d(ch[l + 1], ch[l], 2, stride=2) for l in (4, 3, 2, 1))
+        self.up_convs = nn.ModuleList(double_conv(2 * ch[l], ch[l], 0) for l in (4, 3, 2, 1))
+        self.final = nn.Conv2d(ch[1], 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for d in self.down:
+            x = d(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottom(x)
+        for up, conv, skip in zip(self.ups, self.up_convs, reversed(skips)):
+            x = up(x)
+            o = (skip.shape[-1] - x.shape[-1]) // 2
+            crop = skip[:, :, o:o + x.shape[-2], o:o + x.shape[-1]]
+            x = conv(torch.cat([crop, x], 1))
+        return self.final(x)
+
+
+def unet_ronneberger(b=1, S=188, c=8):
+    # S = 16 s + 124 with s ≥ 4 at the bottom for every up level to stay positive: 188 is the
+    # smallest (output 4×4); the crops are 4, 16, 40, 88 at every S. At c < 8 the
+    # closed-form weights leave the last double conv dead, so no gradient would flow
+    tie = Tie(UNetRonneberger(c))
+    for l in range(4):
+        tie_double_conv(tie, f"down.{l}", f"Down[{l}]")
+    tie_double_conv(tie, "bottom", "Bottom")
+    for j in range(4):
+        tie_up(tie, f"ups.{j}", f"Up[{j}]")
+        tie_double_conv(tie, f"up_convs.{j}", f"Up[{j}]")
+    tie.add("final.weight", "final.W", "conv")
+    tie.add("final.bias", "final.b")
+    x = inp(0, (b, 1, S, S))
+    out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, H…, W…, classes]
+    return {"bind": {"b": b, "S": S, "c": c}, **run("unet_ronneberger", tie.forward, [x], tie.P, out, None)}
+
+
+def param_counts():
+    """Parameters of the independently built modules at the zoo's default (paper) sizes."""
+    with torch.device("meta"):
+        mods = {
+            "mlp": nn.Sequential(nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)),
+            # m = 128 → k·h = 64: four bias-free projections (nn.MultiheadAttention needs k·h = m)
+            "mha": nn.ModuleList([nn.Linear(128, 64, bias=False) for _ in range(3)] + [nn.Linear(64, 128, bias=False)]),
+            "resnet": ResNet(16),
+            "unet": UNetDrawn(64),
+            "unet_ronneberger": UNetRonneberger(64),
+        }
+        return {k: sum(p.numel() for p in m.parameters()) for k, m in mods.items()}
+
+
 def main():
-    out = {"torch": torch.__version__, "models": {"mlp": mlp(), "mha": mha(), "conv": conv(), "transformer_block": transformer_block()}}
+    builders = [mlp, mha, conv, transformer_block, sdpa, transformer, vit, visual_attention, rnn_cell,
+                ncap_swimmer, resnet, unet, unet_ronneberger]
+    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders}}
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "..", "..", "crates", "diagram", "tests", "data", "golden.json")
     with open(path, "w") as fh:
         json.dump(out, fh, separators=(",", ":"))
     print("wrote", os.path.normpath(path), os.path.getsize(path), "bytes")
+    for k, v in out["models"].items():
+        print(f"  {k:18} fwd {v['flops_forward']:>12} bwd {v['flops_backward']:>12}")
 
 
 if __name__ == "__main__":
