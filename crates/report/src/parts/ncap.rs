@@ -7,11 +7,11 @@ use nc_core::shard::Shard;
 use nc_ncap::experiments::ablations::{self, AblationRow};
 use nc_ncap::experiments::curves::{self, EfficiencyRow};
 use nc_ncap::experiments::raster::{self, RasterOptions};
+use nc_ncap::experiments::render::{self, RenderOptions};
 use nc_ncap::experiments::transfer::{self, TransferRow};
 use nc_ncap::experiments::unit::ModelKind;
 use nc_ncap::experiments::{Experiment, SweepOptions};
-use nc_ncap::policy::SavedPolicy;
-use nc_swimmer::{SwimConfig, SwimEnv};
+use nc_swimmer::SwimConfig;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -43,15 +43,16 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         },
         &mut |_| {},
     )?;
-    let SavedPolicy::Ncap { ncap } = SavedPolicy::load(&rdir.join("train").join("policy.json"))?
-    else {
-        return Err("the raster's trained policy is not an NCAP".into());
-    };
-    let mut env = SwimEnv::new(SwimConfig::default())?;
-    let traj = nc_swimmer::trajectory::rollout(&mut env, ctx.seed, 200, |obs, k, act| {
-        ncap.act(&obs[..act.len()], k, act)
+    // the animation with its neuron readout beside the body, as `ncap render` draws it
+    let steps = 200;
+    let ret = render::run(&RenderOptions {
+        policy: Some(rdir.join("train").join("policy.json")),
+        n_bodies: SwimConfig::default().n_bodies,
+        seed: ctx.seed,
+        steps,
+        stride: 2,
+        out: ctx.dir.join("render"),
     })?;
-    nc_swimmer::render::write_gif(&traj, &ctx.dir.join("swimmer.gif"), 15.0)?;
     let weights: Vec<(String, f64)> = read(&rdir.join("weights.json"))?;
     let wtext: Vec<String> = weights
         .iter()
@@ -59,9 +60,17 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         .collect();
     html.push_str(
         &Figure {
-            src: "ncap/swimmer.gif".into(),
-            alt: "Animation of the trained 6-link NCAP swimmer undulating and moving forward over 200 control steps (6 s).".into(),
-            caption: format!("The ES-trained NCAP swimmer (weights {}). Return over the first 300 steps of the recorded episode: {:.1}.", wtext.join(", "), rec.reward),
+            src: "ncap/render/swimmer.gif".into(),
+            alt: format!("Animation of the trained 6-link NCAP swimmer undulating and moving forward over {steps} control steps ({:.0} s), with a bar readout of its oscillator, B-neurons and muscles per joint.", steps as f64 * 0.03),
+            caption: format!("The ES-trained NCAP swimmer (weights {}), with each joint's dorsal and ventral B-neurons (Bd, Bv) and muscles (Md, Mv), head first. Return over these {steps} steps: {ret:.1}; over the first 300 steps of the raster's episode: {:.1}.", wtext.join(", "), rec.reward),
+        }
+        .html(),
+    );
+    html.push_str(
+        &Figure {
+            src: "ncap/render/filmstrip.svg".into(),
+            alt: "Successive poses of the trained NCAP swimmer overlaid, older ones fainter, with the path of its centre.".into(),
+            caption: "The same swim as a still: poses overlaid in time, with the path of the centre of mass.".into(),
         }
         .html(),
     );
