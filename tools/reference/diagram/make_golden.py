@@ -1,8 +1,9 @@
 """PyTorch references for nc-diagram's zoo: forward outputs, gradients with respect to inputs
-and weights, and FlopCounterMode counts. Every model except the first four (kept as written,
-functional) is built from torch.nn modules independently of the Rust circuits; each circuit
-parameter is a leaf tensor in the circuit's layout, permuted into the module's layout and fed
-to it with torch.func.functional_call, so gradients come back in the circuit's layout.
+and weights, and FlopCounterMode counts. Every model is built independently of the Rust
+circuits, from torch.nn modules where one fits (mha and ncap_swimmer are functional; see there
+why). Each circuit parameter is a leaf tensor in the circuit's layout, permuted into the
+module's layout and fed to it with torch.func.functional_call, so gradients come back in the
+circuit's layout.
 Weights and inputs come from closed formulas (below) that the Rust test reproduces, so only
 results are stored.
 
@@ -93,104 +94,6 @@ def run(name, forward, inputs, params, to_circuit_out, grads_in_circuit_layout):
     return {**res, "flops_forward": fwd, "flops_backward": bwd}
 
 
-def mlp():
-    b = 2
-    P = {}
-    for n, (i, o) in {"L1": (784, 512), "L2": (512, 512), "L3": (512, 10)}.items():
-        P[n + ".W"] = param(n + ".W", (i, o))  # circuit layout [in, out]
-        P[n + ".b"] = param(n + ".b", (o,))
-    x = inp(0, (b, 28, 28))
-
-    def f(xs, P):
-        h = xs[0].reshape(b, 784)
-        h = F.relu(F.linear(h, P["L1.W"].T, P["L1.b"]))
-        h = F.relu(F.linear(h, P["L2.W"].T, P["L2.b"]))
-        return torch.softmax(F.linear(h, P["L3.W"].T, P["L3.b"]), dim=-1)
-
-    return {"bind": {"b": b}, **run("mlp", f, [x], P, lambda y: y, None)}
-
-
-def mha():
-    m, k, h, y, x = 8, 3, 2, 3, 4
-    P = {n: param(n, (m, k, h)) for n in ["LQ.W", "LK.W", "LV.W"]}
-    P["LO.W"] = param("LO.W", (k, h, m))
-    X, Z = inp(0, (y, m)), inp(1, (x, m))
-
-    def f(xs, P):
-        lin = lambda t, W: F.linear(t, W.reshape(m, k * h).T).reshape(t.shape[0], k, h)  # '(k h) -> k h'
-        q, kk, v = lin(xs[0], P["LQ.W"]), lin(xs[1], P["LK.W"]), lin(xs[1], P["LV.W"])
-        s = torch.einsum("ykh,xkh->yxh", q, kk) / math.sqrt(k)
-        a = torch.softmax(s, dim=1)
-        o = torch.einsum("yxh,xkh->ykh", a, v)
-        return F.linear(o.reshape(y, k * h), P["LO.W"].reshape(k * h, m).T)
-
-    return {"bind": {"m": m, "k": k, "h": h, "y": y, "x": x}, **run("mha", f, [X, Z], P, lambda t: t, None)}
-
-
-def conv():
-    b, c, H = 1, 8, 8
-    P = {
-        "strided.W": param("strided.W", (c, 3, 3, 2 * c)),
-        "strided.b": param("strided.b", (2 * c,)),
-        "dilated.W": param("dilated.W", (2 * c, 3, 3, 2 * c)),
-        "dilated.b": param("dilated.b", (2 * c,)),
-        "grouped.W": param("grouped.W", (4, 2 * c // 4, 3, 3, 2 * c // 4)),
-        "grouped.b": param("grouped.b", (4, 2 * c // 4)),
-        "depthwise.W": param("depthwise.W", (2 * c, 1, 3, 3, 1)),
-        "transposed.W": param("transposed.W", (2 * c, c, 2, 2)),
-        "transposed.bias.value": param("transposed.bias.value", (c,)),
-    }
-    x = inp(0, (b, c, H, H))
-
-    def grouped_w(W):  # [g, ci/g, kh, kw, co/g] -> [co, ci/g, kh, kw]
-        g, ci, kh, kw, co = W.shape
-        return W.permute(0, 4, 1, 2, 3).reshape(g * co, ci, kh, kw)
-
-    def f(xs, P):
-        t = F.relu(F.conv2d(xs[0], P["strided.W"].permute(3, 0, 1, 2), P["strided.b"], stride=2, padding=1))
-        t = F.relu(F.conv2d(t, P["dilated.W"].permute(3, 0, 1, 2), P["dilated.b"], dilation=2, padding=2))
-        t = F.relu(F.conv2d(t, grouped_w(P["grouped.W"]), P["grouped.b"].reshape(-1), padding=1, groups=4))
-        t = torch.tanh(F.conv2d(t, grouped_w(P["depthwise.W"]), None, padding=1, groups=2 * c))
-        return F.conv_transpose2d(t, P["transposed.W"], P["transposed.bias.value"], stride=2)
-
-    # circuit output layout [b, H, W, c5]
-    return {"bind": {"b": b, "c": c, "H": H}, **run("conv", f, [x], P, lambda t: t.permute(0, 2, 3, 1), None)}
-
-
-def transformer_block():
-    b, t, m, h = 2, 3, 8, 2
-    k, f = m // h, 4 * m
-    P = {}
-    for ln in ["ln1", "ln2"]:
-        P[ln + ".gain"] = param(ln + ".gain", (m,))
-        P[ln + ".shift"] = param(ln + ".shift", (m,))
-    for n in ["LQ", "LK", "LV"]:
-        P[n + ".W"] = param(n + ".W", (m, k, h))
-        P[n + ".b"] = param(n + ".b", (k, h))
-    P["LO.W"] = param("LO.W", (k, h, m))
-    P["LO.b"] = param("LO.b", (m,))
-    P["up.W"] = param("up.W", (m, f))
-    P["up.b"] = param("up.b", (f,))
-    P["down.W"] = param("down.W", (f, m))
-    P["down.b"] = param("down.b", (m,))
-    x = inp(0, (b, t, m))
-
-    def f_(xs, P):
-        x = xs[0]
-        n1 = F.layer_norm(x, (m,), P["ln1.gain"], P["ln1.shift"], eps=1e-5)
-        lin = lambda u, n: F.linear(u, P[n + ".W"].reshape(m, k * h).T, P[n + ".b"].reshape(-1)).reshape(b, t, k, h)
-        q, kk, v = lin(n1, "LQ"), lin(n1, "LK"), lin(n1, "LV")
-        s_ = torch.einsum("btkh,bskh->btsh", q, kk) / math.sqrt(k)
-        a = torch.softmax(s_, dim=2)
-        o = torch.einsum("btsh,bskh->btkh", a, v).reshape(b, t, k * h)
-        x = x + F.linear(o, P["LO.W"].reshape(k * h, m).T, P["LO.b"])
-        n2 = F.layer_norm(x, (m,), P["ln2.gain"], P["ln2.shift"], eps=1e-5)
-        u = F.gelu(F.linear(n2, P["up.W"].T, P["up.b"]), approximate="tanh")
-        return x + F.linear(u, P["down.W"].T, P["down.b"])
-
-    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run("transformer_block", f_, [x], P, lambda y: y, None)}
-
-
 # ---------------------------------------------------------------------------------------------
 # torch.nn references. A `Tie` records, for each parameter of a module, the circuit parameter
 # (name, circuit layout) it is made from and how to permute it into the module's layout.
@@ -269,6 +172,83 @@ def tie_encoder_layer(tie, tprefix, cprefix, m, h):
     for t, c in [("linear1", "up"), ("linear2", "down")]:
         tie.add(f"{tprefix}{t}.weight", f"{cprefix}{c}.W", "lin")
         tie.add(f"{tprefix}{t}.bias", f"{cprefix}{c}.b")
+
+
+def mlp():
+    b = 2
+    tie = Tie(nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                            nn.Linear(512, 10), nn.Softmax(-1)))
+    for t, c in [("1", "L1"), ("3", "L2"), ("5", "L3")]:
+        tie.add(t + ".weight", c + ".W", "lin")
+        tie.add(t + ".bias", c + ".b")
+    x = inp(0, (b, 28, 28))
+    return {"bind": {"b": b}, **run("mlp", tie.forward, [x], tie.P, lambda y: y, None)}
+
+
+def mha():
+    """Functional: nn.MultiheadAttention projects queries to its embed_dim = m, while the
+    circuit's heads have k·h ≠ m, so no module fits."""
+    m, k, h, y, x = 8, 3, 2, 3, 4
+    P = {n: param(n, (m, k, h)) for n in ["LQ.W", "LK.W", "LV.W"]}
+    P["LO.W"] = param("LO.W", (k, h, m))
+    X, Z = inp(0, (y, m)), inp(1, (x, m))
+
+    def f(xs, P):
+        lin = lambda t, W: F.linear(t, W.reshape(m, k * h).T).reshape(t.shape[0], k, h)  # '(k h) -> k h'
+        q, kk, v = lin(xs[0], P["LQ.W"]), lin(xs[1], P["LK.W"]), lin(xs[1], P["LV.W"])
+        s = torch.einsum("ykh,xkh->yxh", q, kk) / math.sqrt(k)
+        a = torch.softmax(s, dim=1)
+        o = torch.einsum("yxh,xkh->ykh", a, v)
+        return F.linear(o.reshape(y, k * h), P["LO.W"].reshape(k * h, m).T)
+
+    return {"bind": {"m": m, "k": k, "h": h, "y": y, "x": x}, **run("mha", f, [X, Z], P, lambda t: t, None)}
+
+
+class ConvFamily(nn.Module):
+    """Strided, dilated, grouped (4), depthwise and transposed convolutions, as the circuit."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.strided = nn.Conv2d(c, 2 * c, 3, stride=2, padding=1)
+        self.dilated = nn.Conv2d(2 * c, 2 * c, 3, dilation=2, padding=2)
+        self.grouped = nn.Conv2d(2 * c, 2 * c, 3, padding=1, groups=4)
+        self.depthwise = nn.Conv2d(2 * c, 2 * c, 3, padding=1, groups=2 * c, bias=False)
+        self.transposed = nn.ConvTranspose2d(2 * c, c, 2, stride=2)
+
+    def forward(self, x):
+        x = F.relu(self.strided(x))
+        x = F.relu(self.dilated(x))
+        x = F.relu(self.grouped(x))
+        return self.transposed(torch.tanh(self.depthwise(x)))
+
+
+def conv():
+    b, c, H = 1, 8, 8
+    tie = Tie(ConvFamily(c))
+    for n in ["strided", "dilated"]:
+        tie.add(n + ".weight", n + ".W", "conv")
+        tie.add(n + ".bias", n + ".b")
+
+    def grouped_w(W):  # [g, ci/g, kh, kw, co/g] -> [co, ci/g, kh, kw], groups outermost
+        g, ci, kh, kw, co = W.shape
+        return W.permute(0, 4, 1, 2, 3).reshape(g * co, ci, kh, kw)
+
+    tie.custom("grouped.weight", {"grouped.W": (4, 2 * c // 4, 3, 3, 2 * c // 4)}, lambda P: grouped_w(P["grouped.W"]))
+    tie.custom("grouped.bias", {"grouped.b": (4, 2 * c // 4)}, lambda P: P["grouped.b"].reshape(-1))
+    tie.custom("depthwise.weight", {"depthwise.W": (2 * c, 1, 3, 3, 1)}, lambda P: grouped_w(P["depthwise.W"]))
+    tie.add("transposed.weight", "transposed.W")  # [ci, co, kh, kw] in both
+    tie.add("transposed.bias", "transposed.bias.value")
+    x = inp(0, (b, c, H, H))
+    out = lambda t: t.permute(0, 2, 3, 1)  # circuit [b, H, W, c5]
+    return {"bind": {"b": b, "c": c, "H": H}, **run("conv", tie.forward, [x], tie.P, out, None)}
+
+
+def transformer_block():
+    b, t, m, h = 2, 3, 8, 2
+    tie = Tie(encoder_layer(m, h))
+    tie_encoder_layer(tie, "", "", m, h)
+    x = inp(0, (b, t, m))
+    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run("transformer_block", tie.forward, [x], tie.P, lambda y: y, None)}
 
 
 def sdpa():
