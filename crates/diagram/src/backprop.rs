@@ -6,7 +6,7 @@
 use crate::exec::{Bound, ExecError, Params, Tape};
 use crate::ir::Circuit;
 use crate::ops::{self, Ctx};
-use crate::tensor::{Real, Tensor};
+use crate::tensor::{Real, Tensor, all_finite};
 
 /// Gradients with respect to the circuit inputs and the parameters.
 #[derive(Clone, Debug)]
@@ -18,10 +18,10 @@ pub struct Gradients<T> {
 }
 
 fn accumulate<T: Real>(slot: &mut Option<Tensor<T>>, g: Tensor<T>) {
-    *slot = Some(match slot.take() {
-        None => g,
-        Some(a) => a.zip_with(&g, |p, q| p + q),
-    });
+    match slot {
+        None => *slot = Some(g),
+        Some(a) => a.add_assign_tensor(&g),
+    }
 }
 
 /// Back-propagates `out_grads` (one per circuit output) through the tape.
@@ -77,7 +77,7 @@ pub fn backward<T: Real>(
             if let Some(gi) = gi
                 && c.value(*v).ty.dtype == crate::ir::DType::Real
             {
-                if gi.data.iter().any(|x| !x.is_finite()) {
+                if !all_finite(&gi.data) {
                     return Err(ExecError::NonFinite {
                         op: format!("{} (backward)", node.name),
                         value: c.value(*v).name.clone(),

@@ -4,7 +4,7 @@
 use crate::ir::{AxisId, Circuit, DType, Init, NodeId};
 use crate::ops::{self, Ctx};
 use crate::size::{Bindings, SizeError};
-use crate::tensor::{Real, Tensor};
+use crate::tensor::{Real, Tensor, all_finite};
 use rand::RngExt;
 use thiserror::Error;
 
@@ -282,7 +282,7 @@ pub fn forward<T: Real>(
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let ys = ops::forward(&cx, &xs, &ps)?;
         for (v, y) in node.outputs.iter().zip(ys) {
-            if y.data.iter().any(|x| !x.is_finite()) {
+            if !all_finite(&y.data) {
                 return Err(ExecError::NonFinite {
                     op: node.name.clone(),
                     value: c.value(*v).name.clone(),

@@ -3,20 +3,29 @@
 use super::{Ctx, Grads, axes_elems, elems};
 use crate::cost::OpCost;
 use crate::ir::{Circuit, Node, Op};
-use crate::tensor::{Real, Tensor, contract};
+use crate::tensor::{Real, Tensor, contract, contract_like};
+use std::borrow::Cow;
 
-/// The input with its contracted axes renamed to the weight's (twin) input axes.
-fn as_weight_input<T: Real>(cx: &Ctx, x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+/// The input with its contracted axes renamed to the weight's (twin) input axes (borrowed
+/// when no axis needs a new name).
+fn as_weight_input<'a, T: Real>(cx: &Ctx, x: &'a Tensor<T>, w: &Tensor<T>) -> Cow<'a, Tensor<T>> {
     let Op::Linear { inputs, groups, .. } = &cx.node.op else {
-        return x.clone();
+        return Cow::Borrowed(x);
     };
+    let renamed = inputs
+        .iter()
+        .enumerate()
+        .any(|(i, a)| x.pos(*a).is_some() && w.axes[groups.len() + i] != *a);
+    if !renamed {
+        return Cow::Borrowed(x);
+    }
     let mut t = x.clone();
     for (i, a) in inputs.iter().enumerate() {
         if let Some(p) = t.pos(*a) {
             t.axes[p] = w.axes[groups.len() + i];
         }
     }
-    t
+    Cow::Owned(t)
 }
 
 fn from_weight_input<T: Real>(cx: &Ctx, mut t: Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
@@ -33,13 +42,10 @@ fn from_weight_input<T: Real>(cx: &Ctx, mut t: Tensor<T>, w: &Tensor<T>) -> Tens
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
     let out = cx.out_axes(0);
-    let x = &as_weight_input(cx, x, ps[0]);
-    let mut y = contract(x, ps[0], out, &|a| cx.dim(a));
+    let x = as_weight_input(cx, x, ps[0]);
+    let mut y = contract(&x, ps[0], out, &|a| cx.dim(a));
     if let Some(b) = ps.get(1) {
-        let bb = b.aligned_to(&y);
-        for (v, w) in y.data.iter_mut().zip(bb) {
-            *v += w;
-        }
+        y.add_broadcast(b);
     }
     y
 }
@@ -53,7 +59,10 @@ pub(crate) fn backward<T: Real>(
     dy: &Tensor<T>,
 ) -> Grads<T> {
     let xr = as_weight_input(cx, x, ps[0]);
-    let dx = from_weight_input(cx, contract(dy, ps[0], &xr.axes, &|a| cx.dim(a)), ps[0]);
+    // the input's gradient is stored like the input, so a window's fold reads it in order
+    let xr_storage = xr.storage_order();
+    let dx = contract_like(dy, ps[0], &xr.axes, Some(&xr_storage), &|a| cx.dim(a));
+    let dx = from_weight_input(cx, dx, ps[0]);
     let dw = contract(&xr, dy, &ps[0].axes, &|a| cx.dim(a));
     let mut params = vec![dw];
     if let Some(b) = ps.get(1) {

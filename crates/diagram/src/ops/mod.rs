@@ -110,7 +110,7 @@ pub(crate) fn backward<T: Real>(
             params: vec![],
         },
         Op::Window(_) | Op::WindowT(_) => Grads {
-            inputs: vec![Some(window::backward(cx, dy))],
+            inputs: vec![Some(window::backward(cx, xs[0], dy))],
             params: vec![],
         },
         Op::Concat { .. } | Op::Reshape { .. } => Grads {

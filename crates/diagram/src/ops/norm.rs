@@ -1,64 +1,228 @@
 //! Normalisation over chosen axes (layer norm, batch norm with batch statistics).
 //! Forward: x̂ = (x − μ)/√(σ² + ε), y = g·x̂ + b. Backward needs x̂ and 1/σ.
+//!
+//! The kernels work where the data lies: viewed as a [rows × cols] matrix whose statistics
+//! run either along rows (the normalised axes innermost, as layer norm's features) or down
+//! columns (the kept axes innermost, as batch norm's channels in a channels-last layout).
+//! Only an input stored neither way is copied.
 
-use super::softmax::rows_layout;
 use super::{Ctx, Grads, elems};
 use crate::cost::OpCost;
-use crate::ir::{Circuit, Node, Op};
+use crate::ir::{AxisId, Circuit, Node, Op};
 use crate::tensor::{Real, Tensor};
 
-struct Stats<T> {
-    order: Vec<crate::ir::AxisId>,
-    xhat: Vec<T>,
-    inv: Vec<T>,
-    r: usize,
+/// Where the statistics groups (and the gain/shift entries) run in the [rows × cols] view.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Along {
+    /// One entry per row.
+    Row,
+    /// One entry per column.
+    Col,
 }
 
-fn stats<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Stats<T> {
-    let Op::Norm { stats, eps, .. } = &cx.node.op else {
-        unreachable_norm()
+/// The working view: the data, its storage order, its shape, and how groups and the affine
+/// parameters map onto it.
+struct View<T> {
+    order: Vec<AxisId>,
+    rows: usize,
+    cols: usize,
+    stats: Along,
+    /// How the gain/shift index the view; None when they need a full-size broadcast.
+    affine: Option<Along>,
+    /// Axes that order the parameters' entries in this view.
+    affine_order: Vec<AxisId>,
+    data: Vec<T>,
+}
+
+fn same_set(a: &[AxisId], b: &[AxisId]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+fn view<T: Real>(cx: &Ctx, x: &Tensor<T>, stats: &[AxisId], affine_axes: &[AxisId]) -> View<T> {
+    let storage = x.storage_order();
+    let kept: Vec<AxisId> = storage
+        .iter()
+        .copied()
+        .filter(|a| !stats.contains(a))
+        .collect();
+    let st: Vec<AxisId> = storage
+        .iter()
+        .copied()
+        .filter(|a| stats.contains(a))
+        .collect();
+    let (order, along) = if x.is_row_major_in(&[&st[..], &kept].concat()) {
+        ([&st[..], &kept].concat(), Along::Col)
+    } else {
+        ([&kept[..], &st].concat(), Along::Row)
     };
-    let (order, r) = rows_layout(x, stats);
-    let t = x.to_layout(&order);
-    let mut xhat = t.data;
-    let mut inv = Vec::new();
-    let rn = T::from_f64(r as f64);
-    for row in xhat.chunks_mut(r.max(1)) {
-        let mean = row.iter().fold(T::default(), |s, v| s + *v) / rn;
-        let var = row
-            .iter()
-            .fold(T::default(), |s, v| s + (*v - mean) * (*v - mean))
-            / rn;
-        let iv = T::from_f64(1.0) / (var + T::from_f64(*eps)).sqrt();
-        for v in row.iter_mut() {
-            *v = (*v - mean) * iv;
+    let data = if x.is_row_major_in(&order) {
+        x.data.clone()
+    } else {
+        x.to_layout(&order).data
+    };
+    let n_kept: usize = cx.dims(&kept).iter().product();
+    let n_st: usize = cx.dims(&st).iter().product();
+    let (rows, cols) = match along {
+        Along::Row => (n_kept, n_st),
+        Along::Col => (n_st, n_kept),
+    };
+    let flip = |a: Along| {
+        if a == Along::Row {
+            Along::Col
+        } else {
+            Along::Row
         }
-        inv.push(iv);
-    }
-    Stats {
+    };
+    let (affine, affine_order) = if same_set(affine_axes, &kept) {
+        (Some(along), kept)
+    } else if same_set(affine_axes, &st) {
+        (Some(flip(along)), st)
+    } else {
+        (None, affine_axes.to_vec())
+    };
+    View {
         order,
-        xhat,
-        inv,
-        r,
+        rows,
+        cols,
+        stats: along,
+        affine,
+        affine_order,
+        data,
     }
 }
 
-fn unreachable_norm() -> ! {
-    panic!("norm kernel called on another op")
+/// Turns the view's data into x̂ in place and returns 1/σ per group.
+fn normalise<T: Real>(v: &mut View<T>, eps: f64) -> Vec<T> {
+    let (rows, cols) = (v.rows, v.cols.max(1));
+    let eps = T::from_f64(eps);
+    let one = T::from_f64(1.0);
+    match v.stats {
+        Along::Row => {
+            let rn = T::from_f64(cols as f64);
+            let mut inv = Vec::with_capacity(rows);
+            for row in v.data.chunks_mut(cols) {
+                let mean = row.iter().fold(T::default(), |s, x| s + *x) / rn;
+                let var = row
+                    .iter()
+                    .fold(T::default(), |s, x| s + (*x - mean) * (*x - mean))
+                    / rn;
+                let iv = one / (var + eps).sqrt();
+                row.iter_mut().for_each(|x| *x = (*x - mean) * iv);
+                inv.push(iv);
+            }
+            inv
+        }
+        Along::Col => {
+            let rn = T::from_f64(rows as f64);
+            let mut mean = vec![T::default(); cols];
+            for row in v.data.chunks(cols) {
+                mean.iter_mut().zip(row).for_each(|(m, x)| *m += *x);
+            }
+            mean.iter_mut().for_each(|m| *m = *m / rn);
+            let mut var = vec![T::default(); cols];
+            for row in v.data.chunks(cols) {
+                for ((s, x), m) in var.iter_mut().zip(row).zip(&mean) {
+                    *s += (*x - *m) * (*x - *m);
+                }
+            }
+            let inv: Vec<T> = var.iter().map(|s| one / (*s / rn + eps).sqrt()).collect();
+            for row in v.data.chunks_mut(cols) {
+                for ((x, m), iv) in row.iter_mut().zip(&mean).zip(&inv) {
+                    *x = (*x - *m) * *iv;
+                }
+            }
+            inv
+        }
+    }
+}
+
+/// `x ← x·g + b` with `g`, `b` indexed per row, per column, or per element (`along` None).
+fn scale_shift<T: Real>(data: &mut [T], cols: usize, along: Option<Along>, g: &[T], b: &[T]) {
+    match along {
+        Some(Along::Row) => {
+            for ((row, g), b) in data.chunks_mut(cols.max(1)).zip(g).zip(b) {
+                row.iter_mut().for_each(|x| *x = *x * *g + *b);
+            }
+        }
+        Some(Along::Col) => {
+            for row in data.chunks_mut(cols.max(1)) {
+                for ((x, g), b) in row.iter_mut().zip(g).zip(b) {
+                    *x = *x * *g + *b;
+                }
+            }
+        }
+        None => {
+            for ((x, g), b) in data.iter_mut().zip(g).zip(b) {
+                *x = *x * *g + *b;
+            }
+        }
+    }
+}
+
+/// Σ a·b (or Σ a when `b` is None) per row or per column of the [rows × cols] view.
+fn sums<T: Real>(a: &[T], b: Option<&[T]>, rows: usize, cols: usize, along: Along) -> Vec<T> {
+    let cols = cols.max(1);
+    match (along, b) {
+        (Along::Row, None) => a
+            .chunks(cols)
+            .map(|r| r.iter().fold(T::default(), |s, x| s + *x))
+            .collect(),
+        (Along::Row, Some(b)) => a
+            .chunks(cols)
+            .zip(b.chunks(cols))
+            .map(|(r, q)| r.iter().zip(q).fold(T::default(), |s, (x, y)| s + *x * *y))
+            .collect(),
+        (Along::Col, None) => {
+            let mut acc = vec![T::default(); cols];
+            for r in a.chunks(cols).take(rows) {
+                acc.iter_mut().zip(r).for_each(|(s, x)| *s += *x);
+            }
+            acc
+        }
+        (Along::Col, Some(b)) => {
+            let mut acc = vec![T::default(); cols];
+            for (r, q) in a.chunks(cols).zip(b.chunks(cols)).take(rows) {
+                for ((s, x), y) in acc.iter_mut().zip(r).zip(q) {
+                    *s += *x * *y;
+                }
+            }
+            acc
+        }
+    }
+}
+
+/// The gain and shift as flat vectors indexed the way [`scale_shift`] reads them.
+fn params_in_view<T: Real>(cx: &Ctx, v: &View<T>, ps: &[&Tensor<T>]) -> Option<(Vec<T>, Vec<T>)> {
+    if ps.len() != 2 {
+        return None;
+    }
+    let flat = |p: &Tensor<T>| match v.affine {
+        Some(_) => p.to_layout(&v.affine_order).data,
+        None => p.expand(&v.order, &cx.dims(&v.order)).data,
+    };
+    Some((flat(ps[0]), flat(ps[1])))
+}
+
+fn norm_op<'a>(cx: &Ctx<'a>) -> (&'a [AxisId], &'a [AxisId], f64) {
+    match &cx.node.op {
+        Op::Norm {
+            stats,
+            affine_axes,
+            eps,
+            ..
+        } => (stats, affine_axes, *eps),
+        _ => (&[], &[], 0.0),
+    }
 }
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
-    let s = stats(cx, x);
-    let dims = cx.dims(&s.order);
-    let mut y = Tensor::from_vec(s.order.clone(), dims.clone(), s.xhat);
-    if ps.len() == 2 {
-        let g = ps[0].expand(&s.order, &dims);
-        let b = ps[1].expand(&s.order, &dims);
-        for ((v, g), b) in y.data.iter_mut().zip(&g.data).zip(&b.data) {
-            *v = *v * *g + *b;
-        }
+    let (stats, affine_axes, eps) = norm_op(cx);
+    let mut v = view(cx, x, stats, affine_axes);
+    normalise(&mut v, eps);
+    if let Some((g, b)) = params_in_view(cx, &v, ps) {
+        scale_shift(&mut v.data, v.cols, v.affine, &g, &b);
     }
-    y
+    Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), v.data)
 }
 
 pub(crate) fn backward<T: Real>(
@@ -67,32 +231,76 @@ pub(crate) fn backward<T: Real>(
     ps: &[&Tensor<T>],
     dy: &Tensor<T>,
 ) -> Grads<T> {
-    let s = stats(cx, x);
-    let dims = cx.dims(&s.order);
-    let dy = dy.to_layout(&s.order);
-    let xhat = Tensor::from_vec(s.order.clone(), dims.clone(), s.xhat);
+    let (stats, affine_axes, eps) = norm_op(cx);
+    let mut v = view(cx, x, stats, affine_axes);
+    let inv = normalise(&mut v, eps);
+    let (rows, cols) = (v.rows, v.cols);
+    let dy_v: std::borrow::Cow<[T]> = if dy.is_row_major_in(&v.order) {
+        std::borrow::Cow::Borrowed(&dy.data)
+    } else {
+        std::borrow::Cow::Owned(dy.to_layout(&v.order).data)
+    };
+    let xhat = &v.data;
     let mut params = Vec::new();
     // dx̂ = dy·g
-    let mut dxh = dy.clone();
-    if ps.len() == 2 {
-        let g = ps[0].expand(&s.order, &dims);
-        for (d, g) in dxh.data.iter_mut().zip(&g.data) {
-            *d *= *g;
+    let mut dxh = dy_v.to_vec();
+    if let Some((g, _)) = params_in_view(cx, &v, ps) {
+        let zeros = vec![T::default(); g.len()];
+        scale_shift(&mut dxh, cols, v.affine, &g, &zeros);
+        match v.affine {
+            Some(along) => {
+                let dims = cx.dims(&v.affine_order);
+                let dg = sums(&dy_v, Some(xhat), rows, cols, along);
+                let db = sums(&dy_v, None, rows, cols, along);
+                params.push(Tensor::from_vec(v.affine_order.clone(), dims.clone(), dg));
+                params.push(Tensor::from_vec(v.affine_order.clone(), dims, db));
+            }
+            None => {
+                let dims = cx.dims(&v.order);
+                let prod: Vec<T> = dy_v.iter().zip(xhat).map(|(a, b)| *a * *b).collect();
+                let prod = Tensor::from_vec(v.order.clone(), dims.clone(), prod);
+                let dyt = Tensor::from_vec(v.order.clone(), dims, dy_v.to_vec());
+                params.push(prod.sum_to(&ps[0].axes));
+                params.push(dyt.sum_to(&ps[1].axes));
+            }
         }
-        params.push(dy.zip_with(&xhat, |a, b| a * b).sum_to(&ps[0].axes));
-        params.push(dy.sum_to(&ps[1].axes));
     }
-    let rn = T::from_f64(s.r as f64);
-    let r = s.r.max(1);
-    for ((d, xh), iv) in dxh.data.chunks_mut(r).zip(xhat.data.chunks(r)).zip(&s.inv) {
-        let sd = d.iter().fold(T::default(), |a, v| a + *v);
-        let sdx = d.iter().zip(xh).fold(T::default(), |a, (v, h)| a + *v * *h);
-        for (v, h) in d.iter_mut().zip(xh) {
-            *v = *iv * (rn * *v - sd - *h * sdx) / rn;
+    let r = match v.stats {
+        Along::Row => cols,
+        Along::Col => rows,
+    };
+    let rn = T::from_f64(r as f64);
+    let sd = sums(&dxh, None, rows, cols, v.stats);
+    let sdx = sums(&dxh, Some(xhat), rows, cols, v.stats);
+    let cols1 = cols.max(1);
+    match v.stats {
+        Along::Row => {
+            for (((d, h), iv), (s, sx)) in dxh
+                .chunks_mut(cols1)
+                .zip(xhat.chunks(cols1))
+                .zip(&inv)
+                .zip(sd.iter().zip(&sdx))
+            {
+                for (d, h) in d.iter_mut().zip(h) {
+                    *d = *iv * (rn * *d - *s - *h * *sx) / rn;
+                }
+            }
+        }
+        Along::Col => {
+            for (d, h) in dxh.chunks_mut(cols1).zip(xhat.chunks(cols1)) {
+                for ((((d, h), iv), s), sx) in d.iter_mut().zip(h).zip(&inv).zip(&sd).zip(&sdx) {
+                    *d = *iv * (rn * *d - *s - *h * *sx) / rn;
+                }
+            }
         }
     }
     Grads {
-        inputs: vec![Some(dxh)],
+        inputs: vec![Some(Tensor::from_storage(
+            x.axes.clone(),
+            &v.order,
+            &|a| cx.dim(a),
+            dxh,
+        ))],
         params,
     }
 }

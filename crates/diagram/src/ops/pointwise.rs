@@ -65,30 +65,41 @@ fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
     }
 }
 
+/// `f` applied elementwise, with the common cases matched once outside the loop.
+fn map_tensor<T: Real>(f: &Func, s: f64, x: &Tensor<T>) -> Tensor<T> {
+    match f {
+        Func::Relu => x.map_values(|v| if v > T::default() { v } else { T::default() }),
+        Func::Scale(_) | Func::ScaleBySize(..) => {
+            let s = T::from_f64(s);
+            x.map_values(|v| s * v)
+        }
+        _ => x.map_values(|v| apply(f, s, v)),
+    }
+}
+
+/// `a ∘ b` elementwise in `a`'s layout; `b` may lack axes (it is broadcast).
+fn combine<T: Real>(a: &Tensor<T>, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tensor<T> {
+    let bv = a.aligned_view(b);
+    Tensor::with_layout_of(
+        a,
+        a.data
+            .iter()
+            .zip(bv.iter())
+            .map(|(x, y)| f(*x, *y))
+            .collect(),
+    )
+}
+
 pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
     match &cx.node.op {
-        Op::Map(f) => {
-            let s = scale_of(cx, f);
+        Op::Map(f) => map_tensor(f, scale_of(cx, f), xs[0]),
+        Op::Add if xs[1].axes.len() < xs[0].axes.len() => {
             let mut y = xs[0].clone();
-            for v in y.data.iter_mut() {
-                *v = apply(f, s, *v);
-            }
+            y.add_broadcast(xs[1]);
             y
         }
-        Op::Add => {
-            let mut y = xs[0].clone();
-            for (v, w) in y.data.iter_mut().zip(xs[1].aligned_to(xs[0])) {
-                *v += w;
-            }
-            y
-        }
-        Op::Mul => {
-            let mut y = xs[0].clone();
-            for (v, w) in y.data.iter_mut().zip(xs[1].aligned_to(xs[0])) {
-                *v *= w;
-            }
-            y
-        }
+        Op::Add => combine(xs[0], xs[1], |a, b| a + b),
+        Op::Mul => combine(xs[0], xs[1], |a, b| a * b),
         Op::Constant(c) => {
             let axes = cx.out_axes(0).to_vec();
             let dims = cx.dims(&axes);
@@ -107,19 +118,32 @@ pub(crate) fn backward<T: Real>(
     let inputs = match &cx.node.op {
         Op::Map(f) => {
             let s = scale_of(cx, f);
-            let mut dx = xs[0].clone();
-            let yv = y.aligned_to(xs[0]);
-            let dv = dy.aligned_to(xs[0]);
-            for ((d, yy), g) in dx.data.iter_mut().zip(yv).zip(dv) {
-                *d = g * deriv(f, s, *d, yy);
-            }
-            vec![Some(dx)]
+            let x = xs[0];
+            let dv = x.aligned_view(dy);
+            let data: Vec<T> = match f {
+                Func::Relu => x
+                    .data
+                    .iter()
+                    .zip(dv.iter())
+                    .map(|(x, g)| if *x > T::default() { *g } else { T::default() })
+                    .collect(),
+                _ => {
+                    let yv = x.aligned_view(y);
+                    x.data
+                        .iter()
+                        .zip(yv.iter())
+                        .zip(dv.iter())
+                        .map(|((x, y), g)| *g * deriv(f, s, *x, *y))
+                        .collect()
+                }
+            };
+            vec![Some(Tensor::with_layout_of(x, data))]
         }
         // the broadcast operand's gradient sums over the axes it was broadcast over
         Op::Add => vec![Some(dy.clone()), Some(dy.sum_to(&xs[1].axes))],
         Op::Mul => {
-            let da = dy.zip_with(&xs[1].expand(&dy.axes, &dy.dims), |g, b| g * b);
-            let db = dy.zip_with(xs[0], |g, a| g * a).sum_to(&xs[1].axes);
+            let da = combine(dy, xs[1], |g, b| g * b);
+            let db = combine(dy, xs[0], |g, a| g * a).sum_to(&xs[1].axes);
             vec![Some(da), Some(db)]
         }
         _ => vec![None; xs.len()],

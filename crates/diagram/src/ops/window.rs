@@ -1,109 +1,281 @@
 //! The window ★ (an unlearned linear map unfolding spatial axes into output position × kernel
 //! offset, like im2col) and its transpose ★ᵀ. Each is the other's backward.
+//!
+//! Both walk the same iteration space (see [`walk`]): the unfolded layout keeps the input's
+//! storage order with each spatial axis replaced by its output axis, the kernel offsets after
+//! the last spatial axis, and the rest axes stored inside the spatial ones (channels, for a
+//! channels-last input) as an inner block that moves as one contiguous run. A convolution's
+//! linear map then reads the unfolded tensor in place as an [positions × (kernel, channels)]
+//! matrix.
 
 use super::{Ctx, elems};
 use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, Node, Op, WindowAxis};
 use crate::tensor::{Real, Tensor};
 
-/// For each (output, kernel) spatial element, row-major over `[o1, k1, o2, k2, …]`, the offset
-/// of the input element it reads within `[i1, i2, …]`, or None in the padding.
-fn table(cx: &Ctx, ws: &[WindowAxis]) -> Vec<Option<usize>> {
-    let mut tab: Vec<Option<usize>> = vec![Some(0)];
-    for w in ws {
-        let (ni, no, nk) = (
-            cx.dim(w.input) as i64,
-            cx.dim(w.output) as i64,
-            cx.dim(w.kernel) as i64,
-        );
-        let mut next = Vec::with_capacity(tab.len() * (no * nk) as usize);
-        for base in &tab {
-            for o in 0..no {
-                for k in 0..nk {
-                    let i = w.stride * o + w.dilation * k - w.padding;
-                    next.push(match base {
-                        Some(b) if (0..ni).contains(&i) => Some(b * ni as usize + i as usize),
-                        _ => None,
-                    });
+/// The unfolded storage order for a spatial-side tensor stored in `x_storage`.
+fn unfolded_order(x_storage: &[AxisId], ws: &[WindowAxis]) -> Vec<AxisId> {
+    let spatial = |a: &AxisId| ws.iter().find(|w| w.input == *a);
+    let last = x_storage
+        .iter()
+        .rposition(|a| spatial(a).is_some())
+        .unwrap_or(0);
+    let mut order: Vec<AxisId> = x_storage[..=last]
+        .iter()
+        .map(|a| spatial(a).map_or(*a, |w| w.output))
+        .collect();
+    order.extend(
+        x_storage
+            .iter()
+            .filter_map(|a| spatial(a).map(|w| w.kernel)),
+    );
+    order.extend(&x_storage[last + 1..]);
+    order
+}
+
+/// One loop of the walk: a rest axis (stepping both sides) or an output/kernel axis of
+/// spatial axis `sp` (stepping the unfolded side; the spatial side's index is derived).
+#[derive(Clone, Copy)]
+enum Loop {
+    Rest { x: usize, y: usize },
+    Out { sp: usize, y: usize },
+    Kern { sp: usize, y: usize },
+}
+
+/// The iteration space of ★ between a spatial-side tensor `x` (strides `x_of`) and an
+/// unfolded tensor `y` (strides `y_of`), in the order [`unfolded_order`] gives.
+struct Walk {
+    loops: Vec<(usize, Loop)>,
+    /// Per spatial axis: input size, stride, dilation, padding, and stride on the x side.
+    spatial: Vec<(i64, i64, i64, i64, usize)>,
+    /// The inner block: (size, x stride, y stride) per axis, outermost first.
+    inner: Vec<(usize, usize, usize)>,
+}
+
+impl Walk {
+    fn new<T: Real>(
+        cx: &Ctx,
+        ws: &[WindowAxis],
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+        x_storage: &[AxisId],
+    ) -> Walk {
+        let order = unfolded_order(x_storage, ws);
+        let last = x_storage
+            .iter()
+            .rposition(|a| ws.iter().any(|w| w.input == *a));
+        let n_inner = last.map_or(0, |l| x_storage.len() - l - 1);
+        let stride = |t: &Tensor<T>, a: AxisId| t.pos(a).map_or(0, |i| t.strides[i]);
+        let spatial = ws
+            .iter()
+            .map(|w| {
+                (
+                    cx.dim(w.input) as i64,
+                    w.stride,
+                    w.dilation,
+                    w.padding,
+                    stride(x, w.input),
+                )
+            })
+            .collect();
+        let split = order.len() - n_inner;
+        let loops = order[..split]
+            .iter()
+            .map(|a| {
+                let yd = stride(y, *a);
+                let kind = if let Some(sp) = ws.iter().position(|w| w.output == *a) {
+                    Loop::Out { sp, y: yd }
+                } else if let Some(sp) = ws.iter().position(|w| w.kernel == *a) {
+                    Loop::Kern { sp, y: yd }
+                } else {
+                    Loop::Rest {
+                        x: stride(x, *a),
+                        y: yd,
+                    }
+                };
+                (cx.dim(*a), kind)
+            })
+            .collect();
+        let inner = order[split..]
+            .iter()
+            .map(|a| (cx.dim(*a), stride(x, *a), stride(y, *a)))
+            .collect();
+        Walk {
+            loops,
+            spatial,
+            inner,
+        }
+    }
+
+    /// Calls `f(x_offset, y_offset)` for every inner block in the walk order; `x_offset` is
+    /// None where the block falls in the padding.
+    fn each_block(&self, mut f: impl FnMut(Option<usize>, usize)) {
+        let r = self.loops.len();
+        let mut idx = vec![0usize; r];
+        let mut pos = vec![(0i64, 0i64); self.spatial.len()]; // (output, kernel) per axis
+        let (mut x_rest, mut y_off) = (0usize, 0usize);
+        if self.loops.iter().any(|(d, _)| *d == 0) {
+            return;
+        }
+        loop {
+            let mut x_off = Some(x_rest);
+            for ((ni, s, d, p, xs), (o, k)) in self.spatial.iter().zip(&pos) {
+                let i = s * o + d * k - p;
+                x_off = match x_off {
+                    Some(b) if (0..*ni).contains(&i) => Some(b + i as usize * xs),
+                    _ => None,
+                };
+            }
+            f(x_off, y_off);
+            // odometer, innermost loop first
+            let mut j = r;
+            loop {
+                if j == 0 {
+                    return;
+                }
+                j -= 1;
+                let (dim, kind) = self.loops[j];
+                idx[j] += 1;
+                let wrap = idx[j] == dim;
+                let steps = if wrap { dim - 1 } else { 1 };
+                let sign_fwd = !wrap;
+                let mv = |v: &mut usize, st: usize| {
+                    if sign_fwd {
+                        *v += st;
+                    } else {
+                        *v -= st * steps;
+                    }
+                };
+                match kind {
+                    Loop::Rest { x, y } => {
+                        mv(&mut x_rest, x);
+                        mv(&mut y_off, y);
+                    }
+                    Loop::Out { sp, y } => {
+                        mv(&mut y_off, y);
+                        pos[sp].0 = if wrap { 0 } else { pos[sp].0 + 1 };
+                    }
+                    Loop::Kern { sp, y } => {
+                        mv(&mut y_off, y);
+                        pos[sp].1 = if wrap { 0 } else { pos[sp].1 + 1 };
+                    }
+                }
+                if !wrap {
+                    break;
+                }
+                idx[j] = 0;
+            }
+        }
+    }
+
+    /// The inner block as one run: its length when it is contiguous on both sides.
+    fn contiguous_run(&self) -> Option<usize> {
+        let mut expect = 1;
+        for (d, xs, ys) in self.inner.iter().rev() {
+            if *d != 1 && (*xs != expect || *ys != expect) {
+                return None;
+            }
+            expect *= d;
+        }
+        Some(expect)
+    }
+
+    /// Calls `f(x_offset, y_offset)` for every element of the inner block at `(x0, y0)`.
+    fn each_inner(&self, x0: usize, y0: usize, f: &mut impl FnMut(usize, usize)) {
+        fn rec(
+            inner: &[(usize, usize, usize)],
+            x: usize,
+            y: usize,
+            f: &mut impl FnMut(usize, usize),
+        ) {
+            match inner.split_first() {
+                None => f(x, y),
+                Some(((d, xs, ys), rest)) => {
+                    for i in 0..*d {
+                        rec(rest, x + i * xs, y + i * ys, f);
+                    }
                 }
             }
         }
-        tab = next;
+        rec(&self.inner, x0, y0, f);
     }
-    tab
 }
 
-fn layouts(
-    x_axes: &[AxisId],
-    ws: &[WindowAxis],
-    transposed: bool,
-) -> (Vec<AxisId>, Vec<AxisId>, Vec<AxisId>) {
-    let spatial_in: Vec<AxisId> = ws.iter().map(|w| w.input).collect();
-    let spatial_out: Vec<AxisId> = ws.iter().flat_map(|w| [w.output, w.kernel]).collect();
-    let skip = if transposed {
-        &spatial_out
-    } else {
-        &spatial_in
-    };
-    let rest: Vec<AxisId> = x_axes
+/// The spatial-side axes of an unfolded tensor's storage order (kernels dropped, outputs
+/// mapped back to inputs).
+fn folded_order(y_storage: &[AxisId], ws: &[WindowAxis]) -> Vec<AxisId> {
+    y_storage
         .iter()
-        .copied()
-        .filter(|a| !skip.contains(a))
-        .collect();
-    (rest, spatial_in, spatial_out)
+        .filter(|a| !ws.iter().any(|w| w.kernel == **a))
+        .map(|a| ws.iter().find(|w| w.output == *a).map_or(*a, |w| w.input))
+        .collect()
 }
 
-/// Gathers `[rest, o, k]` from `[rest, i]`.
+/// Gathers the unfolded tensor from `x` (any layout).
 fn unfold<T: Real>(cx: &Ctx, x: &Tensor<T>, ws: &[WindowAxis]) -> Tensor<T> {
-    let (rest, si, so) = layouts(&x.axes, ws, false);
-    let xt = x.to_layout(&[rest.clone(), si.clone()].concat());
-    let tab = table(cx, ws);
-    let isz: usize = cx.dims(&si).iter().product();
-    let outer: usize = cx.dims(&rest).iter().product();
-    let mut out = Vec::with_capacity(outer * tab.len());
-    for o in 0..outer {
-        let src = &xt.data[o * isz..(o + 1) * isz];
-        out.extend(tab.iter().map(|t| t.map_or(T::default(), |s| src[s])));
+    let x_storage = x.storage_order();
+    let order = unfolded_order(&x_storage, ws);
+    let n: usize = cx.dims(&order).iter().product();
+    let mut y = Tensor::from_storage(order.clone(), &order, &|a| cx.dim(a), vec![T::default(); n]);
+    let walk = Walk::new(cx, ws, x, &y, &x_storage);
+    let out = &mut y.data;
+    match walk.contiguous_run() {
+        Some(run) => walk.each_block(|xo, yo| {
+            if let Some(xo) = xo {
+                out[yo..yo + run].copy_from_slice(&x.data[xo..xo + run]);
+            }
+        }),
+        None => walk.each_block(|xo, yo| {
+            if let Some(xo) = xo {
+                walk.each_inner(xo, yo, &mut |xi, yi| out[yi] = x.data[xi]);
+            }
+        }),
     }
-    let axes = [rest, so].concat();
-    let dims = cx.dims(&axes);
-    Tensor::from_vec(axes, dims, out)
+    y
 }
 
-/// Scatters `[rest, o, k]` back onto `[rest, i]`, summing overlaps.
-fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis]) -> Tensor<T> {
-    let (rest, si, so) = layouts(&y.axes, ws, true);
-    let yt = y.to_layout(&[rest.clone(), so].concat());
-    let tab = table(cx, ws);
-    let isz: usize = cx.dims(&si).iter().product();
-    let outer: usize = cx.dims(&rest).iter().product();
-    let mut out = vec![T::default(); outer * isz];
-    for o in 0..outer {
-        let src = &yt.data[o * tab.len()..(o + 1) * tab.len()];
-        let dst = &mut out[o * isz..(o + 1) * isz];
-        for (t, v) in tab.iter().zip(src) {
-            if let Some(s) = t {
-                dst[*s] += *v;
+/// Scatters the unfolded `y` (any layout) back onto the spatial side, summing overlaps;
+/// the result is stored in `x_storage` order.
+fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId]) -> Tensor<T> {
+    let n: usize = cx.dims(x_storage).iter().product();
+    let mut x = Tensor::from_storage(
+        x_storage.to_vec(),
+        x_storage,
+        &|a| cx.dim(a),
+        vec![T::default(); n],
+    );
+    let walk = Walk::new(cx, ws, &x, y, x_storage);
+    let out = &mut x.data;
+    match walk.contiguous_run() {
+        Some(run) => walk.each_block(|xo, yo| {
+            if let Some(xo) = xo {
+                for (d, s) in out[xo..xo + run].iter_mut().zip(&y.data[yo..yo + run]) {
+                    *d += *s;
+                }
             }
-        }
+        }),
+        None => walk.each_block(|xo, yo| {
+            if let Some(xo) = xo {
+                walk.each_inner(xo, yo, &mut |xi, yi| out[xi] += y.data[yi]);
+            }
+        }),
     }
-    let axes = [rest, si].concat();
-    let dims = cx.dims(&axes);
-    Tensor::from_vec(axes, dims, out)
+    x
 }
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
     match &cx.node.op {
         Op::Window(ws) => unfold(cx, x, ws),
-        Op::WindowT(ws) => fold(cx, x, ws),
+        Op::WindowT(ws) => fold(cx, x, ws, &folded_order(&x.storage_order(), ws)),
         _ => x.clone(),
     }
 }
 
-/// ★ and ★ᵀ are transposes of each other, so each backward is the other's forward.
-pub(crate) fn backward<T: Real>(cx: &Ctx, dy: &Tensor<T>) -> Tensor<T> {
+/// ★ and ★ᵀ are transposes of each other, so each backward is the other's forward; the
+/// gradient of ★'s input is stored like that input.
+pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, dy: &Tensor<T>) -> Tensor<T> {
     match &cx.node.op {
-        Op::Window(ws) => fold(cx, dy, ws),
+        Op::Window(ws) => fold(cx, dy, ws, &x.storage_order()),
         Op::WindowT(ws) => unfold(cx, dy, ws),
         _ => dy.clone(),
     }

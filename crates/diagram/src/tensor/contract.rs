@@ -13,6 +13,18 @@ pub fn contract<T: Real>(
     out: &[AxisId],
     dims_of: &dyn Fn(AxisId) -> usize,
 ) -> Tensor<T> {
+    contract_like(a, b, out, None, dims_of)
+}
+
+/// [`contract`], storing the result in the order `prefer` (outermost first) when that costs
+/// less than the copy a consumer would otherwise make.
+pub fn contract_like<T: Real>(
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    out: &[AxisId],
+    prefer: Option<&[AxisId]>,
+    dims_of: &dyn Fn(AxisId) -> usize,
+) -> Tensor<T> {
     // sum out axes only one side has and the output does not keep
     let a_keep: Vec<AxisId> = a
         .axes
@@ -40,95 +52,214 @@ pub fn contract<T: Real>(
     } else {
         b
     };
-    // classify
-    let in_b = |x: &AxisId| b.pos(*x).is_some();
-    let batch: Vec<AxisId> = a
-        .axes
-        .iter()
-        .copied()
-        .filter(|x| in_b(x) && out.contains(x))
-        .collect();
-    let m_ax: Vec<AxisId> = a.axes.iter().copied().filter(|x| !in_b(x)).collect();
-    let k_ax: Vec<AxisId> = a
-        .axes
-        .iter()
-        .copied()
-        .filter(|x| in_b(x) && !out.contains(x))
-        .collect();
-    let n_ax: Vec<AxisId> = b
-        .axes
-        .iter()
-        .copied()
-        .filter(|x| a.pos(*x).is_none())
-        .collect();
+    let g = Groups::classify(a, b, out);
     let size =
         |t: &Tensor<T>, ax: &[AxisId]| ax.iter().map(|x| t.dim(*x).unwrap_or(1)).product::<usize>();
     let (nb, m, k, n) = (
-        size(a, &batch),
-        size(a, &m_ax),
-        size(a, &k_ax),
-        size(b, &n_ax),
+        size(a, &g.batch),
+        size(a, &g.m),
+        size(a, &g.k),
+        size(b, &g.n),
     );
-    // operand A as [batch, M, K] or its transpose [batch, K, M]
-    let cat = |p: &[&[AxisId]]| p.concat();
-    let (a_t, a_trans) = pick_layout(
-        a,
-        &cat(&[&batch, &m_ax, &k_ax]),
-        &cat(&[&batch, &k_ax, &m_ax]),
+    let plan = Plan::choose(a, b, &g, prefer, nb * m * n);
+    // operands that cannot be read in place are copied into the chosen order
+    let a_c;
+    let a = if plan.copy_a {
+        a_c = a.to_layout(&[&plan.batch[..], &plan.m, &plan.k].concat());
+        &a_c
+    } else {
+        a
+    };
+    let b_c;
+    let b = if plan.copy_b {
+        b_c = b.to_layout(&[&plan.batch[..], &plan.k, &plan.n].concat());
+        &b_c
+    } else {
+        b
+    };
+    let stride = |t: &Tensor<T>, ax: &[AxisId]| t.group_stride(ax).unwrap_or(0);
+    let (ab, am, ak) = (
+        stride(a, &plan.batch),
+        stride(a, &plan.m),
+        stride(a, &plan.k),
     );
-    let (b_t, b_trans) = pick_layout(
-        b,
-        &cat(&[&batch, &k_ax, &n_ax]),
-        &cat(&[&batch, &n_ax, &k_ax]),
+    let (bb, bk, bn) = (
+        stride(b, &plan.batch),
+        stride(b, &plan.k),
+        stride(b, &plan.n),
     );
-    let mut c = vec![T::default(); nb * m * n];
+    let storage = plan.c_storage();
+    let dim_of = |x: AxisId| a.dim(x).or_else(|| b.dim(x)).unwrap_or(1);
+    let mut c = Tensor::from_storage(
+        storage.clone(),
+        &storage,
+        &dim_of,
+        vec![T::default(); nb * m * n],
+    );
+    let (cb, cm, cn) = (
+        stride(&c, &plan.batch),
+        stride(&c, &plan.m),
+        stride(&c, &plan.n),
+    );
     if m * n > 0 {
         for bi in 0..nb {
-            let ad = &a_t.data[bi * m * k..(bi + 1) * m * k];
-            let bd = &b_t.data[bi * k * n..(bi + 1) * k * n];
-            let am = if a_trans {
-                MatRef::row_major(ad, k, m).t()
-            } else {
-                MatRef::row_major(ad, m, k)
-            };
-            let bm = if b_trans {
-                MatRef::row_major(bd, n, k).t()
-            } else {
-                MatRef::row_major(bd, k, n)
-            };
-            let cm = MatMut::row_major(&mut c[bi * m * n..(bi + 1) * m * n], m, n);
+            let am_ = MatRef::strided(&a.data[bi * ab..], m, k, am, ak);
+            let bm_ = MatRef::strided(&b.data[bi * bb..], k, n, bk, bn);
+            let cm_ = MatMut::strided(&mut c.data[bi * cb..], m, n, cm, cn);
             // shapes agree by construction
-            let _ = gemm(T::from_f64(1.0), am, bm, T::default(), cm);
+            let _ = gemm(T::from_f64(1.0), am_, bm_, T::default(), cm_);
         }
     }
-    let axes = cat(&[&batch, &m_ax, &n_ax]);
-    let dims: Vec<usize> = batch
-        .iter()
-        .map(|x| a.dim(*x).unwrap_or(1))
-        .chain(m_ax.iter().map(|x| a.dim(*x).unwrap_or(1)))
-        .chain(n_ax.iter().map(|x| b.dim(*x).unwrap_or(1)))
-        .collect();
-    let t = Tensor::from_vec(axes, dims, c);
-    if out.iter().all(|x| t.pos(*x).is_some()) {
-        t
+    if out.iter().all(|x| c.pos(*x).is_some()) {
+        c
     } else {
         let od: Vec<usize> = out
             .iter()
-            .map(|x| t.dim(*x).unwrap_or_else(|| dims_of(*x)))
+            .map(|x| c.dim(*x).unwrap_or_else(|| dims_of(*x)))
             .collect();
-        t.expand(out, &od)
+        c.expand(out, &od)
     }
 }
 
-/// The tensor in layout `plain`, or in `trans` (no copy) if it already is; returns whether
-/// the transposed layout was used.
-fn pick_layout<T: Real>(t: &Tensor<T>, plain: &[AxisId], trans: &[AxisId]) -> (Tensor<T>, bool) {
-    if t.is_row_major_in(plain) {
-        (t.to_layout(plain), false)
-    } else if t.is_row_major_in(trans) {
-        (t.to_layout(trans), true)
-    } else {
-        (t.to_layout(plain), false)
+/// The axes of a pairwise contraction by role: batch (both sides, kept), M (A only), K
+/// (both sides, summed), N (B only).
+struct Groups {
+    batch: Vec<AxisId>,
+    m: Vec<AxisId>,
+    k: Vec<AxisId>,
+    n: Vec<AxisId>,
+}
+
+impl Groups {
+    fn classify<T: Real>(a: &Tensor<T>, b: &Tensor<T>, out: &[AxisId]) -> Groups {
+        let in_b = |x: &AxisId| b.pos(*x).is_some();
+        Groups {
+            batch: a
+                .axes
+                .iter()
+                .copied()
+                .filter(|x| in_b(x) && out.contains(x))
+                .collect(),
+            m: a.axes.iter().copied().filter(|x| !in_b(x)).collect(),
+            k: a.axes
+                .iter()
+                .copied()
+                .filter(|x| in_b(x) && !out.contains(x))
+                .collect(),
+            n: b.axes
+                .iter()
+                .copied()
+                .filter(|x| a.pos(*x).is_none())
+                .collect(),
+        }
+    }
+}
+
+/// The orders in which each group is read and whether an operand must be copied first.
+struct Plan {
+    batch: Vec<AxisId>,
+    m: Vec<AxisId>,
+    k: Vec<AxisId>,
+    n: Vec<AxisId>,
+    copy_a: bool,
+    copy_b: bool,
+    /// Whether C is stored with N outside M.
+    c_nm: bool,
+}
+
+impl Plan {
+    fn c_storage(&self) -> Vec<AxisId> {
+        if self.c_nm {
+            [&self.batch[..], &self.n, &self.m].concat()
+        } else {
+            [&self.batch[..], &self.m, &self.n].concat()
+        }
+    }
+
+    /// The cheapest orders, in elements copied: an operand that is not readable as
+    /// [batch][rows][cols] with one stride per group costs its size, and a result stored
+    /// other than `prefer` costs its size (the copy its consumer would make).
+    fn choose<T: Real>(
+        a: &Tensor<T>,
+        b: &Tensor<T>,
+        g: &Groups,
+        prefer: Option<&[AxisId]>,
+        c_len: usize,
+    ) -> Plan {
+        let (sa, sb) = (a.storage_order(), b.storage_order());
+        let sp = prefer.unwrap_or(&[]);
+        let cands = |group: &[AxisId], orders: &[&[AxisId]]| -> Vec<Vec<AxisId>> {
+            let mut v: Vec<Vec<AxisId>> = Vec::new();
+            for o in orders.iter().copied().chain([group]) {
+                let f: Vec<AxisId> = o.iter().copied().filter(|x| group.contains(x)).collect();
+                if f.len() == group.len() && !v.contains(&f) {
+                    v.push(f);
+                }
+            }
+            v
+        };
+        let batch_c = cands(&g.batch, &[&sa, &sb, sp]);
+        let m_c = cands(&g.m, &[&sa, sp]);
+        let k_c = cands(&g.k, &[&sa, &sb]);
+        let n_c = cands(&g.n, &[&sb, sp]);
+        let big = |t: &Tensor<T>| t.data.len();
+        let readable =
+            |t: &Tensor<T>, gs: [&[AxisId]; 3]| gs.iter().all(|x| t.group_stride(x).is_some());
+        let nontrivial = |t: &[AxisId]| -> Vec<AxisId> {
+            t.iter()
+                .copied()
+                .filter(|x| a.dim(*x).or_else(|| b.dim(*x)).unwrap_or(1) > 1)
+                .collect()
+        };
+        let want = prefer.map(nontrivial);
+        let mut best: Option<(usize, Plan)> = None;
+        for bo in &batch_c {
+            for mo in &m_c {
+                for ko in &k_c {
+                    let copy_a = !readable(a, [bo, mo, ko]);
+                    for no in &n_c {
+                        let copy_b = !readable(b, [bo, ko, no]);
+                        for c_nm in [false, true] {
+                            let plan = Plan {
+                                batch: bo.clone(),
+                                m: mo.clone(),
+                                k: ko.clone(),
+                                n: no.clone(),
+                                copy_a,
+                                copy_b,
+                                c_nm,
+                            };
+                            let mut cost =
+                                usize::from(copy_a) * big(a) + usize::from(copy_b) * big(b);
+                            if let Some(w) = &want {
+                                let have = nontrivial(&plan.c_storage());
+                                let w: Vec<AxisId> =
+                                    w.iter().copied().filter(|x| have.contains(x)).collect();
+                                if w != have {
+                                    cost += c_len;
+                                }
+                            } else if c_nm {
+                                // without a preference, keep the natural [batch][M][N]
+                                continue;
+                            }
+                            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                                best = Some((cost, plan));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // at least the logical orders are always candidates
+        best.map(|(_, p)| p).unwrap_or_else(|| Plan {
+            batch: g.batch.clone(),
+            m: g.m.clone(),
+            k: g.k.clone(),
+            n: g.n.clone(),
+            copy_a: true,
+            copy_b: true,
+            c_nm: false,
+        })
     }
 }
 

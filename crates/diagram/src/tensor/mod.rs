@@ -1,9 +1,11 @@
 //! Named, strided tensors: each axis of the circuit maps to a size and a stride, so
 //! transposes are free and the layout is the executor's choice, not the type's.
 
+mod broadcast;
 mod contract;
+mod layout;
 
-pub use contract::contract;
+pub use contract::{contract, contract_like};
 
 use crate::ir::AxisId;
 use nc_core::gemm::Scalar;
@@ -196,13 +198,16 @@ impl<T: Real> Tensor<T> {
             gather(&self.data, dims, &strides),
         )
     }
-    /// Sums over every axis not in `keep`; the result is row-major in `keep`'s order.
+    /// Sums over every axis not in `keep` (the result lists its axes in `keep`'s order).
     pub fn sum_to(&self, keep: &[AxisId]) -> Tensor<T> {
         let keep: Vec<AxisId> = keep
             .iter()
             .copied()
             .filter(|a| self.pos(*a).is_some())
             .collect();
+        if let Some(t) = self.sum_to_block(&keep) {
+            return t;
+        }
         let mut order = keep.clone();
         order.extend(self.axes.iter().copied().filter(|a| !keep.contains(a)));
         let t = self.to_layout(&order);
@@ -253,6 +258,22 @@ impl<T: Real> Tensor<T> {
     pub fn values_in(&self, order: &[AxisId]) -> Vec<T> {
         self.to_layout(order).data
     }
+}
+
+/// Whether every element is finite. `x·0` is 0 for finite `x` and NaN otherwise, and summing
+/// it in independent lanes lets the loop vectorise where an early-exit search would not.
+pub fn all_finite<T: Real>(data: &[T]) -> bool {
+    const LANES: usize = 16;
+    let zero = T::default();
+    let mut acc = [zero; LANES];
+    let chunks = data.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += *x * zero;
+        }
+    }
+    acc.iter().chain(tail).all(|v| v.is_finite())
 }
 
 /// Copies `src` (read with `strides`, 0 for broadcast) into a row-major buffer of `dims`.
