@@ -1,6 +1,12 @@
-//! The file format: every zoo model round-trips, and broken files are refused with a reason.
+//! The file format: every zoo model round-trips through the text format and through JSON,
+//! the hand-written example files compute what the zoo models compute, and broken files
+//! are refused with the line, the column and a reason.
 
-use nc_diagram::parse::text::{load, save};
+use nc_diagram::check::check;
+use nc_diagram::cost::summarize;
+use nc_diagram::exec::{Bound, forward, init_params, random_inputs};
+use nc_diagram::ir::Circuit;
+use nc_diagram::parse::text::{TextError, load, load_json, save, save_json};
 use nc_diagram::zoo;
 
 #[test]
@@ -8,22 +14,351 @@ fn zoo_round_trips() {
     for name in zoo::names() {
         let c = zoo::get(name).unwrap();
         let text = save(&c);
-        let back = load(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back = load(&text).unwrap_or_else(|e| panic!("{name}: {}", e.in_file(name)));
+        // ids are kept, so the circuits are equal as they are: same axes, values,
+        // parameters (names and initialisation), nodes, blocks, sizes and constraints
         assert_eq!(back, c, "{name}");
         assert_eq!(save(&back), text, "{name}: saving is deterministic");
+        let b = c.default_bindings();
+        assert_eq!(check(&back, &b).render(), check(&c, &b).render(), "{name}");
+        let (x, y) = (
+            summarize(&c, &b, 4).unwrap(),
+            summarize(&back, &b, 4).unwrap(),
+        );
+        assert_eq!(
+            serde_json::to_value(&x).unwrap(),
+            serde_json::to_value(&y).unwrap(),
+            "{name}"
+        );
     }
 }
 
 #[test]
-fn broken_files_are_refused() {
-    let c = zoo::mlp();
-    let text = save(&c);
+fn json_is_kept_and_detected() {
+    for name in ["mlp", "transformer", "ncap_swimmer"] {
+        let c = zoo::get(name).unwrap();
+        let json = save_json(&c);
+        assert!(json.starts_with('{'));
+        assert_eq!(load(&json).unwrap(), c, "{name}: load detects JSON");
+        assert_eq!(load_json(&json).unwrap(), c, "{name}");
+    }
+}
+
+#[test]
+fn saved_text_reads_like_the_diagram() {
+    let text = save(&zoo::mha());
+    for line in [
+        "axis h:head",
+        "input X [y m]",
+        "copy = copy Z 2",
+        "LK = linear copy.0 m -> k h",
+        "scores = einsum \"y k h, x k h -> y x h\" LQ LK",
+        "scale = scale scores k^-0.5",
+        "softmax = softmax scale over x",
+        "output LO",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    // blocks nest, names inside them are local, shared display names are tagged
+    let text = save(&zoo::transformer());
+    assert!(text.contains("block Block [1 of 2] {\n  ln1 = norm \"Block[0].residual2\""));
+    let text = save(&zoo::resnet());
+    assert!(text.contains("axis kH#5:kernel = 3\n"), "{text}");
+}
+
+/// Output 0 of `c` at its default sizes, with parameters and inputs drawn from fixed seeds.
+fn run(c: &Circuit) -> (Vec<usize>, Vec<f64>) {
+    let bound = Bound::new(c, &c.default_bindings()).unwrap();
+    let params = init_params::<f64>(c, &bound, 7);
+    let inputs = random_inputs::<f64>(c, &bound, 8);
+    let y = forward(c, &bound, &params, &inputs)
+        .unwrap()
+        .output(c, 0)
+        .unwrap();
+    (y.dims, y.data)
+}
+
+fn example(file: &str) -> Circuit {
+    let path = format!("{}/examples/circuits/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    load(&text).unwrap_or_else(|e| panic!("{}", e.in_file(file)))
+}
+
+#[test]
+fn hand_written_examples_match_the_zoo() {
+    for (file, model) in [("mlp.ncd", "mlp"), ("mha.ncd", "mha"), ("conv.ncd", "conv")] {
+        let hand = example(file);
+        let zoo = zoo::get(model).unwrap();
+        let (bh, bz) = (hand.default_bindings(), zoo.default_bindings());
+        assert_eq!(bh, bz, "{file}");
+        let (h, z) = (
+            summarize(&hand, &bh, 4).unwrap(),
+            summarize(&zoo, &bz, 4).unwrap(),
+        );
+        assert_eq!(h.params, z.params, "{file}: parameter count");
+        assert_eq!(h.flops_forward, z.flops_forward, "{file}: FLOPs");
+        assert_eq!(h.flops_backward, z.flops_backward, "{file}: backward FLOPs");
+        // parameters are drawn per id and shape, so equal shapes in the same order give
+        // the same weights: the outputs must agree
+        let shapes = |c: &Circuit| -> Vec<Vec<String>> {
+            c.params
+                .iter()
+                .map(|p| p.axes.iter().map(|a| c.axis(*a).size.to_string()).collect())
+                .collect()
+        };
+        assert_eq!(shapes(&hand).len(), shapes(&zoo).len(), "{file}");
+        let (dh, yh) = run(&hand);
+        let (dz, yz) = run(&zoo);
+        assert_eq!(dh, dz, "{file}: output shape");
+        let worst = yh
+            .iter()
+            .zip(&yz)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-12, "{file}: outputs differ by {worst}");
+        // and a hand-written file survives save and load too
+        assert_eq!(load(&save(&hand)).unwrap(), hand, "{file}");
+    }
+}
+
+fn err(text: &str) -> String {
+    match load(text) {
+        Ok(_) => panic!("loaded:\n{text}"),
+        Err(e) => e.in_file("t.ncd"),
+    }
+}
+
+const HEAD: &str = "circuit t\ninput x [b n=4]\n";
+
+#[test]
+fn syntax_errors_name_line_column_and_token() {
+    assert_eq!(
+        err(&format!("{HEAD}y = linear x n -> = 3\n")),
+        "t.ncd:3:19: expected ';' or end of line after the arguments of 'linear', found '='"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = reshape x n o\n")),
+        "t.ncd:3:17: unknown axis `o`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = softmax x n\n")),
+        "t.ncd:3:15: expected 'over' and the axes 'softmax' acts on, found 'n'"
+    );
+    assert_eq!(
+        err("circuit t\ninput x [b n=4] $\n"),
+        "t.ncd:2:17: unexpected character '$'"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}frobnicate x\n")),
+        "t.ncd:3:1: expected a statement (circuit, size, constraint, axis, input, param, \
+         output, block, or NAME = operation), found 'frobnicate'"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = blur x\n"))
+            .split(" (")
+            .next()
+            .unwrap(),
+        "t.ncd:3:5: expected an operation"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = relu x ;\n")),
+        "t.ncd:3:13: expected an operation after ';', found end of line"
+    );
+    assert_eq!(
+        err("circuit t\ninput x [b:bacth]\n"),
+        "t.ncd:2:12: expected an axis kind (batch, feature, token, spatial, kernel, head), \
+         found 'bacth'"
+    );
+    assert_eq!(
+        err("circuit t\ninput x [b n=\"q\"#2]\n"),
+        "t.ncd:2:14: `q#2`: only axis names take a `#` tag"
+    );
+}
+
+#[test]
+fn unknown_names_are_errors() {
+    assert_eq!(
+        err(&format!("{HEAD}y = relu z\noutput y\n")),
+        "t.ncd:3:10: unknown value `z`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = sum x over m\n")),
+        "t.ncd:3:16: unknown axis `m`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = linear x n -> o using L.W\n")),
+        "t.ncd:3:27: unknown parameter `L.W`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = load C1\n")),
+        "t.ncd:3:5: op `load C1` (load): nothing was saved as `C1`"
+    );
+}
+
+#[test]
+fn redefinitions_are_errors() {
+    assert_eq!(
+        err(&format!("{HEAD}y = relu x\ny = tanh x\n")),
+        "t.ncd:4:1: `y` is already defined at line 3"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}input x [b]\n")),
+        "t.ncd:3:7: `x` is already defined at line 2"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = linear x n -> n=5\n")),
+        "t.ncd:3:19: axis `n` is already defined at line 2; write `n` alone to refer to it, \
+         or give the new axis another name"
+    );
+    assert_eq!(
+        err("circuit t\nsize b = 2\nsize b = 3\n"),
+        "t.ncd:3:6: size `b` already has a default"
+    );
+}
+
+#[test]
+fn wrong_arity_is_an_error() {
+    assert_eq!(
+        err(&format!("{HEAD}y = add x\n")),
+        "t.ncd:3:10: expected the second value of 'add', found end of line"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = relu x x\n")),
+        "t.ncd:3:12: expected ';' or end of line after the arguments of 'relu', found 'x'"
+    );
+    let e = err(&format!("{HEAD}y = einsum \"b n, b n -> b\" x\n"));
+    assert!(
+        e.contains("signature has 2 operands but 1 were given"),
+        "{e}"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = concat x along b n -> u\n")),
+        "t.ncd:3:5: concat: 1 values but 2 axes after 'along'; give one axis per value"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = relu x ; constant 1 []\n")),
+        "t.ncd:3:14: `constant` takes no input value, so it cannot follow ';'"
+    );
+}
+
+#[test]
+fn type_errors_come_from_the_builder_with_a_position() {
+    assert_eq!(
+        err(&format!("{HEAD}m = relu x\ny = linear m b2=3 -> o\n")),
+        "t.ncd:4:5: unknown axis `b2`".replace("4:5", "4:14")
+    );
+    let e = err("circuit t\ninput x [b n=4]\ninput z [m=3]\ny = add z x\n");
+    assert!(e.starts_with("t.ncd:4:5: op `y` (add): axis "), "{e}");
+}
+
+#[test]
+fn blocks_and_outputs_are_checked() {
+    assert_eq!(
+        err(&format!("{HEAD}block B {{\ny = relu x\n")),
+        "t.ncd:4:11: expected '}' closing block `B` opened at line 3, found end of file"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}}}\n")),
+        "t.ncd:3:1: found '}' but no block is open"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = relu x\n")),
+        "t.ncd:3:11: the circuit has no outputs: add a line `output NAME`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}block B [2 of 2] {{\n}}\n")),
+        "t.ncd:3:7: block `B`: iteration 2 of 2 is out of range"
+    );
+}
+
+#[test]
+fn identical_names_are_one_axis_tags_make_two() {
+    let c = load(
+        "circuit t
+         input q [y=2 k=4]
+         input r [x=3 k]          # the same k
+         s = einsum \"y k, x k -> y x\" q r
+         output s",
+    )
+    .unwrap();
+    assert_eq!(c.axes.len(), 3);
+    // two axes both displayed `k`: the einsum refuses to contract them
+    let e = load(
+        "circuit t
+         input q [y=2 k#1=4]
+         input r [x=3 k#2=4]
+         s = einsum \"y k, x k -> y x\" q r
+         output s",
+    )
+    .unwrap_err();
+    // (the builder's messages tag axes by id: k#1 and k#3 here)
+    assert!(
+        e.to_string()
+            .contains("`k` is axis k#1 in one place and axis k#3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn blocks_sharing_and_explicit_params_load() {
+    let c = load(
+        "circuit rnn
+         size n = 8
+         input h0 [b n]
+         block Step [0 of 2] shared {
+           h = linear+ h0 n -> n ; tanh
+         }
+         block Step [1 of 2] shared {
+           h = linear+ \"Step[0].h\" n -> n ; tanh
+         }
+         param scale [n m=n] init const(0.5) shared
+         out = linear \"Step[1].h\" n -> m using scale
+         output out",
+    );
+    let e = c.as_ref().err().map(|e| e.to_string());
+    let c = c.unwrap_or_else(|_| panic!("{e:?}"));
+    // the second iteration reuses the first one's weight and bias, its twin axis `n_in`
+    assert_eq!(c.params.len(), 3);
+    assert!(c.params[0].shared && c.params[0].name == "Step[0].h.linear.W");
+    assert_eq!(c.blocks.len(), 2);
+    assert_eq!(load(&save(&c)).unwrap(), c);
+}
+
+#[test]
+fn json_errors_keep_their_position() {
+    let text = save_json(&zoo::mlp());
     let e = load(&text[..text.len() / 2]).unwrap_err();
-    assert!(e.to_string().starts_with("line "), "{e}");
-    let mut bad = c.clone();
+    assert!(matches!(e, TextError::Syntax { .. }), "{e}");
+    let mut bad = zoo::mlp();
     bad.nodes.swap(1, 2);
     bad.nodes[1].id.0 = 1;
     bad.nodes[2].id.0 = 2;
-    let e = load(&save(&bad)).unwrap_err();
+    let e = load(&save_json(&bad)).unwrap_err();
     assert!(e.to_string().contains("before it is computed"), "{e}");
+}
+
+#[test]
+fn garbage_never_panics() {
+    let text = save(&zoo::ncap_swimmer());
+    for cut in (0..text.len()).step_by(37) {
+        if text.is_char_boundary(cut) {
+            let _ = load(&text[..cut]);
+        }
+    }
+    for junk in [
+        "",
+        "{",
+        "}",
+        "x =",
+        "= =",
+        "input",
+        "y = window",
+        "\"",
+        "a#1 = 2",
+    ] {
+        let _ = load(junk);
+    }
 }

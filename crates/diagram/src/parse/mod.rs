@@ -1,4 +1,109 @@
-//! Front ends: einsum signatures and the circuit text format.
+//! Front ends: einsum signatures, and the circuit text format (`.ncd`) that people write,
+//! load, save and diff.
+//!
+//! # The text format
+//!
+//! One statement per line; `#` starts a comment; spacing is free. A circuit names its axes
+//! and values, and each operation is a line `name = op arguments`. Parameters are created by
+//! the operations that own them, named after the operation (`L1.W`, `L1.b`, `ln.gain`), so
+//! a file states only what a diagram shows.
+//!
+//! ```text
+//! # Fig. 19 MLP
+//! circuit mlp
+//! size b = 2
+//! input image [b:batch x=28 y=28]
+//! flat  = reshape image x y -> i            # i gets the size x*y = 784
+//! h1    = linear+ flat i -> n1=512 ; relu   # `;` feeds the result to the next op
+//! h2    = linear+ h1 n1 -> n2=512 ; relu
+//! out   = linear+ h2 n2 -> o=10
+//! probs = softmax out over o
+//! output probs
+//! ```
+//!
+//! **Axes** are named. An axis is introduced where it first appears (`n1=512`, `k = m/h`,
+//! `x:spatial=28`) or on an `axis` line; later mentions of the same name are the same axis.
+//! Without a size an axis has the size symbol of its own name (`b` has size `b`). Two axes
+//! with the same display name are told apart by a tag glued to the name, `kH#5`, `kH#9`:
+//! the display name is `kH` for both. [`text::save`] tags every shared name this way.
+//!
+//! **Values** are named by the line that computes them; in a chain `a = op1 … ; op2 …` the
+//! last operation's value is `a` and earlier ones are `a.op1`. Inside a block, names get
+//! the block's prefix (`Block[1].ln1`); a name is looked up in the innermost block first,
+//! then outwards. Names that are not bare words are quoted: `"Block(1,N)"`, `"Σ_s B"`.
+//!
+//! ```text
+//! file       = { line } ;
+//! line       = [ statement ] [ "#" comment ] newline ;
+//! statement  = "circuit" name
+//!            | "size" name [ "=" int ]                        (* default value *)
+//!            | "constraint" size ( "==" | ">=" | "|" ) size   (* "|": divides *)
+//!            | "axis" axis { "," axis }
+//!            | "input" name "[" { axis } "]" [ "index" ]
+//!            | "param" name "[" { axis } "]" [ "init" init ] [ "shared" ]
+//!            | "block" name [ "[" int "of" int "]" ] [ "shared" ] "{"    (* iteration of N *)
+//!            | "}"
+//!            | "output" name { name }
+//!            | name "=" op { ";" op } ;                (* each op after ";" reads the last *)
+//! axis       = name [ "#" digits ] [ ":" kind ] [ "=" size ] ;
+//! kind       = "batch" | "feature" | "token" | "spatial" | "kernel" | "head" ;
+//! size       = term { ( "+" | "-" ) term } ;  term = atom { ( "*" | "/" | "//" ) atom } ;
+//! atom       = int | name | "(" size ")" ;     (* "/" exact, "//" floor division *)
+//! init       = "fanin" "(" { axis } ")" | "zeros" | "ones" | "normal" | "const" "(" real ")" ;
+//! op         = ( "linear" | "linear+" ) X { axis } "->" { axis } [ "per" { axis } ]
+//!                                                     [ "using" name [ name ] ]
+//!            | "einsum" '"' signature '"' X { X }       (* "y k h, x k h -> y x h" *)
+//!            | ( "relu" | "tanh" | "sigmoid" | "gelu" | "exp" | "square" ) X
+//!            | "scale" X ( real | atom "^" real )        (* c·x, or x·k^p *)
+//!            | ( "add" | "mul" ) X X
+//!            | ( "softmax" | "sum" | "mean" | "max" ) X "over" axis { axis }
+//!            | "norm" X "over" { axis } [ ( "affine" | "fixed" ) { axis } ] [ "eps" real ]
+//!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
+//!            | "copy" X int
+//!            | ( "window" | "window_t" ) X win { win }
+//!            | "concat" X { X } "along" axis { axis } "->" axis
+//!            | "reshape" X { axis } "->" { axis }
+//!            | "permute" X { axis }
+//!            | "embed" X axis "->" { axis }
+//!            | "constant" real "[" { axis } "]"
+//!            | "learned" "[" { axis } "]" [ "init" init ]
+//!            | "save" label X | "load" label ;
+//! win        = "(" axis "by" axis [ "stride" int ] [ "dilation" int ] [ "pad" int ]
+//!              [ "->" axis ] ")" ;
+//! ```
+//!
+//! `X` is a value name, left out after `;`. Operation details:
+//! - `linear+` adds a bias. `per g` indexes the weight by the input's axis `g` (grouped
+//!   convolution, one map per head). A map `n -> n` gets a twin input axis `n_in` for its
+//!   weight. `using W B` takes existing parameters instead (weight sharing; declare them
+//!   with `param … shared`).
+//! - `window x (H by kH=3 stride 2 pad 1 -> H2)` unfolds `H` into output positions `H2` and
+//!   kernel offsets `kH`; a new output axis gets its size from the window formula, and
+//!   `-> H2` may be left out when the size is kept. `window_t` is the transpose with the same
+//!   geometry: it reads `H2` and `kH` and writes `H`.
+//! - `norm x over S affine A` normalises over `S` with a learned gain and shift over `A`;
+//!   `fixed A` records `A` without learning them. `layernorm x over m` and
+//!   `batchnorm x per c` are the usual cases. The default `eps` is `1e-5`.
+//! - `learned [t m]` is a learned array entering as a value (a positional embedding).
+//! - `concat a b along i j -> u` joins `a` along `i` and `b` along `j` into `u` (of size
+//!   `i + j` unless given).
+//! - A block `block Block [1 of 2] { … }` is iteration 1 of a block repeated twice; with
+//!   `shared`, every iteration uses the first one's parameters.
+//!
+//! The words `over per by using stride dilation pad affine fixed eps init shared index of
+//! along` end lists, so a name spelled like one must be quoted.
+//!
+//! # Implementation
+//!
+//! The grammar is line-oriented and every statement is a flat sequence of tokens, so a small
+//! hand-written lexer (`lexer`) and a recursive-descent parser over one line's tokens
+//! (`loader`) are shorter than a parser-combinator grammar, need no dependency, and give
+//! exact line and column positions for free. The parser drives the [`crate::builder`], so
+//! a file is type-checked by the same code as the Rust API.
 
+mod error;
+mod lexer;
+mod loader;
+mod printer;
 pub mod signature;
 pub mod text;

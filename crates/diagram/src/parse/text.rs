@@ -1,38 +1,68 @@
-//! The circuit file format: the IR as pretty-printed JSON, one field per line, stable key
-//! order, so files can be written by hand or by [`save`], loaded, and diffed line by line.
-//! Loading validates every reference and the execution order before returning a circuit.
+//! Loading and saving circuits: the text format of [`crate::parse`] (`.ncd`), and the IR as
+//! JSON for interchange.
+//!
+//! [`load`] reads either: a file whose first non-space character is `{` is JSON. [`save`]
+//! writes the text format, [`save_json`] the JSON. Both loaders validate every reference and
+//! the execution order before returning a circuit.
+//!
+//! ```
+//! use nc_diagram::parse::text::{load, save};
+//! let c = load(
+//!     "circuit tiny
+//!      input x [b i=4]
+//!      y = linear+ x i -> o=2 ; relu
+//!      output y",
+//! )
+//! .unwrap();
+//! assert_eq!(c.params.len(), 2);
+//! assert_eq!(load(&save(&c)).unwrap(), c);
+//! ```
 
-use crate::ir::Circuit;
-use thiserror::Error;
+use crate::ir::{Circuit, Op};
+pub use crate::parse::error::TextError;
 
-/// Why a circuit file could not be loaded.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum TextError {
-    /// Not valid JSON for the IR.
-    #[error("line {line}, column {column}: {msg}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        msg: String,
-    },
-    /// A reference points nowhere, or an id disagrees with its position.
-    #[error("invalid circuit: {0}")]
-    Invalid(String),
+/// The circuit in the text format: canonical, deterministic, one line per operation, so two
+/// saved files diff line by line. [`load`] gives the same circuit back, ids included, for
+/// every circuit built with [`crate::builder::Builder`].
+///
+/// ```
+/// let c = nc_diagram::zoo::mlp();
+/// let text = nc_diagram::parse::text::save(&c);
+/// assert!(text.contains("L1 = linear+ flatten p -> f1\n"));
+/// assert_eq!(nc_diagram::parse::text::load(&text).unwrap(), c);
+/// ```
+pub fn save(c: &Circuit) -> String {
+    super::printer::print(c)
 }
 
-/// The circuit as text.
-pub fn save(c: &Circuit) -> String {
+/// Loads and validates a circuit from the text format, or from JSON when the text starts
+/// with `{`. Errors name the line and column, what was expected and what was found.
+///
+/// ```
+/// let e = nc_diagram::parse::text::load("circuit c\ninput x [b]\ny = softmax x over\n");
+/// assert_eq!(
+///     e.unwrap_err().to_string(),
+///     "3:19: expected an axis name after 'over', found end of line"
+/// );
+/// ```
+pub fn load(text: &str) -> Result<Circuit, TextError> {
+    if text.trim_start().starts_with('{') {
+        return load_json(text);
+    }
+    let c = super::loader::load_text(text)?;
+    validate(&c)?;
+    Ok(c)
+}
+
+/// The IR as pretty-printed JSON (stable key order), for other tools.
+pub fn save_json(c: &Circuit) -> String {
     let mut s = serde_json::to_string_pretty(c).unwrap_or_default();
     s.push('\n');
     s
 }
 
-/// Loads and validates a circuit.
-pub fn load(text: &str) -> Result<Circuit, TextError> {
+/// Loads and validates a circuit from its JSON form.
+pub fn load_json(text: &str) -> Result<Circuit, TextError> {
     let c: Circuit = serde_json::from_str(text).map_err(|e| TextError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -50,17 +80,27 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
             return bad(format!("axis {i} has id {}", a.id.0));
         }
     }
+    let axis_ok = |a: &crate::ir::AxisId| a.ix() < c.axes.len();
     for (i, v) in c.values.iter().enumerate() {
         if v.id.ix() != i {
             return bad(format!("value {i} has id {}", v.id.0));
         }
-        if let Some(a) = v.ty.axes.iter().find(|a| a.ix() >= c.axes.len()) {
+        if let Some(a) = v.ty.axes.iter().find(|a| !axis_ok(a)) {
             return bad(format!("value `{}` uses unknown axis {}", v.name, a.0));
         }
     }
     for (i, p) in c.params.iter().enumerate() {
-        if p.id.ix() != i || p.axes.iter().any(|a| a.ix() >= c.axes.len()) {
+        if p.id.ix() != i || !p.axes.iter().all(axis_ok) {
             return bad(format!("parameter `{}` is malformed", p.name));
+        }
+    }
+    for (i, b) in c.blocks.iter().enumerate() {
+        // a parent must come first, which also rules out loops
+        if b.id.ix() != i || b.parent.is_some_and(|p| p.ix() >= i) {
+            return bad(format!("block {i} (`{}`) is malformed", b.name));
+        }
+        if b.nodes.iter().any(|n| n.ix() >= c.nodes.len()) {
+            return bad(format!("block `{}` lists an unknown node", b.name));
         }
     }
     let mut ready = vec![false; c.values.len()];
@@ -85,6 +125,12 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
         if n.params.iter().any(|p| p.ix() >= c.params.len()) {
             return bad(format!("op `{}` uses an unknown parameter", n.name));
         }
+        if n.block.is_some_and(|b| b.ix() >= c.blocks.len()) {
+            return bad(format!("op `{}` is in an unknown block", n.name));
+        }
+        if !op_axes(&n.op).iter().all(axis_ok) {
+            return bad(format!("op `{}` uses an unknown axis", n.name));
+        }
         for v in &n.outputs {
             match ready.get_mut(v.ix()) {
                 Some(r) => *r = true,
@@ -100,4 +146,49 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
         return bad(format!("output value {} is never computed", v.0));
     }
     Ok(())
+}
+
+/// Every axis an operation names.
+fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
+    match op {
+        Op::Linear {
+            inputs,
+            outputs,
+            groups,
+            ..
+        } => inputs
+            .iter()
+            .chain(outputs)
+            .chain(groups)
+            .copied()
+            .collect(),
+        Op::Einsum {
+            operands, output, ..
+        } => operands
+            .iter()
+            .flatten()
+            .chain(output)
+            .flat_map(|t| std::iter::once(t.axis).chain(t.parts.iter().copied()))
+            .collect(),
+        Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
+        Op::Norm {
+            stats, affine_axes, ..
+        } => stats.iter().chain(affine_axes).copied().collect(),
+        Op::Window(w) | Op::WindowT(w) => w
+            .iter()
+            .flat_map(|w| [w.input, w.output, w.kernel])
+            .collect(),
+        Op::Concat { inputs, output } => inputs.iter().chain([output]).copied().collect(),
+        Op::Reshape { from, to } => from.iter().chain(to).copied().collect(),
+        Op::Embed { vocab, features } => std::iter::once(*vocab)
+            .chain(features.iter().copied())
+            .collect(),
+        Op::Map(_)
+        | Op::Add
+        | Op::Mul
+        | Op::Copy(_)
+        | Op::Constant(_)
+        | Op::Save(_)
+        | Op::Load(_) => Vec::new(),
+    }
 }

@@ -1,0 +1,647 @@
+//! From text to circuit: each statement is parsed and handed to the [`Builder`] at once, so
+//! every operation is type-checked by the same code as the Rust API, and its error is
+//! reported at the line and column of the operation.
+
+mod cursor;
+mod ops;
+
+use crate::builder::{BuildError, Builder};
+use crate::ir::{AxisId, AxisKind, Circuit, Init, NodeId, ParamId, ValueId};
+use crate::parse::error::TextError;
+use crate::parse::lexer::{Line, lex};
+use crate::size::{Constraint, SizeExpr};
+use cursor::{Cursor, Name, R};
+use std::collections::HashMap;
+
+/// Words that end an axis list, so they cannot be bare axis names (quote them instead).
+pub(crate) const KEYWORDS: &[&str] = &[
+    "over", "per", "by", "using", "stride", "dilation", "pad", "affine", "fixed", "eps", "init",
+    "shared", "index", "of", "along",
+];
+
+/// Parses and builds a circuit from the text format.
+pub(crate) fn load_text(src: &str) -> Result<Circuit, TextError> {
+    let lines = lex(src)?;
+    let mut l = Loader::new();
+    for line in &lines {
+        if !line.tokens.is_empty() {
+            l.statement(line)?;
+        }
+    }
+    let last = lines
+        .last()
+        .map(|l| (l.number, l.end_col))
+        .unwrap_or((1, 1));
+    l.finish(last)
+}
+
+/// An open block instance: the prefix its names get, and where it was opened.
+struct OpenBlock {
+    prefix: String,
+    name: String,
+    line: usize,
+}
+
+struct Loader {
+    b: Builder,
+    name: Option<String>,
+    /// Axes by key (`name` or `name#tag`).
+    axes: HashMap<String, AxisId>,
+    /// Where each axis key was introduced, for redefinition messages.
+    axis_lines: HashMap<String, usize>,
+    /// Values and parameters by full (block-prefixed) name.
+    values: HashMap<String, ValueId>,
+    params: HashMap<String, ParamId>,
+    /// Line of each defined name, for redefinition messages.
+    defined_at: HashMap<String, usize>,
+    open: Vec<OpenBlock>,
+    /// Final names of nodes whose builder-given name differs (`save`, `load`).
+    renames: Vec<(NodeId, String)>,
+}
+
+/// How an axis position treats an unknown name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AxisUse {
+    /// The axis must exist (an operation acts on it).
+    Existing,
+    /// A new name introduces the axis, with this kind unless one is written.
+    MayIntroduce(AxisKind),
+}
+
+impl Loader {
+    fn new() -> Self {
+        Loader {
+            b: Builder::new("circuit"),
+            name: None,
+            axes: HashMap::new(),
+            axis_lines: HashMap::new(),
+            values: HashMap::new(),
+            params: HashMap::new(),
+            defined_at: HashMap::new(),
+            open: Vec::new(),
+            renames: Vec::new(),
+        }
+    }
+
+    fn statement(&mut self, line: &Line) -> R<()> {
+        let mut cur = Cursor::new(line);
+        let first = cur.peek().map(|t| (t.word(), t.is("}")));
+        match first {
+            Some((_, true)) => {
+                cur.bump();
+                cur.end("'}'")?;
+                self.close_block(&cur)
+            }
+            Some((Some(w), _)) if !cur.peek2().is_some_and(|t| t.is("=")) => {
+                cur.bump();
+                match w {
+                    "circuit" => self.circuit_stmt(&mut cur),
+                    "size" => self.size_stmt(&mut cur),
+                    "constraint" => self.constraint_stmt(&mut cur),
+                    "axis" => self.axis_stmt(&mut cur),
+                    "input" => self.input_stmt(&mut cur),
+                    "param" => self.param_stmt(&mut cur),
+                    "output" => self.output_stmt(&mut cur),
+                    "block" => self.block_stmt(&mut cur),
+                    _ => Err(TextError::syntax(
+                        line.number,
+                        line.tokens[0].col,
+                        format!(
+                            "expected a statement (circuit, size, constraint, axis, input, param, \
+                             output, block, or NAME = operation), found '{w}'"
+                        ),
+                    )),
+                }
+            }
+            _ => self.definition(&mut cur),
+        }
+    }
+
+    fn finish(mut self, (line, col): (usize, usize)) -> Result<Circuit, TextError> {
+        if let Some(b) = self.open.last() {
+            return Err(TextError::syntax(
+                line,
+                col,
+                format!(
+                    "expected '}}' closing block `{}` opened at line {}, found end of file",
+                    b.name, b.line
+                ),
+            ));
+        }
+        let name = self.name.take();
+        let mut c = self.b.finish().map_err(|e| match e {
+            BuildError::NoOutputs(_) => TextError::syntax(
+                line,
+                col,
+                "the circuit has no outputs: add a line `output NAME`",
+            ),
+            e => TextError::syntax(line, col, e.to_string()),
+        })?;
+        if let Some(n) = name {
+            c.name = n;
+        }
+        for (n, name) in self.renames {
+            let node = &mut c.nodes[n.ix()];
+            node.name = name.clone();
+            let outs = node.outputs.clone();
+            for (i, v) in outs.iter().enumerate() {
+                c.values[v.ix()].name = if outs.len() == 1 {
+                    name.clone()
+                } else {
+                    format!("{name}.{i}")
+                };
+            }
+        }
+        Ok(c)
+    }
+
+    // ------------------------------------------------------------ names and scopes
+
+    fn prefix(&self) -> &str {
+        self.open.last().map(|b| b.prefix.as_str()).unwrap_or("")
+    }
+
+    /// The full name of a name defined here: block prefix, dot, name.
+    fn full(&self, local: &str) -> String {
+        match self.prefix() {
+            "" => local.to_string(),
+            p => format!("{p}.{local}"),
+        }
+    }
+
+    /// Resolves a name as written: innermost block first, then outwards, then as is.
+    fn resolve<T: Copy>(&self, table: &HashMap<String, T>, n: &str) -> Option<T> {
+        self.open
+            .iter()
+            .rev()
+            .find_map(|b| table.get(&format!("{}.{n}", b.prefix)).copied())
+            .or_else(|| table.get(n).copied())
+    }
+
+    fn value_ref(&self, cur: &mut Cursor, what: &str) -> R<ValueId> {
+        let n = cur.plain_name(what)?;
+        self.resolve(&self.values, &n.text)
+            .ok_or_else(|| n.err(format!("unknown value `{}`", n.text)))
+    }
+
+    fn param_ref(&self, cur: &mut Cursor) -> R<ParamId> {
+        let n = cur.plain_name("a parameter name")?;
+        self.resolve(&self.params, &n.text)
+            .ok_or_else(|| n.err(format!("unknown parameter `{}`", n.text)))
+    }
+
+    /// Claims a full name for a new value or parameter; redefinition is an error.
+    fn claim(&mut self, full: &str, at: &Name) -> R<()> {
+        if let Some(l) = self.defined_at.get(full) {
+            return Err(at.err(format!("`{}` is already defined at line {l}", at.text)));
+        }
+        self.defined_at.insert(full.to_string(), at.line);
+        Ok(())
+    }
+
+    fn build_err(&self, at: (usize, usize), e: BuildError) -> TextError {
+        TextError::syntax(at.0, at.1, e.to_string())
+    }
+
+    // ------------------------------------------------------------ sizes and axes
+
+    /// A size expression: integers, size symbols, `+ - * / //`, parentheses.
+    fn size_expr(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        let mut l = self.size_term(cur)?;
+        loop {
+            let sub = if cur.peek_is("+") {
+                false
+            } else if cur.peek_is("-") {
+                true
+            } else {
+                return Ok(l);
+            };
+            cur.bump();
+            let r = self.size_term(cur)?;
+            l = if sub {
+                SizeExpr::Sub(l.into(), r.into())
+            } else {
+                SizeExpr::Add(l.into(), r.into())
+            };
+        }
+    }
+
+    fn size_term(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        let mut l = self.size_atom(cur)?;
+        loop {
+            let op = ["*", "//", "/"].into_iter().find(|p| cur.peek_is(p));
+            let Some(op) = op else { return Ok(l) };
+            cur.bump();
+            let r = self.size_atom(cur)?;
+            l = match op {
+                "*" => SizeExpr::Mul(l.into(), r.into()),
+                "/" => SizeExpr::ExactDiv(l.into(), r.into()),
+                _ => SizeExpr::FloorDiv(l.into(), r.into()),
+            };
+        }
+    }
+
+    fn size_atom(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        if cur.eat("(") {
+            let e = self.size_expr(cur)?;
+            cur.expect(")", "')' closing the size expression")?;
+            return Ok(e);
+        }
+        if cur.at_name_except(&[]) {
+            let n = cur.plain_name("a size symbol")?;
+            return Ok(SizeExpr::Sym(n.text));
+        }
+        Ok(SizeExpr::Lit(
+            cur.int("a size (an integer, a size symbol or '(')")?,
+        ))
+    }
+
+    fn kind(&self, cur: &mut Cursor) -> R<AxisKind> {
+        let n = cur.plain_name("an axis kind")?;
+        AxisKind::from_keyword(&n.text).ok_or_else(|| {
+            n.err(format!(
+                "expected an axis kind (batch, feature, token, spatial, kernel, head), found '{}'",
+                n.text
+            ))
+        })
+    }
+
+    /// One axis: `name`, `name = size`, `name : kind`, `name : kind = size`. A known name is a
+    /// reference; a new one is introduced (where `usage` allows), its size defaulting to
+    /// `default_size` or else to the size symbol of its own name.
+    fn axis(
+        &mut self,
+        cur: &mut Cursor,
+        usage: AxisUse,
+        default_size: Option<SizeExpr>,
+        what: &str,
+    ) -> R<AxisId> {
+        let n = cur.name(what)?;
+        let kind = if cur.eat(":") {
+            Some(self.kind(cur)?)
+        } else {
+            None
+        };
+        let size = if cur.eat("=") {
+            Some(self.size_expr(cur)?)
+        } else {
+            None
+        };
+        let key = n.key();
+        if let Some(&a) = self.axes.get(&key) {
+            if size.is_some() || kind.is_some() {
+                return Err(n.err(format!(
+                    "axis `{key}` is already defined at line {}; write `{key}` alone to refer \
+                     to it, or give the new axis another name",
+                    self.axis_lines.get(&key).copied().unwrap_or(0)
+                )));
+            }
+            return Ok(a);
+        }
+        let AxisUse::MayIntroduce(default_kind) = usage else {
+            return Err(n.err(format!("unknown axis `{key}`")));
+        };
+        let size = size
+            .or(default_size)
+            .unwrap_or_else(|| SizeExpr::Sym(n.text.clone()));
+        let a = self
+            .b
+            .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
+        self.axes.insert(key.clone(), a);
+        self.axis_lines.insert(key, n.line);
+        Ok(a)
+    }
+
+    /// Axes until a keyword, `->`, `)`, `]`, `;` or the end; parentheses around them are
+    /// allowed (`(x y) -> i`).
+    fn axis_list(&mut self, cur: &mut Cursor, usage: AxisUse) -> R<Vec<AxisId>> {
+        let paren = cur.eat("(");
+        let mut out = Vec::new();
+        while cur.at_name_except(KEYWORDS) {
+            out.push(self.axis(cur, usage, None, "an axis name")?);
+        }
+        if paren {
+            cur.expect(")", "an axis name or ')'")?;
+        }
+        Ok(out)
+    }
+
+    /// `[a b c]`.
+    fn bracket_axes(&mut self, cur: &mut Cursor, usage: AxisUse) -> R<Vec<AxisId>> {
+        cur.expect("[", "'[' starting a list of axes")?;
+        let mut out = Vec::new();
+        while !cur.peek_is("]") {
+            out.push(self.axis(cur, usage, None, "an axis name or ']'")?);
+        }
+        cur.bump();
+        Ok(out)
+    }
+
+    /// Registers an axis the builder made (a linear map's twin input axis).
+    fn adopt_axis(&mut self, a: AxisId, line: usize) {
+        let name = self.b.circuit().axis(a).name.clone();
+        let key = if self.axes.contains_key(&name) {
+            format!("{name}#{}", a.0)
+        } else {
+            name
+        };
+        self.axes.insert(key.clone(), a);
+        self.axis_lines.insert(key, line);
+    }
+
+    // ------------------------------------------------------------ statements
+
+    fn circuit_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("the circuit's name after 'circuit'")?;
+        if self.name.is_some() {
+            return Err(n.err("the circuit is already named"));
+        }
+        self.name = Some(n.text);
+        cur.end("the circuit's name")
+    }
+
+    fn size_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("a size symbol after 'size'")?;
+        let default = if cur.eat("=") {
+            Some(cur.int("an integer default size after '='")?)
+        } else {
+            None
+        };
+        if self
+            .b
+            .circuit()
+            .sizes
+            .get(&n.text)
+            .is_some_and(|d| d.is_some())
+        {
+            return Err(n.err(format!("size `{}` already has a default", n.text)));
+        }
+        self.b.size(&n.text, default);
+        cur.end("the size")
+    }
+
+    fn constraint_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let a = self.size_expr(cur)?;
+        let rel = ["==", ">=", "|"].into_iter().find(|p| cur.peek_is(p));
+        let Some(rel) = rel else {
+            return Err(cur.expected("'==', '>=' or '|' (divides)"));
+        };
+        cur.bump();
+        let b = self.size_expr(cur)?;
+        cur.end("the constraint")?;
+        for s in a.symbols().into_iter().chain(b.symbols()) {
+            if !self.b.circuit().sizes.contains_key(&s) {
+                self.b.size(&s, None);
+            }
+        }
+        self.b.constraint(match rel {
+            "==" => Constraint::Eq(a, b),
+            ">=" => Constraint::Ge(a, b),
+            _ => Constraint::Divides(a, b),
+        });
+        Ok(())
+    }
+
+    fn axis_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        loop {
+            let (l, c) = cur.here();
+            let before = self.b.circuit().axes.len();
+            self.axis(
+                cur,
+                AxisUse::MayIntroduce(AxisKind::Feature),
+                None,
+                "an axis name",
+            )?;
+            if self.b.circuit().axes.len() == before {
+                return Err(TextError::syntax(
+                    l,
+                    c,
+                    "an `axis` line introduces new axes; this one already exists",
+                ));
+            }
+            if !cur.eat(",") {
+                return cur.end("the axis");
+            }
+        }
+    }
+
+    fn input_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("the input's name after 'input'")?;
+        let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+        let index = cur.eat_word("index");
+        cur.end("the input's axes")?;
+        // inputs are circuit-wide: their names take no block prefix
+        self.claim(&n.text, &n)?;
+        let v = if index {
+            self.b.index_input(&n.text, &axes)
+        } else {
+            self.b.input(&n.text, &axes)
+        };
+        self.values.insert(n.text, v);
+        Ok(())
+    }
+
+    fn param_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("the parameter's name after 'param'")?;
+        let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+        let init = if cur.eat_word("init") {
+            self.init(cur)?
+        } else {
+            Init::Normal
+        };
+        let shared = cur.eat_word("shared");
+        cur.end("the parameter")?;
+        let full = self.full(&n.text);
+        self.claim(&full, &n)?;
+        let p = self.b.param(&n.text, &axes, init);
+        if shared {
+            self.b.share(p);
+        }
+        self.params.insert(full, p);
+        Ok(())
+    }
+
+    fn init(&mut self, cur: &mut Cursor) -> R<Init> {
+        let n = cur.plain_name("an initialisation (fanin, zeros, ones, normal, const)")?;
+        Ok(match n.text.as_str() {
+            "zeros" => Init::Zeros,
+            "ones" => Init::Ones,
+            "normal" => Init::Normal,
+            "fanin" => {
+                cur.expect("(", "'(' after 'fanin'")?;
+                let mut axes = Vec::new();
+                while !cur.peek_is(")") {
+                    axes.push(self.axis(cur, AxisUse::Existing, None, "an axis name or ')'")?);
+                }
+                cur.bump();
+                Init::FanIn(axes)
+            }
+            "const" => {
+                cur.expect("(", "'(' after 'const'")?;
+                let v = cur.float("a number")?;
+                cur.expect(")", "')'")?;
+                Init::Const(v)
+            }
+            other => {
+                return Err(n.err(format!(
+                    "expected an initialisation (fanin(..), zeros, ones, normal, const(..)), \
+                     found '{other}'"
+                )));
+            }
+        })
+    }
+
+    fn output_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        if cur.at_end() {
+            return Err(cur.expected("a value name after 'output'"));
+        }
+        while !cur.at_end() {
+            let v = self.value_ref(cur, "a value name")?;
+            self.b.output(v);
+        }
+        Ok(())
+    }
+
+    /// `block NAME [I of N] [shared] {`
+    fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("the block's name after 'block'")?;
+        let (mut iteration, mut repeat) = (0, 1);
+        if cur.eat("[") {
+            iteration = cur.int("the iteration number (from 0)")?;
+            if !cur.eat_word("of") {
+                return Err(cur.expected("'of' (as in `[0 of 3]`)"));
+            }
+            repeat = cur.int("the number of repetitions")?;
+            cur.expect("]", "']'")?;
+            if repeat < 1 || iteration < 0 || iteration >= repeat {
+                return Err(n.err(format!(
+                    "block `{}`: iteration {iteration} of {repeat} is out of range",
+                    n.text
+                )));
+            }
+        }
+        let shared = cur.eat_word("shared");
+        cur.expect("{", "'{' opening the block")?;
+        cur.end("'{'")?;
+        let (iteration, repeat) = (iteration as u32, repeat as u32);
+        let own = if repeat > 1 {
+            format!("{}[{iteration}]", n.text)
+        } else {
+            n.text.clone()
+        };
+        let prefix = self.full(&own);
+        self.b.begin_block(&n.text, iteration, repeat, shared);
+        self.open.push(OpenBlock {
+            prefix,
+            name: n.text,
+            line: n.line,
+        });
+        Ok(())
+    }
+
+    fn close_block(&mut self, cur: &Cursor) -> R<()> {
+        if self.open.pop().is_none() {
+            return Err(TextError::syntax(
+                cur.here().0,
+                1,
+                "found '}' but no block is open",
+            ));
+        }
+        self.b
+            .end_block()
+            .map_err(|e| TextError::syntax(cur.here().0, 1, e.to_string()))
+    }
+
+    /// `NAME = op … ; op … ; …`: each stage after the first reads the previous one's value.
+    fn definition(&mut self, cur: &mut Cursor) -> R<()> {
+        let n = cur.plain_name("a statement or `NAME = operation`")?;
+        cur.expect("=", &format!("'=' after `{}`", n.text))?;
+        let mut prev: Option<ValueId> = None;
+        let mut stage = 0;
+        loop {
+            let last = !cur.toks_left_contain(";");
+            let (l, c) = cur.here();
+            let op = cur.plain_name("an operation")?;
+            // stages before the last are named after the line's name and their operation
+            let local = if last {
+                n.text.clone()
+            } else {
+                self.fresh_local(&format!("{}.{}", n.text, op.text))
+            };
+            let full = self.full(&local);
+            self.claim(
+                &full,
+                &Name {
+                    text: local.clone(),
+                    ..n.clone()
+                },
+            )?;
+            let before = self.b.circuit().nodes.len();
+            // the builder names the node and its parameters from the name without its
+            // `~k`, making them unique as it did when the circuit was first built
+            let base = crate::parse::printer::base_name(&local).to_string();
+            let v = self.stage(cur, &op, &base, prev, (l, c))?;
+            let nodes = self.b.circuit().nodes.len();
+            if nodes == before {
+                return Err(op.err("internal: the operation built nothing"));
+            }
+            let node = &self.b.circuit().nodes[nodes - 1];
+            if node.name != full {
+                self.renames.push((node.id, full.clone()));
+            }
+            // helper nodes of a stage (a learned array's constant) are named by the builder
+            for k in before..nodes - 1 {
+                let outs = self.b.circuit().nodes[k].outputs.clone();
+                for o in outs {
+                    let vn = self.b.circuit().value(o).name.clone();
+                    self.defined_at.insert(vn.clone(), n.line);
+                    self.values.insert(vn, o);
+                }
+            }
+            let outs = self.b.circuit().nodes[nodes - 1].outputs.clone();
+            if outs.len() == 1 {
+                self.values.insert(full, outs[0]);
+            } else {
+                for (i, o) in outs.iter().enumerate() {
+                    let vn = format!("{full}.{i}");
+                    self.defined_at.insert(vn.clone(), n.line);
+                    self.values.insert(vn, *o);
+                }
+            }
+            prev = Some(v);
+            stage += 1;
+            if !cur.eat(";") {
+                break;
+            }
+            if cur.at_end() {
+                return Err(cur.expected("an operation after ';'"));
+            }
+        }
+        let _ = stage;
+        cur.end("the operation")
+    }
+
+    fn fresh_local(&self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut k = 2;
+        while self.defined_at.contains_key(&self.full(&name)) {
+            name = format!("{base}~{k}");
+            k += 1;
+        }
+        name
+    }
+}
+
+impl Cursor<'_> {
+    /// Whether a `;` follows somewhere on this line (the current stage is not the last).
+    fn toks_left_contain(&self, p: &str) -> bool {
+        let mut probe = 1;
+        while let Some(t) = self.peek_at(probe - 1) {
+            if t.is(p) {
+                return true;
+            }
+            probe += 1;
+        }
+        false
+    }
+}

@@ -1,0 +1,461 @@
+//! One operation (a stage of a definition line): its arguments, then the builder call.
+
+use super::cursor::{Cursor, Name, R};
+use super::{AxisUse, KEYWORDS, Loader};
+use crate::builder::WindowSpec;
+use crate::ir::{AxisId, AxisKind, Func, Init, ReduceKind, ValueId, WindowAxis};
+use crate::parse::error::TextError;
+use crate::size::SizeExpr;
+
+/// The operations, for the "expected an operation" message.
+const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, exp, square, scale, add, \
+                   mul, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+                   window_t, concat, reshape, permute, embed, constant, learned, save, load";
+
+impl Loader {
+    /// Parses one operation and builds it; returns its (first) output.
+    pub(super) fn stage(
+        &mut self,
+        cur: &mut Cursor,
+        op: &Name,
+        local: &str,
+        prev: Option<ValueId>,
+        at: (usize, usize),
+    ) -> R<ValueId> {
+        let name = op.text.as_str();
+        let func = match name {
+            "relu" => Some(Func::Relu),
+            "tanh" => Some(Func::Tanh),
+            "sigmoid" => Some(Func::Sigmoid),
+            "gelu" => Some(Func::Gelu),
+            "exp" => Some(Func::Exp),
+            "square" => Some(Func::Square),
+            _ => None,
+        };
+        let built = match name {
+            _ if func.is_some() => {
+                let x = self.first(cur, prev, name)?;
+                self.b.map(local, x, func.unwrap_or(Func::Relu))
+            }
+            "scale" => {
+                let x = self.first(cur, prev, name)?;
+                let f = self.scale_factor(cur)?;
+                self.b.map(local, x, f)
+            }
+            "linear" => return self.linear(cur, local, prev, at),
+            "einsum" => {
+                let sig =
+                    cur.plain_name("the einsum signature in quotes, as \"y k, x k -> y x\"")?;
+                let mut xs: Vec<ValueId> = prev.into_iter().collect();
+                while !cur.at_stage_end() {
+                    xs.push(self.value_ref(cur, "an operand's value name")?);
+                }
+                self.b.einsum(local, &sig.text, &xs)
+            }
+            "add" | "mul" => {
+                let a = self.first(cur, prev, name)?;
+                let b = self.value_ref(cur, &format!("the second value of '{name}'"))?;
+                if name == "add" {
+                    self.b.add(local, a, b)
+                } else {
+                    self.b.mul(local, a, b)
+                }
+            }
+            "softmax" | "sum" | "mean" | "max" => {
+                let x = self.first(cur, prev, name)?;
+                let axes = self.over(cur, name)?;
+                match name {
+                    "softmax" => self.b.softmax(local, x, &axes),
+                    "sum" => self.b.reduce(local, x, ReduceKind::Sum, &axes),
+                    "mean" => self.b.reduce(local, x, ReduceKind::Mean, &axes),
+                    _ => self.b.reduce(local, x, ReduceKind::Max, &axes),
+                }
+            }
+            "norm" => return self.norm(cur, local, prev, at),
+            "layernorm" => {
+                let x = self.first(cur, prev, name)?;
+                let axes = self.over(cur, name)?;
+                self.b.layer_norm(local, x, &axes)
+            }
+            "batchnorm" => {
+                let x = self.first(cur, prev, name)?;
+                if !cur.eat_word("per") {
+                    return Err(cur.expected("'per' and the channel axes after the value"));
+                }
+                let axes = self.axis_list(cur, AxisUse::Existing)?;
+                self.b.batch_norm(local, x, &axes)
+            }
+            "copy" => {
+                let x = self.first(cur, prev, name)?;
+                let n = cur.int("the number of copies")?;
+                if n < 1 {
+                    return Err(self.at(at, "copy: the number of copies must be at least 1"));
+                }
+                self.b
+                    .copy(local, x, n as usize)
+                    .map(|v| v.first().copied().unwrap_or(x))
+            }
+            "window" | "window_t" => return self.window(cur, local, prev, at, name == "window"),
+            "concat" => {
+                let mut xs: Vec<ValueId> = prev.into_iter().collect();
+                while cur.at_name_except(KEYWORDS) {
+                    xs.push(self.value_ref(cur, "a value name")?);
+                }
+                if !cur.eat_word("along") {
+                    return Err(cur.expected("'along' and one axis per value"));
+                }
+                let axes = self.axis_list(cur, AxisUse::Existing)?;
+                if axes.len() != xs.len() || xs.is_empty() {
+                    return Err(self.at(
+                        at,
+                        format!(
+                            "concat: {} values but {} axes after 'along'; give one axis per value",
+                            xs.len(),
+                            axes.len()
+                        ),
+                    ));
+                }
+                cur.expect("->", "'->' and the concatenated axis")?;
+                let sum = axes.iter().fold(SizeExpr::Lit(0), |s, a| {
+                    s.add(&self.b.circuit().axis(*a).size)
+                });
+                let kind = self.b.circuit().axis(axes[0]).kind;
+                let out = self.axis(
+                    cur,
+                    AxisUse::MayIntroduce(kind),
+                    Some(sum),
+                    "the concatenated axis after '->'",
+                )?;
+                self.b.concat(local, &xs, &axes, out)
+            }
+            "reshape" => {
+                let x = self.first(cur, prev, name)?;
+                let from = self.axis_list(cur, AxisUse::Existing)?;
+                if from.is_empty() {
+                    return Err(cur.expected("the axes to reshape"));
+                }
+                cur.expect("->", "'->' between the old and the new axes")?;
+                let to = self.reshape_targets(cur, &from)?;
+                self.b.reshape(local, x, &from, &to)
+            }
+            "permute" => {
+                let x = self.first(cur, prev, name)?;
+                let axes = self.axis_list(cur, AxisUse::Existing)?;
+                self.b.permute(local, x, &axes)
+            }
+            "embed" => {
+                let ids = self.first(cur, prev, name)?;
+                let vocab = self.axis(
+                    cur,
+                    AxisUse::MayIntroduce(AxisKind::Feature),
+                    None,
+                    "the vocabulary axis",
+                )?;
+                cur.expect("->", "'->' and the feature axes")?;
+                let features = self.axis_list(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+                self.b.embed(local, ids, vocab, &features)
+            }
+            "constant" | "learned" | "load" if prev.is_some() => {
+                return Err(op.err(format!(
+                    "`{name}` takes no input value, so it cannot follow ';'"
+                )));
+            }
+            "constant" => {
+                let v = cur.float("the constant's value")?;
+                let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+                self.b.constant(local, &axes, v)
+            }
+            "learned" => {
+                let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+                let init = if cur.eat_word("init") {
+                    self.init(cur)?
+                } else {
+                    Init::Normal
+                };
+                let before = self.b.circuit().params.len();
+                let v = self.b.learned_init(local, &axes, init);
+                if let Some(p) = self.b.circuit().params.get(before) {
+                    self.params.insert(p.name.clone(), p.id);
+                }
+                v
+            }
+            "save" => {
+                let label = cur.plain_name("the saved value's label")?;
+                let x = self.first(cur, prev, name)?;
+                self.b.save(&label.text, x)
+            }
+            "load" => {
+                let label = cur.plain_name("the label of a saved value")?;
+                self.b.load(&label.text)
+            }
+            _ => {
+                return Err(op.err(format!("expected an operation ({OPS}), found '{name}'")));
+            }
+        };
+        let v = built.map_err(|e| self.build_err(at, e))?;
+        self.stage_end(cur, name)?;
+        Ok(v)
+    }
+
+    fn at(&self, at: (usize, usize), msg: impl Into<String>) -> TextError {
+        TextError::syntax(at.0, at.1, msg)
+    }
+
+    /// Nothing but `;` or the end of the line may follow an operation's arguments.
+    fn stage_end(&self, cur: &Cursor, op: &str) -> R<()> {
+        if cur.at_stage_end() {
+            Ok(())
+        } else {
+            Err(cur.expected(&format!("';' or end of line after the arguments of '{op}'")))
+        }
+    }
+
+    /// The operation's main input: the previous stage's value, or a name.
+    fn first(&self, cur: &mut Cursor, prev: Option<ValueId>, op: &str) -> R<ValueId> {
+        match prev {
+            Some(v) => Ok(v),
+            None => self.value_ref(cur, &format!("a value name after '{op}'")),
+        }
+    }
+
+    fn over(&mut self, cur: &mut Cursor, op: &str) -> R<Vec<AxisId>> {
+        if !cur.eat_word("over") {
+            return Err(cur.expected(&format!("'over' and the axes '{op}' acts on")));
+        }
+        let axes = self.axis_list(cur, AxisUse::Existing)?;
+        if axes.is_empty() {
+            return Err(cur.expected("an axis name after 'over'"));
+        }
+        Ok(axes)
+    }
+
+    /// `c` (a number) or `EXPR ^ p` (a size to a power, `k^-0.5`).
+    fn scale_factor(&mut self, cur: &mut Cursor) -> R<Func> {
+        let mut k = 0;
+        let mut power = false;
+        while let Some(t) = cur.peek_at(k) {
+            if t.is(";") {
+                break;
+            }
+            power |= t.is("^");
+            k += 1;
+        }
+        if !power {
+            return Ok(Func::Scale(
+                cur.float("a number (or a size to a power, as k^-0.5)")?,
+            ));
+        }
+        let e = self.size_expr(cur)?;
+        cur.expect("^", "'^' and the power")?;
+        Ok(Func::ScaleBySize(e, cur.float("the power after '^'")?))
+    }
+
+    /// New axes of a reshape; a single new one without a size gets the product of `from`.
+    fn reshape_targets(&mut self, cur: &mut Cursor, from: &[AxisId]) -> R<Vec<AxisId>> {
+        let single_bare =
+            cur.at_name_except(KEYWORDS) && cur.peek_at(1).is_none_or(|t| t.is(";") || t.is(")"));
+        if single_bare {
+            let prod = SizeExpr::product(from.iter().map(|a| &self.b.circuit().axis(*a).size));
+            let kind = self.b.circuit().axis(from[0]).kind;
+            let a = self.axis(cur, AxisUse::MayIntroduce(kind), Some(prod), "an axis name")?;
+            return Ok(vec![a]);
+        }
+        self.axis_list(cur, AxisUse::MayIntroduce(AxisKind::Feature))
+    }
+
+    /// `linear[+] X IN… -> OUT… [per G…] [using W [B]]`.
+    fn linear(
+        &mut self,
+        cur: &mut Cursor,
+        local: &str,
+        prev: Option<ValueId>,
+        at: (usize, usize),
+    ) -> R<ValueId> {
+        let bias = cur.eat("+");
+        let x = self.first(cur, prev, if bias { "linear+" } else { "linear" })?;
+        let ins = self.axis_list(cur, AxisUse::Existing)?;
+        cur.expect("->", "an input axis or '->'")?;
+        let outs = self.axis_list(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+        let groups = if cur.eat_word("per") {
+            self.axis_list(cur, AxisUse::Existing)?
+        } else {
+            Vec::new()
+        };
+        let (w, b) = if cur.eat_word("using") {
+            let w = self.param_ref(cur)?;
+            let b = if bias {
+                if cur.at_stage_end() {
+                    return Err(cur.expected("the bias parameter after the weight (linear+)"));
+                }
+                Some(self.param_ref(cur)?)
+            } else {
+                None
+            };
+            (w, b)
+        } else {
+            // the weight's own twin of an axis that is both input and output (`n -> n`)
+            let n_axes = self.b.circuit().axes.len();
+            let win = self.b.weight_inputs(&ins, &outs);
+            for a in n_axes..self.b.circuit().axes.len() {
+                self.adopt_axis(AxisId(a as u32), at.0);
+            }
+            let mut waxes = groups.clone();
+            waxes.extend(&win);
+            waxes.extend(&outs);
+            let w = self.new_param(&format!("{local}.W"), &waxes, Init::FanIn(win.clone()));
+            let b = bias.then(|| {
+                let mut baxes = groups.clone();
+                baxes.extend(&outs);
+                self.new_param(&format!("{local}.b"), &baxes, Init::FanIn(win))
+            });
+            (w, b)
+        };
+        let v = self
+            .b
+            .grouped_linear(local, x, &groups, &ins, &outs, w, b)
+            .map_err(|e| self.build_err(at, e))?;
+        self.stage_end(cur, "linear")?;
+        Ok(v)
+    }
+
+    fn new_param(&mut self, local: &str, axes: &[AxisId], init: Init) -> crate::ir::ParamId {
+        let p = self.b.param(local, axes, init);
+        let full = self.b.circuit().param(p).name.clone();
+        self.defined_at.entry(full.clone()).or_insert(0);
+        self.params.insert(full, p);
+        p
+    }
+
+    /// `norm X over S… [affine A… | fixed A…] [eps E]`.
+    fn norm(
+        &mut self,
+        cur: &mut Cursor,
+        local: &str,
+        prev: Option<ValueId>,
+        at: (usize, usize),
+    ) -> R<ValueId> {
+        let x = self.first(cur, prev, "norm")?;
+        if !cur.eat_word("over") {
+            return Err(cur.expected("'over' and the axes of the statistics"));
+        }
+        let stats = self.axis_list(cur, AxisUse::Existing)?;
+        let (affine, affine_axes) = if cur.eat_word("affine") {
+            (true, self.axis_list(cur, AxisUse::Existing)?)
+        } else if cur.eat_word("fixed") {
+            (false, self.axis_list(cur, AxisUse::Existing)?)
+        } else {
+            (false, Vec::new())
+        };
+        let eps = if cur.eat_word("eps") {
+            cur.float("the variance floor after 'eps'")?
+        } else {
+            1e-5
+        };
+        let n_params = self.b.circuit().params.len();
+        let v = self
+            .b
+            .norm(local, x, &stats, &affine_axes, affine, eps)
+            .map_err(|e| self.build_err(at, e))?;
+        for p in n_params..self.b.circuit().params.len() {
+            let name = self.b.circuit().params[p].name.clone();
+            self.params.insert(name, crate::ir::ParamId(p as u32));
+        }
+        self.stage_end(cur, "norm")?;
+        Ok(v)
+    }
+
+    /// `window X (IN by K [stride s] [dilation d] [pad p] [-> OUT]) …`, and `window_t`
+    /// with the same geometry read backwards (from OUT and K onto IN).
+    fn window(
+        &mut self,
+        cur: &mut Cursor,
+        local: &str,
+        prev: Option<ValueId>,
+        at: (usize, usize),
+        forward: bool,
+    ) -> R<ValueId> {
+        let op = if forward { "window" } else { "window_t" };
+        let x = self.first(cur, prev, op)?;
+        let mut was = Vec::new();
+        while cur.eat("(") {
+            let input = if forward {
+                self.axis(cur, AxisUse::Existing, None, "the spatial axis")?
+            } else {
+                self.axis(
+                    cur,
+                    AxisUse::MayIntroduce(AxisKind::Spatial),
+                    None,
+                    "the spatial axis",
+                )?
+            };
+            if !cur.eat_word("by") {
+                return Err(cur.expected("'by' and the kernel axis (as `by kH=3`)"));
+            }
+            let usage = if forward {
+                AxisUse::MayIntroduce(AxisKind::Kernel)
+            } else {
+                AxisUse::Existing
+            };
+            let kernel = self.axis(cur, usage, None, "the kernel axis after 'by'")?;
+            let mut spec = WindowSpec::new(1);
+            loop {
+                if cur.eat_word("stride") {
+                    spec.stride = cur.int("the stride")?;
+                } else if cur.eat_word("dilation") {
+                    spec.dilation = cur.int("the dilation")?;
+                } else if cur.eat_word("pad") {
+                    spec.padding = cur.int("the padding")?;
+                } else {
+                    break;
+                }
+            }
+            if spec.stride < 1 || spec.dilation < 1 {
+                return Err(cur.err_here(format!(
+                    "{op}: stride and dilation must be at least 1 (found stride {}, dilation {})",
+                    spec.stride, spec.dilation
+                )));
+            }
+            let c = self.b.circuit();
+            let in_ax = c.axis(input).clone();
+            let computed = c.axis(kernel).size.as_lit().map(|k| {
+                spec.kernel = k;
+                spec.output_size(&in_ax.size)
+            });
+            let output = if cur.eat("->") {
+                let usage = if forward {
+                    AxisUse::MayIntroduce(in_ax.kind)
+                } else {
+                    AxisUse::Existing
+                };
+                self.axis(cur, usage, computed, "the output axis after '->'")?
+            } else if computed.as_ref() == Some(&in_ax.size) {
+                input
+            } else {
+                return Err(cur.expected(&format!(
+                    "'->' and the output axis (the window changes the size of `{}`)",
+                    in_ax.name
+                )));
+            };
+            cur.expect(")", "')' closing the window axis")?;
+            was.push(WindowAxis {
+                input,
+                output,
+                kernel,
+                stride: spec.stride,
+                dilation: spec.dilation,
+                padding: spec.padding,
+            });
+        }
+        if was.is_empty() {
+            return Err(cur.expected("'(' and a window axis, as `(H by kH=3 pad 1)`"));
+        }
+        let v = if forward {
+            self.b.window_with(local, x, &was)
+        } else {
+            self.b.window_t(local, x, &was)
+        }
+        .map_err(|e| self.build_err(at, e))?;
+        self.stage_end(cur, op)?;
+        Ok(v)
+    }
+}
