@@ -70,8 +70,9 @@ def summary(t):
     return {**s, "idx": idx, "val": [f[i].item() for i in idx]}
 
 
-def run(name, forward, inputs, params, to_circuit_out, grads_in_circuit_layout):
-    """forward(inputs, params) -> output in torch layout; params: dict name -> tensor (circuit layout)."""
+def run(forward, inputs, params, to_circuit_out):
+    """Output, gradients and FLOPs. forward(inputs, params) gives the output in torch's layout,
+    to_circuit_out permutes it into the circuit's; params: name -> leaf in circuit layout."""
     for t in inputs:
         if t.is_floating_point():
             t.requires_grad_(True)
@@ -182,7 +183,7 @@ def mlp():
         tie.add(t + ".weight", c + ".W", "lin")
         tie.add(t + ".bias", c + ".b")
     x = inp(0, (b, 28, 28))
-    return {"bind": {"b": b}, **run("mlp", tie.forward, [x], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b}, **run(tie.forward, [x], tie.P, lambda y: y)}
 
 
 def mha():
@@ -201,7 +202,7 @@ def mha():
         o = torch.einsum("yxh,xkh->ykh", a, v)
         return F.linear(o.reshape(y, k * h), P["LO.W"].reshape(k * h, m).T)
 
-    return {"bind": {"m": m, "k": k, "h": h, "y": y, "x": x}, **run("mha", f, [X, Z], P, lambda t: t, None)}
+    return {"bind": {"m": m, "k": k, "h": h, "y": y, "x": x}, **run(f, [X, Z], P, lambda t: t)}
 
 
 class ConvFamily(nn.Module):
@@ -240,7 +241,7 @@ def conv():
     tie.add("transposed.bias", "transposed.bias.value")
     x = inp(0, (b, c, H, H))
     out = lambda t: t.permute(0, 2, 3, 1)  # circuit [b, H, W, c5]
-    return {"bind": {"b": b, "c": c, "H": H}, **run("conv", tie.forward, [x], tie.P, out, None)}
+    return {"bind": {"b": b, "c": c, "H": H}, **run(tie.forward, [x], tie.P, out)}
 
 
 def transformer_block():
@@ -248,7 +249,7 @@ def transformer_block():
     tie = Tie(encoder_layer(m, h))
     tie_encoder_layer(tie, "", "", m, h)
     x = inp(0, (b, t, m))
-    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run("transformer_block", tie.forward, [x], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run(tie.forward, [x], tie.P, lambda y: y)}
 
 
 def sdpa():
@@ -256,7 +257,7 @@ def sdpa():
     y, x, k = 3, 4, 5
     Q, K, V = inp(0, (y, k)), inp(1, (x, k)), inp(2, (x, k))
     f = lambda xs, P: F.scaled_dot_product_attention(*xs)
-    return {"bind": {"y": y, "x": x, "k": k}, **run("sdpa", f, [Q, K, V], {}, lambda t: t, None)}
+    return {"bind": {"y": y, "x": x, "k": k}, **run(f, [Q, K, V], {}, lambda t: t)}
 
 
 class Decoder(nn.Module):
@@ -288,7 +289,7 @@ def transformer():
     tie.add("norm.bias", "ln_f.shift")
     tie.add("unembed.weight", "unembed.W", "lin")
     ids = tokens((b, t), v)
-    return {"bind": {"b": b, "t": t, "m": m, "h": h, "v": v}, **run("transformer", tie.forward, [ids], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b, "t": t, "m": m, "h": h, "v": v}, **run(tie.forward, [ids], tie.P, lambda y: y)}
 
 
 class ViT(nn.Module):
@@ -322,7 +323,7 @@ def vit():
     tie.add("head.weight", "head.W", "lin")
     tie.add("head.bias", "head.b")
     x = inp(0, (b, c, H, H))
-    return {"bind": {"b": b, "c": c, "H": H, "m": m, "h": h, "o": o}, **run("vit", tie.forward, [x], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b, "c": c, "H": H, "m": m, "h": h, "o": o}, **run(tie.forward, [x], tie.P, lambda y: y)}
 
 
 class VisualAttention(nn.Module):
@@ -339,7 +340,9 @@ class VisualAttention(nn.Module):
         b = x.shape[0]
         q = self.q(x)
         gh, gw = q.shape[2:]
-        heads = lambda t: t.reshape(b, self.h, self.k, gh * gw).transpose(2, 3)  # [b, h, L, k]
+        # [b, h, L, k], transposed: the last axis is not contiguous, so SDPA takes its math path
+        # (plain batched products) rather than the fused kernel (see golden.rs on FLOPs)
+        heads = lambda t: t.reshape(b, self.h, self.k, gh * gw).transpose(2, 3)
         o = F.scaled_dot_product_attention(heads(q), heads(self.kk(x)), heads(self.v(x)))
         o = o.permute(0, 3, 1, 2).reshape(b, self.k * self.h, gh, gw)
         return self.out(o)
@@ -357,7 +360,7 @@ def visual_attention():
     tie.add("out.bias", "LO.bias.value")
     x = inp(0, (b, c, H, H))
     out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, H2, W2, c]
-    return {"bind": {"b": b, "c": c, "k": k, "h": h, "H": H}, **run("visual_attention", tie.forward, [x], tie.P, out, None)}
+    return {"bind": {"b": b, "c": c, "k": k, "h": h, "H": H}, **run(tie.forward, [x], tie.P, out)}
 
 
 def rnn_cell():
@@ -369,7 +372,7 @@ def rnn_cell():
     # nn.RNNCell has two biases that only enter as a sum; the circuit has one
     tie.custom("bias_hh", {}, lambda P: torch.zeros(n))
     x, hx = inp(0, (b, i)), inp(1, (b, n))
-    return {"bind": {"b": b, "i": i, "n": n}, **run("rnn_cell", tie.forward, [x, hx], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b, "i": i, "n": n}, **run(tie.forward, [x, hx], tie.P, lambda y: y)}
 
 
 def ncap_swimmer():
@@ -395,7 +398,7 @@ def ncap_swimmer():
         m = {s: graded(exc(w_ipsi) * bn[s] + inh(w_contra) * bn[1 - s]) for s in (0, 1)}
         return m[0] - m[1]
 
-    return {"bind": {"b": b, "n": n}, "param_scale": scales, **run("ncap_swimmer", f, [osc, q], P, lambda y: y, None)}
+    return {"bind": {"b": b, "n": n}, "param_scale": scales, **run(f, [osc, q], P, lambda y: y)}
 
 
 class Residual(nn.Module):
@@ -461,7 +464,7 @@ def resnet():
     tie.add("head.weight", "head.W", "lin")
     tie.add("head.bias", "head.b")
     x = inp(0, (b, 3, H, H))
-    return {"bind": {"b": b, "H": H, "n": n}, **run("resnet", tie.forward, [x], tie.P, lambda y: y, None)}
+    return {"bind": {"b": b, "H": H, "n": n}, **run(tie.forward, [x], tie.P, lambda y: y)}
 
 
 def double_conv(ci, co, pad):
@@ -521,7 +524,7 @@ def unet(b=2, X=16, c=4):
     tie.add("final.bias", "final.b")
     x = inp(0, (b, 1, X, X))
     out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, x1, w1, y]
-    return {"bind": {"b": b, "X": X, "c": c}, **run("unet", tie.forward, [x], tie.P, out, None)}
+    return {"bind": {"b": b, "X": X, "c": c}, **run(tie.forward, [x], tie.P, out)}
 
 
 class UNetRonneberger(nn.Module):
@@ -568,7 +571,7 @@ def unet_ronneberger(b=1, S=188, c=8):
     tie.add("final.bias", "final.b")
     x = inp(0, (b, 1, S, S))
     out = lambda y: y.permute(0, 2, 3, 1)  # circuit [b, H…, W…, classes]
-    return {"bind": {"b": b, "S": S, "c": c}, **run("unet_ronneberger", tie.forward, [x], tie.P, out, None)}
+    return {"bind": {"b": b, "S": S, "c": c}, **run(tie.forward, [x], tie.P, out)}
 
 
 def param_counts():
