@@ -89,7 +89,12 @@ fn example(file: &str) -> Circuit {
 
 #[test]
 fn hand_written_examples_match_the_zoo() {
-    for (file, model) in [("mlp.ncd", "mlp"), ("mha.ncd", "mha"), ("conv.ncd", "conv")] {
+    for (file, model) in [
+        ("mlp.ncd", "mlp"),
+        ("mha.ncd", "mha"),
+        ("conv.ncd", "conv"),
+        ("transformer.ncd", "transformer"),
+    ] {
         let hand = example(file);
         let zoo = zoo::get(model).unwrap();
         let (bh, bz) = (hand.default_bindings(), zoo.default_bindings());
@@ -325,6 +330,44 @@ fn blocks_sharing_and_explicit_params_load() {
     assert!(c.params[0].shared && c.params[0].name == "Step[0].h.linear.W");
     assert_eq!(c.blocks.len(), 2);
     assert_eq!(load(&save(&c)).unwrap(), c);
+}
+
+#[test]
+fn repeated_blocks_carry_values_and_share_weights() {
+    let text = "circuit deep
+         size n = 8
+         input x [b n]
+         block Layer repeat 3 shared {
+           x = linear+ x n -> n ; tanh      # reads the previous iteration's x
+         }
+         output Layer.x";
+    let c = load(text).unwrap();
+    assert_eq!(c.blocks.len(), 3);
+    assert_eq!(
+        c.params.len(),
+        2,
+        "three iterations, one weight and one bias"
+    );
+    assert_eq!(c.axes.len(), 3, "b, n and the weight's twin n_in");
+    assert!(c.params.iter().all(|p| p.shared));
+    assert_eq!(c.value(c.outputs[0]).name, "Layer[2].x");
+    let chain: Vec<_> = c.nodes.iter().map(|n| n.inputs[0]).collect();
+    assert_eq!(
+        c.value(chain[2]).name,
+        "Layer[0].x",
+        "iteration 1 reads iteration 0"
+    );
+    let saved = save(&c);
+    assert!(saved.contains("block Layer [2 of 3] shared {"), "{saved}");
+    assert_eq!(load(&saved).unwrap(), c);
+    assert_eq!(
+        err("circuit t
+input x [n]
+block B repeat 2 {
+y = relu x
+"),
+        "t.ncd:4:11: expected '}' closing block `B` opened at line 3, found end of file"
+    );
 }
 
 #[test]

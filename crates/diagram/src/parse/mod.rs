@@ -41,7 +41,7 @@
 //!            | "axis" axis { "," axis }
 //!            | "input" name "[" { axis } "]" [ "index" ]
 //!            | "param" name "[" { axis } "]" [ "init" init ] [ "shared" ]
-//!            | "block" name [ "[" int "of" int "]" ] [ "shared" ] "{"    (* iteration of N *)
+//!            | "block" name [ "[" int "of" int "]" | "repeat" int ] [ "shared" ] "{"
 //!            | "}"
 //!            | "output" name { name }
 //!            | name "=" op { ";" op } ;                (* each op after ";" reads the last *)
@@ -87,8 +87,12 @@
 //! - `learned [t m]` is a learned array entering as a value (a positional embedding).
 //! - `concat a b along i j -> u` joins `a` along `i` and `b` along `j` into `u` (of size
 //!   `i + j` unless given).
-//! - A block `block Block [1 of 2] { … }` is iteration 1 of a block repeated twice; with
-//!   `shared`, every iteration uses the first one's parameters.
+//! - `block Layer repeat 3 { … }` runs its body three times, as the block instances
+//!   `Layer[0]`, `Layer[1]`, `Layer[2]`. Inside, a name not yet defined in this iteration
+//!   is looked up in the previous one, so `x = add x y` carries `x` from iteration to
+//!   iteration; after the block, `Layer.x` is the last iteration's `x`. With `shared`,
+//!   every iteration uses the first one's parameters. [`text::save`] writes each instance
+//!   out: `block Layer [1 of 3] { … }` is iteration 1 of 3.
 //!
 //! The words `over per by using stride dilation pad affine fixed eps init shared index of
 //! along` end lists, so a name spelled like one must be quoted.

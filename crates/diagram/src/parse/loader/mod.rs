@@ -23,11 +23,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
 pub(crate) fn load_text(src: &str) -> Result<Circuit, TextError> {
     let lines = lex(src)?;
     let mut l = Loader::new();
-    for line in &lines {
-        if !line.tokens.is_empty() {
-            l.statement(line)?;
-        }
-    }
+    l.run(&lines)?;
     let last = lines
         .last()
         .map(|l| (l.number, l.end_col))
@@ -38,6 +34,9 @@ pub(crate) fn load_text(src: &str) -> Result<Circuit, TextError> {
 /// An open block instance: the prefix its names get, and where it was opened.
 struct OpenBlock {
     prefix: String,
+    /// In a `repeat` block after the first iteration: the previous iteration's prefix,
+    /// where names not yet defined in this iteration are looked up (loop-carried values).
+    carry: Option<String>,
     name: String,
     line: usize,
 }
@@ -48,13 +47,17 @@ struct Loader {
     /// Axes by key (`name` or `name#tag`).
     axes: HashMap<String, AxisId>,
     /// Where each axis key was introduced, for redefinition messages.
-    axis_lines: HashMap<String, usize>,
+    /// (A repeated block's body introduces its axes once: the later runs of the same line
+    /// and column refer to them.)
+    axis_lines: HashMap<String, (usize, usize)>,
     /// Values and parameters by full (block-prefixed) name.
     values: HashMap<String, ValueId>,
     params: HashMap<String, ParamId>,
     /// Line of each defined name, for redefinition messages.
     defined_at: HashMap<String, usize>,
     open: Vec<OpenBlock>,
+    /// Twin input axes of `n -> n` linear maps, by the line and column of the map.
+    twins: HashMap<((usize, usize), AxisId), AxisId>,
     /// Final names of nodes whose builder-given name differs (`save`, `load`).
     renames: Vec<(NodeId, String)>,
 }
@@ -80,7 +83,99 @@ impl Loader {
             defined_at: HashMap::new(),
             open: Vec::new(),
             renames: Vec::new(),
+            twins: HashMap::new(),
         }
+    }
+
+    /// Runs statements; a `block NAME repeat N { … }` runs its body N times.
+    fn run(&mut self, lines: &[Line]) -> R<()> {
+        let mut i = 0;
+        while i < lines.len() {
+            let line = &lines[i];
+            let is_repeat = line.tokens.first().and_then(|t| t.word()) == Some("block")
+                && line.tokens.get(2).and_then(|t| t.word()) == Some("repeat");
+            if !is_repeat {
+                if !line.tokens.is_empty() {
+                    self.statement(line)?;
+                }
+                i += 1;
+                continue;
+            }
+            let mut cur = Cursor::new(line);
+            cur.bump();
+            let n = cur.plain_name("the block's name after 'block'")?;
+            cur.bump();
+            let count = cur.int("the number of repetitions after 'repeat'")?;
+            if !(1..=100_000).contains(&count) {
+                return Err(n.err(format!("block `{}`: cannot repeat {count} times", n.text)));
+            }
+            let shared = cur.eat_word("shared");
+            cur.expect("{", "'{' opening the block")?;
+            cur.end("'{'")?;
+            let end = matching_close(lines, i).ok_or_else(|| {
+                let last = lines
+                    .last()
+                    .map(|l| (l.number, l.end_col))
+                    .unwrap_or((1, 1));
+                TextError::syntax(
+                    last.0,
+                    last.1,
+                    format!(
+                        "expected '}}' closing block `{}` opened at line {}, found end of file",
+                        n.text, n.line
+                    ),
+                )
+            })?;
+            let count = count as u32;
+            let parent = self.prefix().to_string();
+            let own = |it: u32| {
+                let o = if count > 1 {
+                    format!("{}[{it}]", n.text)
+                } else {
+                    n.text.clone()
+                };
+                if parent.is_empty() {
+                    o
+                } else {
+                    format!("{parent}.{o}")
+                }
+            };
+            for it in 0..count {
+                self.b.begin_block(&n.text, it, count, shared);
+                self.open.push(OpenBlock {
+                    prefix: own(it),
+                    carry: (it > 0).then(|| own(it - 1)),
+                    name: n.text.clone(),
+                    line: n.line,
+                });
+                self.run(&lines[i + 1..end])?;
+                self.open.pop();
+                self.b
+                    .end_block()
+                    .map_err(|e| TextError::syntax(lines[end].number, 1, e.to_string()))?;
+            }
+            // after the block, `Name.x` is the last iteration's `x`
+            if count > 1 {
+                let last = format!("{}.", own(count - 1));
+                let alias = if parent.is_empty() {
+                    n.text.clone()
+                } else {
+                    format!("{parent}.{}", n.text)
+                };
+                let found: Vec<(String, ValueId)> = self
+                    .values
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(&last).map(|r| (format!("{alias}.{r}"), *v))
+                    })
+                    .collect();
+                for (k, v) in found {
+                    self.values.entry(k).or_insert(v);
+                }
+            }
+            i = end + 1;
+        }
+        Ok(())
     }
 
     fn statement(&mut self, line: &Line) -> R<()> {
@@ -174,7 +269,15 @@ impl Loader {
         self.open
             .iter()
             .rev()
-            .find_map(|b| table.get(&format!("{}.{n}", b.prefix)).copied())
+            .find_map(|b| {
+                table
+                    .get(&format!("{}.{n}", b.prefix))
+                    .copied()
+                    .or_else(|| {
+                        let carry = b.carry.as_ref()?;
+                        table.get(&format!("{carry}.{n}")).copied()
+                    })
+            })
             .or_else(|| table.get(n).copied())
     }
 
@@ -289,11 +392,12 @@ impl Loader {
         };
         let key = n.key();
         if let Some(&a) = self.axes.get(&key) {
-            if size.is_some() || kind.is_some() {
+            let replayed = self.axis_lines.get(&key) == Some(&(n.line, n.col));
+            if (size.is_some() || kind.is_some()) && !replayed {
                 return Err(n.err(format!(
                     "axis `{key}` is already defined at line {}; write `{key}` alone to refer \
                      to it, or give the new axis another name",
-                    self.axis_lines.get(&key).copied().unwrap_or(0)
+                    self.axis_lines.get(&key).map(|p| p.0).unwrap_or(0)
                 )));
             }
             return Ok(a);
@@ -308,7 +412,7 @@ impl Loader {
             .b
             .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
         self.axes.insert(key.clone(), a);
-        self.axis_lines.insert(key, n.line);
+        self.axis_lines.insert(key, (n.line, n.col));
         Ok(a)
     }
 
@@ -338,7 +442,7 @@ impl Loader {
     }
 
     /// Registers an axis the builder made (a linear map's twin input axis).
-    fn adopt_axis(&mut self, a: AxisId, line: usize) {
+    fn adopt_axis(&mut self, a: AxisId, at: (usize, usize)) {
         let name = self.b.circuit().axis(a).name.clone();
         let key = if self.axes.contains_key(&name) {
             format!("{name}#{}", a.0)
@@ -346,7 +450,7 @@ impl Loader {
             name
         };
         self.axes.insert(key.clone(), a);
-        self.axis_lines.insert(key, line);
+        self.axis_lines.insert(key, at);
     }
 
     // ------------------------------------------------------------ statements
@@ -533,6 +637,7 @@ impl Loader {
         self.b.begin_block(&n.text, iteration, repeat, shared);
         self.open.push(OpenBlock {
             prefix,
+            carry: None,
             name: n.text,
             line: n.line,
         });
@@ -644,4 +749,20 @@ impl Cursor<'_> {
         }
         false
     }
+}
+
+/// The index of the line with the `}` that closes the block opened on line `open`.
+fn matching_close(lines: &[Line], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, l) in lines.iter().enumerate().skip(open) {
+        if l.tokens.last().is_some_and(|t| t.is("{")) {
+            depth += 1;
+        } else if l.tokens.first().is_some_and(|t| t.is("}")) {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }

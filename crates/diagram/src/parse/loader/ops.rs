@@ -252,8 +252,14 @@ impl Loader {
 
     /// New axes of a reshape; a single new one without a size gets the product of `from`.
     fn reshape_targets(&mut self, cur: &mut Cursor, from: &[AxisId]) -> R<Vec<AxisId>> {
-        let single_bare =
-            cur.at_name_except(KEYWORDS) && cur.peek_at(1).is_none_or(|t| t.is(";") || t.is(")"));
+        // one new axis, maybe with a kind, and no size: `-> i` or `-> s:token`
+        let after = if cur.peek_at(1).is_some_and(|t| t.is(":")) {
+            3
+        } else {
+            1
+        };
+        let single_bare = cur.at_name_except(KEYWORDS)
+            && cur.peek_at(after).is_none_or(|t| t.is(";") || t.is(")"));
         if single_bare {
             let prod = SizeExpr::product(from.iter().map(|a| &self.b.circuit().axis(*a).size));
             let kind = self.b.circuit().axis(from[0]).kind;
@@ -293,11 +299,20 @@ impl Loader {
             };
             (w, b)
         } else {
-            // the weight's own twin of an axis that is both input and output (`n -> n`)
-            let n_axes = self.b.circuit().axes.len();
-            let win = self.b.weight_inputs(&ins, &outs);
-            for a in n_axes..self.b.circuit().axes.len() {
-                self.adopt_axis(AxisId(a as u32), at.0);
+            // the weight's own twin of an axis that is both input and output (`n -> n`),
+            // made once per line even when a repeated block runs the line again
+            let mut win = Vec::new();
+            for a in &ins {
+                if !outs.contains(a) {
+                    win.push(*a);
+                } else if let Some(t) = self.twins.get(&(at, *a)) {
+                    win.push(*t);
+                } else {
+                    let t = self.b.weight_inputs(&[*a], &[*a])[0];
+                    self.adopt_axis(t, at);
+                    self.twins.insert((at, *a), t);
+                    win.push(t);
+                }
             }
             let mut waxes = groups.clone();
             waxes.extend(&win);
