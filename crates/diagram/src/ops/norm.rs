@@ -10,6 +10,7 @@ use super::{Ctx, Grads, elems};
 use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, Node, Op};
 use crate::tensor::{Real, Tensor};
+use std::borrow::Cow;
 
 /// Where the statistics groups (and the gain/shift entries) run in the [rows × cols] view.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,7 @@ enum Along {
 
 /// The working view: the data, its storage order, its shape, and how groups and the affine
 /// parameters map onto it.
-struct View<T> {
+struct View<'a, T: Clone> {
     order: Vec<AxisId>,
     rows: usize,
     cols: usize,
@@ -31,14 +32,19 @@ struct View<T> {
     affine: Option<Along>,
     /// Axes that order the parameters' entries in this view.
     affine_order: Vec<AxisId>,
-    data: Vec<T>,
+    data: Cow<'a, [T]>,
 }
 
 fn same_set(a: &[AxisId], b: &[AxisId]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
-fn view<T: Real>(cx: &Ctx, x: &Tensor<T>, stats: &[AxisId], affine_axes: &[AxisId]) -> View<T> {
+fn view<'a, T: Real>(
+    cx: &Ctx,
+    x: &'a Tensor<T>,
+    stats: &[AxisId],
+    affine_axes: &[AxisId],
+) -> View<'a, T> {
     let storage = x.storage_order();
     let kept: Vec<AxisId> = storage
         .iter()
@@ -56,9 +62,9 @@ fn view<T: Real>(cx: &Ctx, x: &Tensor<T>, stats: &[AxisId], affine_axes: &[AxisI
         ([&kept[..], &st].concat(), Along::Row)
     };
     let data = if x.is_row_major_in(&order) {
-        x.data.clone()
+        Cow::Borrowed(&x.data[..])
     } else {
-        x.to_layout(&order).data
+        Cow::Owned(x.to_layout(&order).data)
     };
     let n_kept: usize = cx.dims(&kept).iter().product();
     let n_st: usize = cx.dims(&st).iter().product();
@@ -91,26 +97,27 @@ fn view<T: Real>(cx: &Ctx, x: &Tensor<T>, stats: &[AxisId], affine_axes: &[AxisI
     }
 }
 
-/// Turns the view's data into x̂ in place and returns 1/σ per group.
-fn normalise<T: Real>(v: &mut View<T>, eps: f64) -> Vec<T> {
+/// x̂ over the view and 1/σ per group.
+fn normalise<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
     let (rows, cols) = (v.rows, v.cols.max(1));
     let eps = T::from_f64(eps);
     let one = T::from_f64(1.0);
+    let mut xhat = Vec::with_capacity(v.data.len());
     match v.stats {
         Along::Row => {
             let rn = T::from_f64(cols as f64);
             let mut inv = Vec::with_capacity(rows);
-            for row in v.data.chunks_mut(cols) {
+            for row in v.data.chunks(cols) {
                 let mean = row.iter().fold(T::default(), |s, x| s + *x) / rn;
                 let var = row
                     .iter()
                     .fold(T::default(), |s, x| s + (*x - mean) * (*x - mean))
                     / rn;
                 let iv = one / (var + eps).sqrt();
-                row.iter_mut().for_each(|x| *x = (*x - mean) * iv);
+                xhat.extend(row.iter().map(|x| (*x - mean) * iv));
                 inv.push(iv);
             }
-            inv
+            (xhat, inv)
         }
         Along::Col => {
             let rn = T::from_f64(rows as f64);
@@ -126,12 +133,15 @@ fn normalise<T: Real>(v: &mut View<T>, eps: f64) -> Vec<T> {
                 }
             }
             let inv: Vec<T> = var.iter().map(|s| one / (*s / rn + eps).sqrt()).collect();
-            for row in v.data.chunks_mut(cols) {
-                for ((x, m), iv) in row.iter_mut().zip(&mean).zip(&inv) {
-                    *x = (*x - *m) * *iv;
-                }
+            for row in v.data.chunks(cols) {
+                xhat.extend(
+                    row.iter()
+                        .zip(&mean)
+                        .zip(&inv)
+                        .map(|((x, m), iv)| (*x - *m) * *iv),
+                );
             }
-            inv
+            (xhat, inv)
         }
     }
 }
@@ -217,12 +227,12 @@ fn norm_op<'a>(cx: &Ctx<'a>) -> (&'a [AxisId], &'a [AxisId], f64) {
 
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
     let (stats, affine_axes, eps) = norm_op(cx);
-    let mut v = view(cx, x, stats, affine_axes);
-    normalise(&mut v, eps);
+    let v = view(cx, x, stats, affine_axes);
+    let (mut y, _) = normalise(&v, eps);
     if let Some((g, b)) = params_in_view(cx, &v, ps) {
-        scale_shift(&mut v.data, v.cols, v.affine, &g, &b);
+        scale_shift(&mut y, v.cols, v.affine, &g, &b);
     }
-    Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), v.data)
+    Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), y)
 }
 
 pub(crate) fn backward<T: Real>(
@@ -232,15 +242,20 @@ pub(crate) fn backward<T: Real>(
     dy: &Tensor<T>,
 ) -> Grads<T> {
     let (stats, affine_axes, eps) = norm_op(cx);
-    let mut v = view(cx, x, stats, affine_axes);
-    let inv = normalise(&mut v, eps);
+    let v = view(cx, x, stats, affine_axes);
+    let (xhat, inv) = normalise(&v, eps);
     let (rows, cols) = (v.rows, v.cols);
     let dy_v: std::borrow::Cow<[T]> = if dy.is_row_major_in(&v.order) {
         std::borrow::Cow::Borrowed(&dy.data)
     } else {
         std::borrow::Cow::Owned(dy.to_layout(&v.order).data)
     };
-    let xhat = &v.data;
+    if v.affine == Some(v.stats)
+        && let Some((g, _)) = params_in_view(cx, &v, ps)
+    {
+        return per_group_backward(cx, x, &v, &xhat, &inv, &dy_v, &g);
+    }
+    let xhat = &xhat;
     let mut params = Vec::new();
     // dx̂ = dy·g
     let mut dxh = dy_v.to_vec();
@@ -302,6 +317,68 @@ pub(crate) fn backward<T: Real>(
             dxh,
         ))],
         params,
+    }
+}
+
+/// The backward when each statistics group has its own gain and shift (batch norm): the
+/// sums the input gradient needs are the parameter gradients times the gain, so one pass
+/// collects both and a second writes the input gradient.
+fn per_group_backward<T: Real>(
+    cx: &Ctx,
+    x: &Tensor<T>,
+    v: &View<T>,
+    xhat: &[T],
+    inv: &[T],
+    dy: &[T],
+    g: &[T],
+) -> Grads<T> {
+    let (rows, cols) = (v.rows, v.cols);
+    let dg = sums(dy, Some(xhat), rows, cols, v.stats);
+    let db = sums(dy, None, rows, cols, v.stats);
+    let r = if v.stats == Along::Row { cols } else { rows };
+    let rn = T::from_f64(r as f64);
+    // Σ dx̂ = g·Σ dy and Σ dx̂·x̂ = g·Σ dy·x̂ per group
+    let sd: Vec<T> = g.iter().zip(&db).map(|(g, s)| *g * *s).collect();
+    let sdx: Vec<T> = g.iter().zip(&dg).map(|(g, s)| *g * *s).collect();
+    let cols1 = cols.max(1);
+    let mut dx = Vec::with_capacity(dy.len());
+    match v.stats {
+        Along::Row => {
+            for (r, (d, h)) in dy.chunks(cols1).zip(xhat.chunks(cols1)).enumerate() {
+                let (g, iv, s, sx) = (g[r], inv[r], sd[r], sdx[r]);
+                dx.extend(
+                    d.iter()
+                        .zip(h)
+                        .map(|(d, h)| iv * (rn * (*d * g) - s - *h * sx) / rn),
+                );
+            }
+        }
+        Along::Col => {
+            for (d, h) in dy.chunks(cols1).zip(xhat.chunks(cols1)) {
+                dx.extend(
+                    d.iter()
+                        .zip(h)
+                        .zip(g.iter().zip(inv))
+                        .zip(sd.iter().zip(&sdx))
+                        .map(|(((d, h), (g, iv)), (s, sx))| {
+                            *iv * (rn * (*d * *g) - *s - *h * *sx) / rn
+                        }),
+                );
+            }
+        }
+    }
+    let dims = cx.dims(&v.affine_order);
+    Grads {
+        inputs: vec![Some(Tensor::from_storage(
+            x.axes.clone(),
+            &v.order,
+            &|a| cx.dim(a),
+            dx,
+        ))],
+        params: vec![
+            Tensor::from_vec(v.affine_order.clone(), dims.clone(), dg),
+            Tensor::from_vec(v.affine_order.clone(), dims, db),
+        ],
     }
 }
 

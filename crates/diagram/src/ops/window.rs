@@ -211,32 +211,60 @@ fn folded_order(y_storage: &[AxisId], ws: &[WindowAxis]) -> Vec<AxisId> {
         .collect()
 }
 
+/// Whether ★ over `ws` is the identity up to size-1 kernel axes (1×1, stride 1, no padding).
+fn is_identity(ws: &[WindowAxis]) -> bool {
+    ws.iter()
+        .all(|w| w.input == w.output && w.stride == 1 && w.padding == 0)
+        && ws.iter().all(|w| w.kernel != w.input)
+}
+
 /// Gathers the unfolded tensor from `x` (any layout).
 fn unfold<T: Real>(cx: &Ctx, x: &Tensor<T>, ws: &[WindowAxis]) -> Tensor<T> {
+    if is_identity(ws) && ws.iter().all(|w| cx.dim(w.kernel) == 1) {
+        // a 1×1 window only adds size-1 kernel axes
+        let mut y = x.clone();
+        for w in ws {
+            y.axes.push(w.kernel);
+            y.dims.push(1);
+            y.strides.push(1);
+        }
+        return y;
+    }
     let x_storage = x.storage_order();
     let order = unfolded_order(&x_storage, ws);
+    let layout = Tensor::from_storage(order.clone(), &order, &|a| cx.dim(a), Vec::new());
+    let walk = Walk::new(cx, ws, x, &layout, &x_storage);
+    // the walk visits the unfolded layout in storage order, so the output is appended
     let n: usize = cx.dims(&order).iter().product();
-    let mut y = Tensor::from_storage(order.clone(), &order, &|a| cx.dim(a), vec![T::default(); n]);
-    let walk = Walk::new(cx, ws, x, &y, &x_storage);
-    let out = &mut y.data;
+    let block: usize = walk.inner.iter().map(|(d, _, _)| *d).product();
+    let mut out = Vec::with_capacity(n);
     match walk.contiguous_run() {
-        Some(run) => walk.each_block(|xo, yo| {
-            if let Some(xo) = xo {
-                out[yo..yo + run].copy_from_slice(&x.data[xo..xo + run]);
-            }
+        Some(run) => walk.each_block(|xo, _| match xo {
+            Some(xo) => out.extend_from_slice(&x.data[xo..xo + run]),
+            None => out.resize(out.len() + run, T::default()),
         }),
-        None => walk.each_block(|xo, yo| {
-            if let Some(xo) = xo {
-                walk.each_inner(xo, yo, &mut |xi, yi| out[yi] = x.data[xi]);
-            }
+        None => walk.each_block(|xo, _| match xo {
+            Some(xo) => walk.each_inner(xo, 0, &mut |xi, _| out.push(x.data[xi])),
+            None => out.resize(out.len() + block, T::default()),
         }),
     }
-    y
+    Tensor::with_layout_of(&layout, out)
 }
 
 /// Scatters the unfolded `y` (any layout) back onto the spatial side, summing overlaps;
 /// the result is stored in `x_storage` order.
 fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId]) -> Tensor<T> {
+    if is_identity(ws) && ws.iter().all(|w| cx.dim(w.kernel) == 1) {
+        let mut x = y.clone();
+        for w in ws {
+            if let Some(i) = x.pos(w.kernel) {
+                x.axes.remove(i);
+                x.dims.remove(i);
+                x.strides.remove(i);
+            }
+        }
+        return x;
+    }
     let n: usize = cx.dims(x_storage).iter().product();
     let mut x = Tensor::from_storage(
         x_storage.to_vec(),

@@ -54,7 +54,7 @@ impl<T: Real> Tensor<T> {
 
     /// A tensor laid out exactly like `like`, holding `data` (in `like`'s storage order).
     pub fn with_layout_of(like: &Tensor<T>, data: Vec<T>) -> Tensor<T> {
-        debug_assert_eq!(like.data.len(), data.len());
+        debug_assert_eq!(like.dims.iter().product::<usize>(), data.len());
         Tensor {
             axes: like.axes.clone(),
             dims: like.dims.clone(),
@@ -64,7 +64,8 @@ impl<T: Real> Tensor<T> {
     }
 
     /// A row-major tensor whose storage order is `storage` but whose axes are listed in
-    /// `axes` order (a permutation of `storage`).
+    /// `axes` order (a permutation of `storage`). Empty `data` gives a layout-only tensor,
+    /// for kernels that need the strides before they have the elements.
     pub fn from_storage(
         axes: Vec<AxisId>,
         storage: &[AxisId],
@@ -77,7 +78,7 @@ impl<T: Real> Tensor<T> {
             stride_of[k] = (*a, s);
             s *= dim_of(*a);
         }
-        debug_assert_eq!(s, data.len());
+        debug_assert!(data.is_empty() || s == data.len());
         let strides = axes
             .iter()
             .map(|a| {
