@@ -139,6 +139,28 @@ fn err(text: &str) -> String {
 const HEAD: &str = "circuit t\ninput x [b n=4]\n";
 
 #[test]
+fn the_issue_example_loads() {
+    let c = load(
+        "# Fig. 19 MLP
+circuit mlp
+size b = 2
+input image [b x=28 y=28]
+flat  = reshape image (x y) -> i=784
+h1    = linear+ flat i -> n1=512 ; relu
+h2    = linear+ h1 n1 -> n2=512 ; relu
+out   = linear+ h2 n2 -> o=10
+probs = softmax out over o
+output probs
+",
+    )
+    .unwrap();
+    let cost = summarize(&c, &c.default_bindings(), 4).unwrap();
+    assert_eq!(cost.params, 669_706);
+    assert_eq!(c.params[0].name, "h1.linear.W");
+    assert_eq!(c.value(c.outputs[0]).name, "probs");
+}
+
+#[test]
 fn syntax_errors_name_line_column_and_token() {
     assert_eq!(
         err(&format!("{HEAD}y = linear x n -> = 3\n")),
@@ -389,6 +411,26 @@ fn garbage_never_panics() {
     for cut in (0..text.len()).step_by(37) {
         if text.is_char_boundary(cut) {
             let _ = load(&text[..cut]);
+        }
+    }
+    assert_eq!(
+        err("circuit t\ninput x [n=99999999999999]\n"),
+        "t.ncd:2:12: size 99999999999999 is too large (at most 2^40)"
+    );
+    let e = err("circuit t\ninput x [a=1099511627776 c=1099511627776]\ny = reshape x a c -> d\n");
+    assert!(e.contains("too large"), "{e}");
+    let e = err("circuit t\ninput x [H=8]\ny = window x (H by k=3 dilation 4000000000)\n");
+    assert!(e.contains("within"), "{e}");
+    let e = err("circuit t\ninput x [H=8]\ny = copy x 99999999999\n");
+    assert!(e.contains("copies"), "{e}");
+    // every saved file with one line left out loads or is refused, never panics
+    for name in ["ncap_swimmer", "conv", "transformer"] {
+        let text = save(&zoo::get(name).unwrap());
+        let lines: Vec<&str> = text.lines().collect();
+        for skip in 0..lines.len() {
+            let mut t: Vec<&str> = lines.clone();
+            t.remove(skip);
+            let _ = load(&t.join("\n"));
         }
     }
     for junk in [

@@ -88,8 +88,8 @@ impl Loader {
             "copy" => {
                 let x = self.first(cur, prev, name)?;
                 let n = cur.int("the number of copies")?;
-                if n < 1 {
-                    return Err(self.at(at, "copy: the number of copies must be at least 1"));
+                if !(1..=10_000).contains(&n) {
+                    return Err(self.at(at, "copy: the number of copies must be 1 to 10000"));
                 }
                 self.b
                     .copy(local, x, n as usize)
@@ -261,7 +261,20 @@ impl Loader {
         let single_bare = cur.at_name_except(KEYWORDS)
             && cur.peek_at(after).is_none_or(|t| t.is(";") || t.is(")"));
         if single_bare {
-            let prod = SizeExpr::product(from.iter().map(|a| &self.b.circuit().axis(*a).size));
+            let sizes: Vec<&SizeExpr> = from
+                .iter()
+                .map(|a| &self.b.circuit().axis(*a).size)
+                .collect();
+            // folding literal sizes must not overflow
+            let lits = sizes.iter().filter_map(|e| e.as_lit());
+            if lits
+                .into_iter()
+                .try_fold(1i64, |p, v| p.checked_mul(v))
+                .is_none()
+            {
+                return Err(cur.err_here("reshape: the product of the sizes is too large"));
+            }
+            let prod = SizeExpr::product(sizes);
             let kind = self.b.circuit().axis(from[0]).kind;
             let a = self.axis(cur, AxisUse::MayIntroduce(kind), Some(prod), "an axis name")?;
             return Ok(vec![a]);
@@ -423,6 +436,14 @@ impl Loader {
                 } else {
                     break;
                 }
+            }
+            let too_big = [spec.stride, spec.dilation, spec.padding]
+                .iter()
+                .any(|v| v.abs() > 1_000_000);
+            if too_big {
+                return Err(cur.err_here(format!(
+                    "{op}: stride, dilation and padding must stay within ±1000000"
+                )));
             }
             if spec.stride < 1 || spec.dilation < 1 {
                 return Err(cur.err_here(format!(

@@ -1,0 +1,164 @@
+//! Axes and their sizes: size expressions, axis kinds, and axes named, introduced or
+//! referred to in lists.
+
+use super::cursor::{Cursor, R};
+use super::{AxisUse, KEYWORDS, Loader};
+use crate::ir::{AxisId, AxisKind};
+use crate::size::SizeExpr;
+
+/// Integer literals in sizes stay below this, so that folding sizes cannot overflow.
+const MAX_SIZE_LITERAL: i64 = 1 << 40;
+
+impl Loader {
+    /// A size expression: integers, size symbols, `+ - * / //`, parentheses.
+    pub(super) fn size_expr(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        let mut l = self.size_term(cur)?;
+        loop {
+            let sub = if cur.peek_is("+") {
+                false
+            } else if cur.peek_is("-") {
+                true
+            } else {
+                return Ok(l);
+            };
+            cur.bump();
+            let r = self.size_term(cur)?;
+            l = if sub {
+                SizeExpr::Sub(l.into(), r.into())
+            } else {
+                SizeExpr::Add(l.into(), r.into())
+            };
+        }
+    }
+
+    pub(super) fn size_term(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        let mut l = self.size_atom(cur)?;
+        loop {
+            let op = ["*", "//", "/"].into_iter().find(|p| cur.peek_is(p));
+            let Some(op) = op else { return Ok(l) };
+            cur.bump();
+            let r = self.size_atom(cur)?;
+            l = match op {
+                "*" => SizeExpr::Mul(l.into(), r.into()),
+                "/" => SizeExpr::ExactDiv(l.into(), r.into()),
+                _ => SizeExpr::FloorDiv(l.into(), r.into()),
+            };
+        }
+    }
+
+    pub(super) fn size_atom(&self, cur: &mut Cursor) -> R<SizeExpr> {
+        if cur.eat("(") {
+            let e = self.size_expr(cur)?;
+            cur.expect(")", "')' closing the size expression")?;
+            return Ok(e);
+        }
+        if cur.at_name_except(&[]) {
+            let n = cur.plain_name("a size symbol")?;
+            return Ok(SizeExpr::Sym(n.text));
+        }
+        let at = cur.here();
+        let v = cur.int("a size (an integer, a size symbol or '(')")?;
+        if v.abs() > MAX_SIZE_LITERAL {
+            return Err(crate::parse::error::TextError::syntax(
+                at.0,
+                at.1,
+                format!("size {v} is too large (at most 2^40)"),
+            ));
+        }
+        Ok(SizeExpr::Lit(v))
+    }
+
+    pub(super) fn kind(&self, cur: &mut Cursor) -> R<AxisKind> {
+        let n = cur.plain_name("an axis kind")?;
+        AxisKind::from_keyword(&n.text).ok_or_else(|| {
+            n.err(format!(
+                "expected an axis kind (batch, feature, token, spatial, kernel, head), found '{}'",
+                n.text
+            ))
+        })
+    }
+
+    /// One axis: `name`, `name = size`, `name : kind`, `name : kind = size`. A known name is a
+    /// reference; a new one is introduced (where `usage` allows), its size defaulting to
+    /// `default_size` or else to the size symbol of its own name.
+    pub(super) fn axis(
+        &mut self,
+        cur: &mut Cursor,
+        usage: AxisUse,
+        default_size: Option<SizeExpr>,
+        what: &str,
+    ) -> R<AxisId> {
+        let n = cur.name(what)?;
+        let kind = if cur.eat(":") {
+            Some(self.kind(cur)?)
+        } else {
+            None
+        };
+        let size = if cur.eat("=") {
+            Some(self.size_expr(cur)?)
+        } else {
+            None
+        };
+        let key = n.key();
+        if let Some(&a) = self.axes.get(&key) {
+            let replayed = self.axis_lines.get(&key) == Some(&(n.line, n.col));
+            if (size.is_some() || kind.is_some()) && !replayed {
+                return Err(n.err(format!(
+                    "axis `{key}` is already defined at line {}; write `{key}` alone to refer \
+                     to it, or give the new axis another name",
+                    self.axis_lines.get(&key).map(|p| p.0).unwrap_or(0)
+                )));
+            }
+            return Ok(a);
+        }
+        let AxisUse::MayIntroduce(default_kind) = usage else {
+            return Err(n.err(format!("unknown axis `{key}`")));
+        };
+        let size = size
+            .or(default_size)
+            .unwrap_or_else(|| SizeExpr::Sym(n.text.clone()));
+        let a = self
+            .b
+            .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
+        self.axes.insert(key.clone(), a);
+        self.axis_lines.insert(key, (n.line, n.col));
+        Ok(a)
+    }
+
+    /// Axes until a keyword, `->`, `)`, `]`, `;` or the end; parentheses around them are
+    /// allowed (`(x y) -> i`).
+    pub(super) fn axis_list(&mut self, cur: &mut Cursor, usage: AxisUse) -> R<Vec<AxisId>> {
+        let paren = cur.eat("(");
+        let mut out = Vec::new();
+        while cur.at_name_except(KEYWORDS) {
+            out.push(self.axis(cur, usage, None, "an axis name")?);
+        }
+        if paren {
+            cur.expect(")", "an axis name or ')'")?;
+        }
+        Ok(out)
+    }
+
+    /// `[a b c]`.
+    pub(super) fn bracket_axes(&mut self, cur: &mut Cursor, usage: AxisUse) -> R<Vec<AxisId>> {
+        cur.expect("[", "'[' starting a list of axes")?;
+        let mut out = Vec::new();
+        while !cur.peek_is("]") {
+            out.push(self.axis(cur, usage, None, "an axis name or ']'")?);
+        }
+        cur.bump();
+        Ok(out)
+    }
+
+    /// Registers an axis the builder made (a linear map's twin input axis).
+    pub(super) fn adopt_axis(&mut self, a: AxisId, at: (usize, usize)) {
+        let name = self.b.circuit().axis(a).name.clone();
+        let key = if self.axes.contains_key(&name) {
+            format!("{name}#{}", a.0)
+        } else {
+            name
+        };
+        self.axes.insert(key.clone(), a);
+        self.axis_lines.insert(key, at);
+    }
+}
