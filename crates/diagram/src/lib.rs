@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod backprop;
+pub mod bench;
 pub mod builder;
 pub mod check;
 pub mod cost;

@@ -3,9 +3,14 @@
 (zoo:resnet, Fig. 26: b=2, 3x32x32, widths 16/64/128/256, N=3, pre-activation bottlenecks,
 314,698 parameters), float32, one thread.
 
-Run: /work/pyref/bin/python tools/reference/diagram/torch_bench.py
-(next to `cargo bench -p nc-diagram --bench exec`; compare the medians).
+Run: /work/pyref/bin/python tools/reference/diagram/torch_bench.py [--model mha|resnet|all]
+     [--repeats N] [--json]
+`neurocircuits diagram bench --torch-python PATH` runs it with --json in the same run as our
+timing and prints the ratio; by hand, compare with `cargo bench -p nc-diagram --bench exec`.
+With --json, one line per model: {"model", "median_s", "min_s", "repeats", "params", "torch"}.
 """
+import argparse
+import json
 import math
 import time
 
@@ -82,7 +87,7 @@ class ResNet(nn.Module):
         return torch.softmax(self.head(x), dim=-1)
 
 
-def bench(name, model, inputs, reps):
+def bench(name, model, inputs, reps, as_json):
     params = sum(p.numel() for p in model.parameters())
     for t in inputs:
         t.requires_grad_(True)
@@ -104,17 +109,31 @@ def bench(name, model, inputs, reps):
         times.append(time.perf_counter() - t0)
     times.sort()
     med = times[len(times) // 2]
-    print(f"{name}: params {params}, forward+backward median {med * 1e3:.3f} ms "
-          f"(min {times[0] * 1e3:.3f}) over {reps} runs, torch {torch.__version__}, 1 thread")
+    if as_json:
+        print(json.dumps({"model": name, "median_s": med, "min_s": times[0], "repeats": reps,
+                          "params": params, "torch": torch.__version__}), flush=True)
+    else:
+        print(f"{name}: params {params}, forward+backward median {med * 1e3:.3f} ms "
+              f"(min {times[0] * 1e3:.3f}) over {reps} runs, torch {torch.__version__}, 1 thread")
 
 
 def main():
-    mha = MHA()
-    assert sum(p.numel() for p in mha.parameters()) == 32_768
-    bench("mha", mha, [torch.randn(20, 128), torch.randn(22, 128)], 200)
-    net = ResNet()
-    assert sum(p.numel() for p in net.parameters()) == 314_698
-    bench("resnet", net.train(), [torch.randn(2, 3, 32, 32)], 30)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=["mha", "resnet", "all"], default="all")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="timed runs per model (default: mha 200, resnet 30)")
+    ap.add_argument("--json", action="store_true", help="print one JSON line per model")
+    args = ap.parse_args()
+    if args.repeats is not None and args.repeats < 1:
+        ap.error("--repeats must be at least 1")
+    if args.model in ("mha", "all"):
+        mha = MHA()
+        assert sum(p.numel() for p in mha.parameters()) == 32_768
+        bench("mha", mha, [torch.randn(20, 128), torch.randn(22, 128)], args.repeats or 200, args.json)
+    if args.model in ("resnet", "all"):
+        net = ResNet()
+        assert sum(p.numel() for p in net.parameters()) == 314_698
+        bench("resnet", net.train(), [torch.randn(2, 3, 32, 32)], args.repeats or 30, args.json)
 
 
 if __name__ == "__main__":

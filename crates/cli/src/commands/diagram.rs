@@ -66,6 +66,19 @@ enum DiagramCommand {
         #[arg(long)]
         cost: bool,
     },
+    /// Time our forward + backward of zoo models (f32, one thread) and, with --torch-python,
+    /// PyTorch's in the same run, with the ratio.
+    Bench {
+        /// Model to time: mha, resnet or all.
+        #[arg(long, default_value = "all")]
+        model: String,
+        /// Python with torch 2.15.0, to time the PyTorch peer in the same run.
+        #[arg(long)]
+        torch_python: Option<PathBuf>,
+        /// Timed repeats per model and side (default: mha 200, resnet 30).
+        #[arg(long)]
+        repeats: Option<usize>,
+    },
     /// List the zoo, export a model to the file format, or draw every model.
     Zoo {
         /// List the models.
@@ -273,6 +286,11 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 bwd.as_secs_f64() * 1e3
             )?;
         }
+        DiagramCommand::Bench {
+            model,
+            torch_python,
+            repeats,
+        } => run_bench(&mut so, &model, torch_python.as_deref(), repeats)?,
         DiagramCommand::Zoo {
             list,
             draw,
@@ -298,6 +316,47 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+fn run_bench(
+    so: &mut impl Write,
+    model: &str,
+    torch_python: Option<&std::path::Path>,
+    repeats: Option<usize>,
+) -> anyhow::Result<()> {
+    use nc_diagram::bench::{compare, select};
+    if repeats == Some(0) {
+        bail!("--repeats must be at least 1");
+    }
+    let models = select(model)?;
+    writeln!(
+        so,
+        "forward+backward, f32, one thread, median over repeats (min in brackets)"
+    )?;
+    for (name, default_repeats) in models {
+        let n = repeats.unwrap_or(default_repeats);
+        let r = compare(name, n, torch_python).with_context(|| format!("benchmarking {name}"))?;
+        let ms = |s: f64| s * 1e3;
+        write!(
+            so,
+            "  {name:<7} ours {:>9.3} ms ({:.3}) over {}",
+            ms(r.ours.median_s),
+            ms(r.ours.min_s),
+            r.ours.repeats
+        )?;
+        if let (Some(t), Some(ratio)) = (&r.torch, r.ratio()) {
+            write!(
+                so,
+                " | PyTorch {} {:>9.3} ms ({:.3}) over {} | ours/PyTorch {ratio:.2}x",
+                t.version,
+                ms(t.timing.median_s),
+                ms(t.timing.min_s),
+                t.timing.repeats
+            )?;
+        }
+        writeln!(so)?;
     }
     Ok(())
 }
