@@ -330,6 +330,30 @@ fn identical_names_are_one_axis_tags_make_two() {
 }
 
 #[test]
+fn einsum_groups_and_odd_names_round_trip() {
+    let c = load(
+        "circuit \"grouped \\\"einsum\\\"\"
+         input a [x=3 m=8]
+         input w [k=2 h:head=4]
+         \"y·(k h)\" = einsum \"x (k h), k h -> x\" a w ; scale -0.25 ; sum over x
+         output \"y·(k h)\"",
+    )
+    .unwrap();
+    assert_eq!(c.name, "grouped \"einsum\"");
+    let nc_diagram::ir::Op::Einsum { operands, .. } = &c.nodes[0].op else {
+        panic!("{:?}", c.nodes[0].op)
+    };
+    assert_eq!(c.axis(operands[0][1].axis).name, "m");
+    assert_eq!(operands[0][1].parts.len(), 2);
+    let text = save(&c);
+    assert!(text.contains("\"y·(k h)\" = sum"), "{text}");
+    assert_eq!(load(&text).unwrap(), c);
+    let c = load("circuit t\ninput \"two\\nlines\" [n]\noutput \"two\\nlines\"").unwrap();
+    assert_eq!(c.values[0].name, "two\nlines");
+    assert_eq!(load(&save(&c)).unwrap(), c);
+}
+
+#[test]
 fn blocks_sharing_and_explicit_params_load() {
     let c = load(
         "circuit rnn

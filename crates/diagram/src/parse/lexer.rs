@@ -172,8 +172,8 @@ fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
                     match cs.get(i) {
                         None => return Err(err(col, "unterminated quoted name".into())),
                         Some('"') => break,
-                        Some('\\') if matches!(cs.get(i + 1), Some('"' | '\\')) => {
-                            s.push(cs[i + 1]);
+                        Some('\\') if matches!(cs.get(i + 1), Some('"' | '\\' | 'n')) => {
+                            s.push(if cs[i + 1] == 'n' { '\n' } else { cs[i + 1] });
                             i += 2;
                         }
                         Some(ch) => {

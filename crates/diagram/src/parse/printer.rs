@@ -19,11 +19,16 @@ pub(crate) fn fmt_name(s: &str) -> String {
     let bare = cs.next().is_some_and(is_name_start)
         && s.chars().all(is_name_char)
         && !KEYWORDS.contains(&s);
-    if bare {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
+    if bare { s.to_string() } else { quote(s) }
+}
+
+/// `s` in quotes, with `\\`, `\"` and `\n` escaped so the line stays one line.
+fn quote(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
 }
 
 /// A real number that reads back bit-for-bit.
@@ -526,7 +531,7 @@ impl Printer<'_> {
 
 /// Always quoted (einsum signatures).
 fn fmt_name_quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    quote(s)
 }
 
 /// A name without the `~k` the builder appends to make names unique.
