@@ -73,6 +73,13 @@ pub fn backward<T: Real>(
             .ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let g = ops::backward(&cx, &xs, &ps, &ys, &dys);
+        // a value's gradient is complete once its producer ran: free it so the allocator
+        // hands its memory to the next gradients instead of the OS
+        for v in &node.outputs {
+            if !c.inputs.contains(v) {
+                grads[v.ix()] = None;
+            }
+        }
         for (v, gi) in node.inputs.iter().zip(g.inputs) {
             if let Some(gi) = gi
                 && c.value(*v).ty.dtype == crate::ir::DType::Real
