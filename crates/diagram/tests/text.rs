@@ -353,6 +353,109 @@ fn einsum_groups_and_odd_names_round_trip() {
     assert_eq!(load(&save(&c)).unwrap(), c);
 }
 
+/// A circuit with every operation and function, shared and oddly named parameters.
+fn every_op() -> Circuit {
+    use nc_diagram::builder::{Builder, WindowSpec};
+    use nc_diagram::ir::{AxisKind as K, Func, Init, ReduceKind};
+    use nc_diagram::size::{Constraint, SizeExpr};
+    let mut b = Builder::new("every op");
+    b.size("n", Some(6));
+    b.size("unused", None);
+    b.constraint(Constraint::Ge(SizeExpr::sym("n"), SizeExpr::lit(2)));
+    let bb = b.axis("b", "2", K::Batch).unwrap();
+    let n = b.axis("n", "n", K::Feature).unwrap();
+    let hh = b.axis("H", "8", K::Spatial).unwrap();
+    let v = b.axis("v", "5", K::Feature).unwrap();
+    let x = b.input("x", &[bb, n, hh]);
+    let ids = b.index_input("ids", &[bb]);
+    let w = b.param("W", &[n, v], Init::FanIn(vec![n]));
+    b.share(w);
+    let y1 = b.linear_with("L1", x, &[n], &[v], w, None).unwrap();
+    let y2 = b.linear_with("L2", x, &[n], &[v], w, None).unwrap();
+    let s = b.mul("prod", y1, y2).unwrap();
+    let s = b.map("sig", s, Func::Sigmoid).unwrap();
+    let s = b.map("exp", s, Func::Exp).unwrap();
+    let s = b.map("sq", s, Func::Square).unwrap();
+    let s = b.map("half", s, Func::Scale(0.5)).unwrap();
+    let s = b
+        .map(
+            "norm_v",
+            s,
+            Func::ScaleBySize(SizeExpr::parse("n - 1").unwrap(), -1.5),
+        )
+        .unwrap();
+    let p = b.permute("swap", s, &[v, hh, bb]).unwrap();
+    let m = b.reduce("max", p, ReduceKind::Max, &[v]).unwrap();
+    b.begin_block("B", 0, 1, false);
+    let l = b.norm("ln", m, &[hh], &[hh], true, 1e-3).unwrap();
+    let l = b.norm("plain", l, &[hh], &[hh], false, 1e-5).unwrap();
+    let (win, pairs) = b
+        .window("win", l, &[(hh, WindowSpec::new(3).stride(2).padding(1))])
+        .unwrap();
+    let r = b
+        .reduce("mean", win, ReduceKind::Mean, &[pairs[0].1])
+        .unwrap();
+    let kk = b.axis("kk", "2", K::Kernel).unwrap();
+    let up = b.linear("up", r, &[], &[kk], false).unwrap();
+    let was = [nc_diagram::ir::WindowAxis {
+        input: hh,
+        output: pairs[0].0,
+        kernel: kk,
+        stride: 2,
+        dilation: 1,
+        padding: 0,
+    }];
+    let back = b.window_t("back", up, &was).unwrap();
+    b.end_block().unwrap();
+    let saved = b.save("S", back).unwrap();
+    let c2 = b.copy("dup", saved, 3).unwrap();
+    let ld = b.load("S").unwrap();
+    let one = b.constant("one", &[bb], 1.0).unwrap();
+    let _ = b.add("plus", ld, one).unwrap();
+    let h2 = b.axis("H2", "16", K::Spatial).unwrap();
+    let cat = b.concat("cat", &[c2[0], c2[1]], &[hh, hh], h2).unwrap();
+    let flat = b.axis("f", "32", K::Feature).unwrap();
+    let fl = b.reshape("flat", cat, &[bb, h2], &[flat]).unwrap();
+    let e = b.embed("emb", ids, v, &[n]).unwrap();
+    let es = b.einsum("dot", "b n, b n -> b", &[e, e]).unwrap();
+    b.output(fl);
+    b.output(es);
+    b.output(c2[2]);
+    let mut c = b.finish().unwrap();
+    // parameter names no operation would give: written out and passed with `using`
+    for p in &mut c.params {
+        p.name = format!("custom {}", p.name);
+    }
+    // a node in block B whose name lacks the block's prefix: written `/elsewhere`
+    c.nodes[10].name = "elsewhere".into();
+    c.values[12].name = "elsewhere".into();
+    c
+}
+
+#[test]
+fn every_operation_round_trips() {
+    let c = every_op();
+    let text = save(&c);
+    let back = load(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back, c, "{text}");
+    for op in [
+        "sigmoid", "exp", "square", "scale", "mul", "permute", "max", "norm", "window", "window_t",
+        "save", "copy", "load", "constant", "concat", "reshape", "embed", "einsum",
+    ] {
+        assert!(
+            text.contains(&format!("= {op} ")),
+            "{op} missing from\n{text}"
+        );
+    }
+    assert!(text.contains("using \"custom W\"\n"), "{text}");
+    assert!(text.contains("eps 0.001 using"), "{text}");
+    assert!(
+        text.contains("  /elsewhere = norm max over H affine H eps 0.001"),
+        "{text}"
+    );
+    assert!(text.contains("  param /\"custom B.up.W\" [kk]"), "{text}");
+}
+
 #[test]
 fn blocks_sharing_and_explicit_params_load() {
     let c = load(

@@ -30,7 +30,8 @@
 //! **Values** are named by the line that computes them; in a chain `a = op1 … ; op2 …` the
 //! last operation's value is `a` and earlier ones are `a.op1`. Inside a block, names get
 //! the block's prefix (`Block[1].ln1`); a name is looked up in the innermost block first,
-//! then outwards. Names that are not bare words are quoted: `"Block(1,N)"`, `"Σ_s B"`.
+//! then outwards; a name defined as `/name` takes no prefix. Names that are not bare words
+//! are quoted: `"Block(1,N)"`, `"Σ_s B"`.
 //!
 //! ```text
 //! file       = { line } ;
@@ -40,11 +41,11 @@
 //!            | "constraint" size ( "==" | ">=" | "|" ) size   (* "|": divides *)
 //!            | "axis" axis { "," axis }
 //!            | "input" name "[" { axis } "]" [ "index" ]
-//!            | "param" name "[" { axis } "]" [ "init" init ] [ "shared" ]
+//!            | "param" [ "/" ] name "[" { axis } "]" [ "init" init ] [ "shared" ]
 //!            | "block" name [ "[" int "of" int "]" | "repeat" int ] [ "shared" ] "{"
 //!            | "}"
 //!            | "output" name { name }
-//!            | name "=" op { ";" op } ;                (* each op after ";" reads the last *)
+//!            | [ "/" ] name "=" op { ";" op } ;        (* each op after ";" reads the last *)
 //! axis       = name [ "#" digits ] [ ":" kind ] [ "=" size ] ;
 //! kind       = "batch" | "feature" | "token" | "spatial" | "kernel" | "head" ;
 //! size       = term { ( "+" | "-" ) term } ;  term = atom { ( "*" | "/" | "//" ) atom } ;

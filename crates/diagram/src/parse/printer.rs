@@ -165,15 +165,17 @@ impl Printer<'_> {
         self.reference(&self.params, name.unwrap_or("?"))
     }
 
-    /// A name defined here, relative to the open block.
+    /// A name defined here, relative to the open block; `/name` when it does not start
+    /// with the block's prefix.
     fn local(&self, full: &str) -> String {
         let p = self.prefix();
-        let local = if p.is_empty() {
-            full
-        } else {
-            full.strip_prefix(&format!("{p}.")).unwrap_or(full)
-        };
-        fmt_name(local)
+        if p.is_empty() {
+            return fmt_name(full);
+        }
+        match full.strip_prefix(&format!("{p}.")) {
+            Some(local) => fmt_name(local),
+            None => format!("/{}", fmt_name(full)),
+        }
     }
 
     fn body(&mut self) {
@@ -386,12 +388,11 @@ impl Printer<'_> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let using = |bias: bool| -> String {
-            if implicit {
+        let using = || -> String {
+            if implicit || n.params.is_empty() {
                 return String::new();
             }
             let ps: Vec<String> = n.params.iter().map(|p| self.param(*p)).collect();
-            let _ = bias;
             format!(" using {}", ps.join(" "))
         };
         let text = match &n.op {
@@ -413,7 +414,7 @@ impl Printer<'_> {
                 if !groups.is_empty() {
                     let _ = write!(t, " per {}", self.axes(groups));
                 }
-                t + &using(*bias)
+                t + &using()
             }
             Op::Einsum { signature, .. } => {
                 format!("einsum {} {}", fmt_name_quoted(signature), all_inputs())
@@ -447,7 +448,7 @@ impl Printer<'_> {
                 if *eps != 1e-5 {
                     let _ = write!(t, " eps {}", fmt_f64(*eps));
                 }
-                t
+                t + &using()
             }
             Op::Reduce(k, a) => {
                 let k = match k {
@@ -474,12 +475,14 @@ impl Printer<'_> {
                 self.axes(to)
             ),
             Op::Permute(a) => format!("permute {} {}", x(0), self.axes(a)),
-            Op::Embed { vocab, features } => format!(
-                "embed {} {} -> {}",
-                x(0),
-                self.axis(*vocab),
-                self.axes(features)
-            ),
+            Op::Embed { vocab, features } => {
+                format!(
+                    "embed {} {} -> {}",
+                    x(0),
+                    self.axis(*vocab),
+                    self.axes(features)
+                ) + &using()
+            }
             Op::Constant(v) => {
                 let axes = n
                     .outputs

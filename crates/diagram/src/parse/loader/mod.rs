@@ -57,6 +57,11 @@ struct Loader {
     /// Line of each defined name, for redefinition messages.
     defined_at: HashMap<String, usize>,
     open: Vec<OpenBlock>,
+    /// Operations given parameters with `using` that made their own (norm, embed): the
+    /// node, its parameters, and the ids of the ones it made, dropped at the end.
+    substitutions: Vec<(NodeId, Vec<ParamId>, std::ops::Range<usize>)>,
+    /// Final names of parameters declared with a rooted name (`param /name`).
+    param_renames: Vec<(ParamId, String)>,
     /// Twin input axes of `n -> n` linear maps, by the line and column of the map.
     twins: HashMap<((usize, usize), AxisId), AxisId>,
     /// Final names of nodes whose builder-given name differs (`save`, `load`).
@@ -85,6 +90,8 @@ impl Loader {
             open: Vec::new(),
             renames: Vec::new(),
             twins: HashMap::new(),
+            substitutions: Vec::new(),
+            param_renames: Vec::new(),
         }
     }
 
@@ -236,6 +243,10 @@ impl Loader {
         if let Some(n) = name {
             c.name = n;
         }
+        for (p, name) in self.param_renames {
+            c.params[p.ix()].name = name;
+        }
+        substitute_params(&mut c, &self.substitutions);
         for (n, name) in self.renames {
             let node = &mut c.nodes[n.ix()];
             node.name = name.clone();
@@ -400,6 +411,7 @@ impl Loader {
     }
 
     fn param_stmt(&mut self, cur: &mut Cursor) -> R<()> {
+        let rooted = cur.eat("/");
         let n = cur.plain_name("the parameter's name after 'param'")?;
         let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
         let init = if cur.eat_word("init") {
@@ -409,9 +421,17 @@ impl Loader {
         };
         let shared = cur.eat_word("shared");
         cur.end("the parameter")?;
-        let full = self.full(&n.text);
+        let full = if rooted {
+            n.text.clone()
+        } else {
+            self.full(&n.text)
+        };
         self.claim(&full, &n)?;
+        let fresh = self.b.circuit().params.len();
         let p = self.b.param(&n.text, &axes, init);
+        if p.ix() == fresh && self.b.circuit().param(p).name != full {
+            self.param_renames.push((p, full.clone()));
+        }
         if shared {
             self.b.share(p);
         }
@@ -513,6 +533,7 @@ impl Loader {
 
     /// `NAME = op … ; op … ; …`: each stage after the first reads the previous one's value.
     fn definition(&mut self, cur: &mut Cursor) -> R<()> {
+        let rooted = cur.eat("/");
         let n = cur.plain_name("a statement or `NAME = operation`")?;
         cur.expect("=", &format!("'=' after `{}`", n.text))?;
         let mut prev: Option<ValueId> = None;
@@ -527,7 +548,11 @@ impl Loader {
             } else {
                 self.fresh_local(&format!("{}.{}", n.text, op.text))
             };
-            let full = self.full(&local);
+            let full = if rooted {
+                local.clone()
+            } else {
+                self.full(&local)
+            };
             self.claim(
                 &full,
                 &Name {
@@ -619,4 +644,40 @@ fn matching_close(lines: &[Line], open: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Gives nodes the parameters they were written `using`, drops the ones they made, and
+/// renumbers the rest.
+fn substitute_params(c: &mut Circuit, subs: &[(NodeId, Vec<ParamId>, std::ops::Range<usize>)]) {
+    if subs.is_empty() {
+        return;
+    }
+    let mut dead = vec![false; c.params.len()];
+    for (n, using, made) in subs {
+        for i in made.clone() {
+            if let Some(d) = dead.get_mut(i) {
+                *d = true;
+            }
+        }
+        if let Some(node) = c.nodes.get_mut(n.ix()) {
+            node.params = using.clone();
+        }
+    }
+    let mut new_id = vec![None; c.params.len()];
+    let mut kept = Vec::new();
+    for (i, mut p) in std::mem::take(&mut c.params).into_iter().enumerate() {
+        if !dead[i] {
+            new_id[i] = Some(ParamId(kept.len() as u32));
+            p.id = ParamId(kept.len() as u32);
+            kept.push(p);
+        }
+    }
+    c.params = kept;
+    for node in &mut c.nodes {
+        node.params = node
+            .params
+            .iter()
+            .filter_map(|p| new_id.get(p.ix()).copied().flatten())
+            .collect();
+    }
 }

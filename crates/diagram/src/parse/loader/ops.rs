@@ -3,7 +3,7 @@
 use super::cursor::{Cursor, Name, R};
 use super::{AxisUse, KEYWORDS, Loader};
 use crate::builder::WindowSpec;
-use crate::ir::{AxisId, AxisKind, Func, Init, ReduceKind, ValueId, WindowAxis};
+use crate::ir::{AxisId, AxisKind, Func, Init, ParamId, ReduceKind, ValueId, WindowAxis};
 use crate::parse::error::TextError;
 use crate::size::SizeExpr;
 
@@ -153,7 +153,13 @@ impl Loader {
                 )?;
                 cur.expect("->", "'->' and the feature axes")?;
                 let features = self.axis_list(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
-                self.b.embed(local, ids, vocab, &features)
+                let using = self.using_params(cur, 1, "the table parameter after 'using'")?;
+                let made = self.b.circuit().params.len();
+                let v = self.b.embed(local, ids, vocab, &features);
+                if let (Some(ps), Ok(_)) = (using, &v) {
+                    self.substitute(ps, made);
+                }
+                v
             }
             "constant" | "learned" | "load" if prev.is_some() => {
                 return Err(op.err(format!(
@@ -346,7 +352,44 @@ impl Loader {
         Ok(v)
     }
 
-    fn new_param(&mut self, local: &str, axes: &[AxisId], init: Init) -> crate::ir::ParamId {
+    /// `using P…`: the parameters an operation takes instead of making its own.
+    fn using_params(
+        &mut self,
+        cur: &mut Cursor,
+        count: usize,
+        what: &str,
+    ) -> R<Option<Vec<ParamId>>> {
+        if !cur.eat_word("using") {
+            return Ok(None);
+        }
+        if count == 0 {
+            return Err(
+                cur.err_here("this operation has no parameters, so 'using' has none to give")
+            );
+        }
+        (0..count)
+            .map(|_| {
+                if cur.at_stage_end() {
+                    Err(cur.expected(what))
+                } else {
+                    self.param_ref(cur)
+                }
+            })
+            .collect::<R<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// The last node takes `using` instead of the parameters it made (ids from `made` on),
+    /// which are dropped when the circuit is finished.
+    fn substitute(&mut self, using: Vec<ParamId>, made: usize) {
+        let c = self.b.circuit();
+        if let Some(n) = c.nodes.last() {
+            let created = made..c.params.len();
+            self.substitutions.push((n.id, using, created));
+        }
+    }
+
+    fn new_param(&mut self, local: &str, axes: &[AxisId], init: Init) -> ParamId {
         let p = self.b.param(local, axes, init);
         let full = self.b.circuit().param(p).name.clone();
         self.defined_at.entry(full.clone()).or_insert(0);
@@ -379,14 +422,24 @@ impl Loader {
         } else {
             1e-5
         };
-        let n_params = self.b.circuit().params.len();
+        let using = self.using_params(
+            cur,
+            if affine { 2 } else { 0 },
+            "the gain and the shift parameters after 'using'",
+        )?;
+        let made = self.b.circuit().params.len();
         let v = self
             .b
             .norm(local, x, &stats, &affine_axes, affine, eps)
             .map_err(|e| self.build_err(at, e))?;
-        for p in n_params..self.b.circuit().params.len() {
-            let name = self.b.circuit().params[p].name.clone();
-            self.params.insert(name, crate::ir::ParamId(p as u32));
+        match using {
+            Some(ps) => self.substitute(ps, made),
+            None => {
+                for p in made..self.b.circuit().params.len() {
+                    let name = self.b.circuit().params[p].name.clone();
+                    self.params.insert(name, ParamId(p as u32));
+                }
+            }
         }
         self.stage_end(cur, "norm")?;
         Ok(v)
