@@ -164,7 +164,15 @@ output probs
 fn syntax_errors_name_line_column_and_token() {
     assert_eq!(
         err(&format!("{HEAD}y = linear x n -> = 3\n")),
-        "t.ncd:3:19: expected ';' or end of line after the arguments of 'linear', found '='"
+        "t.ncd:3:19: expected an axis name after '->', found '='"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = linear x n o\n")),
+        "t.ncd:3:16: unknown axis `o`"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = linear x n\n")),
+        "t.ncd:3:15: expected an input axis or '->', found end of line"
     );
     assert_eq!(
         err(&format!("{HEAD}y = reshape x n o\n")),

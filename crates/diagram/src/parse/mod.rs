@@ -59,13 +59,14 @@
 //!            | ( "add" | "mul" ) X X
 //!            | ( "softmax" | "sum" | "mean" | "max" ) X "over" axis { axis }
 //!            | "norm" X "over" { axis } [ ( "affine" | "fixed" ) { axis } ] [ "eps" real ]
+//!                                                     [ "using" name name ]
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | ( "window" | "window_t" ) X win { win }
 //!            | "concat" X { X } "along" axis { axis } "->" axis
 //!            | "reshape" X { axis } "->" { axis }
 //!            | "permute" X { axis }
-//!            | "embed" X axis "->" { axis }
+//!            | "embed" X axis "->" { axis } [ "using" name ]
 //!            | "constant" real "[" { axis } "]"
 //!            | "learned" "[" { axis } "]" [ "init" init ]
 //!            | "save" label X | "load" label ;
@@ -77,7 +78,7 @@
 //! - `linear+` adds a bias. `per g` indexes the weight by the input's axis `g` (grouped
 //!   convolution, one map per head). A map `n -> n` gets a twin input axis `n_in` for its
 //!   weight. `using W B` takes existing parameters instead (weight sharing; declare them
-//!   with `param … shared`).
+//!   with `param … shared`); so do `norm … using G S` and `embed … using T`.
 //! - `window x (H by kH=3 stride 2 pad 1 -> H2)` unfolds `H` into output positions `H2` and
 //!   kernel offsets `kH`; a new output axis gets its size from the window formula, and
 //!   `-> H2` may be left out when the size is kept. `window_t` is the transpose with the same
@@ -94,6 +95,11 @@
 //!   iteration; after the block, `Layer.x` is the last iteration's `x`. With `shared`,
 //!   every iteration uses the first one's parameters. [`text::save`] writes each instance
 //!   out: `block Layer [1 of 3] { … }` is iteration 1 of 3.
+//!
+//! [`text::save`] writes a canonical form: the header (`circuit`, every `size`, every
+//! `constraint`), one `axis` line per axis in id order, then inputs, explicit parameters and
+//! operations in execution order, one per line, each block instance written out, and the
+//! `output` line. Loading it gives back the same circuit, ids included.
 //!
 //! The words `over per by using stride dilation pad affine fixed eps init shared index of
 //! along` end lists, so a name spelled like one must be quoted.

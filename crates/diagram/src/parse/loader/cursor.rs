@@ -47,6 +47,10 @@ impl<'a> Cursor<'a> {
     pub fn peek(&self) -> Option<&'a Token> {
         self.toks.get(self.pos)
     }
+    /// Whether the token just consumed is the punctuation `p`.
+    pub fn prev_is(&self, p: &str) -> bool {
+        self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is(p))
+    }
     pub fn peek_at(&self, ahead: usize) -> Option<&'a Token> {
         self.toks.get(self.pos + ahead)
     }

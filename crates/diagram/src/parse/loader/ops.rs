@@ -211,6 +211,8 @@ impl Loader {
     fn stage_end(&self, cur: &Cursor, op: &str) -> R<()> {
         if cur.at_stage_end() {
             Ok(())
+        } else if cur.prev_is("->") {
+            Err(cur.expected("an axis name after '->'"))
         } else {
             Err(cur.expected(&format!("';' or end of line after the arguments of '{op}'")))
         }
