@@ -3,6 +3,7 @@
 pub(crate) mod einsum;
 pub(crate) mod linear;
 pub(crate) mod norm;
+pub(crate) mod norm_grouped;
 pub(crate) mod pointwise;
 pub(crate) mod reduce;
 pub(crate) mod shape;

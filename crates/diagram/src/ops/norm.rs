@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Where the statistics groups (and the gain/shift entries) run in the [rows × cols] view.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Along {
+pub(super) enum Along {
     /// One entry per row.
     Row,
     /// One entry per column.
@@ -23,16 +23,16 @@ enum Along {
 
 /// The working view: the data, its storage order, its shape, and how groups and the affine
 /// parameters map onto it.
-struct View<'a, T: Clone> {
-    order: Vec<AxisId>,
-    rows: usize,
-    cols: usize,
-    stats: Along,
+pub(super) struct View<'a, T: Clone> {
+    pub(super) order: Vec<AxisId>,
+    pub(super) rows: usize,
+    pub(super) cols: usize,
+    pub(super) stats: Along,
     /// How the gain/shift index the view; None when they need a full-size broadcast.
-    affine: Option<Along>,
+    pub(super) affine: Option<Along>,
     /// Axes that order the parameters' entries in this view.
-    affine_order: Vec<AxisId>,
-    data: Cow<'a, [T]>,
+    pub(super) affine_order: Vec<AxisId>,
+    pub(super) data: Cow<'a, [T]>,
 }
 
 fn same_set(a: &[AxisId], b: &[AxisId]) -> bool {
@@ -97,27 +97,25 @@ fn view<'a, T: Real>(
     }
 }
 
-/// x̂ over the view and 1/σ per group.
-fn normalise<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
+/// Mean and 1/σ per group (two passes: the variance is taken about the mean).
+pub(super) fn moments<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
     let (rows, cols) = (v.rows, v.cols.max(1));
     let eps = T::from_f64(eps);
     let one = T::from_f64(1.0);
-    let mut xhat = Vec::with_capacity(v.data.len());
     match v.stats {
         Along::Row => {
             let rn = T::from_f64(cols as f64);
-            let mut inv = Vec::with_capacity(rows);
-            for row in v.data.chunks(cols) {
-                let mean = row.iter().fold(T::default(), |s, x| s + *x) / rn;
-                let var = row
-                    .iter()
-                    .fold(T::default(), |s, x| s + (*x - mean) * (*x - mean))
-                    / rn;
-                let iv = one / (var + eps).sqrt();
-                xhat.extend(row.iter().map(|x| (*x - mean) * iv));
-                inv.push(iv);
-            }
-            (xhat, inv)
+            v.data
+                .chunks(cols)
+                .map(|row| {
+                    let mean = row.iter().fold(T::default(), |s, x| s + *x) / rn;
+                    let var = row
+                        .iter()
+                        .fold(T::default(), |s, x| s + (*x - mean) * (*x - mean))
+                        / rn;
+                    (mean, one / (var + eps).sqrt())
+                })
+                .unzip()
         }
         Along::Col => {
             let rn = T::from_f64(rows as f64);
@@ -132,7 +130,24 @@ fn normalise<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
                     *s += (*x - *m) * (*x - *m);
                 }
             }
-            let inv: Vec<T> = var.iter().map(|s| one / (*s / rn + eps).sqrt()).collect();
+            let inv = var.iter().map(|s| one / (*s / rn + eps).sqrt()).collect();
+            (mean, inv)
+        }
+    }
+}
+
+/// x̂ over the view and 1/σ per group.
+fn normalise<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
+    let (mean, inv) = moments(v, eps);
+    let cols = v.cols.max(1);
+    let mut xhat = Vec::with_capacity(v.data.len());
+    match v.stats {
+        Along::Row => {
+            for ((row, m), iv) in v.data.chunks(cols).zip(&mean).zip(&inv) {
+                xhat.extend(row.iter().map(|x| (*x - *m) * *iv));
+            }
+        }
+        Along::Col => {
             for row in v.data.chunks(cols) {
                 xhat.extend(
                     row.iter()
@@ -141,9 +156,9 @@ fn normalise<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
                         .map(|((x, m), iv)| (*x - *m) * *iv),
                 );
             }
-            (xhat, inv)
         }
     }
+    (xhat, inv)
 }
 
 /// `x ← x·g + b` with `g`, `b` indexed per row, per column, or per element (`along` None).
@@ -228,6 +243,12 @@ fn norm_op<'a>(cx: &Ctx<'a>) -> (&'a [AxisId], &'a [AxisId], f64) {
 pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
     let (stats, affine_axes, eps) = norm_op(cx);
     let v = view(cx, x, stats, affine_axes);
+    if v.affine == Some(v.stats)
+        && let Some((g, b)) = params_in_view(cx, &v, ps)
+    {
+        let y = super::norm_grouped::forward(&v, eps, &g, &b);
+        return Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), y);
+    }
     let (mut y, _) = normalise(&v, eps);
     if let Some((g, b)) = params_in_view(cx, &v, ps) {
         scale_shift(&mut y, v.cols, v.affine, &g, &b);
@@ -243,7 +264,6 @@ pub(crate) fn backward<T: Real>(
 ) -> Grads<T> {
     let (stats, affine_axes, eps) = norm_op(cx);
     let v = view(cx, x, stats, affine_axes);
-    let (xhat, inv) = normalise(&v, eps);
     let (rows, cols) = (v.rows, v.cols);
     let dy_v: std::borrow::Cow<[T]> = if dy.is_row_major_in(&v.order) {
         std::borrow::Cow::Borrowed(&dy.data)
@@ -253,8 +273,22 @@ pub(crate) fn backward<T: Real>(
     if v.affine == Some(v.stats)
         && let Some((g, _)) = params_in_view(cx, &v, ps)
     {
-        return per_group_backward(cx, x, &v, &xhat, &inv, &dy_v, &g);
+        let (dx, dg, db) = super::norm_grouped::backward(&v, eps, &dy_v, &g);
+        let dims = cx.dims(&v.affine_order);
+        return Grads {
+            inputs: vec![Some(Tensor::from_storage(
+                x.axes.clone(),
+                &v.order,
+                &|a| cx.dim(a),
+                dx,
+            ))],
+            params: vec![
+                Tensor::from_vec(v.affine_order.clone(), dims.clone(), dg),
+                Tensor::from_vec(v.affine_order.clone(), dims, db),
+            ],
+        };
     }
+    let (xhat, inv) = normalise(&v, eps);
     let xhat = &xhat;
     let mut params = Vec::new();
     // dx̂ = dy·g
@@ -317,68 +351,6 @@ pub(crate) fn backward<T: Real>(
             dxh,
         ))],
         params,
-    }
-}
-
-/// The backward when each statistics group has its own gain and shift (batch norm): the
-/// sums the input gradient needs are the parameter gradients times the gain, so one pass
-/// collects both and a second writes the input gradient.
-fn per_group_backward<T: Real>(
-    cx: &Ctx,
-    x: &Tensor<T>,
-    v: &View<T>,
-    xhat: &[T],
-    inv: &[T],
-    dy: &[T],
-    g: &[T],
-) -> Grads<T> {
-    let (rows, cols) = (v.rows, v.cols);
-    let dg = sums(dy, Some(xhat), rows, cols, v.stats);
-    let db = sums(dy, None, rows, cols, v.stats);
-    let r = if v.stats == Along::Row { cols } else { rows };
-    let rn = T::from_f64(r as f64);
-    // Σ dx̂ = g·Σ dy and Σ dx̂·x̂ = g·Σ dy·x̂ per group
-    let sd: Vec<T> = g.iter().zip(&db).map(|(g, s)| *g * *s).collect();
-    let sdx: Vec<T> = g.iter().zip(&dg).map(|(g, s)| *g * *s).collect();
-    let cols1 = cols.max(1);
-    let mut dx = Vec::with_capacity(dy.len());
-    match v.stats {
-        Along::Row => {
-            for (r, (d, h)) in dy.chunks(cols1).zip(xhat.chunks(cols1)).enumerate() {
-                let (g, iv, s, sx) = (g[r], inv[r], sd[r], sdx[r]);
-                dx.extend(
-                    d.iter()
-                        .zip(h)
-                        .map(|(d, h)| iv * (rn * (*d * g) - s - *h * sx) / rn),
-                );
-            }
-        }
-        Along::Col => {
-            for (d, h) in dy.chunks(cols1).zip(xhat.chunks(cols1)) {
-                dx.extend(
-                    d.iter()
-                        .zip(h)
-                        .zip(g.iter().zip(inv))
-                        .zip(sd.iter().zip(&sdx))
-                        .map(|(((d, h), (g, iv)), (s, sx))| {
-                            *iv * (rn * (*d * *g) - *s - *h * *sx) / rn
-                        }),
-                );
-            }
-        }
-    }
-    let dims = cx.dims(&v.affine_order);
-    Grads {
-        inputs: vec![Some(Tensor::from_storage(
-            x.axes.clone(),
-            &v.order,
-            &|a| cx.dim(a),
-            dx,
-        ))],
-        params: vec![
-            Tensor::from_vec(v.affine_order.clone(), dims.clone(), dg),
-            Tensor::from_vec(v.affine_order.clone(), dims, db),
-        ],
     }
 }
 
