@@ -94,6 +94,7 @@ fn hand_written_examples_match_the_zoo() {
         ("mha.ncd", "mha"),
         ("conv.ncd", "conv"),
         ("transformer.ncd", "transformer"),
+        ("resnet.ncd", "resnet"),
     ] {
         let hand = example(file);
         let zoo = zoo::get(model).unwrap();

@@ -365,11 +365,9 @@ impl Printer<'_> {
     /// number `id`: `node.suffix`, made unique with `~2`, `~3` … as it does.
     fn builder_param_name(&self, node: &str, suffix: &str, id: usize) -> String {
         let base = format!("{}.{suffix}", base_name(node));
-        let taken = |n: &str| {
-            self.c.params[..id.min(self.c.params.len())]
-                .iter()
-                .any(|p| p.name == n)
-        };
+        // the names before `id`: those written so far, and this node's earlier ones
+        let this_node = self.c.params.get(self.next_param..id).unwrap_or(&[]);
+        let taken = |n: &str| self.params.contains(n) || this_node.iter().any(|p| p.name == n);
         let mut name = base.clone();
         let mut k = 2;
         while taken(&name) {
