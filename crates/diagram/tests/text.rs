@@ -209,6 +209,14 @@ fn syntax_errors_name_line_column_and_token() {
          found 'bacth'"
     );
     assert_eq!(
+        err("circuit t\ninput x [\"c/g\"]\n"),
+        "t.ncd:2:10: axis `c/g` needs a size, as `c/g=8`: its name is not a size symbol"
+    );
+    assert_eq!(
+        err("circuit t\nsize H' = 3\n"),
+        "t.ncd:2:6: `H'` is not a size symbol (letters, digits and `_`)"
+    );
+    assert_eq!(
         err("circuit t\ninput x [b n=\"q\"#2]\n"),
         "t.ncd:2:14: `q#2`: only axis names take a `#` tag"
     );

@@ -54,6 +54,12 @@ impl Loader {
         }
         if cur.at_name_except(&[]) {
             let n = cur.plain_name("a size symbol")?;
+            if !is_symbol(&n.text) {
+                return Err(n.err(format!(
+                    "`{}` is not a size symbol (letters, digits and `_`)",
+                    n.text
+                )));
+            }
             return Ok(SizeExpr::Sym(n.text));
         }
         let at = cur.here();
@@ -114,9 +120,15 @@ impl Loader {
         let AxisUse::MayIntroduce(default_kind) = usage else {
             return Err(n.err(format!("unknown axis `{key}`")));
         };
-        let size = size
-            .or(default_size)
-            .unwrap_or_else(|| SizeExpr::Sym(n.text.clone()));
+        let size = match size.or(default_size) {
+            Some(s) => s,
+            None if is_symbol(&n.text) => SizeExpr::Sym(n.text.clone()),
+            None => {
+                return Err(n.err(format!(
+                    "axis `{key}` needs a size, as `{key}=8`: its name is not a size symbol"
+                )));
+            }
+        };
         let a = self
             .b
             .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
@@ -161,4 +173,12 @@ impl Loader {
         self.axes.insert(key.clone(), a);
         self.axis_lines.insert(key, at);
     }
+}
+
+/// Whether `s` can be a size symbol: what [`SizeExpr::parse`] and `--bind` accept.
+pub(super) fn is_symbol(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }

@@ -331,6 +331,12 @@ impl Loader {
 
     fn size_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("a size symbol after 'size'")?;
+        if !axes::is_symbol(&n.text) {
+            return Err(n.err(format!(
+                "`{}` is not a size symbol (letters, digits and `_`)",
+                n.text
+            )));
+        }
         let default = if cur.eat("=") {
             Some(cur.int("an integer default size after '='")?)
         } else {
