@@ -543,7 +543,6 @@ impl Loader {
         let n = cur.plain_name("a statement or `NAME = operation`")?;
         cur.expect("=", &format!("'=' after `{}`", n.text))?;
         let mut prev: Option<ValueId> = None;
-        let mut stage = 0;
         loop {
             let last = !cur.toks_left_contain(";");
             let (l, c) = cur.here();
@@ -599,7 +598,6 @@ impl Loader {
                 }
             }
             prev = Some(v);
-            stage += 1;
             if !cur.eat(";") {
                 break;
             }
@@ -607,7 +605,6 @@ impl Loader {
                 return Err(cur.expected("an operation after ';'"));
             }
         }
-        let _ = stage;
         cur.end("the operation")
     }
 
