@@ -263,7 +263,7 @@ fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId
                 x.strides.remove(i);
             }
         }
-        return x;
+        return x.into_layout(x_storage);
     }
     let n: usize = cx.dims(x_storage).iter().product();
     let mut x = Tensor::from_storage(
@@ -320,5 +320,70 @@ pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
         ops_fwd: big.clone(),
         ops_bwd: big,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::{Builder, WindowSpec};
+    use crate::exec::Bound;
+    use crate::ir::AxisKind;
+
+    fn dot(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
+        a.data.iter().zip(b.aligned_to(a)).map(|(x, y)| x * y).sum()
+    }
+
+    fn wave(axes: &[AxisId], dims: Vec<usize>, phase: f64) -> Tensor<f64> {
+        let n = dims.iter().product();
+        let data = (0..n).map(|i| (0.37 * i as f64 + phase).sin()).collect();
+        Tensor::from_vec(axes.to_vec(), dims, data)
+    }
+
+    /// ★ on x[b, c, H, W]: the same result from an NCHW and an NHWC input, and the fold is
+    /// its adjoint, ⟨★x, u⟩ = ⟨x, ★ᵀu⟩.
+    fn check(h_spec: WindowSpec, w_spec: WindowSpec) {
+        let mut bld = Builder::new("w");
+        let b = bld.axis("b", "2", AxisKind::Batch).unwrap();
+        let c = bld.axis("c", "3", AxisKind::Feature).unwrap();
+        let h = bld.axis("H", "5", AxisKind::Spatial).unwrap();
+        let w = bld.axis("W", "4", AxisKind::Spatial).unwrap();
+        let x = bld.input("x", &[b, c, h, w]);
+        let (y, _) = bld.window("win", x, &[(h, h_spec), (w, w_spec)]).unwrap();
+        bld.output(y);
+        let circ = bld.finish().unwrap();
+        let bound = Bound::new(&circ, &circ.default_bindings()).unwrap();
+        let node = circ
+            .nodes
+            .iter()
+            .find(|n| matches!(n.op, Op::Window(_)))
+            .unwrap();
+        let cx = Ctx {
+            c: &circ,
+            sizes: &bound.sizes,
+            bindings: &bound.bindings,
+            node,
+        };
+        let y_axes = cx.out_axes(0).to_vec();
+        let x_nchw = wave(&[b, c, h, w], vec![2, 3, 5, 4], 0.1);
+        let x_nhwc = x_nchw.to_layout(&[b, h, w, c]);
+        let y1 = forward(&cx, &x_nchw).to_layout(&y_axes);
+        let y2 = forward(&cx, &x_nhwc).to_layout(&y_axes);
+        assert_eq!(y1.data, y2.data);
+        let u = wave(&y_axes, cx.dims(&y_axes), 0.7);
+        let folded = backward(&cx, &x_nhwc, &u);
+        assert!(folded.is_row_major_in(&[b, h, w, c]));
+        assert!((dot(&y1, &u) - dot(&x_nchw, &folded)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unfold_ignores_layout_and_fold_is_its_adjoint() {
+        check(WindowSpec::same(3), WindowSpec::same(3));
+        check(
+            WindowSpec::new(3).stride(2).padding(1),
+            WindowSpec::new(2).dilation(2).padding(1),
+        );
+        check(WindowSpec::new(1), WindowSpec::new(1));
+        check(WindowSpec::new(1).stride(2), WindowSpec::new(1).stride(2));
     }
 }

@@ -306,4 +306,33 @@ mod tests {
         let c = contract(&a, &b, &[ax(0), ax(2), ax(9)], &|_| 2).to_layout(&[ax(0), ax(2), ax(9)]);
         assert_eq!(c.data, vec![6.0, 6.0, 60.0, 60.0, 15.0, 15.0, 150.0, 150.0]);
     }
+
+    #[test]
+    fn reads_strided_operands_in_place_and_honours_a_preferred_layout() {
+        // x[b, h, w, c] stored channels-last, weight[c, n]: y[b, h, w, n]
+        let (b, h, w, c, n) = (2, 3, 4, 5, 6);
+        let xs: Vec<f64> = (0..b * h * w * c).map(|i| (i as f64 * 0.3).sin()).collect();
+        let ws: Vec<f64> = (0..c * n).map(|i| (i as f64 * 0.7).cos()).collect();
+        let x = Tensor::from_vec(vec![ax(0), ax(1), ax(2), ax(3)], vec![b, h, w, c], xs)
+            .to_layout(&[ax(3), ax(0), ax(1), ax(2)]);
+        let wt = Tensor::from_vec(vec![ax(3), ax(4)], vec![c, n], ws);
+        let out = [ax(0), ax(1), ax(2), ax(4)];
+        let plain = contract(&x, &wt, &out, &|_| 0).to_layout(&out);
+        let prefer = [ax(4), ax(2), ax(1), ax(0)];
+        let y = contract_like(&x, &wt, &out, Some(&prefer), &|_| 0);
+        assert!(y.is_row_major_in(&prefer));
+        let y = y.to_layout(&out);
+        for (p, q) in plain.data.iter().zip(&y.data) {
+            assert!((p - q).abs() < 1e-12);
+        }
+        // against a naive sum
+        let xr = x.to_layout(&[ax(0), ax(1), ax(2), ax(3)]);
+        for (i, v) in plain.data.iter().enumerate() {
+            let (pos, j) = (i / n, i % n);
+            let want: f64 = (0..c)
+                .map(|k| xr.data[pos * c + k] * wt.data[k * n + j])
+                .sum();
+            assert!((want - v).abs() < 1e-12);
+        }
+    }
 }

@@ -198,7 +198,7 @@ impl<T: Real> Tensor<T> {
             gather(&self.data, dims, &strides),
         )
     }
-    /// Sums over every axis not in `keep` (the result lists its axes in `keep`'s order).
+    /// Sums over every axis not in `keep`; the result is row-major in `keep`'s order.
     pub fn sum_to(&self, keep: &[AxisId]) -> Tensor<T> {
         let keep: Vec<AxisId> = keep
             .iter()
@@ -206,7 +206,8 @@ impl<T: Real> Tensor<T> {
             .filter(|a| self.pos(*a).is_some())
             .collect();
         if let Some(t) = self.sum_to_block(&keep) {
-            return t;
+            // the sums are few: putting them in `keep`'s order is cheap
+            return t.into_layout(&keep);
         }
         let mut order = keep.clone();
         order.extend(self.axes.iter().copied().filter(|a| !keep.contains(a)));
