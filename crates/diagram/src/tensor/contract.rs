@@ -103,11 +103,12 @@ pub fn contract_like<T: Real>(
     );
     if m * n > 0 {
         for bi in 0..nb {
-            let am_ = MatRef::strided(&a.data[bi * ab..], m, k, am, ak);
-            let bm_ = MatRef::strided(&b.data[bi * bb..], k, n, bk, bn);
-            let cm_ = MatMut::strided(&mut c.data[bi * cb..], m, n, cm, cn);
-            // shapes agree by construction
-            let _ = gemm(T::from_f64(1.0), am_, bm_, T::default(), cm_);
+            let a_mat = MatRef::strided(&a.data[bi * ab..], m, k, am, ak);
+            let b_mat = MatRef::strided(&b.data[bi * bb..], k, n, bk, bn);
+            let c_mat = MatMut::strided(&mut c.data[bi * cb..], m, n, cm, cn);
+            // shapes and extents agree by construction
+            let done = gemm(T::from_f64(1.0), a_mat, b_mat, T::default(), c_mat);
+            debug_assert!(done.is_ok(), "{done:?}");
         }
     }
     if out.iter().all(|x| c.pos(*x).is_some()) {
