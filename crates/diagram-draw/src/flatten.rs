@@ -16,8 +16,9 @@ pub(crate) struct Live {
 /// One column of the drawing.
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
-    /// An operation (or a collapsed block drawn as one).
-    Op(Op),
+    /// Operations drawn in one column (a collapsed block counts as one): a single one as
+    /// flattened, several side by side once [`crate::pack`] has merged independent ones.
+    Ops(Vec<Op>),
     /// Wires change order: a transpose or a regrouping before an operation.
     Shuffle,
     /// An expanded block starts.
@@ -145,7 +146,7 @@ impl Ctx<'_> {
                 })
             })
             .collect();
-        self.push(Event::Op(op), next);
+        self.push(Event::Ops(vec![op]), next);
     }
 
     fn expanded(&self, b: &Block) -> bool {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::flatten::{Event, Flat, Live, flatten, spread_owners};
-use crate::model::{Diagram, OpKind, WireId};
+use crate::model::{Diagram, Op, OpKind, WireId};
 use crate::pictogram::{self, Frame};
 use crate::scene::{Face, Prim, Role, Scene, Seg, Text};
 
@@ -21,9 +21,11 @@ const TITLE_H: f64 = 20.0;
 /// Extra gap below the last wire of an expanded block.
 const PAD: f64 = 8.0;
 /// Half the height of a box around one port.
-const HALF_BOX: f64 = 9.5;
+pub(crate) const HALF_BOX: f64 = 9.5;
 /// Horizontal margin of event columns, where wires bend.
 const MARGIN: f64 = 14.0;
+/// Margin of an event column side where no wire bends.
+const SLIM_MARGIN: f64 = 5.0;
 /// Left and right canvas margin; wires start and end there.
 pub const EDGE: f64 = 10.0;
 /// Wire label font size.
@@ -58,13 +60,20 @@ pub struct LayoutOptions {
 pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
     let mut flat = flatten(d, &opt.expand, opt.depth);
     spread_owners(&mut flat);
+    crate::pack::pack(d, &mut flat);
     let ys: Vec<Vec<f64>> = flat.states.iter().map(|s| stack(d, s)).collect();
-    let L { data_w, ev_w } = widths(d, &flat, opt.cost);
-    Painter::new(d, &flat, ys, data_w, ev_w, opt.cost).paint()
+    let L {
+        data_w,
+        ev_w,
+        margins,
+    } = widths(d, &flat, &ys, opt.cost);
+    let mut p = Painter::new(d, &flat, ys, data_w, ev_w, opt.cost);
+    p.margins = margins;
+    p.paint()
 }
 
 /// Wire heights in one data column.
-fn stack(d: &Diagram, s: &[Live]) -> Vec<f64> {
+pub(crate) fn stack(d: &Diagram, s: &[Live]) -> Vec<f64> {
     let mut ys = Vec::with_capacity(s.len());
     let mut y = TOP;
     for (i, l) in s.iter().enumerate() {
@@ -87,6 +96,8 @@ fn stack(d: &Diagram, s: &[Live]) -> Vec<f64> {
 struct L {
     data_w: Vec<f64>,
     ev_w: Vec<f64>,
+    /// Left and right margin of each event column.
+    margins: Vec<(f64, f64)>,
 }
 
 /// Which wires get a label in data column `k`: new ones, and all at both edges.
@@ -99,7 +110,8 @@ fn labelled(flat: &Flat, k: usize) -> Vec<bool> {
 }
 
 fn label_text(d: &Diagram, w: WireId) -> String {
-    d.wire(w).map_or_else(String::new, |x| x.label.clone())
+    d.wire(w)
+        .map_or_else(String::new, |x| crate::labels::compact(&x.label))
 }
 
 fn cost_width(lines: &[String]) -> f64 {
@@ -109,10 +121,15 @@ fn cost_width(lines: &[String]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The cost overlay lines of one column: those of each of its operations in turn.
+fn column_cost(ops: &[Op]) -> Vec<String> {
+    ops.iter().flat_map(|op| op.cost.iter().cloned()).collect()
+}
+
 /// Cost overlay font size.
 const COST_FONT: f64 = 9.0;
 
-fn widths(d: &Diagram, flat: &Flat, cost: bool) -> L {
+fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
     let data_w = (0..flat.states.len())
         .map(|k| {
             let show = labelled(flat, k);
@@ -127,30 +144,66 @@ fn widths(d: &Diagram, flat: &Flat, cost: bool) -> L {
             if w > 0.0 { w + 12.0 } else { 12.0 }
         })
         .collect();
+    let mut margins = Vec::new();
     let ev_w = flat
         .events
         .iter()
-        .map(|e| match e {
-            Event::Op(op) => {
-                let inner = pictogram::min_width(&op.kind, op.learned);
+        .enumerate()
+        .map(|(k, e)| match e {
+            Event::Ops(ops) => {
+                // a margin is only as wide as a bend needs; a column without one is slim
+                let plan = crate::pack::plan(
+                    ops,
+                    (&flat.states[k], &ys[k]),
+                    (&flat.states[k + 1], &ys[k + 1]),
+                );
+                let (bl, br) = plan.bends();
+                let m = |bends: bool| if bends { MARGIN } else { SLIM_MARGIN };
+                let (ml, mr) = (m(bl), m(br));
+                let inner = ops
+                    .iter()
+                    .map(|op| pictogram::min_width(&op.kind, op.learned))
+                    .fold(0.0, f64::max);
                 let c = if cost {
-                    cost_width(&op.cost) + 6.0
+                    cost_width(&column_cost(ops)) + 6.0
                 } else {
                     0.0
                 };
-                (inner + 2.0 * MARGIN).max(c)
+                let w = inner + ml + mr;
+                // a cost line wider than the box widens both margins alike
+                let extra = (c - w).max(0.0) / 2.0;
+                margins.push((ml + extra, mr + extra));
+                w + 2.0 * extra
             }
-            Event::Shuffle => 44.0,
+            Event::Shuffle => {
+                margins.push((0.0, 0.0));
+                shuffle_width(flat, ys, k)
+            }
             Event::Open(b) | Event::Close(b) => {
-                if flat.blocks[*b].lambda {
-                    22.0
-                } else {
-                    10.0
-                }
+                margins.push((0.0, 0.0));
+                if flat.blocks[*b].lambda { 22.0 } else { 10.0 }
             }
         })
         .collect();
-    L { data_w, ev_w }
+    L {
+        data_w,
+        ev_w,
+        margins,
+    }
+}
+
+/// A regrouping column is as wide as its steepest move needs, within bounds.
+fn shuffle_width(flat: &Flat, ys: &[Vec<f64>], k: usize) -> f64 {
+    let (left, right) = (&flat.states[k], &flat.states[k + 1]);
+    let steepest = left
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let j = right.iter().position(|r| r.id == l.id)?;
+            Some((ys[k][i] - ys[k + 1][j]).abs())
+        })
+        .fold(0.0, f64::max);
+    (20.0 + 0.2 * steepest).clamp(28.0, 44.0)
 }
 
 struct Painter<'a> {
@@ -159,6 +212,8 @@ struct Painter<'a> {
     ys: Vec<Vec<f64>>,
     data_x: Vec<(f64, f64)>,
     ev_x: Vec<(f64, f64)>,
+    /// Left and right margin of each event column.
+    margins: Vec<(f64, f64)>,
     cost: bool,
     /// Open wire paths, by wire.
     paths: BTreeMap<WireId, Vec<Seg>>,
@@ -196,6 +251,7 @@ impl<'a> Painter<'a> {
             ys,
             data_x,
             ev_x,
+            margins: Vec::new(),
             cost,
             paths: BTreeMap::new(),
             wires: Vec::new(),
@@ -302,55 +358,70 @@ impl<'a> Painter<'a> {
                     }
                 }
             }
-            Event::Op(op) => {
-                let op = op.clone();
-                self.op(k, &op);
+            Event::Ops(ops) => {
+                let ops = ops.clone();
+                self.ops(k, &ops);
             }
         }
     }
 
-    fn op(&mut self, k: usize, op: &crate::model::Op) {
+    /// One operation column. A single operation's box sits between its ports, and wires
+    /// passing by bend on the side that keeps clear of it; in a packed column the ports of
+    /// each box bend to where [`crate::pack::middle`] puts them.
+    fn ops(&mut self, k: usize, ops: &[Op]) {
         let (x0, x1) = self.ev_x[k];
+        let (ml, mr) = self.margins[k];
+        let (bx0, bx1) = (x0 + ml, x1 - mr);
+        let packed = ops.len() > 1;
         let (left, right) = (&self.flat.states[k], &self.flat.states[k + 1]);
-        let pos = |s: &[Live], w: WireId| s.iter().position(|l| l.id == w);
-        let ins: Vec<f64> = op
-            .inputs
-            .iter()
-            .filter_map(|w| pos(left, *w).map(|i| self.ys[k][i]))
-            .collect();
-        let outs: Vec<f64> = op
-            .outputs
-            .iter()
-            .filter_map(|w| pos(right, *w).map(|i| self.ys[k + 1][i]))
-            .collect();
-        let first_in = op
-            .inputs
-            .first()
-            .and_then(|w| pos(left, *w))
-            .unwrap_or(left.len());
+        let (ly, ry) = (&self.ys[k], &self.ys[k + 1]);
+        let plan = crate::pack::plan(ops, (left, ly), (right, ry));
+        let (mid, ports) = (plan.middle, plan.ports);
+        for (w, a, b, track) in plan.passing {
+            if (a - b).abs() < 0.05 {
+                self.line(w, x1, b);
+            } else if (track - b).abs() < 0.05 {
+                self.curve(w, (x0, a), (bx0, b));
+                self.line(w, x1, b);
+            } else {
+                self.line(w, bx1, a);
+                self.curve(w, (bx1, a), (x1, b));
+            }
+        }
+        for (o, op) in ops.iter().enumerate() {
+            let (entries, exits) = (&mid.entries[o], &mid.exits[o]);
+            for ((w, a), e) in ports[o].0.iter().zip(entries) {
+                if (a - e).abs() >= 0.05 {
+                    self.curve(*w, (x0, *a), (bx0, *e));
+                }
+            }
+            // a box narrower than its column is centred in it when it shares the column
+            let (mut ox0, mut ox1) = (bx0, bx1);
+            if packed && !matches!(op.kind, OpKind::Copy | OpKind::Add) {
+                let slack = (bx1 - bx0 - pictogram::min_width(&op.kind, op.learned)).max(0.0);
+                ox0 += slack / 2.0;
+                ox1 -= slack / 2.0;
+            }
+            self.op(op, entries, exits, ox0, ox1);
+            for ((w, b), e) in ports[o].1.iter().zip(exits) {
+                if (b - e).abs() >= 0.05 {
+                    self.line(*w, bx1, *e);
+                    self.curve(*w, (bx1, *e), (x1, *b));
+                }
+            }
+        }
+        let cost = column_cost(ops);
+        if self.cost && !cost.is_empty() {
+            self.costs.push(((x0 + x1) / 2.0, cost));
+        }
+    }
+
+    /// One box between `bx0` and `bx1`, its ports at heights `ins` and `outs`.
+    fn op(&mut self, op: &Op, ins: &[f64], outs: &[f64], bx0: f64, bx1: f64) {
+        let (ins, outs) = (ins.to_vec(), outs.to_vec());
         let all: Vec<f64> = ins.iter().chain(&outs).copied().collect();
         let top = all.iter().copied().fold(f64::INFINITY, f64::min) - HALF_BOX;
         let bot = all.iter().copied().fold(f64::NEG_INFINITY, f64::max) + HALF_BOX;
-        let (bx0, bx1) = (x0 + MARGIN, x1 - MARGIN);
-        // wires passing by: bend in a margin, on the side that keeps clear of the box
-        for (i, l) in left.iter().enumerate() {
-            if op.inputs.contains(&l.id) {
-                continue;
-            }
-            let Some(j) = pos(right, l.id) else { continue };
-            let (a, b) = (self.ys[k][i], self.ys[k + 1][j]);
-            let above = i < first_in;
-            let across = if above { a.min(b) } else { a.max(b) };
-            if (a - b).abs() < 0.05 {
-                self.line(l.id, x1, b);
-            } else if (across - b).abs() < 0.05 {
-                self.curve(l.id, (x0, a), (bx0, b));
-                self.line(l.id, x1, b);
-            } else {
-                self.line(l.id, bx1, a);
-                self.curve(l.id, (bx1, a), (x1, b));
-            }
-        }
         let frame = Frame {
             x0: bx0,
             x1: bx1,
@@ -363,10 +434,10 @@ impl<'a> Painter<'a> {
             OpKind::Copy => self.copy(op, &frame),
             OpKind::Add => self.add(op, &frame),
             _ => {
+                for (w, y) in op.inputs.iter().zip(&ins) {
+                    self.line(*w, bx0, *y);
+                }
                 for w in &op.inputs {
-                    if let Some(i) = pos(left, *w) {
-                        self.line(*w, bx0, self.ys[k][i]);
-                    }
                     self.finish(*w);
                 }
                 for (w, y) in op.outputs.iter().zip(&outs) {
@@ -381,9 +452,6 @@ impl<'a> Painter<'a> {
                     }
                 }
             }
-        }
-        if self.cost && !op.cost.is_empty() {
-            self.costs.push(((x0 + x1) / 2.0, op.cost.clone()));
         }
     }
 
@@ -523,7 +591,12 @@ impl<'a> Painter<'a> {
         // legend under the drawing
         if !self.d.legend.is_empty() {
             let lines: Vec<String> = std::iter::once("Legend".to_owned())
-                .chain(self.d.legend.iter().cloned())
+                .chain(
+                    self.d
+                        .legend
+                        .iter()
+                        .flat_map(|l| crate::labels::legend_lines(l)),
+                )
                 .collect();
             let w = lines
                 .iter()
@@ -538,7 +611,11 @@ impl<'a> Painter<'a> {
                 #[allow(clippy::cast_precision_loss, reason = "a few lines")]
                 let y = y0 + 16.0 + 15.0 * i as f64;
                 let face = if i == 0 { Face::Plain } else { Face::Italic };
-                prims.push(Prim::Text(Text::rich(EDGE + 8.0, y, LABEL_FONT, face, s)));
+                // a wrapped formula's continuation is indented (SVG would drop the spaces)
+                let body = s.trim_start();
+                let indent = crate::metrics::width(&s[..s.len() - body.len()], LABEL_FONT);
+                let x = EDGE + 8.0 + indent;
+                prims.push(Prim::Text(Text::rich(x, y, LABEL_FONT, face, body)));
             }
             width = width.max(EDGE + w + EDGE);
             bottom = y0 + h;

@@ -1,0 +1,92 @@
+//! Compact wire labels and legend lines.
+//!
+//! Axis names grow a mark per operation (`'` after each window, `^` after each upsampling),
+//! so a deep U-Net has wires named `H''''''''''''''^''^''^''^''`: wider than the boxes they
+//! connect, and repeated in every data column. Such a name is drawn as its base with the
+//! number of marks as a superscript, `H⁽²²⁾`, and its legend line uses the same short name.
+//! Long legend formulas wrap, so the legend never sets the drawing's width.
+
+/// Marks after the base up to which a name is drawn as it is.
+const MAX_MARKS: usize = 2;
+/// Glyphs per legend line before a formula wraps.
+pub const LEGEND_WRAP: usize = 64;
+
+fn superscript(n: usize) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    n.to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10).and_then(|d| DIGITS.get(d as usize)))
+        .collect()
+}
+
+/// The name a wire label is drawn with: itself, or its base and mark count when it carries
+/// more than two marks.
+///
+/// ```
+/// use nc_diagram_draw::labels::compact;
+/// assert_eq!(compact("H''"), "H''");
+/// assert_eq!(compact("kH'''^''"), "kH⁽⁶⁾");
+/// assert_eq!(compact("c2/g"), "c2/g");
+/// ```
+#[must_use]
+pub fn compact(label: &str) -> String {
+    let Some(at) = label.find(['\'', '^']) else {
+        return label.to_owned();
+    };
+    let (base, marks) = label.split_at(at);
+    let all_marks = marks.chars().all(|c| c == '\'' || c == '^');
+    let n = marks.chars().count();
+    if !all_marks || n <= MAX_MARKS {
+        return label.to_owned();
+    }
+    format!("{base}⁽{}⁾", superscript(n))
+}
+
+/// A legend line `name = formula` with its name compacted, wrapped at spaces into lines of
+/// at most [`LEGEND_WRAP`] glyphs (where a space allows); continuation lines are indented.
+#[must_use]
+pub fn legend_lines(line: &str) -> Vec<String> {
+    let line = match line.split_once(" = ") {
+        Some((name, formula)) => format!("{} = {formula}", compact(name)),
+        None => line.to_owned(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        let len = crate::metrics::glyphs(&cur) + 1 + crate::metrics::glyphs(word);
+        if !cur.trim().is_empty() && len > LEGEND_WRAP {
+            out.push(std::mem::take(&mut cur));
+            cur.push_str("    ");
+        } else if !cur.is_empty() && !cur.ends_with("    ") {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_get_their_mark_count() {
+        assert_eq!(compact("H''''''''''''''^''^''^''^''"), "H⁽²⁶⁾");
+        assert_eq!(compact("W'''"), "W⁽³⁾");
+        assert_eq!(compact("x̄"), "x̄");
+    }
+
+    #[test]
+    fn legend_formulas_wrap() {
+        let f = format!("H'''''' = {}", "(S - 2 - 2)//2 + 1 ".repeat(8).trim_end());
+        let lines = legend_lines(&f);
+        assert!(lines.len() > 1);
+        assert!(lines[0].starts_with("H⁽⁶⁾ = "));
+        for l in &lines {
+            assert!(crate::metrics::glyphs(l) <= LEGEND_WRAP, "{l}");
+        }
+        assert!(lines[1].starts_with("    "));
+        assert_eq!(legend_lines("b = 2"), vec!["b = 2".to_owned()]);
+    }
+}
