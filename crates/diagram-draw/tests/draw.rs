@@ -297,3 +297,107 @@ fn tikz_has_every_primitive() {
         assert!(t.starts_with("\\begin{tikzpicture}") && t.ends_with("\\end{tikzpicture}\n"));
     }
 }
+
+fn op_boxes(g: &Geo) -> Vec<&(f64, f64, f64, f64, String)> {
+    g.rects.iter().filter(|r| is_op_box(&r.4)).collect()
+}
+
+#[test]
+fn no_two_boxes_overlap() {
+    let mut bad = Vec::new();
+    for (name, svg) in all_svgs() {
+        let g = geo(&svg);
+        let boxes = op_boxes(&g);
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                let ox = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
+                let oy = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
+                if ox > 0.5 && oy > 0.5 {
+                    bad.push(format!("{name}: box {a:?} overlaps {b:?}"));
+                }
+            }
+        }
+    }
+    report(&bad);
+}
+
+/// The three linear maps of multi-head attention (for Q, K and V) are stacked in one column,
+/// as the paper draws them, and the output map follows on its own.
+#[test]
+fn mha_parallel_maps_share_a_column() {
+    let svg = all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == "zoo_mha")
+        .expect("zoo mha")
+        .1;
+    let g = geo(&svg);
+    let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
+    assert_eq!(maps.len(), 4, "{maps:?}");
+    let mut xs: Vec<(f64, f64)> = maps.iter().map(|r| (r.0, r.0 + r.2)).collect();
+    xs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for m in &xs[1..3] {
+        assert!((m.0 - xs[0].0).abs() < 0.05 && (m.1 - xs[0].1).abs() < 0.05);
+    }
+    assert!(
+        xs[3].0 > xs[0].1 + 100.0,
+        "the output map stands apart: {xs:?}"
+    );
+}
+
+/// Independent maps on separate tuple members share a column; a map that reads another's
+/// output never does.
+#[test]
+fn only_independent_operations_share_a_column() {
+    use nc_diagram_draw::model::{Builder, OpKind};
+    let lin = || OpKind::Linear {
+        bias: false,
+        name: String::new(),
+    };
+    let mut b = Builder::new("parallel");
+    let x = b.input(&["m"]);
+    let y = b.input(&["n"]);
+    b.op(lin(), true, &x, &["k", "h"]);
+    let z = b.op(lin(), true, &y, &["k"]);
+    b.op(OpKind::Elementwise("R".into()), false, &z, &["k"]);
+    let g = geo(&nc_diagram_draw::render_svg(
+        &b.finish(),
+        &LayoutOptions::default(),
+    ));
+    let boxes = op_boxes(&g);
+    assert_eq!(boxes.len(), 3, "{boxes:?}");
+    let lrn: Vec<_> = boxes.iter().filter(|r| r.4 == "op lrn").collect();
+    let relu = boxes.iter().find(|r| r.4 == "op").expect("relu box");
+    let centre = |r: &(f64, f64, f64, f64, String)| r.0 + r.2 / 2.0;
+    assert!((centre(lrn[0]) - centre(lrn[1])).abs() < 0.05, "{lrn:?}");
+    assert!(relu.0 > lrn[1].0 + lrn[1].2, "R follows the map it reads");
+}
+
+/// Gallery drawings stay within a width budget: under 2100 px all, and the ones that used to
+/// be the widest well under their old widths (conv 2255, transformer_block 1754, the
+/// Ronneberger U-Net's up block 2801, visual attention 1791, multi-head attention 750).
+#[test]
+fn gallery_drawings_stay_narrow() {
+    let limits = [
+        ("conv", 1800.0),
+        ("transformer_block", 1400.0),
+        ("transformer.block", 1500.0),
+        ("vit.block", 1500.0),
+        ("unet_ronneberger", 800.0),
+        ("unet_ronneberger.up", 1750.0),
+        ("unet_ronneberger.down", 1150.0),
+        ("visual_attention", 1100.0),
+        ("mha", 550.0),
+    ];
+    let mut bad = Vec::new();
+    for (name, svg) in nc_diagram_draw::zoo_svgs(&nc_diagram_draw::DrawOptions::default()) {
+        let w = geo(&svg).width;
+        let limit = limits
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(2100.0, |(_, l)| *l);
+        if w > limit {
+            bad.push(format!("{name}: {w} px wide, over {limit}"));
+        }
+    }
+    report(&bad);
+}
