@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod model;
 mod pack;
 mod pictogram;
+mod reorder;
 pub mod scene;
 pub mod svg;
 pub mod tikz;

@@ -172,10 +172,12 @@ pub(crate) fn plan(ops: &[Op], left: (&[Live], &[f64]), right: (&[Live], &[f64])
 /// the heights that will be drawn.
 pub(crate) fn pack(d: &Diagram, flat: &mut Flat) {
     // operations of one kind first (parallel maps), so that a map joins its siblings rather
-    // than an unrelated neighbour; then any independent operations
-    for alike in [true, false] {
-        pack_pass(d, flat, alike);
-    }
+    // than an unrelated neighbour; then any independent operations, each joining the latest
+    // column it can
+    pack_pass(d, flat, true);
+    // a side branch moves beside the start of the main one before anything else claims it
+    crate::reorder::hop_left(d, flat);
+    pack_pass(d, flat, false);
 }
 
 /// One packing pass to a fixed point. From the right: an operation joins the latest column
@@ -318,11 +320,17 @@ fn mergeable(d: &Diagram, flat: &Flat, k: usize, alike: bool) -> bool {
         }
     }
     let ops: Vec<Op> = group.iter().chain(next).cloned().collect();
+    fits(d, &ops, left, right)
+}
+
+/// Whether `ops` can be drawn packed in one column between data columns `left` and `right`:
+/// every box and passing wire crosses below the one before, with room between.
+pub(crate) fn fits(d: &Diagram, ops: &[Op], left: &[Live], right: &[Live]) -> bool {
     if ops.iter().any(|op| op.inputs.is_empty()) {
         return false;
     }
     let (ly, ry) = (stack(d, left), stack(d, right));
-    let mid = middle(&ops, (left, &ly), (right, &ry));
+    let mid = middle(ops, (left, &ly), (right, &ry));
     // everything crossing the column, top to bottom in the left data column's order: the
     // bends in both margins keep that order, so they never cross, when each element lies
     // below the one before

@@ -401,3 +401,29 @@ fn gallery_drawings_stay_narrow() {
     }
     report(&bad);
 }
+
+/// A side branch written after the main branch (a residual shortcut) moves left to run beside
+/// the main branch's first operation.
+#[test]
+fn side_branch_runs_beside_the_main_branch() {
+    use nc_diagram_draw::model::{Builder, OpKind};
+    let mut b = Builder::new("shortcut");
+    let x = b.input(&["m"]);
+    let (main, side) = b.copy(&x);
+    let h = b.op(OpKind::Elementwise("R".into()), false, &main, &["m"]);
+    let h = b.op(OpKind::Norm, false, &h, &["m"]);
+    b.op(OpKind::Elementwise("tanh".into()), false, &side, &["m"]);
+    b.op(OpKind::Softmax, false, &h, &["m"]);
+    let g = geo(&nc_diagram_draw::render_svg(
+        &b.finish(),
+        &LayoutOptions::default(),
+    ));
+    let boxes = op_boxes(&g);
+    assert_eq!(boxes.len(), 4, "{boxes:?}");
+    let mut xs: Vec<f64> = boxes.iter().map(|r| r.0 + r.2 / 2.0).collect();
+    xs.sort_by(f64::total_cmp);
+    assert!(
+        (xs[0] - xs[1]).abs() < 0.5,
+        "R and tanh share a column: {xs:?}"
+    );
+}
