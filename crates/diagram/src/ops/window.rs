@@ -110,7 +110,62 @@ impl Walk {
     /// Calls `f(x_offset, y_offset)` for every inner block in the walk order; `x_offset` is
     /// None where the block falls in the padding.
     fn each_block(&self, mut f: impl FnMut(Option<usize>, usize)) {
-        let r = self.loops.len();
+        self.walk(self.loops.len(), None, |x, y, _| f(x, y));
+    }
+
+    /// Like [`Walk::each_block`] for contiguous blocks of `run` elements, calling
+    /// `f(x_offset, y_offset, len)`, but when the innermost loop steps a kernel offset to the
+    /// adjacent block on both sides (stride-1 rows of a channels-last input) its in-bounds
+    /// offsets come as one run and its padding as at most two.
+    fn each_run(&self, run: usize, mut f: impl FnMut(Option<usize>, usize, usize)) {
+        let merge = match self.loops.last() {
+            Some(&(nk, Loop::Kern { sp, y })) => {
+                let (_, _, d, _, xs) = self.spatial[sp];
+                (y == run && d as usize * xs == run).then_some((nk, sp))
+            }
+            _ => None,
+        };
+        let Some((nk, sp)) = merge else {
+            return self.each_block(|x, y| f(x, y, run));
+        };
+        let (ni, s, d, p, xs) = self.spatial[sp];
+        let nk_i = nk as i64;
+        self.walk(self.loops.len() - 1, Some(sp), |x_off, y_off, pos| {
+            // the kernel offsets k with 0 ≤ start + d·k < ni
+            let start = s * pos[sp].0 - p;
+            let lo = if start >= 0 { 0 } else { (-start + d - 1) / d }.min(nk_i);
+            let hi = if start > ni - 1 {
+                0
+            } else {
+                (ni - 1 - start) / d + 1
+            }
+            .clamp(lo, nk_i);
+            match x_off {
+                Some(xb) if lo < hi => {
+                    let (lo, hi) = (lo as usize, hi as usize);
+                    if lo > 0 {
+                        f(None, y_off, lo * run);
+                    }
+                    let x0 = xb + (start + d * lo as i64) as usize * xs;
+                    f(Some(x0), y_off + lo * run, (hi - lo) * run);
+                    if hi < nk {
+                        f(None, y_off + hi * run, (nk - hi) * run);
+                    }
+                }
+                _ => f(None, y_off, nk * run),
+            }
+        });
+    }
+
+    /// The odometer over the first `n_loops` loops: calls `f(x_offset, y_offset, positions)`
+    /// with the spatial axis `skip` (if any) left out of `x_offset`.
+    fn walk(
+        &self,
+        n_loops: usize,
+        skip: Option<usize>,
+        mut f: impl FnMut(Option<usize>, usize, &[(i64, i64)]),
+    ) {
+        let r = n_loops;
         let mut idx = vec![0usize; r];
         let mut pos = vec![(0i64, 0i64); self.spatial.len()]; // (output, kernel) per axis
         let (mut x_rest, mut y_off) = (0usize, 0usize);
@@ -119,14 +174,17 @@ impl Walk {
         }
         loop {
             let mut x_off = Some(x_rest);
-            for ((ni, s, d, p, xs), (o, k)) in self.spatial.iter().zip(&pos) {
+            for (a, ((ni, s, d, p, xs), (o, k))) in self.spatial.iter().zip(&pos).enumerate() {
+                if skip == Some(a) {
+                    continue;
+                }
                 let i = s * o + d * k - p;
                 x_off = match x_off {
                     Some(b) if (0..*ni).contains(&i) => Some(b + i as usize * xs),
                     _ => None,
                 };
             }
-            f(x_off, y_off);
+            f(x_off, y_off, &pos);
             // odometer, innermost loop first
             let mut j = r;
             loop {
@@ -239,9 +297,9 @@ fn unfold<T: Real>(cx: &Ctx, x: &Tensor<T>, ws: &[WindowAxis]) -> Tensor<T> {
     let block: usize = walk.inner.iter().map(|(d, _, _)| *d).product();
     let mut out = Vec::with_capacity(n);
     match walk.contiguous_run() {
-        Some(run) => walk.each_block(|xo, _| match xo {
-            Some(xo) => out.extend_from_slice(&x.data[xo..xo + run]),
-            None => out.resize(out.len() + run, T::default()),
+        Some(run) => walk.each_run(run, |xo, _, len| match xo {
+            Some(xo) => out.extend_from_slice(&x.data[xo..xo + len]),
+            None => out.resize(out.len() + len, T::default()),
         }),
         None => walk.each_block(|xo, _| match xo {
             Some(xo) => walk.each_inner(xo, 0, &mut |xi, _| out.push(x.data[xi])),
@@ -275,9 +333,9 @@ fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId
     let walk = Walk::new(cx, ws, &x, y, x_storage);
     let out = &mut x.data;
     match walk.contiguous_run() {
-        Some(run) => walk.each_block(|xo, yo| {
+        Some(run) => walk.each_run(run, |xo, yo, len| {
             if let Some(xo) = xo {
-                for (d, s) in out[xo..xo + run].iter_mut().zip(&y.data[yo..yo + run]) {
+                for (d, s) in out[xo..xo + len].iter_mut().zip(&y.data[yo..yo + len]) {
                     *d += *s;
                 }
             }
@@ -382,6 +440,11 @@ mod tests {
         check(
             WindowSpec::new(3).stride(2).padding(1),
             WindowSpec::new(2).dilation(2).padding(1),
+        );
+        // rows and columns wholly in the padding
+        check(
+            WindowSpec::new(2).stride(3).padding(2),
+            WindowSpec::new(3).padding(3),
         );
         check(WindowSpec::new(1), WindowSpec::new(1));
         check(WindowSpec::new(1).stride(2), WindowSpec::new(1).stride(2));
