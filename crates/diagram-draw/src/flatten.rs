@@ -41,6 +41,9 @@ pub(crate) struct Flat {
     pub events: Vec<Event>,
     pub states: Vec<Vec<Live>>,
     pub blocks: Vec<BlockInfo>,
+    /// Operation columns that regroup their inputs in their own left margin, by event index:
+    /// the order the wires take before the boxes (see [`crate::pack::absorb_regroupings`]).
+    pub gathered: std::collections::BTreeMap<usize, Vec<Live>>,
 }
 
 /// Flattens a diagram. `depth` collapses blocks nested deeper than it; `expand` forces the named

@@ -152,14 +152,15 @@ fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
         .map(|(k, e)| match e {
             Event::Ops(ops) => {
                 // a margin is only as wide as a bend needs; a column without one is slim
-                let plan = crate::pack::plan(
-                    ops,
-                    (&flat.states[k], &ys[k]),
-                    (&flat.states[k + 1], &ys[k + 1]),
-                );
+                let plan = column_plan(d, flat, ys, k, ops);
                 let (bl, br) = plan.bends();
                 let m = |bends: bool| if bends { MARGIN } else { SLIM_MARGIN };
-                let (ml, mr) = (m(bl), m(br));
+                let (mut ml, mr) = (m(bl), m(br));
+                if let Some(order) = flat.gathered.get(&k) {
+                    // the wires cross here on their way to the boxes
+                    let oy = stack(d, order);
+                    ml = regroup_width((&flat.states[k], &ys[k]), (order, &oy)).max(ml);
+                }
                 let inner = ops
                     .iter()
                     .map(|op| pictogram::min_width(&op.kind, op.learned))
@@ -177,7 +178,7 @@ fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
             }
             Event::Shuffle => {
                 margins.push((0.0, 0.0));
-                shuffle_width(flat, ys, k)
+                regroup_width((&flat.states[k], &ys[k]), (&flat.states[k + 1], &ys[k + 1]))
             }
             Event::Open(b) | Event::Close(b) => {
                 margins.push((0.0, 0.0));
@@ -192,15 +193,34 @@ fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
     }
 }
 
-/// A regrouping column is as wide as its steepest move needs, within bounds.
-fn shuffle_width(flat: &Flat, ys: &[Vec<f64>], k: usize) -> f64 {
-    let (left, right) = (&flat.states[k], &flat.states[k + 1]);
+/// The plan of operation column `k`, from the order its wires take after any regrouping it
+/// absorbed.
+fn column_plan(
+    d: &Diagram,
+    flat: &Flat,
+    ys: &[Vec<f64>],
+    k: usize,
+    ops: &[Op],
+) -> crate::pack::Plan {
+    let right = (flat.states[k + 1].as_slice(), ys[k + 1].as_slice());
+    match flat.gathered.get(&k) {
+        Some(order) => {
+            let oy = stack(d, order);
+            crate::pack::plan(ops, (order, &oy), right)
+        }
+        None => crate::pack::plan(ops, (&flat.states[k], &ys[k]), right),
+    }
+}
+
+/// A regrouping is as wide as its steepest move needs, within bounds.
+fn regroup_width(left: (&[Live], &[f64]), right: (&[Live], &[f64])) -> f64 {
     let steepest = left
+        .0
         .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let j = right.iter().position(|r| r.id == l.id)?;
-            Some((ys[k][i] - ys[k + 1][j]).abs())
+        .zip(left.1)
+        .filter_map(|(l, a)| {
+            let j = right.0.iter().position(|r| r.id == l.id)?;
+            Some((a - right.1[j]).abs())
         })
         .fold(0.0, f64::max);
     (20.0 + 0.2 * steepest).clamp(28.0, 44.0)
@@ -373,15 +393,30 @@ impl<'a> Painter<'a> {
         let (ml, mr) = self.margins[k];
         let (bx0, bx1) = (x0 + ml, x1 - mr);
         let packed = ops.len() > 1;
-        let (left, right) = (&self.flat.states[k], &self.flat.states[k + 1]);
-        let (ly, ry) = (&self.ys[k], &self.ys[k + 1]);
-        let plan = crate::pack::plan(ops, (left, ly), (right, ry));
+        let plan = column_plan(self.d, self.flat, &self.ys, k, ops);
         let (mid, ports) = (plan.middle, plan.ports);
+        // where each wire really starts: a regrouping column's plan starts from the order
+        // after the regrouping, which the wires reach in the left margin
+        let flat = self.flat;
+        let ys = self.ys[k].clone();
+        let start = |w: WireId, planned: f64| {
+            flat.states[k]
+                .iter()
+                .position(|l| l.id == w)
+                .map_or(planned, |i| ys[i])
+        };
+        let moved = |a: f64, b: f64| (a - b).abs() >= 0.05;
         for (w, a, b, track) in plan.passing {
-            if (a - b).abs() < 0.05 {
+            let a0 = start(w, a);
+            if moved(a, b) && !moved(track, b) {
+                self.curve(w, (x0, a0), (bx0, b));
                 self.line(w, x1, b);
-            } else if (track - b).abs() < 0.05 {
-                self.curve(w, (x0, a), (bx0, b));
+                continue;
+            }
+            if moved(a0, a) {
+                self.curve(w, (x0, a0), (bx0, a));
+            }
+            if !moved(a, b) {
                 self.line(w, x1, b);
             } else {
                 self.line(w, bx1, a);
@@ -391,8 +426,9 @@ impl<'a> Painter<'a> {
         for (o, op) in ops.iter().enumerate() {
             let (entries, exits) = (&mid.entries[o], &mid.exits[o]);
             for ((w, a), e) in ports[o].0.iter().zip(entries) {
-                if (a - e).abs() >= 0.05 {
-                    self.curve(*w, (x0, *a), (bx0, *e));
+                let a0 = start(*w, *a);
+                if moved(a0, *e) {
+                    self.curve(*w, (x0, a0), (bx0, *e));
                 }
             }
             // a box narrower than its column is centred in it when it shares the column

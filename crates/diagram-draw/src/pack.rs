@@ -172,30 +172,58 @@ pub(crate) fn plan(ops: &[Op], left: (&[Live], &[f64]), right: (&[Live], &[f64])
 /// the heights that will be drawn.
 pub(crate) fn pack(d: &Diagram, flat: &mut Flat) {
     // operations of one kind first (parallel maps), so that a map joins its siblings rather
-    // than an unrelated neighbour; then any independent operations, each joining the latest
+    // than an unrelated neighbour; then any independent operations, each joining the earliest
     // column it can
-    pack_pass(d, flat, true);
+    pack_pass(d, flat, true, true);
     // a side branch moves beside the start of the main one before anything else claims it
     crate::reorder::hop_left(d, flat);
-    pack_pass(d, flat, false);
+    pack_pass(d, flat, false, false);
+    absorb_regroupings(flat);
 }
 
-/// One packing pass to a fixed point. From the right: an operation joins the latest column
-/// it can, so parallel maps gather in the column before their first consumer rather than
-/// beside the copy that feeds them.
-fn pack_pass(d: &Diagram, flat: &mut Flat, alike: bool) {
+/// Folds each regrouping column into the operation column after it: the wires cross in that
+/// column's left margin, on their way to the boxes, which saves a regrouping column and the
+/// empty data column after it. Runs last, as event indices are final then.
+pub(crate) fn absorb_regroupings(flat: &mut Flat) {
+    let mut k = 0;
+    while k + 1 < flat.events.len() {
+        if matches!(flat.events[k], Event::Shuffle) && matches!(flat.events[k + 1], Event::Ops(_)) {
+            let ops = flat.events.remove(k + 1);
+            let order = flat.states.remove(k + 1);
+            flat.events[k] = ops;
+            flat.gathered.insert(k, order);
+        }
+        k += 1;
+    }
+}
+
+/// One packing pass to a fixed point, `from_right` or from the left. From the right, an
+/// operation joins the latest column it can, so parallel maps gather in the column before
+/// their first consumer rather than beside the copy that feeds them; from the left, the
+/// earliest, so a run of independent operations fills one column before the next.
+fn pack_pass(d: &Diagram, flat: &mut Flat, alike: bool, from_right: bool) {
     loop {
         let mut changed = false;
-        for k in (0..flat.events.len().saturating_sub(1)).rev() {
-            if k + 1 >= flat.events.len() {
-                continue;
-            }
-            if mergeable(d, flat, k, alike) {
-                merge(flat, k);
+        let n = flat.events.len().saturating_sub(1);
+        let order: Vec<usize> = if from_right {
+            (0..n).rev().collect()
+        } else {
+            (0..n).collect()
+        };
+        for k in order {
+            // repeat at the same place while column k keeps taking its neighbours
+            while k + 1 < flat.events.len() {
+                if mergeable(d, flat, k, alike) {
+                    merge(flat, k);
+                } else if let Some(hoisted) = hoist(d, flat, k, alike) {
+                    *flat = hoisted;
+                } else {
+                    break;
+                }
                 changed = true;
-            } else if let Some(hoisted) = hoist(d, flat, k, alike) {
-                *flat = hoisted;
-                changed = true;
+                if from_right {
+                    break;
+                }
             }
         }
         if !changed {
