@@ -14,9 +14,11 @@
 //! /work/pyref/bin/python tools/reference/diagram/torch_bench.py
 //! ```
 //!
-//! Measured 2026-11-28 with `diagram bench` on the shared 2-core dev machine (load ≈ 3, so
-//! ±30 %), torch 2.15.0: mha 0.59 ms here vs 1.61 ms in PyTorch (0.37×); resnet 52.8 ms here
-//! vs 45.3 ms in PyTorch (1.17×; before the layout work of this date: 127–185 ms, 2.4–3.4×).
+//! Measured 2026-11-28 on the shared 2-core dev machine (load ≈ 2.5–3.3 from other builds, so
+//! ±30 %), torch 2.15.0, medians: `diagram bench` (same run) gave resnet 34–37 ms here vs
+//! 40–50 ms in PyTorch (0.73–0.91×) and mha 0.42–0.54 ms vs 1.0–1.7 ms (0.24–0.48×). In one
+//! back-to-back session this bench gave resnet 120 ms before the layout work of this date
+//! (commit 3123388) and 36 ms after, with PyTorch at 48 ms; mha 0.44 → 0.39 ms, PyTorch 1.3 ms.
 use criterion::{Criterion, criterion_group, criterion_main};
 use nc_diagram::bench::Workload;
 
