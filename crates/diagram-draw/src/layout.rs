@@ -302,6 +302,10 @@ impl<'a> Painter<'a> {
         self.seg(w, Seg::C(mx, from.1, mx, to.1, to.0, to.1));
     }
 
+    fn is_double(&self, w: WireId) -> bool {
+        self.d.wire(w).is_some_and(|x| x.double)
+    }
+
     /// Ends wire `w`'s path.
     fn finish(&mut self, w: WireId) {
         if let Some(p) = self.paths.remove(&w)
@@ -465,6 +469,8 @@ impl<'a> Painter<'a> {
             bot,
             ins: ins.clone(),
             outs: outs.clone(),
+            double_ins: op.inputs.iter().map(|w| self.is_double(*w)).collect(),
+            double_outs: op.outputs.iter().map(|w| self.is_double(*w)).collect(),
         };
         match &op.kind {
             OpKind::Copy => self.copy(op, &frame),

@@ -15,6 +15,10 @@ pub(crate) struct Frame {
     pub bot: f64,
     pub ins: Vec<f64>,
     pub outs: Vec<f64>,
+    /// Which input ports carry a double wire (a tuple of axes).
+    pub double_ins: Vec<bool>,
+    /// Which output ports carry a double wire.
+    pub double_outs: Vec<bool>,
 }
 
 impl Frame {
@@ -162,6 +166,9 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
             ));
             out.push(Prim::Rect(Role::BlockBox, f.x0, f.top, w, h));
         }
+        OpKind::Contract { .. } if !learned => {
+            out.push(Prim::Rect(Role::Wiring, f.x0, f.top, w, h));
+        }
         _ => out.push(Prim::Rect(role, f.x0, f.top, w, h)),
     }
     let (cx, cy) = (f.cx(), f.cy());
@@ -218,11 +225,15 @@ fn contract(axes_in: &[String], axes_out: &[String], f: &Frame, out: &mut Vec<Pr
     for l in letters {
         let ins: Vec<f64> = ports(axes_in, l, &f.ins);
         let outs: Vec<f64> = ports(axes_out, l, &f.outs);
+        // an index of a double wire stays double through the wiring
+        let double = axes_in
+            .iter()
+            .zip(&f.double_ins)
+            .chain(axes_out.iter().zip(&f.double_outs))
+            .any(|(a, d)| a == l && *d);
+        let role = if double { Role::Wire2 } else { Role::Pict };
         match (ins.len(), outs.len()) {
-            (1, 1) => out.push(Prim::Path(
-                Role::Pict,
-                curve((f.x0, ins[0]), (f.x1, outs[0])),
-            )),
+            (1, 1) => out.push(Prim::Path(role, curve((f.x0, ins[0]), (f.x1, outs[0])))),
             (0, 0) => {}
             (n, 0) if n >= 2 => {
                 // cup: the contracted index bends back on itself
@@ -230,7 +241,7 @@ fn contract(axes_in: &[String], axes_out: &[String], f: &Frame, out: &mut Vec<Pr
                     let r = (pair[1] - pair[0]).abs() / 2.0;
                     let bx = xm.min(f.x0 + 6.0 + r * 1.2);
                     out.push(Prim::Path(
-                        Role::Pict,
+                        role,
                         vec![
                             Seg::M(f.x0, pair[0]),
                             Seg::C(bx, pair[0], bx, pair[1], f.x0, pair[1]),
@@ -243,7 +254,7 @@ fn contract(axes_in: &[String], axes_out: &[String], f: &Frame, out: &mut Vec<Pr
                 for pair in outs.windows(2) {
                     let bx = xm.max(f.x1 - 14.0);
                     out.push(Prim::Path(
-                        Role::Pict,
+                        role,
                         vec![
                             Seg::M(f.x1, pair[0]),
                             Seg::C(bx, pair[0], bx, pair[1], f.x1, pair[1]),
@@ -259,10 +270,10 @@ fn contract(axes_in: &[String], axes_out: &[String], f: &Frame, out: &mut Vec<Pr
                     outs[0]
                 };
                 for y in &ins {
-                    out.push(Prim::Path(Role::Pict, curve((f.x0, *y), (xm, dy))));
+                    out.push(Prim::Path(role, curve((f.x0, *y), (xm, dy))));
                 }
                 for y in &outs {
-                    out.push(Prim::Path(Role::Pict, curve((xm, dy), (f.x1, *y))));
+                    out.push(Prim::Path(role, curve((xm, dy), (f.x1, *y))));
                 }
                 if ins.len() + outs.len() > 2 {
                     out.push(Prim::Circle(Role::Dot, xm, dy, 3.0));

@@ -28,6 +28,9 @@ pub enum Role {
     Op,
     /// Learned operation box (bold outline).
     Learned,
+    /// The light dashed frame of a contraction drawn as wiring (cups and dots), unshaded so
+    /// the wiring reads as the paper draws it.
+    Wiring,
     /// Collapsed named block (3-D box).
     BlockBox,
     /// Expanded named block background.
@@ -56,6 +59,7 @@ impl Role {
             Role::Sep => "sep",
             Role::Op => "op",
             Role::Learned => "op lrn",
+            Role::Wiring => "op ctr",
             Role::BlockBox => "blk",
             Role::BlockBg => "bg",
             Role::Marker => "mk",

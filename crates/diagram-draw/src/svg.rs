@@ -11,6 +11,7 @@ const STYLE: &str = "\
 .w2{stroke-width:4.2}.w2i{fill:none;stroke:#fff;stroke-width:1.6}\
 .sep{fill:none;stroke:#222;stroke-width:1.1;stroke-dasharray:5 3}\
 .op{fill:#e8ecf4;stroke:#333;stroke-width:1}.lrn{fill:#dde7f3;stroke:#111;stroke-width:2.2}\
+.ctr{fill:none;stroke:#999;stroke-width:.8;stroke-dasharray:3 3}\
 .blk{fill:#cfe8b0;stroke:#333;stroke-width:1}.bg{fill:#c8c0e8;fill-opacity:.35;stroke:#9a90c0;stroke-width:1}\
 .mk{fill:#fff6c8;stroke:#333;stroke-width:1}.lg{fill:#eef0ee;stroke:#999;stroke-width:1}\
 .pf{fill:#222}.dot{fill:#222}.br{stroke-width:1.6}\

@@ -11,6 +11,7 @@ fn style(role: Role) -> &'static str {
         Role::Sep => "draw,dashed,line width=0.5pt",
         Role::Op => "draw,fill=blue!6,line width=0.5pt",
         Role::Learned => "draw,fill=blue!10,line width=1.2pt",
+        Role::Wiring => "draw=gray,dashed,line width=0.4pt",
         Role::BlockBox => "draw,fill=green!20,line width=0.5pt",
         Role::BlockBg => "draw=violet!40,fill=violet!10,rounded corners=2pt",
         Role::Marker => "draw,fill=yellow!20,line width=0.5pt",

@@ -427,3 +427,32 @@ fn side_branch_runs_beside_the_main_branch() {
         "R and tanh share a column: {xs:?}"
     );
 }
+
+/// Contractions are drawn as wiring in a light unshaded frame (class `ctr`), the paper's cups
+/// and dots, and an index carried by a double wire stays double through the wiring.
+#[test]
+fn contractions_are_wiring_in_an_unshaded_frame() {
+    let svg = all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == "zoo_sdpa")
+        .expect("zoo sdpa")
+        .1;
+    let g = geo(&svg);
+    let frames: Vec<_> = g.rects.iter().filter(|r| r.4 == "op ctr").collect();
+    assert_eq!(frames.len(), 2, "{:?}", g.rects);
+    for f in &frames {
+        let inside = |(x, y): (f64, f64)| {
+            x >= f.0 - 0.5 && x <= f.0 + f.2 + 0.5 && y >= f.1 && y <= f.1 + f.3
+        };
+        let doubles = g
+            .wires
+            .iter()
+            .filter(|w| {
+                let (a, b) = endpoints(w);
+                inside(a) && inside(b)
+            })
+            .count();
+        assert!(doubles > 0, "no wiring inside the frame at x={}", f.0);
+    }
+    assert!(svg.contains(".ctr{fill:none"));
+}
