@@ -44,6 +44,8 @@ pub fn backward<T: Real>(
         accumulate(&mut grads[v.ix()], g.clone());
     }
     let mut pgrads: Vec<Option<Tensor<T>>> = vec![None; c.params.len()];
+    // gradients checked finite and not summed since (the seeds are not checked)
+    let mut finite = vec![false; c.values.len()];
     for node in c.nodes.iter().rev() {
         let dys: Vec<Option<&Tensor<T>>> = node
             .outputs
@@ -73,6 +75,12 @@ pub fn backward<T: Real>(
             .ok_or_else(|| ExecError::Grad(format!("op `{}`: tape is incomplete", node.name)))?;
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let g = ops::backward(&cx, &xs, &ps, &ys, &dys);
+        // copies of gradients already known finite need no second scan
+        let implied = ops::backward_keeps_finite(&node.op)
+            && node
+                .outputs
+                .iter()
+                .all(|v| grads[v.ix()].is_none() || finite[v.ix()]);
         // a value's gradient is complete once its producer ran: free it so the allocator
         // hands its memory to the next gradients instead of the OS
         for v in &node.outputs {
@@ -84,12 +92,14 @@ pub fn backward<T: Real>(
             if let Some(gi) = gi
                 && c.value(*v).ty.dtype == crate::ir::DType::Real
             {
-                if !all_finite(&gi.data) {
+                if !implied && !all_finite(&gi.data) {
                     return Err(ExecError::NonFinite {
                         op: format!("{} (backward)", node.name),
                         value: c.value(*v).name.clone(),
                     });
                 }
+                // a sum of finite gradients may still overflow: only a lone one is known
+                finite[v.ix()] = grads[v.ix()].is_none();
                 accumulate(&mut grads[v.ix()], gi);
             }
         }

@@ -264,6 +264,8 @@ pub fn forward<T: Real>(
         }
         values[v.ix()] = Some(t.clone());
     }
+    // values checked (or implied) finite; the circuit's inputs are not checked themselves
+    let mut finite = vec![false; c.values.len()];
     for node in &c.nodes {
         let cx = Ctx {
             c,
@@ -281,8 +283,12 @@ pub fn forward<T: Real>(
             })?;
         let ps: Vec<&Tensor<T>> = node.params.iter().map(|p| &params[p.ix()]).collect();
         let ys = ops::forward(&cx, &xs, &ps)?;
+        // copies of values already known finite need no second scan
+        let implied =
+            ops::forward_keeps_finite(&node.op) && node.inputs.iter().all(|v| finite[v.ix()]);
         for (v, y) in node.outputs.iter().zip(ys) {
-            if !all_finite(&y.data) {
+            finite[v.ix()] = true;
+            if !implied && !all_finite(&y.data) {
                 return Err(ExecError::NonFinite {
                     op: node.name.clone(),
                     value: c.value(*v).name.clone(),
@@ -292,4 +298,35 @@ pub fn forward<T: Real>(
         }
     }
     Ok(Tape { values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::{Builder, WindowSpec};
+    use crate::ir::AxisKind;
+
+    /// A copy-like op whose input was never checked (a circuit input) is still scanned, so
+    /// the first op that outputs a NaN is the one blamed.
+    #[test]
+    fn a_nan_input_is_blamed_on_its_first_consumer() {
+        let mut b = Builder::new("nan");
+        let n = b.axis("n", "2", AxisKind::Batch).unwrap();
+        let m = b.axis("m", "3", AxisKind::Spatial).unwrap();
+        let o = b.axis("o", "2", AxisKind::Feature).unwrap();
+        let x = b.input("x", &[n, m]);
+        let (y, k) = b.window("win", x, &[(m, WindowSpec::new(1))]).unwrap();
+        let y = b.linear("lin", y, &[m, k[0].1], &[o], false).unwrap();
+        b.output(y);
+        let c = b.finish().unwrap();
+        let bound = Bound::new(&c, &c.default_bindings()).unwrap();
+        let p = init_params::<f64>(&c, &bound, 0);
+        let mut x = random_inputs::<f64>(&c, &bound, 0);
+        x[0].data[1] = f64::NAN;
+        let err = forward(&c, &bound, &p, &x).unwrap_err();
+        assert!(
+            matches!(&err, ExecError::NonFinite { op, .. } if op.contains("win")),
+            "{err}"
+        );
+    }
 }

@@ -133,6 +133,37 @@ fn unreachable_copy<T>() -> Grads<T> {
     }
 }
 
+/// Whether the op's forward only copies, selects or zeroes its inputs' elements, so finite
+/// inputs give finite outputs and the executor need not scan them again.
+pub(crate) fn forward_keeps_finite(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Window(_)
+            | Op::Copy(_)
+            | Op::Save(_)
+            | Op::Load(_)
+            | Op::Permute(_)
+            | Op::Reshape { .. }
+            | Op::Concat { .. }
+            | Op::Map(crate::ir::Func::Relu)
+    )
+}
+
+/// Like [`forward_keeps_finite`] for the backward: the input gradients only copy, select or
+/// zero the output gradients (★ᵀ's backward unfolds; ★'s folds, which adds).
+pub(crate) fn backward_keeps_finite(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::WindowT(_)
+            | Op::Save(_)
+            | Op::Load(_)
+            | Op::Permute(_)
+            | Op::Reshape { .. }
+            | Op::Concat { .. }
+            | Op::Map(crate::ir::Func::Relu)
+    )
+}
+
 /// Number of elements of a value, as a polynomial in sizes.
 pub(crate) fn elems(c: &Circuit, v: ValueId) -> Poly {
     axes_elems(c, &c.value(v).ty.axes)
