@@ -344,6 +344,22 @@ fn mha_parallel_maps_share_a_column() {
     );
 }
 
+/// Visual attention's three maps (Q, K, V, after one window and a copy) share one column too,
+/// though each needs its inputs regrouped first.
+#[test]
+fn visual_attention_parallel_maps_share_a_column() {
+    let svg = all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == "zoo_visual_attention")
+        .expect("zoo visual_attention")
+        .1;
+    let g = geo(&svg);
+    let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
+    let first = maps.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+    let column = maps.iter().filter(|r| (r.0 - first).abs() < 0.05).count();
+    assert_eq!(column, 3, "{maps:?}");
+}
+
 /// Independent maps on separate tuple members share a column; a map that reads another's
 /// output never does.
 #[test]
