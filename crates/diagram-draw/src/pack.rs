@@ -2,13 +2,18 @@
 //!
 //! Flattening gives every operation a column of its own, so parallel maps (the linear maps
 //! for Q, K and V of multi-head attention) come out as a staircase. The paper stacks them in
-//! one column instead. [`pack`] merges neighbouring operation columns when no
-//! operation consumes another's output, every operation's inputs already lie together, the
-//! boxes stack without overlapping, and every wire passing the column runs clear of its
-//! boxes. In a packed column every wire reaches its right-hand height in the left margin
-//! (they keep their order there, so these bends never cross) and the boxes line up with the
-//! right data column. Merging only ever removes a data column, so the drawing stays in the
-//! order the circuit was written, and the result is deterministic.
+//! one column instead. [`pack`] merges neighbouring operation columns when no operation
+//! consumes another's output, every operation's inputs already lie together, and everything
+//! crossing the column (boxes and passing wires) lies below what comes before it, with room
+//! between ([`fits`]). A regrouping that stands between two such columns moves before the
+//! first ([`hoist`]), a lone side-branch operation moves left beside the main branch
+//! ([`crate::reorder`]), and what regrouping is left folds into the margin of the column after
+//! it ([`absorb_regroupings`]).
+//!
+//! In a packed column ([`middle`]) each box starts at the lower of its first input's and first
+//! output's heights; inputs bend to it in the left margin and outputs back in the right one,
+//! in the order of the data columns, so these bends never cross. Every step is a pure function
+//! of the diagram, so the drawing stays deterministic.
 
 use crate::flatten::{Event, Flat, Live};
 use crate::layout::{HALF_BOX, stack};
