@@ -14,11 +14,12 @@
 //! /work/pyref/bin/python tools/reference/diagram/torch_bench.py
 //! ```
 //!
-//! Measured 2026-11-28 on the shared 2-core dev machine (load ≈ 2.5–3.3 from other builds, so
-//! ±30 %), torch 2.15.0, medians: `diagram bench` (same run) gave resnet 34–37 ms here vs
-//! 40–50 ms in PyTorch (0.73–0.91×) and mha 0.42–0.54 ms vs 1.0–1.7 ms (0.24–0.48×). In one
-//! back-to-back session this bench gave resnet 120 ms before the layout work of this date
-//! (commit 3123388) and 36 ms after, with PyTorch at 48 ms; mha 0.44 → 0.39 ms, PyTorch 1.3 ms.
+//! Measured 2026-11-28 on the shared 2-core dev machine (load ≈ 1.3–3 from other builds, so
+//! ±30 %), torch 2.15.0, medians. `diagram bench` (same run, 5 runs): resnet 34–38 ms here vs
+//! 35–50 ms in PyTorch (0.73–1.01×; the fastest repeats 27–29 ms vs 31–37 ms) and mha
+//! 0.42–0.54 ms vs 1.0–1.7 ms (0.24–0.48×). Back to back, this bench gave resnet 131 ms before
+//! the layout work of this date (commit 3123388) and 35 ms after, PyTorch 40 ms; mha
+//! 0.49 → 0.33 ms, PyTorch 1.3 ms.
 use criterion::{Criterion, criterion_group, criterion_main};
 use nc_diagram::bench::Workload;
 
