@@ -57,8 +57,8 @@ pub enum DrawError {
     },
 }
 
-/// Draws a circuit file as SVG. The file is nc-diagram's circuit text format (the IR as
-/// JSON, [`nc_diagram::parse::text`]), whatever its extension; it is validated (every
+/// Draws a circuit file as SVG. The file is nc-diagram's circuit text format (`.ncd`, or the IR
+/// as JSON; see [`nc_diagram::parse::text`]), whatever its extension; it is validated (every
 /// reference, the execution order) before it is drawn, so a malformed file is an error, never
 /// a panic.
 ///

@@ -79,7 +79,7 @@ enum DiagramCommand {
         #[arg(long)]
         repeats: Option<usize>,
     },
-    /// List the zoo, export a model to the file format, or draw every model.
+    /// List the zoo, export a model to the circuit text format (.ncd), or draw every model.
     Zoo {
         /// List the models.
         #[arg(long)]
@@ -90,7 +90,7 @@ enum DiagramCommand {
         /// Export this model.
         #[arg(long)]
         export: Option<String>,
-        /// Write the export here instead of stdout.
+        /// Write the export here instead of stdout (e.g. mha.ncd).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -102,7 +102,8 @@ fn load(source: &str) -> anyhow::Result<Circuit> {
             .with_context(|| format!("no zoo model `{name}`; try `diagram zoo --list`"));
     }
     let text = std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?;
-    nc_diagram::parse::text::load(&text).with_context(|| format!("loading {source}"))
+    // `file:line:column: message`, the form editors jump to
+    nc_diagram::parse::text::load(&text).map_err(|e| anyhow::anyhow!(e.in_file(source)))
 }
 
 fn bindings(c: &Circuit, spec: &str) -> anyhow::Result<Bindings> {
