@@ -38,6 +38,7 @@ fn swimmer_frames(n: usize) -> Vec<Frame> {
             Frame {
                 segments: segs,
                 text: Some(format!("t = {t:.2} s")),
+                readout: Vec::new(),
             }
         })
         .collect()

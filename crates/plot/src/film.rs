@@ -241,6 +241,7 @@ fn render_rgb(
         if let Some(t) = &frame.text {
             swimmer::draw_caption(&root, t, &v)?;
         }
+        swimmer::draw_readout(&root, &frame.readout, &v)?;
         root.present().map_err(draw_err)?;
     }
     Ok(buf)
@@ -337,5 +338,26 @@ mod tests {
         assert_eq!(super::pick(10, 4), [0, 3, 6, 9]);
         assert_eq!(super::pick(3, 6), [0, 1, 2]);
         assert_eq!(super::pick(100, 0).len(), 100);
+    }
+
+    #[test]
+    fn readout_bars_rise_with_activity() {
+        let frame = super::Frame {
+            readout: vec![("a".into(), vec![1.0, 0.0, f64::NAN])],
+            ..super::Frame::default()
+        };
+        crate::font::ensure_fonts().unwrap();
+        let (w, h) = (200u32, 150u32);
+        let rgb = super::render_rgb(&frame, &[], 1.0, (w, h)).unwrap();
+        let px = |x: i32, y: i32| {
+            let i = (y as usize * w as usize + x as usize) * 3;
+            (rgb[i], rgb[i + 1], rgb[i + 2])
+        };
+        // bars start at x = 8, 11 px apart; the baseline sits above the label
+        let mid = h as i32 - 6 - crate::style::TICK_PX as i32 - 4 - 20;
+        let body = crate::swimmer::BODY;
+        assert_eq!(px(12, mid), (body.0, body.1, body.2), "full bar");
+        assert_eq!(px(23, mid), (222, 228, 236), "silent unit: track only");
+        assert_eq!(px(34, mid), (222, 228, 236), "NaN is drawn silent");
     }
 }

@@ -33,6 +33,9 @@ pub struct Frame {
     pub segments: Vec<Segment>,
     /// Caption drawn in the picture's corner.
     pub text: Option<String>,
+    /// Labelled groups of activities in [0, 1] (e.g. a neuron population, one bar per joint),
+    /// drawn as small bar groups along the bottom of animation frames.
+    pub readout: Vec<(String, Vec<f64>)>,
 }
 
 impl Frame {
@@ -208,8 +211,10 @@ pub(crate) fn draw_body<DB: DrawingBackend>(
         area.draw(&PathElement::new(outline, o.stroke_width(1)))
             .map_err(draw_err)?;
     }
-    // the eye, near the head's front end
-    let h = &frame.segments[0];
+    // the eye, near the head's front end (a frame may have no body, only a readout)
+    let Some(h) = frame.segments.first() else {
+        return Ok(());
+    };
     let d = h.length / 2.0;
     let (ex, ey) = (h.x + d * h.heading.cos(), h.y + d * h.heading.sin());
     let eye = v.px(ex, ey);
@@ -269,6 +274,65 @@ pub(crate) fn draw_caption<DB: DrawingBackend>(
     let st = style::text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Top));
     area.draw(&Text::new(t, (v.ox + 6, v.oy + 5), st))
         .map_err(draw_err)
+}
+
+/// Bar height of a full activity (1.0) in the readout, in pixels.
+const READOUT_BAR_H: i32 = 40;
+/// Bar width and the gap after it, in pixels.
+const READOUT_BAR_W: i32 = 9;
+const READOUT_GAP: i32 = 2;
+
+/// Draws the readout groups left to right along the panel's bottom edge: per group, one bar
+/// per value (clamped to [0, 1]) over a baseline, its label beneath.
+pub(crate) fn draw_readout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    groups: &[(String, Vec<f64>)],
+    v: &View,
+) -> Result<(), PlotError> {
+    let label = style::text(TICK_PX).pos(Pos::new(HPos::Left, VPos::Bottom));
+    let base = v.oy + v.h as i32 - 6 - TICK_PX as i32 - 4;
+    let mut x = v.ox + 8;
+    for (name, vals) in groups {
+        let group_w = (vals.len() as i32 * (READOUT_BAR_W + READOUT_GAP)).max(24);
+        area.draw(&Rectangle::new(
+            [(x - 2, base - READOUT_BAR_H - 2), (x + group_w, base + 1)],
+            RGBColor(255, 255, 255).mix(0.85).filled(),
+        ))
+        .map_err(draw_err)?;
+        for (i, &a) in vals.iter().enumerate() {
+            let a = if a.is_finite() {
+                a.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let x0 = x + i as i32 * (READOUT_BAR_W + READOUT_GAP);
+            let top = base - (a * f64::from(READOUT_BAR_H)).round() as i32;
+            // a pale track shows where a silent unit's bar would be
+            area.draw(&Rectangle::new(
+                [(x0, base - READOUT_BAR_H), (x0 + READOUT_BAR_W, base)],
+                RGBColor(222, 228, 236).filled(),
+            ))
+            .map_err(draw_err)?;
+            area.draw(&Rectangle::new(
+                [(x0, top), (x0 + READOUT_BAR_W, base)],
+                BODY.to_plotters().filled(),
+            ))
+            .map_err(draw_err)?;
+        }
+        area.draw(&PathElement::new(
+            vec![(x - 1, base), (x + group_w - 1, base)],
+            OUTLINE.stroke_width(1),
+        ))
+        .map_err(draw_err)?;
+        area.draw(&Text::new(
+            name.clone(),
+            (x, v.oy + v.h as i32 - 4),
+            label.clone(),
+        ))
+        .map_err(draw_err)?;
+        x += group_w + 12;
+    }
+    Ok(())
 }
 
 /// The world-unit view width that fits every frame's body with room to swim.

@@ -309,6 +309,7 @@ mod swim {
                 Frame {
                     segments,
                     text: Some(format!("t = {t:.1}")),
+                    readout: Vec::new(),
                 }
             })
             .collect()

@@ -61,6 +61,7 @@ pub fn plot_frames(traj: &Trajectory) -> Vec<Frame> {
                 })
                 .collect(),
             text: Some(format!("t = {:.2} s", f.time)),
+            readout: Vec::new(),
         })
         .collect()
 }

@@ -1,6 +1,6 @@
-//! Rendering: an animated GIF of an NCAP swimmer with its neuron activity beside the body
-//! (a per-frame bar readout of every joint's B-neurons and muscles), a filmstrip SVG and the
-//! activity raster.
+//! Rendering: an animated GIF of an NCAP swimmer with its neuron activity beside the body (a
+//! per-frame bar readout of the oscillator and every joint's B-neurons and muscles), a filmstrip
+//! SVG and the activity raster.
 
 use crate::ncap::{Ncap, NcapTrace};
 use crate::policy::SavedPolicy;
@@ -24,12 +24,6 @@ pub struct RenderOptions {
     pub stride: usize,
     /// Output folder.
     pub out: PathBuf,
-}
-
-const BARS: [char; 9] = ['·', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
-fn bar(v: f64) -> char {
-    BARS[(v.clamp(0.0, 1.0) * 8.0).round() as usize]
 }
 
 // body pose to a drawable segment: bodies span ±0.05 m along local y, the head points to −y
@@ -72,22 +66,18 @@ pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
         let t = env.episode_step();
         ncap.forward(env.joint_angles(), t, &mut a, &mut tr);
         if step % opts.stride.max(1) == 0 {
-            // neuron readout beside the body: one bar per joint, head first (Bd/Bv: dorsal and
+            // neuron readout under the body: one bar per joint, head first (Bd/Bv: dorsal and
             // ventral B-neurons, Md/Mv: muscles)
-            let col = |v: &[f64]| v.iter().map(|&x| bar(x)).collect::<String>();
-            let text = format!(
-                "t {:5.2}s osc {}{} Bd {} Bv {} Md {} Mv {}",
-                t as f64 * 0.03,
-                bar(tr.osc.0),
-                bar(tr.osc.1),
-                col(&tr.b_d),
-                col(&tr.b_v),
-                col(&tr.m_d),
-                col(&tr.m_v)
-            );
             frames.push(Frame {
                 segments: env.body_positions().iter().map(segment).collect(),
-                text: Some(text),
+                text: Some(format!("t = {:.2} s", t as f64 * 0.03)),
+                readout: vec![
+                    ("osc".into(), vec![tr.osc.0, tr.osc.1]),
+                    ("Bd".into(), tr.b_d.clone()),
+                    ("Bv".into(), tr.b_v.clone()),
+                    ("Md".into(), tr.m_d.clone()),
+                    ("Mv".into(), tr.m_v.clone()),
+                ],
             });
         }
         ret += env.step(&a)?.reward;
@@ -112,6 +102,7 @@ pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
         .iter()
         .map(|f| Frame {
             text: None,
+            readout: Vec::new(),
             ..f.clone()
         })
         .collect();
