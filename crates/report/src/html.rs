@@ -93,6 +93,7 @@ figcaption { font-size: .9em; color: #333; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .9em; } th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 pre { background: #f6f6f6; padding: .6em; overflow-x: auto; font-size: .85em; }
+figure pre { max-height: 30em; overflow: auto; text-align: left; }
 .verdict-agree { color: #07660a; } .verdict-disagree { color: #a00; }
 </style>"#;
 

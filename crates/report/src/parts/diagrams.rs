@@ -20,8 +20,9 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         let svg = nc_diagram_draw::draw_circuit(&circuit, &DrawOptions::default());
         let file = format!("{name}.svg");
         nc_core::output::write_atomic(&ctx.dir.join(&file), svg.as_bytes())?;
-        let text = serde_json::to_string_pretty(&circuit)?;
-        let desc = format!("{name}.json");
+        // the circuit in the hand-writable text format, linked and shown folded under its figure
+        let text = nc_diagram::parse::text::save(&circuit);
+        let desc = format!("{name}.ncd");
         nc_core::output::write_atomic(&ctx.dir.join(&desc), text.as_bytes())?;
         let bindings = circuit.default_bindings();
         let cost = nc_diagram::cost::summarize(&circuit, &bindings, 4)?;
@@ -60,8 +61,10 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             .replace(
                 "</figcaption>",
                 &format!(
-                    " <a href=\"diagrams/{}\">Text description</a>.</figcaption>",
-                    escape(&desc)
+                    "</figcaption><details><summary>The circuit as text (<a href=\"diagrams/{}\">{}</a>)</summary><pre>{}</pre></details>",
+                    escape(&desc),
+                    escape(&desc),
+                    escape(&text)
                 ),
             ),
         );
