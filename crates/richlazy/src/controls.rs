@@ -56,18 +56,7 @@ impl ControlsConfig {
     /// CI size (seconds): N = 48, 2AF, 2 seeds, 400 iterations, ranks {1, 6, 48}, gains
     /// {0.5, 1, 1.5, 2} at ranks 1 and 48.
     pub fn quick() -> Self {
-        let base = TrainConfig {
-            n: 48,
-            iters: 400,
-            optimizer: crate::optim::OptimizerConfig::Sgd {
-                lr: 0.01,
-                momentum: 0.9,
-            },
-            probe_batches: 2,
-            kernel_trials: 8,
-            track_every: 200,
-            ..TrainConfig::default()
-        };
+        let base = crate::grid::quick_base();
         Self {
             tasks: vec![TaskKind::TwoAf],
             seeds: (0..2).collect(),

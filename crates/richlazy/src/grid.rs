@@ -36,6 +36,23 @@ impl Cell {
     }
 }
 
+/// The run every grid's quick (CI-sized) preset starts from: N = 48, 400 SGD iterations at
+/// learning rate 0.01 with momentum 0.9, a small probe and kernel.
+pub(crate) fn quick_base() -> TrainConfig {
+    TrainConfig {
+        n: 48,
+        iters: 400,
+        optimizer: crate::optim::OptimizerConfig::Sgd {
+            lr: 0.01,
+            momentum: 0.9,
+        },
+        probe_batches: 2,
+        kernel_trials: 8,
+        track_every: 200,
+        ..TrainConfig::default()
+    }
+}
+
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
     move |source| SweepError::Io {
         path: path.to_path_buf(),

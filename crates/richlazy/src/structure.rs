@@ -71,18 +71,7 @@ impl StructureConfig {
 
     /// CI size (seconds): N = 48, 2AF only, 2 seeds, 400 iterations at learning rate 0.01.
     pub fn quick() -> Self {
-        let base = TrainConfig {
-            n: 48,
-            iters: 400,
-            optimizer: crate::optim::OptimizerConfig::Sgd {
-                lr: 0.01,
-                momentum: 0.9,
-            },
-            probe_batches: 2,
-            kernel_trials: 8,
-            track_every: 200,
-            ..TrainConfig::default()
-        };
+        let base = crate::grid::quick_base();
         Self {
             tasks: vec![TaskKind::TwoAf],
             seeds: (0..2).collect(),
