@@ -146,6 +146,19 @@ pub fn transformer_block() -> Circuit {
     })())
 }
 
+/// Learned positions added to `tokens`, then `depth` pre-norm blocks with their own weights,
+/// then the final layer norm `ln_f`: the trunk the transformer and the ViT share.
+fn encoder(b: &mut Builder, tokens: ValueId, a: &Axes, depth: u32) -> R<ValueId> {
+    let pos = b.learned("pos", &[a.t, a.m])?;
+    let mut x = b.add("add_pos", tokens, pos)?;
+    for i in 0..depth {
+        b.begin_block("Block", i, depth, false);
+        x = block(b, x, a)?;
+        b.end_block()?;
+    }
+    b.layer_norm("ln_f", x, &[a.m])
+}
+
 /// A decoder-style transformer: token embedding, learned positions, N blocks (own weights),
 /// final LN and an unembedding to the vocabulary.
 pub fn transformer() -> Circuit {
@@ -159,15 +172,7 @@ pub fn transformer() -> Circuit {
         let voc = b.axis("v", "v", K::Feature)?;
         let ids = b.index_input("tokens", &[n, a.t]);
         let e = b.embed("embed", ids, voc, &[a.m])?;
-        let pos = b.learned("pos", &[a.t, a.m])?;
-        let mut x = b.add("add_pos", e, pos)?;
-        let depth = 2;
-        for i in 0..depth {
-            b.begin_block("Block", i, depth, false);
-            x = block(&mut b, x, &a)?;
-            b.end_block()?;
-        }
-        let x = b.layer_norm("ln_f", x, &[a.m])?;
+        let x = encoder(&mut b, e, &a, 2)?;
         let voc_out = b.axis("v_out", "v", K::Feature)?;
         let logits = b.linear("unembed", x, &[a.m], &[voc_out], false)?;
         b.output(logits);
@@ -208,15 +213,7 @@ pub fn vit() -> Circuit {
         )?;
         let emb = b.linear("patch_embed", patches, &[c, sp[0].1, sp[1].1], &[a.m], true)?;
         let tokens = b.reshape("tokens", emb, &[sp[0].0, sp[1].0], &[a.t])?;
-        let pos = b.learned("pos", &[a.t, a.m])?;
-        let mut x = b.add("add_pos", tokens, pos)?;
-        let depth = 2;
-        for i in 0..depth {
-            b.begin_block("Block", i, depth, false);
-            x = block(&mut b, x, &a)?;
-            b.end_block()?;
-        }
-        let x = b.layer_norm("ln_f", x, &[a.m])?;
+        let x = encoder(&mut b, tokens, &a, 2)?;
         let pooled = b.reduce("pool", x, ReduceKind::Mean, &[a.t])?;
         let logits = b.linear("head", pooled, &[a.m], &[o], true)?;
         b.output(logits);
