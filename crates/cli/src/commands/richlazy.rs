@@ -132,6 +132,22 @@ struct SweepArgs {
     /// CI size: N = 64, ranks 1/4/16/64, 3 seeds, 1,500 iterations.
     #[arg(long)]
     quick: bool,
+    #[command(flatten)]
+    runs: GridRunArgs,
+    /// Ranks, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    ranks: Option<Vec<usize>>,
+    /// Match the spectral norm instead of the Frobenius norm (reviewers' control).
+    #[arg(long)]
+    spectral: bool,
+    /// Gain g of W0.
+    #[arg(long)]
+    gain: Option<f64>,
+}
+
+/// The options every grid of runs shares (rank sweep, structure, controls).
+#[derive(Args, Debug)]
+struct GridRunArgs {
     /// Run only shard I of N (I/N); then `merge` the shard folders.
     #[arg(long, default_value = "0/1")]
     shard: Shard,
@@ -141,18 +157,42 @@ struct SweepArgs {
     /// Training iterations per run.
     #[arg(long)]
     iters: Option<usize>,
-    /// Ranks, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    ranks: Option<Vec<usize>>,
     /// Tasks, comma separated.
     #[arg(long, value_delimiter = ',')]
     tasks: Option<Vec<TaskKind>>,
-    /// Match the spectral norm instead of the Frobenius norm (reviewers' control).
-    #[arg(long)]
-    spectral: bool,
-    /// Gain g of W0.
-    #[arg(long)]
-    gain: Option<f64>,
+}
+
+impl GridRunArgs {
+    /// Overrides a grid's seeds, tasks and iterations with those given.
+    fn apply(&self, seeds: &mut Vec<u64>, tasks: &mut Vec<TaskKind>, base: &mut TrainConfig) {
+        if let Some(k) = self.seeds {
+            *seeds = (0..k).collect();
+        }
+        if let Some(t) = &self.tasks {
+            tasks.clone_from(t);
+        }
+        if let Some(i) = self.iters {
+            base.iters = i;
+            base.track_every = (i / 10).max(1);
+        }
+    }
+
+    /// What a finished run of this shard into `out` tells the user.
+    #[allow(clippy::print_stdout)]
+    fn report_done(&self, complete: bool, out: &std::path::Path) {
+        if complete {
+            println!(
+                "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
+                out.display()
+            );
+        } else {
+            println!(
+                "shard {} done in {}; run `neurocircuits richlazy merge --out DIR <shard folders>` when all shards finish",
+                self.shard,
+                out.display()
+            );
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -163,18 +203,8 @@ struct GridArgs {
     /// CI size: N = 48, 2AF, 2 seeds, 400 iterations (seconds).
     #[arg(long)]
     quick: bool,
-    /// Run only shard I of N (I/N); then `merge` the shard folders.
-    #[arg(long, default_value = "0/1")]
-    shard: Shard,
-    /// Number of seeds (0..K).
-    #[arg(long)]
-    seeds: Option<u64>,
-    /// Training iterations per run.
-    #[arg(long)]
-    iters: Option<usize>,
-    /// Tasks, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    tasks: Option<Vec<TaskKind>>,
+    #[command(flatten)]
+    runs: GridRunArgs,
     /// Gains of the gain control (controls only), comma separated.
     #[arg(long, value_delimiter = ',')]
     gains: Option<Vec<f64>>,
@@ -395,18 +425,9 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     } else {
         SweepConfig::full()
     };
-    if let Some(k) = a.seeds {
-        cfg.seeds = (0..k).collect();
-    }
-    if let Some(i) = a.iters {
-        cfg.base.iters = i;
-        cfg.base.track_every = (i / 10).max(1);
-    }
+    a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
     if let Some(r) = a.ranks {
         cfg.ranks = r;
-    }
-    if let Some(t) = a.tasks {
-        cfg.tasks = t;
     }
     if let Some(g) = a.gain {
         cfg.base.gain = g;
@@ -414,42 +435,11 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     if a.spectral {
         cfg.renorm = Renorm::Spectral;
     }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let complete = nc_richlazy::sweep::run_sweep(&cfg, &a.out, a.shard, &|e| match e {
-        SweepEvent::Start {
-            total,
-            mine,
-            pending,
-        } => {
-            bar.set_length(pending as u64);
-            bar.println(format!(
-                "{total} runs in the grid, {mine} in shard {}, {pending} to run",
-                a.shard
-            ));
-        }
-        SweepEvent::UnitDone { done, unit, .. } => {
-            bar.set_position(done as u64);
-            bar.set_message(unit);
-        }
-    })
-    .with_context(|| format!("rank sweep into {}", a.out.display()))?;
+    let (bar, log) = progress_bar(a.runs.shard);
+    let complete = nc_richlazy::sweep::run_sweep(&cfg, &a.out, a.runs.shard, &log)
+        .with_context(|| format!("rank sweep into {}", a.out.display()))?;
     bar.finish_and_clear();
-    if complete {
-        println!(
-            "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
-            a.out.display()
-        );
-    } else {
-        println!(
-            "shard {} done in {}; run `neurocircuits richlazy merge --out DIR <shard folders>` when all shards finish",
-            a.shard,
-            a.out.display()
-        );
-    }
+    a.runs.report_done(complete, &a.out);
     Ok(())
 }
 
@@ -485,8 +475,7 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/richlazy-{name}")));
-    let (bar, log) = progress_bar(a.shard);
-    let seeds = a.seeds.map(|k| (0..k).collect::<Vec<u64>>());
+    let (bar, log) = progress_bar(a.runs.shard);
     let complete = if name == "structure" {
         if a.gains.is_some() {
             bail!("--gains applies to `richlazy controls` only");
@@ -496,52 +485,23 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         } else {
             StructureConfig::full()
         };
-        if let Some(s) = seeds {
-            cfg.seeds = s;
-        }
-        if let Some(t) = a.tasks {
-            cfg.tasks = t;
-        }
-        if let Some(i) = a.iters {
-            cfg.base.iters = i;
-            cfg.base.track_every = (i / 10).max(1);
-        }
-        run_structure(&cfg, &out, a.shard, &log)
+        a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
+        run_structure(&cfg, &out, a.runs.shard, &log)
     } else {
         let mut cfg = if a.quick {
             ControlsConfig::quick()
         } else {
             ControlsConfig::full()
         };
-        if let Some(s) = seeds {
-            cfg.seeds = s;
-        }
-        if let Some(t) = a.tasks {
-            cfg.tasks = t;
-        }
-        if let Some(i) = a.iters {
-            cfg.base.iters = i;
-            cfg.base.track_every = (i / 10).max(1);
-        }
+        a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
         if let Some(g) = a.gains {
             cfg.gains = g;
         }
-        run_controls(&cfg, &out, a.shard, &log)
+        run_controls(&cfg, &out, a.runs.shard, &log)
     }
     .with_context(|| format!("richlazy {name} into {}", out.display()))?;
     bar.finish_and_clear();
-    if complete {
-        println!(
-            "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
-            out.display()
-        );
-    } else {
-        println!(
-            "shard {} done in {}; run `neurocircuits richlazy merge --out DIR <shard folders>` when all shards finish",
-            a.shard,
-            out.display()
-        );
-    }
+    a.runs.report_done(complete, &out);
     Ok(())
 }
 
