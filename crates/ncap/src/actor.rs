@@ -196,3 +196,42 @@ mod tests {
         }
     }
 }
+
+/// Forward-pass state an actor keeps for its backward pass: the MLP's activations, or one
+/// NCAP trace per row. PPO's and DDPG's actors share it.
+#[derive(Clone, Debug, Default)]
+pub struct ActorCache {
+    pub(crate) mlp: crate::mlp::MlpCache,
+    traces: Vec<crate::ncap::NcapTrace>,
+}
+
+impl ActorCache {
+    /// NCAP's actions for `n` rows of raw observations (joint angles first) at their episode
+    /// `steps`, written into `out` (`n × joints`); each row's trace is kept.
+    pub(crate) fn ncap_forward(
+        &mut self,
+        ncap: &crate::ncap::Ncap,
+        raw: &[f64],
+        steps: &[usize],
+        n: usize,
+        out: &mut Vec<f64>,
+    ) {
+        let d = raw.len() / n.max(1);
+        let nj = ncap.n_joints();
+        self.traces.resize_with(n, crate::ncap::NcapTrace::default);
+        out.resize(n * nj, 0.0);
+        for r in 0..n {
+            let row = &mut out[r * nj..(r + 1) * nj];
+            ncap.forward(&raw[r * d..r * d + nj], steps[r], row, &mut self.traces[r]);
+        }
+    }
+
+    /// Accumulates NCAP's parameter gradient from `∂L/∂actions` (`n × joints`) of the rows of
+    /// the last [`ActorCache::ncap_forward`].
+    pub(crate) fn ncap_backward(&self, ncap: &crate::ncap::Ncap, dact: &[f64], grad: &mut [f64]) {
+        let nj = ncap.n_joints();
+        for (r, tr) in self.traces.iter().enumerate() {
+            ncap.backward(tr, &dact[r * nj..(r + 1) * nj], grad);
+        }
+    }
+}

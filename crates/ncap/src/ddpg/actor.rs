@@ -1,8 +1,8 @@
 //! The deterministic actors DDPG trains: Tonic's (256,256) ReLU MLP with a tanh head, or NCAP.
 
+pub use crate::actor::ActorCache;
 use crate::actor::DeterministicActor;
-use crate::mlp::MlpCache;
-use crate::ncap::{Ncap, NcapTrace};
+use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::policy::SavedPolicy;
 use serde::{Deserialize, Serialize};
@@ -14,13 +14,6 @@ pub enum DdpgActor {
     Mlp(DeterministicActor),
     /// `NCAP(raw joints, episode step)`.
     Ncap(Ncap),
-}
-
-/// Forward-pass state for the backward pass.
-#[derive(Clone, Debug, Default)]
-pub struct ActorCache {
-    mlp: MlpCache,
-    traces: Vec<NcapTrace>,
 }
 
 impl DdpgActor {
@@ -63,20 +56,7 @@ impl DdpgActor {
                     .expect("observation width fixed at construction");
                 out.extend_from_slice(cache.mlp.output());
             }
-            DdpgActor::Ncap(ncap) => {
-                let d = raw.len() / n.max(1);
-                let nj = ncap.n_joints();
-                cache.traces.resize_with(n, NcapTrace::default);
-                out.resize(n * nj, 0.0);
-                for r in 0..n {
-                    ncap.forward(
-                        &raw[r * d..r * d + nj],
-                        steps[r],
-                        &mut out[r * nj..(r + 1) * nj],
-                        &mut cache.traces[r],
-                    );
-                }
-            }
+            DdpgActor::Ncap(ncap) => cache.ncap_forward(ncap, raw, steps, n, out),
         }
     }
     /// Accumulates `∂L/∂params` from `∂L/∂actions`.
@@ -86,12 +66,7 @@ impl DdpgActor {
                 .mlp
                 .backward(&mut cache.mlp, dact, grad, None)
                 .expect("shapes fixed by the forward pass"),
-            DdpgActor::Ncap(ncap) => {
-                let nj = ncap.n_joints();
-                for (r, tr) in cache.traces.iter().enumerate() {
-                    ncap.backward(tr, &dact[r * nj..(r + 1) * nj], grad);
-                }
-            }
+            DdpgActor::Ncap(ncap) => cache.ncap_backward(ncap, dact, grad),
         }
     }
     /// The saved form.

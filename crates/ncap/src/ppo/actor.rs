@@ -1,8 +1,8 @@
 //! The stochastic actors PPO trains: Tonic's Gaussian MLP, or NCAP with fixed noise.
 
+pub use crate::actor::ActorCache;
 use crate::actor::GaussianActor;
-use crate::mlp::MlpCache;
-use crate::ncap::{Ncap, NcapTrace};
+use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::policy::SavedPolicy;
 use serde::{Deserialize, Serialize};
@@ -19,13 +19,6 @@ pub enum PpoActor {
         /// The fixed standard deviation.
         std: f64,
     },
-}
-
-/// Forward-pass state kept for the backward pass.
-#[derive(Clone, Debug, Default)]
-pub struct ActorCache {
-    mlp: MlpCache,
-    traces: Vec<NcapTrace>,
 }
 
 impl PpoActor {
@@ -83,16 +76,7 @@ impl PpoActor {
                     .expect("observation width fixed at construction");
                 loc.extend_from_slice(cache.mlp.output());
             }
-            PpoActor::Ncap { ncap, .. } => {
-                let d = raw.len() / n.max(1);
-                let nj = ncap.n_joints();
-                cache.traces.resize_with(n, NcapTrace::default);
-                loc.resize(n * nj, 0.0);
-                for r in 0..n {
-                    let out = &mut loc[r * nj..(r + 1) * nj];
-                    ncap.forward(&raw[r * d..r * d + nj], steps[r], out, &mut cache.traces[r]);
-                }
-            }
+            PpoActor::Ncap { ncap, .. } => cache.ncap_forward(ncap, raw, steps, n, loc),
         }
     }
     /// Accumulates `∂L/∂params` from `∂L/∂loc` (`n × act_dim`) and `∂L/∂scale` (`act_dim`).
@@ -107,12 +91,7 @@ impl PpoActor {
                     grad[n + k] += dscale[k] * d;
                 }
             }
-            PpoActor::Ncap { ncap, .. } => {
-                let nj = ncap.n_joints();
-                for (r, tr) in cache.traces.iter().enumerate() {
-                    ncap.backward(tr, &dloc[r * nj..(r + 1) * nj], grad);
-                }
-            }
+            PpoActor::Ncap { ncap, .. } => cache.ncap_backward(ncap, dloc, grad),
         }
     }
     /// The policy in its saved form (evaluated at its mean).
