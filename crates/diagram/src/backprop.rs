@@ -55,12 +55,7 @@ pub fn backward<T: Real>(
         if dys.iter().all(Option::is_none) {
             continue;
         }
-        let cx = Ctx {
-            c,
-            sizes: &bound.sizes,
-            bindings: &bound.bindings,
-            node,
-        };
+        let cx = Ctx::new(c, bound, node);
         let xs: Vec<&Tensor<T>> = node
             .inputs
             .iter()

@@ -267,12 +267,7 @@ pub fn forward<T: Real>(
     // values checked (or implied) finite; the circuit's inputs are not checked themselves
     let mut finite = vec![false; c.values.len()];
     for node in &c.nodes {
-        let cx = Ctx {
-            c,
-            sizes: &bound.sizes,
-            bindings: &bound.bindings,
-            node,
-        };
+        let cx = Ctx::new(c, bound, node);
         let xs: Vec<&Tensor<T>> = node
             .inputs
             .iter()

@@ -105,6 +105,18 @@ fn parts_of(v_axes: &[AxisId], terms: &[EinTerm]) -> Vec<AxisId> {
     out
 }
 
+/// Each operand with its grouped axes split into their parts.
+fn split_operands<T: Real>(
+    xs: &[&Tensor<T>],
+    operands: &[Vec<EinTerm>],
+    cx: &Ctx,
+) -> Vec<Tensor<T>> {
+    xs.iter()
+        .zip(operands)
+        .map(|(x, terms)| split(x, terms, cx))
+        .collect()
+}
+
 pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
     let Op::Einsum {
         operands, output, ..
@@ -112,11 +124,7 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
     else {
         unreachable_op()
     };
-    let views: Vec<Tensor<T>> = xs
-        .iter()
-        .zip(operands)
-        .map(|(x, terms)| split(x, terms, cx))
-        .collect();
+    let views = split_operands(xs, operands, cx);
     let out_parts = parts_of(cx.out_axes(0), output);
     merge(fold(&views, &out_parts, cx), output, cx)
 }
@@ -128,11 +136,7 @@ pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> 
     else {
         unreachable_op()
     };
-    let views: Vec<Tensor<T>> = xs
-        .iter()
-        .zip(operands)
-        .map(|(x, terms)| split(x, terms, cx))
-        .collect();
+    let views = split_operands(xs, operands, cx);
     let g = split(dy, output, cx);
     let mut inputs = Vec::new();
     for i in 0..xs.len() {

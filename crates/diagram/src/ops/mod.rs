@@ -25,6 +25,18 @@ pub(crate) struct Ctx<'a> {
     pub node: &'a Node,
 }
 
+impl<'a> Ctx<'a> {
+    /// The context of `node` under the bound sizes.
+    pub fn new(c: &'a Circuit, bound: &'a crate::exec::Bound, node: &'a Node) -> Self {
+        Self {
+            c,
+            sizes: &bound.sizes,
+            bindings: &bound.bindings,
+            node,
+        }
+    }
+}
+
 impl Ctx<'_> {
     pub fn dim(&self, a: AxisId) -> usize {
         self.sizes[a.ix()]

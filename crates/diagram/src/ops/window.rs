@@ -416,12 +416,7 @@ mod tests {
             .iter()
             .find(|n| matches!(n.op, Op::Window(_)))
             .unwrap();
-        let cx = Ctx {
-            c: &circ,
-            sizes: &bound.sizes,
-            bindings: &bound.bindings,
-            node,
-        };
+        let cx = Ctx::new(&circ, &bound, node);
         let y_axes = cx.out_axes(0).to_vec();
         let x_nchw = wave(&[b, c, h, w], vec![2, 3, 5, 4], 0.1);
         let x_nhwc = x_nchw.to_layout(&[b, h, w, c]);
