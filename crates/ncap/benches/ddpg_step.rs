@@ -11,26 +11,14 @@ use nc_ncap::ddpg::rollout::{Replay, step};
 use nc_ncap::ddpg::update::Learner;
 use nc_ncap::ddpg::{DdpgConfig, mlp_actor, swim_config};
 use nc_ncap::envs::TrainingEnvs;
-use nc_ncap::mlp::Activation;
 use nc_ncap::normalizer::MeanStd;
-use nc_ncap::optim::Adam;
 
 fn ddpg_step(c: &mut Criterion) {
     let cfg = DdpgConfig::default();
     let actor = mlp_actor(&cfg).expect("default config");
     let mut envs = TrainingEnvs::new(swim_config(&cfg), cfg.n_envs, 0).expect("swimmer");
     let (d, k) = (envs.obs_dim(), envs.act_dim());
-    let mut rng = nc_core::rng::stream(0, "critic-init", 0);
-    let critic = nc_ncap::actor::critic(d + k, &cfg.hidden, Activation::Relu, &mut rng)
-        .expect("default widths");
-    let mut learner = Learner {
-        actor_target: actor.clone(),
-        critic_target: critic.clone(),
-        actor_opt: Adam::new(actor.params().len(), cfg.actor_lr),
-        critic_opt: Adam::new(critic.n_params(), cfg.critic_lr),
-        actor,
-        critic,
-    };
+    let mut learner = Learner::new(&cfg, actor, d, k).expect("default widths");
     let mut norm = MeanStd::new(d);
     let mut replay = Replay::new(10_000, d, k);
     let mut explore = nc_core::rng::stream(0, "bench-explore", 0);

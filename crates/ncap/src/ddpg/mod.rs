@@ -18,10 +18,8 @@ pub use config::DdpgConfig;
 use crate::actor::DeterministicActor;
 use crate::envs::{TrainingEnvs, test_returns};
 use crate::es::RunSummary;
-use crate::mlp::Activation;
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
-use crate::optim::Adam;
 use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, write_json, write_text};
 use actor::ActorCache;
 use nc_swimmer::SwimConfig;
@@ -102,17 +100,7 @@ pub fn train(
     swim.validate()?;
     let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
     let (d, k) = (envs.obs_dim(), envs.act_dim());
-    let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
-    let critic = crate::actor::critic(d + k, &cfg.hidden, Activation::Relu, &mut rng)
-        .map_err(|e| TrainError::Config(e.to_string()))?;
-    let mut learner = Learner {
-        actor_target: actor.clone(),
-        critic_target: critic.clone(),
-        actor_opt: Adam::new(actor.params().len(), cfg.actor_lr),
-        critic_opt: Adam::new(critic.n_params(), cfg.critic_lr),
-        actor,
-        critic,
-    };
+    let mut learner = Learner::new(cfg, actor, d, k)?;
     let mut norm = MeanStd::new(d);
     let (mut steps, mut episodes, mut epoch, mut seconds_before) = (0u64, 0u64, 0usize, 0.0);
     let mut rows: Vec<LogRow> = Vec::new();

@@ -43,6 +43,32 @@ fn polyak(target: &mut [f64], online: &[f64], tau: f64) {
 }
 
 impl Learner {
+    /// A fresh learner for `actor`: Tonic's ReLU critic over `obs_dim + act_dim` inputs, seeded
+    /// from the run's critic stream, Adam for both, targets equal to the online networks.
+    pub fn new(
+        cfg: &super::DdpgConfig,
+        actor: DdpgActor,
+        obs_dim: usize,
+        act_dim: usize,
+    ) -> Result<Self, crate::train::TrainError> {
+        let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
+        let critic = crate::actor::critic(
+            obs_dim + act_dim,
+            &cfg.hidden,
+            crate::mlp::Activation::Relu,
+            &mut rng,
+        )
+        .map_err(|e| crate::train::TrainError::Config(e.to_string()))?;
+        Ok(Self {
+            actor_target: actor.clone(),
+            critic_target: critic.clone(),
+            actor_opt: Adam::new(actor.params().len(), cfg.actor_lr),
+            critic_opt: Adam::new(critic.n_params(), cfg.critic_lr),
+            actor,
+            critic,
+        })
+    }
+
     /// One gradient step on a uniform minibatch; returns the critic loss.
     pub fn step(
         &mut self,
