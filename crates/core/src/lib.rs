@@ -6,7 +6,8 @@
 //! - [`activation`]: vectorisable activations (a rational `tanh` that avoids libm),
 //! - [`rng`]: seeded random streams derived from (run seed, purpose, index),
 //! - [`output`]: atomic file and folder writes, and config hashes,
-//! - [`shard`]: deterministic `--shard I/N` selection of sweep units.
+//! - [`shard`]: deterministic `--shard I/N` selection of sweep units,
+//! - [`verdict`]: the one rule for saying a run agrees or disagrees with a paper.
 //!
 //! ```
 //! use nc_core::gemm::{gemm, MatRef, MatMut};
@@ -25,5 +26,6 @@ pub mod output;
 pub mod rng;
 pub mod shard;
 pub mod small;
+pub mod verdict;
 
 pub use faer;

@@ -94,7 +94,7 @@ table { border-collapse: collapse; margin: .8em 0; font-size: .9em; } th, td { b
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 pre { background: #f6f6f6; padding: .6em; overflow-x: auto; font-size: .85em; }
 figure pre { max-height: 30em; overflow: auto; text-align: left; }
-.verdict-agree { color: #07660a; } .verdict-disagree { color: #a00; }
+.verdict-agree { color: #07660a; } .verdict-disagree { color: #a00; } .verdict-unjudged { color: #7a5b00; }
 </style>"#;
 
 /// Wraps the body into a complete offline page (no external resources).
