@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::progress::{self as bars, Unit};
 use nc_core::shard::Shard;
 use nc_ncap::experiments::{self, Experiment, SweepOptions, SweepReport};
 use nc_ncap::ncap::{Ncap, NcapConfig};
@@ -223,19 +223,14 @@ fn eval(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn bar(max: u64) -> ProgressBar {
-    let pb = ProgressBar::new(max);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    pb
+fn bar(max: u64) -> bars::Progress {
+    bars::Progress::new(max, Unit::Count("steps"), "")
 }
 
-fn progress_fn(pb: &ProgressBar) -> impl FnMut(&Progress) + '_ {
+fn progress_fn(pb: &bars::Progress) -> impl FnMut(&Progress) + '_ {
     move |p: &Progress| {
-        pb.set_position(p.steps);
         pb.set_message(format!("test {:.1}", p.test_mean));
+        pb.set_position(p.steps);
     }
 }
 
@@ -351,14 +346,9 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         seeds: a.seeds,
         steps: a.steps,
     };
-    let pb = ProgressBar::new(1);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let pb = bar(1);
     let mut progress = |p: &experiments::SweepProgress| {
         pb.set_length(p.train.max_steps);
-        pb.set_position(p.train.steps);
         pb.set_message(format!(
             "unit {}/{} {} test {:.1}",
             p.unit + 1,
@@ -366,6 +356,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
             p.name,
             p.train.test_mean
         ));
+        pb.set_position(p.train.steps);
     };
     let r = match exp {
         Experiment::Curves | Experiment::Efficiency => {
