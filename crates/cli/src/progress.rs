@@ -76,11 +76,7 @@ impl Progress {
             Unit::Count(u) => format!("{{pos}}/{{len}} {u}"),
             Unit::Permille => "{percent:>3}%".to_string(),
         };
-        let prefix = if label.is_empty() {
-            ""
-        } else {
-            "{prefix:>9} "
-        };
+        let prefix = if label.is_empty() { "" } else { "{prefix:>9} " };
         let template =
             format!("{prefix}[{{bar:30}}] {counts} {{elapsed_precise}} eta {{eta}} {{msg}}");
         let style = ProgressStyle::with_template(&template)
@@ -261,18 +257,19 @@ impl Plain {
                 Unit::Permille => "done".to_string(),
             };
             line.push_str(&format!(" in {}", duration(took)));
-            if let Some(r) = rate(&s, Instant::now()) {
-                line.push_str(&format!(" ({})", self.rate_text(r)));
+            if let Some(r) = rate(&s, Instant::now()).and_then(|r| self.rate_text(r)) {
+                line.push_str(&format!(" ({r})"));
             }
             self.prefixed(&line)
         };
         self.write(&line);
     }
 
-    fn rate_text(&self, per_sec: f64) -> String {
+    /// The rate, for counted units (a rate of percent says nothing the ETA does not).
+    fn rate_text(&self, per_sec: f64) -> Option<String> {
         match self.unit {
-            Unit::Count(u) => format!("{} {u}/s", number(per_sec)),
-            Unit::Permille => format!("{}%/min", number(per_sec * 6.0)),
+            Unit::Count(u) => Some(format!("{} {u}/s", number(per_sec))),
+            Unit::Permille => None,
         }
     }
 
@@ -289,8 +286,8 @@ impl Plain {
             Unit::Permille => format!("{:.1}%", s.pos.min(1000) as f64 / 10.0),
         };
         let r = rate(s, now);
-        if let Some(r) = r {
-            line.push_str(&format!(", {}", self.rate_text(r)));
+        if let Some(r) = r.and_then(|r| self.rate_text(r)) {
+            line.push_str(&format!(", {r}"));
         }
         line.push_str(&format!(", elapsed {}", duration(s.start.elapsed())));
         let eta = match r {
@@ -350,10 +347,12 @@ fn number(v: f64) -> String {
     }
 }
 
-/// `45s`, `3m 07s`, `2h 05m`.
+/// `4.2s`, `45s`, `3m 07s`, `2h 05m`.
 fn duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s < 60 {
+    if s < 10 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if s < 60 {
         format!("{s}s")
     } else if s < 3600 {
         format!("{}m {:02}s", s / 60, s % 60)
@@ -400,7 +399,11 @@ mod tests {
         assert_eq!(l.len(), 1 + 20 + 1, "{l:#?}");
         assert!(l[1].starts_with("train: 50/1000 steps (5.0%)"), "{}", l[1]);
         assert!(l[1].contains("ETA"), "{}", l[1]);
-        assert!(l[21].starts_with("train: done, 1000/1000 steps in"), "{}", l[21]);
+        assert!(
+            l[21].starts_with("train: done, 1000/1000 steps in"),
+            "{}",
+            l[21]
+        );
     }
 
     #[test]
@@ -424,11 +427,16 @@ mod tests {
         let (p, plain) = memory(1000, Unit::Permille, Duration::from_secs(3600));
         p.set_position(0);
         p.set_position(412);
-        assert!(lines(&plain)[1].starts_with("train: 41.2%,"), "{:?}", lines(&plain));
+        assert!(
+            lines(&plain)[1].starts_with("train: 41.2%,"),
+            "{:?}",
+            lines(&plain)
+        );
     }
 
     #[test]
     fn durations_are_short() {
+        assert_eq!(duration(Duration::from_millis(4240)), "4.2s");
         assert_eq!(duration(Duration::from_secs(45)), "45s");
         assert_eq!(duration(Duration::from_secs(187)), "3m 07s");
         assert_eq!(duration(Duration::from_secs(7500)), "2h 05m");

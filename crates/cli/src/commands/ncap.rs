@@ -1,8 +1,8 @@
 //! `neurocircuits ncap ...`: the NCAP swimmer controller, its training and the paper's experiments.
 
+use crate::progress::{self as bars, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use crate::progress::{self as bars, Unit};
 use nc_core::shard::Shard;
 use nc_ncap::experiments::{self, Experiment, SweepOptions, SweepReport};
 use nc_ncap::ncap::{Ncap, NcapConfig};

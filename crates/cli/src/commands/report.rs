@@ -1,9 +1,9 @@
 //! `neurocircuits report`: the main job — every part on built-in defaults, one HTML report.
 
+use crate::progress::{Group, Progress, Unit};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use nc_report::{Part, PartProgress, Preset, ReportOptions, build};
-use crate::progress::{Group, Progress, Unit};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;

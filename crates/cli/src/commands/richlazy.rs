@@ -1,8 +1,8 @@
 //! `neurocircuits richlazy ...`: rich and lazy learning (nc-richlazy).
 
+use crate::progress::{Progress, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use crate::progress::{Progress, Unit};
 use nc_core::shard::Shard;
 use nc_richlazy::controls::{ControlsConfig, merge_controls, run_controls};
 use nc_richlazy::init::{InitSpec, Renorm};
