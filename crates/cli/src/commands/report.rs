@@ -7,6 +7,7 @@ use nc_report::{Part, PartProgress, Preset, ReportOptions, build};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 /// Arguments of `neurocircuits report`.
 #[derive(Args, Debug)]
@@ -53,14 +54,17 @@ pub fn run(args: ReportArgs) -> Result<()> {
         seed: args.seed,
     };
     // one display per part, made when the part starts so its clock starts with it; off a
-    // terminal, plain lines with the part's rate and ETA for the logs
+    // terminal, plain lines with the part's ETA for the logs
     let group = Group::new();
-    let mut bars: HashMap<&'static str, Progress> = HashMap::new();
-    let summary = build(&opts, &mut |p: &PartProgress| {
+    let bars: Mutex<HashMap<&'static str, Progress>> = Mutex::new(HashMap::new());
+    let summary = build(&opts, &|p: &PartProgress| {
         let name = p.part.name();
         let bar = bars
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
             .entry(name)
-            .or_insert_with(|| group.add(1000, Unit::Permille, name));
+            .or_insert_with(|| group.add(1000, Unit::Permille, name))
+            .clone();
         // the message first, so a plain line carries what the part is doing now
         bar.set_message(p.message.clone());
         bar.set_position((p.fraction.clamp(0.0, 1.0) * 1000.0) as u64);
