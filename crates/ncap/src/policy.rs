@@ -45,6 +45,14 @@ pub enum PolicyError {
     /// Zero episodes were requested.
     #[error("need at least one episode")]
     NoEpisodes,
+    /// The reset seeds `seed, seed+1, …` would pass `u64::MAX`.
+    #[error("reset seeds {seed} + {episodes} episodes pass the largest seed {max}", max = u64::MAX)]
+    SeedOverflow {
+        /// The first seed.
+        seed: u64,
+        /// Episodes asked for.
+        episodes: usize,
+    },
 }
 
 /// A trained policy as saved to disk (`policy.json`).
@@ -91,7 +99,37 @@ impl SavedPolicy {
             message: m,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+        Self::parse(&text).map_err(err)
+    }
+    /// Parses and checks a policy file's text; every rejection says why.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let p: SavedPolicy = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let (n_in, norm) = match &p {
+            SavedPolicy::Ncap { .. } => return Ok(p),
+            SavedPolicy::Gaussian {
+                actor, normalizer, ..
+            } => (actor.mlp.n_in(), normalizer),
+            SavedPolicy::Deterministic {
+                actor, normalizer, ..
+            } => (actor.mlp.n_in(), normalizer),
+        };
+        if let Some(n) = norm
+            && !n.fits(n_in)
+        {
+            return Err(format!(
+                "the normaliser has {} features (or non-finite statistics); the actor reads {n_in}",
+                n.dim()
+            ));
+        }
+        Ok(p)
+    }
+    /// The kind of policy, as the file names it (`ncap`, `gaussian`, `deterministic`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SavedPolicy::Ncap { .. } => "ncap",
+            SavedPolicy::Gaussian { .. } => "gaussian",
+            SavedPolicy::Deterministic { .. } => "deterministic",
+        }
     }
     /// Parameter count of the actor.
     pub fn n_params(&self) -> usize {
@@ -215,6 +253,15 @@ fn mlp_episode(
     })?)
 }
 
+/// The last reset seed of `episodes` episodes from `seed`, or the overflow error.
+pub fn last_seed(seed: u64, episodes: usize) -> Result<u64, PolicyError> {
+    let overflow = PolicyError::SeedOverflow { seed, episodes };
+    match episodes {
+        0 => Err(PolicyError::NoEpisodes),
+        n => seed.checked_add(n as u64 - 1).ok_or(overflow),
+    }
+}
+
 /// Runs `episodes` episodes from reset seeds `seed, seed+1, …` in parallel (rayon); the result
 /// does not depend on the thread count.
 pub fn evaluate(
@@ -223,9 +270,7 @@ pub fn evaluate(
     episodes: usize,
     seed: u64,
 ) -> Result<EvalResult, PolicyError> {
-    if episodes == 0 {
-        return Err(PolicyError::NoEpisodes);
-    }
+    last_seed(seed, episodes)?;
     swim.validate()?;
     let returns = (0..episodes as u64)
         .into_par_iter()
@@ -250,6 +295,16 @@ mod tests {
         let b = evaluate(&EvalPolicy::Random, swim, 2, 5).unwrap();
         assert_eq!(a, b);
         assert!(evaluate(&EvalPolicy::Zero, swim, 0, 0).is_err());
+        // the largest seed runs one episode; two would pass u64::MAX
+        assert_eq!(
+            evaluate(&EvalPolicy::Zero, swim, 1, u64::MAX)
+                .unwrap()
+                .returns,
+            vec![0.0]
+        );
+        let e = evaluate(&EvalPolicy::Zero, swim, 2, u64::MAX).unwrap_err();
+        assert!(matches!(e, PolicyError::SeedOverflow { .. }), "{e}");
+        assert_eq!(last_seed(u64::MAX - 1, 2).unwrap(), u64::MAX);
     }
 
     #[test]
