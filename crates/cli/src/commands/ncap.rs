@@ -65,7 +65,10 @@ struct RenderArgs {
 }
 
 /// Hidden layer sizes, e.g. `64,64` or `256x256`.
-fn parse_hidden(s: &str) -> std::result::Result<Vec<usize>, String> {
+#[derive(Clone, Debug)]
+struct Hidden(Vec<usize>);
+
+fn parse_hidden(s: &str) -> std::result::Result<Hidden, String> {
     s.split([',', 'x'])
         .map(|w| match w.trim().parse::<usize>() {
             Ok(n) if n > 0 => Ok(n),
@@ -73,7 +76,8 @@ fn parse_hidden(s: &str) -> std::result::Result<Vec<usize>, String> {
                 "hidden sizes are positive integers separated by commas, like 64,64; got {s:?}"
             )),
         })
-        .collect()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Hidden)
 }
 
 /// Budgets: `quick` (CI, a first look), `medium` (about an hour on 2 cores, 3 seeds,
@@ -117,7 +121,7 @@ struct SweepArgs {
     /// Hidden sizes of every MLP baseline, e.g. 256,256 (default: the preset's; ES and PPO
     /// 64,64, DDPG 256,256, PPO 256,256 at full).
     #[arg(long, value_parser = parse_hidden)]
-    mlp_hidden: Option<Vec<usize>>,
+    mlp_hidden: Option<Hidden>,
 }
 
 #[derive(Args, Debug)]
@@ -209,10 +213,10 @@ struct TrainArgs {
     /// Hidden sizes of the MLP actor, e.g. 64,64 or 256,256 (default: ES and PPO 64,64,
     /// DDPG 256,256).
     #[arg(long, value_parser = parse_hidden)]
-    mlp_hidden: Option<Vec<usize>>,
+    mlp_hidden: Option<Hidden>,
     /// Hidden sizes of the PPO or DDPG critic (default: PPO 64,64, DDPG 256,256).
     #[arg(long, value_parser = parse_hidden)]
-    critic_hidden: Option<Vec<usize>>,
+    critic_hidden: Option<Hidden>,
     /// ES settings: `script` (the estorch script's σ 0.02, lr 0.01, for both models) or
     /// `ncap-fast` (σ 0.05, lr 0.1, suited to NCAP's 4 weights).
     #[arg(long, value_enum, default_value = "script")]
@@ -315,10 +319,10 @@ impl TrainArgs {
         spec.n_bodies = self.n_bodies;
         spec.episode_len = self.episode_len;
         spec.test_episodes = self.test_episodes;
-        if let Some(h) = &self.mlp_hidden {
+        if let Some(Hidden(h)) = &self.mlp_hidden {
             spec.mlp_hidden.clone_from(h);
         }
-        if let Some(h) = &self.critic_hidden {
+        if let Some(Hidden(h)) = &self.critic_hidden {
             if algo == Algo::Es {
                 bail!("--critic-hidden applies to PPO and DDPG; ES has no critic");
             }
@@ -407,7 +411,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         preset,
         seeds: a.seeds,
         steps: a.steps,
-        mlp_hidden: a.mlp_hidden,
+        mlp_hidden: a.mlp_hidden.map(|h| h.0),
     };
     let pb = ProgressBar::new(1);
     pb.set_style(

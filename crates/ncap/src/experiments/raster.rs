@@ -125,7 +125,6 @@ pub(crate) fn staged_files<T>(
     Ok(value)
 }
 
-// `.NAME.<pid>.tmp` siblings of `out` whose process is gone
 fn remove_stale_temporaries(out: &Path) {
     let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
         return;
@@ -135,23 +134,7 @@ fn remove_stale_temporaries(out: &Path) {
     } else {
         parent
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let f = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = f
-            .strip_prefix(&prefix)
-            .and_then(|r| r.strip_suffix(".tmp"))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
+    crate::train::remove_stale_temporaries(parent, Some(&name.to_string_lossy()));
 }
 
 /// Trains (or loads) an NCAP, records an episode, writes `raster.csv`, `weights.json` and

@@ -98,6 +98,8 @@ impl<'a> Ledger<'a> {
             path: d.to_path_buf(),
             source,
         })?;
+        // a process killed while writing leaves its temporary file; the previous one is whole
+        super::remove_stale_temporaries(d, None);
         let Some((saved, tensors)) =
             read_checkpoint::<Saved<serde_json::Value, serde_json::Value, serde_json::Value>>(d)?
         else {

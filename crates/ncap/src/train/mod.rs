@@ -272,6 +272,39 @@ pub fn step_envs(
     }
 }
 
+/// Removes the temporaries (`.NAME.<pid>.tmp`, files or folders) in `dir` that a killed
+/// process left behind: those whose process is gone. With `name`, only those of that name.
+pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some((stem, pid)) = f
+            .strip_prefix('.')
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .and_then(|r| r.rsplit_once('.'))
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if name.is_some_and(|n| n != stem) {
+            continue;
+        }
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+}
+
 /// The fields in which two configurations differ, as `field: stored → requested`, for
 /// messages that refuse to mix runs (empty when they serialise alike).
 pub fn differing_fields<A: Serialize, B: Serialize>(stored: &A, requested: &B) -> String {
