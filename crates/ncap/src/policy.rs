@@ -34,6 +34,16 @@ pub enum PolicyError {
         /// Bodies of the swimmer.
         n_bodies: usize,
     },
+    /// An MLP policy drives another number of joints.
+    #[error("policy drives {expected} joints but the {n_bodies}-body swimmer has {got}")]
+    ActDim {
+        /// Outputs of the policy.
+        expected: usize,
+        /// Joints of the swimmer.
+        got: usize,
+        /// Bodies of the swimmer.
+        n_bodies: usize,
+    },
     /// Reading or parsing a policy file failed.
     #[error("policy file {path}: {message}")]
     File {
@@ -237,6 +247,13 @@ fn mlp_episode(
         return Err(PolicyError::ObsDim {
             expected: mlp.n_in(),
             got: env.obs_dim(),
+            n_bodies: swim.n_bodies,
+        });
+    }
+    if env.n_joints() != mlp.n_out() {
+        return Err(PolicyError::ActDim {
+            expected: mlp.n_out(),
+            got: env.n_joints(),
             n_bodies: swim.n_bodies,
         });
     }
