@@ -88,6 +88,17 @@ impl DdpgConfig {
             .saturating_mul(every)
     }
 
+    /// The smallest budget that trains: up to the first update, and why.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.first_update_step(),
+            format!(
+                "updates start after {} steps, every {} steps",
+                self.steps_before_batches, self.steps_between_batches
+            ),
+        )
+    }
+
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
         if self.mlp_hidden.contains(&0) || self.critic_hidden.contains(&0) {

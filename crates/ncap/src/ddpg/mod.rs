@@ -112,18 +112,7 @@ pub fn train(
     })?;
     let swim = swim_config(cfg);
     swim.validate()?;
-    let first = cfg.first_update_step();
-    if cfg.max_steps < first {
-        return Err(TrainError::Budget {
-            algo: "ddpg",
-            requested: cfg.max_steps,
-            minimum: first,
-            unit: format!(
-                "updates start after {} steps, every {} steps",
-                cfg.steps_before_batches, cfg.steps_between_batches
-            ),
-        });
-    }
+    crate::train::require_budget("ddpg", cfg.max_steps, cfg.min_budget())?;
     let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
     let (d, k) = (envs.obs_dim(), envs.act_dim());
     let mut learner = Learner::new(cfg, actor, d, k)?;

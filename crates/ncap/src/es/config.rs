@@ -151,6 +151,17 @@ impl EsConfig {
         (self.population as u64).saturating_mul(self.episode_len as u64)
     }
 
+    /// The smallest budget that trains: one generation, and what it is.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.steps_per_generation(),
+            format!(
+                "one generation of {} episodes of {} steps",
+                self.population, self.episode_len
+            ),
+        )
+    }
+
     /// Checks the settings.
     pub fn validate(&self) -> Result<(), EsConfigError> {
         if self.population == 0 || !self.population.is_multiple_of(2) {

@@ -127,18 +127,8 @@ pub fn train<P: EsPolicy>(
         ..SwimConfig::default()
     };
     swim.validate()?;
+    crate::train::require_budget("es", cfg.max_steps, cfg.min_budget())?;
     let per_gen = cfg.steps_per_generation();
-    if cfg.max_steps < per_gen {
-        return Err(TrainError::Budget {
-            algo: "es",
-            requested: cfg.max_steps,
-            minimum: per_gen,
-            unit: format!(
-                "one generation of {} episodes of {} steps",
-                cfg.population, cfg.episode_len
-            ),
-        });
-    }
     let tests: Vec<u64> = (0..cfg.test_episodes)
         .map(|k| test_seed(cfg.seed, k))
         .collect();

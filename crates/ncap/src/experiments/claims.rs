@@ -63,7 +63,15 @@ pub struct Claim {
     pub verdict: Verdict,
 }
 
-// what a budget too small for an algorithm would need
+// what a budget too small for an NCAP-only claim (transfer, ablations) would need
+fn needed_seeds(preset: Preset) -> String {
+    match preset {
+        Preset::Quick => "at least 3 seeds: the medium preset (--preset medium) or larger".into(),
+        _ => "at least 3 seeds (--seeds 3) and ES long enough to train the circuits".into(),
+    }
+}
+
+// what a budget too small for an algorithm's curve claims would need
 fn needed(preset: Preset, algo: Algo) -> String {
     match (preset, algo) {
         (Preset::Quick, Algo::Ddpg) | (Preset::Medium, Algo::Ddpg) => {
@@ -103,7 +111,7 @@ pub fn judge_algo(rows: &[EfficiencyRow], algo: Algo, preset: Preset) -> Option<
     let learned = Budget::sufficient_if(
         mlp_learned(m.final_return, n.initial),
         format!(
-            "the MLP has not learned: its final return {:.0} is below NCAP's initial {:.0}",
+            "the MLP has not learned: its final return {:.0} is below NCAP's initial return {:.0}",
             m.final_return, n.initial
         ),
         needed(preset, algo),
@@ -120,7 +128,10 @@ pub fn judge_algo(rows: &[EfficiencyRow], algo: Algo, preset: Preset) -> Option<
         .fold(f64::NEG_INFINITY, f64::max);
     let initial = Claim {
         key: format!("{a}/initial"),
-        claim: "NCAP has good initial performance: far above the MLP before training".into(),
+        claim: format!(
+            "{}: NCAP has good initial performance, far above the MLP before training",
+            a.to_uppercase()
+        ),
         paper: None,
         ours: format!(
             "initial return NCAP {:.0} (lowest seed {min_ncap:.0}), MLP {:.0} (highest seed {max_mlp:.0})",
@@ -132,7 +143,10 @@ pub fn judge_algo(rows: &[EfficiencyRow], algo: Algo, preset: Preset) -> Option<
     let reach = m.steps_to_ncap_initial;
     let efficiency = Claim {
         key: format!("{a}/efficiency"),
-        claim: "NCAP improves data efficiency dramatically: the MLP needs many steps to reach what NCAP does untrained".into(),
+        claim: format!(
+            "{}: NCAP improves data efficiency dramatically; the MLP needs many steps to reach what NCAP does untrained",
+            a.to_uppercase()
+        ),
         paper: None,
         ours: match reach {
             Some(s) => format!(
@@ -153,10 +167,11 @@ pub fn judge_algo(rows: &[EfficiencyRow], algo: Algo, preset: Preset) -> Option<
     let gap = n.final_return - m.final_return;
     let fin = Claim {
         key: format!("{a}/final"),
-        claim: "NCAP's asymptotic performance is comparable to the MLP's".into(),
-        paper: (algo == Algo::Ppo).then(|| {
-            "not read from the paper; a 10⁶-step run of the authors' setup gave PPO-NCAP 867 (greedy) and PPO-MLP 980".into()
-        }),
+        claim: format!(
+            "{}: NCAP's asymptotic performance is comparable to the MLP's",
+            a.to_uppercase()
+        ),
+        paper: None,
         ours: format!(
             "final return NCAP {:.0}, MLP {:.0}: gap {gap:+.0} ({:+.0}% of the MLP's)",
             n.final_return,
@@ -192,7 +207,7 @@ pub fn judge_transfer(rows: &[TransferRow], seeds: usize, preset: Preset) -> Cla
             Budget::sufficient_if(
                 seeds >= MIN_SEEDS && !long.is_empty(),
                 format!("{seeds} trained seeds (at least {MIN_SEEDS} are needed)"),
-                needed(preset, Algo::Es),
+                needed_seeds(preset),
             ),
             worst >= TRANSFER_RETURN,
         ),
@@ -213,14 +228,14 @@ pub fn judge_ablations(rows: &[AblationRow], seeds: usize, preset: Preset) -> Cl
     let budget = Budget::sufficient_if(
         seeds >= MIN_SEEDS,
         format!("{seeds} seeds per variant (at least {MIN_SEEDS} are needed)"),
-        needed(preset, Algo::Es),
+        needed_seeds(preset),
     )
     .and(Budget::sufficient_if(
         gain >= ES_LEARNED_GAIN,
         format!(
             "ES barely trained the signed circuits (mean gain {gain:.0}, at least {ES_LEARNED_GAIN:.0} needed)"
         ),
-        needed(preset, Algo::Es),
+        "a longer ES budget (--steps)",
     ));
     Claim {
         key: "ablations".into(),

@@ -212,51 +212,24 @@ impl TrainSpec {
         if self.model == ModelKind::Ncap {
             self.initial_ncap()?;
         }
-        let budget = |minimum: u64, unit: String| {
-            if self.steps < minimum {
-                Err(TrainError::Budget {
-                    algo: self.algo.name(),
-                    requested: self.steps,
-                    minimum,
-                    unit,
-                })
-            } else {
-                Ok(())
-            }
-        };
+        let (algo, steps) = (self.algo.name(), self.steps);
         match self.algo {
             Algo::Es => {
                 let cfg = self.es_config();
                 cfg.validate()?;
-                budget(
-                    cfg.steps_per_generation(),
-                    format!(
-                        "one generation of {} episodes of {} steps",
-                        cfg.population, cfg.episode_len
-                    ),
-                )?;
+                crate::train::require_budget(algo, steps, cfg.min_budget())?;
             }
             Algo::Ppo => {
                 let cfg = self.ppo_config();
-                cfg.validate().map_err(|message| TrainError::Settings {
-                    algo: "ppo",
-                    message,
-                })?;
-                budget(
-                    cfg.segment as u64,
-                    format!("one segment of {} steps", cfg.segment),
-                )?;
+                cfg.validate()
+                    .map_err(|message| TrainError::Settings { algo, message })?;
+                crate::train::require_budget(algo, steps, cfg.min_budget())?;
             }
             Algo::Ddpg => {
                 let cfg = self.ddpg_config();
-                cfg.validate().map_err(|message| TrainError::Settings {
-                    algo: "ddpg",
-                    message,
-                })?;
-                budget(
-                    cfg.first_update_step(),
-                    "updates start a quarter into the budget, every 50 steps".into(),
-                )?;
+                cfg.validate()
+                    .map_err(|message| TrainError::Settings { algo, message })?;
+                crate::train::require_budget(algo, steps, cfg.min_budget())?;
             }
         }
         if self.model == ModelKind::Mlp {

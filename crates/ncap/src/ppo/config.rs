@@ -74,6 +74,14 @@ impl Default for PpoConfig {
 }
 
 impl PpoConfig {
+    /// The smallest budget that trains: one segment, and what it is.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.segment as u64,
+            format!("one segment of {} steps", self.segment),
+        )
+    }
+
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
         if self.mlp_hidden.contains(&0) || self.critic_hidden.contains(&0) {

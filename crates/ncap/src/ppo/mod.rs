@@ -154,15 +154,8 @@ pub fn train(
     })?;
     let swim = swim_config(cfg);
     swim.validate()?;
+    crate::train::require_budget("ppo", cfg.max_steps, cfg.min_budget())?;
     let segment = cfg.segment as u64;
-    if cfg.max_steps < segment {
-        return Err(TrainError::Budget {
-            algo: "ppo",
-            requested: cfg.max_steps,
-            minimum: segment,
-            unit: format!("one segment of {segment} steps"),
-        });
-    }
     let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
     let d = envs.obs_dim();
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);

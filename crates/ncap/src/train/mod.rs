@@ -272,6 +272,24 @@ pub fn step_envs(
     }
 }
 
+/// Refuses a budget below one update: `minimum` steps, what `unit` costs.
+pub fn require_budget(
+    algo: &'static str,
+    requested: u64,
+    (minimum, unit): (u64, String),
+) -> Result<(), TrainError> {
+    if requested < minimum {
+        Err(TrainError::Budget {
+            algo,
+            requested,
+            minimum,
+            unit,
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// Removes the temporaries (`.NAME.<pid>.tmp`, files or folders) in `dir` that a killed
 /// process left behind: those whose process is gone. With `name`, only those of that name.
 pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {

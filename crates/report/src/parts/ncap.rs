@@ -164,7 +164,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             &Figure {
                 src: format!("ncap/curves/{file}"),
                 alt: format!("Learning curves for {}: test return against environment steps, NCAP and MLP, mean with a band over seeds and a marker at each test.", algo.name().to_uppercase()),
-                caption: format!("{}. {}", algo.name().to_uppercase(), sentences(&mine)),
+                caption: sentences(&mine),
             }
             .html(),
         );
