@@ -97,4 +97,38 @@ fn render_and_raster_write_their_outputs() {
     assert_eq!(rec.activity[30][0], 0.0);
     assert_eq!(rec.torques[0][0], 1.0);
     assert!(root.path().join("s").join("raster.csv").exists());
+    // the figure keeps its whole title and labels every one of its 22 rows
+    let svg = std::fs::read_to_string(root.path().join("s").join("raster.svg")).unwrap();
+    assert!(svg.contains("NCAP neuron activity") && !svg.contains('…'));
+    for name in &rec.names {
+        assert!(
+            svg.contains(&format!(">\n{name}\n</text>")),
+            "{name} unlabelled"
+        );
+    }
+}
+
+#[test]
+fn every_quick_curve_has_several_tests() {
+    use nc_ncap::experiments::curves::units;
+    // DDPG's quick budget used to log a single test besides step 0
+    let opts = SweepOptions {
+        out: "unused".into(),
+        shard: Shard::ALL,
+        preset: Preset::Quick,
+        seeds: None,
+        steps: None,
+        mlp_hidden: None,
+    };
+    for u in units(&opts) {
+        let tests = match u.algo {
+            nc_ncap::experiments::unit::Algo::Es => u.steps / u.es_config().steps_per_generation(),
+            nc_ncap::experiments::unit::Algo::Ppo => u.steps / 4096,
+            nc_ncap::experiments::unit::Algo::Ddpg => u.steps / u.ddpg_config().epoch_steps,
+        };
+        assert!(tests >= 2, "{}: {tests} tests", u.name());
+        if u.algo == nc_ncap::experiments::unit::Algo::Ddpg {
+            assert!(tests >= 5, "{}: {tests} tests", u.name());
+        }
+    }
 }
