@@ -81,16 +81,7 @@ fn the_example_cases_run() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     assert!(readme.contains("--input examples/cases.json"));
-    for field in [
-        "n_bodies",
-        "qpos",
-        "qvel",
-        "ctrl",
-        "density",
-        "viscosity",
-        "timestep",
-        "substeps",
-    ] {
+    for field in nc_swimmer::script::FIELDS {
         assert!(
             readme.contains(&format!("| `{field}` |")),
             "the README's schema lacks {field}"

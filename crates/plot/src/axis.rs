@@ -100,6 +100,20 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// Labelled ticks over `[lo, hi]`, without grid lines or a zero break, in the usual font.
+    pub fn ticks(scale: Scale, lo: f64, hi: f64, major: Vec<f64>, labels: Vec<String>) -> Self {
+        Self {
+            scale,
+            lo,
+            hi,
+            major,
+            labels,
+            minor: Vec::new(),
+            zero: None,
+            label_px: TICK_PX,
+        }
+    }
+
     /// The label of the major tick at `t`, or an empty string.
     pub fn label_at(&self, t: f64) -> String {
         let tol = (self.hi - self.lo).abs() * 1e-9;
@@ -289,16 +303,7 @@ fn sparser(scale: Scale, lo: f64, hi: f64) -> Vec<Layout> {
 
 fn log_layout(lo: f64, hi: f64, major: Vec<f64>, powers: bool) -> Layout {
     let labels = major.iter().map(|&t| format_log(t, powers)).collect();
-    Layout {
-        scale: Scale::Log10,
-        lo,
-        hi,
-        major,
-        labels,
-        minor: Vec::new(),
-        zero: None,
-        label_px: TICK_PX,
-    }
+    Layout::ticks(Scale::Log10, lo, hi, major, labels)
 }
 
 /// Where 0 goes on a log axis that shows it: a break of a third of a decade (or a tenth of
@@ -378,14 +383,8 @@ fn linear_ticks(lo: f64, hi: f64, target: f64) -> Layout {
         .collect();
     let labels = major.iter().map(|&v| format_linear(v, step)).collect();
     Layout {
-        scale: Scale::Linear,
-        lo,
-        hi,
-        major,
-        labels,
         minor,
-        zero: None,
-        label_px: TICK_PX,
+        ..Layout::ticks(Scale::Linear, lo, hi, major, labels)
     }
 }
 
@@ -471,16 +470,7 @@ fn linear_in_value(lo: f64, hi: f64, target: f64) -> Layout {
     let ticks = multiples(a, b, step);
     let labels = ticks.iter().map(|&v| format_linear(v, step)).collect();
     let major = ticks.iter().map(|v| v.log10()).collect();
-    Layout {
-        scale: Scale::Log10,
-        lo,
-        hi,
-        major,
-        labels,
-        minor: Vec::new(),
-        zero: None,
-        label_px: TICK_PX,
-    }
+    Layout::ticks(Scale::Log10, lo, hi, major, labels)
 }
 
 fn log_ticks(lo: f64, hi: f64) -> Layout {

@@ -194,16 +194,7 @@ fn draw<DB: DrawingBackend>(
             LABEL_PX as u32 + 12
         };
 
-    let xl = Layout {
-        scale: Scale::Linear,
-        lo: -0.5,
-        hi: n as f64 - 0.5,
-        major: Vec::new(),
-        labels: Vec::new(),
-        minor: Vec::new(),
-        zero: None,
-        label_px: TICK_PX,
-    };
+    let xl = Layout::ticks(Scale::Linear, -0.5, n as f64 - 0.5, Vec::new(), Vec::new());
     let mut chart = chart::cartesian(&area, &xl, yl, &spec.x_label, &spec.y.label, x_area, true)?;
 
     // bars: each group fills 80% of its slot

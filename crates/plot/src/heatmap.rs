@@ -143,14 +143,8 @@ fn y_layout(spec: &HeatmapSpec, plot_h: u32) -> Layout {
         }
     }
     Layout {
-        scale: Scale::Linear,
-        lo: 0.0,
-        hi: n as f64,
-        major,
-        labels,
-        minor: Vec::new(),
-        zero: None,
         label_px,
+        ..Layout::ticks(Scale::Linear, 0.0, n as f64, major, labels)
     }
 }
 

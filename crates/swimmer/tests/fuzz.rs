@@ -67,17 +67,11 @@ fn field(name: &'static str, n: usize, faulty: bool) -> BoxedStrategy<String> {
     prop_oneof![30 => good, odds => junk()].boxed()
 }
 
-const FIELDS: [&str; 9] = [
-    "n_bodies",
-    "qpos",
-    "qvel",
-    "ctrl",
-    "density",
-    "viscosity",
-    "timestep",
-    "substeps",
-    "visocsity",
-];
+/// The input's fields, and one misspelt.
+const FIELDS: [&str; 9] = {
+    let f = nc_swimmer::script::FIELDS;
+    [f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], "visocsity"]
+};
 
 /// In twentieths, how often each field of [`FIELDS`] is present in a faulty case: the
 /// required ones nearly always, the options sometimes, the misspelt one rarely. A well-formed
