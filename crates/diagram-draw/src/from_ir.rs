@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use nc_diagram::cost::CostReport;
 use nc_diagram::ir::{AxisId, AxisKind, BlockId, Circuit, Func, NodeId, Op, ReduceKind, ValueId};
 
-use crate::model::{Block, Diagram, Item, Op as DOp, OpKind, Repeat, Wire, WireId};
+use crate::model::{
+    AxisInfo, Block, Commute, Diagram, Item, Op as DOp, OpKind, Repeat, Tally, Wire, WireId,
+};
 
 /// Converts a circuit. With `cost`, each box carries its FLOPs and saved bytes under the
 /// circuit's default sizes (4-byte elements).
@@ -41,32 +43,70 @@ pub fn from_circuit(c: &Circuit, cost: Option<&CostReport>) -> Diagram {
         cv.d.inputs.extend(&ws);
         cv.wires.insert(*v, ws);
     }
-    let costs: BTreeMap<NodeId, Vec<String>> = cost
+    let tallies: BTreeMap<NodeId, Tally> = cost
         .map(|r| {
             let b = c.default_bindings();
             r.nodes
                 .iter()
                 .filter_map(|(n, k)| {
                     let bc = k.bind(&b, 4).ok()?;
-                    let mut lines = vec![format!("{}FLOP", si(bc.ops_forward))];
-                    if bc.saved_bytes > 0 {
-                        lines.push(format!("{}B kept", si(bc.saved_bytes)));
-                    }
-                    Some((*n, lines))
+                    Some((
+                        *n,
+                        Tally {
+                            flops: bc.ops_forward,
+                            kept: bc.saved_bytes,
+                        },
+                    ))
                 })
                 .collect()
         })
         .unwrap_or_default();
     for node in &c.nodes {
         cv.enter_blocks(node.block);
-        let item = cv.node(node.id, costs.get(&node.id).cloned().unwrap_or_default());
-        if let Some(item) = item {
+        let tally = tallies.get(&node.id).copied();
+        let item = cv.node(node.id, tally.map(cost_lines).unwrap_or_default());
+        if let Some(mut item) = item {
+            if let Item::Op(op) = &mut item {
+                op.tally = tally;
+            }
             cv.push(item);
         }
     }
     cv.enter_blocks(None);
-    legend(c, &mut cv.d);
+    if cost.is_some() {
+        sum_blocks(&mut cv.d.items);
+    }
+    axes(c, &mut cv.d);
     cv.d
+}
+
+/// The cost overlay lines of a tally.
+fn cost_lines(t: Tally) -> Vec<String> {
+    let mut lines = vec![format!("{}FLOP", si(t.flops))];
+    if t.kept > 0 {
+        lines.push(format!("{}B kept", si(t.kept)));
+    }
+    lines
+}
+
+/// Gives every block the summed cost of what it holds (all its repetitions), for the box it
+/// is drawn as when collapsed; returns the sum of `items`.
+fn sum_blocks(items: &mut [Item]) -> Tally {
+    let mut total = Tally::default();
+    for it in items {
+        let t = match it {
+            Item::Op(op) => op.tally.unwrap_or_default(),
+            Item::Block(b) => {
+                let t = sum_blocks(&mut b.body);
+                b.cost = cost_lines(t);
+                t
+            }
+            Item::Permute(_) => Tally::default(),
+        };
+        total.flops += t.flops;
+        total.kept += t.kept;
+    }
+    total
 }
 
 /// Numbers with SI prefixes, three significant digits.
@@ -89,19 +129,24 @@ fn si(v: u128) -> String {
     format!("{v} ")
 }
 
-fn legend(c: &Circuit, d: &mut Diagram) {
-    for (name, v) in &c.sizes {
-        if let Some(v) = v {
-            d.legend.push(format!("{name} = {v}"));
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for a in &c.axes {
-        let size = a.size.to_string();
-        if size != a.name && !c.sizes.contains_key(&a.name) && seen.insert(a.name.clone()) {
-            d.legend.push(format!("{} = {size}", a.name));
-        }
-    }
+/// Records every axis with its simplified formula and its value at the default sizes, for
+/// the labels and legend of each drawing (see [`crate::legend`]).
+fn axes(c: &Circuit, d: &mut Diagram) {
+    let b = c.default_bindings();
+    d.axes = c
+        .axes
+        .iter()
+        .map(|a| {
+            let l = crate::formula::normal(&a.size);
+            AxisInfo {
+                id: a.id.0,
+                name: a.name.clone(),
+                formula: l.to_string(),
+                size: crate::formula::eval(&l, &b),
+            }
+        })
+        .collect();
+    d.symbols = c.sizes.keys().cloned().collect();
 }
 
 struct Open {
@@ -144,6 +189,7 @@ impl<'a> Conv<'a> {
             label: ax.name.clone(),
             double,
             segment,
+            axes: vec![a.0],
         });
         WireId(self.d.wires.len() - 1)
     }
@@ -206,6 +252,9 @@ impl<'a> Conv<'a> {
             inputs: src,
             outputs: outs,
             cost: vec![],
+            through: vec![],
+            tally: None,
+            commute: Commute::Never,
         }));
         first
     }
@@ -431,6 +480,11 @@ impl<'a> Conv<'a> {
             .filter(|(a, _)| acts.contains(a))
             .map(|(_, w)| *w)
             .collect();
+        let through: Vec<WireId> = w_in
+            .iter()
+            .filter(|w| !consumed.contains(w))
+            .copied()
+            .collect();
         let mut produced = Vec::new();
         let mut out_wires = Vec::new();
         for a in &c.value(out_v).ty.axes {
@@ -475,7 +529,19 @@ impl<'a> Conv<'a> {
             Op::Reshape { .. } => OpKind::Reshape,
             other => OpKind::Other(other.kind().into()),
         };
-        Some(op(kind, learned, consumed, produced, cost))
+        let mut item = op(kind, learned, consumed, produced, cost);
+        if let Item::Op(o) = &mut item {
+            o.through = through;
+            o.commute = match &node.op {
+                Op::Reshape { .. } | Op::Permute(_) => Commute::Relabel,
+                Op::Linear { bias: false, .. }
+                | Op::Window(_)
+                | Op::WindowT(_)
+                | Op::Reduce(ReduceKind::Sum | ReduceKind::Mean, _) => Commute::Linear,
+                _ => Commute::Never,
+            };
+        }
+        Some(item)
     }
 }
 
@@ -492,6 +558,9 @@ fn op(
         inputs,
         outputs,
         cost,
+        through: Vec::new(),
+        tally: None,
+        commute: Commute::Never,
     })
 }
 

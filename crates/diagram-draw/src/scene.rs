@@ -233,6 +233,8 @@ pub struct Scene {
     pub title: String,
     /// Primitives in painting order.
     pub prims: Vec<Prim>,
+    /// The legend entries of the axes drawn, in order.
+    pub legend: Vec<crate::legend::Entry>,
 }
 
 /// Formats a coordinate with at most one decimal, so output is byte-stable.

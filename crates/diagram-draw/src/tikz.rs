@@ -126,3 +126,12 @@ fn tex_escape(s: &str) -> String {
     }
     o
 }
+
+/// A complete LaTeX document holding the picture (the `standalone` class, cropped to it).
+#[must_use]
+pub fn document(scene: &Scene) -> String {
+    format!(
+        "\\documentclass[tikz,border=2pt]{{standalone}}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        write(scene)
+    )
+}

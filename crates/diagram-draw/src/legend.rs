@@ -1,0 +1,195 @@
+//! Labels and legend of one drawing, keyed by axis identity.
+//!
+//! A circuit names its axes for people, and names repeat: every block of a ResNet has its own
+//! bottleneck axis `nb`, every window its own kernel axis `kH`. A drawing labels each axis it
+//! shows, so two distinct axes in one drawing never share a label: the first keeps its name,
+//! later ones get a subscript (`kH₂`, `kH₃`). A label never reads as a size symbol it is not:
+//! an axis named `n` whose size is `4·n` is labelled `n₂`. The legend lists every label once,
+//! with its simplified formula and its value at the drawn sizes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{AxisInfo, Diagram, WireId};
+
+/// One legend entry: a label, the axis it names and its size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The label as drawn on the wire.
+    pub label: String,
+    /// The axis's unique id in its circuit.
+    pub axis: u32,
+    /// Its simplified size formula.
+    pub formula: String,
+    /// Its size at the drawn sizes.
+    pub size: Option<i64>,
+}
+
+impl Entry {
+    /// The legend line: `label = formula = value`, without the parts that repeat.
+    ///
+    /// ```
+    /// use nc_diagram_draw::legend::Entry;
+    /// let e = |label: &str, formula: &str| Entry {
+    ///     label: label.into(), axis: 0, formula: formula.into(), size: Some(16),
+    /// };
+    /// assert_eq!(e("n_1", "4·n").line(), "n_1 = 4·n = 16");
+    /// assert_eq!(e("H", "H").line(), "H = 16");
+    /// assert_eq!(e("kH", "16").line(), "kH = 16");
+    /// ```
+    #[must_use]
+    pub fn line(&self) -> String {
+        let literal = self.formula.parse::<i64>().is_ok();
+        match self.size {
+            Some(v) if literal || self.formula == self.label => format!("{} = {v}", self.label),
+            Some(v) => format!("{} = {} = {v}", self.label, self.formula),
+            None if self.formula == self.label => self.label.clone(),
+            None => format!("{} = {}", self.label, self.formula),
+        }
+    }
+}
+
+/// The labels of one drawing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Labels {
+    by_wire: BTreeMap<WireId, String>,
+    /// One entry per axis shown, in order of first appearance.
+    pub entries: Vec<Entry>,
+}
+
+impl Labels {
+    /// The label drawn on a wire.
+    pub(crate) fn text(&self, w: WireId) -> &str {
+        self.by_wire.get(&w).map_or("", String::as_str)
+    }
+}
+
+fn subscript(n: usize) -> String {
+    const DIGITS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+    n.to_string()
+        .chars()
+        .filter_map(|c| c.to_digit(10).and_then(|d| DIGITS.get(d as usize)))
+        .collect()
+}
+
+fn info(d: &Diagram, id: u32) -> Option<&AxisInfo> {
+    d.axes
+        .get(id as usize)
+        .filter(|a| a.id == id)
+        .or_else(|| d.axes.iter().find(|a| a.id == id))
+}
+
+/// The identifiers a formula mentions.
+fn words(formula: &str) -> impl Iterator<Item = &str> {
+    formula
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
+/// Labels the wires of one drawing; `order` lists the wires it shows, in order of first
+/// appearance. Wires of a hand-built diagram (no axes) keep their own labels.
+pub(crate) fn assign(d: &Diagram, order: &[WireId]) -> Labels {
+    let mut visible: Vec<&AxisInfo> = Vec::new();
+    for w in order {
+        for id in d.wire(*w).map(|x| x.axes.as_slice()).unwrap_or_default() {
+            if let Some(a) = info(d, *id)
+                && !visible.iter().any(|v| v.id == a.id)
+            {
+                visible.push(a);
+            }
+        }
+    }
+    // size symbols this drawing's legend mentions
+    let symbols: BTreeSet<&str> = visible
+        .iter()
+        .flat_map(|a| words(&a.formula))
+        .filter(|w| d.symbols.iter().any(|s| s == w))
+        .collect();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut by_axis: BTreeMap<u32, String> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for a in visible {
+        let base = crate::labels::compact(&a.name);
+        let clash = |l: &str, taken: &BTreeSet<String>| {
+            taken.contains(l) || (symbols.contains(l) && a.formula != l)
+        };
+        let mut label = base.clone();
+        let mut k = 2;
+        while clash(&label, &taken) {
+            label = format!("{base}{}", subscript(k));
+            k += 1;
+        }
+        taken.insert(label.clone());
+        by_axis.insert(a.id, label.clone());
+        entries.push(Entry {
+            label,
+            axis: a.id,
+            formula: a.formula.clone(),
+            size: a.size,
+        });
+    }
+    let by_wire = order
+        .iter()
+        .filter_map(|w| {
+            let x = d.wire(*w)?;
+            let label = match x.axes.as_slice() {
+                [id] => by_axis.get(id).cloned()?,
+                _ => crate::labels::compact(&x.label),
+            };
+            Some((*w, label))
+        })
+        .collect();
+    Labels { by_wire, entries }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Wire;
+
+    fn diagram(axes: &[(&str, &str)], symbols: &[&str]) -> Diagram {
+        let mut d = Diagram::default();
+        for (i, (name, formula)) in axes.iter().enumerate() {
+            let id = u32::try_from(i).unwrap();
+            d.axes.push(AxisInfo {
+                id,
+                name: (*name).into(),
+                formula: (*formula).into(),
+                size: Some(1),
+            });
+            d.wires.push(Wire {
+                label: (*name).into(),
+                double: false,
+                segment: 0,
+                axes: vec![id],
+            });
+        }
+        d.symbols = symbols.iter().map(|s| (*s).to_owned()).collect();
+        d
+    }
+
+    #[test]
+    fn distinct_axes_get_distinct_labels() {
+        let d = diagram(
+            &[
+                ("kH", "3"),
+                ("kH", "1"),
+                ("kH", "8"),
+                ("n", "n"),
+                ("n", "4·n"),
+            ],
+            &["n"],
+        );
+        let order: Vec<WireId> = (0..5).map(WireId).collect();
+        let l = assign(&d, &order);
+        let labels: Vec<&str> = order.iter().map(|w| l.text(*w)).collect();
+        assert_eq!(labels, ["kH", "kH₂", "kH₃", "n", "n₂"]);
+        assert_eq!(l.entries[2].line(), "kH₃ = 1");
+    }
+
+    #[test]
+    fn a_label_never_reads_as_another_symbol() {
+        let d = diagram(&[("n", "4·n")], &["n"]);
+        let l = assign(&d, &[WireId(0)]);
+        assert_eq!(l.text(WireId(0)), "n₂");
+    }
+}
