@@ -13,6 +13,23 @@ pub struct DrawOptions {
     pub depth: Option<usize>,
     /// Add the cost overlay (FLOPs and memory per box).
     pub cost: bool,
+    /// Draw every axis as its own wire, and a convolution as its window and its map
+    /// (default: grids as `x̄`, kernel offsets as `k²`, convolutions as bold `★k`).
+    pub unbundled: bool,
+    /// Draw batch axes that only pass through (the paper leaves them out, and so do we by
+    /// default; the legend names them).
+    pub show_batch: bool,
+}
+
+impl DrawOptions {
+    /// How the circuit becomes wires.
+    #[must_use]
+    pub fn ir(&self) -> crate::from_ir::IrOptions {
+        crate::from_ir::IrOptions {
+            bundle: !self.unbundled,
+            hide_batch: !self.show_batch,
+        }
+    }
 }
 
 impl DrawOptions {
@@ -109,7 +126,7 @@ pub fn draw_circuit(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> String {
 #[must_use]
 pub fn circuit_scene(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> crate::scene::Scene {
     let report = opt.cost.then(|| nc_diagram::cost::cost(c));
-    let d = crate::from_ir::from_circuit(c, report.as_ref());
+    let d = crate::from_ir::from_circuit_with(c, report.as_ref(), &opt.ir());
     crate::fit::fitted(&d, &opt.layout()).1
 }
 
@@ -191,7 +208,7 @@ pub fn circuit_scenes(
     opt: &DrawOptions,
 ) -> Vec<(String, crate::scene::Scene)> {
     let report = opt.cost.then(|| nc_diagram::cost::cost(c));
-    let d = crate::from_ir::from_circuit(c, report.as_ref());
+    let d = crate::from_ir::from_circuit_with(c, report.as_ref(), &opt.ir());
     let lo = opt.layout();
     let (_, scene) = crate::fit::fitted(&d, &lo);
     let mut out = vec![(String::new(), scene)];

@@ -653,7 +653,7 @@ impl<'a> Painter<'a> {
         }
         let mut width = right + EDGE;
         // legend under the drawing
-        let legend: Vec<String> = (self.labels.entries.iter().map(crate::legend::Entry::line))
+        let legend: Vec<String> = (self.labels.lines.iter().cloned())
             .chain(self.d.legend.iter().cloned())
             .collect();
         if !legend.is_empty() {
@@ -701,6 +701,7 @@ impl<'a> Painter<'a> {
             title: self.d.title.clone(),
             prims,
             legend: self.labels.entries.clone(),
+            bundles: self.labels.bundles.clone(),
         }
     }
 }

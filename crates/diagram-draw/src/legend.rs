@@ -48,12 +48,25 @@ impl Entry {
     }
 }
 
+/// A bundle of axes drawn as one wire (`x̄ = (H, W)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// The label as drawn on the wire.
+    pub label: String,
+    /// The axes it holds, by id.
+    pub axes: Vec<u32>,
+}
+
 /// The labels of one drawing.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Labels {
     by_wire: BTreeMap<WireId, String>,
-    /// One entry per axis shown, in order of first appearance.
+    /// One entry per axis shown (on its own wire or in a bundle), in order of appearance.
     pub entries: Vec<Entry>,
+    /// The bundles shown.
+    pub bundles: Vec<Bundle>,
+    /// The legend's lines, in order of appearance.
+    pub lines: Vec<String>,
 }
 
 impl Labels {
@@ -105,40 +118,98 @@ pub(crate) fn assign(d: &Diagram, order: &[WireId]) -> Labels {
         .filter(|w| d.symbols.iter().any(|s| s == w))
         .collect();
     let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut by_axis: BTreeMap<u32, String> = BTreeMap::new();
-    let mut entries = Vec::new();
-    for a in visible {
-        let base = crate::labels::compact(&a.name);
+    let free = |base: &str, formula: &str, taken: &mut BTreeSet<String>| {
         let clash = |l: &str, taken: &BTreeSet<String>| {
-            taken.contains(l) || (symbols.contains(l) && a.formula != l)
+            taken.contains(l) || (symbols.contains(l) && formula != l)
         };
-        let mut label = base.clone();
+        let mut label = base.to_owned();
         let mut k = 2;
-        while clash(&label, &taken) {
+        while clash(&label, taken) {
             label = format!("{base}{}", subscript(k));
             k += 1;
         }
         taken.insert(label.clone());
-        by_axis.insert(a.id, label.clone());
-        entries.push(Entry {
-            label,
-            axis: a.id,
-            formula: a.formula.clone(),
-            size: a.size,
-        });
+        label
+    };
+    let mut l = Labels::default();
+    let mut by_axis: BTreeMap<u32, usize> = BTreeMap::new();
+    // the legend in order of appearance: an axis, or a bundle with its members
+    let mut shown: Vec<(bool, usize)> = Vec::new();
+    for w in order {
+        let Some(x) = d.wire(*w) else { continue };
+        for id in &x.axes {
+            if by_axis.contains_key(id) {
+                continue;
+            }
+            let Some(a) = info(d, *id) else { continue };
+            let label = free(&crate::labels::compact(&a.name), &a.formula, &mut taken);
+            by_axis.insert(*id, l.entries.len());
+            if x.axes.len() == 1 {
+                shown.push((false, l.entries.len()));
+            }
+            l.entries.push(Entry {
+                label,
+                axis: a.id,
+                formula: a.formula.clone(),
+                size: a.size,
+            });
+        }
+        let label = match x.axes.as_slice() {
+            [] => crate::labels::compact(&x.label),
+            [id] => match by_axis.get(id) {
+                Some(i) => l.entries[*i].label.clone(),
+                None => continue,
+            },
+            many => match l.bundles.iter().find(|b| b.axes == many) {
+                Some(b) => b.label.clone(),
+                None => {
+                    let label = free(&x.label, "", &mut taken);
+                    shown.push((true, l.bundles.len()));
+                    l.bundles.push(Bundle {
+                        label: label.clone(),
+                        axes: many.to_vec(),
+                    });
+                    label
+                }
+            },
+        };
+        l.by_wire.insert(*w, label);
     }
-    let by_wire = order
-        .iter()
-        .filter_map(|w| {
-            let x = d.wire(*w)?;
-            let label = match x.axes.as_slice() {
-                [id] => by_axis.get(id).cloned()?,
-                _ => crate::labels::compact(&x.label),
-            };
-            Some((*w, label))
-        })
-        .collect();
-    Labels { by_wire, entries }
+    for (bundle, i) in shown {
+        if !bundle {
+            l.lines.push(l.entries[i].line());
+            continue;
+        }
+        let b = &l.bundles[i];
+        let members: Vec<&Entry> = b
+            .axes
+            .iter()
+            .filter_map(|a| by_axis.get(a).map(|i| &l.entries[*i]))
+            .collect();
+        let names: Vec<&str> = members.iter().map(|e| e.label.as_str()).collect();
+        let head = format!("{} = ({})", b.label, names.join(", "));
+        let same = members
+            .windows(2)
+            .all(|p| p[0].formula == p[1].formula && p[0].size == p[1].size);
+        match members.first() {
+            Some(e) if same => {
+                let each = Entry {
+                    label: String::new(),
+                    ..(*e).clone()
+                };
+                let line = each.line();
+                let rest = line.strip_prefix(" = ").unwrap_or(&line);
+                l.lines.push(format!("{head}, each {rest}"));
+            }
+            _ => {
+                l.lines.push(head);
+                for e in members {
+                    l.lines.push(e.line());
+                }
+            }
+        }
+    }
+    l
 }
 
 #[cfg(test)]

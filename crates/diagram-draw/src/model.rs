@@ -67,8 +67,10 @@ pub enum OpKind {
     Elementwise(String),
     /// Softmax over the wires it touches (◁).
     Softmax,
-    /// Normalisation over the wires it touches (○).
+    /// Layer normalisation over the wires it touches (○).
     Norm,
+    /// Batch normalisation: statistics over the batch too (○ with `b` inside).
+    BatchNorm,
     /// Reduction: `Max`, `𝔼` (mean) or `Σ`.
     Reduce(String),
     /// Scaling by a constant such as `k^-1/2`.
@@ -79,6 +81,10 @@ pub enum OpKind {
         kernel: String,
         /// Stride label, e.g. `2`; empty for stride one.
         stride: String,
+        /// Dilation label, e.g. `2`; empty for none.
+        dilation: String,
+        /// Group count of a grouped convolution; empty for none.
+        groups: String,
         /// The transposed window ★ᵀ.
         transposed: bool,
     },

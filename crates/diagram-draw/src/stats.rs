@@ -20,6 +20,8 @@ pub struct Stats {
     pub crossings: usize,
     /// The legend: every label with the axis it names and its size.
     pub legend: Vec<Entry>,
+    /// Bundles of axes drawn as one wire: each label with the axes it holds.
+    pub bundles: Vec<crate::legend::Bundle>,
 }
 
 impl Stats {
@@ -54,12 +56,14 @@ impl Stats {
             wires: paths.len(),
             crossings: crossings(&paths),
             legend: scene.legend.clone(),
+            bundles: scene.bundles.clone(),
         }
     }
 
     /// The measures as one JSON object: `{"width", "height", "boxes", "wires", "crossings",
-    /// "legend": [{"label", "axis", "size"}]}`, `axis` the axis's unique id and `size` its
-    /// value at the drawn sizes (`null` when a size symbol has no default).
+    /// "legend": [{"label", "axis", "size", "formula"}], "bundles": [{"label", "axes"}]}`,
+    /// `axis` the axis's unique id and `size` its value at the drawn sizes (`null` when a size
+    /// symbol has no default).
     #[must_use]
     pub fn json(&self) -> String {
         let legend: Vec<serde_json::Value> = self
@@ -81,6 +85,11 @@ impl Stats {
             "wires": self.wires,
             "crossings": self.crossings,
             "legend": legend,
+            "bundles": self
+                .bundles
+                .iter()
+                .map(|b| serde_json::json!({"label": b.label, "axes": b.axes}))
+                .collect::<Vec<_>>(),
         })
         .to_string()
     }

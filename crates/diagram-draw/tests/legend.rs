@@ -75,7 +75,10 @@ fn the_five_reported_cases_are_right() {
             .unwrap_or_else(|| panic!("{model} has no drawing {block:?}"));
         Stats::of(&s).legend
     };
-    let unbundled = DrawOptions::default();
+    let unbundled = DrawOptions {
+        unbundled: true,
+        ..Default::default()
+    };
     // resnet: the 64-, 128- and 256-channel widths have their own labels
     let c = nc_diagram::zoo::resnet();
     let mut widths = BTreeMap::new();
@@ -121,6 +124,7 @@ fn the_five_reported_cases_are_right() {
         "",
         &DrawOptions {
             depth: Some(9),
+            unbundled: true,
             ..Default::default()
         },
     )

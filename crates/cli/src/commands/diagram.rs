@@ -70,6 +70,13 @@ enum DiagramCommand {
         /// crossings, and the legend (each label with its axis id and size).
         #[arg(long)]
         stats: bool,
+        /// Draw every axis as its own wire and convolutions as window plus map (default:
+        /// grids bundled as x̄, kernels as k², convolutions as bold ★k).
+        #[arg(long)]
+        unbundled: bool,
+        /// Draw batch axes that only pass through (hidden by default, as in the paper).
+        #[arg(long)]
+        show_batch: bool,
     },
     /// Time our forward + backward of zoo models (f32, one thread) and, with --torch-python,
     /// PyTorch's in the same run, with the ratio.
@@ -137,6 +144,8 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
             depth,
             cost,
             stats,
+            unbundled,
+            show_batch,
         } => {
             // the format first, so a wrong extension fails before any work
             let format = nc_diagram_draw::Format::of(&out)?;
@@ -145,6 +154,8 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 expand,
                 depth,
                 cost,
+                unbundled,
+                show_batch,
             };
             let scene = nc_diagram_draw::circuit_scene(&c, &opt);
             let bytes = nc_diagram_draw::render(&scene, format, &out)?;
