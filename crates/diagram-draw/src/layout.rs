@@ -160,7 +160,7 @@ fn widths(
                     Text::rich(0.0, 0.0, LABEL_FONT, Face::Italic, labels.text(l.id)).width()
                 })
                 .fold(0.0, f64::max);
-            if w > 0.0 { w + 12.0 } else { 12.0 }
+            if w > 0.0 { w + 9.0 } else { 10.0 }
         })
         .collect();
     let mut margins = Vec::new();
