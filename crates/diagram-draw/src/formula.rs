@@ -217,14 +217,6 @@ fn eval_atom(a: &Atom, b: &Bindings) -> Option<i64> {
     }
 }
 
-fn superscript(n: usize) -> String {
-    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    n.to_string()
-        .chars()
-        .filter_map(|c| c.to_digit(10).and_then(|d| DIGITS.get(d as usize)))
-        .collect()
-}
-
 impl Atom {
     /// Whether the atom needs parentheses as a factor of a product or a power.
     fn is_bare(&self) -> bool {
@@ -297,7 +289,7 @@ impl std::fmt::Display for Lin {
                     a = format!("({a})");
                 }
                 if k - j > 1 {
-                    a.push_str(&superscript(k - j));
+                    a.push_str(&crate::labels::superscript(k - j));
                 }
                 parts.push(a);
                 j = k;

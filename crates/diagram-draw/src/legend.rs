@@ -76,14 +76,6 @@ impl Labels {
     }
 }
 
-fn subscript(n: usize) -> String {
-    const DIGITS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
-    n.to_string()
-        .chars()
-        .filter_map(|c| c.to_digit(10).and_then(|d| DIGITS.get(d as usize)))
-        .collect()
-}
-
 fn info(d: &Diagram, id: u32) -> Option<&AxisInfo> {
     d.axes
         .get(id as usize)
@@ -125,7 +117,7 @@ pub(crate) fn assign(d: &Diagram, order: &[WireId]) -> Labels {
         let mut label = base.to_owned();
         let mut k = 2;
         while clash(&label, taken) {
-            label = format!("{base}{}", subscript(k));
+            label = format!("{base}{}", crate::labels::subscript(k));
             k += 1;
         }
         taken.insert(label.clone());
