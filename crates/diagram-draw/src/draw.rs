@@ -13,6 +13,23 @@ pub struct DrawOptions {
     pub depth: Option<usize>,
     /// Add the cost overlay (FLOPs and memory per box).
     pub cost: bool,
+    /// Draw every axis as its own wire, and a convolution as its window and its map
+    /// (default: grids as `x̄`, kernel offsets as `k²`, convolutions as bold `★k`).
+    pub unbundled: bool,
+    /// Draw batch axes that only pass through (the paper leaves them out, and so do we by
+    /// default; the legend names them).
+    pub show_batch: bool,
+}
+
+impl DrawOptions {
+    /// How the circuit becomes wires.
+    #[must_use]
+    pub fn ir(&self) -> crate::from_ir::IrOptions {
+        crate::from_ir::IrOptions {
+            bundle: !self.unbundled,
+            hide_batch: !self.show_batch,
+        }
+    }
 }
 
 impl DrawOptions {
@@ -45,6 +62,25 @@ pub enum DrawError {
         /// The file.
         path: PathBuf,
         /// The parser's or checker's message.
+        message: String,
+    },
+    /// The output's extension names no format this crate writes.
+    #[error(
+        "cannot tell the drawing format of {path}: its extension is {ext:?}; use .svg, .tex \
+         (or .tikz) for TikZ, or .png"
+    )]
+    Format {
+        /// The output file.
+        path: PathBuf,
+        /// Its extension (empty when it has none).
+        ext: String,
+    },
+    /// The drawing could not be rasterised.
+    #[error("cannot render {path} as PNG: {message}")]
+    Png {
+        /// The output file.
+        path: PathBuf,
+        /// What the renderer said.
         message: String,
     },
     /// An output could not be written.
@@ -82,21 +118,101 @@ pub fn draw_file(path: &Path, opt: &DrawOptions) -> Result<String, DrawError> {
 /// [`crate::fit::MAX_WIDTH`].
 #[must_use]
 pub fn draw_circuit(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> String {
-    draw_circuit_all(c, opt).swap_remove(0).1
+    crate::svg::write(&circuit_scene(c, opt))
+}
+
+/// The laid-out drawing of a circuit that [`draw_circuit`] writes, for any output format and
+/// for [`crate::stats::Stats`].
+#[must_use]
+pub fn circuit_scene(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> crate::scene::Scene {
+    let report = opt.cost.then(|| nc_diagram::cost::cost(c));
+    let d = crate::from_ir::from_circuit_with(c, report.as_ref(), &opt.ir());
+    crate::fit::fitted(&d, &opt.layout()).1
+}
+
+/// An output format, told by a file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// SVG (`.svg`).
+    Svg,
+    /// A standalone TikZ document (`.tex` or `.tikz`).
+    Tikz,
+    /// PNG at twice the SVG's pixel size, rendered by resvg (`.png`).
+    Png,
+}
+
+impl Format {
+    /// The format of an output path, by its extension (case-insensitive).
+    ///
+    /// # Errors
+    /// [`DrawError::Format`] for any other extension, or none.
+    ///
+    /// ```
+    /// use nc_diagram_draw::draw::Format;
+    /// use std::path::Path;
+    /// assert_eq!(Format::of(Path::new("a.PNG")).unwrap(), Format::Png);
+    /// assert!(Format::of(Path::new("a.pdf")).is_err());
+    /// ```
+    pub fn of(path: &Path) -> Result<Format, DrawError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "svg" => Ok(Format::Svg),
+            "tex" | "tikz" => Ok(Format::Tikz),
+            "png" => Ok(Format::Png),
+            _ => Err(DrawError::Format {
+                path: path.to_owned(),
+                ext,
+            }),
+        }
+    }
+}
+
+/// The bytes of a drawing in a format; `path` only names the output in errors.
+///
+/// # Errors
+/// [`DrawError::Png`] when the PNG renderer fails.
+pub fn render(
+    scene: &crate::scene::Scene,
+    format: Format,
+    path: &Path,
+) -> Result<Vec<u8>, DrawError> {
+    match format {
+        Format::Svg => Ok(crate::svg::write(scene).into_bytes()),
+        Format::Tikz => Ok(crate::tikz::document(scene).into_bytes()),
+        Format::Png => {
+            crate::png::render(&crate::svg::write(scene)).map_err(|message| DrawError::Png {
+                path: path.to_owned(),
+                message,
+            })
+        }
+    }
 }
 
 /// Draws a circuit as [`draw_circuit`] does, followed by a detail drawing of every block that
 /// drawing shows only collapsed: `("", overview)`, then `(block name, svg)` for each.
 #[must_use]
 pub fn draw_circuit_all(c: &nc_diagram::ir::Circuit, opt: &DrawOptions) -> Vec<(String, String)> {
+    circuit_scenes(c, opt)
+        .into_iter()
+        .map(|(n, s)| (n, crate::svg::write(&s)))
+        .collect()
+}
+
+/// The scenes [`draw_circuit_all`] writes: the overview, then each detail drawing.
+#[must_use]
+pub fn circuit_scenes(
+    c: &nc_diagram::ir::Circuit,
+    opt: &DrawOptions,
+) -> Vec<(String, crate::scene::Scene)> {
     let report = opt.cost.then(|| nc_diagram::cost::cost(c));
-    let d = crate::from_ir::from_circuit(c, report.as_ref());
+    let d = crate::from_ir::from_circuit_with(c, report.as_ref(), &opt.ir());
     let lo = opt.layout();
     let (_, scene) = crate::fit::fitted(&d, &lo);
-    let mut out = vec![(String::new(), crate::svg::write(&scene))];
-    for (name, scene) in crate::fit::details(&d, &lo) {
-        out.push((name, crate::svg::write(&scene)));
-    }
+    let mut out = vec![(String::new(), scene)];
+    out.extend(crate::fit::details(&d, &lo));
     out
 }
 

@@ -19,6 +19,8 @@ fn win(kernel: &str, stride: &str, transposed: bool) -> OpKind {
     OpKind::Window {
         kernel: kernel.into(),
         stride: stride.into(),
+        dilation: String::new(),
+        groups: String::new(),
         transposed,
     }
 }

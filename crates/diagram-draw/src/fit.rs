@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::LayoutOptions;
-use crate::model::{Block, Diagram, Item, WireId};
+use crate::model::{Block, Diagram, Item};
 use crate::scene::Scene;
 
 /// Widest drawing, in pixels, before blocks are collapsed.
@@ -59,64 +59,7 @@ pub fn fitted(d: &Diagram, opt: &LayoutOptions) -> (Diagram, Scene) {
         cap(&mut d.items, k);
         scene = crate::layout::layout(&d, opt);
     }
-    let legend = trim_legend(&d);
-    if legend != d.legend {
-        d.legend = legend;
-        scene = crate::layout::layout(&d, opt);
-    }
     (d, scene)
-}
-
-fn visible(items: &[Item], out: &mut BTreeSet<WireId>) {
-    for i in items {
-        match i {
-            Item::Op(o) => out.extend(o.inputs.iter().chain(&o.outputs)),
-            Item::Permute(ws) => out.extend(ws),
-            Item::Block(b) => {
-                out.extend(b.inputs.iter().chain(&b.outputs));
-                if b.expanded {
-                    visible(&b.body, out);
-                }
-            }
-        }
-    }
-}
-
-/// The legend lines of sizes the drawing shows, and of the symbols their formulas use.
-fn trim_legend(d: &Diagram) -> Vec<String> {
-    let mut ids = d.inputs.iter().copied().collect();
-    visible(&d.items, &mut ids);
-    let mut names: BTreeSet<String> = ids
-        .iter()
-        .filter_map(|w| d.wire(*w).map(|w| w.label.clone()))
-        .collect();
-    let split = |l: &str| {
-        l.split_once(" = ")
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
-    };
-    // symbols used by kept formulas, to a fixed point
-    loop {
-        let before = names.len();
-        for (lhs, rhs) in d.legend.iter().filter_map(|l| split(l)) {
-            if names.contains(&lhs) {
-                for tok in rhs.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\'')) {
-                    if !tok.is_empty()
-                        && d.legend.iter().any(|l| l.starts_with(&format!("{tok} = ")))
-                    {
-                        names.insert(tok.to_owned());
-                    }
-                }
-            }
-        }
-        if names.len() == before {
-            break;
-        }
-    }
-    d.legend
-        .iter()
-        .filter(|l| split(l).is_none_or(|(lhs, _)| names.contains(&lhs)))
-        .cloned()
-        .collect()
 }
 
 fn walk<'a>(items: &'a [Item], expanded: &mut BTreeSet<&'a str>, collapsed: &mut Vec<&'a Block>) {
@@ -173,10 +116,9 @@ fn details_into(
         let body = find(&orig.items, &b.name).map_or_else(|| b.body.clone(), |o| o.body.clone());
         let sub = Diagram {
             title: format!("{}: {name}", d.title),
-            wires: d.wires.clone(),
             inputs: b.inputs.clone(),
             items: body,
-            legend: d.legend.clone(),
+            ..d.clone()
         };
         let (drawn, scene) = fitted(&sub, opt);
         out.push((name, scene));

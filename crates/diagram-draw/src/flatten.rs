@@ -177,6 +177,9 @@ impl Ctx<'_> {
                 inputs: b.inputs.clone(),
                 outputs: b.outputs.clone(),
                 cost: b.cost.clone(),
+                through: Vec::new(),
+                tally: None,
+                commute: crate::model::Commute::Never,
             });
             return;
         }

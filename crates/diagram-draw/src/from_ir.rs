@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use nc_diagram::cost::CostReport;
 use nc_diagram::ir::{AxisId, AxisKind, BlockId, Circuit, Func, NodeId, Op, ReduceKind, ValueId};
 
-use crate::model::{Block, Diagram, Item, Op as DOp, OpKind, Repeat, Wire, WireId};
+use crate::model::{
+    AxisInfo, Block, Commute, Diagram, Item, Op as DOp, OpKind, Repeat, Tally, Wire, WireId,
+};
+use crate::slots::Slots;
 
 /// Converts a circuit. With `cost`, each box carries its FLOPs and saved bytes under the
 /// circuit's default sizes (4-byte elements).
@@ -28,45 +31,129 @@ use crate::model::{Block, Diagram, Item, Op as DOp, OpKind, Repeat, Wire, WireId
 /// ```
 #[must_use]
 pub fn from_circuit(c: &Circuit, cost: Option<&CostReport>) -> Diagram {
+    from_circuit_with(c, cost, &IrOptions::default())
+}
+
+/// How a circuit is turned into wires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrOptions {
+    /// Bundle axes that travel together (a grid as `x̄`, kernel offsets as `k²`) and draw a
+    /// convolution as one bold `★k` box, as the paper does.
+    pub bundle: bool,
+    /// Leave out batch axes that only pass through (the paper never draws them); the legend
+    /// says so.
+    pub hide_batch: bool,
+}
+
+impl Default for IrOptions {
+    fn default() -> Self {
+        IrOptions {
+            bundle: true,
+            hide_batch: true,
+        }
+    }
+}
+
+/// Converts a circuit as [`from_circuit`] does, with explicit options.
+#[must_use]
+pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions) -> Diagram {
     let mut cv = Conv {
         c,
         d: Diagram {
             title: c.name.clone(),
             ..Diagram::default()
         },
-        ..Conv::default_for(c)
+        ..Conv::default_for(c, opt)
     };
     for v in &c.inputs {
         let ws = cv.new_wires(*v, None);
         cv.d.inputs.extend(&ws);
         cv.wires.insert(*v, ws);
     }
-    let costs: BTreeMap<NodeId, Vec<String>> = cost
+    let tallies: BTreeMap<NodeId, Tally> = cost
         .map(|r| {
             let b = c.default_bindings();
             r.nodes
                 .iter()
                 .filter_map(|(n, k)| {
                     let bc = k.bind(&b, 4).ok()?;
-                    let mut lines = vec![format!("{}FLOP", si(bc.ops_forward))];
-                    if bc.saved_bytes > 0 {
-                        lines.push(format!("{}B kept", si(bc.saved_bytes)));
-                    }
-                    Some((*n, lines))
+                    Some((
+                        *n,
+                        Tally {
+                            flops: bc.ops_forward,
+                            kept: bc.saved_bytes,
+                        },
+                    ))
                 })
                 .collect()
         })
         .unwrap_or_default();
     for node in &c.nodes {
         cv.enter_blocks(node.block);
-        let item = cv.node(node.id, costs.get(&node.id).cloned().unwrap_or_default());
-        if let Some(item) = item {
+        // a fused convolution carries the cost of all its nodes
+        let tally = match cv.groups.get(&node.id) {
+            Some(g) => g
+                .nodes
+                .iter()
+                .filter_map(|n| tallies.get(n))
+                .copied()
+                .reduce(|a, b| Tally {
+                    flops: a.flops + b.flops,
+                    kept: a.kept + b.kept,
+                }),
+            None => tallies.get(&node.id).copied(),
+        };
+        let item = cv.node(node.id, tally.map(cost_lines).unwrap_or_default());
+        if let Some(mut item) = item {
+            if let Item::Op(op) = &mut item {
+                op.tally = tally;
+            }
             cv.push(item);
         }
     }
     cv.enter_blocks(None);
-    legend(c, &mut cv.d);
+    if cost.is_some() {
+        sum_blocks(&mut cv.d.items);
+    }
+    axes(c, &mut cv.d);
+    let b = c.default_bindings();
+    for a in cv.slots.hidden() {
+        let ax = c.axis(*a);
+        let v = crate::formula::eval(&crate::formula::normal(&ax.size), &b)
+            .map_or_else(|| ax.size.to_string(), |v| v.to_string());
+        cv.d.legend
+            .push(format!("batch axis {} = {v}, not drawn", ax.name));
+    }
     cv.d
+}
+
+/// The cost overlay lines of a tally.
+fn cost_lines(t: Tally) -> Vec<String> {
+    let mut lines = vec![format!("{}FLOP", si(t.flops))];
+    if t.kept > 0 {
+        lines.push(format!("{}B kept", si(t.kept)));
+    }
+    lines
+}
+
+/// Gives every block the summed cost of what it holds (all its repetitions), for the box it
+/// is drawn as when collapsed; returns the sum of `items`.
+fn sum_blocks(items: &mut [Item]) -> Tally {
+    let mut total = Tally::default();
+    for it in items {
+        let t = match it {
+            Item::Op(op) => op.tally.unwrap_or_default(),
+            Item::Block(b) => {
+                let t = sum_blocks(&mut b.body);
+                b.cost = cost_lines(t);
+                t
+            }
+            Item::Permute(_) => Tally::default(),
+        };
+        total.flops += t.flops;
+        total.kept += t.kept;
+    }
+    total
 }
 
 /// Numbers with SI prefixes, three significant digits.
@@ -89,19 +176,24 @@ fn si(v: u128) -> String {
     format!("{v} ")
 }
 
-fn legend(c: &Circuit, d: &mut Diagram) {
-    for (name, v) in &c.sizes {
-        if let Some(v) = v {
-            d.legend.push(format!("{name} = {v}"));
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for a in &c.axes {
-        let size = a.size.to_string();
-        if size != a.name && !c.sizes.contains_key(&a.name) && seen.insert(a.name.clone()) {
-            d.legend.push(format!("{} = {size}", a.name));
-        }
-    }
+/// Records every axis with its simplified formula and its value at the default sizes, for
+/// the labels and legend of each drawing (see [`crate::legend`]).
+fn axes(c: &Circuit, d: &mut Diagram) {
+    let b = c.default_bindings();
+    d.axes = c
+        .axes
+        .iter()
+        .map(|a| {
+            let l = crate::formula::normal(&a.size);
+            AxisInfo {
+                id: a.id.0,
+                name: a.name.clone(),
+                formula: l.to_string(),
+                size: crate::formula::eval(&l, &b),
+            }
+        })
+        .collect();
+    d.symbols = c.sizes.keys().cloned().collect();
 }
 
 struct Open {
@@ -122,10 +214,25 @@ struct Conv<'a> {
     taken: BTreeMap<(NodeId, ValueId), Vec<WireId>>,
     open: Vec<Open>,
     next_segment: u32,
+    /// The wires each value is drawn with.
+    slots: Slots,
+    /// Fused convolutions, by the node they are drawn at.
+    groups: BTreeMap<NodeId, crate::fuse::Group>,
+    /// The other nodes of fused convolutions, which draw nothing.
+    skip: BTreeSet<NodeId>,
 }
 
 impl<'a> Conv<'a> {
-    fn default_for(c: &'a Circuit) -> Self {
+    fn default_for(c: &'a Circuit, opt: &IrOptions) -> Self {
+        let groups = if opt.bundle {
+            crate::fuse::convs(c)
+        } else {
+            BTreeMap::new()
+        };
+        let skip = groups
+            .values()
+            .flat_map(|g| g.nodes[..g.nodes.len() - 1].iter().copied())
+            .collect();
         Conv {
             c,
             d: Diagram::default(),
@@ -134,28 +241,35 @@ impl<'a> Conv<'a> {
             taken: BTreeMap::new(),
             open: Vec::new(),
             next_segment: 0,
+            slots: Slots::new(c, opt.bundle, opt.hide_batch),
+            groups,
+            skip,
         }
     }
 
-    fn wire(&mut self, a: AxisId, segment: u32) -> WireId {
-        let ax = self.c.axis(a);
-        let double = matches!(ax.kind, AxisKind::Spatial | AxisKind::Token);
+    /// One wire carrying the axes of `slot`: a double wire for a grid, tokens or a bundle.
+    fn wire(&mut self, slot: &[AxisId], segment: u32) -> WireId {
+        let double = slot.len() > 1
+            || slot
+                .iter()
+                .any(|a| matches!(self.c.axis(*a).kind, AxisKind::Spatial | AxisKind::Token));
         self.d.wires.push(Wire {
-            label: ax.name.clone(),
+            label: Slots::label(self.c, slot),
             double,
             segment,
+            axes: slot.iter().map(|a| a.0).collect(),
         });
         WireId(self.d.wires.len() - 1)
     }
 
-    /// New wires for every axis of `v`; `segment` keeps a tuple member, `None` starts one.
+    /// New wires for `v`; `segment` keeps a tuple member, `None` starts one.
     fn new_wires(&mut self, v: ValueId, segment: Option<u32>) -> Vec<WireId> {
         let seg = segment.unwrap_or_else(|| {
             self.next_segment += 1;
             self.next_segment - 1
         });
-        let axes = self.c.value(v).ty.axes.clone();
-        axes.into_iter().map(|a| self.wire(a, seg)).collect()
+        let slots = self.slots.of(self.c, v);
+        slots.iter().map(|s| self.wire(s, seg)).collect()
     }
 
     fn readers(&self, v: ValueId) -> usize {
@@ -206,6 +320,9 @@ impl<'a> Conv<'a> {
             inputs: src,
             outputs: outs,
             cost: vec![],
+            through: vec![],
+            tally: None,
+            commute: Commute::Never,
         }));
         first
     }
@@ -348,6 +465,23 @@ impl<'a> Conv<'a> {
         let c = self.c;
         let node = c.node(id);
         let learned = !node.params.is_empty();
+        if self.skip.contains(&id) {
+            return None;
+        }
+        if let Some(g) = self.groups.get(&id).cloned() {
+            let first = g.nodes[0];
+            let w_in = self.take(first, g.input);
+            return Some(self.act(
+                g.input,
+                w_in,
+                &g.acts,
+                g.output,
+                g.kind,
+                true,
+                cost,
+                Commute::Never,
+            ));
+        }
         if let Op::Load(name) = &node.op {
             let out = *node.outputs.first()?;
             let w = self.new_wires(out, None);
@@ -382,7 +516,7 @@ impl<'a> Conv<'a> {
             Op::Concat { .. } | Op::Embed { .. } => Some(OpKind::Reshape),
             Op::Save(n) => Some(OpKind::Save(n.clone())),
             Op::Constant(_) => Some(OpKind::Other("const".into())),
-            Op::Einsum { .. } => Some(einsum_kind(c, &ins, node.outputs.first().copied())),
+            Op::Einsum { .. } => Some(self.einsum_kind(&ins, node.outputs.first().copied())),
             _ => None,
         };
         if let Some(kind) = whole {
@@ -411,46 +545,32 @@ impl<'a> Conv<'a> {
         }
         // one input: the acted-on axes enter the box, the rest pass by
         let (v_in, w_in) = ins.first().cloned()?;
-        let in_axes = c.value(v_in).ty.axes.clone();
         let acts = node.acts_on(c);
         let out_v = *node.outputs.first()?;
         if let Op::Permute(_) = &node.op {
-            let order: Vec<WireId> = c
-                .value(out_v)
-                .ty
-                .axes
+            let sin = self.slots.of(c, v_in);
+            let order: Vec<WireId> = self
+                .slots
+                .of(c, out_v)
                 .iter()
-                .filter_map(|a| in_axes.iter().position(|x| x == a).map(|i| w_in[i]))
+                .filter_map(|a| sin.iter().position(|x| x == a).map(|i| w_in[i]))
                 .collect();
             self.wires.insert(out_v, order.clone());
             return Some(Item::Permute(order));
         }
-        let consumed: Vec<WireId> = in_axes
-            .iter()
-            .zip(&w_in)
-            .filter(|(a, _)| acts.contains(a))
-            .map(|(_, w)| *w)
-            .collect();
-        let mut produced = Vec::new();
-        let mut out_wires = Vec::new();
-        for a in &c.value(out_v).ty.axes {
-            match in_axes.iter().position(|x| x == a) {
-                Some(i) if !acts.contains(a) => out_wires.push(w_in[i]),
-                _ => {
-                    let w = self.wire(*a, seg.unwrap_or(0));
-                    produced.push(w);
-                    out_wires.push(w);
-                }
-            }
-        }
-        self.wires.insert(out_v, out_wires);
         let kind = match &node.op {
             Op::Linear { bias, .. } => OpKind::Linear {
                 bias: *bias,
-                name: String::new(),
+                name: role(&node.name),
             },
             Op::Softmax(_) => OpKind::Softmax,
-            Op::Norm { .. } => OpKind::Norm,
+            Op::Norm { stats, .. } => {
+                if stats.iter().any(|a| c.axis(*a).kind == AxisKind::Batch) {
+                    OpKind::BatchNorm
+                } else {
+                    OpKind::Norm
+                }
+            }
             Op::Reduce(k, _) => OpKind::Reduce(
                 match k {
                     ReduceKind::Sum => "Σ",
@@ -461,21 +581,116 @@ impl<'a> Conv<'a> {
             ),
             Op::Window(w) | Op::WindowT(w) => {
                 let first = w.first();
+                let num = |f: fn(&nc_diagram::ir::WindowAxis) -> i64| {
+                    first
+                        .map(f)
+                        .filter(|v| *v > 1)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                };
                 OpKind::Window {
                     kernel: first
                         .map(|x| c.axis(x.kernel).size.to_string())
                         .unwrap_or_default(),
-                    stride: first
-                        .filter(|x| x.stride > 1)
-                        .map(|x| x.stride.to_string())
-                        .unwrap_or_default(),
+                    stride: num(|x| x.stride),
+                    dilation: num(|x| x.dilation),
+                    groups: String::new(),
                     transposed: matches!(node.op, Op::WindowT(_)),
                 }
             }
             Op::Reshape { .. } => OpKind::Reshape,
             other => OpKind::Other(other.kind().into()),
         };
-        Some(op(kind, learned, consumed, produced, cost))
+        let commute = match &node.op {
+            Op::Reshape { .. } | Op::Permute(_) => Commute::Relabel,
+            Op::Linear { bias: false, .. }
+            | Op::Window(_)
+            | Op::WindowT(_)
+            | Op::Reduce(ReduceKind::Sum | ReduceKind::Mean, _) => Commute::Linear,
+            _ => Commute::Never,
+        };
+        Some(self.act(v_in, w_in, &acts, out_v, kind, learned, cost, commute))
+    }
+
+    /// An operation on one value: the wires of the axes it acts on enter its box, the rest
+    /// pass by, and the new ones leave it.
+    #[allow(clippy::too_many_arguments)]
+    fn act(
+        &mut self,
+        v_in: ValueId,
+        w_in: Vec<WireId>,
+        acts: &[AxisId],
+        out_v: ValueId,
+        kind: OpKind,
+        learned: bool,
+        cost: Vec<String>,
+        commute: Commute,
+    ) -> Item {
+        let c = self.c;
+        let seg = w_in
+            .first()
+            .and_then(|w| self.d.wire(*w))
+            .map(|w| w.segment);
+        let sin = self.slots.of(c, v_in);
+        let acted = |s: &Vec<AxisId>| s.iter().any(|a| acts.contains(a));
+        let consumed: Vec<WireId> = sin
+            .iter()
+            .zip(&w_in)
+            .filter(|(s, _)| acted(s))
+            .map(|(_, w)| *w)
+            .collect();
+        let through: Vec<WireId> = w_in
+            .iter()
+            .filter(|w| !consumed.contains(w))
+            .copied()
+            .collect();
+        let mut produced = Vec::new();
+        let mut out_wires = Vec::new();
+        for s in self.slots.of(c, out_v) {
+            match sin.iter().position(|x| *x == s) {
+                Some(i) if !acted(&s) => out_wires.push(w_in[i]),
+                _ => {
+                    let w = self.wire(&s, seg.unwrap_or(0));
+                    produced.push(w);
+                    out_wires.push(w);
+                }
+            }
+        }
+        self.wires.insert(out_v, out_wires);
+        let mut item = op(kind, learned, consumed, produced, cost);
+        if let Item::Op(o) = &mut item {
+            o.through = through;
+            o.commute = commute;
+        }
+        item
+    }
+
+    /// Index letters of an einsum: each wire is its own letter, so shared axes meet at a dot.
+    fn einsum_kind(&self, ins: &[(ValueId, Vec<WireId>)], out: Option<ValueId>) -> OpKind {
+        let letter = |s: &Vec<AxisId>| s[0].0.to_string();
+        let axes_in = ins
+            .iter()
+            .flat_map(|(v, _)| {
+                self.slots
+                    .of(self.c, *v)
+                    .iter()
+                    .map(letter)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let axes_out = out
+            .map(|v| self.slots.of(self.c, v).iter().map(letter).collect())
+            .unwrap_or_default();
+        OpKind::Contract { axes_in, axes_out }
+    }
+}
+
+/// The role a linear map's name gives it, as the paper writes it: `LQ` is `L^Q`.
+fn role(name: &str) -> String {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    match last.strip_prefix('L') {
+        Some(r) if !r.is_empty() && r.chars().all(|ch| ch.is_ascii_uppercase()) => r.to_owned(),
+        _ => String::new(),
     }
 }
 
@@ -492,6 +707,9 @@ fn op(
         inputs,
         outputs,
         cost,
+        through: Vec::new(),
+        tally: None,
+        commute: Commute::Never,
     })
 }
 
@@ -506,17 +724,4 @@ fn map_kind(f: &Func) -> OpKind {
         Func::Scale(s) => OpKind::Scale(format!("{s}")),
         Func::ScaleBySize(e, p) => OpKind::Scale(format!("{e}^{p}")),
     }
-}
-
-/// Index letters of an einsum: each axis is its own letter, so shared axes meet at a dot.
-fn einsum_kind(c: &Circuit, ins: &[(ValueId, Vec<WireId>)], out: Option<ValueId>) -> OpKind {
-    let letter = |a: &AxisId| a.0.to_string();
-    let axes_in = ins
-        .iter()
-        .flat_map(|(v, _)| c.value(*v).ty.axes.iter().map(letter))
-        .collect();
-    let axes_out = out
-        .map(|v| c.value(v).ty.axes.iter().map(letter).collect())
-        .unwrap_or_default();
-    OpKind::Contract { axes_in, axes_out }
 }

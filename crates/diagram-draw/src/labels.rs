@@ -11,12 +11,22 @@ const MAX_MARKS: usize = 2;
 /// Glyphs per legend line before a formula wraps.
 pub const LEGEND_WRAP: usize = 64;
 
-fn superscript(n: usize) -> String {
-    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+/// `n` in the digits of `table` (superscript or subscript).
+fn digits(n: usize, table: [char; 10]) -> String {
     n.to_string()
         .chars()
-        .filter_map(|c| c.to_digit(10).and_then(|d| DIGITS.get(d as usize)))
+        .filter_map(|c| c.to_digit(10).and_then(|d| table.get(d as usize)))
         .collect()
+}
+
+/// `n` in superscript digits: `26` → `²⁶`.
+pub(crate) fn superscript(n: usize) -> String {
+    digits(n, ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'])
+}
+
+/// `n` in subscript digits: `2` → `₂`.
+pub(crate) fn subscript(n: usize) -> String {
+    digits(n, ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'])
 }
 
 /// The name a wire label is drawn with: itself, or its base and mark count when it carries

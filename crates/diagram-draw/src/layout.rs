@@ -61,15 +61,33 @@ pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
     let mut flat = flatten(d, &opt.expand, opt.depth);
     spread_owners(&mut flat);
     crate::pack::pack(d, &mut flat);
+    let labels = crate::legend::assign(d, &shown(&flat));
     let ys: Vec<Vec<f64>> = flat.states.iter().map(|s| stack(d, s)).collect();
     let L {
         data_w,
         ev_w,
         margins,
-    } = widths(d, &flat, &ys, opt.cost);
-    let mut p = Painter::new(d, &flat, ys, data_w, ev_w, opt.cost);
+    } = widths(d, &labels, &flat, &ys, opt.cost);
+    let mut p = Painter::new(d, &labels, &flat, ys, data_w, ev_w, opt.cost);
     p.margins = margins;
     p.paint()
+}
+
+/// The wires a drawing shows, in order of first appearance from the left.
+fn shown(flat: &Flat) -> Vec<WireId> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut order = Vec::new();
+    let ops = flat.events.iter().flat_map(|e| match e {
+        Event::Ops(ops) => ops.as_slice(),
+        _ => &[],
+    });
+    let in_ops = ops.flat_map(|op| op.inputs.iter().chain(&op.outputs));
+    for w in flat.states.iter().flatten().map(|l| &l.id).chain(in_ops) {
+        if seen.insert(*w) {
+            order.push(*w);
+        }
+    }
+    order
 }
 
 /// Wire heights in one data column.
@@ -109,11 +127,6 @@ fn labelled(flat: &Flat, k: usize) -> Vec<bool> {
         .collect()
 }
 
-fn label_text(d: &Diagram, w: WireId) -> String {
-    d.wire(w)
-        .map_or_else(String::new, |x| crate::labels::compact(&x.label))
-}
-
 fn cost_width(lines: &[String]) -> f64 {
     lines
         .iter()
@@ -129,7 +142,13 @@ fn column_cost(ops: &[Op]) -> Vec<String> {
 /// Cost overlay font size.
 const COST_FONT: f64 = 9.0;
 
-fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
+fn widths(
+    d: &Diagram,
+    labels: &crate::legend::Labels,
+    flat: &Flat,
+    ys: &[Vec<f64>],
+    cost: bool,
+) -> L {
     let data_w = (0..flat.states.len())
         .map(|k| {
             let show = labelled(flat, k);
@@ -138,10 +157,10 @@ fn widths(d: &Diagram, flat: &Flat, ys: &[Vec<f64>], cost: bool) -> L {
                 .zip(&show)
                 .filter(|(_, s)| **s)
                 .map(|(l, _)| {
-                    Text::rich(0.0, 0.0, LABEL_FONT, Face::Italic, &label_text(d, l.id)).width()
+                    Text::rich(0.0, 0.0, LABEL_FONT, Face::Italic, labels.text(l.id)).width()
                 })
                 .fold(0.0, f64::max);
-            if w > 0.0 { w + 12.0 } else { 12.0 }
+            if w > 0.0 { w + 9.0 } else { 10.0 }
         })
         .collect();
     let mut margins = Vec::new();
@@ -228,6 +247,7 @@ fn regroup_width(left: (&[Live], &[f64]), right: (&[Live], &[f64])) -> f64 {
 
 struct Painter<'a> {
     d: &'a Diagram,
+    labels: &'a crate::legend::Labels,
     flat: &'a Flat,
     ys: Vec<Vec<f64>>,
     data_x: Vec<(f64, f64)>,
@@ -248,6 +268,7 @@ struct Painter<'a> {
 impl<'a> Painter<'a> {
     fn new(
         d: &'a Diagram,
+        labels: &'a crate::legend::Labels,
         flat: &'a Flat,
         ys: Vec<Vec<f64>>,
         data_w: Vec<f64>,
@@ -267,6 +288,7 @@ impl<'a> Painter<'a> {
         }
         Self {
             d,
+            labels,
             flat,
             ys,
             data_x,
@@ -345,8 +367,8 @@ impl<'a> Painter<'a> {
             }
             self.line(l.id, x1, y);
             if show[i] {
-                let s = label_text(self.d, l.id);
-                let t = Text::rich(x0 + 6.0, y - 4.0, LABEL_FONT, Face::Italic, &s);
+                let s = self.labels.text(l.id);
+                let t = Text::rich(x0 + 6.0, y - 4.0, LABEL_FONT, Face::Italic, s);
                 self.texts.push(Prim::Text(t));
             }
             // tuple separator above this wire, where the member is labelled
@@ -631,14 +653,12 @@ impl<'a> Painter<'a> {
         }
         let mut width = right + EDGE;
         // legend under the drawing
-        if !self.d.legend.is_empty() {
+        let legend: Vec<String> = (self.labels.lines.iter().cloned())
+            .chain(self.d.legend.iter().cloned())
+            .collect();
+        if !legend.is_empty() {
             let lines: Vec<String> = std::iter::once("Legend".to_owned())
-                .chain(
-                    self.d
-                        .legend
-                        .iter()
-                        .flat_map(|l| crate::labels::legend_lines(l)),
-                )
+                .chain(legend.iter().flat_map(|l| crate::labels::legend_lines(l)))
                 .collect();
             let w = lines
                 .iter()
@@ -680,6 +700,8 @@ impl<'a> Painter<'a> {
             height: bottom + EDGE,
             title: self.d.title.clone(),
             prims,
+            legend: self.labels.entries.clone(),
+            bundles: self.labels.bundles.clone(),
         }
     }
 }

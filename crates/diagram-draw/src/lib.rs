@@ -17,26 +17,32 @@
 //! ```
 #![deny(missing_docs)]
 
-mod draw;
+pub mod draw;
 pub mod examples;
 pub mod fit;
 mod flatten;
+pub mod formula;
 pub mod from_ir;
+mod fuse;
 pub mod gallery;
 pub mod labels;
 pub mod layout;
+pub mod legend;
 pub mod metrics;
 pub mod model;
 mod pack;
 mod pictogram;
+mod png;
 mod reorder;
 pub mod scene;
+mod slots;
+pub mod stats;
 pub mod svg;
 pub mod tikz;
 
 pub use draw::{
-    DrawError, DrawOptions, draw_circuit, draw_circuit_all, draw_file, draw_zoo, gallery_html,
-    gallery_regenerate, zoo_svgs,
+    DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,
+    draw_file, draw_zoo, gallery_html, gallery_regenerate, render, zoo_svgs,
 };
 pub use layout::LayoutOptions;
 

@@ -17,6 +17,31 @@ pub struct Wire {
     pub double: bool,
     /// Tuple member the wire belongs to; dashed separators fall between members.
     pub segment: u32,
+    /// The circuit axes the wire carries, by id (empty in a hand-built diagram). Labels are
+    /// keyed by these: two wires of one axis share a label, two axes never do.
+    pub axes: Vec<u32>,
+}
+
+/// A circuit axis as the legend shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AxisInfo {
+    /// The axis's unique id in its circuit.
+    pub id: u32,
+    /// Its display name (not unique; drawings disambiguate).
+    pub name: String,
+    /// Its size formula, simplified ([`crate::formula::pretty`]).
+    pub formula: String,
+    /// Its size at the drawn (default) sizes, when every symbol has a default.
+    pub size: Option<i64>,
+}
+
+/// FLOPs and bytes kept for backward of one operation, summed over blocks for their boxes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Forward FLOPs.
+    pub flops: u128,
+    /// Bytes kept for the backward pass.
+    pub kept: u128,
 }
 
 /// What an operation is, which decides its pictogram.
@@ -42,8 +67,10 @@ pub enum OpKind {
     Elementwise(String),
     /// Softmax over the wires it touches (◁).
     Softmax,
-    /// Normalisation over the wires it touches (○).
+    /// Layer normalisation over the wires it touches (○).
     Norm,
+    /// Batch normalisation: statistics over the batch too (○ with `b` inside).
+    BatchNorm,
     /// Reduction: `Max`, `𝔼` (mean) or `Σ`.
     Reduce(String),
     /// Scaling by a constant such as `k^-1/2`.
@@ -54,6 +81,10 @@ pub enum OpKind {
         kernel: String,
         /// Stride label, e.g. `2`; empty for stride one.
         stride: String,
+        /// Dilation label, e.g. `2`; empty for none.
+        dilation: String,
+        /// Group count of a grouped convolution; empty for none.
+        groups: String,
         /// The transposed window ★ᵀ.
         transposed: bool,
     },
@@ -91,6 +122,57 @@ pub struct Op {
     pub outputs: Vec<WireId>,
     /// Cost overlay text (FLOPs, memory), one line each.
     pub cost: Vec<String>,
+    /// The other wires of the values the operation acts on, which pass by its box (the axes
+    /// it is broadcast over). An operation reading any wire another one touches depends on
+    /// it, so the two never share a column: see [`Op::independent`].
+    pub through: Vec<WireId>,
+    /// Its cost as numbers, when the cost overlay is on.
+    pub tally: Option<Tally>,
+    /// Which operations on other axes of the same value it commutes with.
+    pub commute: Commute,
+}
+
+/// How an operation commutes with another acting on other axes of the same value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Commute {
+    /// With none: a `Max`, a softmax or an affine map changes what comes after it.
+    #[default]
+    Never,
+    /// With linear maps on other axes (a bias-free linear map, a window, a sum).
+    Linear,
+    /// With anything broadcast over the axes it relabels (a reshape or transpose).
+    Relabel,
+}
+
+impl Op {
+    /// Every wire the operation touches: consumed, produced, or passing by as part of a value
+    /// it acts on.
+    pub fn touches(&self) -> impl Iterator<Item = &WireId> {
+        self.inputs.iter().chain(&self.outputs).chain(&self.through)
+    }
+
+    /// Whether the order of two operations does not matter, so they may share a column or
+    /// pass each other: they lie on independent branches (they touch no wire in common), or
+    /// they act on different axes of one value and commute there, as the paper slides a
+    /// linear map past broadcasting (two linear maps, or a relabelling of axes the other is
+    /// broadcast over). An affine map over `c` after a `Max` over the kernel axes of the
+    /// same value is not independent of it, though it reads none of the wires the `Max`
+    /// produces.
+    #[must_use]
+    pub fn independent(&self, other: &Op) -> bool {
+        let mine: Vec<&WireId> = self.touches().collect();
+        if other.touches().all(|w| !mine.contains(&w)) {
+            return true;
+        }
+        let acted =
+            |o: &Op| -> Vec<WireId> { o.inputs.iter().chain(&o.outputs).copied().collect() };
+        let (a, b) = (acted(self), acted(other));
+        let apart = a.iter().all(|w| !b.contains(w));
+        let commute = matches!(self.commute, Commute::Relabel)
+            || matches!(other.commute, Commute::Relabel)
+            || (self.commute == Commute::Linear && other.commute == Commute::Linear);
+        apart && commute
+    }
 }
 
 /// How a block repeats.
@@ -150,8 +232,12 @@ pub struct Diagram {
     pub inputs: Vec<WireId>,
     /// Items in order.
     pub items: Vec<Item>,
-    /// Legend lines: size formulas.
+    /// Legend lines of a hand-built diagram: size formulas.
     pub legend: Vec<String>,
+    /// The axes a circuit's wires carry, for labels and the legend (see [`Wire::axes`]).
+    pub axes: Vec<AxisInfo>,
+    /// The circuit's size symbols: no axis of another size is labelled with one of them.
+    pub symbols: Vec<String>,
 }
 
 impl Diagram {
@@ -214,6 +300,7 @@ impl Builder {
                     label,
                     double,
                     segment: seg,
+                    axes: Vec::new(),
                 });
                 WireId(self.diagram.wires.len() - 1)
             })
@@ -270,6 +357,9 @@ impl Builder {
             inputs: inputs.to_vec(),
             outputs: outputs.to_vec(),
             cost: Vec::new(),
+            through: Vec::new(),
+            tally: None,
+            commute: Commute::Never,
         }));
     }
 

@@ -3,12 +3,13 @@
 //! Flattening gives every operation a column of its own, so parallel maps (the linear maps
 //! for Q, K and V of multi-head attention) come out as a staircase. The paper stacks them in
 //! one column instead. [`pack`] merges neighbouring operation columns when no operation
-//! consumes another's output, every operation's inputs already lie together, and everything
-//! crossing the column (boxes and passing wires) lies below what comes before it, with room
-//! between ([`fits`]). A regrouping that stands between two such columns moves before the
-//! first ([`hoist`]), a lone side-branch operation moves left beside the main branch
-//! ([`crate::reorder`]), and what regrouping is left folds into the margin of the column after
-//! it ([`absorb_regroupings`]).
+//! touches a wire another touches (they lie on independent branches: see
+//! [`crate::model::Op::independent`]), every operation's inputs already lie together, and
+//! everything crossing the column (boxes and passing wires) lies below what comes before it,
+//! with room between ([`fits`]). A regrouping that stands between two such columns moves
+//! before the first ([`hoist`]), a lone side-branch operation moves left beside the main
+//! branch ([`crate::reorder`]), and what regrouping is left folds into the margin of the
+//! column after it ([`absorb_regroupings`]).
 //!
 //! In a packed column ([`middle`]) each box starts at the lower of its first input's and first
 //! output's heights; inputs bend to it in the left margin and outputs back in the right one,
@@ -332,11 +333,8 @@ fn mergeable(d: &Diagram, flat: &Flat, k: usize, alike: bool) -> bool {
         if op.inputs.is_empty() {
             return false;
         }
-        if op
-            .inputs
-            .iter()
-            .any(|w| group.iter().any(|g| g.outputs.contains(w)))
-        {
+        // only operations on independent branches share a column
+        if group.iter().any(|g| !g.independent(op)) {
             return false;
         }
         // inputs adjacent and in port order already: no regrouping needed
@@ -389,4 +387,35 @@ pub(crate) fn fits(d: &Diagram, ops: &[Op], left: &[Live], right: &[Live]) -> bo
         };
         next_top - prev_bot >= gap
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No column of any zoo drawing, at any depth, holds two operations of which one reads
+    /// what the other touches: a column never suggests that two operations commute.
+    #[test]
+    fn only_independent_operations_share_a_column() {
+        let mut packed = 0;
+        for name in nc_diagram::zoo::names() {
+            let c = nc_diagram::zoo::get(name).unwrap();
+            let d = crate::from_ir::from_circuit(&c, None);
+            for depth in [None, Some(0), Some(9)] {
+                let mut flat = crate::flatten::flatten(&d, &[], depth);
+                crate::flatten::spread_owners(&mut flat);
+                pack(&d, &mut flat);
+                for e in &flat.events {
+                    let Event::Ops(ops) = e else { continue };
+                    packed += usize::from(ops.len() > 1);
+                    for (i, a) in ops.iter().enumerate() {
+                        for b in &ops[i + 1..] {
+                            assert!(a.independent(b), "{name}: {:?} with {:?}", a.kind, b.kind);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(packed > 10, "only {packed} packed columns");
+    }
 }

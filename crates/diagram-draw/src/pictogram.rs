@@ -68,11 +68,24 @@ pub(crate) fn label(kind: &OpKind, learned: bool) -> Option<Text> {
         OpKind::Window {
             kernel,
             stride,
+            dilation,
+            groups,
             transposed,
         } => {
             let mut r = vec![run("★", 0), run(kernel, 0)];
+            // stride as the paper writes it, dilation and groups spelt out
+            let mut sub: Vec<String> = Vec::new();
             if !stride.is_empty() {
-                r.push(run(stride, -1));
+                sub.push(stride.clone());
+            }
+            if !dilation.is_empty() {
+                sub.push(format!("d{dilation}"));
+            }
+            if !groups.is_empty() {
+                sub.push(format!("g{groups}"));
+            }
+            if !sub.is_empty() {
+                r.push(run(&sub.join(","), -1));
             }
             if *transposed {
                 r.push(run("T", 1));
@@ -91,6 +104,7 @@ pub(crate) fn label(kind: &OpKind, learned: bool) -> Option<Text> {
         OpKind::Contract { .. }
         | OpKind::Softmax
         | OpKind::Norm
+        | OpKind::BatchNorm
         | OpKind::Reshape
         | OpKind::Copy
         | OpKind::Add => return None,
@@ -115,7 +129,7 @@ pub(crate) fn min_width(kind: &OpKind, learned: bool) -> f64 {
     let base = match kind {
         OpKind::Contract { .. } => 46.0,
         OpKind::Copy | OpKind::Add => 24.0,
-        OpKind::Softmax | OpKind::Norm => 30.0,
+        OpKind::Softmax | OpKind::Norm | OpKind::BatchNorm => 30.0,
         OpKind::Reshape => 20.0,
         _ => 24.0,
     };
@@ -186,6 +200,15 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
             ));
         }
         OpKind::Norm => out.push(Prim::Circle(Role::Pict, cx, cy, (h * 0.3).min(8.0))),
+        OpKind::BatchNorm => {
+            // the batch axis taken into the circle: a `b` inside it
+            out.push(Prim::Circle(Role::Pict, cx, cy, (h * 0.3).min(8.0)));
+            out.push(Prim::Text(centre(
+                Text::new(0.0, 0.0, 9.0, Face::Italic, "b"),
+                cx,
+                cy,
+            )));
+        }
         OpKind::Reshape => {
             out.push(Prim::Rect(
                 Role::PictFill,

@@ -5,7 +5,8 @@
 //! residual block) comes after the whole main branch although it only reads the value they
 //! both start from. The paper draws such branches in parallel. [`hop_left`] moves a lone
 //! operation into the earliest operation column it can join, past regroupings and columns of
-//! operations it does not read from.
+//! operations on independent branches ([`crate::model::Op::independent`]): operations on one
+//! value never trade places, since most do not commute.
 
 use crate::flatten::{Event, Flat, Live};
 use crate::model::{Diagram, Op, apply};
@@ -68,10 +69,9 @@ fn try_hop(d: &Diagram, flat: &Flat, j: usize) -> Option<Flat> {
     let mut i = j;
     while i > 0 {
         match &flat.events[i - 1] {
-            Event::Ops(ops)
-                if !ops
-                    .iter()
-                    .any(|o| o.outputs.iter().any(|w| op.inputs.contains(w))) => {}
+            // only an operation on an independent branch can be passed: one after a `Max`
+            // over another axis of the same value must stay after it
+            Event::Ops(ops) if ops.iter().all(|o| o.independent(op)) => {}
             Event::Shuffle => {}
             _ => break,
         }

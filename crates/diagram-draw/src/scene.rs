@@ -126,7 +126,8 @@ impl Text {
         }
     }
 
-    /// Text with `_sub` and `^sup` markup: the script runs to the next space, comma or `=`.
+    /// Text with `_sub` and `^sup` markup: the script runs to the next space, comma, `=` or
+    /// closing parenthesis.
     ///
     /// ```
     /// use nc_diagram_draw::scene::{Face, Text};
@@ -154,7 +155,7 @@ impl Text {
                 shift = m;
                 continue;
             }
-            if shift != 0 && matches!(c, ' ' | ',' | '=') {
+            if shift != 0 && matches!(c, ' ' | ',' | '=' | ')') {
                 if !cur.is_empty() {
                     runs.push(Run {
                         text: std::mem::take(&mut cur),
@@ -233,6 +234,10 @@ pub struct Scene {
     pub title: String,
     /// Primitives in painting order.
     pub prims: Vec<Prim>,
+    /// The legend entries of the axes drawn, in order.
+    pub legend: Vec<crate::legend::Entry>,
+    /// The bundles of axes drawn as one wire, in order.
+    pub bundles: Vec<crate::legend::Bundle>,
 }
 
 /// Formats a coordinate with at most one decimal, so output is byte-stable.

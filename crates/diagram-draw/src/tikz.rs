@@ -111,8 +111,18 @@ pub fn write(scene: &Scene) -> String {
 }
 
 fn tex_escape(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut o = String::new();
-    for c in s.chars() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // a letter with a combining macron (x̄) is a barred math letter
+        if chars.get(i + 1) == Some(&'\u{304}') {
+            o.push_str(&format!("$\\bar{{{c}}}$"));
+            i += 2;
+            continue;
+        }
+        i += 1;
         match c {
             '\\' => o.push_str("\\textbackslash{}"),
             '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
@@ -121,8 +131,47 @@ fn tex_escape(s: &str) -> String {
             }
             '^' => o.push_str("\\^{}"),
             '~' => o.push_str("\\~{}"),
-            _ => o.push(c),
+            '₀'..='₉' => o.push_str(&format!("$_{}$", c as u32 - '₀' as u32)),
+            '⁰' => o.push_str("$^0$"),
+            '¹' => o.push_str("$^1$"),
+            '²' => o.push_str("$^2$"),
+            '³' => o.push_str("$^3$"),
+            '⁴'..='⁹' => o.push_str(&format!("$^{}$", c as u32 - '⁴' as u32 + 4)),
+            '⁽' => o.push_str("$^($"),
+            '⁾' => o.push_str("$^)$"),
+            _ if c.is_ascii() => o.push(c),
+            _ => o.push_str(math(c)),
         }
     }
     o
+}
+
+/// The math-mode form of a symbol the drawings use.
+fn math(c: char) -> &'static str {
+    match c {
+        '★' => "$\\star$",
+        '⌊' => "$\\lfloor$",
+        '⌋' => "$\\rfloor$",
+        '·' => "$\\cdot$",
+        '×' => "$\\times$",
+        '→' => "$\\to$",
+        '…' => "\\ldots{}",
+        '𝔼' => "$\\mathbb{E}$",
+        'Σ' => "$\\Sigma$",
+        'σ' => "$\\sigma$",
+        'λ' => "$\\lambda$",
+        '⊙' => "$\\odot$",
+        '◁' => "$\\triangleleft$",
+        '−' => "-",
+        _ => "?",
+    }
+}
+
+/// A complete LaTeX document holding the picture (the `standalone` class, cropped to it).
+#[must_use]
+pub fn document(scene: &Scene) -> String {
+    format!(
+        "\\documentclass[tikz,border=2pt]{{standalone}}\n\\usepackage[T1]{{fontenc}}\n\\usepackage{{amssymb}}\n\\begin{{document}}\n{}\\end{{document}}\n",
+        write(scene)
+    )
 }

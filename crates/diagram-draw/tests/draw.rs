@@ -388,16 +388,17 @@ fn only_independent_operations_share_a_column() {
     assert!(relu.0 > lrn[1].0 + lrn[1].2, "R follows the map it reads");
 }
 
-/// Gallery drawings stay within a width budget: under 2000 px all, and the ones that used to
-/// be the widest well under their old widths (conv 2255, transformer_block 1754, the
-/// Ronneberger U-Net's up block 2801, visual attention 1791, multi-head attention 750).
+/// Gallery drawings stay within a width budget: at most 1400 px all but the NCAP B-neuron
+/// block (issue 14), and the ones that used to be the widest well under their old widths
+/// (conv 2255, transformer_block 1754, the Ronneberger U-Net's up block 2801, visual
+/// attention 1791, multi-head attention 750).
 #[test]
 fn gallery_drawings_stay_narrow() {
     let limits = [
-        ("conv", 1650.0),
-        ("transformer_block", 1350.0),
-        ("transformer.block", 1450.0),
-        ("vit.block", 1450.0),
+        ("conv", 900.0),
+        ("transformer_block", 1300.0),
+        ("transformer.block", 1400.0),
+        ("vit.block", 1400.0),
         ("unet_ronneberger", 700.0),
         ("unet_ronneberger.up", 1600.0),
         ("unet_ronneberger.down", 1050.0),
@@ -407,10 +408,16 @@ fn gallery_drawings_stay_narrow() {
     let mut bad = Vec::new();
     for (name, svg) in nc_diagram_draw::zoo_svgs(&nc_diagram_draw::DrawOptions::default()) {
         let w = geo(&svg).width;
-        let limit = limits
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(2000.0, |(_, l)| *l);
+        // the NCAP B-neurons block keeps its order: no operation passes another on one value;
+        // every other drawing fits the 1400 px page width
+        let limit = limits.iter().find(|(n, _)| *n == name).map_or(
+            if name == "ncap_swimmer.b_neurons" {
+                2000.0
+            } else {
+                1400.0
+            },
+            |(_, l)| *l,
+        );
         if w > limit {
             bad.push(format!("{name}: {w} px wide, over {limit}"));
         }

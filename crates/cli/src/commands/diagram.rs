@@ -53,7 +53,8 @@ enum DiagramCommand {
     Draw {
         /// Circuit file or zoo:NAME.
         source: String,
-        /// Output file (.svg, or .tex for TikZ).
+        /// Output file; its extension picks the format: .svg, .tex or .tikz (a standalone
+        /// TikZ document), or .png.
         #[arg(short, long)]
         out: PathBuf,
         /// Draw these named blocks expanded (repeatable).
@@ -65,6 +66,17 @@ enum DiagramCommand {
         /// Overlay FLOPs and memory under each box.
         #[arg(long)]
         cost: bool,
+        /// Print the drawing's measures as one JSON object: width, height, boxes, wires,
+        /// crossings, and the legend (each label with its axis id and size).
+        #[arg(long)]
+        stats: bool,
+        /// Draw every axis as its own wire and convolutions as window plus map (default:
+        /// grids bundled as x̄, kernels as k², convolutions as bold ★k).
+        #[arg(long)]
+        unbundled: bool,
+        /// Draw batch axes that only pass through (hidden by default, as in the paper).
+        #[arg(long)]
+        show_batch: bool,
     },
     /// Time our forward + backward of zoo models (f32, one thread) and, with --torch-python,
     /// PyTorch's in the same run, with the ratio.
@@ -131,30 +143,35 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
             expand,
             depth,
             cost,
+            stats,
+            unbundled,
+            show_batch,
         } => {
+            // the format first, so a wrong extension fails before any work
+            let format = nc_diagram_draw::Format::of(&out)?;
             let c = load(&source)?;
             let opt = nc_diagram_draw::DrawOptions {
                 expand,
                 depth,
                 cost,
+                unbundled,
+                show_batch,
             };
-            let cost = opt.cost;
-            let text = if out.extension().is_some_and(|e| e == "tex") {
-                let report = cost.then(|| nc_diagram::cost::cost(&c));
-                let d = nc_diagram_draw::from_ir::from_circuit(&c, report.as_ref());
-                nc_diagram_draw::render_tikz(&d, &opt.layout())
-            } else {
-                nc_diagram_draw::draw_circuit(&c, &opt)
-            };
-            nc_core::output::write_atomic(&out, text.as_bytes())
+            let scene = nc_diagram_draw::circuit_scene(&c, &opt);
+            let bytes = nc_diagram_draw::render(&scene, format, &out)?;
+            nc_core::output::write_atomic(&out, &bytes)
                 .with_context(|| format!("writing {}", out.display()))?;
-            writeln!(
-                so,
-                "{} drawn: {} ({} bytes)",
-                c.name,
-                out.display(),
-                text.len()
-            )?;
+            if stats {
+                writeln!(so, "{}", nc_diagram_draw::stats::Stats::of(&scene).json())?;
+            } else {
+                writeln!(
+                    so,
+                    "{} drawn: {} ({} bytes)",
+                    c.name,
+                    out.display(),
+                    bytes.len()
+                )?;
+            }
         }
         DiagramCommand::Check { source, bind } => {
             let c = load(&source)?;

@@ -42,5 +42,25 @@ fn build() -> Result<Circuit, BuildError> {
         true,
     )?;
     b.output(y);
-    b.finish()
+    let mut c = b.finish()?;
+    // the depthwise convolution's group and per-group channel axes, told apart by name from
+    // the grouped convolution's
+    let dw = c.nodes.iter().find_map(|n| match &n.op {
+        crate::ir::Op::Linear {
+            inputs,
+            outputs,
+            groups,
+            ..
+        } if n.name == "depthwise" => Some((groups.clone(), inputs[0], outputs[0])),
+        _ => None,
+    });
+    if let Some((groups, gi, go)) = dw {
+        for g in groups {
+            super::rename(&mut c, g, "g_dw");
+        }
+        super::rename(&mut c, gi, "c3/g_dw");
+        super::rename(&mut c, go, "c4/g_dw");
+    }
+    super::name_kernels(&mut c);
+    Ok(c)
 }

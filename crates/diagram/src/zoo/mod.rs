@@ -97,6 +97,37 @@ pub fn get(name: &str) -> Option<Circuit> {
     })
 }
 
+/// Names every kernel axis after the grid its window makes (`kH_2a` for a window onto
+/// `H_2a`; a transposed window's after the grid it sums onto; a crop's `kcH_…`), once the
+/// grids have their final names: the builder derives kernel names from the names it saw,
+/// which a zoo model renames afterwards.
+pub(crate) fn name_kernels(c: &mut Circuit) {
+    let mut names = Vec::new();
+    for n in &c.nodes {
+        let (axes, transposed) = match &n.op {
+            crate::ir::Op::Window(w) => (w, false),
+            crate::ir::Op::WindowT(w) => (w, true),
+            _ => continue,
+        };
+        for a in axes {
+            let grid = if transposed { a.input } else { a.output };
+            let crop = a.padding < 0 && c.axis(a.kernel).size.as_lit() == Some(1);
+            let prefix = if crop { "kc" } else { "k" };
+            names.push((a.kernel, format!("{prefix}{}", c.axis(grid).name)));
+        }
+    }
+    for (k, name) in names {
+        rename(c, k, &name);
+    }
+}
+
+/// Gives an axis a display name: names only, never a size or an identity.
+pub(crate) fn rename(c: &mut Circuit, a: crate::ir::AxisId, name: &str) {
+    if let Some(ax) = c.axes.get_mut(a.ix()) {
+        ax.name = name.to_owned();
+    }
+}
+
 /// Zoo circuits are written by this crate and known to build; a failure is a bug here.
 pub(crate) fn built(r: Result<Circuit, crate::builder::BuildError>) -> Circuit {
     match r {

@@ -62,25 +62,33 @@ fn block(
     name: &str,
     x: ValueId,
     n0: AxisId,
-    n1_size: &str,
+    (stage, n1_size): (usize, &str),
     sp: (AxisId, AxisId),
     s: i64,
     depth: u32,
 ) -> R<(ValueId, AxisId, (AxisId, AxisId))> {
-    let n1 = b.axis("n1", n1_size, K::Feature)?;
-    let nb = b.axis("nb", &format!("({n1_size})/4"), K::Feature)?;
-    let nb2 = b.axis("nb'", &format!("({n1_size})/4"), K::Feature)?;
+    // the paper's n_μ for the widths, n_b for the bottleneck, H_μ, W_μ for the grid of stage μ
+    let n1 = b.axis(&format!("n_{stage}"), n1_size, K::Feature)?;
+    let nb = b.axis(
+        &format!("nb_{stage}"),
+        &format!("({n1_size})/4"),
+        K::Feature,
+    )?;
+    let nb2 = b.axis(
+        &format!("nb'_{stage}"),
+        &format!("({n1_size})/4"),
+        K::Feature,
+    )?;
     let out = if s == 1 {
         sp
     } else {
-        let o = |b: &mut Builder, a: AxisId| {
+        let o = |b: &mut Builder, a: AxisId, base: &str| {
             let e = WindowSpec::new(1)
                 .stride(s)
                 .output_size(&b.circuit().axis(a).size);
-            let nm = format!("{}'", b.circuit().axis(a).name);
-            b.axis_expr(&nm, e, K::Spatial)
+            b.axis_expr(&format!("{base}_{stage}"), e, K::Spatial)
         };
-        (o(b, sp.0), o(b, sp.1))
+        (o(b, sp.0, "H"), o(b, sp.1, "W"))
     };
     b.begin_block(name, 0, 1, false);
     let a = bn_relu(b, "pre", x, n0)?;
@@ -99,8 +107,16 @@ fn block(
     for i in 1..depth {
         b.begin_block("Identity", i - 1, depth - 1, false);
         let a = bn_relu(b, "pre", x, n1)?;
-        let nb = b.axis("nb", &format!("({n1_size})/4"), K::Feature)?;
-        let nb2 = b.axis("nb'", &format!("({n1_size})/4"), K::Feature)?;
+        let nb = b.axis(
+            &format!("nb_{stage}"),
+            &format!("({n1_size})/4"),
+            K::Feature,
+        )?;
+        let nb2 = b.axis(
+            &format!("nb'_{stage}"),
+            &format!("({n1_size})/4"),
+            K::Feature,
+        )?;
         let r = component(b, a, n1, nb, nb2, n1, out, out, 1)?;
         x = b.add("add", x, r)?;
         b.end_block()?;
@@ -122,7 +138,7 @@ pub fn resnet() -> Circuit {
         let c = b.axis("c", "3", K::Feature)?;
         let hh = b.axis("H", "H", K::Spatial)?;
         let ww = b.axis("W", "H", K::Spatial)?;
-        let n0 = b.axis("n0", "n", K::Feature)?;
+        let n0 = b.axis("n_0", "n", K::Feature)?;
         b.constraint(crate::size::Constraint::Divides(
             SizeExpr::Lit(32),
             SizeExpr::sym("H"),
@@ -137,12 +153,18 @@ pub fn resnet() -> Circuit {
             1,
             true,
         )?;
-        let (x, n1, sp) = block(&mut b, "Block(1,N)", x, n0, "4*n", (hh, ww), 1, depth)?;
-        let (x, n2, sp) = block(&mut b, "Block(2,N)", x, n1, "8*n", sp, 2, depth)?;
-        let (x, n3, sp) = block(&mut b, "Block(2,N)'", x, n2, "16*n", sp, 2, depth)?;
+        let (x, n1, sp) = block(&mut b, "Block(1,N)", x, n0, (1, "4*n"), (hh, ww), 1, depth)?;
+        let (x, n2, sp) = block(&mut b, "Block(2,N)", x, n1, (2, "8*n"), sp, 2, depth)?;
+        let (x, n3, sp) = block(&mut b, "Block(2,N)'", x, n2, (3, "16*n"), sp, 2, depth)?;
         let x = bn_relu(&mut b, "final", x, n3)?;
         let pool = WindowSpec::new(8).stride(8);
         let (x, pp) = b.window("pool", x, &[(sp.0, pool), (sp.1, pool)])?;
+        let pooled = [
+            (pp[0].0, "H_p"),
+            (pp[1].0, "W_p"),
+            (pp[0].1, "kH_p"),
+            (pp[1].1, "kW_p"),
+        ];
         let x = b.reduce(
             "mean",
             x,
@@ -153,6 +175,11 @@ pub fn resnet() -> Circuit {
         let x = b.linear("head", x, &[n3], &[o], true)?;
         let y = b.softmax("softmax", x, &[o])?;
         b.output(y);
-        b.finish()
+        let mut c = b.finish()?;
+        super::name_kernels(&mut c);
+        for (a, name) in pooled {
+            super::rename(&mut c, a, name);
+        }
+        Ok(c)
     })())
 }

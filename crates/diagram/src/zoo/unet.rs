@@ -3,14 +3,18 @@ use crate::ir::{AxisId, AxisKind as K, Circuit, ReduceKind, ValueId, WindowAxis}
 
 type R<T> = Result<T, BuildError>;
 
+/// Two 3×3 convolutions with ReLU; returns the value, the grid after the first and after the
+/// second.
+type Grid = (AxisId, AxisId);
+
 fn double_conv(
     b: &mut Builder,
     x: ValueId,
     c_in: AxisId,
     c_out: AxisId,
-    sp: (AxisId, AxisId),
+    sp: Grid,
     pad: bool,
-) -> R<(ValueId, (AxisId, AxisId))> {
+) -> R<(ValueId, Grid, Grid)> {
     let s = if pad {
         WindowSpec::same(3)
     } else {
@@ -20,7 +24,7 @@ fn double_conv(
     let y = b.relu("relu_a", y)?;
     let (y, o2) = b.conv("conv_b", y, c_out, c_out, &[(o[0], s), (o[1], s)], 1, true)?;
     let y = b.relu("relu_b", y)?;
-    Ok((y, (o2[0], o2[1])))
+    Ok((y, (o[0], o[1]), (o2[0], o2[1])))
 }
 
 /// 2×2 max-pool with stride 2 onto given axes.
@@ -82,13 +86,13 @@ pub fn unet_drawn() -> Circuit {
         let mut x = b.input("image", &[n, ch[0], sp[0].0, sp[0].1]);
         for l in 1..=4 {
             b.begin_block("Down", l as u32 - 1, 4, false);
-            let (y, _) = double_conv(&mut b, x, ch[l - 1], ch[l], sp[l - 1], true)?;
+            let (y, _, _) = double_conv(&mut b, x, ch[l - 1], ch[l], sp[l - 1], true)?;
             let y = b.save(&format!("C{l}"), y)?;
             x = pool(&mut b, y, sp[l - 1], sp[l])?;
             b.end_block()?;
         }
         b.begin_block("Middle", 0, 1, false);
-        let (y, _) = double_conv(&mut b, x, ch[4], ch[5], sp[4], true)?;
+        let (y, _, _) = double_conv(&mut b, x, ch[4], ch[5], sp[4], true)?;
         x = b.up_conv(
             "up",
             y,
@@ -108,7 +112,7 @@ pub fn unet_drawn() -> Circuit {
                 K::Feature,
             )?;
             let cat = b.concat("concat", &[skip, x], &[ch[lvl], ch[lvl]], two)?;
-            let (y, _) = double_conv(&mut b, cat, two, ch[lvl], sp[lvl - 1], true)?;
+            let (y, _, _) = double_conv(&mut b, cat, two, ch[lvl], sp[lvl - 1], true)?;
             x = b.up_conv(
                 "up",
                 y,
@@ -132,7 +136,9 @@ pub fn unet_drawn() -> Circuit {
             true,
         )?;
         b.output(out);
-        b.finish()
+        let mut c = b.finish()?;
+        super::name_kernels(&mut c);
+        Ok(c)
     })())
 }
 
@@ -156,10 +162,15 @@ pub fn unet_ronneberger() -> Circuit {
         let mut sp = (hh, ww);
         let mut cin = c0;
         let mut skips = Vec::new();
+        // each grid named by its level and step: H_2a is level 2 after its first convolution,
+        // H_3u level 3 after up-sampling (the builder would stack a prime per window)
+        let mut names: Vec<(Grid, String)> = Vec::new();
         #[allow(clippy::needless_range_loop)]
         for l in 0..4 {
             b.begin_block("Down", l as u32, 4, false);
-            let (y, o) = double_conv(&mut b, x, cin, ch[l], sp, false)?;
+            let (y, mid, o) = double_conv(&mut b, x, cin, ch[l], sp, false)?;
+            names.push((mid, format!("{}a", l + 1)));
+            names.push((o, format!("{}b", l + 1)));
             let y = b.save(&format!("C{}", l + 1), y)?;
             skips.push(o);
             let (w, pp) = b.window(
@@ -172,11 +183,14 @@ pub fn unet_ronneberger() -> Circuit {
             )?;
             x = b.reduce("max", w, ReduceKind::Max, &[pp[0].1, pp[1].1])?;
             sp = (pp[0].0, pp[1].0);
+            names.push((sp, format!("{}", l + 2)));
             cin = ch[l];
             b.end_block()?;
         }
         b.begin_block("Bottom", 0, 1, false);
-        let (mut x, mut o) = double_conv(&mut b, x, ch[3], ch[4], sp, false)?;
+        let (mut x, mid, mut o) = double_conv(&mut b, x, ch[3], ch[4], sp, false)?;
+        names.push((mid, "5a".into()));
+        names.push((o, "5b".into()));
         b.end_block()?;
         let offsets = [4, 16, 40, 88];
         for (j, l) in (0..4).rev().enumerate() {
@@ -204,7 +218,10 @@ pub fn unet_ronneberger() -> Circuit {
             )?;
             let two = b.axis("2c", &format!("c*{}", 2 << l), K::Feature)?;
             let cat = b.concat("concat", &[cropped, up], &[ch[l], ch[l]], two)?;
-            let (y, o2) = double_conv(&mut b, cat, two, ch[l], r, false)?;
+            let (y, mid, o2) = double_conv(&mut b, cat, two, ch[l], r, false)?;
+            names.push((r, format!("{}u", l + 1)));
+            names.push((mid, format!("{}ua", l + 1)));
+            names.push((o2, format!("{}ub", l + 1)));
             x = y;
             o = o2;
             b.end_block()?;
@@ -220,6 +237,12 @@ pub fn unet_ronneberger() -> Circuit {
             true,
         )?;
         b.output(out);
-        b.finish()
+        let mut c = b.finish()?;
+        for ((h, w), tag) in names {
+            super::rename(&mut c, h, &format!("H_{tag}"));
+            super::rename(&mut c, w, &format!("W_{tag}"));
+        }
+        super::name_kernels(&mut c);
+        Ok(c)
     })())
 }
