@@ -37,6 +37,7 @@ fn sharded_sweep_merges_into_the_unsharded_result() {
         quick: true,
         seeds: Some(1),
         steps: Some(8_000),
+        force: false,
     };
     let a = ablations::run(&opts("s0", Shard { index: 0, count: 3 }), &mut |_| {}).unwrap();
     assert!(!a.aggregated && a.done == 3);

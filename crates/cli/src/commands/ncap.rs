@@ -79,6 +79,10 @@ struct SweepArgs {
     /// Environment steps per training run (overrides the preset).
     #[arg(long)]
     steps: Option<u64>,
+    /// Retrain units of the output folder that were trained with other settings (without it
+    /// such a folder is refused, naming the settings that differ).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -350,6 +354,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         quick: a.quick,
         seeds: a.seeds,
         steps: a.steps,
+        force: a.force,
     };
     let pb = ProgressBar::new(1);
     pb.set_style(

@@ -436,7 +436,8 @@ impl<'a, U: Unit> Sweep<'a, U> {
     }
 
     /// Runs this shard's pending units with `run` (given the grid position, the unit and its
-    /// folder, which exists), then returns where every unit of the grid stands.
+    /// folder, which exists), in parallel when `opts.parallel`, then returns where every unit
+    /// of the grid stands.
     ///
     /// Units already finished or diverged with the same key are skipped; units made with
     /// another key are refused ([`SweepError::Stale`]) unless `opts.force`.
@@ -450,6 +451,55 @@ impl<'a, U: Unit> Sweep<'a, U> {
         E: std::error::Error + Send + Sync + 'static,
         F: Fn(usize, &U, &Path) -> Result<Outcome, E> + Sync,
     {
+        let pending = self.prepare(opts, progress)?;
+        let done = AtomicUsize::new(0);
+        let one = |i: usize| -> Result<(), SweepError> {
+            let outcome = self.run_unit(&opts.out, i, |dir| run(i, &self.units[i], dir))?;
+            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+            progress(self.done_event(i, d, pending.len(), &outcome));
+            Ok(())
+        };
+        if opts.parallel {
+            pending.par_iter().try_for_each(|&i| one(i))?;
+        } else {
+            pending.iter().try_for_each(|&i| one(i))?;
+        }
+        self.settle(&opts.out)
+    }
+
+    /// [`Sweep::run`] one unit after another with a `run` that may keep state between units
+    /// (e.g. a progress bar); `opts.parallel` is ignored.
+    pub fn run_each<E, F>(
+        &self,
+        opts: &RunOptions,
+        progress: &mut dyn FnMut(Event),
+        mut run: F,
+    ) -> Result<Status, SweepError>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: FnMut(usize, &U, &Path) -> Result<Outcome, E>,
+    {
+        let events = std::sync::Mutex::new(Vec::new());
+        let pending = self.prepare(opts, &|e| {
+            events.lock().unwrap_or_else(|p| p.into_inner()).push(e)
+        })?;
+        for e in events.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            progress(e);
+        }
+        for (d, &i) in pending.iter().enumerate() {
+            let outcome = self.run_unit(&opts.out, i, |dir| run(i, &self.units[i], dir))?;
+            progress(self.done_event(i, d + 1, pending.len(), &outcome));
+        }
+        self.settle(&opts.out)
+    }
+
+    // checks the folder, removes stale units when forced, writes the manifest and returns
+    // this shard's pending units
+    fn prepare(
+        &self,
+        opts: &RunOptions,
+        progress: &(dyn Fn(Event) + Sync),
+    ) -> Result<Vec<usize>, SweepError> {
         let out = &opts.out;
         std::fs::create_dir_all(out).map_err(io(out))?;
         if let Some(old) = read_manifest(out)?
@@ -489,23 +539,20 @@ impl<'a, U: Unit> Sweep<'a, U> {
             mine: mine.len(),
             pending: pending.len(),
         });
-        let done = AtomicUsize::new(0);
-        let one = |i: usize| -> Result<(), SweepError> {
-            let outcome = self.run_unit(out, i, &run)?;
-            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
-            progress(Event::UnitDone {
-                done: d,
-                pending: pending.len(),
-                unit: self.manifest.units[i].name.clone(),
-                diverged: matches!(outcome, Outcome::Diverged { .. }),
-            });
-            Ok(())
-        };
-        if opts.parallel {
-            pending.par_iter().try_for_each(|&i| one(i))?;
-        } else {
-            pending.iter().try_for_each(|&i| one(i))?;
+        Ok(pending)
+    }
+
+    fn done_event(&self, i: usize, done: usize, pending: usize, outcome: &Outcome) -> Event {
+        Event::UnitDone {
+            done,
+            pending,
+            unit: self.manifest.units[i].name.clone(),
+            diverged: matches!(outcome, Outcome::Diverged { .. }),
         }
+    }
+
+    // where the units stand after a run; `diverged.csv` once all are settled
+    fn settle(&self, out: &Path) -> Result<Status, SweepError> {
         let status = self.status(out)?;
         if status.complete() {
             write_diverged(out, &self.manifest, &status)?;
@@ -513,10 +560,14 @@ impl<'a, U: Unit> Sweep<'a, U> {
         Ok(status)
     }
 
-    fn run_unit<E, F>(&self, out: &Path, i: usize, run: &F) -> Result<Outcome, SweepError>
+    fn run_unit<E>(
+        &self,
+        out: &Path,
+        i: usize,
+        run: impl FnOnce(&Path) -> Result<Outcome, E>,
+    ) -> Result<Outcome, SweepError>
     where
         E: std::error::Error + Send + Sync + 'static,
-        F: Fn(usize, &U, &Path) -> Result<Outcome, E> + Sync,
     {
         let m = &self.manifest.units[i];
         let dir = unit_dir(out, &m.name);
@@ -528,7 +579,7 @@ impl<'a, U: Unit> Sweep<'a, U> {
             state: UnitState::Running,
         };
         write_record(&dir, &rec)?;
-        let outcome = run(i, &self.units[i], &dir).map_err(|e| SweepError::Run {
+        let outcome = run(&dir).map_err(|e| SweepError::Run {
             unit: m.name.clone(),
             cause: Box::new(e),
         })?;

@@ -346,3 +346,28 @@ fn merge_refuses_other_sweeps_and_missing_folders_and_leaves_nothing_on_failure(
         .to_string();
     assert!(e.contains("belongs to another sweep"), "{e}");
 }
+
+#[test]
+fn run_each_takes_a_stateful_runner_and_reports_progress_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = grid(3, 2);
+    let s = Sweep::new("toy", &(), &units).unwrap();
+    let mut seen = Vec::new();
+    let mut events = Vec::new();
+    let st = s
+        .run_each(
+            &RunOptions::new(dir.path()),
+            &mut |e| events.push(e),
+            |i, j: &Job, _: &Path| {
+                seen.push((i, j.0.seed));
+                Ok::<_, Boom>(Outcome::Finished)
+            },
+        )
+        .unwrap();
+    assert!(st.complete());
+    assert_eq!(seen, vec![(0, 0), (1, 1), (2, 2)]);
+    assert_eq!(events.len(), 4);
+    assert!(
+        matches!(&events[3], Event::UnitDone { done: 3, pending: 3, unit, diverged: false } if unit == "seed2")
+    );
+}

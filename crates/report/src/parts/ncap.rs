@@ -100,6 +100,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         quick,
         seeds: None,
         steps: None,
+        force: false,
     };
     curves::run(&opts(&cdir), Experiment::Curves, &mut |_| {})?;
     let eff: Vec<EfficiencyRow> = read(&cdir.join("efficiency.json"))?;
