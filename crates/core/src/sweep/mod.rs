@@ -572,6 +572,7 @@ impl<'a, U: Unit> Sweep<'a, U> {
         let m = &self.manifest.units[i];
         let dir = unit_dir(out, &m.name);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        remove_temporaries(&dir)?;
         let mut rec = UnitRecord {
             name: m.name.clone(),
             key_hash: m.key_hash.clone(),
@@ -604,6 +605,8 @@ impl<'a, U: Unit> Sweep<'a, U> {
             let why = match read_record(&dir) {
                 Ok(Some(r)) if r.key_hash == m.key_hash => continue,
                 Ok(Some(r)) => Staleness::Key(diff_json(&r.key, key)),
+                // killed between making the folder and writing its record: not started
+                Ok(None) if only_temporaries(&dir)? => continue,
                 Ok(None) => Staleness::NoRecord(format!(
                     "its folder {} has no {RECORD} (made by another version or by hand)",
                     dir.display()
@@ -622,6 +625,39 @@ impl<'a, U: Unit> Sweep<'a, U> {
     pub fn status(&self, out: &Path) -> Result<Status, SweepError> {
         status_of(&self.manifest, out)
     }
+}
+
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+// whether a folder holds nothing but temporaries of atomic writes (or nothing at all)
+fn only_temporaries(dir: &Path) -> Result<bool, SweepError> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        if !is_temporary(&entry.file_name().to_string_lossy()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+// a killed run can leave the temporaries of atomic writes (`.<name>.<pid>.tmp`) in its unit
+// folder; they are never read, and the unit is about to run again
+fn remove_temporaries(dir: &Path) -> Result<(), SweepError> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        if is_temporary(&entry.file_name().to_string_lossy()) {
+            let p = entry.path();
+            let gone = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            gone.map_err(io(&p))?;
+        }
+    }
+    Ok(())
 }
 
 /// The folder of unit `name` in sweep folder `out`.

@@ -142,11 +142,13 @@ fn divergence_is_recorded_and_settles_the_unit_a_failure_does_not() {
     assert_eq!(st.diverged(), vec![(1, "loss is NaN, at step 3")]);
     assert_eq!(st.units[2], Some(UnitState::Running));
     assert!(!dir.path().join(DIVERGED).exists());
-    // the failed unit runs again; the diverged one does not
+    // the failed unit runs again (its leftover temporaries go); the diverged one does not
+    let junk = dir.path().join("units/seed2/.value.txt.4242.tmp");
+    std::fs::write(&junk, "half").unwrap();
     calls.lock().unwrap().clear();
     let st = s.run(&opts, &quiet, runner(&calls, &[1], &[])).unwrap();
     assert_eq!(*calls.lock().unwrap(), vec![2]);
-    assert!(st.complete());
+    assert!(st.complete() && !junk.exists());
     let csv = std::fs::read_to_string(dir.path().join(DIVERGED)).unwrap();
     assert_eq!(csv, "unit,reason\nseed1,loss is NaN  at step 3\n");
     let rec: serde_json::Value = serde_json::from_str(
@@ -188,8 +190,13 @@ fn foreign_folders_and_experiments_are_refused() {
     let opts = RunOptions::new(dir.path());
     let calls = Mutex::new(Vec::new());
     let units = grid(2, 1);
+    // a folder killed before its record was written (empty, or only a temporary) is fresh
+    std::fs::create_dir_all(dir.path().join("units/seed0")).unwrap();
+    std::fs::write(dir.path().join("units/seed0/.unit.json.77.tmp"), "{").unwrap();
     std::fs::create_dir_all(dir.path().join("units/seed1")).unwrap();
+    std::fs::write(dir.path().join("units/seed1/notes.txt"), "mine").unwrap();
     let s = Sweep::new("toy", &(), &units).unwrap();
+    assert_eq!(s.stale_units(dir.path()).unwrap().len(), 1);
     let e = s
         .run(&opts, &quiet, runner(&calls, &[], &[]))
         .unwrap_err()
