@@ -21,6 +21,15 @@ fn jitter(x: f64, i: usize, tasks: usize) -> f64 {
     x * 2f64.powf(0.08 * offset)
 }
 
+// weight changes are positive and heavy-tailed (one rank-1 seed can move 10 times as far):
+// a log axis keeps the other seeds readable
+fn y_axis(m: Measure) -> Axis {
+    match m {
+        Measure::WeightChange | Measure::WeightChangeRel => Axis::log(m.title()),
+        _ => Axis::linear(m.title()),
+    }
+}
+
 /// The median-and-interval line of `rows` (one task's rows of one quantity), if any has data.
 fn median_series(name: String, rows: &[&GroupRow], colour: Rgb) -> Option<Series> {
     let rows: Vec<&&GroupRow> = rows.iter().filter(|r| r.n > 0).collect();
@@ -78,7 +87,7 @@ pub fn rank_sweep(
                 cfg.seeds.len()
             ),
             x: Axis::log("initial rank of Wₕ"),
-            y: Axis::linear(m.title()),
+            y: y_axis(m),
             series,
             ..LineSpec::default()
         };
