@@ -158,7 +158,23 @@ fn controls_quick_shards_merge_and_hash() {
             .complete()
     );
     let merged = dir.path().join("all");
-    merge_controls(&[a.clone(), b], &merged).unwrap();
+    // merge reads the experiment from the shards' manifest
+    let name = nc_richlazy::grid::merge_any(&[a.clone(), b.clone()], &merged).unwrap();
+    assert_eq!(name, CONTROLS);
+    // a shard of another experiment is refused, naming the differing field
+    let e = merge_controls(&[a.clone(), dir.path().join("nope")], &dir.path().join("x"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not exist"), "{e}");
+    let mut other = cfg.clone();
+    other.base.iters += 1;
+    let c = dir.path().join("c");
+    run_controls(&other, &opts(&c, half(1)), &log).unwrap();
+    let e = merge_controls(&[a.clone(), c], &dir.path().join("y"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("config.base.iters: 400 stored, 401 now"), "{e}");
+    assert!(!dir.path().join("y").exists());
     assert_eq!(hash_of(&a), hash_of(&merged));
     for f in [
         "results.csv",
