@@ -38,13 +38,14 @@ fn sweep(out: &Path, threads: Option<&str>) -> Command {
 }
 
 fn finished_units(out: &Path) -> usize {
-    let Ok(dirs) = std::fs::read_dir(out.join("units")) else {
+    let Ok(entries) = std::fs::read_dir(out.join("units")) else {
         return 0;
     };
-    dirs.filter_map(Result::ok)
-        .filter(|d| {
-            std::fs::read_to_string(d.path().join("unit.json"))
-                .is_ok_and(|t| t.contains("\"state\": \"finished\""))
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".unit.json"))
+        .filter(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("\"state\": \"finished\""))
         })
         .count()
 }

@@ -4,8 +4,8 @@
 //! shardable (`--shard I/N`) and merged atomically. A run that diverges (a non-finite loss
 //! or state, e.g. at a large gain) is recorded as an outcome of the grid, not a failure.
 //!
-//! Each unit folder `units/<name>/` holds the engine's `unit.json` and the run's
-//! `result.json` (a [`RunResult`]).
+//! Each unit has the engine's record `units/<name>.unit.json` and a folder `units/<name>/`
+//! holding the run's `result.json` (a [`RunResult`]).
 
 use crate::model::ModelError;
 use crate::train::{RunResult, TrainConfig, TrainError, train};
@@ -55,7 +55,7 @@ impl Unit for Cell {
 pub struct UnitRecord {
     /// The unit.
     pub cell: Cell,
-    /// Hash of its key, as stored in `unit.json`.
+    /// Hash of its key, as stored in its record.
     pub key_hash: String,
     /// The run.
     pub result: RunResult,

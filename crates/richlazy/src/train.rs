@@ -192,8 +192,8 @@ pub const LEARNED_MIN_GAIN: f64 = 0.1;
 /// ```
 /// use nc_richlazy::train::{Measures, first_learned};
 /// let at = |iter, accuracy| Measures { iter, accuracy, ..Measures::default() };
-/// let track = [at(0, 0.5), at(100, 0.7), at(200, 0.86), at(300, 0.9)];
-/// assert_eq!(first_learned(&track, 0.5), Some(2)); // 0.86 >= 0.5 + 0.9 * 0.4
+/// let track = [at(0, 0.5), at(100, 0.7), at(200, 0.87), at(300, 0.9)];
+/// assert_eq!(first_learned(&track, 0.5), Some(2)); // 0.87 >= 0.5 + 0.9 * 0.4
 /// assert_eq!(first_learned(&track[..2], 0.5), Some(1));
 /// assert_eq!(first_learned(&[at(0, 0.5), at(100, 0.55)], 0.5), None);
 /// ```

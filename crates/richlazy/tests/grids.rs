@@ -265,7 +265,7 @@ fn controls_quick_shards_merge_and_hash() {
     let div = std::fs::read_to_string(wd.join("diverged.csv")).unwrap();
     assert!(div.contains("gain-rank48_g50"), "{div}");
     let rec =
-        std::fs::read_to_string(wd.join("units/2AF_seed0_gain-rank48_g50/unit.json")).unwrap();
+        std::fs::read_to_string(wd.join("units/2AF_seed0_gain-rank48_g50.unit.json")).unwrap();
     assert!(rec.contains("\"state\": \"diverged\""), "{rec}");
     assert!(wd.join("results.csv").exists());
     // bad input: a rank above N is a typed error

@@ -2,7 +2,8 @@
 
 use super::record::read_record;
 use super::{
-    Manifest, SweepError, diff_json, io, read_manifest, status_of, unit_dir, write_diverged,
+    Manifest, SweepError, diff_json, io, read_manifest, record_path, status_of, unit_dir,
+    write_diverged,
 };
 use crate::output::StagedDir;
 use std::path::{Path, PathBuf};
@@ -77,13 +78,17 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merge, SweepError> {
     let staged = StagedDir::new(&out).map_err(io(&out))?;
     for m in &manifest.units {
         for src in &sources {
-            let from = unit_dir(src, &m.name);
             let settled = matches!(
-                read_record(&from)?,
+                read_record(src, &m.name)?,
                 Some(r) if r.key_hash == m.key_hash && r.state.is_settled()
             );
             if settled {
-                copy_dir(&from, &unit_dir(staged.path(), &m.name))?;
+                let from = unit_dir(src, &m.name);
+                if from.exists() {
+                    copy_dir(&from, &unit_dir(staged.path(), &m.name))?;
+                }
+                let to = record_path(staged.path(), &m.name);
+                std::fs::copy(record_path(src, &m.name), &to).map_err(io(&to))?;
                 break;
             }
         }

@@ -3,8 +3,11 @@
 //!
 //! Layout of a sweep folder:
 //! - `sweep.json`: the [`Manifest`] (experiment, configuration, every unit's name and key hash),
-//! - `units/<name>/unit.json`: one [`UnitRecord`] per unit (its key, key hash and state:
-//!   running, finished or diverged), written atomically, beside whatever the run wrote,
+//! - `units/<name>.unit.json`: one [`UnitRecord`] per unit (its key, key hash and state:
+//!   running, finished or diverged), written atomically before the run starts and after it
+//!   ends,
+//! - `units/<name>/`: the unit's folder, which belongs to its run (so do a partial folder
+//!   `units/.<name>.partial` and temporaries `units/.<name>.<pid>.tmp`),
 //! - `diverged.csv`: the units whose run diverged (an outcome of the grid, not a failure),
 //!   written once every unit is settled,
 //! - the experiment's own tables and figures, written by its caller.
@@ -57,8 +60,8 @@ use thiserror::Error;
 
 /// The manifest's file name in a sweep folder.
 pub const MANIFEST: &str = "sweep.json";
-/// A unit record's file name in its unit folder.
-pub const RECORD: &str = "unit.json";
+/// The ending of a unit record's file name, `units/<name>.unit.json`.
+pub const RECORD: &str = ".unit.json";
 /// The list of diverged units in a sweep folder.
 pub const DIVERGED: &str = "diverged.csv";
 
@@ -520,8 +523,7 @@ impl<'a, U: Unit> Sweep<'a, U> {
                 });
             }
             for s in &stale {
-                let dir = unit_dir(out, &s.name);
-                std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+                remove_unit(out, &s.name)?;
             }
         }
         self.manifest.write(out)?;
@@ -571,15 +573,16 @@ impl<'a, U: Unit> Sweep<'a, U> {
     {
         let m = &self.manifest.units[i];
         let dir = unit_dir(out, &m.name);
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        remove_temporaries(&dir)?;
+        remove_temporaries(out, &m.name)?;
         let mut rec = UnitRecord {
             name: m.name.clone(),
             key_hash: m.key_hash.clone(),
             key: self.keys[i].clone(),
             state: UnitState::Running,
         };
-        write_record(&dir, &rec)?;
+        // the record first: a unit folder without one is never ours
+        write_record(out, &rec)?;
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let outcome = run(&dir).map_err(|e| SweepError::Run {
             unit: m.name.clone(),
             cause: Box::new(e),
@@ -590,7 +593,7 @@ impl<'a, U: Unit> Sweep<'a, U> {
                 reason: reason.clone(),
             },
         };
-        write_record(&dir, &rec)?;
+        write_record(out, &rec)?;
         Ok(outcome)
     }
 
@@ -599,17 +602,15 @@ impl<'a, U: Unit> Sweep<'a, U> {
         let mut stale = Vec::new();
         for (m, key) in self.manifest.units.iter().zip(&self.keys) {
             let dir = unit_dir(out, &m.name);
-            if !dir.exists() {
-                continue;
-            }
-            let why = match read_record(&dir) {
+            let why = match read_record(out, &m.name) {
                 Ok(Some(r)) if r.key_hash == m.key_hash => continue,
                 Ok(Some(r)) => Staleness::Key(diff_json(&r.key, key)),
-                // killed between making the folder and writing its record: not started
-                Ok(None) if only_temporaries(&dir)? => continue,
+                // no record and no folder (or only temporaries in it): never started
+                Ok(None) if !dir.exists() || only_temporaries(&dir)? => continue,
                 Ok(None) => Staleness::NoRecord(format!(
-                    "its folder {} has no {RECORD} (made by another version or by hand)",
-                    dir.display()
+                    "its folder {} has no record {} (made by another version or by hand)",
+                    dir.display(),
+                    record_path(out, &m.name).display()
                 )),
                 Err(e) => Staleness::NoRecord(e.to_string()),
             };
@@ -642,22 +643,87 @@ fn only_temporaries(dir: &Path) -> Result<bool, SweepError> {
     Ok(true)
 }
 
-// a killed run can leave the temporaries of atomic writes (`.<name>.<pid>.tmp`) in its unit
-// folder; they are never read, and the unit is about to run again
-fn remove_temporaries(dir: &Path) -> Result<(), SweepError> {
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let entry = entry.map_err(io(dir))?;
-        if is_temporary(&entry.file_name().to_string_lossy()) {
-            let p = entry.path();
-            let gone = if p.is_dir() {
-                std::fs::remove_dir_all(&p)
-            } else {
-                std::fs::remove_file(&p)
-            };
-            gone.map_err(io(&p))?;
+// what an entry of `units/` is to unit `name`: its folder, its record, its partial folder
+// (`.<name>.partial`) or a temporary of an atomic write (`.<name>.<pid>.tmp`,
+// `.<name>.unit.json.<pid>.tmp`); `None` when it belongs to another unit
+#[derive(PartialEq)]
+enum Sibling {
+    Folder,
+    Record,
+    Partial,
+    Temporary,
+}
+
+fn sibling(name: &str, entry: &str) -> Option<Sibling> {
+    if entry == name {
+        return Some(Sibling::Folder);
+    }
+    if entry.strip_prefix(name) == Some(RECORD) {
+        return Some(Sibling::Record);
+    }
+    let rest = entry.strip_prefix('.')?.strip_prefix(name)?;
+    if rest == ".partial" {
+        return Some(Sibling::Partial);
+    }
+    let pid = rest
+        .strip_prefix(RECORD)
+        .unwrap_or(rest)
+        .strip_prefix('.')?
+        .strip_suffix(".tmp")?;
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then_some(Sibling::Temporary)
+}
+
+// a killed run can leave temporaries of atomic writes beside its folder and inside it; they
+// are never read, and the unit is about to run again
+fn remove_temporaries(out: &Path, name: &str) -> Result<(), SweepError> {
+    let units = out.join("units");
+    for p in entries(&units)? {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if n.is_some_and(|n| sibling(name, &n) == Some(Sibling::Temporary)) {
+            remove_path(&p)?;
+        }
+    }
+    for p in entries(&unit_dir(out, name))? {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if n.is_some_and(|n| is_temporary(&n)) {
+            remove_path(&p)?;
         }
     }
     Ok(())
+}
+
+// a stale unit: its record, its folder, its partial folder and its temporaries
+fn remove_unit(out: &Path, name: &str) -> Result<(), SweepError> {
+    for p in entries(&out.join("units"))? {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if n.is_some_and(|n| sibling(name, &n).is_some()) {
+            remove_path(&p)?;
+        }
+    }
+    Ok(())
+}
+
+// the paths in `dir` (none when it does not exist)
+fn entries(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => rd.map(|e| e.map(|e| e.path()).map_err(io(dir))).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io(dir)(e)),
+    }
+}
+
+fn remove_path(p: &Path) -> Result<(), SweepError> {
+    let gone = if p.is_dir() {
+        std::fs::remove_dir_all(p)
+    } else {
+        std::fs::remove_file(p)
+    };
+    gone.map_err(io(p))
+}
+
+/// The record file of unit `name` in sweep folder `out`: `units/<name>.unit.json`.
+pub fn record_path(out: &Path, name: &str) -> PathBuf {
+    out.join("units").join(format!("{name}{RECORD}"))
 }
 
 /// The folder of unit `name` in sweep folder `out`.
@@ -678,8 +744,7 @@ fn safe_name(name: &str) -> bool {
 pub(crate) fn status_of(manifest: &Manifest, out: &Path) -> Result<Status, SweepError> {
     let mut units = Vec::with_capacity(manifest.units.len());
     for m in &manifest.units {
-        let dir = unit_dir(out, &m.name);
-        let state = match read_record(&dir) {
+        let state = match read_record(out, &m.name) {
             Ok(Some(r)) if r.key_hash == m.key_hash => Some(r.state),
             Ok(_) => None,
             Err(e) => return Err(e),

@@ -1,6 +1,6 @@
 //! The files a sweep keeps: its manifest and one record per unit.
 
-use super::{MANIFEST, RECORD, SweepError, io};
+use super::{MANIFEST, SweepError, io, record_path};
 use crate::output::write_json_atomic;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -49,7 +49,7 @@ impl UnitState {
     }
 }
 
-/// `units/<name>/unit.json`: the unit's key and where its run stands.
+/// `units/<name>.unit.json`: the unit's key and where its run stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitRecord {
     /// The unit's name.
@@ -89,11 +89,11 @@ impl Manifest {
     }
 }
 
-pub(crate) fn read_record(unit_dir: &Path) -> Result<Option<UnitRecord>, SweepError> {
-    read_json(&unit_dir.join(RECORD))
+pub(crate) fn read_record(out: &Path, name: &str) -> Result<Option<UnitRecord>, SweepError> {
+    read_json(&record_path(out, name))
 }
 
-pub(crate) fn write_record(unit_dir: &Path, rec: &UnitRecord) -> Result<(), SweepError> {
-    let p = unit_dir.join(RECORD);
+pub(crate) fn write_record(out: &Path, rec: &UnitRecord) -> Result<(), SweepError> {
+    let p = record_path(out, &rec.name);
     write_json_atomic(&p, rec).map_err(io(&p))
 }

@@ -145,14 +145,16 @@ fn divergence_is_recorded_and_settles_the_unit_a_failure_does_not() {
     // the failed unit runs again (its leftover temporaries go); the diverged one does not
     let junk = dir.path().join("units/seed2/.value.txt.4242.tmp");
     std::fs::write(&junk, "half").unwrap();
+    let junk2 = dir.path().join("units/.seed2.unit.json.4242.tmp");
+    std::fs::write(&junk2, "{").unwrap();
     calls.lock().unwrap().clear();
     let st = s.run(&opts, &quiet, runner(&calls, &[1], &[])).unwrap();
     assert_eq!(*calls.lock().unwrap(), vec![2]);
-    assert!(st.complete() && !junk.exists());
+    assert!(st.complete() && !junk.exists() && !junk2.exists());
     let csv = std::fs::read_to_string(dir.path().join(DIVERGED)).unwrap();
     assert_eq!(csv, "unit,reason\nseed1,loss is NaN  at step 3\n");
     let rec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("units/seed1/unit.json")).unwrap(),
+        &std::fs::read_to_string(dir.path().join("units/seed1.unit.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(rec["state"], "diverged");
@@ -201,7 +203,7 @@ fn foreign_folders_and_experiments_are_refused() {
         .run(&opts, &quiet, runner(&calls, &[], &[]))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("seed1") && e.contains("has no unit.json"), "{e}");
+    assert!(e.contains("seed1") && e.contains("has no record"), "{e}");
     let forced = RunOptions {
         force: true,
         ..opts.clone()
@@ -235,7 +237,7 @@ fn parallel_and_sequential_runs_write_the_same_files() {
     for f in [
         "sweep.json",
         "diverged.csv",
-        "units/seed5/unit.json",
+        "units/seed5.unit.json",
         "units/seed5/value.txt",
     ] {
         let read = |d: &str| std::fs::read(root.path().join(d).join(f)).unwrap();
@@ -287,7 +289,7 @@ fn shards_merge_into_the_unsharded_folder() {
         "sweep.json",
         "diverged.csv",
         "units/seed4/value.txt",
-        "units/seed3/unit.json",
+        "units/seed3.unit.json",
     ] {
         let read = |d: &Path| std::fs::read(d.join(f)).unwrap();
         assert_eq!(read(&out), read(&root.path().join("all")), "{f}");
@@ -377,4 +379,50 @@ fn run_each_takes_a_stateful_runner_and_reports_progress_in_order() {
     assert!(
         matches!(&events[3], Event::UnitDone { done: 3, pending: 3, unit, diverged: false } if unit == "seed2")
     );
+}
+
+#[test]
+fn a_stale_unit_goes_whole_and_only_its_own_siblings_go_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = Mutex::new(Vec::new());
+    struct Named(&'static str, u64);
+    impl Unit for Named {
+        type Key = u64;
+        fn name(&self) -> String {
+            self.0.into()
+        }
+        fn key(&self) -> &u64 {
+            &self.1
+        }
+    }
+    let run = |_: usize, _: &Named, d: &Path| {
+        calls.lock().unwrap().push(());
+        std::fs::write(d.join("x"), "1").map(|_| Outcome::Finished)
+    };
+    // two names where one is a prefix of the other up to a dot
+    let v1 = [Named("g1", 1), Named("g1.5", 1)];
+    let s = Sweep::new("toy", &(), &v1).unwrap();
+    s.run(&RunOptions::new(dir.path()), &quiet, run).unwrap();
+    let units = dir.path().join("units");
+    std::fs::create_dir_all(units.join(".g1.partial")).unwrap();
+    std::fs::create_dir_all(units.join(".g1.5.partial")).unwrap();
+    std::fs::write(units.join(".g1.5.unit.json.99.tmp"), "").unwrap();
+    // g1 changes key; forced, it goes whole, g1.5 keeps everything
+    let v2 = [Named("g1", 2), Named("g1.5", 1)];
+    let forced = RunOptions {
+        force: true,
+        ..RunOptions::new(dir.path())
+    };
+    let s2 = Sweep::new("toy", &(), &v2).unwrap();
+    assert_eq!(s2.stale_units(dir.path()).unwrap().len(), 1);
+    calls.lock().unwrap().clear();
+    s2.run(&forced, &quiet, run).unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 1);
+    assert!(!units.join(".g1.partial").exists());
+    assert!(units.join(".g1.5.partial").exists());
+    assert!(units.join(".g1.5.unit.json.99.tmp").exists());
+    assert!(units.join("g1.5/x").exists() && units.join("g1/x").exists());
+    assert!(sibling("g1", ".g1.123.tmp") == Some(Sibling::Temporary));
+    assert!(sibling("g1", ".g1.5.unit.json.99.tmp").is_none());
+    assert!(sibling("g1", "g1.5").is_none());
 }

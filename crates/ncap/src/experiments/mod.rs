@@ -8,7 +8,9 @@
 //! sweep. [`merge`] joins shard folders atomically and aggregates.
 
 pub mod ablations;
+pub mod claims;
 pub mod curves;
+pub mod preset;
 pub mod raster;
 pub mod render;
 pub mod transfer;
@@ -17,6 +19,7 @@ pub mod unit;
 use crate::train::{Progress, TrainError};
 use nc_core::shard::Shard;
 use nc_core::sweep::{Outcome, RunOptions, Status, Sweep};
+pub use preset::Preset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use unit::{TrainSpec, run_unit};
@@ -64,12 +67,14 @@ pub struct SweepOptions {
     pub out: PathBuf,
     /// Which units to run.
     pub shard: Shard,
-    /// Small budgets for CI.
-    pub quick: bool,
-    /// Number of seeds (default: 10, quick: 2 or 3).
+    /// Seeds, budgets and sizes.
+    pub preset: Preset,
+    /// Override of the preset's number of seeds.
     pub seeds: Option<usize>,
-    /// Override of the per-unit step budget.
+    /// Override of the preset's per-unit step budget.
     pub steps: Option<u64>,
+    /// Override of the preset's MLP hidden sizes (all algorithms).
+    pub mlp_hidden: Option<Vec<usize>>,
     /// Retrain units of `out` that were trained with another spec (otherwise refused).
     pub force: bool,
 }
@@ -104,18 +109,21 @@ pub struct SweepReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct SweepFile {
     experiment: Experiment,
-    quick: bool,
+    preset: Preset,
     seeds: Option<usize>,
     steps: Option<u64>,
+    #[serde(default)]
+    mlp_hidden: Option<Vec<usize>>,
 }
 
 impl SweepFile {
     fn of(experiment: Experiment, opts: &SweepOptions) -> Self {
         Self {
             experiment,
-            quick: opts.quick,
+            preset: opts.preset,
             seeds: opts.seeds,
             steps: opts.steps,
+            mlp_hidden: opts.mlp_hidden.clone(),
         }
     }
 }
@@ -199,9 +207,10 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
     let opts = SweepOptions {
         out: merged.path().to_path_buf(),
         shard: Shard::ALL,
-        quick: file.quick,
+        preset: file.preset,
         seeds: file.seeds,
         steps: file.steps,
+        mlp_hidden: file.mlp_hidden.clone(),
         force: false,
     };
     let units = match file.experiment {
@@ -285,9 +294,10 @@ mod tests {
         let opts = SweepOptions {
             out: root.join("out"),
             shard: Shard::ALL,
-            quick: true,
+            preset: Preset::Quick,
             seeds: Some(1),
             steps: Some(steps),
+            mlp_hidden: None,
             force: false,
         };
         let mut units = ablations::units(&opts);

@@ -22,7 +22,7 @@ fn median_ci(r: &GroupRow) -> String {
 pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let mut cfg = match ctx.preset {
         Preset::Quick => SweepConfig::quick(),
-        Preset::Full => SweepConfig::full(),
+        Preset::Medium | Preset::Full => SweepConfig::full(),
     };
     cfg.seeds = cfg.seeds.iter().map(|s| s + ctx.seed).collect();
     let dir = ctx.dir.join("rank-sweep");
