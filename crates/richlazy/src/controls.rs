@@ -9,7 +9,7 @@
 //! Same machinery and tables as the rank sweep ([`crate::grid`], [`crate::tables`]), plus
 //! `plots/<measure>_vs_rank_norm.svg` and `plots/<measure>_vs_gain.svg`.
 
-use crate::grid::{Cell, SweepError, SweepEvent, load_finished, merge_cells, run_cells, save};
+use crate::grid::{Cell, SweepError, SweepEvent, load_finished, merge_cells, run_grid, save};
 use crate::init::{InitSpec, Renorm};
 use crate::measures::Measure;
 use crate::tables::{GroupRow, write_tables};
@@ -136,11 +136,7 @@ pub fn run_controls(
     progress: &(dyn Fn(SweepEvent) + Sync),
 ) -> Result<Status, SweepError> {
     cfg.check()?;
-    let status = run_cells(EXPERIMENT, cfg, &cfg.cells(), opts, progress)?;
-    if status.complete() {
-        write_outputs(cfg, &status, &opts.out)?;
-    }
-    Ok(status)
+    run_grid(EXPERIMENT, cfg, &cfg.cells(), opts, progress, write_outputs)
 }
 
 /// Joins shard folders of experiment 4 into `out` (atomically) and writes its outputs.

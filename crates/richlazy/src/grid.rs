@@ -216,6 +216,23 @@ pub fn diverged(cells: &[Cell], status: &Status) -> Vec<String> {
 /// Writes an experiment's tables and figures into a sweep folder whose grid is settled.
 pub type WriteOutputs<C> = fn(&C, &Status, &Path) -> Result<(), SweepError>;
 
+/// [`run_cells`], then the experiment's outputs with `write_outputs` once every unit of the
+/// grid is settled.
+pub fn run_grid<C: Serialize>(
+    experiment: &str,
+    config: &C,
+    cells: &[Cell],
+    opts: &RunOptions,
+    progress: &(dyn Fn(SweepEvent) + Sync),
+    write_outputs: WriteOutputs<C>,
+) -> Result<Status, SweepError> {
+    let status = run_cells(experiment, config, cells, opts, progress)?;
+    if status.complete() {
+        write_outputs(config, &status, &opts.out)?;
+    }
+    Ok(status)
+}
+
 /// Joins the shard folders of `experiment` into `out`: the engine copies the settled units
 /// into a staging folder, `write_outputs` writes the tables there, and only then does the
 /// staging folder replace `out`. Returns the configuration and where the units stand.

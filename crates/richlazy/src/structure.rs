@@ -8,7 +8,7 @@
 //! `plots/effective_rank.svg` and `plots/<measure>_structure.svg`.
 
 use crate::grid::{
-    Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_cells, save,
+    Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_grid, save,
 };
 use crate::init::{InitSpec, Renorm};
 use crate::linalg::singular_values;
@@ -120,11 +120,7 @@ pub fn run_structure(
     opts: &RunOptions,
     progress: &(dyn Fn(SweepEvent) + Sync),
 ) -> Result<Status, SweepError> {
-    let status = run_cells(EXPERIMENT, cfg, &cfg.cells(), opts, progress)?;
-    if status.complete() {
-        write_outputs(cfg, &status, &opts.out)?;
-    }
-    Ok(status)
+    run_grid(EXPERIMENT, cfg, &cfg.cells(), opts, progress, write_outputs)
 }
 
 /// Joins shard folders of experiment 2 into `out` (atomically) and writes its outputs.

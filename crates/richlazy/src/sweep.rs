@@ -11,7 +11,7 @@
 
 use crate::claims::{Paired, paired_against_full, rank_claims};
 use crate::grid::{
-    Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_cells,
+    Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_grid,
 };
 use crate::init::{InitSpec, Renorm};
 use crate::tables::{GroupRow, write_tables};
@@ -159,11 +159,7 @@ pub fn run_sweep(
     progress: &(dyn Fn(SweepEvent) + Sync),
 ) -> Result<Status, SweepError> {
     cfg.check()?;
-    let status = run_cells(EXPERIMENT, cfg, &cfg.cells(), opts, progress)?;
-    if status.complete() {
-        write_outputs(cfg, &status, &opts.out)?;
-    }
-    Ok(status)
+    run_grid(EXPERIMENT, cfg, &cfg.cells(), opts, progress, write_outputs)
 }
 
 /// The finished runs of `cfg` in folder `out`, in grid order (diverged and missing units

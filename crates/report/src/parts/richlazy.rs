@@ -14,9 +14,15 @@ use nc_richlazy::tables::{GroupRow, summarise};
 use std::fmt::Write;
 use std::sync::Mutex;
 
-// "0.123 [0.100, 0.150]"
-fn median_ci(r: &GroupRow) -> String {
-    format!("{:.3} [{:.3}, {:.3}]", r.median, r.ci_lo, r.ci_hi)
+// task, rank, measure, "0.123 [0.100, 0.150]", seeds
+fn median_row(r: &GroupRow) -> Vec<String> {
+    vec![
+        r.task.clone(),
+        format!("{}", r.x),
+        r.measure.clone(),
+        format!("{:.3} [{:.3}, {:.3}]", r.median, r.ci_lo, r.ci_hi),
+        r.n.to_string(),
+    ]
 }
 
 pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
@@ -216,15 +222,7 @@ fn paired_table(cfg: &SweepConfig, records: &[nc_richlazy::grid::UnitRecord]) ->
 fn original_table(cfg: &SweepConfig, summary: &[GroupRow]) -> String {
     let rows: Vec<Vec<String>> = original_rows(cfg, summary)
         .into_iter()
-        .map(|r| {
-            vec![
-                r.task.clone(),
-                format!("{}", r.x),
-                r.measure.clone(),
-                median_ci(r),
-                r.n.to_string(),
-            ]
-        })
+        .map(median_row)
         .collect();
     let mut s = format!(
         "<h3>The original's ranks</h3>\n<p>The subset of the grid at the ranks the original code sweeps for N = {} ({:?}), beside the extended grid above.</p>\n",
@@ -245,15 +243,9 @@ fn summary_details(summary: &[GroupRow]) -> String {
             ["weight_change", "ka", "ra", "dw_to_learned", "dw_drift"].contains(&r.measure.as_str())
         })
         .map(|r| {
-            vec![
-                r.task.clone(),
-                format!("{}", r.x),
-                r.measure.clone(),
-                median_ci(r),
-                format!("{:.4}", r.mean),
-                format!("{:.4}", r.sd),
-                r.n.to_string(),
-            ]
+            let mut row = median_row(r);
+            row.extend([format!("{:.4}", r.mean), format!("{:.4}", r.sd)]);
+            row
         })
         .collect();
     let mut s = String::from(
