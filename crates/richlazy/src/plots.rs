@@ -64,7 +64,13 @@ pub fn rank_sweep(
             for u in records.iter().filter(|u| u.cell.cfg.task == *task) {
                 let x = jitter(rank_of(&u.cell) as f64, i, nt);
                 let y = m.of(&u.result.final_measures);
-                series.push(Series::new("", vec![(x, y)]).with_colour(tint(colour)));
+                // two equal points, not one: a lone point is drawn large, and a seed should
+                // stay smaller than the medians
+                series.push(
+                    Series::new("", vec![(x, y), (x, y)])
+                        .with_markers()
+                        .with_colour(tint(colour)),
+                );
             }
             let rows: Vec<&GroupRow> = summary
                 .iter()

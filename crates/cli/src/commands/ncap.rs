@@ -1,8 +1,8 @@
 //! `neurocircuits ncap ...`: the NCAP swimmer controller, its training and the paper's experiments.
 
+use crate::progress::{self as bars, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use nc_core::shard::Shard;
 use nc_ncap::es::EsSettings;
 use nc_ncap::experiments::unit::{Algo, ModelKind, TrainSpec, run_unit_with};
@@ -291,19 +291,14 @@ fn eval(a: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn bar(max: u64) -> ProgressBar {
-    let pb = ProgressBar::new(max);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    pb
+fn bar(max: u64) -> bars::Progress {
+    bars::Progress::new(max, Unit::Count("steps"), "")
 }
 
-fn progress_fn(pb: &ProgressBar) -> impl FnMut(&Progress) + '_ {
+fn progress_fn(pb: &bars::Progress) -> impl FnMut(&Progress) + '_ {
     move |p: &Progress| {
-        pb.set_position(p.steps);
         pb.set_message(format!("test {:.1}", p.test_mean));
+        pb.set_position(p.steps);
     }
 }
 
@@ -418,14 +413,9 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         mlp_hidden: a.mlp_hidden.map(|h| h.0),
         force: a.force,
     };
-    let pb = ProgressBar::new(1);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let pb = bar(1);
     let mut progress = |p: &experiments::SweepProgress| {
         pb.set_length(p.train.max_steps);
-        pb.set_position(p.train.steps);
         pb.set_message(format!(
             "unit {}/{} {} test {:.1}",
             p.unit + 1,
@@ -433,6 +423,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
             p.name,
             p.train.test_mean
         ));
+        pb.set_position(p.train.steps);
     };
     let r = match exp {
         Experiment::Curves | Experiment::Efficiency => {

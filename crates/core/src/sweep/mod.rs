@@ -643,47 +643,36 @@ fn only_temporaries(dir: &Path) -> Result<bool, SweepError> {
     Ok(true)
 }
 
-// what an entry of `units/` is to unit `name`: its folder, its record, its partial folder
-// (`.<name>.partial`) or a temporary of an atomic write (`.<name>.<pid>.tmp`,
-// `.<name>.unit.json.<pid>.tmp`); `None` when it belongs to another unit
+// what an entry of `units/` is to unit `name`: its folder, its record or its partial folder
+// (`.<name>.partial`); `None` for anything else (another unit's, or a temporary)
 #[derive(PartialEq)]
 enum Sibling {
     Folder,
     Record,
     Partial,
-    Temporary,
 }
 
 fn sibling(name: &str, entry: &str) -> Option<Sibling> {
     if entry == name {
-        return Some(Sibling::Folder);
+        Some(Sibling::Folder)
+    } else if entry.strip_prefix(name) == Some(RECORD) {
+        Some(Sibling::Record)
+    } else if entry.strip_prefix('.')?.strip_prefix(name) == Some(".partial") {
+        Some(Sibling::Partial)
+    } else {
+        None
     }
-    if entry.strip_prefix(name) == Some(RECORD) {
-        return Some(Sibling::Record);
-    }
-    let rest = entry.strip_prefix('.')?.strip_prefix(name)?;
-    if rest == ".partial" {
-        return Some(Sibling::Partial);
-    }
-    let pid = rest
-        .strip_prefix(RECORD)
-        .unwrap_or(rest)
-        .strip_prefix('.')?
-        .strip_suffix(".tmp")?;
-    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then_some(Sibling::Temporary)
 }
 
-// a killed run can leave temporaries of atomic writes beside its folder and inside it; they
-// are never read, and the unit is about to run again
+// a killed run can leave temporaries of atomic writes beside its record and folder (removed
+// when their writer is gone, by the rule of `output`) and inside its folder (all of them:
+// the folder is the unit's, and the unit is about to run again)
 fn remove_temporaries(out: &Path, name: &str) -> Result<(), SweepError> {
-    let units = out.join("units");
-    for p in entries(&units)? {
-        let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
-        if n.is_some_and(|n| sibling(name, &n) == Some(Sibling::Temporary)) {
-            remove_path(&p)?;
-        }
+    let dir = unit_dir(out, name);
+    for p in [record_path(out, name), dir.clone(), partial_path(out, name)] {
+        crate::output::remove_stale_temporaries(&p);
     }
-    for p in entries(&unit_dir(out, name))? {
+    for p in entries(&dir)? {
         let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
         if n.is_some_and(|n| is_temporary(&n)) {
             remove_path(&p)?;
@@ -692,8 +681,9 @@ fn remove_temporaries(out: &Path, name: &str) -> Result<(), SweepError> {
     Ok(())
 }
 
-// a stale unit: its record, its folder, its partial folder and its temporaries
+// a stale unit: its record, its folder, its partial folder and their stale temporaries
 fn remove_unit(out: &Path, name: &str) -> Result<(), SweepError> {
+    remove_temporaries(out, name)?;
     for p in entries(&out.join("units"))? {
         let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
         if n.is_some_and(|n| sibling(name, &n).is_some()) {
@@ -701,6 +691,10 @@ fn remove_unit(out: &Path, name: &str) -> Result<(), SweepError> {
         }
     }
     Ok(())
+}
+
+fn partial_path(out: &Path, name: &str) -> PathBuf {
+    out.join("units").join(format!(".{name}.partial"))
 }
 
 // the paths in `dir` (none when it does not exist)

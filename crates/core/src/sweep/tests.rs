@@ -145,7 +145,7 @@ fn divergence_is_recorded_and_settles_the_unit_a_failure_does_not() {
     // the failed unit runs again (its leftover temporaries go); the diverged one does not
     let junk = dir.path().join("units/seed2/.value.txt.4242.tmp");
     std::fs::write(&junk, "half").unwrap();
-    let junk2 = dir.path().join("units/.seed2.unit.json.4242.tmp");
+    let junk2 = dir.path().join("units/.seed2.unit.json.4194999.tmp");
     std::fs::write(&junk2, "{").unwrap();
     calls.lock().unwrap().clear();
     let st = s.run(&opts, &quiet, runner(&calls, &[1], &[])).unwrap();
@@ -422,7 +422,7 @@ fn a_stale_unit_goes_whole_and_only_its_own_siblings_go_with_it() {
     assert!(units.join(".g1.5.partial").exists());
     assert!(units.join(".g1.5.unit.json.99.tmp").exists());
     assert!(units.join("g1.5/x").exists() && units.join("g1/x").exists());
-    assert!(sibling("g1", ".g1.123.tmp") == Some(Sibling::Temporary));
-    assert!(sibling("g1", ".g1.5.unit.json.99.tmp").is_none());
+    assert!(sibling("g1", ".g1.partial") == Some(Sibling::Partial));
+    assert!(sibling("g1", ".g1.5.partial").is_none() && sibling("g1", "g1.5.unit.json").is_none());
     assert!(sibling("g1", "g1.5").is_none());
 }
