@@ -273,7 +273,7 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
         ),
         (
             vec!["merge".into(), "--out".into(), p("e"), p("nothere")],
-            "sweep.json",
+            "does not exist",
         ),
     ];
     for (args, needle) in cases {

@@ -7,6 +7,7 @@
 //! - [`rng`]: seeded random streams derived from (run seed, purpose, index),
 //! - [`output`]: atomic file and folder writes, and config hashes,
 //! - [`shard`]: deterministic `--shard I/N` selection of sweep units,
+//! - [`sweep`]: the one sweep engine (resume only on a matching key, shards, atomic merge),
 //! - [`verdict`]: the one rule for saying a run agrees or disagrees with a paper.
 //!
 //! ```
@@ -26,6 +27,7 @@ pub mod output;
 pub mod rng;
 pub mod shard;
 pub mod small;
+pub mod sweep;
 pub mod verdict;
 
 pub use faer;

@@ -39,6 +39,7 @@ fn sharded_sweep_merges_into_the_unsharded_result() {
         seeds: Some(1),
         steps: Some(8_000),
         mlp_hidden: None,
+        force: false,
     };
     let a = ablations::run(&opts("s0", Shard { index: 0, count: 3 }), &mut |_| {}).unwrap();
     assert!(!a.aggregated && a.done == 3);
@@ -119,6 +120,7 @@ fn every_quick_curve_has_several_tests() {
         seeds: None,
         steps: None,
         mlp_hidden: None,
+        force: false,
     };
     for u in units(&opts) {
         let tests = match u.algo {

@@ -118,7 +118,9 @@ pub(crate) fn with_legend<DB: DrawingBackend>(
     area: DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
 ) -> Result<DrawingArea<DB, Shift>, PlotError> {
-    if entries.iter().all(|e| e.name.is_empty()) {
+    // an unnamed series stays out of the legend (e.g. one dot per seed beside a named median)
+    let entries: Vec<&LegendEntry> = entries.iter().filter(|e| !e.name.is_empty()).collect();
+    if entries.is_empty() {
         return Ok(area);
     }
     let (w, _) = area.dim_in_pixel();

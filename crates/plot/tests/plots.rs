@@ -530,3 +530,35 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn unnamed_series_stay_out_of_the_legend() {
+    // a named median line and unnamed one-point series (one dot per seed), as in the rank sweep
+    let dot = Rgb(200, 100, 50);
+    let mut series = vec![Series::new("median", vec![(1.0, 1.0), (2.0, 2.0)])];
+    for i in 0..4 {
+        series.push(Series::new("", vec![(1.0 + i as f64 / 4.0, 1.5)]).with_colour(dot));
+    }
+    let svg = line_chart(&LineSpec {
+        title: "t".into(),
+        description: "d".into(),
+        series,
+        ..LineSpec::default()
+    })
+    .unwrap();
+    // the dots are drawn, and no legend swatch (a two-point line) exists in their colour
+    assert_eq!(count(&svg, "circle", "fill", &hex(dot)), 4);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let swatches = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&hex(dot)))
+        .filter(|n| {
+            n.attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+                >= 2
+        })
+        .count();
+    assert_eq!(swatches, 0);
+}

@@ -19,13 +19,23 @@ pub struct BenchResult {
     pub kernel_rows: usize,
 }
 
+// the upper median; callers pass at least one timing
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Times `reps` training steps and `kernel_reps` kernels of `cfg`'s network.
+/// Times `reps` training steps and `kernel_reps` kernels of `cfg`'s network (both at least 1).
 pub fn run(cfg: &TrainConfig, reps: usize, kernel_reps: usize) -> Result<BenchResult, TrainError> {
+    for (field, got) in [("reps", reps), ("kernel_reps", kernel_reps)] {
+        if got == 0 {
+            return Err(TrainError::Config {
+                field,
+                expected: ">= 1 (a median needs at least one timing)",
+                got: got.to_string(),
+            });
+        }
+    }
     let s = start(cfg)?;
     let mut net = s.net;
     let generator = NeurogymTask::new(cfg.task);
@@ -55,9 +65,9 @@ pub fn run(cfg: &TrainConfig, reps: usize, kernel_reps: usize) -> Result<BenchRe
     let kp = s.probe.take(cfg.kernel_trials);
     let kx: Vec<f32> = cast(&kp.x);
     let out: Vec<usize> = (0..kp.steps).collect(); // neurogym tasks: every step
-    let mut kt = Vec::with_capacity(kernel_reps.max(1));
+    let mut kt = Vec::with_capacity(kernel_reps);
     let mut rows = 0;
-    for _ in 0..kernel_reps.max(1) {
+    for _ in 0..kernel_reps {
         let t0 = Instant::now();
         let k = tangent_kernel(&net, &kx, kp.steps, kp.batch, &out, KernelParams::Recurrent)?;
         kt.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -68,4 +78,25 @@ pub fn run(cfg: &TrainConfig, reps: usize, kernel_reps: usize) -> Result<BenchRe
         kernel_ms: median(kt),
         kernel_rows: rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zero_repetitions_are_a_clear_error_not_a_panic() {
+        let cfg = crate::train::TrainConfig {
+            n: 8,
+            ..Default::default()
+        };
+        let cfg = crate::train::TrainConfig {
+            init: crate::init::InitSpec::Gaussian,
+            ..cfg
+        };
+        let e = super::run(&cfg, 0, 1).unwrap_err().to_string();
+        assert!(e.contains("config reps = 0") && e.contains(">= 1"), "{e}");
+        let e = super::run(&cfg, 1, 0).unwrap_err().to_string();
+        assert!(e.contains("kernel_reps"), "{e}");
+        let r = super::run(&cfg, 1, 1).unwrap();
+        assert!(r.train_step_ms >= 0.0 && r.kernel_rows > 0);
+    }
 }

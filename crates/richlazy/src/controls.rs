@@ -6,20 +6,21 @@
 //!   the lowest and the full rank (conditions `gain-rank<r>`, x = g): does the rank effect
 //!   survive a change of gain?
 //!
-//! Same machinery and outputs as the rank sweep ([`crate::grid`]), plus
+//! Same machinery and tables as the rank sweep ([`crate::grid`], [`crate::tables`]), plus
 //! `plots/<measure>_vs_rank_norm.svg` and `plots/<measure>_vs_gain.svg`.
 
-use crate::grid::{Cell, GroupRow, load_cells, merge_grid, run_grid, save, write_tables};
+use crate::grid::{Cell, SweepError, SweepEvent, load_finished, merge_cells, run_grid, save};
 use crate::init::{InitSpec, Renorm};
-use crate::sweep::{MEASURES, SweepError, SweepEvent};
+use crate::measures::Measure;
+use crate::tables::{GroupRow, write_tables};
 use crate::tasks::TaskKind;
 use crate::train::TrainConfig;
-use nc_core::shard::Shard;
+use nc_core::sweep::{RunOptions, Status};
 use nc_plot::{Axis, LineSpec, Series, line_chart};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The experiment's name in `config.json`.
+/// The experiment's name in `sweep.json`.
 pub const EXPERIMENT: &str = "richlazy-controls";
 
 /// The grid of experiment 4.
@@ -128,54 +129,52 @@ impl ControlsConfig {
     }
 }
 
-/// Runs this shard's units; once the grid is complete writes tables and plots.
+/// Runs this shard's units; once the grid is settled writes tables and plots.
 pub fn run_controls(
     cfg: &ControlsConfig,
-    out: &Path,
-    shard: Shard,
+    opts: &RunOptions,
     progress: &(dyn Fn(SweepEvent) + Sync),
-) -> Result<bool, SweepError> {
+) -> Result<Status, SweepError> {
     cfg.check()?;
-    run_grid(
-        EXPERIMENT,
-        cfg,
-        &cfg.cells(),
-        out,
-        shard,
-        progress,
-        write_outputs,
-    )
+    run_grid(EXPERIMENT, cfg, &cfg.cells(), opts, progress, write_outputs)
 }
 
-/// Joins shard folders of experiment 4 into `out` and writes its outputs.
+/// Joins shard folders of experiment 4 into `out` (atomically) and writes its outputs.
 pub fn merge_controls(inputs: &[PathBuf], out: &Path) -> Result<ControlsConfig, SweepError> {
-    merge_grid(inputs, out, write_outputs)
+    merge_cells(
+        inputs,
+        out,
+        EXPERIMENT,
+        ControlsConfig::cells,
+        write_outputs,
+    )
+    .map(|(c, _)| c)
 }
 
 fn curve(summary: &[GroupRow], task: &str, condition: &str, m: &str) -> Option<Series> {
     let rows: Vec<&GroupRow> = summary
         .iter()
-        .filter(|r| r.task == task && r.condition == condition && r.measure == m)
+        .filter(|r| r.task == task && r.condition == condition && r.measure == m && r.n > 0)
         .collect();
     if rows.is_empty() {
         return None;
     }
-    let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.x, r.mean)).collect();
-    let sd: Vec<f64> = rows.iter().map(|r| r.sd).collect();
+    let pts: Vec<(f64, f64)> = rows.iter().map(|r| (r.x, r.median)).collect();
+    let band: Vec<(f64, f64)> = rows.iter().map(|r| (r.ci_lo, r.ci_hi)).collect();
     Some(
         Series::new(format!("{task} {condition}"), pts)
-            .with_spread(&sd)
+            .with_band(band)
             .with_markers(),
     )
 }
 
-fn write_outputs(cfg: &ControlsConfig, out: &Path) -> Result<Vec<GroupRow>, SweepError> {
-    let (cells, _diverged) = crate::grid::finished(&cfg.cells(), out)?;
-    let records = load_cells(&cells, out)?;
-    let summary = write_tables(&cells, &records, out)?;
+fn write_outputs(cfg: &ControlsConfig, status: &Status, out: &Path) -> Result<(), SweepError> {
+    let records = load_finished(&cfg.cells(), status, out)?;
+    let summary = write_tables(&records, out)?;
     let dir = out.join("plots");
     std::fs::create_dir_all(&dir).map_err(crate::grid::io(&dir))?;
-    for m in MEASURES {
+    for measure in Measure::ALL {
+        let (m, title) = (measure.name(), measure.title());
         let mut norm = Vec::new();
         let mut gain = Vec::new();
         for t in &cfg.tasks {
@@ -190,13 +189,13 @@ fn write_outputs(cfg: &ControlsConfig, out: &Path) -> Result<Vec<GroupRow>, Swee
             save(
                 &dir.join(format!("{m}_vs_rank_norm.svg")),
                 line_chart(&LineSpec {
-                    title: format!("{m} vs initial rank: Frobenius vs spectral norm matching"),
+                    title: format!("{title} vs initial rank: Frobenius vs spectral norm matching"),
                     description: format!(
-                        "Mean ± sd over {} seeds of {m} after training against the rank of W_h(0), with truncations renormalised to W0's Frobenius norm or to its spectral norm.",
+                        "Median over {} seeds (band: 95% bootstrap interval) of {title} after training against the rank of W_h(0), with truncations renormalised to W0's Frobenius norm or to its spectral norm.",
                         cfg.seeds.len()
                     ),
-                    x: Axis::log("initial rank of W_h"),
-                    y: Axis::linear(m),
+                    x: Axis::log("initial rank of Wₕ"),
+                    y: Axis::linear(title),
                     series: norm,
                     ..LineSpec::default()
                 }),
@@ -206,18 +205,18 @@ fn write_outputs(cfg: &ControlsConfig, out: &Path) -> Result<Vec<GroupRow>, Swee
             save(
                 &dir.join(format!("{m}_vs_gain.svg")),
                 line_chart(&LineSpec {
-                    title: format!("{m} vs gain g (g < 1 stable, g > 1 chaotic)"),
+                    title: format!("{title} vs gain g (g < 1 stable, g > 1 chaotic)"),
                     description: format!(
-                        "Mean ± sd over {} seeds of {m} after training against the gain g of W0 = g·G/√N, for the lowest and the full initial rank.",
+                        "Median over {} seeds (band: 95% bootstrap interval) of {title} after training against the gain g of W0 = g·G/√N, for the lowest and the full initial rank.",
                         cfg.seeds.len()
                     ),
                     x: Axis::linear("gain g"),
-                    y: Axis::linear(m),
+                    y: Axis::linear(title),
                     series: gain,
                     ..LineSpec::default()
                 }),
             )?;
         }
     }
-    Ok(summary)
+    Ok(())
 }

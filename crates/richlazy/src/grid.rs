@@ -1,20 +1,27 @@
-//! The machinery shared by experiments 2 and 4: a grid of labelled training runs, run in a
-//! fixed unit order, resumable (finished units are skipped), shardable (`--shard I/N`) and
-//! mergeable, with tidy `results.csv` / `results.jsonl` / `tracking.csv` / `summary.csv` that
-//! carry each unit's config hash. It reuses the rank sweep's unit records and errors.
+//! Every richlazy experiment (the rank sweep, structure, controls) is a grid of labelled
+//! training runs ([`Cell`]s) on the one sweep engine of nc-core ([`nc_core::sweep`]): run in
+//! a fixed unit order, in parallel, resumed only where a unit's stored key matches,
+//! shardable (`--shard I/N`) and merged atomically. A run that diverges (a non-finite loss
+//! or state, e.g. at a large gain) is recorded as an outcome of the grid, not a failure.
+//!
+//! Each unit has the engine's record `units/<name>.unit.json` and a folder `units/<name>/`
+//! holding the run's `result.json` (a [`RunResult`]).
 
 use crate::model::ModelError;
-use crate::sweep::{MEASURES, SweepError, SweepEvent, UnitRecord, measure};
 use crate::train::{RunResult, TrainConfig, TrainError, train};
-use nc_core::output::{config_hash, write_atomic, write_json_atomic};
-use nc_core::shard::Shard;
-use rayon::prelude::*;
+use nc_core::output::write_json_atomic;
+use nc_core::sweep::{Outcome, RunOptions, Status, Sweep, Unit, unit_dir};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use thiserror::Error;
+
+pub use nc_core::sweep::Event as SweepEvent;
+
+/// A run's result file in its unit folder.
+pub const RESULT: &str = "result.json";
 
 /// One unit of a grid: a run with the condition it belongs to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     /// The condition (e.g. a matrix label, a norm, a gain series).
     pub condition: String,
@@ -26,14 +33,100 @@ pub struct Cell {
     pub cfg: TrainConfig,
 }
 
-impl Cell {
-    /// The unit's file stem.
-    pub fn name(&self) -> String {
+impl Unit for Cell {
+    type Key = Cell;
+
+    /// `<task>_seed<seed>_<condition>_<variant>`.
+    fn name(&self) -> String {
         format!(
             "{}_seed{}_{}_{}",
             self.cfg.task, self.cfg.seed, self.condition, self.variant
         )
     }
+
+    /// The whole cell: its labels and every setting of its run.
+    fn key(&self) -> &Cell {
+        self
+    }
+}
+
+/// A finished unit: the cell, its key hash and its run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitRecord {
+    /// The unit.
+    pub cell: Cell,
+    /// Hash of its key, as stored in its record.
+    pub key_hash: String,
+    /// The run.
+    pub result: RunResult,
+}
+
+/// Why an experiment failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// The sweep engine refused or failed (stale units, an empty grid, a bad merge, a run).
+    #[error(transparent)]
+    Engine(#[from] nc_core::sweep::SweepError),
+    /// A rank outside `1..=N`.
+    #[error("rank {rank} is out of range: expected 1 <= rank <= {n} (the hidden size)")]
+    Rank {
+        /// The rank.
+        rank: usize,
+        /// Hidden size.
+        n: usize,
+    },
+    /// A run outside the engine failed (e.g. rebuilding an initial matrix for a figure).
+    #[error("unit {unit}: {cause}")]
+    Run {
+        /// The unit.
+        unit: String,
+        /// The cause.
+        cause: TrainError,
+    },
+    /// Reading or writing results failed.
+    #[error("{path}: {cause}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// A results file could not be parsed, or belongs to another version of the grid.
+    #[error("{path}: {msg}")]
+    Parse {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A plot could not be drawn.
+    #[error("plot {path}: {msg}")]
+    Plot {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        msg: String,
+    },
+}
+
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
+    move |cause| SweepError::Io {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// The failure of one unit's run inside the engine.
+#[derive(Debug, Error)]
+enum UnitError {
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error("{path}: {cause}")]
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
 }
 
 /// The run every grid's quick (CI-sized) preset starts from: N = 48, 400 SGD iterations at
@@ -53,397 +146,134 @@ pub(crate) fn quick_base() -> TrainConfig {
     }
 }
 
-pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
-    move |source| SweepError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes `config.json`, runs this shard's pending units in parallel and reports whether every
-/// unit of the grid now has results.
-pub fn run_cells(
+/// Runs this shard's pending units of `experiment` (configuration `config`) in parallel and
+/// returns where every unit of the grid stands.
+pub fn run_cells<C: Serialize>(
     experiment: &str,
-    config: &serde_json::Value,
+    config: &C,
     cells: &[Cell],
-    out: &Path,
-    shard: Shard,
+    opts: &RunOptions,
     progress: &(dyn Fn(SweepEvent) + Sync),
-) -> Result<bool, SweepError> {
-    let units_dir = out.join("units");
-    std::fs::create_dir_all(&units_dir).map_err(io(&units_dir))?;
-    let cpath = out.join("config.json");
-    write_json_atomic(
-        &cpath,
-        &serde_json::json!({ "experiment": experiment, "config_hash": config_hash(config), "grid": config }),
-    )
-    .map_err(io(&cpath))?;
-    let mine: Vec<&Cell> = shard.select(cells).map(|(_, c)| c).collect();
-    let pending: Vec<&Cell> = mine
-        .iter()
-        .copied()
-        .filter(|c| !settled(&units_dir, c))
-        .collect();
-    progress(SweepEvent::Start {
-        total: cells.len(),
-        mine: mine.len(),
-        pending: pending.len(),
-    });
-    let done = AtomicUsize::new(0);
-    pending
-        .par_iter()
-        .try_for_each(|c| -> Result<(), SweepError> {
-            let name = c.name();
-            match train(&c.cfg, &mut |_, _| {}) {
-                Ok(result) => {
-                    let path = units_dir.join(format!("{name}.json"));
-                    write_json_atomic(
-                        &path,
-                        &UnitRecord {
-                            config_hash: config_hash(&c.cfg),
-                            result,
-                        },
-                    )
-                    .map_err(io(&path))?;
-                }
-                // a diverging run is an outcome of the grid (e.g. a large gain), not a failure
-                Err(TrainError::Model(e @ ModelError::NonFinite { .. })) => {
-                    let path = units_dir.join(format!("{name}.diverged.json"));
-                    write_json_atomic(
-                        &path,
-                        &serde_json::json!({ "config_hash": config_hash(&c.cfg), "unit": name, "error": e.to_string() }),
-                    )
-                    .map_err(io(&path))?;
-                }
-                Err(source) => {
-                    return Err(SweepError::Run {
-                        unit: name.clone(),
-                        source,
-                    });
-                }
+) -> Result<Status, SweepError> {
+    let sweep = Sweep::new(experiment, config, cells)?;
+    let opts = RunOptions {
+        parallel: true,
+        ..opts.clone()
+    };
+    let status = sweep.run(&opts, progress, |_, cell: &Cell, dir: &Path| {
+        match train(&cell.cfg, &mut |_, _| {}) {
+            Ok(result) => {
+                let p = dir.join(RESULT);
+                write_json_atomic(&p, &result).map_err(|cause| UnitError::Io { path: p, cause })?;
+                Ok(Outcome::Finished)
             }
-            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
-            progress(SweepEvent::UnitDone {
-                done: d,
-                pending: pending.len(),
-                unit: name,
-            });
-            Ok(())
-        })?;
-    Ok(cells.iter().all(|c| settled(&units_dir, c)))
+            Err(TrainError::Model(e @ ModelError::NonFinite { .. })) => Ok(Outcome::Diverged {
+                reason: e.to_string(),
+            }),
+            Err(e) => Err(UnitError::from(e)),
+        }
+    })?;
+    Ok(status)
 }
 
-/// Whether a cell has a result or a divergence record.
-fn settled(units_dir: &Path, c: &Cell) -> bool {
-    let name = c.name();
-    units_dir.join(format!("{name}.json")).exists()
-        || units_dir.join(format!("{name}.diverged.json")).exists()
-}
-
-/// The cells of `cells` that finished without diverging, in order, and the names of those
-/// that diverged (also written to `out/diverged.csv`).
-pub fn finished(cells: &[Cell], out: &Path) -> Result<(Vec<Cell>, Vec<String>), SweepError> {
-    let dir = out.join("units");
-    let (ok, bad): (Vec<&Cell>, Vec<&Cell>) = cells
-        .iter()
-        .partition(|c| dir.join(format!("{}.json", c.name())).exists());
-    let bad: Vec<String> = bad.iter().map(|c| c.name()).collect();
-    let mut text = String::from("unit\n");
-    for b in &bad {
-        text.push_str(b);
-        text.push('\n');
-    }
-    let p = out.join("diverged.csv");
-    write_atomic(&p, text.as_bytes()).map_err(io(&p))?;
-    Ok((ok.into_iter().cloned().collect(), bad))
-}
-
-/// Reads the unit record of every cell from `out/units`.
-pub fn load_cells(cells: &[Cell], out: &Path) -> Result<Vec<UnitRecord>, SweepError> {
-    cells
-        .iter()
-        .map(|c| {
-            let path = out.join("units").join(format!("{}.json", c.name()));
+/// The finished units of `cells` in `out` (per `status`), in grid order, with their runs.
+pub fn load_finished(
+    cells: &[Cell],
+    status: &Status,
+    out: &Path,
+) -> Result<Vec<UnitRecord>, SweepError> {
+    status
+        .finished()
+        .into_iter()
+        .map(|i| {
+            let cell = &cells[i];
+            let dir = unit_dir(out, &cell.name());
+            let path = dir.join(RESULT);
             let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            serde_json::from_str(&text).map_err(|e| SweepError::Parse {
+            let result = serde_json::from_str(&text).map_err(|e| SweepError::Parse {
                 path: path.clone(),
                 msg: e.to_string(),
+            })?;
+            Ok(UnitRecord {
+                cell: cell.clone(),
+                // the stored hash: `status` counts a unit finished only when they match
+                key_hash: nc_core::output::config_hash(cell),
+                result,
             })
         })
         .collect()
 }
 
-/// Runs this shard of a grid experiment whose configuration is `cfg`; once every unit has
-/// results, writes the experiment's tables and plots with `write_outputs`.
+/// Names of the units that diverged.
+pub fn diverged(cells: &[Cell], status: &Status) -> Vec<String> {
+    status
+        .diverged()
+        .into_iter()
+        .map(|(i, _)| cells[i].name())
+        .collect()
+}
+
+/// Writes an experiment's tables and figures into a sweep folder whose grid is settled.
+pub type WriteOutputs<C> = fn(&C, &Status, &Path) -> Result<(), SweepError>;
+
+/// [`run_cells`], then the experiment's outputs with `write_outputs` once every unit of the
+/// grid is settled.
 pub fn run_grid<C: Serialize>(
     experiment: &str,
-    cfg: &C,
+    config: &C,
     cells: &[Cell],
-    out: &Path,
-    shard: Shard,
+    opts: &RunOptions,
     progress: &(dyn Fn(SweepEvent) + Sync),
-    write_outputs: impl FnOnce(&C, &Path) -> Result<Vec<GroupRow>, SweepError>,
-) -> Result<bool, SweepError> {
-    let v = serde_json::to_value(cfg).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
-    })?;
-    let complete = run_cells(experiment, &v, cells, out, shard, progress)?;
-    if complete {
-        write_outputs(cfg, out)?;
+    write_outputs: WriteOutputs<C>,
+) -> Result<Status, SweepError> {
+    let status = run_cells(experiment, config, cells, opts, progress)?;
+    if status.complete() {
+        write_outputs(config, &status, &opts.out)?;
     }
-    Ok(complete)
+    Ok(status)
 }
 
-/// Joins the shard folders of a grid experiment into `out`, writes its outputs with
-/// `write_outputs` and returns its configuration.
-pub fn merge_grid<C: serde::de::DeserializeOwned>(
+/// Joins the shard folders of `experiment` into `out`: the engine copies the settled units
+/// into a staging folder, `write_outputs` writes the tables there, and only then does the
+/// staging folder replace `out`. Returns the configuration and where the units stand.
+pub fn merge_cells<C>(
     inputs: &[PathBuf],
     out: &Path,
-    write_outputs: impl FnOnce(&C, &Path) -> Result<Vec<GroupRow>, SweepError>,
-) -> Result<C, SweepError> {
-    let v = merge_units(inputs, out)?;
-    let cfg: C = serde_json::from_value(v).map_err(|e| SweepError::Parse {
-        path: out.join("config.json"),
-        msg: e.to_string(),
+    experiment: &str,
+    cells_of: fn(&C) -> Vec<Cell>,
+    write_outputs: WriteOutputs<C>,
+) -> Result<(C, Status), SweepError>
+where
+    C: Serialize + serde::de::DeserializeOwned,
+{
+    let merge = nc_core::sweep::merge(inputs, out)?;
+    let m = merge.manifest();
+    let manifest_path = || merge.path().join(nc_core::sweep::MANIFEST);
+    if m.experiment != experiment {
+        return Err(nc_core::sweep::SweepError::OtherExperiment {
+            path: inputs[0].clone(),
+            found: m.experiment.clone(),
+            expected: experiment.into(),
+        }
+        .into());
+    }
+    let cfg: C = serde_json::from_value(m.config.clone()).map_err(|e| SweepError::Parse {
+        path: manifest_path(),
+        msg: format!("not a {experiment} configuration: {e}"),
     })?;
-    write_outputs(&cfg, out)?;
-    Ok(cfg)
-}
-
-/// Copies the unit files of shard folders into `out` and returns the grid configuration
-/// (`grid` of the first input's `config.json`), also written to `out/config.json`.
-pub fn merge_units(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, SweepError> {
-    Ok(copy_shards(inputs, out)?["grid"].clone())
-}
-
-/// Copies the unit files of shard folders into `out`, writes the first input's
-/// `config.json` there, and returns that whole configuration document.
-pub(crate) fn copy_shards(inputs: &[PathBuf], out: &Path) -> Result<serde_json::Value, SweepError> {
-    let first = inputs.first().ok_or_else(|| SweepError::Parse {
-        path: out.to_path_buf(),
-        msg: "merge needs at least one input folder".into(),
-    })?;
-    let cpath = first.join("config.json");
-    let text = std::fs::read_to_string(&cpath).map_err(io(&cpath))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| SweepError::Parse {
-        path: cpath.clone(),
-        msg: e.to_string(),
-    })?;
-    let units_dir = out.join("units");
-    std::fs::create_dir_all(&units_dir).map_err(io(&units_dir))?;
-    for inp in inputs {
-        let src = inp.join("units");
-        if src == units_dir {
-            continue;
-        }
-        for entry in std::fs::read_dir(&src).map_err(io(&src))? {
-            let p = entry.map_err(io(&src))?.path();
-            if p.extension().is_some_and(|e| e == "json") {
-                let bytes = std::fs::read(&p).map_err(io(&p))?;
-                let dst = units_dir.join(p.file_name().unwrap_or_default());
-                write_atomic(&dst, &bytes).map_err(io(&dst))?;
-            }
-        }
+    let cells = cells_of(&cfg);
+    if Sweep::new(experiment, &cfg, &cells)?.manifest() != m {
+        return Err(SweepError::Parse {
+            path: manifest_path(),
+            msg: "its units differ from the ones this version builds from its configuration (made by another version?)".into(),
+        });
     }
-    let opath = out.join("config.json");
-    if opath != cpath {
-        write_atomic(&opath, text.as_bytes()).map_err(io(&opath))?;
+    let status = merge.status().clone();
+    if status.complete() {
+        write_outputs(&cfg, &status, merge.path())?;
     }
-    Ok(v)
-}
-
-/// Mean ± sd over seeds of one measure in one (task, condition, variant) group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GroupRow {
-    /// Task.
-    pub task: String,
-    /// Condition.
-    pub condition: String,
-    /// Variant.
-    pub variant: String,
-    /// Plot coordinate.
-    pub x: f64,
-    /// Measure name (the training measures, then `rank_w0_entropy` and `rank_w0_stable`).
-    pub measure: String,
-    /// Mean over seeds.
-    pub mean: f64,
-    /// Sample standard deviation (0 for one seed).
-    pub sd: f64,
-    /// Seeds.
-    pub n: usize,
-}
-
-/// Every measure summarised: the training measures plus effective ranks of `W_h(0)`.
-pub const SUMMARY_MEASURES: [&str; 10] = [
-    "weight_change",
-    "weight_change_rel",
-    "ka",
-    "ra",
-    "sign_similarity",
-    "accuracy",
-    "kta",
-    "rank_w0_entropy",
-    "rank_w0_stable",
-    "rank_dw_entropy",
-];
-
-fn value(r: &RunResult, name: &str) -> f64 {
-    match name {
-        "rank_w0_entropy" => r.rank_w0.entropy,
-        "rank_w0_stable" => r.rank_w0.stable,
-        "rank_dw_entropy" => r.rank_dw.entropy,
-        _ => measure(&r.final_measures, name),
-    }
-}
-
-/// Groups records (in cell order) by (task, condition, variant), mean ± sd over seeds.
-pub fn summarise_cells(cells: &[Cell], records: &[UnitRecord]) -> Vec<GroupRow> {
-    let mut keys: Vec<(String, String, String, f64)> = Vec::new();
-    for c in cells {
-        let k = (
-            c.cfg.task.to_string(),
-            c.condition.clone(),
-            c.variant.clone(),
-            c.x,
-        );
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    let mut out = Vec::new();
-    for (task, condition, variant, x) in keys {
-        let rs: Vec<&RunResult> = cells
-            .iter()
-            .zip(records)
-            .filter(|(c, _)| {
-                c.cfg.task.to_string() == task && c.condition == condition && c.variant == variant
-            })
-            .map(|(_, u)| &u.result)
-            .collect();
-        for m in SUMMARY_MEASURES {
-            let v: Vec<f64> = rs.iter().map(|r| value(r, m)).collect();
-            let n = v.len();
-            let mean = v.iter().sum::<f64>() / n.max(1) as f64;
-            let sd = if n > 1 {
-                (v.iter().map(|a| (a - mean) * (a - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-            } else {
-                0.0
-            };
-            out.push(GroupRow {
-                task: task.clone(),
-                condition: condition.clone(),
-                variant: variant.clone(),
-                x,
-                measure: m.to_string(),
-                mean,
-                sd,
-                n,
-            });
-        }
-    }
-    out
-}
-
-/// Finds a summary value.
-pub fn get(rows: &[GroupRow], task: &str, condition: &str, variant: &str, m: &str) -> Option<f64> {
-    rows.iter()
-        .find(|r| {
-            r.task == task && r.condition == condition && r.variant == variant && r.measure == m
-        })
-        .map(|r| r.mean)
-}
-
-/// Writes `results.csv`, `results.jsonl`, `tracking.csv` and `summary.csv` and returns the
-/// summary.
-pub fn write_tables(
-    cells: &[Cell],
-    records: &[UnitRecord],
-    out: &Path,
-) -> Result<Vec<GroupRow>, SweepError> {
-    let mut csv =
-        String::from("task,seed,condition,variant,x,init,shuffle,gain,config_hash,iters,");
-    csv.push_str(&MEASURES.join(","));
-    csv.push_str(",kta0,rank_w0_entropy,rank_w0_nuclear,rank_w0_stable,rank_wt_entropy,rank_dw_entropy,rank_dw_nuclear,rank_dw_stable,final_loss\n");
-    let mut jsonl = String::new();
-    let mut track = String::from("task,seed,condition,variant,config_hash,iter,");
-    track.push_str(&MEASURES.join(","));
-    track.push('\n');
-    for (c, u) in cells.iter().zip(records) {
-        let r = &u.result;
-        let k = &r.config;
-        let vals: Vec<String> = MEASURES
-            .iter()
-            .map(|m| format!("{}", measure(&r.final_measures, m)))
-            .collect();
-        let loss = r.loss.last().map_or(f64::NAN, |l| l.1);
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            k.task,
-            k.seed,
-            c.condition,
-            c.variant,
-            c.x,
-            k.init.label(),
-            k.shuffle,
-            k.gain,
-            u.config_hash,
-            k.iters,
-            vals.join(","),
-            r.kta0,
-            r.rank_w0.entropy,
-            r.rank_w0.nuclear,
-            r.rank_w0.stable,
-            r.rank_wt.entropy,
-            r.rank_dw.entropy,
-            r.rank_dw.nuclear,
-            r.rank_dw.stable,
-            loss
-        ));
-        let mut row = serde_json::json!({ "task": k.task, "seed": k.seed, "condition": c.condition,
-            "variant": c.variant, "x": c.x, "init": k.init.label(), "shuffle": k.shuffle, "gain": k.gain,
-            "config_hash": u.config_hash, "kta0": r.kta0, "rank_w0": r.rank_w0, "rank_wt": r.rank_wt,
-            "rank_dw": r.rank_dw, "final_loss": loss });
-        for m in MEASURES {
-            row[m] = serde_json::json!(measure(&r.final_measures, m));
-        }
-        jsonl.push_str(&row.to_string());
-        jsonl.push('\n');
-        for m in &r.track {
-            let vals: Vec<String> = MEASURES
-                .iter()
-                .map(|n| format!("{}", measure(m, n)))
-                .collect();
-            track.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                k.task,
-                k.seed,
-                c.condition,
-                c.variant,
-                u.config_hash,
-                m.iter,
-                vals.join(",")
-            ));
-        }
-    }
-    let summary = summarise_cells(cells, records);
-    let mut sc = String::from("task,condition,variant,x,measure,mean,sd,n\n");
-    for s in &summary {
-        sc.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            s.task, s.condition, s.variant, s.x, s.measure, s.mean, s.sd, s.n
-        ));
-    }
-    for (name, text) in [
-        ("results.csv", &csv),
-        ("results.jsonl", &jsonl),
-        ("tracking.csv", &track),
-        ("summary.csv", &sc),
-    ] {
-        let p = out.join(name);
-        write_atomic(&p, text.as_bytes()).map_err(io(&p))?;
-    }
-    Ok(summary)
+    merge.commit()?;
+    Ok((cfg, status))
 }
 
 /// Saves an SVG, mapping plot errors to [`SweepError::Plot`].
@@ -453,4 +283,35 @@ pub(crate) fn save(path: &Path, svg: Result<String, nc_plot::PlotError>) -> Resu
         msg: e.to_string(),
     };
     nc_plot::save_svg(path, &svg.map_err(err)?).map_err(err)
+}
+
+/// Joins shard folders of any richlazy experiment (read from the first folder's manifest)
+/// into `out`; returns the experiment's name.
+pub fn merge_any(inputs: &[PathBuf], out: &Path) -> Result<String, SweepError> {
+    let first = inputs.first().ok_or(nc_core::sweep::SweepError::NoInputs)?;
+    if !first.is_dir() {
+        return Err(nc_core::sweep::SweepError::MissingShard {
+            path: first.clone(),
+        }
+        .into());
+    }
+    let m = nc_core::sweep::read_manifest(first)?.ok_or_else(|| {
+        nc_core::sweep::SweepError::NotASweep {
+            path: first.clone(),
+        }
+    })?;
+    match m.experiment.as_str() {
+        crate::sweep::EXPERIMENT => crate::sweep::merge(inputs, out).map(|_| ()),
+        crate::structure::EXPERIMENT => crate::structure::merge_structure(inputs, out).map(|_| ()),
+        crate::controls::EXPERIMENT => crate::controls::merge_controls(inputs, out).map(|_| ()),
+        other => {
+            return Err(nc_core::sweep::SweepError::OtherExperiment {
+                path: first.clone(),
+                found: other.into(),
+                expected: "a richlazy experiment".into(),
+            }
+            .into());
+        }
+    }?;
+    Ok(m.experiment)
 }

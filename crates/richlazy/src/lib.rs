@@ -10,8 +10,12 @@
 //! - [`kernel`]: the empirical tangent kernel by batched reverse mode and one Gram GEMM;
 //!   [`measures`]: weight change, RA, KA, sign similarity, kernel–target alignment,
 //!   effective ranks, accuracy,
-//! - [`train`]: one run with measures tracked over training; [`sweep`]: the resumable,
-//!   shardable rank sweep with tidy outputs and [`plots`]; [`mod@bench`]: timings,
+//! - [`train`]: one run with measures tracked over training; [`save`]: its files,
+//! - [`grid`]: every experiment as a grid of runs on nc-core's sweep engine (resume only on a
+//!   matching key, shards, atomic merge); [`tables`]: the one writer of its tidy tables;
+//!   [`sweep`]: the rank sweep, with [`stats`] (medians, bootstrap intervals, sign tests),
+//!   [`claims`] (a verdict per measure) and [`plots`]; [`structure`] and [`controls`]:
+//!   experiments 2 and 4; [`mod@bench`]: timings,
 //! - [`theory`]: the two-layer linear network with its closed-form NTK; [`kappa`]: its
 //!   anisotropic-feature version (the aligned exception, Fig. 3).
 //!
@@ -24,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod claims;
 pub mod connectome;
 pub mod controls;
 pub mod grid;
@@ -37,8 +42,11 @@ pub mod model;
 pub mod optim;
 pub mod plots;
 pub mod real;
+pub mod save;
+pub mod stats;
 pub mod structure;
 pub mod sweep;
+pub mod tables;
 pub mod tasks;
 pub mod theory;
 pub mod train;

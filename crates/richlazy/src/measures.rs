@@ -1,5 +1,9 @@
-//! The measures of how far learning moves a circuit, as defined in BioRNN_RichLazy/main.py
-//! (see research note §3), plus the reviewers' extras.
+//! The measures of how far learning moves a circuit, as defined in the original's
+//! `main.py` (BioRNN_RichLazy): `‖W_h(T) − W_h(0)‖_F` of the recurrent weights, the
+//! uncentred alignment of the decision-step state Gram matrices (RA), the alignment of the
+//! tangent kernels restricted to `W_h` (KA) and sign similarity; plus the reviewers' extras
+//! (kernel–target alignment, effective ranks) and decision accuracy. [`Measure`] names the
+//! ones tracked over training.
 
 use crate::kernel::TangentKernel;
 use crate::linalg::{LinalgError, frobenius, singular_values};
@@ -142,9 +146,106 @@ pub fn accuracy(y: &[f64], labels: &[u32], step: usize, batch: usize, n_out: usi
     correct as f64 / batch.max(1) as f64
 }
 
+/// A measure tracked over training, as named in the tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// `‖W_h(t) − W_h(0)‖_F`.
+    WeightChange,
+    /// The same over `‖W_h(0)‖_F`.
+    WeightChangeRel,
+    /// Tangent kernel alignment `K(0)·K(t)`.
+    Ka,
+    /// Representation alignment at the decision step.
+    Ra,
+    /// Sign similarity of decision-step states.
+    SignSimilarity,
+    /// Decision-step accuracy on the probe set.
+    Accuracy,
+    /// Kernel–target alignment of `K(t)`.
+    Kta,
+}
+
+impl Measure {
+    /// Every measure, in table order.
+    pub const ALL: [Measure; 7] = [
+        Measure::WeightChange,
+        Measure::WeightChangeRel,
+        Measure::Ka,
+        Measure::Ra,
+        Measure::SignSimilarity,
+        Measure::Accuracy,
+        Measure::Kta,
+    ];
+
+    /// The column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::WeightChange => "weight_change",
+            Measure::WeightChangeRel => "weight_change_rel",
+            Measure::Ka => "ka",
+            Measure::Ra => "ra",
+            Measure::SignSimilarity => "sign_similarity",
+            Measure::Accuracy => "accuracy",
+            Measure::Kta => "kta",
+        }
+    }
+
+    /// The measure called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Its value in `m`.
+    pub fn of(self, m: &crate::train::Measures) -> f64 {
+        match self {
+            Measure::WeightChange => m.weight_change,
+            Measure::WeightChangeRel => m.weight_change_rel,
+            Measure::Ka => m.ka,
+            Measure::Ra => m.ra,
+            Measure::SignSimilarity => m.sign_similarity,
+            Measure::Accuracy => m.accuracy,
+            Measure::Kta => m.kta,
+        }
+    }
+
+    /// A label for figures (plain Unicode: no markup).
+    pub fn title(self) -> &'static str {
+        match self {
+            Measure::WeightChange => "‖ΔWₕ‖ (Frobenius)",
+            Measure::WeightChangeRel => "‖ΔWₕ‖ / ‖Wₕ(0)‖ (Frobenius)",
+            Measure::Ka => "tangent kernel alignment",
+            Measure::Ra => "representation alignment",
+            Measure::SignSimilarity => "sign similarity",
+            Measure::Accuracy => "decision accuracy",
+            Measure::Kta => "kernel–target alignment",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_measure_has_its_own_name_and_field() {
+        let m = crate::train::Measures {
+            iter: 0,
+            weight_change: 1.0,
+            weight_change_rel: 2.0,
+            ka: 3.0,
+            ra: 4.0,
+            sign_similarity: 5.0,
+            accuracy: 6.0,
+            kta: 7.0,
+        };
+        for (i, k) in Measure::ALL.into_iter().enumerate() {
+            assert_eq!(k.of(&m), (i + 1) as f64, "{k:?}");
+            assert_eq!(Measure::from_name(k.name()), Some(k));
+            assert!(!k.title().contains('_'), "{}", k.title());
+        }
+        assert_eq!(Measure::from_name("nope"), None);
+    }
 
     #[test]
     fn effective_ranks_by_hand() {

@@ -2,7 +2,7 @@
 //! with its forward pass and hand-written backpropagation through time side by side.
 //!
 //! States are stored time-major as one `(steps·batch) × n` matrix, so the weight gradients are
-//! one GEMM each over all steps (rust-stack.md §1).
+//! one GEMM each over all steps rather than one small GEMM per step.
 
 use crate::real::Real;
 use crate::tasks::LossSteps;

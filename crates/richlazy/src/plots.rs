@@ -1,61 +1,141 @@
-//! SVG figures of the experiments, drawn with nc-plot.
+//! SVG figures of the rank sweep, drawn with nc-plot: every seed as a dot, the median over
+//! seeds as a line, and its seeded 95% bootstrap interval as a band (an interval of a median
+//! stays inside the range of the data, so a non-negative measure never gets a band below 0).
 
-use crate::sweep::{MEASURES, SummaryRow, SweepConfig, SweepError};
-use nc_plot::{Axis, LineSpec, Series, line_chart, save_svg};
+use crate::grid::{SweepError, UnitRecord, save};
+use crate::measures::Measure;
+use crate::sweep::{SweepConfig, rank_of};
+use crate::tables::GroupRow;
+use nc_plot::{Axis, LineSpec, Rgb, Series, line_chart, series_colour};
 use std::path::Path;
 
-fn title(measure: &str) -> &'static str {
-    match measure {
-        "weight_change" => "‖ΔW_h‖_F",
-        "weight_change_rel" => "‖ΔW_h‖_F / ‖W_h(0)‖_F",
-        "ka" => "tangent kernel alignment",
-        "ra" => "representation alignment",
-        "sign_similarity" => "sign similarity",
-        "accuracy" => "decision accuracy",
-        _ => "kernel–target alignment",
+// a lighter tint of a task's colour for its seed dots
+fn tint(c: Rgb) -> Rgb {
+    let mix = |v: u8| (f64::from(v) + 0.45 * (255.0 - f64::from(v))).round() as u8;
+    Rgb(mix(c.0), mix(c.1), mix(c.2))
+}
+
+// task i's dots sit slightly left or right of the rank, so the tasks do not hide each other
+fn jitter(x: f64, i: usize, tasks: usize) -> f64 {
+    let offset = i as f64 - (tasks.saturating_sub(1)) as f64 / 2.0;
+    x * 2f64.powf(0.08 * offset)
+}
+
+// weight changes are positive and heavy-tailed (one rank-1 seed can move 10 times as far):
+// a log axis keeps the other seeds readable
+fn y_axis(m: Measure) -> Axis {
+    match m {
+        Measure::WeightChange | Measure::WeightChangeRel => Axis::log(m.title()),
+        _ => Axis::linear(m.title()),
     }
 }
 
-/// One figure per measure: the measure against initial rank (log axis), one line per task,
-/// band = ± sd over seeds (the paper's Fig. 1).
-pub fn rank_sweep(cfg: &SweepConfig, summary: &[SummaryRow], dir: &Path) -> Result<(), SweepError> {
-    for m in MEASURES {
-        let series: Vec<Series> = cfg
-            .tasks
-            .iter()
-            .map(|&task| {
-                let rows: Vec<&SummaryRow> = summary
-                    .iter()
-                    .filter(|s| s.task == task && s.measure == m)
-                    .collect();
-                let pts: Vec<(f64, f64)> = rows.iter().map(|s| (s.rank as f64, s.mean)).collect();
-                let sd: Vec<f64> = rows.iter().map(|s| s.sd).collect();
-                Series::new(task.to_string(), pts)
-                    .with_spread(&sd)
-                    .with_markers()
-            })
-            .collect();
+/// The median-and-interval line of `rows` (one task's rows of one quantity), if any has data.
+fn median_series(name: String, rows: &[&GroupRow], colour: Rgb) -> Option<Series> {
+    let rows: Vec<&&GroupRow> = rows.iter().filter(|r| r.n > 0).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let pts = rows.iter().map(|r| (r.x, r.median)).collect();
+    let band = rows.iter().map(|r| (r.ci_lo, r.ci_hi)).collect();
+    Some(
+        Series::new(name, pts)
+            .with_band(band)
+            .with_markers()
+            .with_colour(colour),
+    )
+}
+
+/// One figure per measure: the measure after training against initial rank (log axis), one
+/// colour per task; plus `weight_change_split_vs_rank.svg`.
+pub fn rank_sweep(
+    cfg: &SweepConfig,
+    records: &[UnitRecord],
+    summary: &[GroupRow],
+    dir: &Path,
+) -> Result<(), SweepError> {
+    std::fs::create_dir_all(dir).map_err(crate::grid::io(dir))?;
+    let nt = cfg.tasks.len();
+    for m in Measure::ALL {
+        let mut series = Vec::new();
+        for (i, task) in cfg.tasks.iter().enumerate() {
+            let colour = series_colour(i, None);
+            // seeds first, so the medians are drawn on top
+            for u in records.iter().filter(|u| u.cell.cfg.task == *task) {
+                let x = jitter(rank_of(&u.cell) as f64, i, nt);
+                let y = m.of(&u.result.final_measures);
+                // two equal points, not one: a lone point is drawn large, and a seed should
+                // stay smaller than the medians
+                series.push(
+                    Series::new("", vec![(x, y), (x, y)])
+                        .with_markers()
+                        .with_colour(tint(colour)),
+                );
+            }
+            let rows: Vec<&GroupRow> = summary
+                .iter()
+                .filter(|r| r.task == task.to_string() && r.measure == m.name())
+                .collect();
+            series.extend(median_series(
+                format!("{task} median, 95% CI"),
+                &rows,
+                colour,
+            ));
+        }
+        if series.is_empty() {
+            continue;
+        }
         let spec = LineSpec {
-            title: format!("{} vs initial rank", title(m)),
+            title: format!("{} vs initial rank", m.title()),
             description: format!(
-                "Mean ± sd over {} seeds of {} after training, against the rank of W_h(0), per task.",
-                cfg.seeds.len(),
-                title(m)
+                "{} after training against the rank of W_h(0), per task: one light dot per seed ({} seeds), the median over seeds as a line and its 95% bootstrap interval as a band.",
+                m.title(),
+                cfg.seeds.len()
             ),
-            x: Axis::log("initial rank of W_h"),
-            y: Axis::linear(title(m)),
+            x: Axis::log("initial rank of Wₕ"),
+            y: y_axis(m),
             series,
             ..LineSpec::default()
         };
-        let path = dir.join(format!("{m}_vs_rank.svg"));
-        let svg = line_chart(&spec).map_err(|e| SweepError::Plot {
-            path: path.clone(),
-            msg: e.to_string(),
-        })?;
-        save_svg(&path, &svg).map_err(|e| SweepError::Plot {
-            path: path.clone(),
-            msg: e.to_string(),
-        })?;
+        save(
+            &dir.join(format!("{}_vs_rank.svg", m.name())),
+            line_chart(&spec),
+        )?;
     }
-    Ok(())
+    split_figure(cfg, summary, dir)
+}
+
+fn split_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+    let mut series = Vec::new();
+    for (i, task) in cfg.tasks.iter().enumerate() {
+        let colour = series_colour(i, None);
+        for (measure, what, c) in [
+            ("dw_to_learned", "up to learned", colour),
+            ("dw_drift", "drift after", tint(colour)),
+        ] {
+            let rows: Vec<&GroupRow> = summary
+                .iter()
+                .filter(|r| r.task == task.to_string() && r.measure == measure)
+                .collect();
+            series.extend(median_series(format!("{task} {what}"), &rows, c));
+        }
+    }
+    if series.is_empty() {
+        return Ok(());
+    }
+    let spec = LineSpec {
+        title: "‖ΔWₕ‖ split where the task is first learned".into(),
+        description: format!(
+            "Median over seeds (band: 95% bootstrap interval) of the Frobenius norm of the change of W_h from initialisation to the first checkpoint at which the task counts as learned (decision accuracy {}% of the way from chance to its final value), and of the drift from that checkpoint to the end, against initial rank, per task.",
+            (crate::train::LEARNED_FRACTION * 100.0).round()
+        ),
+        x: Axis::log("initial rank of Wₕ"),
+        y: Axis::linear("‖ΔWₕ‖ (Frobenius)"),
+        series,
+        ..LineSpec::default()
+    };
+    save(
+        &dir.join("weight_change_split_vs_rank.svg"),
+        line_chart(&spec),
+    )
 }

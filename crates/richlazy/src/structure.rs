@@ -2,24 +2,27 @@
 //! recurrent matrices (cell-type blocks, small world, Dale E/I) against shuffled controls that
 //! keep each matrix's weight distribution and destroy its structure, over tasks and seeds.
 //!
-//! Outputs (besides the grid tables of [`crate::grid`]): `spectra.csv` (singular values of
+//! Outputs (besides the tables of [`crate::tables`]): `spectra.csv` (singular values of
 //! `W_h(0)`, seed 0, structured and shuffled), `effective_rank.csv` (entropy, nuclear and
 //! stable rank of `W_h(0)` per matrix and variant, mean over seeds), `plots/spectra.svg`,
 //! `plots/effective_rank.svg` and `plots/<measure>_structure.svg`.
 
-use crate::grid::{Cell, GroupRow, io, load_cells, merge_grid, run_grid, save, write_tables};
+use crate::grid::{
+    Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_grid, save,
+};
 use crate::init::{InitSpec, Renorm};
 use crate::linalg::singular_values;
-use crate::sweep::{SweepError, SweepEvent};
+use crate::measures::Measure;
+use crate::tables::write_tables;
 use crate::tasks::TaskKind;
 use crate::train::TrainConfig;
 use nc_core::output::write_atomic;
-use nc_core::shard::Shard;
+use nc_core::sweep::{RunOptions, Status};
 use nc_plot::{Axis, BarSeries, BarSpec, LineSpec, Series, bar_chart, line_chart};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The experiment's name in `config.json`.
+/// The experiment's name in `sweep.json`.
 pub const EXPERIMENT: &str = "richlazy-structure";
 
 /// The grid of experiment 2.
@@ -111,47 +114,45 @@ fn variant(shuffle: bool) -> &'static str {
     if shuffle { "shuffled" } else { "structured" }
 }
 
-/// Runs this shard's units; once the grid is complete writes tables, spectra and plots.
+/// Runs this shard's units; once the grid is settled writes tables, spectra and plots.
 pub fn run_structure(
     cfg: &StructureConfig,
-    out: &Path,
-    shard: Shard,
+    opts: &RunOptions,
     progress: &(dyn Fn(SweepEvent) + Sync),
-) -> Result<bool, SweepError> {
-    run_grid(
-        EXPERIMENT,
-        cfg,
-        &cfg.cells(),
-        out,
-        shard,
-        progress,
-        write_outputs,
-    )
+) -> Result<Status, SweepError> {
+    run_grid(EXPERIMENT, cfg, &cfg.cells(), opts, progress, write_outputs)
 }
 
-/// Joins shard folders of experiment 2 into `out` and writes its outputs.
+/// Joins shard folders of experiment 2 into `out` (atomically) and writes its outputs.
 pub fn merge_structure(inputs: &[PathBuf], out: &Path) -> Result<StructureConfig, SweepError> {
-    merge_grid(inputs, out, write_outputs)
+    merge_cells(
+        inputs,
+        out,
+        EXPERIMENT,
+        StructureConfig::cells,
+        write_outputs,
+    )
+    .map(|(c, _)| c)
 }
 
 /// Singular values of `W_h(0)` of one run configuration, descending.
 pub fn initial_spectrum(cfg: &TrainConfig) -> Result<Vec<f64>, SweepError> {
-    let run = |source| SweepError::Run {
+    let run = |cause| SweepError::Run {
         unit: cfg.init.label(),
-        source,
+        cause,
     };
     let s = crate::train::start(cfg).map_err(run)?;
     let w: Vec<f64> = s.net.w_h.iter().map(|&v| f64::from(v)).collect();
     singular_values(&w, cfg.n, cfg.n).map_err(|e| run(e.into()))
 }
 
-fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, SweepError> {
-    let (cells, _diverged) = crate::grid::finished(&cfg.cells(), out)?;
-    let records = load_cells(&cells, out)?;
-    let summary = write_tables(&cells, &records, out)?;
+fn write_outputs(cfg: &StructureConfig, status: &Status, out: &Path) -> Result<(), SweepError> {
+    let records = load_finished(&cfg.cells(), status, out)?;
+    let summary = write_tables(&records, out)?;
     // spectra of seed 0, first task
-    let first: Vec<&Cell> = cells
+    let first: Vec<&Cell> = records
         .iter()
+        .map(|u| &u.cell)
         .filter(|c| {
             Some(&c.cfg.task) == cfg.tasks.first() && Some(&c.cfg.seed) == cfg.seeds.first()
         })
@@ -206,13 +207,13 @@ fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, Swe
         let mut vals = Vec::new();
         let mut errs = Vec::new();
         for m in &names {
-            let rs: Vec<&crate::train::RunResult> = cells
+            let rs: Vec<&crate::train::RunResult> = records
                 .iter()
-                .zip(&records)
-                .filter(|(c, _)| {
+                .filter(|u: &&UnitRecord| {
+                    let c = &u.cell;
                     c.cfg.task.to_string() == task && &c.condition == m && c.cfg.shuffle == shuffle
                 })
-                .map(|(_, u)| &u.result)
+                .map(|u| &u.result)
                 .collect();
             let k = rs.len().max(1) as f64;
             let (e, nu, st) = rs.iter().fold((0.0, 0.0, 0.0), |a, r| {
@@ -256,7 +257,7 @@ fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, Swe
             ..BarSpec::default()
         }),
     )?;
-    for m in crate::sweep::MEASURES {
+    for m in Measure::ALL {
         let mut series = Vec::new();
         let mut cats = Vec::new();
         for t in &cfg.tasks {
@@ -272,7 +273,7 @@ fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, Swe
                         r.task == t.to_string()
                             && &r.condition == n
                             && r.variant == variant(shuffle)
-                            && r.measure == m
+                            && r.measure == m.name()
                     });
                     vals.push(r.map_or(0.0, |r| r.mean));
                     errs.push(r.map_or(0.0, |r| r.sd));
@@ -281,20 +282,21 @@ fn write_outputs(cfg: &StructureConfig, out: &Path) -> Result<Vec<GroupRow>, Swe
             series.push(BarSeries::new(variant(shuffle), vals).with_errors(errs));
         }
         save(
-            &dir.join(format!("{m}_structure.svg")),
+            &dir.join(format!("{}_structure.svg", m.name())),
             bar_chart(&BarSpec {
-                title: format!("{m} after training: structured vs shuffled"),
+                title: format!("{} after training: structured vs shuffled", m.title()),
                 description: format!(
-                    "{m} after training for each structured initial matrix and its shuffled control, per task, mean ± sd over {} seeds.",
+                    "{} after training for each structured initial matrix and its shuffled control, per task, mean ± sd over {} seeds.",
+                    m.title(),
                     cfg.seeds.len()
                 ),
                 categories: cats,
                 series,
                 x_label: "task and matrix".into(),
-                y: Axis::linear(m),
+                y: Axis::linear(m.title()),
                 ..BarSpec::default()
             }),
         )?;
     }
-    Ok(summary)
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! The two-layer linear student–teacher network of the theory, `f(x) = w₂ᵀ W₁ x`, with its
 //! closed-form tangent kernel `K(x, x') = xᵀ M x'`, `M = ‖w₂‖² I + W₁ᵀW₁`.
 //!
-//! Set-up (research note, appendix): d inputs = d hidden units, n = 4d whitened samples
+//! Set-up: d inputs = d hidden units, n = 4d whitened samples
 //! (`X Xᵀ = n I`), teacher `y = βᵀX` with `β` a random unit vector, small initialisation of
 //! scale σ (`‖W₁‖_F = ‖w₂‖ = σ`), full-batch gradient descent on `‖f − y‖²/(2n)`.
 //! With whitened data `e Xᵀ/n = W₁ᵀw₂ − β`, so the dynamics need no samples, and
@@ -178,7 +178,8 @@ fn one(cfg: &TheoryConfig, init: TheoryInit, task: usize) -> Result<[f64; 5], Li
     ])
 }
 
-/// The note's §4 table for one (d, σ): ranks 1, 2, d/2, d and aligned rank 1.
+/// KA and RA_h after training for one (d, σ), averaged over tasks: random initialisations of
+/// rank 1, 2, d/2 and d, and the rank-1 initialisation aligned with the task (`W₁ ∝ u βᵀ`).
 pub fn table(cfg: &TheoryConfig) -> Result<Vec<TheoryRow>, LinalgError> {
     let d = cfg.d;
     let mut inits: Vec<TheoryInit> = Vec::new();

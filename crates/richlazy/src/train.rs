@@ -162,6 +162,48 @@ pub struct RunResult {
     pub rank_dw: EffectiveRanks,
     /// `(iteration, running-mean loss)`.
     pub loss: Vec<(usize, f64)>,
+    /// When the task was first learned and how `ΔW_h` splits around that point (`None`
+    /// when the run did not learn, see [`first_learned`]).
+    #[serde(default)]
+    pub learned: Option<Learned>,
+}
+
+/// The weight change of a run split at the checkpoint where it first learned its task.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// The first tracked iteration at which the task counts as learned.
+    pub iter: usize,
+    /// `‖W_h(t*) − W_h(0)‖_F`: the change while learning.
+    pub change_to_learned: f64,
+    /// `‖W_h(T) − W_h(t*)‖_F`: the drift after the task was learned.
+    pub drift_after: f64,
+}
+
+/// Fraction of the final above-chance accuracy at which a task counts as learned.
+pub const LEARNED_FRACTION: f64 = 0.9;
+/// Final accuracy above chance below which a run counts as not having learned at all.
+pub const LEARNED_MIN_GAIN: f64 = 0.1;
+
+/// The one definition of "first learned": the index in `track` of the first checkpoint whose
+/// decision accuracy is at least [`LEARNED_FRACTION`] of the way from `chance` to the final
+/// accuracy, or `None` when the final accuracy is less than [`LEARNED_MIN_GAIN`] above
+/// chance. The resolution is the tracking interval.
+///
+/// ```
+/// use nc_richlazy::train::{Measures, first_learned};
+/// let at = |iter, accuracy| Measures { iter, accuracy, ..Measures::default() };
+/// let track = [at(0, 0.5), at(100, 0.7), at(200, 0.87), at(300, 0.9)];
+/// assert_eq!(first_learned(&track, 0.5), Some(2)); // 0.87 >= 0.5 + 0.9 * 0.4
+/// assert_eq!(first_learned(&track[..2], 0.5), Some(1));
+/// assert_eq!(first_learned(&[at(0, 0.5), at(100, 0.55)], 0.5), None);
+/// ```
+pub fn first_learned(track: &[Measures], chance: f64) -> Option<usize> {
+    let last = track.last()?.accuracy;
+    if last - chance < LEARNED_MIN_GAIN {
+        return None;
+    }
+    let bar = chance + LEARNED_FRACTION * (last - chance);
+    track.iter().position(|m| m.accuracy >= bar)
 }
 
 /// The network and probe set a run starts from.
@@ -383,6 +425,8 @@ pub fn train(
         kta: kta0,
         ..Measures::default()
     }];
+    // W_h at every checkpoint, to split the weight change where the task was learned
+    let mut snapshots = vec![net.w_h.clone()];
     let mut opt = Optimizer::new(cfg.optimizer, &net);
     let mut tape = Tape::default();
     let mut grads = net.zero_grads();
@@ -411,12 +455,28 @@ pub fn train(
         }
         if cfg.track_every > 0 && done % cfg.track_every == 0 && done != cfg.iters {
             track.push(measure(&net, done)?);
+            snapshots.push(net.w_h.clone());
         }
     }
     let fin = measure(&net, cfg.iters)?;
     track.push(fin);
+    snapshots.push(net.w_h.clone());
     let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
     let dw: Vec<f64> = wt.iter().zip(&w0).map(|(a, b)| a - b).collect();
+    // chance: one of the choices (neurogym's fixation output is not a choice)
+    let chance = if cfg.mnist_dir.is_some() {
+        1.0 / net.n_out as f64
+    } else {
+        1.0 / net.n_out.saturating_sub(1).max(1) as f64
+    };
+    let learned = first_learned(&track, chance).map(|i| {
+        let at: Vec<f64> = snapshots[i].iter().map(|&v| f64::from(v)).collect();
+        Learned {
+            iter: track[i].iter,
+            change_to_learned: track[i].weight_change,
+            drift_after: weight_change(&at, &wt).0,
+        }
+    });
     Ok(RunResult {
         config: cfg.clone(),
         final_measures: fin,
@@ -426,6 +486,7 @@ pub fn train(
         rank_wt: effective_ranks(&wt, n, n)?,
         rank_dw: effective_ranks(&dw, n, n)?,
         loss: loss_log,
+        learned,
     })
 }
 
@@ -463,6 +524,19 @@ mod tests {
             m.weight_change > 0.0 && m.ka < 1.0 && m.ka > 0.0 && m.ra > 0.0 && m.ra <= 1.0 + 1e-12
         );
         assert!((0.0..=1.0).contains(&m.accuracy));
+        // the split of ΔW_h at the learned checkpoint: the two parts bound the whole
+        let l = r.learned.expect("2AF is learned in 300 iterations");
+        assert!(l.iter > 0 && l.iter <= 300);
+        let whole = m.weight_change;
+        assert!(l.change_to_learned > 0.0 && l.drift_after >= 0.0);
+        assert!(
+            whole <= l.change_to_learned + l.drift_after + 1e-9,
+            "triangle inequality"
+        );
+        if l.iter == 300 {
+            assert_eq!(l.drift_after, 0.0);
+            assert_eq!(l.change_to_learned, whole);
+        }
         // same seed, same numbers
         let again = train(&cfg, &mut |_, _| {}).unwrap();
         assert_eq!(again.final_measures, r.final_measures);

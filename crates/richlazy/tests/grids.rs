@@ -2,16 +2,45 @@
 //! the config hash, resume, shards and merge, and directions that can fail.
 
 use nc_core::shard::Shard;
-use nc_richlazy::controls::{ControlsConfig, merge_controls, run_controls};
-use nc_richlazy::grid::{get, load_cells, summarise_cells};
-use nc_richlazy::structure::{StructureConfig, initial_spectrum, run_structure};
-use nc_richlazy::sweep::SweepEvent;
+use nc_core::sweep::{RunOptions, Status, Sweep};
+use nc_richlazy::controls::{ControlsConfig, EXPERIMENT as CONTROLS, merge_controls, run_controls};
+use nc_richlazy::grid::{SweepEvent, UnitRecord, load_finished};
+use nc_richlazy::structure::{
+    EXPERIMENT as STRUCTURE, StructureConfig, initial_spectrum, run_structure,
+};
+use nc_richlazy::tables::{GroupRow, summarise};
+use std::path::Path;
 use std::sync::Mutex;
 
-fn hash_of(dir: &std::path::Path) -> String {
+fn hash_of(dir: &Path) -> String {
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
     v["config_hash"].as_str().unwrap().to_string()
+}
+
+fn opts(out: &Path, shard: Shard) -> RunOptions {
+    RunOptions {
+        shard,
+        ..RunOptions::new(out)
+    }
+}
+
+fn get(s: &[GroupRow], task: &str, condition: &str, variant: &str, m: &str) -> Option<f64> {
+    nc_richlazy::tables::get(s, task, condition, variant, m).map(|r| r.mean)
+}
+
+fn records<C: serde::Serialize>(
+    experiment: &str,
+    cfg: &C,
+    cells: &[nc_richlazy::grid::Cell],
+    out: &Path,
+) -> (Status, Vec<UnitRecord>) {
+    let status = Sweep::new(experiment, cfg, cells)
+        .unwrap()
+        .status(out)
+        .unwrap();
+    let recs = load_finished(cells, &status, out).unwrap();
+    (status, recs)
 }
 
 #[test]
@@ -21,9 +50,13 @@ fn structure_quick_outputs_and_structured_matrices_have_lower_effective_rank() {
     let out = dir.path().join("structure");
     let events = Mutex::new(Vec::new());
     let log = |e: SweepEvent| events.lock().unwrap().push(e);
-    assert!(run_structure(&cfg, &out, Shard { index: 0, count: 1 }, &log).unwrap());
+    assert!(
+        run_structure(&cfg, &opts(&out, Shard::ALL), &log)
+            .unwrap()
+            .complete()
+    );
     for f in [
-        "config.json",
+        "sweep.json",
         "results.csv",
         "results.jsonl",
         "tracking.csv",
@@ -42,13 +75,13 @@ fn structure_quick_outputs_and_structured_matrices_have_lower_effective_rank() {
     assert_eq!(csv.lines().count(), 1 + cfg.cells().len());
     // resume runs nothing
     events.lock().unwrap().clear();
-    run_structure(&cfg, &out, Shard { index: 0, count: 1 }, &log).unwrap();
+    run_structure(&cfg, &opts(&out, Shard::ALL), &log).unwrap();
     assert!(matches!(
         events.lock().unwrap()[0],
         SweepEvent::Start { pending: 0, .. }
     ));
     let cells = cfg.cells();
-    let s = summarise_cells(&cells, &load_cells(&cells, &out).unwrap());
+    let s = summarise(&records(STRUCTURE, &cfg, &cells, &out).1);
     for m in &cfg.matrices {
         let l = m.label();
         let (a, b) = (
@@ -113,10 +146,35 @@ fn controls_quick_shards_merge_and_hash() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let log = |_: SweepEvent| {};
-    assert!(!run_controls(&cfg, &a, Shard { index: 0, count: 2 }, &log).unwrap());
-    assert!(!run_controls(&cfg, &b, Shard { index: 1, count: 2 }, &log).unwrap());
+    let half = |i| Shard { index: i, count: 2 };
+    assert!(
+        !run_controls(&cfg, &opts(&a, half(0)), &log)
+            .unwrap()
+            .complete()
+    );
+    assert!(
+        !run_controls(&cfg, &opts(&b, half(1)), &log)
+            .unwrap()
+            .complete()
+    );
     let merged = dir.path().join("all");
-    merge_controls(&[a.clone(), b], &merged).unwrap();
+    // merge reads the experiment from the shards' manifest
+    let name = nc_richlazy::grid::merge_any(&[a.clone(), b.clone()], &merged).unwrap();
+    assert_eq!(name, CONTROLS);
+    // a shard of another experiment is refused, naming the differing field
+    let e = merge_controls(&[a.clone(), dir.path().join("nope")], &dir.path().join("x"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not exist"), "{e}");
+    let mut other = cfg.clone();
+    other.base.iters += 1;
+    let c = dir.path().join("c");
+    run_controls(&other, &opts(&c, half(1)), &log).unwrap();
+    let e = merge_controls(&[a.clone(), c], &dir.path().join("y"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("config.base.iters: 400 stored, 401 now"), "{e}");
+    assert!(!dir.path().join("y").exists());
     assert_eq!(hash_of(&a), hash_of(&merged));
     for f in [
         "results.csv",
@@ -128,8 +186,8 @@ fn controls_quick_shards_merge_and_hash() {
         assert!(merged.join(f).exists(), "{f}");
     }
     let cells = cfg.cells();
-    let recs = load_cells(&cells, &merged).unwrap();
-    let s = summarise_cells(&cells, &recs);
+    let (_, recs) = records(CONTROLS, &cfg, &cells, &merged);
+    let s = summarise(&recs);
     for cond in ["norm-frobenius", "norm-spectral"] {
         let v: Vec<String> = cfg
             .ranks
@@ -166,9 +224,8 @@ fn controls_quick_shards_merge_and_hash() {
     // Frobenius norm than the full-rank one; the Frobenius control keeps the norm equal
     let fro = |c: &str, r: usize| {
         recs.iter()
-            .zip(&cells)
-            .find(|(_, x)| x.condition == c && x.variant == format!("rank{r}"))
-            .map(|(u, _)| u.result.rank_w0.stable)
+            .find(|u| u.cell.condition == c && u.cell.variant == format!("rank{r}"))
+            .map(|u| u.result.rank_w0.stable)
             .unwrap()
     };
     assert!((fro("norm-spectral", 1) - 1.0).abs() < 1e-6);
@@ -203,21 +260,19 @@ fn controls_quick_shards_merge_and_hash() {
         ..cfg.clone()
     };
     let wd = dir.path().join("wild");
-    assert!(run_controls(&wild, &wd, Shard { index: 0, count: 1 }, &log).unwrap());
+    let st = run_controls(&wild, &opts(&wd, Shard::ALL), &log).unwrap();
+    assert!(st.complete() && !st.diverged().is_empty(), "{st:?}");
     let div = std::fs::read_to_string(wd.join("diverged.csv")).unwrap();
     assert!(div.contains("gain-rank48_g50"), "{div}");
+    let rec =
+        std::fs::read_to_string(wd.join("units/2AF_seed0_gain-rank48_g50.unit.json")).unwrap();
+    assert!(rec.contains("\"state\": \"diverged\""), "{rec}");
     assert!(wd.join("results.csv").exists());
     // bad input: a rank above N is a typed error
     let bad = ControlsConfig {
         ranks: vec![1, 1000],
         ..cfg.clone()
     };
-    let e = run_controls(
-        &bad,
-        &dir.path().join("bad"),
-        Shard { index: 0, count: 1 },
-        &log,
-    )
-    .unwrap_err();
+    let e = run_controls(&bad, &opts(&dir.path().join("bad"), Shard::ALL), &log).unwrap_err();
     assert!(e.to_string().contains("1000"), "{e}");
 }

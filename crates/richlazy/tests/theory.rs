@@ -1,4 +1,5 @@
-//! The linear-network theory against the research note's §4 table (independent Python run).
+//! The linear-network theory against an independent Python run of the same set-up (d = 10 and
+//! 30, σ = 0.01, 20 tasks, gradient descent to zero loss): KA and RA_h per initialisation.
 
 use nc_richlazy::theory::{TheoryConfig, table};
 

@@ -1,4 +1,4 @@
-"""PyTorch peer timings for `neurocircuits richlazy bench --torch`: one training iteration of the
+"""PyTorch peer timings for `neurocircuits richlazy bench --torch-python`: one training iteration of the
 paper's default configuration (N=300, batch 32, 8 steps, ReLU, SGD momentum) and one full
 recurrent tangent kernel (768 rows) both the original way (autograd per row with torch.cat)
 when --original is given and vectorised (torch.func.jacrev). One thread. Prints JSON.

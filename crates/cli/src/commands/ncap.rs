@@ -122,6 +122,10 @@ struct SweepArgs {
     /// 64,64, DDPG 256,256, PPO 256,256 at full).
     #[arg(long, value_parser = parse_hidden)]
     mlp_hidden: Option<Hidden>,
+    /// Retrain units of the output folder that were trained with other settings (without it
+    /// such a folder is refused, naming the settings that differ).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -407,6 +411,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         seeds: a.seeds,
         steps: a.steps,
         mlp_hidden: a.mlp_hidden.map(|h| h.0),
+        force: a.force,
     };
     let pb = bar(1);
     let mut progress = |p: &experiments::SweepProgress| {

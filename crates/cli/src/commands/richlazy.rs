@@ -4,12 +4,14 @@ use crate::progress::{Progress, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use nc_core::shard::Shard;
-use nc_richlazy::controls::{ControlsConfig, merge_controls, run_controls};
+use nc_core::sweep::{RunOptions, Status};
+use nc_richlazy::controls::{ControlsConfig, run_controls};
+use nc_richlazy::grid::SweepEvent;
 use nc_richlazy::init::{InitSpec, Renorm};
 use nc_richlazy::kernel::KernelParams;
 use nc_richlazy::model::Activation;
-use nc_richlazy::structure::{StructureConfig, merge_structure, run_structure};
-use nc_richlazy::sweep::{SweepConfig, SweepEvent};
+use nc_richlazy::structure::{StructureConfig, run_structure};
+use nc_richlazy::sweep::SweepConfig;
 use nc_richlazy::tasks::TaskKind;
 use nc_richlazy::theory::{TheoryConfig, table};
 use nc_richlazy::train::{TrainConfig, train};
@@ -24,7 +26,7 @@ pub struct RichlazyArgs {
 
 #[derive(Subcommand, Debug)]
 enum RichlazyCommand {
-    /// Train one network and print every measure of the run.
+    /// Train one network, print every measure of the run and save it with --out.
     Train(TrainArgs),
     /// The two-layer linear network: KA and RA for ranks 1, 2, d/2, d and aligned rank 1.
     Theory(TheoryArgs),
@@ -82,10 +84,10 @@ struct TrainArgs {
     #[arg(long, default_value_t = 300)]
     n: usize,
     /// Gain g of W0 = g·G/√N.
-    #[arg(long, default_value_t = 1.25)]
+    #[arg(long, default_value_t = 1.25, allow_negative_numbers = true)]
     gain: f64,
     /// Learning rate (SGD, momentum 0.9).
-    #[arg(long, default_value_t = 0.003)]
+    #[arg(long, default_value_t = 0.003, allow_negative_numbers = true)]
     lr: f64,
     /// Use tanh instead of ReLU.
     #[arg(long)]
@@ -100,6 +102,12 @@ struct TrainArgs {
     /// Print the whole result as JSON.
     #[arg(long)]
     json: bool,
+    /// Save the run here (config.json, result.json, tracking.csv, loss.csv), atomically.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace an existing --out folder.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -108,7 +116,7 @@ struct TheoryArgs {
     #[arg(long, default_value_t = 10)]
     d: usize,
     /// Initial scale σ.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     sigma: f64,
     /// Tasks averaged over.
     #[arg(long, default_value_t = 20)]
@@ -117,7 +125,7 @@ struct TheoryArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Also run the aligned-exception grid (Fig. 3) at these condition numbers, e.g. 1,2,4,8.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     kappa: Option<Vec<f64>>,
     /// Print JSON.
     #[arg(long)]
@@ -126,10 +134,10 @@ struct TheoryArgs {
 
 #[derive(Args, Debug)]
 struct SweepArgs {
-    /// Output folder (resumed if it holds finished units).
+    /// Output folder (resumed where its units were made with the same settings).
     #[arg(long, default_value = "results/richlazy-rank-sweep")]
     out: PathBuf,
-    /// CI size: N = 64, ranks 1/4/16/64, 3 seeds, 1,500 iterations.
+    /// CI size: N = 64, ranks 1/4/16/30/64, 3 seeds, 1,500 iterations.
     #[arg(long)]
     quick: bool,
     #[command(flatten)]
@@ -141,7 +149,7 @@ struct SweepArgs {
     #[arg(long)]
     spectral: bool,
     /// Gain g of W0.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     gain: Option<f64>,
 }
 
@@ -160,6 +168,10 @@ struct GridRunArgs {
     /// Tasks, comma separated.
     #[arg(long, value_delimiter = ',')]
     tasks: Option<Vec<TaskKind>>,
+    /// Recompute units of the output folder that were made with other settings (without it
+    /// such a folder is refused, naming the settings that differ).
+    #[arg(long)]
+    force: bool,
 }
 
 impl GridRunArgs {
@@ -177,10 +189,27 @@ impl GridRunArgs {
         }
     }
 
+    /// Where this shard's runs go.
+    fn options(&self, out: &std::path::Path) -> RunOptions {
+        RunOptions {
+            shard: self.shard,
+            force: self.force,
+            ..RunOptions::new(out)
+        }
+    }
+
     /// What a finished run of this shard into `out` tells the user.
     #[allow(clippy::print_stdout)]
-    fn report_done(&self, complete: bool, out: &std::path::Path) {
-        if complete {
+    fn report_done(&self, status: &Status, out: &std::path::Path) {
+        let diverged = status.diverged().len();
+        if diverged > 0 {
+            println!(
+                "{diverged} of {} runs diverged (listed in {}/diverged.csv)",
+                status.total(),
+                out.display()
+            );
+        }
+        if status.complete() {
             println!(
                 "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
                 out.display()
@@ -206,7 +235,7 @@ struct GridArgs {
     #[command(flatten)]
     runs: GridRunArgs,
     /// Gains of the gain control (controls only), comma separated.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     gains: Option<Vec<f64>>,
 }
 
@@ -227,8 +256,8 @@ struct BenchArgs {
     reps: usize,
     /// Also run the PyTorch peer (tools/reference/richlazy/torch_bench.py) with this Python.
     #[arg(long)]
-    torch: Option<PathBuf>,
-    /// With --torch, also time the original per-row kernel loop (slow).
+    torch_python: Option<PathBuf>,
+    /// With --torch-python, also time the original per-row kernel loop (slow).
     #[arg(long)]
     original: bool,
 }
@@ -311,10 +340,27 @@ fn run_train(a: TrainArgs) -> Result<()> {
         probe_batches: if a.mnist.is_some() { 1 } else { 10 },
         ..TrainConfig::default()
     };
+    if let Some(out) = &a.out
+        && !a.force
+        && out.is_dir()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
+        // refuse before training, not after
+        bail!(
+            "{} already exists and is not empty: choose another --out, or pass --force to replace it",
+            out.display()
+        );
+    }
     let bar = Progress::new(cfg.iters as u64, Unit::Count("iters"), "");
     let r = train(&cfg, &mut |done, _| bar.set_position(done as u64))
         .with_context(|| format!("training {} with {}", cfg.task, cfg.init.label()))?;
     bar.finish_and_clear();
+    if let Some(out) = &a.out {
+        nc_richlazy::save::write_run(&r, out, a.force)
+            .with_context(|| format!("saving the run into {}", out.display()))?;
+    }
     let m = r.final_measures;
     if a.json {
         let v = serde_json::json!({
@@ -432,10 +478,10 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
         cfg.renorm = Renorm::Spectral;
     }
     let (bar, log) = progress_bar(a.runs.shard);
-    let complete = nc_richlazy::sweep::run_sweep(&cfg, &a.out, a.runs.shard, &log)
+    let status = nc_richlazy::sweep::run_sweep(&cfg, &a.runs.options(&a.out), &log)
         .with_context(|| format!("rank sweep into {}", a.out.display()))?;
     bar.finish_and_clear();
-    a.runs.report_done(complete, &a.out);
+    a.runs.report_done(&status, &a.out);
     Ok(())
 }
 
@@ -468,7 +514,8 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/richlazy-{name}")));
     let (bar, log) = progress_bar(a.runs.shard);
-    let complete = if name == "structure" {
+    let opts = a.runs.options(&out);
+    let status = if name == "structure" {
         if a.gains.is_some() {
             bail!("--gains applies to `richlazy controls` only");
         }
@@ -478,7 +525,7 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
             StructureConfig::full()
         };
         a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
-        run_structure(&cfg, &out, a.runs.shard, &log)
+        run_structure(&cfg, &opts, &log)
     } else {
         let mut cfg = if a.quick {
             ControlsConfig::quick()
@@ -489,46 +536,35 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         if let Some(g) = a.gains {
             cfg.gains = g;
         }
-        run_controls(&cfg, &out, a.runs.shard, &log)
+        run_controls(&cfg, &opts, &log)
     }
     .with_context(|| format!("richlazy {name} into {}", out.display()))?;
     bar.finish_and_clear();
-    a.runs.report_done(complete, &out);
+    a.runs.report_done(&status, &out);
     Ok(())
 }
 
 #[allow(clippy::print_stdout)]
 fn run_merge(a: MergeArgs) -> Result<()> {
-    let first = a.inputs.first().map(|p| p.join("config.json"));
-    let experiment = match &first {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?;
-            v["experiment"].as_str().unwrap_or_default().to_string()
-        }
-        None => String::new(),
-    };
-    match experiment.as_str() {
-        nc_richlazy::structure::EXPERIMENT => merge_structure(&a.inputs, &a.out).map(|_| ()),
-        nc_richlazy::controls::EXPERIMENT => merge_controls(&a.inputs, &a.out).map(|_| ()),
-        _ => nc_richlazy::sweep::merge(&a.inputs, &a.out).map(|_| ()),
-    }
-    .with_context(|| format!("merging into {}", a.out.display()))?;
-    println!("merged {} folders into {}", a.inputs.len(), a.out.display());
+    let experiment = nc_richlazy::grid::merge_any(&a.inputs, &a.out)
+        .with_context(|| format!("merging into {}", a.out.display()))?;
+    println!(
+        "merged {} folders of {experiment} into {}",
+        a.inputs.len(),
+        a.out.display()
+    );
     Ok(())
 }
 
 #[allow(clippy::print_stdout)]
 fn run_bench(a: BenchArgs) -> Result<()> {
     let cfg = TrainConfig::default();
-    let r = nc_richlazy::bench::run(&cfg, a.reps, 5)?;
+    let r = nc_richlazy::bench::run(&cfg, a.reps, 5).context("richlazy bench")?;
     println!(
         "nc-richlazy (N=300, batch 32, 8 steps, f32): train step {:.3} ms, tangent kernel ({} rows) {:.1} ms",
         r.train_step_ms, r.kernel_rows, r.kernel_ms
     );
-    if let Some(py) = a.torch {
+    if let Some(py) = a.torch_python {
         let mut cmd = std::process::Command::new(&py);
         cmd.arg("tools/reference/richlazy/torch_bench.py");
         if a.original {

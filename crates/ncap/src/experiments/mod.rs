@@ -1,9 +1,11 @@
-//! The paper's experiments as sweeps of training units.
+//! The paper's experiments as sweeps of training units, on nc-core's sweep engine.
 //!
 //! Every experiment expands to a deterministic, ordered list of [`unit::TrainSpec`]s. A run
 //! trains the units its shard owns (`index mod count`) into `out/units/<name>/`, skipping
-//! finished ones and resuming interrupted ones, then aggregates when every unit is present.
-//! [`merge`] copies the units of several shard folders into one and aggregates.
+//! units finished with the same spec, resuming interrupted ones from their checkpoints and
+//! refusing (unless `force`) units trained with another spec; it aggregates once every unit
+//! is settled. A run whose update becomes non-finite is recorded as diverged, as in every
+//! sweep. [`merge`] joins shard folders atomically and aggregates.
 
 pub mod ablations;
 pub mod claims;
@@ -14,8 +16,9 @@ pub mod render;
 pub mod transfer;
 pub mod unit;
 
-use crate::train::{Progress, TrainError, read_json, write_json};
+use crate::train::{Progress, TrainError};
 use nc_core::shard::Shard;
+use nc_core::sweep::{Outcome, RunOptions, Status, Sweep};
 pub use preset::Preset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -35,6 +38,28 @@ pub enum Experiment {
     Ablations,
 }
 
+impl Experiment {
+    /// The name in `sweep.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Experiment::Curves => "ncap-curves",
+            Experiment::Efficiency => "ncap-efficiency",
+            Experiment::Transfer => "ncap-transfer",
+            Experiment::Ablations => "ncap-ablations",
+        }
+    }
+}
+
+impl nc_core::sweep::Unit for TrainSpec {
+    type Key = TrainSpec;
+    fn name(&self) -> String {
+        TrainSpec::name(self)
+    }
+    fn key(&self) -> &TrainSpec {
+        self
+    }
+}
+
 /// How a sweep runs.
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
@@ -50,6 +75,8 @@ pub struct SweepOptions {
     pub steps: Option<u64>,
     /// Override of the preset's MLP hidden sizes (all algorithms).
     pub mlp_hidden: Option<Vec<usize>>,
+    /// Retrain units of `out` that were trained with another spec (otherwise refused).
+    pub force: bool,
 }
 
 /// Progress of a sweep.
@@ -70,7 +97,7 @@ pub struct SweepProgress {
 pub struct SweepReport {
     /// Units in the whole sweep.
     pub units: usize,
-    /// Units finished in the output folder.
+    /// Units settled (finished or diverged) in the output folder.
     pub done: usize,
     /// Whether the aggregate outputs were written.
     pub aggregated: bool,
@@ -78,20 +105,33 @@ pub struct SweepReport {
     pub out: PathBuf,
 }
 
-// the sweep description stored in every output folder, so merge knows what to aggregate
+// the sweep's configuration in `sweep.json`, so merge knows what to aggregate
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct SweepFile {
     experiment: Experiment,
     preset: Preset,
     seeds: Option<usize>,
     steps: Option<u64>,
-    units: Vec<TrainSpec>,
+    #[serde(default)]
+    mlp_hidden: Option<Vec<usize>>,
+}
+
+impl SweepFile {
+    fn of(experiment: Experiment, opts: &SweepOptions) -> Self {
+        Self {
+            experiment,
+            preset: opts.preset,
+            seeds: opts.seeds,
+            steps: opts.steps,
+            mlp_hidden: opts.mlp_hidden.clone(),
+        }
+    }
 }
 
 // writes an experiment's tables and figures from its finished units
 type Aggregate<'a> = dyn Fn(&Path, &[TrainSpec]) -> Result<(), TrainError> + 'a;
 
-/// Runs this shard's units of `units`, then aggregates with `aggregate` if all are done.
+/// Runs this shard's units of `units`, then aggregates with `aggregate` if all are settled.
 fn run_sweep(
     experiment: Experiment,
     units: Vec<TrainSpec>,
@@ -99,124 +139,108 @@ fn run_sweep(
     progress: &mut dyn FnMut(&SweepProgress),
     aggregate: &Aggregate<'_>,
 ) -> Result<SweepReport, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
-        path: opts.out.clone(),
-        source,
-    })?;
-    let file = SweepFile {
-        experiment,
-        preset: opts.preset,
-        seeds: opts.seeds,
-        steps: opts.steps,
-        units: units.clone(),
+    let sweep = Sweep::new(experiment.name(), &SweepFile::of(experiment, opts), &units)?;
+    let run = RunOptions {
+        shard: opts.shard,
+        force: opts.force,
+        ..RunOptions::new(&opts.out)
     };
-    write_json(&opts.out, "sweep.json", &file)?;
     let n = units.len();
-    for (i, spec) in opts.shard.select(&units) {
-        let dir = opts.out.join("units").join(spec.name());
+    let status = sweep.run_each(&run, &mut |_| {}, |i, spec: &TrainSpec, dir: &Path| {
         let name = spec.name();
-        run_unit(spec, &dir, &mut |p| {
+        let trained = run_unit(spec, dir, &mut |p| {
             progress(&SweepProgress {
                 unit: i,
                 units: n,
                 name: name.clone(),
                 train: p.clone(),
             })
-        })?;
-    }
-    finish(&opts.out, &units, aggregate)
+        });
+        match trained {
+            Ok(_) => Ok(Outcome::Finished),
+            Err(e @ TrainError::NonFinite { .. }) => Ok(Outcome::Diverged {
+                reason: e.to_string(),
+            }),
+            Err(e) => Err(e),
+        }
+    })?;
+    finish(&opts.out, &units, &status, aggregate)
 }
 
-fn unit_done(out: &Path, spec: &TrainSpec) -> Result<bool, TrainError> {
-    let dir = out.join("units").join(spec.name());
-    Ok(
-        read_json::<crate::es::RunSummary>(&dir, "summary.json")?.is_some()
-            && read_json::<TrainSpec>(&dir, "spec.json")?.as_ref() == Some(spec),
-    )
-}
-
+// aggregates the finished units once every unit is settled
 fn finish(
     out: &Path,
     units: &[TrainSpec],
+    status: &Status,
     aggregate: &Aggregate<'_>,
 ) -> Result<SweepReport, TrainError> {
-    let mut done = 0;
-    for u in units {
-        done += usize::from(unit_done(out, u)?);
-    }
-    let aggregated = done == units.len();
+    let aggregated = status.complete();
     if aggregated {
-        aggregate(out, units)?;
+        let finished: Vec<TrainSpec> = status
+            .finished()
+            .into_iter()
+            .map(|i| units[i].clone())
+            .collect();
+        aggregate(out, &finished)?;
     }
     Ok(SweepReport {
         units: units.len(),
-        done,
+        done: status.settled(),
         aggregated,
         out: out.to_path_buf(),
     })
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), TrainError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| TrainError::Io { path, source }
-    };
-    std::fs::create_dir_all(to).map_err(io(to))?;
-    for entry in std::fs::read_dir(from).map_err(io(from))? {
-        let entry = entry.map_err(io(from))?;
-        let target = to.join(entry.file_name());
-        if entry.file_type().map_err(io(from))?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(io(&target))?;
-        }
-    }
-    Ok(())
-}
-
-/// Joins shard folders into `out`: copies every finished unit, then aggregates if complete.
+/// Joins shard folders into `out`: the settled units of every shard (and of `out` itself,
+/// if it holds the same sweep) are copied into a staging folder, aggregated there when
+/// complete, and the staging folder then replaces `out`, so a failed merge leaves nothing.
+/// Refuses shard folders of different sweeps and names a missing one.
 pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> {
-    let mut sweep: Option<SweepFile> = None;
-    for s in shards {
-        let f: SweepFile = read_json(s, "sweep.json")?
-            .ok_or_else(|| TrainError::Sweep(format!("{} has no sweep.json", s.display())))?;
-        if let Some(prev) = &sweep
-            && prev != &f
-        {
-            return Err(TrainError::Sweep(format!(
-                "{} belongs to another sweep",
-                s.display()
-            )));
-        }
-        for u in &f.units {
-            let src = s.join("units").join(u.name());
-            let dst = out.join("units").join(u.name());
-            if unit_done(s, u)? && !unit_done(out, u)? && src != dst {
-                copy_dir(&src, &dst)?;
-            }
-        }
-        sweep = Some(f);
-    }
-    let sweep =
-        sweep.ok_or_else(|| TrainError::Sweep("merge needs at least one shard folder".into()))?;
-    write_json(out, "sweep.json", &sweep)?;
-    let opts = SweepOptions {
-        out: out.to_path_buf(),
-        shard: Shard::ALL,
-        preset: sweep.preset,
-        seeds: sweep.seeds,
-        steps: sweep.steps,
-        mlp_hidden: None,
+    let merged = nc_core::sweep::merge(shards, out)?;
+    let m = merged.manifest();
+    let bad = |message: String| TrainError::Checkpoint {
+        path: merged.path().join(nc_core::sweep::MANIFEST),
+        message,
     };
-    match sweep.experiment {
-        Experiment::Curves | Experiment::Efficiency => {
-            finish(out, &sweep.units, &|o, u| curves::aggregate(o, u, &opts))
-        }
-        Experiment::Transfer => finish(out, &sweep.units, &|o, u| transfer::aggregate(o, u, &opts)),
-        Experiment::Ablations => {
-            finish(out, &sweep.units, &|o, u| ablations::aggregate(o, u, &opts))
-        }
+    let file: SweepFile = serde_json::from_value(m.config.clone())
+        .map_err(|e| bad(format!("not an ncap sweep: {e}")))?;
+    let opts = SweepOptions {
+        out: merged.path().to_path_buf(),
+        shard: Shard::ALL,
+        preset: file.preset,
+        seeds: file.seeds,
+        steps: file.steps,
+        mlp_hidden: file.mlp_hidden.clone(),
+        force: false,
+    };
+    let units = match file.experiment {
+        Experiment::Curves | Experiment::Efficiency => curves::units(&opts),
+        Experiment::Transfer => transfer::units(&opts),
+        Experiment::Ablations => ablations::units(&opts),
+    };
+    if Sweep::new(file.experiment.name(), &file, &units)?.manifest() != m {
+        return Err(bad(
+            "its units differ from the ones this version builds from its configuration (made by another version?)".into(),
+        ));
     }
+    let status = merged.status().clone();
+    let staged = merged.path().to_path_buf();
+    let report = match file.experiment {
+        Experiment::Curves | Experiment::Efficiency => finish(&staged, &units, &status, &|o, u| {
+            curves::aggregate(o, u, &opts)
+        }),
+        Experiment::Transfer => finish(&staged, &units, &status, &|o, u| {
+            transfer::aggregate(o, u, &opts)
+        }),
+        Experiment::Ablations => finish(&staged, &units, &status, &|o, u| {
+            ablations::aggregate(o, u, &opts)
+        }),
+    }?;
+    merged.commit()?;
+    Ok(SweepReport {
+        out: out.to_path_buf(),
+        ..report
+    })
 }
 
 /// Mean and population standard deviation.
@@ -259,4 +283,90 @@ pub(crate) fn read_log(
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // one short ES unit (a generation of 8 episodes of 100 steps is 800 steps)
+    fn one_unit(root: &Path, steps: u64) -> (Vec<TrainSpec>, SweepOptions) {
+        let opts = SweepOptions {
+            out: root.join("out"),
+            shard: Shard::ALL,
+            preset: Preset::Quick,
+            seeds: Some(1),
+            steps: Some(steps),
+            mlp_hidden: None,
+            force: false,
+        };
+        let mut units = ablations::units(&opts);
+        units.truncate(1);
+        units[0].episode_len = 100;
+        units[0].test_episodes = 1;
+        (units, opts)
+    }
+
+    #[test]
+    fn a_unit_trained_with_another_spec_is_refused_unless_forced() {
+        let root = tempfile::tempdir().unwrap();
+        let none = |_: &Path, _: &[TrainSpec]| Ok(());
+        let (units, opts) = one_unit(root.path(), 1600);
+        let r = run_sweep(
+            Experiment::Ablations,
+            units.clone(),
+            &opts,
+            &mut |_| {},
+            &none,
+        )
+        .unwrap();
+        assert!(r.aggregated && r.done == 1);
+        // same spec: nothing trains again
+        let mut calls = 0;
+        run_sweep(
+            Experiment::Ablations,
+            units,
+            &opts,
+            &mut |_| calls += 1,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(calls, 0);
+        // another budget: refused, naming the field, and nothing is touched
+        let (units, opts) = one_unit(root.path(), 2400);
+        let e = run_sweep(
+            Experiment::Ablations,
+            units.clone(),
+            &opts,
+            &mut |_| {},
+            &none,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("steps: 1600 stored, 2400 now") && e.contains("--force"),
+            "{e}"
+        );
+        let forced = SweepOptions {
+            force: true,
+            ..opts
+        };
+        let r = run_sweep(Experiment::Ablations, units, &forced, &mut |_| {}, &none).unwrap();
+        assert!(r.aggregated);
+    }
+
+    #[test]
+    fn merge_names_a_missing_shard_folder_and_leaves_nothing_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("merged");
+        let missing = root.path().join("shard-7");
+        let e = merge(&out, std::slice::from_ref(&missing))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!("shard folder {} does not exist", missing.display())
+        );
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
 }

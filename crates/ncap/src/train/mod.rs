@@ -95,6 +95,9 @@ pub enum TrainError {
         /// What went wrong.
         message: String,
     },
+    /// The sweep engine refused or failed (stale units, an empty grid, a bad merge).
+    #[error(transparent)]
+    Engine(#[from] nc_core::sweep::SweepError),
     /// A numerical failure in an update.
     #[error("non-finite {what} at epoch {epoch}")]
     NonFinite {

@@ -91,15 +91,6 @@ fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// "agrees" or "does not agree", for the statements under figures.
-pub(crate) fn verdict(agrees: bool) -> &'static str {
-    if agrees {
-        "This agrees with the paper's claim."
-    } else {
-        "This does not agree with the paper's claim in this run."
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

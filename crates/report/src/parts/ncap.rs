@@ -147,6 +147,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         seeds: None,
         steps: None,
         mlp_hidden: None,
+        force: false,
     };
     curves::run(&opts(&cdir), Experiment::Curves, &mut |_| {})?;
     let eff: Vec<EfficiencyRow> = read(&cdir.join("efficiency.json"))?;
