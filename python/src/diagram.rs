@@ -1,0 +1,8 @@
+//! diagram bindings (filled in next).
+
+use pyo3::prelude::*;
+
+/// Registers the diagram functions.
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! ncap bindings (filled in next).
+
+use pyo3::prelude::*;
+
+/// Registers the ncap functions.
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}
