@@ -22,14 +22,14 @@ pub mod richlazy;
 pub mod swimmer;
 
 pyo3::create_exception!(
-    _native,
+    neurocircuits,
     SimulationError,
     pyo3::exceptions::PyRuntimeError,
     "The swimmer simulation diverged (a state became non-finite or exceeded MuJoCo's 1e10)."
 );
 
 pyo3::create_exception!(
-    _native,
+    neurocircuits,
     CircuitError,
     pyo3::exceptions::PyValueError,
     "A circuit could not be parsed or checked; the message is the CLI's `file:line:col: ...`."
@@ -47,7 +47,6 @@ pub(crate) fn runtime_error(msg: impl Into<String>) -> PyErr {
 
 /// A serialisable value as a Python object (through JSON, parsed by Python's `json`), so the
 /// dicts returned match the CLI's `--json` output key for key.
-#[allow(dead_code)] // used by the ncap, diagram and richlazy bindings
 pub(crate) fn to_py<'py>(
     py: Python<'py>,
     v: &impl serde::Serialize,

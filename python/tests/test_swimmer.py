@@ -262,3 +262,11 @@ def test_the_gil_is_released_while_the_batch_steps():
     v.reset(seed=0)
     a = np.zeros((3000, 19))
     assert releases_gil(lambda: v.step(a))
+
+
+def test_the_benchmark_runs_and_reports_our_side():
+    from neurocircuits import bench
+
+    r = bench.swimmer(["--seconds", "0.05", "--repeats", "1", "--num-envs", "4", "--json"])
+    assert r["sides"]["ours"]["env_steps_per_s"] > 0
+    assert set(r["sides"]) == {"ours", "envpool", "dm_control"}
