@@ -11,25 +11,17 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable, Union
 
 import numpy as np
 
 from . import _native
+from ._util import Bar, count as _count
 
 __all__ = ["NcapPolicy", "evaluate", "train"]
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-
-def _count(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 class NcapPolicy:
@@ -145,36 +137,6 @@ def evaluate(
     return _native.ncap_evaluate(policy, n_bodies, episodes, seed)
 
 
-class _Bar:
-    """A progress bar: tqdm's (notebook-aware) when installed, else one line on stderr."""
-
-    def __init__(self, total: int, desc: str) -> None:
-        self.total, self.desc, self._tqdm = total, desc, None
-        try:
-            from tqdm.auto import tqdm
-
-            self._tqdm = tqdm(total=total, desc=desc, unit="step")
-        except ImportError:
-            pass
-
-    def __call__(self, steps: int, max_steps: int, test_mean: float) -> None:
-        if self._tqdm is not None:
-            self._tqdm.total = max_steps
-            self._tqdm.n = steps
-            self._tqdm.set_postfix(test=f"{test_mean:.1f}", refresh=True)
-            return
-        frac = steps / max(max_steps, 1)
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r{self.desc} [{bar:<30}] {steps}/{max_steps} steps, test {test_mean:.1f}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._tqdm is not None:
-            self._tqdm.close()
-        else:
-            sys.stderr.write("\n")
-
-
 def _read_log(path: Path) -> dict[str, list[float]]:
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -209,8 +171,11 @@ def train(
     out = Path(out)
     bar = None
     if progress is True:
-        bar = _Bar(steps, f"{algo}/{model}")
-        callback = bar
+        bar = Bar(steps, f"{algo}/{model}", "step")
+
+        def callback(done: int, total: int, test_mean: float) -> None:
+            bar(done, total, f"test {test_mean:.1f}")
+
     elif progress is False or progress is None:
         callback = None
     elif callable(progress):

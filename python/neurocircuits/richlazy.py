@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from . import _native
+from ._util import Bar, count as _count
 
 __all__ = [
     "task",
@@ -36,14 +36,6 @@ Weights = Union[Mapping[str, Any], Sequence[Any]]
 _INIT_KINDS = ("lowrank", "gaussian", "orthogonal", "aligned", "dale", "celltypes", "smallworld")
 
 
-def _count(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
 def task(name: str, batch: int = 32, seed: int = 0) -> Iterator[dict[str, Any]]:
     """An endless, seeded stream of trial batches of task ``name`` (``"2AF"``, ``"DMS"`` or
     ``"CXT"``): ``next(stream)`` gives ``{"x": (steps, batch, n_in), "labels": (steps,
@@ -51,32 +43,6 @@ def task(name: str, batch: int = 32, seed: int = 0) -> Iterator[dict[str, Any]]:
     neurogym 0.0.2 (dt = 100 ms, 8 steps); the stream of ``seed`` is the one
     ``richlazy train --seed`` trains on."""
     return _native.TaskStream(str(name), _count(batch, "batch", 1), _count(seed, "seed"))
-
-
-class _Bar:
-    def __init__(self, total: int) -> None:
-        self._tqdm = None
-        try:
-            from tqdm.auto import tqdm
-
-            self._tqdm = tqdm(total=total, unit="iter")
-        except ImportError:
-            pass
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._tqdm is not None:
-            self._tqdm.n = done
-            self._tqdm.refresh()
-        else:
-            bar = "#" * int(30 * done / max(total, 1))
-            sys.stderr.write(f"\r[{bar:<30}] {done}/{total} iterations")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._tqdm is not None:
-            self._tqdm.close()
-        else:
-            sys.stderr.write("\n")
 
 
 def train(
@@ -127,7 +93,7 @@ def train(
     else:
         raise ValueError(f"init must be None, a matrix, a path or one of {_INIT_KINDS}, got {init!r}")
     n = 300 if n is None else _count(n, "n", 1)
-    bar = _Bar(iters) if progress else None
+    bar = Bar(iters, str(task), "iteration") if progress else None
     try:
         return _native.richlazy_train(
             str(task), seed, iters, kind, rank, kw.get("matrix"), kw.get("path"), n,

@@ -76,6 +76,17 @@ impl Circuit {
     fn axis_names(&self, axes: &[nc_diagram::ir::AxisId]) -> Vec<String> {
         axes.iter().map(|a| self.c.axis_label(*a)).collect()
     }
+
+    /// `(name, axis names)` of each value.
+    fn named_values(&self, values: &[nc_diagram::ir::ValueId]) -> Vec<(String, Vec<String>)> {
+        values
+            .iter()
+            .map(|v| {
+                let val = self.c.value(*v);
+                (val.name.clone(), self.axis_names(&val.ty.axes))
+            })
+            .collect()
+    }
 }
 
 /// A user array as a tensor on `axes`, its shape checked against the bound sizes.
@@ -154,27 +165,13 @@ impl Circuit {
     /// Inputs: `(name, axis names)` in order; arrays passed to `run` use this axis order.
     #[getter]
     fn inputs(&self) -> Vec<(String, Vec<String>)> {
-        self.c
-            .inputs
-            .iter()
-            .map(|v| {
-                let val = self.c.value(*v);
-                (val.name.clone(), self.axis_names(&val.ty.axes))
-            })
-            .collect()
+        self.named_values(&self.c.inputs)
     }
 
     /// Outputs: `(name, axis names)` in order.
     #[getter]
     fn outputs(&self) -> Vec<(String, Vec<String>)> {
-        self.c
-            .outputs
-            .iter()
-            .map(|v| {
-                let val = self.c.value(*v);
-                (val.name.clone(), self.axis_names(&val.ty.axes))
-            })
-            .collect()
+        self.named_values(&self.c.outputs)
     }
 
     /// Parameters: `(name, axis names)` in order.

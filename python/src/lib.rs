@@ -45,6 +45,25 @@ pub(crate) fn runtime_error(msg: impl Into<String>) -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err(msg.into())
 }
 
+/// Calls a Python progress callback from a thread that released the GIL, attaching for the
+/// call. The first exception it raises is kept in `err` (and later calls are skipped), for the
+/// caller to raise once the work is done.
+pub(crate) fn report_progress(
+    cb: Option<&Py<PyAny>>,
+    err: &mut Option<PyErr>,
+    args: impl for<'py> pyo3::call::PyCallArgs<'py>,
+) {
+    if let Some(cb) = cb
+        && err.is_none()
+    {
+        Python::attach(|py| {
+            if let Err(e) = cb.call1(py, args) {
+                *err = Some(e);
+            }
+        });
+    }
+}
+
 /// A serialisable value as a Python object (through JSON, parsed by Python's `json`), so the
 /// dicts returned match the CLI's `--json` output key for key.
 pub(crate) fn to_py<'py>(

@@ -56,6 +56,11 @@ fn run_eval<'py>(
     episodes: usize,
     seed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if episodes > 0 && seed.checked_add(episodes as u64 - 1).is_none() {
+        return Err(value_error(format!(
+            "seed {seed} + {episodes} episodes passes the largest reset seed (2^64 - 1)"
+        )));
+    }
     let swim = SwimConfig {
         n_bodies,
         ..SwimConfig::default()
@@ -338,38 +343,34 @@ fn ncap_train<'py>(
     if steps == 0 {
         return Err(value_error("steps must be at least 1, got 0"));
     }
-    let spec = TrainSpec {
-        algo,
-        model,
-        ablation: ablation.to_string(),
-        seed,
-        steps,
-        n_bodies,
-        episode_len: 1000,
-        test_episodes: 5,
-    };
+    // the CLI's `ncap train` defaults (the estorch script's ES settings, the reference's
+    // network sizes), with the body and ablation asked for
+    let mut spec = TrainSpec::new(algo, model, seed, steps);
+    spec.ablation = ablation.to_string();
+    spec.n_bodies = n_bodies;
     let mut last_err: Option<PyErr> = None;
     let summary = py.detach(|| {
         let mut report = |p: &Progress| {
-            if let Some(cb) = &progress
-                && last_err.is_none()
-            {
-                Python::attach(|py| {
-                    if let Err(e) = cb.call1(py, (p.steps, p.max_steps, p.test_mean)) {
-                        last_err = Some(e);
-                    }
-                });
-            }
+            let args = (p.steps, p.max_steps, p.test_mean);
+            crate::report_progress(progress.as_ref(), &mut last_err, args);
         };
         run_unit(&spec, &out, &mut report)
     });
     if let Some(e) = last_err {
         return Err(e);
     }
-    let summary = summary.map_err(|e| match e {
-        nc_ncap::train::TrainError::Policy(p) => policy_err(p),
-        nc_ncap::train::TrainError::Config(m) => value_error(m),
-        other => runtime_error(other.to_string()),
+    let summary = summary.map_err(|e| {
+        use nc_ncap::train::TrainError as E;
+        match e {
+            E::Policy(p) => policy_err(p),
+            e @ (E::Io { .. }
+            | E::Checkpoint { .. }
+            | E::NonFinite { .. }
+            | E::Plot(_)
+            | E::Sweep(_)) => runtime_error(e.to_string()),
+            // settings, budget, another run's folder: the caller's input
+            other => value_error(other.to_string()),
+        }
     })?;
     to_py(py, &summary)
 }

@@ -170,15 +170,8 @@ fn richlazy_train<'py>(
     let step = (iters / 100).max(1);
     let r = py.detach(|| {
         train(&cfg, &mut |done, total| {
-            if let Some(cb) = &progress
-                && cb_err.is_none()
-                && (done % step == 0 || done == total)
-            {
-                Python::attach(|py| {
-                    if let Err(e) = cb.call1(py, (done, total)) {
-                        cb_err = Some(e);
-                    }
-                });
+            if done.is_multiple_of(step) || done == total {
+                crate::report_progress(progress.as_ref(), &mut cb_err, (done, total));
             }
         })
     });

@@ -49,6 +49,14 @@ def test_train_writes_a_policy_the_cli_evaluates_alike(cli, tmp_path):
     assert trained.evaluate(episodes=2, seed=5) == cli_eval(cli, tmp_path / "run" / "policy.json", 6, 2, 5)
 
 
+def test_train_in_python_trains_what_the_cli_trains(cli, tmp_path):
+    ncap.train("es", "mlp", steps=16_000, seed=2, out=tmp_path / "py", progress=False)
+    run_cli(cli, "ncap", "train", "--algo", "es", "--model", "mlp", "--steps", "16000",
+            "--seed", "2", "--out", str(tmp_path / "cli"))
+    for name in ("policy.json", "spec.json"):
+        assert (tmp_path / "py" / name).read_text() == (tmp_path / "cli" / name).read_text(), name
+
+
 def test_act_in_the_env_reproduces_evaluate():
     p = ncap.NcapPolicy()
     p.params = [0.9, 1.1, 1.0, -0.7]

@@ -14,7 +14,8 @@ pub struct ReportArgs {
     /// Output folder (replaced atomically when the report is complete).
     #[arg(long, default_value = "out/report")]
     out: PathBuf,
-    /// Budgets: quick (minutes on 2 cores) or full (the papers').
+    /// Budgets: quick (minutes on 2 cores), medium (about an hour on 2 cores: 3 seeds and about
+    /// 3e5 steps for NCAP's ES and PPO runs) or full (the papers').
     #[arg(long, value_enum, default_value_t = PresetArg::Quick)]
     preset: PresetArg,
     /// Comma-separated parts to run: ncap, diagrams, richlazy (default: all).
@@ -28,6 +29,7 @@ pub struct ReportArgs {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PresetArg {
     Quick,
+    Medium,
     Full,
 }
 
@@ -44,6 +46,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     };
     let preset = match args.preset {
         PresetArg::Quick => Preset::Quick,
+        PresetArg::Medium => Preset::Medium,
         PresetArg::Full => Preset::Full,
     };
     let opts = ReportOptions {
