@@ -8,8 +8,9 @@ actions, autoreset on), and in the same run, when they are installed:
   environments and threads (dm_control's swimmer on MuJoCo, batched in C++);
 - dm_control's ``swimmer6`` stepped from Python, one environment.
 
-It prints one line per side and the ratios; ``--json`` prints the numbers as JSON. Time a
-machine at rest: on a loaded machine the ratio of two sides timed in the same run is what
+The sides take turns, one timed window each, ``--repeats`` times; each side's rate is the
+median of its windows. It prints one line per side and the ratios of the medians; ``--json``
+prints the numbers as JSON. On a loaded machine only the ratio of sides timed in the same run
 carries over, not the absolute numbers.
 """
 
@@ -27,40 +28,28 @@ import numpy as np
 from .swimmer import SwimmerVectorEnv
 
 
-def _rate(step: Callable[[int], None], batch: int, seconds: float, repeats: int) -> dict[str, Any]:
-    """Env steps per second of ``step`` (which steps ``batch`` environments once): the
-    median and the spread over ``repeats`` timed windows of about ``seconds`` each."""
-    step(0)  # warm up
-    rates = []
-    k = 1
-    for _ in range(repeats):
-        n, start = 0, time.perf_counter()
-        while True:
-            step(k)
-            k += 1
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                break
-        rates.append(n * batch / elapsed)
-    return {
-        "env_steps_per_s": float(np.median(rates)),
-        "min": float(min(rates)),
-        "max": float(max(rates)),
-        "repeats": repeats,
-    }
+def _window(step: Callable[[int], None], batch: int, seconds: float, k0: int) -> tuple[float, int]:
+    """Env steps per second of ``step`` (one call steps ``batch`` environments) over one
+    window of about ``seconds``; returns the rate and the next call index."""
+    n, k, start = 0, k0, time.perf_counter()
+    while True:
+        step(k)
+        k += 1
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n * batch / elapsed, k
 
 
-def ours(num_envs: int, num_threads: int, seconds: float, repeats: int) -> dict[str, Any]:
+def ours(num_envs: int, num_threads: int) -> tuple[Callable[[int], None], int, str]:
     env = SwimmerVectorEnv(num_envs=num_envs, num_threads=num_threads, n_bodies=6)
     env.reset(seed=0)
     actions = np.random.default_rng(0).uniform(-1, 1, (64, num_envs, 5))
-    r = _rate(lambda k: env.step(actions[k % 64]), num_envs, seconds, repeats)
-    r["what"] = f"neurocircuits SwimmerVectorEnv, {num_envs} envs, {num_threads} threads"
-    return r
+    what = f"neurocircuits SwimmerVectorEnv, {num_envs} envs, {num_threads} threads"
+    return (lambda k: env.step(actions[k % 64])), num_envs, what
 
 
-def envpool_side(num_envs: int, num_threads: int, seconds: float, repeats: int) -> Optional[dict[str, Any]]:
+def envpool_side(num_envs: int, num_threads: int) -> Optional[tuple[Callable[[int], None], int, str]]:
     try:
         import envpool
     except ImportError:
@@ -71,12 +60,11 @@ def envpool_side(num_envs: int, num_threads: int, seconds: float, repeats: int) 
     env.reset()
     actions = np.random.default_rng(0).uniform(-1, 1, (64, num_envs, 5))
     ids = np.arange(num_envs)
-    r = _rate(lambda k: env.step(actions[k % 64], ids), num_envs, seconds, repeats)
-    r["what"] = f"EnvPool {envpool.__version__} SwimmerSwimmer6-v1 (make_dm), {num_envs} envs, {num_threads} threads"
-    return r
+    what = f"EnvPool {envpool.__version__} SwimmerSwimmer6-v1 (make_dm), {num_envs} envs, {num_threads} threads"
+    return (lambda k: env.step(actions[k % 64], ids)), num_envs, what
 
 
-def dm_control_side(seconds: float, repeats: int) -> Optional[dict[str, Any]]:
+def dm_control_side() -> Optional[tuple[Callable[[int], None], int, str]]:
     try:
         from dm_control import suite
     except ImportError:
@@ -86,13 +74,10 @@ def dm_control_side(seconds: float, repeats: int) -> Optional[dict[str, Any]]:
     actions = np.random.default_rng(0).uniform(-1, 1, (64, 5))
 
     def step(k: int) -> None:
-        ts = env.step(actions[k % 64])
-        if ts.last():
+        if env.step(actions[k % 64]).last():
             env.reset()
 
-    r = _rate(step, 1, seconds, repeats)
-    r["what"] = "dm_control swimmer6 stepped from Python, 1 env"
-    return r
+    return step, 1, "dm_control swimmer6 stepped from Python, 1 env"
 
 
 def swimmer(argv: Optional[list[str]] = None) -> dict[str, Any]:
@@ -106,11 +91,29 @@ def swimmer(argv: Optional[list[str]] = None) -> dict[str, Any]:
     a = p.parse_args(argv)
     if a.num_envs < 1 or a.num_threads < 1 or a.seconds <= 0 or a.repeats < 1:
         p.error("--num-envs, --num-threads and --repeats must be at least 1, --seconds positive")
-    sides = {
-        "ours": ours(a.num_envs, a.num_threads, a.seconds, a.repeats),
-        "envpool": envpool_side(a.num_envs, a.num_threads, a.seconds, a.repeats),
-        "dm_control": dm_control_side(a.seconds, a.repeats),
+    steppers = {
+        "ours": ours(a.num_envs, a.num_threads),
+        "envpool": envpool_side(a.num_envs, a.num_threads),
+        "dm_control": dm_control_side(),
     }
+    # the sides take turns window by window, so a change in the machine's load falls on all
+    rates: dict[str, list[float]] = {k: [] for k, v in steppers.items() if v is not None}
+    calls = {k: 0 for k in rates}
+    for name in rates:
+        steppers[name][0](0)  # warm up
+    for _ in range(a.repeats):
+        for name in rates:
+            step, batch, _ = steppers[name]
+            r, calls[name] = _window(step, batch, a.seconds, calls[name] + 1)
+            rates[name].append(r)
+    sides: dict[str, Any] = {}
+    for name, s in steppers.items():
+        if s is None:
+            sides[name] = None
+            continue
+        r = rates[name]
+        sides[name] = {"env_steps_per_s": float(np.median(r)), "min": float(min(r)),
+                       "max": float(max(r)), "repeats": len(r), "what": s[2]}
     result: dict[str, Any] = {
         "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
         "config": vars(a),
