@@ -361,6 +361,13 @@ pub fn animation_gif(
 
 /// Renders a single frame as PNG bytes, the camera on the body's centre.
 pub fn frame_png(frame: &Frame, size: (u32, u32)) -> Result<Vec<u8>, PlotError> {
+    let rgb = frame_rgb(frame, size)?;
+    raster::encode_png(&rgb, size.0, size.1)
+}
+
+/// Renders a single frame as raw RGB bytes, row-major `height × width × 3` (the layout of a
+/// Gymnasium `rgb_array` frame), the camera on the body's centre.
+pub fn frame_rgb(frame: &Frame, size: (u32, u32)) -> Result<Vec<u8>, PlotError> {
     crate::font::ensure_fonts()?;
     swimmer::validate(std::slice::from_ref(frame))?;
     check_bitmap_size(size)?;
@@ -370,8 +377,7 @@ pub fn frame_png(frame: &Frame, size: (u32, u32)) -> Result<Vec<u8>, PlotError> 
         frame.text.is_some(),
         !frame.readout.is_empty(),
     );
-    let rgb = render_rgb(frame, &[], &camera, size)?;
-    raster::encode_png(&rgb, size.0, size.1)
+    render_rgb(frame, &[], &camera, size)
 }
 
 /// Writes a single frame as a PNG at `path` (atomically).

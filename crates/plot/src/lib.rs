@@ -10,7 +10,7 @@
 //! - [`spectrum`]: sorted values (singular values) against rank on a log y axis.
 //! - [`bar_chart`]: grouped bars with error bars and wrapped category labels.
 //! - [`heatmap`]: a matrix (neurons × time) with row labels and a colour bar.
-//! - [`filmstrip_svg`], [`animation_gif`], [`frame_png`]: swimmer pictures from plain
+//! - [`filmstrip_svg`], [`animation_gif`], [`frame_png`], [`frame_rgb`]: swimmer pictures from plain
 //!   segment geometry ([`Frame`] of [`Segment`]s), with no dependency on the physics.
 //!
 //! Text is set in DejaVu Sans, compiled in and registered on first use, so nothing depends
@@ -57,7 +57,7 @@ pub use colour::ColourScale;
 pub use error::PlotError;
 pub use film::{
     FilmLayout, FilmstripSpec, animation_gif, animation_gif_bytes, filmstrip_svg, frame_png,
-    save_frame_png,
+    frame_rgb, save_frame_png,
 };
 pub use heatmap::{HeatmapSpec, heatmap};
 pub use line::{LineSpec, Series, SpectrumSpec, line_chart, spectrum};

@@ -75,6 +75,14 @@ pub enum InitSpec {
         /// The file.
         path: PathBuf,
     },
+    /// A user matrix given in memory (row-major `n × n`, e.g. a numpy array passed from
+    /// Python), rescaled to `W₀`'s Frobenius norm as [`InitSpec::File`] is.
+    Matrix {
+        /// Its side.
+        n: usize,
+        /// Its entries, row-major.
+        values: Vec<f64>,
+    },
 }
 
 impl InitSpec {
@@ -107,6 +115,7 @@ impl InitSpec {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default()
             ),
+            Self::Matrix { .. } => "matrix".into(),
         }
     }
 }
@@ -318,6 +327,30 @@ pub fn build<R: Rng + ?Sized>(
             rescale(&mut w, target);
             Ok(w)
         }
+        InitSpec::Matrix { n: side, values } => {
+            let here = || PathBuf::from("<matrix>");
+            if *side != n || values.len() != n * n {
+                return Err(LoadError::Shape {
+                    path: here(),
+                    expected: n,
+                    rows: *side,
+                    cols: values.len() / (*side).max(1),
+                }
+                .into());
+            }
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(LoadError::NonFinite {
+                    path: here(),
+                    row: i / n,
+                    col: i % n,
+                    value: values[i],
+                }
+                .into());
+            }
+            let mut w = values.clone();
+            rescale(&mut w, target);
+            Ok(w)
+        }
     }
 }
 
@@ -399,5 +432,41 @@ mod tests {
         .unwrap();
         assert!(w.iter().sum::<f64>().abs() < 1e-9 * frobenius(&w));
         assert!(w.iter().any(|v| *v < 0.0) && w.iter().any(|v| *v > 0.0));
+    }
+
+    #[test]
+    fn a_matrix_in_memory_is_the_same_init_as_its_file() {
+        let mut rng = nc_core::rng::stream(3, "w0", 0);
+        let fam = RankFamily::new(4, 1.0, &mut rng).unwrap();
+        let ctx = InitContext {
+            w_in: &[],
+            n_in: 0,
+            w_out: &[],
+            n_out: 0,
+        };
+        let values: Vec<f64> = (0..16).map(|i| f64::from(i) - 7.5).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.csv");
+        let csv: Vec<String> = values
+            .chunks(4)
+            .map(|r| r.iter().map(f64::to_string).collect::<Vec<_>>().join(","))
+            .collect();
+        std::fs::write(&path, csv.join("\n")).unwrap();
+        let from_file = build(&InitSpec::File { path }, &fam, 1.0, ctx, &mut rng).unwrap();
+        let spec = InitSpec::Matrix { n: 4, values };
+        let in_memory = build(&spec, &fam, 1.0, ctx, &mut rng).unwrap();
+        assert_eq!(from_file, in_memory);
+        assert!((frobenius(&in_memory) - frobenius(&fam.w0)).abs() < 1e-12);
+        let wrong = InitSpec::Matrix {
+            n: 3,
+            values: vec![0.0; 9],
+        };
+        let e = build(&wrong, &fam, 1.0, ctx, &mut rng).unwrap_err();
+        assert!(e.to_string().contains("expected a 4x4 matrix"), "{e}");
+        let nan = InitSpec::Matrix {
+            n: 4,
+            values: vec![f64::NAN; 16],
+        };
+        assert!(build(&nan, &fam, 1.0, ctx, &mut rng).is_err());
     }
 }

@@ -206,6 +206,24 @@ pub fn first_learned(track: &[Measures], chance: f64) -> Option<usize> {
     track.iter().position(|m| m.accuracy >= bar)
 }
 
+impl RunResult {
+    /// The result as `neurocircuits richlazy train --json` prints it: task, init label, seed,
+    /// iterations, the configuration's hash, the final measures, `kta0`, the effective ranks,
+    /// the final loss, the tracked measures and the configuration itself.
+    pub fn summary_json(&self) -> serde_json::Value {
+        let (cfg, m) = (&self.config, &self.final_measures);
+        serde_json::json!({
+            "task": cfg.task, "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
+            "config_hash": nc_core::output::config_hash(cfg),
+            "weight_change": m.weight_change, "weight_change_rel": m.weight_change_rel,
+            "ka": m.ka, "ra": m.ra, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
+            "kta": m.kta, "kta0": self.kta0, "rank_w0": self.rank_w0, "rank_wt": self.rank_wt,
+            "rank_dw": self.rank_dw, "final_loss": self.loss.last().map(|l| l.1),
+            "track": self.track, "config": cfg,
+        })
+    }
+}
+
 /// The network and probe set a run starts from.
 pub struct Start {
     /// The initial network (f32).

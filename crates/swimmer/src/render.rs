@@ -4,7 +4,7 @@
 //! body poses into its segments.
 
 use crate::error::SimError;
-use crate::task::{SwimConfig, SwimEnv};
+use crate::task::{BodyPose, SwimConfig, SwimEnv};
 use crate::trajectory::{Trajectory, TravellingWave, rollout};
 use nc_plot::{FilmLayout, FilmstripSpec, Frame, Segment};
 use std::path::{Path, PathBuf};
@@ -43,27 +43,46 @@ pub enum RenderError {
     },
 }
 
-/// The trajectory's frames as drawable segments, head first. A body's local −y axis points
-/// forward (the head's nose is at local (0, −0.06)).
+/// Bodies as drawable segments, head first. A body's local −y axis points forward (the
+/// head's nose is at local (0, −0.06)).
+fn segments(bodies: &[BodyPose]) -> Vec<Segment> {
+    bodies
+        .iter()
+        .map(|b| Segment {
+            x: b.x,
+            y: b.y,
+            heading: (-b.angle.cos()).atan2(b.angle.sin()),
+            length: SEGMENT_LENGTH,
+            width: SEGMENT_WIDTH,
+        })
+        .collect()
+}
+
+/// The trajectory's frames as drawable segments, head first.
 pub fn plot_frames(traj: &Trajectory) -> Vec<Frame> {
     traj.frames
         .iter()
         .map(|f| Frame {
-            segments: f
-                .bodies
-                .iter()
-                .map(|b| Segment {
-                    x: b.x,
-                    y: b.y,
-                    heading: (-b.angle.cos()).atan2(b.angle.sin()),
-                    length: SEGMENT_LENGTH,
-                    width: SEGMENT_WIDTH,
-                })
-                .collect(),
+            segments: segments(&f.bodies),
             text: Some(format!("t = {:.2} s", f.time)),
             readout: Vec::new(),
         })
         .collect()
+}
+
+/// The environment's current state as one drawable frame.
+pub fn env_frame(env: &SwimEnv) -> Frame {
+    Frame {
+        segments: segments(&env.body_positions()),
+        text: Some(format!("t = {:.2} s", env.data().time)),
+        readout: Vec::new(),
+    }
+}
+
+/// The environment's current state drawn as raw RGB bytes, row-major `height × width × 3`,
+/// the camera on the body's centre.
+pub fn frame_rgb(env: &SwimEnv, size: (u32, u32)) -> Result<Vec<u8>, nc_plot::PlotError> {
+    nc_plot::frame_rgb(&env_frame(env), size)
 }
 
 /// Writes an animated GIF of the trajectory at `fps` frames per second.
@@ -199,6 +218,26 @@ mod tests {
         assert!(
             dot < -0.09,
             "the body behind the head must lie opposite its heading: {dot}"
+        );
+    }
+
+    #[test]
+    fn rgb_frame_has_the_size_asked_and_draws_the_body() {
+        let mut env = SwimEnv::new(SwimConfig::default()).unwrap();
+        env.reset(0);
+        let (w, h) = (64u32, 48u32);
+        let rgb = frame_rgb(&env, (w, h)).unwrap();
+        assert_eq!(rgb.len(), (w * h * 3) as usize);
+        // the camera is on the body: many pixels differ from the background's corner
+        let corner = [rgb[0], rgb[1], rgb[2]];
+        let distinct = rgb.chunks(3).filter(|p| **p != corner).count();
+        assert!(
+            distinct > 20,
+            "only {distinct} pixels differ from the corner"
+        );
+        assert!(
+            frame_rgb(&env, (4, 4)).is_err(),
+            "too small a frame is refused"
         );
     }
 

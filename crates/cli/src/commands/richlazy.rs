@@ -363,15 +363,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
     }
     let m = r.final_measures;
     if a.json {
-        let v = serde_json::json!({
-            "task": cfg.task, "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
-            "config_hash": nc_core::output::config_hash(&cfg),
-            "weight_change": m.weight_change, "weight_change_rel": m.weight_change_rel,
-            "ka": m.ka, "ra": m.ra, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
-            "kta": m.kta, "kta0": r.kta0, "rank_w0": r.rank_w0, "rank_wt": r.rank_wt, "rank_dw": r.rank_dw,
-            "final_loss": r.loss.last().map(|l| l.1), "track": r.track, "config": cfg,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&r.summary_json())?);
     } else {
         println!(
             "{} {} seed {} after {} iterations:",
