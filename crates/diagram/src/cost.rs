@@ -49,17 +49,26 @@ impl OpCost {
             moved: self.moved.plus(&o.moved),
         }
     }
-    /// Numbers under `b`, with `bytes` per element.
-    pub fn bind(&self, b: &Bindings, bytes: u64) -> Result<BoundCost, SizeError> {
-        let u = |p: &Poly| -> Result<u128, SizeError> { Ok(p.eval(b)?.max(0) as u128) };
+    /// Numbers under `b`, with `bytes` per element. Every step is checked: a count past
+    /// `u128` is an error naming the quantity, the term and the sizes in it.
+    pub fn bind(&self, b: &Bindings, bytes: u64) -> Result<BoundCost, ExecError> {
+        let u = |quantity: &'static str, p: &Poly, per: u64| -> Result<u128, ExecError> {
+            let wrap = |cause| ExecError::Cost { quantity, cause };
+            let v = u128::try_from(p.eval(b).map_err(wrap)?.max(0)).unwrap_or(0);
+            v.checked_mul(u128::from(per)).ok_or_else(|| {
+                wrap(SizeError::Overflow(format!(
+                    "{v} elements of {per} bytes (`{p}`)"
+                )))
+            })
+        };
         Ok(BoundCost {
-            flops_forward: u(&self.flops_fwd)?,
-            flops_backward: u(&self.flops_bwd)?,
-            ops_forward: u(&self.ops_fwd)?,
-            ops_backward: u(&self.ops_bwd)?,
-            params: u(&self.params)?,
-            saved_bytes: u(&self.saved)? * bytes as u128,
-            moved_bytes: u(&self.moved)? * bytes as u128,
+            flops_forward: u("flops_forward", &self.flops_fwd, 1)?,
+            flops_backward: u("flops_backward", &self.flops_bwd, 1)?,
+            ops_forward: u("ops_forward", &self.ops_fwd, 1)?,
+            ops_backward: u("ops_backward", &self.ops_bwd, 1)?,
+            params: u("params", &self.params, 1)?,
+            saved_bytes: u("saved_bytes", &self.saved, bytes)?,
+            moved_bytes: u("moved_bytes", &self.moved, bytes)?,
         })
     }
 }
@@ -129,6 +138,35 @@ pub struct Memory {
     pub peak_forward_bytes: u128,
     /// Training: parameters, their gradients, stored activations, plus the forward peak.
     pub peak_training_bytes: u128,
+    /// What this crate's executor holds at its peak for one forward and backward pass
+    /// ([`crate::exec::forward`] keeps every value on its tape): the caller's inputs, the
+    /// tape, parameters and their gradients, and at the worst backward step the live
+    /// gradients plus that node's new input gradients and temporaries (counted as one more
+    /// copy of its inputs and outputs). An estimate that errs high.
+    pub executor_bytes: u128,
+}
+
+/// Checked `u128` arithmetic for memory sums, each overflow naming what was being summed.
+struct Tally {
+    bytes: u128,
+}
+
+impl Tally {
+    fn err(what: &str) -> ExecError {
+        ExecError::Cost {
+            quantity: "memory",
+            cause: SizeError::Overflow(what.to_string()),
+        }
+    }
+    fn add(a: u128, b: u128, what: &str) -> Result<u128, ExecError> {
+        a.checked_add(b).ok_or_else(|| Self::err(what))
+    }
+    fn mul(a: u128, b: u128, what: &str) -> Result<u128, ExecError> {
+        a.checked_mul(b).ok_or_else(|| Self::err(what))
+    }
+    fn bytes(&self, elems: u128, what: &str) -> Result<u128, ExecError> {
+        Self::mul(elems, self.bytes, what)
+    }
 }
 
 /// Peak memory under `b`.
@@ -140,19 +178,34 @@ pub fn memory(
     report: &CostReport,
 ) -> Result<Memory, ExecError> {
     let sizes = resolve_sizes(c, b)?;
-    let elems = |v: crate::ir::ValueId| -> u128 {
-        c.value(v)
-            .ty
-            .axes
-            .iter()
-            .map(|a| sizes[a.ix()] as u128)
-            .product()
+    let count = |axes: &[crate::ir::AxisId], name: &str| -> Result<u128, ExecError> {
+        axes.iter().try_fold(1u128, |n, a| {
+            Tally::mul(
+                n,
+                sizes[a.ix()] as u128,
+                &format!("the element count of `{name}`"),
+            )
+        })
     };
-    let mut live: u128 = c.inputs.iter().map(|v| elems(*v)).sum();
+    let elems: Vec<u128> = c
+        .values
+        .iter()
+        .map(|v| count(&v.ty.axes, &v.name))
+        .collect::<Result<_, _>>()?;
+    let sum = |vs: &[crate::ir::ValueId], what: &str| -> Result<u128, ExecError> {
+        vs.iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))
+    };
+    let t = Tally {
+        bytes: u128::from(bytes),
+    };
+    let what = "the live values of the forward pass";
+    let inputs = sum(&c.inputs, what)?;
+    let mut live = inputs;
     let mut peak = live;
     for (i, n) in plan.order.iter().enumerate() {
         let node = c.node(*n);
-        live += node.outputs.iter().map(|v| elems(*v)).sum::<u128>();
+        live = Tally::add(live, sum(&node.outputs, what)?, what)?;
         peak = peak.max(live);
         // free what this node was the last to read
         for v in node
@@ -161,23 +214,125 @@ pub fn memory(
             .collect::<std::collections::BTreeSet<_>>()
         {
             if plan.last_use[v.ix()] == i {
-                live -= elems(*v);
+                live -= elems[v.ix()];
             }
         }
     }
-    let bound = report
-        .total
-        .bind(b, bytes)
-        .map_err(|source| ExecError::Size {
-            axis: "(cost)".into(),
-            source,
-        })?;
+    let bound = report.total.bind(b, bytes)?;
+    let params_bytes = t.bytes(bound.params, "the parameters")?;
+    let peak_bytes = t.bytes(peak, what)?;
+    let what = "the training memory";
+    let training = Tally::add(
+        Tally::add(Tally::mul(2, params_bytes, what)?, bound.saved_bytes, what)?,
+        peak_bytes,
+        what,
+    )?;
     Ok(Memory {
-        peak_forward_bytes: peak * bytes as u128,
-        peak_training_bytes: 2 * bound.params * bytes as u128
-            + bound.saved_bytes
-            + peak * bytes as u128,
+        peak_forward_bytes: peak_bytes,
+        peak_training_bytes: training,
+        executor_bytes: executor_bytes(c, &elems, inputs, bound.params, &t)?,
     })
+}
+
+/// [`Memory::executor_bytes`]: walks the backward pass as [`crate::backprop::backward`] runs
+/// it, a value's gradient living from its first consumer's step to its producer's.
+fn executor_bytes(
+    c: &Circuit,
+    elems: &[u128],
+    inputs: u128,
+    params: u128,
+    t: &Tally,
+) -> Result<u128, ExecError> {
+    let what = "the executor's memory";
+    let tape = elems
+        .iter()
+        .try_fold(0u128, |s, e| Tally::add(s, *e, what))?;
+    let mut has_grad = vec![false; c.values.len()];
+    let mut live: u128 = 0;
+    for v in &c.outputs {
+        if !has_grad[v.ix()] {
+            has_grad[v.ix()] = true;
+            live = Tally::add(live, elems[v.ix()], what)?;
+        }
+    }
+    let mut worst = live;
+    for node in c.nodes.iter().rev() {
+        if !node.outputs.iter().any(|v| has_grad[v.ix()]) {
+            continue;
+        }
+        let ins = node
+            .inputs
+            .iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))?;
+        let outs = node
+            .outputs
+            .iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))?;
+        // new input gradients, plus temporaries as large as the inputs and outputs
+        let step = Tally::add(
+            Tally::add(live, Tally::mul(2, ins, what)?, what)?,
+            outs,
+            what,
+        )?;
+        worst = worst.max(step);
+        for v in &node.outputs {
+            if has_grad[v.ix()] && !c.inputs.contains(v) {
+                has_grad[v.ix()] = false;
+                live -= elems[v.ix()];
+            }
+        }
+        for v in &node.inputs {
+            if !has_grad[v.ix()] {
+                has_grad[v.ix()] = true;
+                live = Tally::add(live, elems[v.ix()], what)?;
+            }
+        }
+    }
+    let total = [inputs, tape, Tally::mul(2, params, what)?, worst]
+        .into_iter()
+        .try_fold(0u128, |s, e| Tally::add(s, e, what))?;
+    t.bytes(total, what)
+}
+
+/// Refuses a run whose [`Memory::executor_bytes`] estimate exceeds `limit` bytes.
+///
+/// Call it before [`crate::exec::forward`] when the sizes come from a user, so that an
+/// oversized binding is a clear error instead of an allocation failure.
+pub fn check_memory(
+    c: &Circuit,
+    b: &Bindings,
+    bytes: u64,
+    limit: u128,
+) -> Result<Memory, ExecError> {
+    let m = memory(c, &crate::exec::plan(c), b, bytes, &cost(c))?;
+    if m.executor_bytes > limit {
+        return Err(ExecError::OverMemory {
+            estimate: m.executor_bytes,
+            limit,
+        });
+    }
+    Ok(m)
+}
+
+/// Bytes as people read them, in powers of 1024: `2.8 GiB`, `512.0 MiB`, `900 B`.
+///
+/// ```
+/// use nc_diagram::cost::human_bytes;
+/// assert_eq!(human_bytes(900), "900 B");
+/// assert_eq!(human_bytes(3 << 29), "1.5 GiB");
+/// ```
+pub fn human_bytes(n: u128) -> String {
+    const UNITS: [&str; 8] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
 }
 
 /// A complete bound report, as written by `neurocircuits diagram cost --json`.
@@ -214,11 +369,7 @@ pub struct CostSummary {
 /// Binds a whole report.
 pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, ExecError> {
     let r = cost(c);
-    let wrap = |source: SizeError| ExecError::Size {
-        axis: "(cost)".into(),
-        source,
-    };
-    let t = r.total.bind(b, bytes).map_err(wrap)?;
+    let t = r.total.bind(b, bytes)?;
     let memory = memory(c, &crate::exec::plan(c), b, bytes, &r)?;
     let mut formulas = BTreeMap::new();
     formulas.insert("params".into(), r.total.params.to_string());
@@ -241,7 +392,7 @@ pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, E
         blocks: r
             .blocks
             .iter()
-            .map(|(n, k)| Ok((n.clone(), k.bind(b, bytes).map_err(wrap)?)))
+            .map(|(n, k)| Ok((n.clone(), k.bind(b, bytes)?)))
             .collect::<Result<_, ExecError>>()?,
         nodes: r
             .nodes
@@ -250,7 +401,7 @@ pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, E
                 Ok((
                     c.node(*n).name.clone(),
                     c.node(*n).op.kind().to_string(),
-                    k.bind(b, bytes).map_err(wrap)?,
+                    k.bind(b, bytes)?,
                 ))
             })
             .collect::<Result<_, ExecError>>()?,

@@ -13,12 +13,12 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ExecError {
     /// A size could not be evaluated.
-    #[error("axis {axis}: {source}")]
+    #[error("axis {axis}: {cause}")]
     Size {
         /// The axis.
         axis: String,
-        /// The cause.
-        source: SizeError,
+        /// The cause (shown in the message, so not a `source`).
+        cause: SizeError,
     },
     /// A size is not positive.
     #[error("axis {axis} has size {size}; sizes must be positive")]
@@ -66,6 +66,35 @@ pub enum ExecError {
         /// Value name.
         value: String,
     },
+    /// A cost or memory count could not be computed (it overflows).
+    #[error("cost `{quantity}`: {cause}")]
+    Cost {
+        /// Which count.
+        quantity: &'static str,
+        /// The cause (shown in the message, so not a `source`).
+        cause: SizeError,
+    },
+    /// The run would need more memory than allowed.
+    #[error(
+        "this run needs about {} ({estimate} bytes, the cost model's estimate for the \
+         executor's forward and backward pass), over the memory limit of {} ({limit} bytes)",
+        crate::cost::human_bytes(*estimate),
+        crate::cost::human_bytes(*limit)
+    )]
+    OverMemory {
+        /// Estimated peak bytes.
+        estimate: u128,
+        /// The limit.
+        limit: u128,
+    },
+    /// An array has more elements than this machine can address.
+    #[error("`{value}` would have {elements} elements, more than this machine can address")]
+    TooLarge {
+        /// The value or parameter.
+        value: String,
+        /// Its element count (saturated at `u128::MAX`).
+        elements: u128,
+    },
     /// The checker found a size error.
     #[error("{0}")]
     Check(String),
@@ -79,9 +108,9 @@ pub fn resolve_sizes(c: &Circuit, b: &Bindings) -> Result<Vec<usize>, ExecError>
     c.axes
         .iter()
         .map(|a| {
-            let v = a.size.eval(b).map_err(|source| ExecError::Size {
+            let v = a.size.eval(b).map_err(|cause| ExecError::Size {
                 axis: c.axis_label(a.id),
-                source,
+                cause,
             })?;
             if v <= 0 {
                 return Err(ExecError::NonPositive {
@@ -130,8 +159,30 @@ pub struct Bound {
 impl Bound {
     /// Binds the circuit's sizes.
     /// Refuses circuits with size errors (the checker's `E…` findings).
+    ///
+    /// Every array must be addressable (its bytes fit in `isize`), so that no later size
+    /// arithmetic overflows; whether it fits in memory is [`crate::cost::check_memory`]'s
+    /// question.
     pub fn new(c: &Circuit, b: &Bindings) -> Result<Bound, ExecError> {
         let sizes = resolve_sizes(c, b)?;
+        let arrays = c
+            .values
+            .iter()
+            .map(|v| (&v.name, &v.ty.axes))
+            .chain(c.params.iter().map(|p| (&p.name, &p.axes)));
+        for (name, axes) in arrays {
+            let n = axes
+                .iter()
+                .try_fold(1u128, |n, a| n.checked_mul(sizes[a.ix()] as u128))
+                .unwrap_or(u128::MAX);
+            // 8 bytes per f64 element
+            if n > (isize::MAX as u128) / 8 {
+                return Err(ExecError::TooLarge {
+                    value: name.clone(),
+                    elements: n,
+                });
+            }
+        }
         if let Some(d) = crate::check::sizes::run(c, b).into_iter().next() {
             return Err(ExecError::Check(d.to_string()));
         }

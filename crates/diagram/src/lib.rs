@@ -2,6 +2,7 @@
 //! differentiated, costed and drawn.
 //!
 //! Brief overview, in pipeline order:
+//! - [`bind`]: size bindings as typed on the command line (`h=8,k=64`), checked by name;
 //! - [`size`]: symbolic axis sizes (`x // 2`, `m / h`), constraints, cost polynomials;
 //! - [`ir`]: the circuit IR (axes with identity, array types, values, ops, blocks);
 //! - [`builder`]: the Rust API that builds and type-checks a circuit;
@@ -31,11 +32,13 @@
 
 pub mod backprop;
 pub mod bench;
+pub mod bind;
 pub mod builder;
 pub mod check;
 pub mod cost;
 pub mod exec;
 pub mod ir;
+pub mod names;
 mod ops;
 pub mod parse;
 pub mod size;

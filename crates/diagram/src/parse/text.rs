@@ -75,6 +75,26 @@ pub fn load_json(text: &str) -> Result<Circuit, TextError> {
 /// Checks ids, references and that every node reads only values computed before it.
 pub fn validate(c: &Circuit) -> Result<(), TextError> {
     let bad = |m: String| Err(TextError::Invalid(m));
+    // the text format can write `\n` in a quoted name but no other control character
+    let names = std::iter::once(("circuit", &c.name))
+        .chain(c.sizes.keys().map(|n| ("size", n)))
+        .chain(c.axes.iter().map(|a| ("axis", &a.name)))
+        .chain(c.values.iter().map(|v| ("value", &v.name)))
+        .chain(c.params.iter().map(|p| ("parameter", &p.name)))
+        .chain(c.nodes.iter().map(|n| ("op", &n.name)))
+        .chain(c.blocks.iter().map(|b| ("block", &b.name)))
+        .chain(c.nodes.iter().filter_map(|n| match &n.op {
+            Op::Save(l) | Op::Load(l) => Some(("label", l)),
+            _ => None,
+        }));
+    for (what, name) in names {
+        if name.chars().any(|ch| ch.is_control() && ch != '\n') {
+            return bad(format!(
+                "{what} name `{}` holds a control character",
+                crate::names::escape_control(name)
+            ));
+        }
+    }
     for (i, a) in c.axes.iter().enumerate() {
         if a.id.ix() != i {
             return bad(format!("axis {i} has id {}", a.id.0));
