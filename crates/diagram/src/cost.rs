@@ -141,8 +141,8 @@ pub struct Memory {
     /// What this crate's executor holds at its peak for one forward and backward pass
     /// ([`crate::exec::forward`] keeps every value on its tape): the caller's inputs, the
     /// tape, parameters and their gradients, and at the worst backward step the live
-    /// gradients plus that node's new input gradients and temporaries (counted as one more
-    /// copy of its inputs and outputs). An estimate that errs high.
+    /// gradients plus that node's new input gradients and temporaries (counted as two more
+    /// copies of its inputs and outputs). An estimate that errs high.
     pub executor_bytes: u128,
 }
 
@@ -268,12 +268,10 @@ fn executor_bytes(
             .outputs
             .iter()
             .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))?;
-        // new input gradients, plus temporaries as large as the inputs and outputs
-        let step = Tally::add(
-            Tally::add(live, Tally::mul(2, ins, what)?, what)?,
-            outs,
-            what,
-        )?;
+        // new input gradients, plus temporaries: an einsum's backward copies its operands
+        // and the output gradient and folds them pairwise, about two of each
+        let temps = Tally::mul(2, Tally::add(ins, outs, what)?, what)?;
+        let step = Tally::add(Tally::add(live, ins, what)?, temps, what)?;
         worst = worst.max(step);
         for v in &node.outputs {
             if has_grad[v.ix()] && !c.inputs.contains(v) {

@@ -416,3 +416,35 @@ fn run_bench(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: the `diagram` help summary omitted `draw` and `bench`.
+    #[test]
+    fn the_help_summary_names_every_subcommand() {
+        use clap::CommandFactory;
+        let cli = crate::Cli::command();
+        let diagram = cli.find_subcommand("diagram").expect("diagram subcommand");
+        let about = diagram.get_about().expect("an about line").to_string();
+        for sub in diagram.get_subcommands() {
+            let name = sub.get_name();
+            if name != "zoo" && name != "help" {
+                assert!(about.contains(name), "`{about}` omits `{name}`");
+            }
+        }
+    }
+
+    #[test]
+    fn memory_sizes_in_every_unit() {
+        assert_eq!(parse_memory("4G"), Ok(4 << 30));
+        assert_eq!(parse_memory("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_memory("2 tb"), Ok(2 << 40));
+        assert_eq!(parse_memory("1000"), Ok(1000));
+        for bad in ["", "G", "-1G", "0", "4Q", "1e400"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
+    }
+}
