@@ -3,7 +3,6 @@
 //! really allocates, and the loader's memory is checked to grow linearly with its input.
 //!
 //! A separate test binary, because the allocator is global.
-#![allow(unsafe_code)]
 
 use nc_diagram::backprop::backward;
 use nc_diagram::cost::check_memory;
@@ -11,55 +10,8 @@ use nc_diagram::exec::{Bound, forward, init_params, random_inputs};
 use nc_diagram::parse::text::load;
 use nc_diagram::tensor::Tensor;
 use nc_diagram::zoo;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts live bytes per thread: tests run on their own threads and do not disturb each
-/// other. (Const-initialised thread-locals with no destructor never allocate themselves.)
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn track(delta: isize) {
-    let _ = LIVE.try_with(|l| {
-        let v = l.get() + delta;
-        l.set(v);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
-    });
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        track(l.size() as isize);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        track(-(l.size() as isize));
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        track(new as isize - l.size() as isize);
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Peak live bytes allocated by `f` on this thread, above what was live before it.
-fn peak_of<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
-    let r = f();
-    (r, (PEAK.with(Cell::get) - base).max(0) as usize)
-}
+mod counting_alloc;
+use counting_alloc::peak_of;
 
 /// The estimate errs high, but not wildly: for each zoo model at bindings large enough
 /// that the arrays dominate, the measured peak of a forward and backward pass (inputs

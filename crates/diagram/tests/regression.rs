@@ -188,3 +188,53 @@ fn repeated_blocks_cannot_build_without_bound() {
     let e = load(src).unwrap_err().to_string();
     assert!(e.contains("grows past 100000"), "{e}");
 }
+
+/// A JSON circuit states types as data: one that its operations would not build is refused
+/// rather than run (it would index past a node's inputs or allocate `Copy(2^60)` outputs).
+#[test]
+fn ill_typed_json_circuits_are_refused() {
+    use nc_diagram::ir::Op;
+    use nc_diagram::parse::text::{load_json, save_json};
+    let c = zoo::mlp();
+    let relu = c
+        .nodes
+        .iter()
+        .position(|n| matches!(n.op, Op::Map(_)))
+        .unwrap();
+    // an add with one input
+    let mut bad = c.clone();
+    bad.nodes[relu].op = Op::Add;
+    let e = load_json(&save_json(&bad)).unwrap_err().to_string();
+    assert!(e.contains("does not type-check"), "{e}");
+    // a value whose axes disagree with what its op makes
+    let mut bad = c.clone();
+    let v = bad.nodes[relu].outputs[0];
+    bad.values[v.ix()].ty.axes.pop();
+    let e = load_json(&save_json(&bad)).unwrap_err().to_string();
+    assert!(e.contains("not what its operations build"), "{e}");
+    assert_eq!(load_json(&save_json(&c)).unwrap(), c);
+}
+
+/// Found by fuzzing: `norm … using G S` and `embed … using T` took parameters of any shape,
+/// and a constant could list an axis twice; both reached the executor and panicked there.
+#[test]
+fn fuzz_found_shape_holes_are_type_errors() {
+    let e = load(
+        "circuit c
+         input x [b=2 m=4]
+         param g [b] init ones shared
+         param s [m] init zeros shared
+         y = norm x over m affine m using g s
+         output y",
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "5:14: parameter `g` has axes [b] but this operation needs [m]"
+    );
+    let e = load("circuit c\ny = constant 1.5 [H=6 H]\noutput y\n")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "2:23: axis `H` is listed twice");
+}

@@ -225,6 +225,12 @@ impl Builder {
         if self.c.outputs.is_empty() {
             return Err(BuildError::NoOutputs(self.c.name.clone()));
         }
+        // inputs and parameters are made without a check: an axis listed twice is caught here
+        let arrays = self.c.values.iter().map(|v| (&v.name, "value", &v.ty.axes));
+        let params = self.c.params.iter().map(|p| (&p.name, "param", &p.axes));
+        for (name, kind, axes) in arrays.chain(params) {
+            self.no_dups(name, kind, axes)?;
+        }
         Ok(self.c)
     }
 

@@ -156,6 +156,7 @@ impl Builder {
 
     /// A constant array over `axes`.
     pub fn constant(&mut self, name: &str, axes: &[AxisId], value: f64) -> R<ValueId> {
+        self.no_dups(&self.scoped_name(name), "constant", axes)?;
         Ok(self.push(
             name,
             Op::Constant(value),
@@ -172,6 +173,7 @@ impl Builder {
 
     /// A learned array with a given initialisation.
     pub fn learned_init(&mut self, name: &str, axes: &[AxisId], init: Init) -> R<ValueId> {
+        self.no_dups(&self.scoped_name(name), "learned", axes)?;
         let p = self.param(&format!("{name}.value"), axes, init);
         let one = self.push(
             &format!("{name}.one"),

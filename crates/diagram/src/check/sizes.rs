@@ -80,7 +80,10 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
         }
     }
     let sz = |a: AxisId| sizes[a.ix()];
-    let prod = |axes: &[AxisId]| -> Option<i64> { axes.iter().map(|a| sz(*a)).product() };
+    // a product or sum past i64 is reported as unknown here; evaluating it is an error
+    let prod = |axes: &[AxisId]| -> Option<i64> {
+        axes.iter().try_fold(1i64, |p, a| p.checked_mul(sz(*a)?))
+    };
     let show = |axes: &[AxisId]| -> String {
         let parts: Vec<String> = axes
             .iter()
@@ -117,7 +120,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             }
             Op::Concat { inputs, output } => {
                 if let (Some(p), Some(q)) = (
-                    inputs.iter().map(|a| sz(*a)).sum::<Option<i64>>(),
+                    inputs.iter().try_fold(0i64, |s, a| s.checked_add(sz(*a)?)),
                     sz(*output),
                 ) && p != q
                 {
@@ -179,12 +182,36 @@ fn window_mismatch(
     sz: &dyn Fn(AxisId) -> Option<i64>,
 ) -> Option<String> {
     let (x, o, k) = (sz(w.input)?, sz(w.output)?, sz(w.kernel)?);
-    let reach = x + 2 * w.padding - w.dilation * (k - 1) - 1;
+    // reach = x + 2p − d(k − 1) − 1, checked: out-of-range geometry is reported, not wrapped
+    let span = k.checked_sub(1).and_then(|k1| w.dilation.checked_mul(k1));
+    let reach = w
+        .padding
+        .checked_mul(2)
+        .and_then(|p2| x.checked_add(p2))
+        .zip(span)
+        .and_then(|(a, s)| a.checked_sub(s))
+        .and_then(|a| a.checked_sub(1));
+    let (Some(span), Some(reach)) = (span, reach) else {
+        return Some(format!(
+            "the window over axis {} (size {x}, kernel {k}, dilation {}, padding {}) overflows",
+            c.axis_label(w.input),
+            w.dilation,
+            w.padding
+        ));
+    };
+    if w.stride < 1 {
+        return Some(format!(
+            "the window over axis {} has stride {}; strides are at least 1",
+            c.axis_label(w.input),
+            w.stride
+        ));
+    }
     if reach < 0 {
         return Some(format!(
             "axis {} has size {x} but the window needs at least {} (kernel {k}, dilation {}, padding {})",
             c.axis_label(w.input),
-            w.dilation * (k - 1) + 1 - 2 * w.padding,
+            span.saturating_add(1)
+                .saturating_sub(w.padding.saturating_mul(2)),
             w.dilation,
             w.padding
         ));

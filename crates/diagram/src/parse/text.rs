@@ -62,6 +62,11 @@ pub fn save_json(c: &Circuit) -> String {
 }
 
 /// Loads and validates a circuit from its JSON form.
+///
+/// JSON can state any circuit, typed or not, so besides [`validate`] the circuit must be
+/// exactly what its operations build: it is written in the text format and loaded back
+/// through the [`crate::builder`], and the two must agree. A circuit accepted here is as
+/// safe to run as one built in Rust.
 pub fn load_json(text: &str) -> Result<Circuit, TextError> {
     let c: Circuit = serde_json::from_str(text).map_err(|e| TextError::Syntax {
         line: e.line(),
@@ -69,7 +74,56 @@ pub fn load_json(text: &str) -> Result<Circuit, TextError> {
         msg: e.to_string(),
     })?;
     validate(&c)?;
+    let as_text = save(&c);
+    let rebuilt = super::loader::load_text(&as_text).map_err(|e| {
+        let line = match &e {
+            TextError::Syntax { line, .. } => as_text.lines().nth(line.saturating_sub(1)),
+            TextError::Invalid(_) => None,
+        };
+        TextError::Invalid(format!(
+            "the circuit does not type-check: {e}{}",
+            line.map(|l| format!(" (in its text form: `{}`)", l.trim()))
+                .unwrap_or_default()
+        ))
+    })?;
+    if let Some(d) = first_difference(&c, &rebuilt) {
+        return Err(TextError::Invalid(format!(
+            "the circuit is not what its operations build: {d}"
+        )));
+    }
     Ok(c)
+}
+
+/// Where `c` differs from `built`, the same circuit rebuilt from its operations.
+fn first_difference(c: &Circuit, built: &Circuit) -> Option<String> {
+    fn first<T: PartialEq>(a: &[T], b: &[T]) -> Option<usize> {
+        (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))
+    }
+    if c.name != built.name || c.sizes != built.sizes || c.constraints != built.constraints {
+        return Some("the header (name, sizes or constraints)".into());
+    }
+    if let Some(i) = first(&c.axes, &built.axes) {
+        return Some(format!("axis {i}"));
+    }
+    if let Some(i) = first(&c.nodes, &built.nodes) {
+        let name = c.nodes.get(i).map_or("", |n| n.name.as_str());
+        return Some(format!("op {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.values, &built.values) {
+        let name = c.values.get(i).map_or("", |v| v.name.as_str());
+        return Some(format!("value {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.params, &built.params) {
+        let name = c.params.get(i).map_or("", |p| p.name.as_str());
+        return Some(format!("parameter {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.blocks, &built.blocks) {
+        return Some(format!("block {i}"));
+    }
+    if c.inputs != built.inputs || c.outputs != built.outputs {
+        return Some("the inputs or outputs".into());
+    }
+    None
 }
 
 /// Checks ids, references and that every node reads only values computed before it.

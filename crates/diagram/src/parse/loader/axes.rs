@@ -190,7 +190,16 @@ impl Loader {
         cur.expect("[", "'[' starting a list of axes")?;
         let mut out = Vec::new();
         while !cur.peek_is("]") {
-            out.push(self.axis(cur, usage, None, "an axis name or ']'")?);
+            let (l, c) = cur.here();
+            let a = self.axis(cur, usage, None, "an axis name or ']'")?;
+            if out.contains(&a) {
+                return Err(crate::parse::error::TextError::syntax(
+                    l,
+                    c,
+                    format!("axis `{}` is listed twice", self.b.circuit().axis_label(a)),
+                ));
+            }
+            out.push(a);
         }
         cur.bump();
         Ok(out)
