@@ -48,6 +48,17 @@ pub enum SizeError {
     /// Division by zero.
     #[error("`{0}` divides by zero")]
     DivByZero(String),
+    /// A size formula with more nodes than allowed.
+    #[error(
+        "a size formula of {nodes} terms is too complex (at most {max}); give the axis a size \
+         of its own"
+    )]
+    TooComplex {
+        /// Its number of nodes.
+        nodes: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A value past the integer range (i64 for sizes, i128 for costs).
     #[error("{0} overflows")]
     Overflow(String),
@@ -187,6 +198,34 @@ impl SizeExpr {
                 q
             }
         })
+    }
+
+    /// Most nodes an axis size may have when an operation derives it from other sizes
+    /// (a chain of concatenations adds one term per link): evaluating, printing and
+    /// dropping a size recurse over it, and every derived size copies its parts.
+    pub const MAX_NODES: usize = 512;
+
+    /// Number of nodes (literals, symbols and operators).
+    pub fn nodes(&self) -> usize {
+        match self {
+            SizeExpr::Lit(_) | SizeExpr::Sym(_) => 1,
+            SizeExpr::Add(a, b)
+            | SizeExpr::Sub(a, b)
+            | SizeExpr::Mul(a, b)
+            | SizeExpr::ExactDiv(a, b)
+            | SizeExpr::FloorDiv(a, b) => 1 + a.nodes() + b.nodes(),
+        }
+    }
+
+    /// `Ok(self)` when it has at most [`SizeExpr::MAX_NODES`] nodes.
+    pub fn bounded(self) -> Result<SizeExpr, SizeError> {
+        match self.nodes() {
+            n if n > Self::MAX_NODES => Err(SizeError::TooComplex {
+                nodes: n,
+                max: Self::MAX_NODES,
+            }),
+            _ => Ok(self),
+        }
     }
 
     /// The symbols this expression mentions, sorted.
@@ -514,8 +553,60 @@ impl Poly {
             .extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
         r
     }
+    /// Most terms a product may expand to; past it, multi-term factors are kept whole as
+    /// opaque atoms (`(p + q)·(r + s)`), so a product of many sums stays small.
+    pub const MAX_TERMS: usize = 1024;
+
     /// Product.
     pub fn times(&self, o: &Poly) -> Poly {
+        if self.terms.len().saturating_mul(o.terms.len()) > Self::MAX_TERMS {
+            return self.as_atom().times_expanded(&o.as_atom());
+        }
+        self.times_expanded(o)
+    }
+
+    /// A polynomial of more than one term as a single opaque atom (marked overflowed when a
+    /// coefficient does not fit a size literal).
+    fn as_atom(&self) -> Poly {
+        if self.terms.len() <= 1 || self.overflowed {
+            return self.clone();
+        }
+        let Some(e) = self.to_expr() else {
+            return Poly {
+                overflowed: true,
+                ..Poly::default()
+            };
+        };
+        let name = format!("({e})");
+        let mut p = Poly::default();
+        p.terms.insert(vec![name.clone()], 1);
+        p.atoms.insert(name, e);
+        p
+    }
+
+    /// The polynomial as a size expression; `None` when a coefficient is past `i64`.
+    fn to_expr(&self) -> Option<SizeExpr> {
+        let mut sum: Option<SizeExpr> = None;
+        for (m, c) in &self.terms {
+            let mut t = SizeExpr::Lit(i64::try_from(*c).ok()?);
+            for a in m {
+                let f = self
+                    .atoms
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| SizeExpr::Sym(a.clone()));
+                t = SizeExpr::Mul(Box::new(t), Box::new(f));
+            }
+            sum = Some(match sum {
+                None => t,
+                Some(s) => SizeExpr::Add(Box::new(s), Box::new(t)),
+            });
+        }
+        Some(sum.unwrap_or(SizeExpr::Lit(0)))
+    }
+
+    /// Product, every term expanded.
+    fn times_expanded(&self, o: &Poly) -> Poly {
         let mut r = Poly {
             overflowed: self.overflowed || o.overflowed,
             ..Poly::default()

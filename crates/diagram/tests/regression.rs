@@ -238,3 +238,46 @@ fn fuzz_found_shape_holes_are_type_errors() {
         .to_string();
     assert_eq!(e, "2:23: axis `H` is listed twice");
 }
+
+/// Sizes derived from sizes (a chain of concatenations adds a term per link) grew without
+/// bound: 50000 links copied 1.25e9 nodes (memory past 12 GB). A derived size is capped.
+#[test]
+fn derived_sizes_are_bounded() {
+    let mut s = String::from("circuit chain\ninput x [n]\ny0 = relu x\n");
+    for i in 1..=2000 {
+        let along = if i == 1 {
+            "n".to_string()
+        } else {
+            format!("c{}", i - 1)
+        };
+        s.push_str(&format!(
+            "y{i} = concat y{} x along {along} n -> c{i}\n",
+            i - 1
+        ));
+    }
+    s.push_str("output y2000\n");
+    let e = load(&s).unwrap_err().to_string();
+    assert!(
+        e.contains("axis `c256`: a size formula of 513 terms is too complex (at most 512)"),
+        "{e}"
+    );
+}
+
+/// The element count of a value over 30 axes of size `p + q` expands to 2^30 monomials;
+/// past 1024 terms the sums are kept whole, and the numbers are still exact.
+#[test]
+fn products_of_sums_stay_small_and_exact() {
+    let axes: Vec<String> = (0..30).map(|i| format!("a{i}=(p+q)")).collect();
+    let c = load(&format!(
+        "circuit prod\ninput x [{}]\ny = relu x\noutput y\n",
+        axes.join(" ")
+    ))
+    .unwrap();
+    let r = nc_diagram::cost::cost(&c);
+    // relu reads x and writes y: 2·(p + q)^30 elements
+    assert_eq!(
+        r.total.moved.eval(&bind(&[("p", 2), ("q", 1)])).unwrap(),
+        2 * 3i128.pow(30)
+    );
+    assert!(r.total.moved.to_string().len() < 10_000);
+}

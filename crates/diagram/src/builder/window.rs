@@ -103,7 +103,7 @@ impl Builder {
                 });
             }
             let ax = self.c.axes[a.ix()].clone();
-            let osize = s.output_size(&ax.size);
+            let osize = s.output_size(&ax.size).bounded()?;
             let output = if osize == ax.size {
                 *a
             } else {

@@ -163,6 +163,9 @@ impl Loader {
                 )));
             }
         };
+        let size = size
+            .bounded()
+            .map_err(|e| n.err(format!("axis `{key}`: {e}, as `{key}=8`")))?;
         let a = self
             .b
             .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
