@@ -10,87 +10,14 @@
 //! - `saved` counts the elements the backward pass needs stored; `moved` the elements an
 //!   operation reads (inputs, parameters) and writes in the forward pass.
 
-use crate::exec::{ExecError, Plan, resolve_sizes};
+pub use crate::error::human_bytes;
+use crate::exec::{ExecError, resolve_sizes};
 use crate::ir::{Circuit, NodeId};
+pub use crate::op_cost::{BoundCost, OpCost};
 use crate::ops::{self, axes_elems};
 use crate::size::{Bindings, Poly, SizeError};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Symbolic costs of one operation (or a sum of them).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OpCost {
-    /// Matmul/conv FLOPs, forward.
-    pub flops_fwd: Poly,
-    /// Matmul/conv FLOPs, backward.
-    pub flops_bwd: Poly,
-    /// All operations, forward.
-    pub ops_fwd: Poly,
-    /// All operations, backward.
-    pub ops_bwd: Poly,
-    /// Parameters used.
-    pub params: Poly,
-    /// Elements stored for the backward pass.
-    pub saved: Poly,
-    /// Elements read and written.
-    pub moved: Poly,
-}
-
-impl OpCost {
-    /// The sum.
-    pub fn plus(&self, o: &OpCost) -> OpCost {
-        OpCost {
-            flops_fwd: self.flops_fwd.plus(&o.flops_fwd),
-            flops_bwd: self.flops_bwd.plus(&o.flops_bwd),
-            ops_fwd: self.ops_fwd.plus(&o.ops_fwd),
-            ops_bwd: self.ops_bwd.plus(&o.ops_bwd),
-            params: self.params.plus(&o.params),
-            saved: self.saved.plus(&o.saved),
-            moved: self.moved.plus(&o.moved),
-        }
-    }
-    /// Numbers under `b`, with `bytes` per element. Every step is checked: a count past
-    /// `u128` is an error naming the quantity, the term and the sizes in it.
-    pub fn bind(&self, b: &Bindings, bytes: u64) -> Result<BoundCost, ExecError> {
-        let u = |quantity: &'static str, p: &Poly, per: u64| -> Result<u128, ExecError> {
-            let wrap = |cause| ExecError::Cost { quantity, cause };
-            let v = u128::try_from(p.eval(b).map_err(wrap)?.max(0)).unwrap_or(0);
-            v.checked_mul(u128::from(per)).ok_or_else(|| {
-                wrap(SizeError::Overflow(format!(
-                    "{v} elements of {per} bytes (`{p}`)"
-                )))
-            })
-        };
-        Ok(BoundCost {
-            flops_forward: u("flops_forward", &self.flops_fwd, 1)?,
-            flops_backward: u("flops_backward", &self.flops_bwd, 1)?,
-            ops_forward: u("ops_forward", &self.ops_fwd, 1)?,
-            ops_backward: u("ops_backward", &self.ops_bwd, 1)?,
-            params: u("params", &self.params, 1)?,
-            saved_bytes: u("saved_bytes", &self.saved, bytes)?,
-            moved_bytes: u("moved_bytes", &self.moved, bytes)?,
-        })
-    }
-}
-
-/// Costs as numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BoundCost {
-    /// Matmul/conv FLOPs, forward (FlopCounterMode convention).
-    pub flops_forward: u128,
-    /// Matmul/conv FLOPs, backward.
-    pub flops_backward: u128,
-    /// All operations, forward.
-    pub ops_forward: u128,
-    /// All operations, backward.
-    pub ops_backward: u128,
-    /// Parameters.
-    pub params: u128,
-    /// Bytes stored for the backward pass.
-    pub saved_bytes: u128,
-    /// Bytes read and written in the forward pass.
-    pub moved_bytes: u128,
-}
 
 /// Symbolic costs of a circuit.
 #[derive(Clone, Debug)]
@@ -131,7 +58,32 @@ pub fn cost(c: &Circuit) -> CostReport {
     }
 }
 
-/// Memory of a run, in bytes, from the plan's liveness under bound sizes.
+/// When each value is last needed in a forward pass: what an inference run keeps live, and
+/// so its peak memory ([`Memory::peak_forward_bytes`]). Shape-independent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Liveness {
+    /// Nodes in execution order.
+    pub order: Vec<NodeId>,
+    /// For each value, the position in `order` of its last consumer (`usize::MAX` for outputs).
+    pub last_use: Vec<usize>,
+}
+
+/// The liveness of the circuit's values in its stored node order.
+pub fn liveness(c: &Circuit) -> Liveness {
+    let order: Vec<NodeId> = c.nodes.iter().map(|n| n.id).collect();
+    let mut last_use = vec![0usize; c.values.len()];
+    for (i, n) in c.nodes.iter().enumerate() {
+        for v in &n.inputs {
+            last_use[v.ix()] = i;
+        }
+    }
+    for v in &c.outputs {
+        last_use[v.ix()] = usize::MAX;
+    }
+    Liveness { order, last_use }
+}
+
+/// Memory of a run, in bytes, under bound sizes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Memory {
     /// Largest set of simultaneously live values in an inference forward pass.
@@ -172,7 +124,7 @@ impl Tally {
 /// Peak memory under `b`.
 pub fn memory(
     c: &Circuit,
-    plan: &Plan,
+    live_at: &Liveness,
     b: &Bindings,
     bytes: u64,
     report: &CostReport,
@@ -203,7 +155,7 @@ pub fn memory(
     let inputs = sum(&c.inputs, what)?;
     let mut live = inputs;
     let mut peak = live;
-    for (i, n) in plan.order.iter().enumerate() {
+    for (i, n) in live_at.order.iter().enumerate() {
         let node = c.node(*n);
         live = Tally::add(live, sum(&node.outputs, what)?, what)?;
         peak = peak.max(live);
@@ -213,7 +165,7 @@ pub fn memory(
             .iter()
             .collect::<std::collections::BTreeSet<_>>()
         {
-            if plan.last_use[v.ix()] == i {
+            if live_at.last_use[v.ix()] == i {
                 live -= elems[v.ix()];
             }
         }
@@ -302,7 +254,7 @@ pub fn check_memory(
     bytes: u64,
     limit: u128,
 ) -> Result<Memory, ExecError> {
-    let m = memory(c, &crate::exec::plan(c), b, bytes, &cost(c))?;
+    let m = memory(c, &liveness(c), b, bytes, &cost(c))?;
     if m.executor_bytes > limit {
         return Err(ExecError::OverMemory {
             estimate: m.executor_bytes,
@@ -310,27 +262,6 @@ pub fn check_memory(
         });
     }
     Ok(m)
-}
-
-/// Bytes as people read them, in powers of 1024: `2.8 GiB`, `512.0 MiB`, `900 B`.
-///
-/// ```
-/// use nc_diagram::cost::human_bytes;
-/// assert_eq!(human_bytes(900), "900 B");
-/// assert_eq!(human_bytes(3 << 29), "1.5 GiB");
-/// ```
-pub fn human_bytes(n: u128) -> String {
-    const UNITS: [&str; 8] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", UNITS[u])
 }
 
 /// A complete bound report, as written by `neurocircuits diagram cost --json`.
@@ -368,7 +299,7 @@ pub struct CostSummary {
 pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, ExecError> {
     let r = cost(c);
     let t = r.total.bind(b, bytes)?;
-    let memory = memory(c, &crate::exec::plan(c), b, bytes, &r)?;
+    let memory = memory(c, &liveness(c), b, bytes, &r)?;
     let mut formulas = BTreeMap::new();
     formulas.insert("params".into(), r.total.params.to_string());
     formulas.insert("flops_forward".into(), r.total.flops_fwd.to_string());

@@ -8,6 +8,9 @@
 //! - [`builder`]: the Rust API that builds and type-checks a circuit;
 //! - [`parse`]: einsum signatures and the text format (load, save, diff);
 //! - [`check`]: the checker, with coded errors and warnings like lint rules;
+//! - [`bound`], [`error`], [`op_cost`]: what every operation uses (bound sizes, the error
+//!   type, per-operation costs), kept below the operations, so that the operations, the
+//!   executor and the cost model never import one another for them;
 //! - [`exec`]: the executor over named, strided tensors (f32/f64, GEMM from `nc_core`);
 //! - [`backprop`]: the backward pass derived from the circuit;
 //! - [`cost`]: FLOPs, parameters, activation memory and bytes moved, symbolic and bound;
@@ -54,12 +57,15 @@
 pub mod backprop;
 pub mod bench;
 pub mod bind;
+pub mod bound;
 pub mod builder;
 pub mod check;
 pub mod cost;
+pub mod error;
 pub mod exec;
 pub mod ir;
 pub mod names;
+pub mod op_cost;
 mod ops;
 pub mod parse;
 pub mod size;

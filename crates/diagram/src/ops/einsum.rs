@@ -3,8 +3,8 @@
 //! with the other operands.
 
 use super::{Ctx, Grads, axes_elems};
-use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, EinTerm, Node, Op};
+use crate::op_cost::OpCost;
 use crate::size::Poly;
 use crate::tensor::{Real, Tensor, contract};
 

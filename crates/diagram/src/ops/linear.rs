@@ -1,8 +1,8 @@
 //! Learned linear maps `L`/`L₊`: forward, backward (the transpose), cost.
 
 use super::{Ctx, Grads, axes_elems, elems};
-use crate::cost::OpCost;
 use crate::ir::{Circuit, Node, Op};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor, contract, contract_like};
 use std::borrow::Cow;
 

@@ -10,9 +10,9 @@ pub(crate) mod shape;
 pub(crate) mod softmax;
 pub(crate) mod window;
 
-use crate::cost::OpCost;
-use crate::exec::ExecError;
+use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Op, ValueId};
+use crate::op_cost::OpCost;
 use crate::size::{Bindings, Poly};
 use crate::tensor::{Real, Tensor};
 
@@ -27,7 +27,7 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// The context of `node` under the bound sizes.
-    pub fn new(c: &'a Circuit, bound: &'a crate::exec::Bound, node: &'a Node) -> Self {
+    pub fn new(c: &'a Circuit, bound: &'a crate::bound::Bound, node: &'a Node) -> Self {
         Self {
             c,
             sizes: &bound.sizes,

@@ -7,8 +7,8 @@
 //! Only an input stored neither way is copied.
 
 use super::{Ctx, Grads, elems};
-use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, Node, Op};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 use std::borrow::Cow;
 

@@ -2,8 +2,8 @@
 //! for the backward pass; add stores nothing and sums the broadcast operand's gradient.
 
 use super::{Ctx, Grads, elems};
-use crate::cost::OpCost;
 use crate::ir::{Circuit, Func, Node, Op};
+use crate::op_cost::OpCost;
 use crate::size::Poly;
 use crate::tensor::{Real, Tensor};
 

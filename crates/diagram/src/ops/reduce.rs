@@ -3,8 +3,8 @@
 
 use super::softmax::rows_layout;
 use super::{Ctx, elems};
-use crate::cost::OpCost;
 use crate::ir::{Circuit, Node, Op, ReduceKind};
+use crate::op_cost::OpCost;
 use crate::size::Poly;
 use crate::tensor::{Real, Tensor};
 

@@ -1,9 +1,9 @@
 //! Concatenation, reshape and embedding lookup.
 
 use super::{Ctx, elems};
-use crate::cost::OpCost;
-use crate::exec::ExecError;
+use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Op};
+use crate::op_cost::OpCost;
 use crate::size::Poly;
 use crate::tensor::{Real, Tensor};
 

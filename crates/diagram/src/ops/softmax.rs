@@ -1,8 +1,8 @@
 //! Softmax over chosen axes. The backward stores the output y: dx = y ⊙ (dy − ⟨dy, y⟩).
 
 use super::{Ctx, elems};
-use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, Node, Op};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
 /// Layout with the normalised axes innermost, and the row length.

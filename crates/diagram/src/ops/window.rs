@@ -9,8 +9,8 @@
 //! matrix.
 
 use super::{Ctx, elems};
-use crate::cost::OpCost;
 use crate::ir::{AxisId, Circuit, Node, Op, WindowAxis};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
 /// The unfolded storage order for a spatial-side tensor stored in `x_storage`.
@@ -384,8 +384,8 @@ pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bound::Bound;
     use crate::builder::{Builder, WindowSpec};
-    use crate::exec::Bound;
     use crate::ir::AxisKind;
 
     fn dot(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
