@@ -25,11 +25,11 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
             let mut rng = nc_core::rng::stream(seed, "diagram-param", p.id.0 as u64);
             let data: Vec<T> = match &p.init {
                 Init::Zeros => vec![T::default(); n],
-                Init::Ones => vec![T::from_f64(1.0); n],
-                Init::Const(v) => vec![T::from_f64(*v); n],
+                Init::Ones => vec![T::of(1.0); n],
+                Init::Const(v) => vec![T::of(*v); n],
                 Init::Normal => (0..n)
                     .map(|_| {
-                        T::from_f64(rand_distr::Distribution::sample(
+                        T::of(rand_distr::Distribution::sample(
                             &rand_distr::StandardNormal,
                             &mut rng,
                         ))
@@ -38,9 +38,7 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
                 Init::FanIn(axes) => {
                     let fan: usize = bound.dims(axes).iter().product();
                     let a = 1.0 / (fan.max(1) as f64).sqrt();
-                    (0..n)
-                        .map(|_| T::from_f64(rng.random_range(-a..a)))
-                        .collect()
+                    (0..n).map(|_| T::of(rng.random_range(-a..a))).collect()
                 }
             };
             Tensor::from_vec(p.axes.clone(), dims, data)
@@ -71,11 +69,11 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .unwrap_or(2);
             let data: Vec<T> = (0..n)
                 .map(|_| match ty.dtype {
-                    DType::Real => T::from_f64(rand_distr::Distribution::sample(
+                    DType::Real => T::of(rand_distr::Distribution::sample(
                         &rand_distr::StandardNormal,
                         &mut rng,
                     )),
-                    DType::Index => T::from_f64(rng.random_range(0..vocab) as f64),
+                    DType::Index => T::of(rng.random_range(0..vocab) as f64),
                 })
                 .collect();
             Tensor::from_vec(ty.axes.clone(), dims, data)

@@ -100,11 +100,11 @@ fn view<'a, T: Real>(
 /// Mean and 1/σ per group (two passes: the variance is taken about the mean).
 pub(super) fn moments<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
     let (rows, cols) = (v.rows, v.cols.max(1));
-    let eps = T::from_f64(eps);
-    let one = T::from_f64(1.0);
+    let eps = T::of(eps);
+    let one = T::of(1.0);
     match v.stats {
         Along::Row => {
-            let rn = T::from_f64(cols as f64);
+            let rn = T::of(cols as f64);
             v.data
                 .chunks(cols)
                 .map(|row| {
@@ -118,12 +118,12 @@ pub(super) fn moments<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
                 .unzip()
         }
         Along::Col => {
-            let rn = T::from_f64(rows as f64);
+            let rn = T::of(rows as f64);
             let mut mean = vec![T::default(); cols];
             for row in v.data.chunks(cols) {
                 mean.iter_mut().zip(row).for_each(|(m, x)| *m += *x);
             }
-            mean.iter_mut().for_each(|m| *m = *m / rn);
+            mean.iter_mut().for_each(|m| *m /= rn);
             let mut var = vec![T::default(); cols];
             for row in v.data.chunks(cols) {
                 for ((s, x), m) in var.iter_mut().zip(row).zip(&mean) {
@@ -318,7 +318,7 @@ pub(crate) fn backward<T: Real>(
         Along::Row => cols,
         Along::Col => rows,
     };
-    let rn = T::from_f64(r as f64);
+    let rn = T::of(r as f64);
     let sd = sums(&dxh, None, rows, cols, v.stats);
     let sdx = sums(&dxh, Some(xhat), rows, cols, v.stats);
     let cols1 = cols.max(1);

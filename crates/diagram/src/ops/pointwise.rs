@@ -18,7 +18,7 @@ fn scale_of(cx: &Ctx, f: &Func) -> f64 {
 const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
 
 fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
-    let one = T::from_f64(1.0);
+    let one = T::of(1.0);
     match f {
         Func::Relu => {
             if x > T::default() {
@@ -27,21 +27,21 @@ fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
                 T::default()
             }
         }
-        Func::Tanh => x.tanh(),
+        Func::Tanh => x.tanh_fast(),
         Func::Sigmoid => one / (one + (-x).exp()),
         Func::Gelu => {
-            let u = T::from_f64(GELU_C) * (x + T::from_f64(0.044715) * x * x * x);
-            T::from_f64(0.5) * x * (one + u.tanh())
+            let u = T::of(GELU_C) * (x + T::of(0.044715) * x * x * x);
+            T::of(0.5) * x * (one + u.tanh_fast())
         }
         Func::Exp => x.exp(),
         Func::Square => x * x,
-        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s) * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::of(s) * x,
     }
 }
 
 /// f′ from the input `x` and output `y`.
 fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
-    let one = T::from_f64(1.0);
+    let one = T::of(1.0);
     match f {
         Func::Relu => {
             if x > T::default() {
@@ -53,15 +53,15 @@ fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
         Func::Tanh => one - y * y,
         Func::Sigmoid => y * (one - y),
         Func::Gelu => {
-            let c = T::from_f64(GELU_C);
-            let k = T::from_f64(0.044715);
-            let t = (c * (x + k * x * x * x)).tanh();
-            let half = T::from_f64(0.5);
-            half * (one + t) + half * x * (one - t * t) * c * (one + T::from_f64(3.0) * k * x * x)
+            let c = T::of(GELU_C);
+            let k = T::of(0.044715);
+            let t = (c * (x + k * x * x * x)).tanh_fast();
+            let half = T::of(0.5);
+            half * (one + t) + half * x * (one - t * t) * c * (one + T::of(3.0) * k * x * x)
         }
         Func::Exp => y,
-        Func::Square => T::from_f64(2.0) * x,
-        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s),
+        Func::Square => T::of(2.0) * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::of(s),
     }
 }
 
@@ -70,7 +70,7 @@ fn map_tensor<T: Real>(f: &Func, s: f64, x: &Tensor<T>) -> Tensor<T> {
     match f {
         Func::Relu => x.map_values(|v| if v > T::default() { v } else { T::default() }),
         Func::Scale(_) | Func::ScaleBySize(..) => {
-            let s = T::from_f64(s);
+            let s = T::of(s);
             x.map_values(|v| s * v)
         }
         _ => x.map_values(|v| apply(f, s, v)),
@@ -103,7 +103,7 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
         Op::Constant(c) => {
             let axes = cx.out_axes(0).to_vec();
             let dims = cx.dims(&axes);
-            Tensor::full(axes, dims, T::from_f64(*c))
+            Tensor::full(axes, dims, T::of(*c))
         }
         _ => xs[0].clone(),
     }

@@ -21,9 +21,7 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
         .chunks(r.max(1))
         .map(|row| match kind {
             ReduceKind::Sum => row.iter().fold(T::default(), |s, v| s + *v),
-            ReduceKind::Mean => {
-                row.iter().fold(T::default(), |s, v| s + *v) / T::from_f64(r as f64)
-            }
+            ReduceKind::Mean => row.iter().fold(T::default(), |s, v| s + *v) / T::of(r as f64),
             ReduceKind::Max => row
                 .iter()
                 .copied()
@@ -48,7 +46,7 @@ pub(crate) fn backward<T: Real>(
     match kind {
         ReduceKind::Sum => {}
         ReduceKind::Mean => {
-            let s = T::from_f64(1.0 / r as f64);
+            let s = T::of(1.0 / r as f64);
             dx.data.iter_mut().for_each(|v| *v *= s);
         }
         ReduceKind::Max => {

@@ -81,7 +81,7 @@ pub(crate) fn embed_forward<T: Real>(
     let f: usize = cx.dims(features).iter().product();
     let mut data = Vec::with_capacity(idx.len() * f);
     for v in &idx.data {
-        let i = v.to_f64();
+        let i = v.f64();
         if !(i >= 0.0 && i < nv as f64 && i.fract() == 0.0) {
             return Err(ExecError::Index {
                 op: cx.node.name.clone(),
@@ -110,7 +110,7 @@ pub(crate) fn embed_backward<T: Real>(
     let f: usize = cx.dims(features).iter().product();
     let d = dy.to_layout(&[idx.axes.clone(), features.clone()].concat());
     for (j, v) in idx.data.iter().enumerate() {
-        let i = v.to_f64() as usize;
+        let i = v.f64() as usize;
         for k in 0..f {
             g.data[i * f + k] += d.data[j * f + k];
         }

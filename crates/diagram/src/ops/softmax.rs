@@ -35,7 +35,7 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
             s += *v;
         }
         for v in row.iter_mut() {
-            *v = *v / s;
+            *v /= s;
         }
     }
     y
