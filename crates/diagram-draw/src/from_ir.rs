@@ -445,14 +445,14 @@ impl<'a> Conv<'a> {
         }
         self.wires.insert(out_v, out_wires);
         let kind = match &node.op {
-            Op::Linear { bias, .. } => OpKind::Linear {
-                bias: *bias,
+            Op::Linear(l) => OpKind::Linear {
+                bias: l.bias,
                 name: String::new(),
             },
             Op::Softmax(_) => OpKind::Softmax,
             Op::Norm { .. } => OpKind::Norm,
-            Op::Reduce(k, _) => OpKind::Reduce(
-                match k {
+            Op::Reduce(r) => OpKind::Reduce(
+                match r.kind {
                     ReduceKind::Sum => "Σ",
                     ReduceKind::Mean => "𝔼",
                     ReduceKind::Max => "Max",
@@ -460,7 +460,7 @@ impl<'a> Conv<'a> {
                 .into(),
             ),
             Op::Window(w) | Op::WindowT(w) => {
-                let first = w.first();
+                let first = w.axes.first();
                 OpKind::Window {
                     kernel: first
                         .map(|x| c.axis(x.kernel).size.to_string())

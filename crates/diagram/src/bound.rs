@@ -61,6 +61,17 @@ impl Bound {
                 });
             }
         }
+        // a scale by a size (`k^-0.5`) must have its size bound, as an axis must
+        for n in &c.nodes {
+            if let crate::ir::Op::Map(crate::ir::Func::ScaleBySize(e, _)) = &n.op
+                && let Err(cause) = e.eval(b)
+            {
+                return Err(ExecError::Scale {
+                    op: n.name.clone(),
+                    cause,
+                });
+            }
+        }
         if let Some(d) = crate::check::sizes::run(c, b).into_iter().next() {
             return Err(ExecError::Check(d.to_string()));
         }

@@ -16,6 +16,14 @@ pub enum ExecError {
         /// The cause (shown in the message, so not a `source`).
         cause: SizeError,
     },
+    /// The size a `scale` multiplies by could not be evaluated.
+    #[error("op `{op}` scales by a size: {cause}")]
+    Scale {
+        /// The op.
+        op: String,
+        /// The cause (shown in the message, so not a `source`).
+        cause: SizeError,
+    },
     /// A size is not positive.
     #[error("axis {axis} has size {size}; sizes must be positive")]
     NonPositive {

@@ -7,7 +7,7 @@
 
 pub use crate::bound::{Bound, resolve_sizes};
 pub use crate::error::ExecError;
-use crate::ir::{Circuit, DType, Init};
+use crate::ir::{Circuit, DType, Embed, Init};
 use crate::ops::{self, Ctx};
 use crate::tensor::{Real, Tensor, all_finite};
 use rand::RngExt;
@@ -62,7 +62,7 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .iter()
                 .filter(|nd| nd.inputs.contains(v))
                 .filter_map(|nd| match &nd.op {
-                    crate::ir::Op::Embed { vocab, .. } => Some(bound.sizes[vocab.ix()]),
+                    crate::ir::Op::Embed(Embed { vocab, .. }) => Some(bound.sizes[vocab.ix()]),
                     _ => None,
                 })
                 .min()

@@ -281,3 +281,23 @@ fn products_of_sums_stay_small_and_exact() {
     );
     assert!(r.total.moved.to_string().len() < 10_000);
 }
+
+/// `scale x n^2` with `n` unbound scaled by 1 without a word; it is now refused when sizes
+/// are bound, and scales by n² once `n` is given.
+#[test]
+fn a_scale_by_an_unbound_size_is_an_error() {
+    use nc_diagram::exec::{forward, init_params, random_inputs};
+    let c = load("circuit c\ninput x [b=2]\ny = scale x n^2\noutput y\n").unwrap();
+    let e = Bound::new(&c, &c.default_bindings())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "op `y` scales by a size: size symbol `n` is not bound");
+    let bound = Bound::new(&c, &bind(&[("b", 2), ("n", 3)])).unwrap();
+    let x = random_inputs::<f64>(&c, &bound, 0);
+    let y = forward(&c, &bound, &init_params(&c, &bound, 0), &x).unwrap();
+    let y = y.output(&c, 0).unwrap();
+    assert_eq!(
+        y.data,
+        x[0].data.iter().map(|v| 9.0 * v).collect::<Vec<_>>()
+    );
+}

@@ -483,7 +483,15 @@ impl Builder {
         self.need_real(&op, "softmax", x)?;
         self.need_axes(&op, "softmax", x, axes)?;
         let out = self.axes_of(x).to_vec();
-        Ok(self.push(name, Op::Softmax(axes.to_vec()), vec![x], vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Softmax(Softmax {
+                over: axes.to_vec(),
+            }),
+            vec![x],
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// General normalisation (see [`Op::Norm`]).
@@ -508,12 +516,12 @@ impl Builder {
         let out = self.axes_of(x).to_vec();
         Ok(self.push(
             name,
-            Op::Norm {
+            Op::Norm(Norm {
                 stats: stats.to_vec(),
                 affine_axes: affine_axes.to_vec(),
                 affine,
                 eps,
-            },
+            }),
             vec![x],
             vec![out],
             params,
@@ -555,7 +563,10 @@ impl Builder {
             .collect();
         Ok(self.push(
             name,
-            Op::Reduce(kind, axes.to_vec()),
+            Op::Reduce(Reduce {
+                kind,
+                over: axes.to_vec(),
+            }),
             vec![x],
             vec![out],
             vec![],
@@ -629,12 +640,12 @@ impl Builder {
         }
         let mut params = vec![w];
         params.extend(b);
-        let lin = Op::Linear {
+        let lin = Op::Linear(Linear {
             inputs: inputs.to_vec(),
             outputs: outputs.to_vec(),
             groups: groups.to_vec(),
             bias: b.is_some(),
-        };
+        });
         Ok(self.push(name, lin, vec![x], vec![out], params)[0])
     }
 }

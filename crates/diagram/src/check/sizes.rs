@@ -11,7 +11,7 @@
 //! **Example.** `reshape [k, h] -> [m]` with k = 16, h = 3, m = 128 is `E004`.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{AxisId, Circuit, Op, WindowAxis};
+use crate::ir::{AxisId, Circuit, Concat, Einsum, Linear, Op, Reshape, Window, WindowAxis};
 use crate::size::{Bindings, SizeError};
 
 /// Runs the rule.
@@ -107,7 +107,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             ))
         };
         match &n.op {
-            Op::Reshape { from, to } => {
+            Op::Reshape(Reshape { from, to }) => {
                 if let (Some(p), Some(q)) = (prod(from), prod(to))
                     && p != q
                 {
@@ -118,7 +118,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            Op::Concat { inputs, output } => {
+            Op::Concat(Concat { inputs, output }) => {
                 if let (Some(p), Some(q)) = (
                     inputs.iter().try_fold(0i64, |s, a| s.checked_add(sz(*a)?)),
                     sz(*output),
@@ -131,16 +131,16 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            Op::Window(ws) | Op::WindowT(ws) => {
+            Op::Window(Window { axes: ws }) | Op::WindowT(Window { axes: ws }) => {
                 for w in ws {
                     if let Some(msg) = window_mismatch(c, w, &sz) {
                         mismatch(msg);
                     }
                 }
             }
-            Op::Einsum {
+            Op::Einsum(Einsum {
                 operands, output, ..
-            } => {
+            }) => {
                 for t in operands.iter().flatten().chain(output) {
                     if (t.parts.len() > 1 || t.parts[0] != t.axis)
                         && let (Some(p), Some(q)) = (prod(&t.parts), sz(t.axis))
@@ -154,7 +154,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     }
                 }
             }
-            Op::Linear { inputs, groups, .. } => {
+            Op::Linear(Linear { inputs, groups, .. }) => {
                 let w = &c.param(n.params[0]).axes;
                 for (i, a) in inputs.iter().enumerate() {
                     let t = w[groups.len() + i];

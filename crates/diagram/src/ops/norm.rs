@@ -6,8 +6,9 @@
 //! columns (the kept axes innermost, as batch norm's channels in a channels-last layout).
 //! Only an input stored neither way is copied.
 
-use super::{Ctx, Grads, elems};
-use crate::ir::{AxisId, Circuit, Node, Op};
+use super::{Ctx, Grads, Kernel, elems};
+use crate::error::ExecError;
+use crate::ir::{AxisId, Circuit, Node, Norm};
 use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 use std::borrow::Cow;
@@ -228,21 +229,9 @@ fn params_in_view<T: Real>(cx: &Ctx, v: &View<T>, ps: &[&Tensor<T>]) -> Option<(
     Some((flat(ps[0]), flat(ps[1])))
 }
 
-fn norm_op<'a>(cx: &Ctx<'a>) -> (&'a [AxisId], &'a [AxisId], f64) {
-    match &cx.node.op {
-        Op::Norm {
-            stats,
-            affine_axes,
-            eps,
-            ..
-        } => (stats, affine_axes, *eps),
-        _ => (&[], &[], 0.0),
-    }
-}
-
-pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
-    let (stats, affine_axes, eps) = norm_op(cx);
-    let v = view(cx, x, stats, affine_axes);
+fn forward<T: Real>(op: &Norm, cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
+    let eps = op.eps;
+    let v = view(cx, x, &op.stats, &op.affine_axes);
     if v.affine == Some(v.stats)
         && let Some((g, b)) = params_in_view(cx, &v, ps)
     {
@@ -256,14 +245,15 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Te
     Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), y)
 }
 
-pub(crate) fn backward<T: Real>(
+fn backward<T: Real>(
+    op: &Norm,
     cx: &Ctx,
     x: &Tensor<T>,
     ps: &[&Tensor<T>],
     dy: &Tensor<T>,
 ) -> Grads<T> {
-    let (stats, affine_axes, eps) = norm_op(cx);
-    let v = view(cx, x, stats, affine_axes);
+    let eps = op.eps;
+    let v = view(cx, x, &op.stats, &op.affine_axes);
     let (rows, cols) = (v.rows, v.cols);
     let dy_v: std::borrow::Cow<[T]> = if dy.is_row_major_in(&v.order) {
         std::borrow::Cow::Borrowed(&dy.data)
@@ -354,16 +344,35 @@ pub(crate) fn backward<T: Real>(
     }
 }
 
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Norm { affine, .. } = &n.op else {
-        return OpCost::default();
-    };
-    let x = elems(c, n.inputs[0]);
-    let w = if *affine { 9 } else { 7 };
-    OpCost {
-        ops_fwd: x.scale(w),
-        ops_bwd: x.scale(w + 3),
-        saved: x,
-        ..Default::default()
+impl Kernel for Norm {
+    fn forward<T: Real>(
+        &self,
+        cx: &Ctx,
+        xs: &[&Tensor<T>],
+        ps: &[&Tensor<T>],
+    ) -> Result<Vec<Tensor<T>>, ExecError> {
+        Ok(vec![forward(self, cx, xs[0], ps)])
+    }
+
+    fn backward<T: Real>(
+        &self,
+        cx: &Ctx,
+        xs: &[&Tensor<T>],
+        ps: &[&Tensor<T>],
+        _: &[&Tensor<T>],
+        dy: &Tensor<T>,
+    ) -> Grads<T> {
+        backward(self, cx, xs[0], ps, dy)
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let x = elems(c, n.inputs[0]);
+        let w = if self.affine { 9 } else { 7 };
+        OpCost {
+            ops_fwd: x.scale(w),
+            ops_bwd: x.scale(w + 3),
+            saved: x,
+            ..Default::default()
+        }
     }
 }

@@ -225,37 +225,33 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
 /// Every axis an operation names.
 fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
     match op {
-        Op::Linear {
-            inputs,
-            outputs,
-            groups,
-            ..
-        } => inputs
+        Op::Linear(l) => l
+            .inputs
             .iter()
-            .chain(outputs)
-            .chain(groups)
+            .chain(&l.outputs)
+            .chain(&l.groups)
             .copied()
             .collect(),
-        Op::Einsum {
-            operands, output, ..
-        } => operands
+        Op::Einsum(e) => e
+            .operands
             .iter()
             .flatten()
-            .chain(output)
+            .chain(&e.output)
             .flat_map(|t| std::iter::once(t.axis).chain(t.parts.iter().copied()))
             .collect(),
-        Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
-        Op::Norm {
-            stats, affine_axes, ..
-        } => stats.iter().chain(affine_axes).copied().collect(),
+        Op::Softmax(s) => s.over.clone(),
+        Op::Reduce(r) => r.over.clone(),
+        Op::Permute(p) => p.order.clone(),
+        Op::Norm(n) => n.stats.iter().chain(&n.affine_axes).copied().collect(),
         Op::Window(w) | Op::WindowT(w) => w
+            .axes
             .iter()
             .flat_map(|w| [w.input, w.output, w.kernel])
             .collect(),
-        Op::Concat { inputs, output } => inputs.iter().chain([output]).copied().collect(),
-        Op::Reshape { from, to } => from.iter().chain(to).copied().collect(),
-        Op::Embed { vocab, features } => std::iter::once(*vocab)
-            .chain(features.iter().copied())
+        Op::Concat(k) => k.inputs.iter().chain([&k.output]).copied().collect(),
+        Op::Reshape(r) => r.from.iter().chain(&r.to).copied().collect(),
+        Op::Embed(e) => std::iter::once(e.vocab)
+            .chain(e.features.iter().copied())
             .collect(),
         Op::Map(_)
         | Op::Add
