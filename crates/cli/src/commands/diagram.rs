@@ -251,6 +251,11 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                     "  peak training     {:>16} B",
                     s.memory.peak_training_bytes
                 )?;
+                writeln!(
+                    so,
+                    "  `diagram run`     {:>16} B   (this executor, forward + backward)",
+                    s.memory.executor_bytes
+                )?;
                 for (name, k) in &s.blocks {
                     writeln!(
                         so,
