@@ -39,9 +39,54 @@ fn simulate_prints_one_row_per_control_step() {
     assert_eq!(cases[0]["qpos_after"].as_array().unwrap().len(), 2);
     assert_eq!(cases[0]["qvel_after"][1].as_array().unwrap().len(), 8);
     assert_eq!(cases[1]["qpos_after"][0].as_array().unwrap().len(), 5);
-    // ncap.md §2.4 (MuJoCo 3.17): six bodies from rest, ctrl = +1, one control step
+    // MuJoCo 3.17 gives joint 1 (qpos[3]) = 2.0260397e-2 rad after one control step of six
+    // bodies from rest with every ctrl = +1
     let q0 = cases[0]["qpos_after"][0][3].as_f64().unwrap();
     assert!((q0 - 2.0260397e-2).abs() < 1e-9, "{q0}");
+}
+
+/// The example input the README points to runs as documented.
+#[test]
+fn the_example_cases_run() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cases.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_neurocircuits"))
+        .args(["swimmer", "simulate", "--input", path])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (cases, given) = (
+        v["cases"].as_array().unwrap(),
+        input["cases"].as_array().unwrap(),
+    );
+    assert_eq!(cases.len(), given.len());
+    for (c, g) in cases.iter().zip(given) {
+        let rows = g["ctrl"].as_array().unwrap().len();
+        let nq = g["qpos"].as_array().unwrap().len();
+        for key in ["qpos_after", "qvel_after"] {
+            let r = c[key].as_array().unwrap();
+            assert_eq!(r.len(), rows, "{key}: one row per control step");
+            assert!(r.iter().all(|row| row.as_array().unwrap().len() == nq));
+        }
+    }
+    // the first case starts as MuJoCo's check above: six bodies at rest, every ctrl = +1
+    let q0 = cases[0]["qpos_after"][0][3].as_f64().unwrap();
+    assert!((q0 - 2.0260397e-2).abs() < 1e-9, "{q0}");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains("--input examples/cases.json"));
+    for field in nc_swimmer::script::FIELDS {
+        assert!(
+            readme.contains(&format!("| `{field}` |")),
+            "the README's schema lacks {field}"
+        );
+    }
 }
 
 #[test]

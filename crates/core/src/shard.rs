@@ -91,4 +91,31 @@ mod tests {
         }
         assert_eq!("2/5".parse::<Shard>(), Ok(Shard { index: 2, count: 5 }));
     }
+
+    /// Fuzzing `--shard`: CI runs proptest's default case count (256); before a release run
+    /// `PROPTEST_CASES=1000000 cargo test -p nc-core fuzz`.
+    mod fuzz {
+        use super::*;
+
+        proptest::proptest! {
+            /// Any text parses to a valid shard that prints back as itself, or is refused with a
+            /// message that quotes it and says what was expected.
+            #[test]
+            fn any_text_is_a_valid_shard_or_a_message(s in "\\PC{0,12}|[ +-]?[0-9]{0,22}[ ]?/[ ]?[+-]?[0-9]{0,22}") {
+                match s.parse::<Shard>() {
+                    Ok(sh) => {
+                        proptest::prop_assert!(sh.count > 0 && sh.index < sh.count);
+                        proptest::prop_assert_eq!(sh.to_string().parse::<Shard>(), Ok(sh));
+                        // unit `index` is this shard's and no neighbour's
+                        let next = Shard { index: (sh.index + 1) % sh.count, count: sh.count };
+                        proptest::prop_assert!(sh.owns(sh.index) && (sh.count == 1 || !next.owns(sh.index)));
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        proptest::prop_assert!(msg.contains(&format!("{s:?}")) && msg.contains("expected I/N"), "{}", msg);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -11,12 +11,42 @@ pub const SCALE_MIN: f64 = 1e-4;
 pub const SCALE_MAX: f64 = 1.0;
 
 /// Gaussian policy: `loc = tanh(MLP(obs))`, state-independent `scale = softplus(log_scale)`.
+///
+/// Loading checks one finite log-scale per network output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GaussianFile")]
 pub struct GaussianActor {
     /// The torso and tanh location head.
     pub mlp: Mlp,
     /// Unconstrained scale parameters, one per action.
     pub log_scale: Vec<f64>,
+}
+
+// the saved form, checked before it becomes a `GaussianActor`
+#[derive(Deserialize)]
+struct GaussianFile {
+    mlp: Mlp,
+    log_scale: Vec<f64>,
+}
+
+impl TryFrom<GaussianFile> for GaussianActor {
+    type Error = MlpError;
+    fn try_from(f: GaussianFile) -> Result<Self, MlpError> {
+        if f.log_scale.len() != f.mlp.n_out() {
+            return Err(MlpError::Shape {
+                what: "log_scale",
+                expected: f.mlp.n_out(),
+                got: f.log_scale.len(),
+            });
+        }
+        if let Some(index) = f.log_scale.iter().position(|p| !p.is_finite()) {
+            return Err(MlpError::NonFinite { index });
+        }
+        Ok(Self {
+            mlp: f.mlp,
+            log_scale: f.log_scale,
+        })
+    }
 }
 
 fn softplus(x: f64) -> f64 {
@@ -151,7 +181,8 @@ mod tests {
     #[test]
     fn reference_parameter_counts() {
         let mut rng = nc_core::rng::stream(1, "t", 0);
-        // research note §1.5
+        // the reference's actor sizes: PPO (64,64) tanh + 5 log-scales on 24 inputs,
+        // DDPG (256,256) ReLU with a tanh head, its critic on 24 + 5 inputs
         assert_eq!(
             GaussianActor::new(24, 5, &[64, 64], &mut rng)
                 .unwrap()

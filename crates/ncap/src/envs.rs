@@ -4,6 +4,23 @@
 
 use crate::train::{TrainError, step_envs, train_seed};
 use nc_swimmer::{SwimConfig, SwimEnv};
+use serde::{Deserialize, Serialize};
+
+/// What a checkpoint keeps of the running episodes: each environment's state and episode
+/// step, the returns so far, and how many resets the training reset stream has drawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvsState {
+    /// Positions, environment-major.
+    pub qpos: Vec<f64>,
+    /// Velocities, environment-major.
+    pub qvel: Vec<f64>,
+    /// Episode step of each environment.
+    pub steps: Vec<usize>,
+    /// Return so far of each running episode.
+    pub returns: Vec<f64>,
+    /// Resets drawn from the run's training reset stream.
+    pub resets_done: u64,
+}
 
 /// One environment's step, as seen by a trainer's recorder.
 #[derive(Debug)]
@@ -68,6 +85,59 @@ impl TrainingEnvs {
         self.envs[e].reset(s);
         self.envs[e].observe(&mut self.obs[e * self.obs_dim..(e + 1) * self.obs_dim]);
         self.returns[e] = 0.0;
+    }
+
+    /// The state a checkpoint keeps (call between steps; finished returns are not included).
+    pub fn snapshot(&self) -> EnvsState {
+        EnvsState {
+            qpos: self.envs.iter().flat_map(|e| e.qpos().to_vec()).collect(),
+            qvel: self.envs.iter().flat_map(|e| e.qvel().to_vec()).collect(),
+            steps: self.episode_steps(),
+            returns: self.returns.clone(),
+            resets_done: self.resets_done,
+        }
+    }
+
+    /// Continues the episodes of a [`TrainingEnvs::snapshot`]; a state that does not fit
+    /// these environments is refused with the reason.
+    pub fn restore(&mut self, s: &EnvsState) -> Result<(), String> {
+        let n = self.envs.len();
+        let nq = self.envs[0].qpos().len();
+        let len = self.envs[0].config().episode_len;
+        if s.qpos.len() != n * nq
+            || s.qvel.len() != n * nq
+            || s.steps.len() != n
+            || s.returns.len() != n
+        {
+            return Err(format!(
+                "environment state has {} positions, {} velocities, {} steps and {} returns; {n} environments need {} each for the first two and {n} for the others",
+                s.qpos.len(),
+                s.qvel.len(),
+                s.steps.len(),
+                s.returns.len(),
+                n * nq
+            ));
+        }
+        if let Some(k) = s.steps.iter().find(|&&k| k >= len) {
+            return Err(format!(
+                "episode step {k} is not below the episode length {len}"
+            ));
+        }
+        if !s.returns.iter().all(|r| r.is_finite()) {
+            return Err("an episode return is not finite".into());
+        }
+        for e in 0..n {
+            let r = e * nq..(e + 1) * nq;
+            self.envs[e]
+                .restore(&s.qpos[r.clone()], &s.qvel[r], s.steps[e])
+                .map_err(|err| format!("environment {e}: {err}"))?;
+            let d = self.obs_dim;
+            self.envs[e].observe(&mut self.obs[e * d..(e + 1) * d]);
+        }
+        self.returns.clone_from(&s.returns);
+        self.resets_done = s.resets_done;
+        self.finished.clear();
+        Ok(())
     }
 
     /// Number of environments.

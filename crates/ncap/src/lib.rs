@@ -9,11 +9,13 @@
 //! - [`normalizer`]: Tonic's running mean/std observation normaliser;
 //! - [`optim`]: the Adam optimiser;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
-//! - [`train`]: Tonic-style logs, test episodes, checkpoints shared by the trainers;
+//! - [`train`]: what the trainers share: the run `Ledger` (exact resume from safetensors
+//!   checkpoints, Tonic-style logs, summaries), errors and seeds;
 //! - [`es`]: antithetic OpenAI-style evolution strategies;
 //! - [`ppo`]: PPO with Tonic's defaults;
 //! - [`ddpg`]: DDPG with Tonic's defaults;
-//! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable sweeps;
+//! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable
+//!   sweeps at a preset (quick, medium, full), with the paper's claims judged in one place;
 //! - [`figures`]: their SVG figures.
 //!
 //! ```

@@ -60,20 +60,91 @@ pub enum MlpError {
         /// Actual length.
         got: usize,
     },
-    /// The architecture has no layers or a zero width.
-    #[error("mlp needs at least one layer and non-zero widths, got sizes {sizes:?}")]
+    /// The architecture has no layers, a zero width, or more parameters than fit in memory.
+    #[error(
+        "mlp needs at least one layer, non-zero widths and at most 10^8 parameters, got sizes {sizes:?}"
+    )]
     BadSizes {
         /// The sizes given.
         sizes: Vec<usize>,
     },
+    /// A loaded parameter is NaN or infinite.
+    #[error("mlp parameter {index} is not finite")]
+    NonFinite {
+        /// Its index.
+        index: usize,
+    },
 }
 
 /// A fully connected network `sizes[0] → … → sizes[L]` with one activation per layer.
+///
+/// Loading checks the layout: widths non-zero, one activation per layer, as many finite
+/// parameters as the widths need.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MlpFile")]
 pub struct Mlp {
     sizes: Vec<usize>,
     acts: Vec<Activation>,
     params: Vec<f64>,
+}
+
+// the saved form, checked by `TryFrom` before it becomes an `Mlp`
+#[derive(Deserialize)]
+struct MlpFile {
+    sizes: Vec<usize>,
+    acts: Vec<Activation>,
+    params: Vec<f64>,
+}
+
+impl TryFrom<MlpFile> for Mlp {
+    type Error = MlpError;
+    fn try_from(f: MlpFile) -> Result<Self, MlpError> {
+        let n = param_count(&f.sizes)?;
+        if f.acts.len() != f.sizes.len() - 1 {
+            return Err(MlpError::Shape {
+                what: "activation list",
+                expected: f.sizes.len() - 1,
+                got: f.acts.len(),
+            });
+        }
+        if f.params.len() != n {
+            return Err(MlpError::Shape {
+                what: "parameter list",
+                expected: n,
+                got: f.params.len(),
+            });
+        }
+        if let Some(index) = f.params.iter().position(|p| !p.is_finite()) {
+            return Err(MlpError::NonFinite { index });
+        }
+        Ok(Mlp {
+            sizes: f.sizes,
+            acts: f.acts,
+            params: f.params,
+        })
+    }
+}
+
+/// The most parameters one network may have (8·10⁸ bytes of f64), so that a mistyped width
+/// is an error rather than an allocation failure.
+pub const MAX_PARAMS: usize = 100_000_000;
+
+/// Parameters of a network with these widths; refuses empty or zero widths and networks of
+/// more than [`MAX_PARAMS`].
+pub fn param_count(sizes: &[usize]) -> Result<usize, MlpError> {
+    let bad = || MlpError::BadSizes {
+        sizes: sizes.to_vec(),
+    };
+    if sizes.len() < 2 || sizes.contains(&0) {
+        return Err(bad());
+    }
+    sizes.windows(2).try_fold(0usize, |acc, w| {
+        w[1].checked_mul(w[0])
+            .and_then(|x| x.checked_add(w[1]))
+            .and_then(|x| x.checked_add(acc))
+            .filter(|&x| x <= MAX_PARAMS)
+            .ok_or_else(bad)
+    })
 }
 
 /// Per-layer outputs of a batched forward pass, kept for the backward pass.
@@ -101,11 +172,7 @@ impl MlpCache {
 impl Mlp {
     /// A network with PyTorch's default `nn.Linear` init: weights and biases U(±1/√fan_in).
     pub fn new(sizes: &[usize], acts: &[Activation], rng: &mut impl Rng) -> Result<Self, MlpError> {
-        if sizes.len() < 2 || sizes.contains(&0) {
-            return Err(MlpError::BadSizes {
-                sizes: sizes.to_vec(),
-            });
-        }
+        let n = param_count(sizes)?;
         if acts.len() != sizes.len() - 1 {
             return Err(MlpError::Shape {
                 what: "activation list",
@@ -113,7 +180,6 @@ impl Mlp {
                 got: acts.len(),
             });
         }
-        let n: usize = sizes.windows(2).map(|w| w[1] * w[0] + w[1]).sum();
         let mut params = Vec::with_capacity(n);
         for w in sizes.windows(2) {
             let bound = 1.0 / (w[0] as f64).sqrt();

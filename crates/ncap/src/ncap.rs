@@ -1,5 +1,5 @@
 //! The NCAP controller: a C. elegans motor circuit as a policy, exactly as the reference
-//! `SwimmerModule` computes it (research note §1).
+//! `SwimmerModule` computes it.
 //!
 //! Per joint `i` there is a dorsal/ventral pair of B-neurons and a dorsal/ventral pair of
 //! muscles. B-neurons of joint 0 are driven by a square-wave head oscillator; those of joint
@@ -144,6 +144,20 @@ pub enum NcapError {
         n_joints: usize,
         /// Joints asked for.
         requested: usize,
+    },
+    /// More joints than any body this controller can drive.
+    #[error("ncap supports at most {max} joints, got {got}")]
+    TooManyJoints {
+        /// Joints asked for.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A loaded weight is NaN or infinite.
+    #[error("ncap parameter {index} is not finite")]
+    NonFinite {
+        /// Its index.
+        index: usize,
     },
     /// An ablation code that is not three binary digits.
     #[error("ablation code {code:?} is not three binary digits like \"111\"")]
@@ -302,6 +316,10 @@ pub fn oscillator(t: usize, period: usize) -> (f64, f64) {
     }
 }
 
+/// The most joints a controller may have (the swimmer has at most 19); a larger count in a
+/// policy file is an error, not an allocation.
+pub const MAX_JOINTS: usize = 1000;
+
 /// An NCAP controller: architecture switches, a body size and a parameter vector.
 ///
 /// Serialises as `{config, n_joints, params, names}`; loading re-checks the layout.
@@ -334,6 +352,9 @@ struct NcapSpec {
 impl TryFrom<NcapSpec> for Ncap {
     type Error = NcapError;
     fn try_from(s: NcapSpec) -> Result<Self, NcapError> {
+        if let Some(index) = s.params.iter().position(|p| !p.is_finite()) {
+            return Err(NcapError::NonFinite { index });
+        }
         Ncap::with_params(s.config, s.n_joints, Some(s.params))
     }
 }
@@ -389,6 +410,12 @@ impl Ncap {
     ) -> Result<Self, NcapError> {
         if n_joints == 0 {
             return Err(NcapError::NoJoints);
+        }
+        if n_joints > MAX_JOINTS {
+            return Err(NcapError::TooManyJoints {
+                got: n_joints,
+                max: MAX_JOINTS,
+            });
         }
         if cfg.oscillator_period < 2 {
             return Err(NcapError::BadPeriod {

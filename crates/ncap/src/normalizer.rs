@@ -30,6 +30,20 @@ impl MeanStd {
             new_count: 0,
         }
     }
+    /// Whether this state fits `dim` features with finite statistics and positive standard
+    /// deviations (a loaded policy or checkpoint is checked before use).
+    pub fn fits(&self, dim: usize) -> bool {
+        [
+            &self.mean,
+            &self.mean_sq,
+            &self.std,
+            &self.new_sum,
+            &self.new_sum_sq,
+        ]
+        .iter()
+        .all(|v| v.len() == dim && v.iter().all(|x| x.is_finite()))
+            && self.std.iter().all(|&s| s > 0.0)
+    }
     /// Feature count.
     pub fn dim(&self) -> usize {
         self.mean.len()

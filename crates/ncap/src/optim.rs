@@ -38,6 +38,16 @@ impl Adam {
     pub fn steps(&self) -> u64 {
         self.t
     }
+    /// Whether this state fits `n` parameters with finite settings (a loaded checkpoint is
+    /// checked before use).
+    pub fn fits(&self, n: usize) -> bool {
+        self.m.len() == n
+            && self.v.len() == n
+            && [self.lr, self.beta1, self.beta2, self.eps, self.weight_decay]
+                .iter()
+                .all(|x| x.is_finite())
+            && self.t < i32::MAX as u64
+    }
     /// One descent step `params ← params − lr·m̂/(√v̂ + ε)` for gradient `grad`.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         self.t += 1;

@@ -34,6 +34,16 @@ pub enum PolicyError {
         /// Bodies of the swimmer.
         n_bodies: usize,
     },
+    /// An MLP policy drives another number of joints.
+    #[error("policy drives {expected} joints but the {n_bodies}-body swimmer has {got}")]
+    ActDim {
+        /// Outputs of the policy.
+        expected: usize,
+        /// Joints of the swimmer.
+        got: usize,
+        /// Bodies of the swimmer.
+        n_bodies: usize,
+    },
     /// Reading or parsing a policy file failed.
     #[error("policy file {path}: {message}")]
     File {
@@ -45,6 +55,14 @@ pub enum PolicyError {
     /// Zero episodes were requested.
     #[error("need at least one episode")]
     NoEpisodes,
+    /// The reset seeds `seed, seed+1, …` would pass `u64::MAX`.
+    #[error("reset seeds {seed} + {episodes} episodes pass the largest seed {max}", max = u64::MAX)]
+    SeedOverflow {
+        /// The first seed.
+        seed: u64,
+        /// Episodes asked for.
+        episodes: usize,
+    },
 }
 
 /// A trained policy as saved to disk (`policy.json`).
@@ -91,7 +109,37 @@ impl SavedPolicy {
             message: m,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+        Self::parse(&text).map_err(err)
+    }
+    /// Parses and checks a policy file's text; every rejection says why.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let p: SavedPolicy = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let (n_in, norm) = match &p {
+            SavedPolicy::Ncap { .. } => return Ok(p),
+            SavedPolicy::Gaussian {
+                actor, normalizer, ..
+            } => (actor.mlp.n_in(), normalizer),
+            SavedPolicy::Deterministic {
+                actor, normalizer, ..
+            } => (actor.mlp.n_in(), normalizer),
+        };
+        if let Some(n) = norm
+            && !n.fits(n_in)
+        {
+            return Err(format!(
+                "the normaliser has {} features (or non-finite statistics); the actor reads {n_in}",
+                n.dim()
+            ));
+        }
+        Ok(p)
+    }
+    /// The kind of policy, as the file names it (`ncap`, `gaussian`, `deterministic`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SavedPolicy::Ncap { .. } => "ncap",
+            SavedPolicy::Gaussian { .. } => "gaussian",
+            SavedPolicy::Deterministic { .. } => "deterministic",
+        }
     }
     /// Parameter count of the actor.
     pub fn n_params(&self) -> usize {
@@ -202,6 +250,13 @@ fn mlp_episode(
             n_bodies: swim.n_bodies,
         });
     }
+    if env.n_joints() != mlp.n_out() {
+        return Err(PolicyError::ActDim {
+            expected: mlp.n_out(),
+            got: env.n_joints(),
+            n_bodies: swim.n_bodies,
+        });
+    }
     let mut cache = MlpCache::default();
     let mut x = vec![0.0; mlp.n_in()];
     Ok(run_episode(&mut env, seed, |obs, _, a| {
@@ -215,6 +270,15 @@ fn mlp_episode(
     })?)
 }
 
+/// The last reset seed of `episodes` episodes from `seed`, or the overflow error.
+pub fn last_seed(seed: u64, episodes: usize) -> Result<u64, PolicyError> {
+    let overflow = PolicyError::SeedOverflow { seed, episodes };
+    match episodes {
+        0 => Err(PolicyError::NoEpisodes),
+        n => seed.checked_add(n as u64 - 1).ok_or(overflow),
+    }
+}
+
 /// Runs `episodes` episodes from reset seeds `seed, seed+1, …` in parallel (rayon); the result
 /// does not depend on the thread count.
 pub fn evaluate(
@@ -223,9 +287,7 @@ pub fn evaluate(
     episodes: usize,
     seed: u64,
 ) -> Result<EvalResult, PolicyError> {
-    if episodes == 0 {
-        return Err(PolicyError::NoEpisodes);
-    }
+    last_seed(seed, episodes)?;
     swim.validate()?;
     let returns = (0..episodes as u64)
         .into_par_iter()
@@ -250,6 +312,16 @@ mod tests {
         let b = evaluate(&EvalPolicy::Random, swim, 2, 5).unwrap();
         assert_eq!(a, b);
         assert!(evaluate(&EvalPolicy::Zero, swim, 0, 0).is_err());
+        // the largest seed runs one episode; two would pass u64::MAX
+        assert_eq!(
+            evaluate(&EvalPolicy::Zero, swim, 1, u64::MAX)
+                .unwrap()
+                .returns,
+            vec![0.0]
+        );
+        let e = evaluate(&EvalPolicy::Zero, swim, 2, u64::MAX).unwrap_err();
+        assert!(matches!(e, PolicyError::SeedOverflow { .. }), "{e}");
+        assert_eq!(last_seed(u64::MAX - 1, 2).unwrap(), u64::MAX);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Untrained policies against returns measured with dm_control + MuJoCo 3.17 (research note §3.3).
+//! Untrained policies against returns measured with dm_control 1.0.50 + MuJoCo 3.17 (mean
+//! over 5 reset seeds): default NCAP 799 on 6 links, random actions 85, zero 0.
 
 use nc_ncap::ncap::Ncap;
 use nc_ncap::policy::{EvalPolicy, evaluate};

@@ -2,6 +2,7 @@
 // tests print the measured numbers next to the references; loops index parallel buffers
 #![allow(clippy::print_stderr, clippy::needless_range_loop)]
 
+mod fuzz;
 mod golden;
 mod reference;
 mod training;

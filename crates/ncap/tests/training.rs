@@ -1,19 +1,20 @@
 //! Training reaches the targets; sweeps shard and merge.
 
 use nc_core::shard::Shard;
-use nc_ncap::es::{EsConfig, train};
-use nc_ncap::experiments::{SweepOptions, ablations, merge};
+use nc_ncap::es::{EsConfig, EsSettings, train};
+use nc_ncap::experiments::{Preset, SweepOptions, ablations, merge};
 use nc_ncap::ncap::Ncap;
 
 #[test]
 fn es_on_four_ncap_weights_reaches_860_within_5e4_steps() {
-    // 6 generations of 8 episodes = 48,000 environment steps
+    // 6 generations of 8 episodes = 48,000 environment steps, with the larger ES steps that
+    // suit 4 weights (the estorch script's σ 0.02, lr 0.01 need about 3.5e5 steps)
     let mut finals = Vec::new();
     for seed in 0..3 {
         let cfg = EsConfig {
             seed,
             max_steps: 50_000,
-            ..EsConfig::default()
+            ..EsConfig::with_settings(EsSettings::NCAP_FAST)
         };
         let out = train(&cfg, Ncap::default_for(5).unwrap(), None, &mut |_| {}).unwrap();
         let last = out.rows.last().unwrap();
@@ -34,9 +35,10 @@ fn sharded_sweep_merges_into_the_unsharded_result() {
     let opts = |out: &str, shard: Shard| SweepOptions {
         out: root.path().join(out),
         shard,
-        quick: true,
+        preset: Preset::Quick,
         seeds: Some(1),
         steps: Some(8_000),
+        mlp_hidden: None,
     };
     let a = ablations::run(&opts("s0", Shard { index: 0, count: 3 }), &mut |_| {}).unwrap();
     assert!(!a.aggregated && a.done == 3);
@@ -83,7 +85,7 @@ fn render_and_raster_write_their_outputs() {
         &raster::RasterOptions {
             out: root.path().join("s"),
             policy: Some(policy),
-            quick: true,
+            preset: Preset::Quick,
             seed: 0,
             steps: 90,
         },
@@ -95,4 +97,38 @@ fn render_and_raster_write_their_outputs() {
     assert_eq!(rec.activity[30][0], 0.0);
     assert_eq!(rec.torques[0][0], 1.0);
     assert!(root.path().join("s").join("raster.csv").exists());
+    // the figure keeps its whole title and labels every one of its 22 rows
+    let svg = std::fs::read_to_string(root.path().join("s").join("raster.svg")).unwrap();
+    assert!(svg.contains("NCAP neuron activity") && !svg.contains('…'));
+    for name in &rec.names {
+        assert!(
+            svg.contains(&format!(">\n{name}\n</text>")),
+            "{name} unlabelled"
+        );
+    }
+}
+
+#[test]
+fn every_quick_curve_has_several_tests() {
+    use nc_ncap::experiments::curves::units;
+    // DDPG's quick budget used to log a single test besides step 0
+    let opts = SweepOptions {
+        out: "unused".into(),
+        shard: Shard::ALL,
+        preset: Preset::Quick,
+        seeds: None,
+        steps: None,
+        mlp_hidden: None,
+    };
+    for u in units(&opts) {
+        let tests = match u.algo {
+            nc_ncap::experiments::unit::Algo::Es => u.steps / u.es_config().steps_per_generation(),
+            nc_ncap::experiments::unit::Algo::Ppo => u.steps / 4096,
+            nc_ncap::experiments::unit::Algo::Ddpg => u.steps / u.ddpg_config().epoch_steps,
+        };
+        assert!(tests >= 2, "{}: {tests} tests", u.name());
+        if u.algo == nc_ncap::experiments::unit::Algo::Ddpg {
+            assert!(tests >= 5, "{}: {tests} tests", u.name());
+        }
+    }
 }

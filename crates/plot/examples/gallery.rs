@@ -81,6 +81,31 @@ fn main() -> Result<(), nc_plot::PlotError> {
     };
     save_svg(&out.join("learning_curve.svg"), &line_chart(&spec)?)?;
 
+    // a short budget on a log axis that starts at step 0, in a narrow figure: the labels of
+    // 8000, 9000, 10000 must not run together; and a run with a single evaluation
+    let es_steps = [0.0, 8e3, 16e3, 24e3, 32e3, 40e3, 48e3];
+    let spec = LineSpec {
+        title: "ES: NCAP starts far higher than MLP".into(),
+        description: "Test return against environment steps from step 0, log axis after a break."
+            .into(),
+        x: Axis::log("environment steps").with_zero(),
+        y: Axis::linear("test return"),
+        series: vec![
+            Series::from_xy(
+                "NCAP",
+                &es_steps,
+                &[794.0, 826.0, 842.0, 856.0, 864.0, 873.0, 885.0],
+            )
+            .with_spread(&[2.0, 3.0, 3.0, 6.0, 8.0, 12.0, 22.0]),
+            Series::from_xy("MLP", &es_steps, &[4.0, 5.0, 5.0, 4.0, 18.0, 31.0, 45.0])
+                .with_spread(&[4.0, 4.0, 2.0, 1.0, 12.0, 24.0, 36.0]),
+            Series::new("DDPG MLP (one evaluation)", vec![(1e3, 61.0)])
+                .with_band(vec![(31.0, 91.0)]),
+        ],
+        size: (480, 320),
+    };
+    save_svg(&out.join("learning_curve_short.svg"), &line_chart(&spec)?)?;
+
     // measures vs rank, log x and log y
     let ranks = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
     let spec = LineSpec {

@@ -5,6 +5,7 @@
 //! sparse and its labels long.
 
 use crate::PlotError;
+use crate::style::TICK_PX;
 
 /// How values map onto an axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +26,9 @@ pub struct Axis {
     pub scale: Scale,
     /// Fixed `(min, max)` in data units; `None` fits the data. Data outside is clipped.
     pub range: Option<(f64, f64)>,
+    /// On a log axis, also show 0: it sits a short break before the first decade, labelled
+    /// `0`, so a learning curve can start at step 0. Ignored on a linear axis.
+    pub zero: bool,
 }
 
 impl Axis {
@@ -34,6 +38,7 @@ impl Axis {
             label: label.into(),
             scale: Scale::Linear,
             range: None,
+            zero: false,
         }
     }
 
@@ -43,7 +48,30 @@ impl Axis {
             label: label.into(),
             scale: Scale::Log10,
             range: None,
+            zero: false,
         }
+    }
+
+    /// The same log axis, also showing 0 before a break (see [`Axis::zero`]).
+    ///
+    /// ```
+    /// use nc_plot::{Axis, LineSpec, Series, line_chart};
+    /// let spec = LineSpec {
+    ///     x: Axis::log("environment steps").with_zero(),
+    ///     series: vec![Series::from_xy("NCAP", &[0.0, 1e4, 1e5], &[790.0, 830.0, 880.0])],
+    ///     ..LineSpec::default()
+    /// };
+    /// assert!(line_chart(&spec).is_ok());
+    /// ```
+    #[must_use]
+    pub fn with_zero(mut self) -> Self {
+        self.zero = true;
+        self
+    }
+
+    /// Whether 0 is a valid value on this axis (a log axis refuses it unless it shows zero).
+    pub(crate) fn allows_zero(&self) -> bool {
+        self.scale == Scale::Linear || self.zero
     }
 
     /// The same axis with a fixed range in data units.
@@ -65,9 +93,27 @@ pub(crate) struct Layout {
     pub labels: Vec<String>,
     /// Unlabelled grid lines.
     pub minor: Vec<f64>,
+    /// On a log axis showing zero: `(where 0 sits, where the decades start)`, transformed.
+    pub zero: Option<(f64, f64)>,
+    /// Font size of the tick labels, in pixels.
+    pub label_px: f64,
 }
 
 impl Layout {
+    /// Labelled ticks over `[lo, hi]`, without grid lines or a zero break, in the usual font.
+    pub fn ticks(scale: Scale, lo: f64, hi: f64, major: Vec<f64>, labels: Vec<String>) -> Self {
+        Self {
+            scale,
+            lo,
+            hi,
+            major,
+            labels,
+            minor: Vec::new(),
+            zero: None,
+            label_px: TICK_PX,
+        }
+    }
+
     /// The label of the major tick at `t`, or an empty string.
     pub fn label_at(&self, t: f64) -> String {
         let tol = (self.hi - self.lo).abs() * 1e-9;
@@ -79,7 +125,51 @@ impl Layout {
     }
 
     pub fn map(&self, v: f64) -> f64 {
-        transform(self.scale, v)
+        match self.zero {
+            Some((z, _)) if v == 0.0 => z,
+            _ => transform(self.scale, v),
+        }
+    }
+
+    /// Keeps, in order along the axis, each label that clears the last one kept; the ticks
+    /// dropped stay as grid lines.
+    fn thinned(mut self, px: f64, along: &dyn Fn(&str) -> f64, gap: f64) -> Self {
+        let mut ticks: Vec<(f64, String)> = self
+            .major
+            .iter()
+            .copied()
+            .zip(std::mem::take(&mut self.labels))
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.major.clear();
+        let mut end = f64::NEG_INFINITY;
+        for (t, label) in ticks {
+            let at = (t - self.lo) / (self.hi - self.lo) * px;
+            let half = along(&label) / 2.0;
+            if at - half >= end + gap || self.major.is_empty() {
+                end = at + half;
+                self.major.push(t);
+                self.labels.push(label);
+            } else {
+                self.minor.push(t);
+            }
+        }
+        self
+    }
+
+    /// Whether the labels, centred on their ticks along an axis `px` pixels long, each
+    /// `along(label)` pixels wide in that direction, keep at least `gap` pixels apart.
+    pub fn labels_fit(&self, px: f64, along: &dyn Fn(&str) -> f64, gap: f64) -> bool {
+        let mut ticks: Vec<(f64, f64)> = self
+            .major
+            .iter()
+            .zip(&self.labels)
+            .map(|(&t, l)| ((t - self.lo) / (self.hi - self.lo) * px, along(l)))
+            .collect();
+        ticks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ticks
+            .windows(2)
+            .all(|w| w[1].0 - w[0].0 >= (w[0].1 + w[1].1) / 2.0 + gap)
     }
 }
 
@@ -122,8 +212,118 @@ pub(crate) fn check_range(axis: &Axis, name: &str) -> Result<(), PlotError> {
 }
 
 /// Lays out an axis over data spanning `[data_lo, data_hi]` (data units, already checked
-/// positive on a log axis); `pad` is the fraction of the span added at each end.
+/// positive on a log axis; on a log axis showing zero, the positive data only); `pad` is the
+/// fraction of the span added at each end.
 pub(crate) fn layout(axis: &Axis, data_lo: f64, data_hi: f64, pad: f64) -> Layout {
+    let (lo, hi) = transformed_range(axis, data_lo, data_hi, pad);
+    let l = match axis.scale {
+        Scale::Linear => linear_ticks(lo, hi, 5.0),
+        Scale::Log10 => log_ticks(lo, hi),
+    };
+    with_zero(axis, l)
+}
+
+/// As [`layout`], for an axis `px` pixels long: when the labels would overlap (each takes
+/// `along(label)` pixels along the axis, and neighbours keep `gap` apart), fewer ticks are
+/// labelled, the rest staying as grid lines, until they do not.
+pub(crate) fn layout_fitted(
+    axis: &Axis,
+    data_lo: f64,
+    data_hi: f64,
+    pad: f64,
+    px: f64,
+    along: &dyn Fn(&str) -> f64,
+    gap: f64,
+) -> Layout {
+    let preferred = layout(axis, data_lo, data_hi, pad);
+    if preferred.labels_fit(px, along, gap) {
+        return preferred;
+    }
+    let (lo, hi) = transformed_range(axis, data_lo, data_hi, pad);
+    let grid: Vec<f64> = preferred
+        .major
+        .iter()
+        .chain(&preferred.minor)
+        .copied()
+        .collect();
+    let mut last = None;
+    for mut l in sparser(axis.scale, lo, hi) {
+        // what is no longer labelled stays a grid line
+        l.minor = grid
+            .iter()
+            .copied()
+            .filter(|g| l.major.iter().all(|m| (m - g).abs() > (hi - lo) * 1e-9))
+            .collect();
+        let l = with_zero(axis, l);
+        if l.labels_fit(px, along, gap) {
+            return l;
+        }
+        last = Some(l);
+    }
+    // a very short axis: from the sparsest choice, keep each label that clears the last kept
+    last.unwrap_or(preferred).thinned(px, along, gap)
+}
+
+/// Ever sparser tick choices over `[lo, hi]` (transformed), each with at least two labels
+/// where the range allows.
+fn sparser(scale: Scale, lo: f64, hi: f64) -> Vec<Layout> {
+    match scale {
+        Scale::Linear => [4.0, 3.0, 2.0, 1.0]
+            .into_iter()
+            .map(|target| linear_ticks(lo, hi, target))
+            .collect(),
+        Scale::Log10 => {
+            let decades = ((hi + 1e-9).floor() - (lo - 1e-9).ceil()) as i32 + 1;
+            let powers = (((lo - 1e-9).ceil() as i32)..=((hi + 1e-9).floor() as i32))
+                .any(|d| !(-3..=4).contains(&d));
+            let mut out: Vec<Layout> = [&[1.0, 2.0, 3.0, 5.0][..], &[1.0, 2.0, 5.0], &[1.0, 3.0]]
+                .into_iter()
+                .map(|ms| log_layout(lo, hi, mantissa_points(lo, hi, ms), powers))
+                .filter(|l| l.major.len() >= 2)
+                .collect();
+            for stride in [1, 2, 3, 5, 10, 20, 50] {
+                let major: Vec<f64> = mantissa_points(lo, hi, &[1.0])
+                    .into_iter()
+                    .filter(|t| (t.round() as i64).rem_euclid(stride) == 0)
+                    .collect();
+                if major.len() >= 2 || (major.len() == 1 && decades <= 2) {
+                    out.push(log_layout(lo, hi, major, powers));
+                }
+            }
+            if decades < 2 {
+                // less than a decade or two: nice values, evenly spaced in value
+                for target in [3.0, 2.0] {
+                    out.push(linear_in_value(lo, hi, target));
+                }
+            }
+            out
+        }
+    }
+}
+
+fn log_layout(lo: f64, hi: f64, major: Vec<f64>, powers: bool) -> Layout {
+    let labels = major.iter().map(|&t| format_log(t, powers)).collect();
+    Layout::ticks(Scale::Log10, lo, hi, major, labels)
+}
+
+/// Where 0 goes on a log axis that shows it: a break of a third of a decade (or a tenth of
+/// the axis, if more) before the decades begin, and a little room before 0 itself.
+fn with_zero(axis: &Axis, mut l: Layout) -> Layout {
+    if !(axis.zero && axis.scale == Scale::Log10) {
+        return l;
+    }
+    let start = l.lo;
+    let z = start - f64::max(1.0 / 3.0, 0.1 * (l.hi - l.lo));
+    l.lo = z - 0.03 * (l.hi - z);
+    l.major.insert(0, z);
+    l.labels.insert(0, "0".into());
+    l.zero = Some((z, start));
+    l
+}
+
+/// The axis range in transformed units: fixed, or the data's with `pad` at each end; never
+/// empty.
+fn transformed_range(axis: &Axis, data_lo: f64, data_hi: f64, pad: f64) -> (f64, f64) {
     let (mut lo, mut hi) = match axis.range {
         Some((a, b)) => (transform(axis.scale, a), transform(axis.scale, b)),
         None => {
@@ -144,10 +344,7 @@ pub(crate) fn layout(axis: &Axis, data_lo: f64, data_hi: f64, pad: f64) -> Layou
         lo -= d;
         hi += d;
     }
-    match axis.scale {
-        Scale::Linear => linear_ticks(lo, hi),
-        Scale::Log10 => log_ticks(lo, hi),
-    }
+    (lo, hi)
 }
 
 /// A "nice" step (1, 2, 2.5 or 5 times a power of ten) near `span / target`.
@@ -176,8 +373,9 @@ fn multiples(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
-fn linear_ticks(lo: f64, hi: f64) -> Layout {
-    let step = nice_step(hi - lo, 5.0);
+/// About `target` nicely spaced ticks over `[lo, hi]`.
+fn linear_ticks(lo: f64, hi: f64, target: f64) -> Layout {
+    let step = nice_step(hi - lo, target);
     let major = multiples(lo, hi, step);
     let minor = multiples(lo, hi, step / 2.0)
         .into_iter()
@@ -185,12 +383,8 @@ fn linear_ticks(lo: f64, hi: f64) -> Layout {
         .collect();
     let labels = major.iter().map(|&v| format_linear(v, step)).collect();
     Layout {
-        scale: Scale::Linear,
-        lo,
-        hi,
-        major,
-        labels,
         minor,
+        ..Layout::ticks(Scale::Linear, lo, hi, major, labels)
     }
 }
 
@@ -254,21 +448,35 @@ fn superscript(e: i32) -> String {
         .collect()
 }
 
+/// `log10(m · 10^d)` for every decade `d` and mantissa `m` in `ms`, inside `[lo, hi]`.
+fn mantissa_points(lo: f64, hi: f64, ms: &[f64]) -> Vec<f64> {
+    let tol = 1e-9;
+    let mut out = Vec::new();
+    for d in ((lo.floor() as i32) - 1)..=((hi.ceil() as i32) + 1) {
+        for &m in ms {
+            let t = f64::from(d) + m.log10();
+            if t >= lo - tol && t <= hi + tol {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Ticks of a short log range at nice values evenly spaced in value space.
+fn linear_in_value(lo: f64, hi: f64, target: f64) -> Layout {
+    let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+    let step = nice_step(b - a, target);
+    let ticks = multiples(a, b, step);
+    let labels = ticks.iter().map(|&v| format_linear(v, step)).collect();
+    let major = ticks.iter().map(|v| v.log10()).collect();
+    Layout::ticks(Scale::Log10, lo, hi, major, labels)
+}
+
 fn log_ticks(lo: f64, hi: f64) -> Layout {
     let tol = 1e-9;
     let decades: Vec<i32> = (((lo - tol).ceil() as i32)..=((hi + tol).floor() as i32)).collect();
-    let mantissa_points = |ms: &[f64]| -> Vec<f64> {
-        let mut out = Vec::new();
-        for d in ((lo.floor() as i32) - 1)..=((hi.ceil() as i32) + 1) {
-            for &m in ms {
-                let t = f64::from(d) + m.log10();
-                if t >= lo - tol && t <= hi + tol {
-                    out.push(t);
-                }
-            }
-        }
-        out
-    };
+    let mantissa_points = |ms: &[f64]| mantissa_points(lo, hi, ms);
     let powers = decades.iter().any(|&d| !(-3..=4).contains(&d));
     let m125 = mantissa_points(&[1.0, 2.0, 5.0]);
     let (major, minor): (Vec<f64>, Vec<f64>) = if decades.len() >= 2 && m125.len() <= 7 {
@@ -301,30 +509,13 @@ fn log_ticks(lo: f64, hi: f64) -> Layout {
                 (all, Vec::new())
             } else {
                 // less than a factor of ~3: nice linear ticks in value space
-                let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
-                let step = nice_step(b - a, 4.0);
-                let ticks = multiples(a, b, step);
-                let labels = ticks.iter().map(|&v| format_linear(v, step)).collect();
-                let major = ticks.iter().map(|v| v.log10()).collect();
-                return Layout {
-                    scale: Scale::Log10,
-                    lo,
-                    hi,
-                    major,
-                    labels,
-                    minor: Vec::new(),
-                };
+                return linear_in_value(lo, hi, 4.0);
             }
         }
     };
-    let labels = major.iter().map(|&t| format_log(t, powers)).collect();
     Layout {
-        scale: Scale::Log10,
-        lo,
-        hi,
-        major,
-        labels,
         minor,
+        ..log_layout(lo, hi, major, powers)
     }
 }
 
@@ -385,6 +576,65 @@ mod tests {
     fn many_decades_are_thinned() {
         let l = layout(&Axis::log(""), 1e-12, 1e3, 0.0);
         assert!(l.major.len() <= 8, "{:?}", l.labels);
+    }
+
+    fn width(l: &str) -> f64 {
+        f64::from(crate::style::text_size(l, TICK_PX).0)
+    }
+
+    /// The learning-curve axis of a short ES budget, where "8000 900010000" ran together.
+    #[test]
+    fn short_log_budget_labels_do_not_collide() {
+        crate::font::ensure_fonts().unwrap();
+        let plain = layout(&Axis::log(""), 8000.0, 48000.0, 0.0);
+        assert!(!plain.labels_fit(560.0, &width, 8.0), "{:?}", plain.labels);
+        for px in [200.0, 360.0, 560.0] {
+            let l = layout_fitted(&Axis::log(""), 8000.0, 48000.0, 0.0, px, &width, 8.0);
+            assert!(l.labels_fit(px, &width, 8.0), "{px}: {:?}", l.labels);
+            assert!(l.labels.len() >= 2, "{px}: {:?}", l.labels);
+            // what is no longer labelled is still a grid line
+            assert!(l.major.len() + l.minor.len() >= plain.major.len(), "{px}");
+        }
+    }
+
+    #[test]
+    fn zero_sits_before_the_decades() {
+        let l = layout(&Axis::log("").with_zero(), 1e3, 1e6, 0.0);
+        let (z, start) = l.zero.unwrap();
+        assert_eq!(l.labels[0], "0");
+        assert_eq!(l.map(0.0), z);
+        assert!(z < start && l.lo < z && (start - 3.0).abs() < 1e-12);
+        assert_eq!(&l.labels[1..], ["10³", "10⁴", "10⁵", "10⁶"]);
+        assert!(l.minor.iter().all(|&m| m >= start - 1e-9));
+        assert_eq!(
+            layout(&Axis::linear("").with_zero(), 0.0, 1.0, 0.0).zero,
+            None
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever the data and the axis length, labels never overlap on an axis long
+        /// enough for two labels.
+        #[test]
+        fn fitted_labels_never_overlap(
+            a in -12.0f64..12.0,
+            span in 0.01f64..14.0,
+            log in proptest::bool::ANY,
+            zero in proptest::bool::ANY,
+            px in 120.0f64..1200.0,
+        ) {
+            crate::font::ensure_fonts().unwrap();
+            let axis = if log { Axis::log("") } else { Axis::linear("") };
+            let axis = if zero { axis.with_zero() } else { axis };
+            let (lo, hi) = if log {
+                (10f64.powf(a), 10f64.powf(a + span))
+            } else {
+                (a * 1e3, (a + span) * 1e3)
+            };
+            let l = layout_fitted(&axis, lo, hi, 0.0, px, &width, 6.0);
+            proptest::prop_assert!(l.labels_fit(px, &width, 6.0), "{:?} over {px} px", l.labels);
+            proptest::prop_assert!(!l.labels.is_empty());
+        }
     }
 
     #[test]

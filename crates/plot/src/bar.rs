@@ -154,33 +154,7 @@ fn y_layout(spec: &BarSpec) -> Layout {
 
 /// Splits `s` into at most `max_lines` lines no wider than `width` pixels.
 fn wrap(s: &str, width: u32, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in s.split_whitespace() {
-        let candidate = if cur.is_empty() {
-            word.to_string()
-        } else {
-            format!("{cur} {word}")
-        };
-        if cur.is_empty() || style::text_size(&candidate, TICK_PX).0 <= width {
-            cur = candidate;
-        } else {
-            lines.push(std::mem::take(&mut cur));
-            cur = word.to_string();
-        }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    if lines.len() > max_lines {
-        let rest = lines[max_lines - 1..].join(" ");
-        lines.truncate(max_lines - 1);
-        lines.push(rest);
-    }
-    lines
-        .into_iter()
-        .map(|l| style::fit_text(&l, TICK_PX, width))
-        .collect()
+    style::wrap_text(s, TICK_PX, width, max_lines)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -220,14 +194,7 @@ fn draw<DB: DrawingBackend>(
             LABEL_PX as u32 + 12
         };
 
-    let xl = Layout {
-        scale: Scale::Linear,
-        lo: -0.5,
-        hi: n as f64 - 0.5,
-        major: Vec::new(),
-        labels: Vec::new(),
-        minor: Vec::new(),
-    };
+    let xl = Layout::ticks(Scale::Linear, -0.5, n as f64 - 0.5, Vec::new(), Vec::new());
     let mut chart = chart::cartesian(&area, &xl, yl, &spec.x_label, &spec.y.label, x_area, true)?;
 
     // bars: each group fills 80% of its slot

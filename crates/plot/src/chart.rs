@@ -77,8 +77,15 @@ pub(crate) struct LegendEntry {
 const SWATCH_W: u32 = 26;
 /// Room right of the plot for the last x tick label, which centres on the plot's edge.
 pub(crate) const RIGHT_MARGIN: u32 = 22;
+/// The chart's other margins around the plot and its label areas.
+pub(crate) const LEFT_MARGIN: u32 = 6;
+pub(crate) const TOP_MARGIN: u32 = 8;
+pub(crate) const BOTTOM_MARGIN: u32 = 6;
 
-/// Draws the title and returns the area below it.
+/// Lines a title may take before it is cut short.
+const TITLE_LINES: usize = 2;
+
+/// Draws the title, on two lines if it is long, and returns the area below it.
 pub(crate) fn titled<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -88,8 +95,22 @@ pub(crate) fn titled<DB: DrawingBackend>(
         return Ok(root.margin(8, 0, 0, 0));
     }
     let w = root.dim_in_pixel().0;
-    let t = style::fit_text(title, TITLE_PX, w.saturating_sub(24));
-    root.titled(&t, style::text(TITLE_PX)).map_err(draw_err)
+    let lines = style::wrap_text(title, TITLE_PX, w.saturating_sub(24), TITLE_LINES);
+    let text_h = style::text_size(title, TITLE_PX).1 as i32;
+    // the spacing plotters' own one-line title uses, and a line pitch of 1.15 em
+    let pad = (text_h / 2).min(5);
+    let pitch = (TITLE_PX * 1.15).round() as i32;
+    let st = style::text(TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, line) in lines.iter().enumerate() {
+        root.draw(&Text::new(
+            line.clone(),
+            ((w / 2) as i32, pad + pitch * i as i32),
+            st.clone(),
+        ))
+        .map_err(draw_err)?;
+    }
+    let used = 2 * pad + text_h + pitch * (lines.len() as i32 - 1);
+    Ok(root.split_vertically(used.max(0) as u32).1)
 }
 
 /// Splits off a legend column on the right when any entry has a name; returns the plot area.
@@ -161,7 +182,7 @@ pub(crate) fn y_label_area(yl: &Layout, y_label: &str) -> u32 {
     let y_tick_w = yl
         .labels
         .iter()
-        .map(|l| style::text_size(l, TICK_PX).0)
+        .map(|l| style::text_size(l, yl.label_px).0)
         .max()
         .unwrap_or(0);
     y_tick_w
@@ -182,25 +203,13 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
     x_label_area: u32,
     grid: bool,
 ) -> Result<ChartContext<'a, DB, Coord>, PlotError> {
-    let y_tick_w = yl
-        .labels
-        .iter()
-        .map(|l| style::text_size(l, TICK_PX).0)
-        .max()
-        .unwrap_or(0);
-    let y_area = y_tick_w
-        + 14
-        + if y_label.is_empty() {
-            0
-        } else {
-            LABEL_PX as u32 + 14
-        };
+    let y_area = y_label_area(yl, y_label);
     let x_range = Ticked::new(xl);
     let y_range = Ticked::new(yl);
     let mut chart = ChartBuilder::on(area)
-        .margin_top(8)
-        .margin_left(6)
-        .margin_bottom(6)
+        .margin_top(TOP_MARGIN)
+        .margin_left(LEFT_MARGIN)
+        .margin_bottom(BOTTOM_MARGIN)
         .margin_right(RIGHT_MARGIN)
         .x_label_area_size(x_label_area)
         .y_label_area_size(y_area)
@@ -214,7 +223,8 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
         .y_desc(y_label)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .label_style(style::text(TICK_PX))
+        .x_label_style(style::text(xl.label_px))
+        .y_label_style(style::text(yl.label_px))
         .axis_desc_style(style::text(LABEL_PX))
         .bold_line_style(RGBAColor(0, 0, 0, if grid { 0.13 } else { 0.0 }))
         .light_line_style(RGBAColor(0, 0, 0, if grid { 0.05 } else { 0.0 }))
@@ -222,7 +232,50 @@ pub(crate) fn cartesian<'a, DB: DrawingBackend>(
         .set_all_tick_mark_size(4)
         .draw()
         .map_err(draw_err)?;
+    zero_breaks(&chart, xl, yl)?;
     Ok(chart)
+}
+
+/// On an axis that shows 0 before its decades, a white gap with two slashes across the axis
+/// line between them: the distance from 0 to the first decade is not to scale.
+fn zero_breaks<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Coord>,
+    xl: &Layout,
+    yl: &Layout,
+) -> Result<(), PlotError> {
+    let area = chart.plotting_area();
+    let ink = MUTED.stroke_width(1);
+    let mut marks = Vec::new();
+    if let Some((z, start)) = xl.zero {
+        let (x, y) = area.map_coordinate(&(0.5 * (z + start), yl.lo));
+        marks.push(((x, y), true));
+    }
+    if let Some((z, start)) = yl.zero {
+        let (x, y) = area.map_coordinate(&(xl.lo, 0.5 * (z + start)));
+        marks.push(((x, y), false));
+    }
+    let root = area.strip_coord_spec();
+    let (ox, oy) = root.get_base_pixel();
+    for ((x, y), on_x) in marks {
+        let (x, y) = (x - ox, y - oy);
+        // along the axis: the gap; across it: the slashes
+        let (gx, gy) = if on_x { (3, 0) } else { (0, 3) };
+        root.draw(&PathElement::new(
+            vec![(x - gx, y - gy), (x + gx, y + gy)],
+            WHITE.stroke_width(3),
+        ))
+        .map_err(draw_err)?;
+        for s in [-3, 3] {
+            let (sx, sy) = if on_x { (s, 0) } else { (0, s) };
+            let (dx, dy) = if on_x { (2, 5) } else { (5, 2) };
+            root.draw(&PathElement::new(
+                vec![(x + sx - dx, y + sy + dy), (x + sx + dx, y + sy - dy)],
+                ink,
+            ))
+            .map_err(draw_err)?;
+        }
+    }
+    Ok(())
 }
 
 /// Standard x label area height: tick labels plus the axis label.

@@ -1,7 +1,7 @@
 //! Input checks shared by the charts: typed errors instead of panics or silent garbage.
 
 use crate::PlotError;
-use crate::axis::Scale;
+use crate::axis::{Axis, Scale};
 
 pub(crate) fn nonempty<T>(items: &[T], what: impl FnOnce() -> String) -> Result<(), PlotError> {
     if items.is_empty() {
@@ -43,21 +43,27 @@ pub(crate) fn finite(
     }
 }
 
-/// Finite, and positive when the axis called `axis` is logarithmic.
+/// Finite, and positive when the axis called `name` is logarithmic (or zero, if it shows
+/// zero).
 pub(crate) fn on_axis(
     value: f64,
     index: usize,
-    scale: Scale,
-    axis: &str,
+    axis: &Axis,
+    name: &str,
     what: impl Fn() -> String,
 ) -> Result<(), PlotError> {
     finite(value, index, &what)?;
-    if scale == Scale::Log10 && value <= 0.0 {
+    let allowed = value > 0.0 || (value == 0.0 && axis.allows_zero());
+    if axis.scale == Scale::Log10 && !allowed {
         return Err(PlotError::NonPositive {
             what: what(),
             index,
             value,
-            why: format!("the {axis} axis is logarithmic"),
+            why: if axis.zero {
+                format!("the {name} axis is logarithmic (with 0)")
+            } else {
+                format!("the {name} axis is logarithmic")
+            },
         });
     }
     Ok(())

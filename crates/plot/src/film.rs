@@ -62,6 +62,71 @@ fn pick(n: usize, k: usize) -> Vec<usize> {
         .collect()
 }
 
+/// One camera for a whole animation or strip: the scale, and the band of each panel the body
+/// may use (below the caption, above the readout). The camera follows the body's centre; the
+/// scale is the usual one (the body a good part of the panel, with room to swim) unless some
+/// frame's pose would then reach past the band, in which case it shrinks so that every pose
+/// fits: a swimmer turned across the short side of the panel keeps its head and tail.
+#[derive(Debug, Clone, Copy)]
+struct Camera {
+    scale: f64,
+    top: u32,
+    bottom: u32,
+}
+
+/// Pixels kept between the body and the edge of its band.
+const FRAME_MARGIN: f64 = 4.0;
+
+impl Camera {
+    /// Fits `frames` into `size` panels, leaving room for a caption and a readout if asked.
+    fn fit(frames: &[&Frame], (w, h): (u32, u32), caption: bool, readout: bool) -> Self {
+        let mut top = if caption { swimmer::CAPTION_H } else { 0 };
+        let mut bottom = h.saturating_sub(if readout { swimmer::READOUT_H } else { 0 });
+        if bottom < top + h / 3 {
+            // too small a panel for bands: let the body use all of it
+            (top, bottom) = (0, h);
+        }
+        let span = swimmer::follow_span(frames.iter().copied());
+        let mut scale = f64::from(w.min(h * 3 / 2)) / span;
+        let (ax, ay) = frames
+            .iter()
+            .map(|f| swimmer::half_extent(f))
+            .fold((0.0, 0.0), |(a, b), (x, y)| {
+                (f64::max(a, x), f64::max(b, y))
+            });
+        let room_x = (f64::from(w) / 2.0 - FRAME_MARGIN).max(1.0);
+        let room_y = (f64::from(bottom - top) / 2.0 - FRAME_MARGIN).max(1.0);
+        if ax > 0.0 {
+            scale = scale.min(room_x / ax);
+        }
+        if ay > 0.0 {
+            scale = scale.min(room_y / ay);
+        }
+        Self { scale, top, bottom }
+    }
+
+    /// The view of a `size` panel at `(ox, oy)` that puts `frame`'s centre mid-band.
+    fn view(&self, frame: &Frame, (ox, oy): (i32, i32), (w, h): (u32, u32)) -> View {
+        let (cx, cy) = frame.centre();
+        let mid = f64::from(self.top + self.bottom) / 2.0;
+        View {
+            cx,
+            // shift the camera so the centre lands mid-band rather than mid-panel
+            cy: cy - (f64::from(h) / 2.0 - mid) / self.scale,
+            scale: self.scale,
+            ox,
+            oy,
+            w,
+            h,
+        }
+    }
+
+    /// Grid spacing for the world width the panel shows.
+    fn grid(&self, w: u32) -> f64 {
+        swimmer::grid_spacing(f64::from(w) / self.scale)
+    }
+}
+
 /// Draws swimmer frames as an SVG filmstrip (or overlay).
 ///
 /// Errors: no frames, a frame without segments, non-finite geometry, non-positive segment
@@ -128,22 +193,11 @@ fn draw_strip<DB: DrawingBackend>(
     (pw, ph): (u32, u32),
     top: i32,
 ) -> Result<(), PlotError> {
-    // one scale for every panel, so sizes compare
-    let owned: Vec<Frame> = chosen.iter().map(|f| (*f).clone()).collect();
-    let span = swimmer::follow_span(&owned);
-    let scale = f64::from(pw.min(ph * 3 / 2)) / span;
-    let spacing = swimmer::grid_spacing(span);
+    // one scale for every panel, so sizes compare; every panel has a caption
+    let camera = Camera::fit(chosen, (pw, ph), true, false);
+    let spacing = camera.grid(pw);
     for (k, f) in chosen.iter().enumerate() {
-        let (cx, cy) = f.centre();
-        let v = View {
-            cx,
-            cy,
-            scale,
-            ox: (GAP + k as u32 * (pw + GAP)) as i32,
-            oy: top,
-            w: pw,
-            h: ph,
-        };
+        let v = camera.view(f, ((GAP + k as u32 * (pw + GAP)) as i32, top), (pw, ph));
         swimmer::draw_background(root, &v, spacing)?;
         swimmer::draw_body(root, f, &v, 1.0)?;
         let caption = f.text.clone().unwrap_or_else(|| format!("frame {}", k + 1));
@@ -218,24 +272,14 @@ fn draw_overlay<DB: DrawingBackend>(
 fn render_rgb(
     frame: &Frame,
     trail: &[(f64, f64)],
-    span: f64,
+    camera: &Camera,
     (w, h): (u32, u32),
 ) -> Result<Vec<u8>, PlotError> {
     let mut buf = vec![255u8; w as usize * h as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        let (cx, cy) = frame.centre();
-        let scale = f64::from(w.min(h * 3 / 2)) / span;
-        let v = View {
-            cx,
-            cy,
-            scale,
-            ox: 0,
-            oy: 0,
-            w,
-            h,
-        };
-        swimmer::draw_background(&root, &v, swimmer::grid_spacing(span))?;
+        let v = camera.view(frame, (0, 0), (w, h));
+        swimmer::draw_background(&root, &v, camera.grid(w))?;
         swimmer::draw_path(&root, trail, &v)?;
         swimmer::draw_body(&root, frame, &v, 1.0)?;
         if let Some(t) = &frame.text {
@@ -280,7 +324,10 @@ pub fn animation_gif_bytes(
     }
     // GIF delays are in hundredths of a second; viewers treat below 2 as slow
     let delay = (100.0 / fps).round().clamp(2.0, 65535.0) as u16;
-    let span = swimmer::follow_span(frames);
+    let all: Vec<&Frame> = frames.iter().collect();
+    let caption = frames.iter().any(|f| f.text.is_some());
+    let readout = frames.iter().any(|f| !f.readout.is_empty());
+    let camera = Camera::fit(&all, size, caption, readout);
     let centres: Vec<(f64, f64)> = frames.iter().map(Frame::centre).collect();
     let (w, h) = (size.0 as u16, size.1 as u16);
     let enc_err = |e: gif::EncodingError| PlotError::Encode {
@@ -292,7 +339,7 @@ pub fn animation_gif_bytes(
         let mut enc = gif::Encoder::new(&mut out, w, h, &[]).map_err(enc_err)?;
         enc.set_repeat(gif::Repeat::Infinite).map_err(enc_err)?;
         for (i, f) in frames.iter().enumerate() {
-            let rgb = render_rgb(f, &centres[..=i], span, size)?;
+            let rgb = render_rgb(f, &centres[..=i], &camera, size)?;
             let mut gf = gif::Frame::from_rgb_speed(w, h, &rgb, 10);
             gf.delay = delay;
             enc.write_frame(&gf).map_err(enc_err)?;
@@ -317,12 +364,13 @@ pub fn frame_png(frame: &Frame, size: (u32, u32)) -> Result<Vec<u8>, PlotError> 
     crate::font::ensure_fonts()?;
     swimmer::validate(std::slice::from_ref(frame))?;
     check_bitmap_size(size)?;
-    let rgb = render_rgb(
-        frame,
-        &[],
-        swimmer::follow_span(std::slice::from_ref(frame)),
+    let camera = Camera::fit(
+        &[frame],
         size,
-    )?;
+        frame.text.is_some(),
+        !frame.readout.is_empty(),
+    );
+    let rgb = render_rgb(frame, &[], &camera, size)?;
     raster::encode_png(&rgb, size.0, size.1)
 }
 
@@ -340,6 +388,109 @@ mod tests {
         assert_eq!(super::pick(100, 0).len(), 100);
     }
 
+    use super::{BitMapBackend, Camera, Frame, IntoDrawingArea};
+    use crate::Segment;
+    use crate::swimmer::{HEAD, capsule};
+
+    /// A straight swimmer of `n` segments 0.1 long, head first, heading `angle`, the head's
+    /// centre at `(x, y)`.
+    fn straight(n: usize, angle: f64, (x, y): (f64, f64)) -> Frame {
+        let (dx, dy) = (angle.cos(), angle.sin());
+        Frame {
+            segments: (0..n)
+                .map(|i| Segment {
+                    x: x - 0.1 * i as f64 * dx,
+                    y: y - 0.1 * i as f64 * dy,
+                    heading: angle,
+                    length: 0.1,
+                    width: 0.02,
+                })
+                .collect(),
+            text: Some("t = 5.90 s".into()),
+            readout: vec![("osc".into(), vec![1.0, 0.0])],
+        }
+    }
+
+    /// A swim that turns from along the panel to across it, the pose that used to lose its
+    /// head at t ≈ 5.9 s in `ncap render` (640 × 400, caption and readout).
+    fn turning_swim() -> Vec<Frame> {
+        (0..=8)
+            .map(|k| {
+                let angle = std::f64::consts::FRAC_PI_2 * f64::from(k) / 8.0;
+                straight(6, angle, (0.05 * f64::from(k), 0.3))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_pose_stays_inside_its_band() {
+        let frames = turning_swim();
+        let size = (640, 400);
+        let all: Vec<&Frame> = frames.iter().collect();
+        let camera = Camera::fit(&all, size, true, true);
+        assert!(camera.top > 0 && camera.bottom < size.1, "{camera:?}");
+        for (i, f) in frames.iter().enumerate() {
+            let v = camera.view(f, (0, 0), size);
+            for s in &f.segments {
+                for (x, y) in capsule(s, &v) {
+                    assert!(
+                        (0..size.0 as i32).contains(&x)
+                            && (camera.top as i32..=camera.bottom as i32).contains(&y),
+                        "frame {i}: body point ({x}, {y}) outside 0..{} × {}..{}",
+                        size.0,
+                        camera.top,
+                        camera.bottom
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_head_is_drawn_in_every_frame_of_a_turning_swim() {
+        crate::font::ensure_fonts().unwrap();
+        let frames = turning_swim();
+        let size = (640u32, 400u32);
+        let all: Vec<&Frame> = frames.iter().collect();
+        let camera = Camera::fit(&all, size, true, true);
+        let heads = |rgb: &[u8]| {
+            rgb.chunks(3)
+                .filter(|p| (p[0], p[1], p[2]) == (HEAD.0, HEAD.1, HEAD.2))
+                .count()
+        };
+        for (i, f) in frames.iter().enumerate() {
+            let head = heads(&super::render_rgb(f, &[], &camera, size).unwrap());
+            // the same body, pixel for pixel, in the middle of a canvas three times as large,
+            // where nothing can crop it
+            let (bw, bh) = (3 * size.0, 3 * size.1);
+            let mut big = vec![255u8; (bw * bh * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut big, (bw, bh)).into_drawing_area();
+                let v = camera.view(f, (size.0 as i32, size.1 as i32), size);
+                crate::swimmer::draw_body(&root, f, &v, 1.0).unwrap();
+                root.present().unwrap();
+            }
+            let whole = heads(&big);
+            assert!(whole > 100, "frame {i}: the head is drawn ({whole} pixels)");
+            assert_eq!(
+                head, whole,
+                "frame {i}: head pixels in the panel of the whole head's"
+            );
+        }
+    }
+
+    #[test]
+    fn a_swimmer_along_the_panel_keeps_the_usual_zoom() {
+        let frames = [straight(6, 0.0, (0.0, 0.0))];
+        let all: Vec<&Frame> = frames.iter().collect();
+        let camera = Camera::fit(&all, (640, 400), true, true);
+        // min(640, 1.5 · 400) pixels for 1.3 body lengths
+        assert!(
+            (camera.scale - 600.0 / (1.3 * 0.6)).abs() < 1e-9,
+            "{camera:?}"
+        );
+    }
+
     #[test]
     fn readout_bars_rise_with_activity() {
         let frame = super::Frame {
@@ -348,7 +499,12 @@ mod tests {
         };
         crate::font::ensure_fonts().unwrap();
         let (w, h) = (200u32, 150u32);
-        let rgb = super::render_rgb(&frame, &[], 1.0, (w, h)).unwrap();
+        let camera = super::Camera {
+            scale: 200.0,
+            top: 0,
+            bottom: h,
+        };
+        let rgb = super::render_rgb(&frame, &[], &camera, (w, h)).unwrap();
         let px = |x: i32, y: i32| {
             let i = (y as usize * w as usize + x as usize) * 3;
             (rgb[i], rgb[i + 1], rgb[i + 2])

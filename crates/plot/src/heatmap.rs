@@ -75,14 +75,11 @@ pub fn heatmap(spec: &HeatmapSpec) -> Result<String, PlotError> {
         .or_else(|| check::extent(values))
         .unwrap_or((0.0, 1.0));
     let map = ColourMap::new(spec.colour, lo, hi);
-    let cols = spec.rows[0].len();
-    let (x0, x1) = spec.x_extent.unwrap_or((0.0, cols as f64));
-    let xl = axis::layout(&Axis::linear("").with_range(x0, x1), x0, x1, 0.0);
     let mut out = String::new();
     let plot_px;
     {
         let root = SVGBackend::with_string(&mut out, spec.size).into_drawing_area();
-        plot_px = draw(&root, spec, &xl, &map)?;
+        plot_px = draw(&root, spec, &map)?;
         root.present().map_err(draw_err)?;
     }
     let image = image_tag(spec, &map, plot_px)?;
@@ -127,25 +124,27 @@ fn validate(spec: &HeatmapSpec) -> Result<(), PlotError> {
     pair(spec.value_range, "value_range")
 }
 
-/// Rows run top to bottom: row `r` occupies `[n - r - 1, n - r]` on the y axis.
+/// The smallest row label font, in pixels: below it, every k-th row is labelled instead.
+const MIN_ROW_LABEL_PX: f64 = 9.0;
+
+/// Rows run top to bottom: row `r` occupies `[n - r - 1, n - r]` on the y axis. Every row
+/// is labelled, in a smaller font when rows are thin; only rows too thin even for
+/// [`MIN_ROW_LABEL_PX`] get every k-th label.
 fn y_layout(spec: &HeatmapSpec, plot_h: u32) -> Layout {
     let n = spec.rows.len();
     let row_px = f64::from(plot_h) / n as f64;
-    let stride = ((TICK_PX * 1.15) / row_px).ceil().max(1.0) as usize;
+    let label_px = (row_px / 1.15).floor().clamp(MIN_ROW_LABEL_PX, TICK_PX);
+    let stride = ((label_px * 1.15) / row_px).ceil().max(1.0) as usize;
     let (mut major, mut labels) = (Vec::new(), Vec::new());
     if !spec.row_labels.is_empty() {
         for r in (0..n).step_by(stride) {
             major.push(n as f64 - r as f64 - 0.5);
-            labels.push(style::fit_text(&spec.row_labels[r], TICK_PX, 160));
+            labels.push(style::fit_text(&spec.row_labels[r], label_px, 160));
         }
     }
     Layout {
-        scale: Scale::Linear,
-        lo: 0.0,
-        hi: n as f64,
-        major,
-        labels,
-        minor: Vec::new(),
+        label_px,
+        ..Layout::ticks(Scale::Linear, 0.0, n as f64, major, labels)
     }
 }
 
@@ -156,7 +155,6 @@ const BAR_AREA: u32 = 96;
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &HeatmapSpec,
-    xl: &Layout,
     map: &ColourMap,
 ) -> Result<(i32, i32, u32, u32), PlotError> {
     let area = chart::titled(root, &spec.title)?;
@@ -164,7 +162,25 @@ fn draw<DB: DrawingBackend>(
     let (plot, _) = area.split_horizontally(w.saturating_sub(BAR_AREA));
     let x_area = chart::x_label_area(&spec.x_label);
     // the row height decides which labels fit; estimate it before building the chart
-    let yl = y_layout(spec, h.saturating_sub(x_area + 14));
+    let yl = y_layout(
+        spec,
+        h.saturating_sub(x_area + chart::TOP_MARGIN + chart::BOTTOM_MARGIN),
+    );
+    // and the plot's width how many time labels fit
+    let (x0, x1) = spec.x_extent.unwrap_or((0.0, spec.rows[0].len() as f64));
+    let plot_w = plot.dim_in_pixel().0.saturating_sub(
+        chart::y_label_area(&yl, &spec.y_label) + chart::LEFT_MARGIN + chart::RIGHT_MARGIN,
+    );
+    let width = |l: &str| f64::from(style::text_size(l, TICK_PX).0);
+    let xl = &axis::layout_fitted(
+        &Axis::linear("").with_range(x0, x1),
+        x0,
+        x1,
+        0.0,
+        f64::from(plot_w),
+        &width,
+        TICK_PX * 0.6,
+    );
     let mut chart = chart::cartesian(&plot, xl, &yl, &spec.x_label, &spec.y_label, x_area, false)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     // placeholder for the image, replaced after rendering

@@ -112,11 +112,10 @@ impl Default for LineSpec {
 pub fn line_chart(spec: &LineSpec) -> Result<String, PlotError> {
     crate::font::ensure_fonts()?;
     validate(spec)?;
-    let (xl, yl) = layouts(spec);
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, spec.size).into_drawing_area();
-        draw(&root, spec, &xl, &yl)?;
+        draw(&root, spec)?;
         root.present().map_err(draw_err)?;
     }
     svg::add_text_alternative(&out, &spec.title, &spec.description)
@@ -131,8 +130,8 @@ fn validate(spec: &LineSpec) -> Result<(), PlotError> {
         let name = || format!("series {:?} points", s.name);
         check::nonempty(&s.points, name)?;
         for (i, &(x, y)) in s.points.iter().enumerate() {
-            check::on_axis(x, i, spec.x.scale, "x", || format!("series {:?} x", s.name))?;
-            check::on_axis(y, i, spec.y.scale, "y", || format!("series {:?} y", s.name))?;
+            check::on_axis(x, i, &spec.x, "x", || format!("series {:?} x", s.name))?;
+            check::on_axis(y, i, &spec.y, "y", || format!("series {:?} y", s.name))?;
         }
         if let Some(band) = &s.band {
             check::same_len(s.points.len(), band.len(), || {
@@ -154,29 +153,57 @@ fn validate(spec: &LineSpec) -> Result<(), PlotError> {
     Ok(())
 }
 
-fn layouts(spec: &LineSpec) -> (Layout, Layout) {
+/// The data's extent on each axis, `(x, y)`; on a log axis only positive values count (0 on
+/// an axis showing zero has its own place, and a band is only a guide).
+fn extents(spec: &LineSpec) -> ((f64, f64), (f64, f64)) {
+    let counts = |axis: &Axis, v: f64| axis.scale == Scale::Linear || v > 0.0;
     let xs = spec
         .series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0));
-    let (x_lo, x_hi) = check::extent(xs).unwrap_or((0.0, 1.0));
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .filter(|&v| counts(&spec.x, v));
     let ys = spec.series.iter().flat_map(|s| {
         let band = s.band.iter().flatten().flat_map(|&(lo, hi)| [lo, hi]);
         s.points.iter().map(|p| p.1).chain(band)
     });
-    // on a log axis only positive band values count towards the range
-    let ys = ys.filter(|&v| spec.y.scale == Scale::Linear || v > 0.0);
-    let (y_lo, y_hi) = check::extent(ys).unwrap_or((1.0, 10.0));
-    let xl = axis::layout(&spec.x, x_lo, x_hi, 0.0);
-    let yl = axis::layout(&spec.y, y_lo, y_hi, 0.05);
+    let ys = ys.filter(|&v| counts(&spec.y, v));
+    let fallback = |axis: &Axis| match axis.scale {
+        Scale::Linear => (0.0, 1.0),
+        Scale::Log10 => (1.0, 10.0),
+    };
+    (
+        check::extent(xs).unwrap_or_else(|| fallback(&spec.x)),
+        check::extent(ys).unwrap_or_else(|| fallback(&spec.y)),
+    )
+}
+
+/// Lays out both axes for the plot area `(w, h)` left after the title and legend, so that
+/// neither axis's labels overlap.
+fn layouts(spec: &LineSpec, (w, h): (u32, u32)) -> (Layout, Layout) {
+    let ((x_lo, x_hi), (y_lo, y_hi)) = extents(spec);
+    let x_area = chart::x_label_area(&spec.x.label);
+    let plot_h = f64::from(h.saturating_sub(x_area + chart::TOP_MARGIN + chart::BOTTOM_MARGIN));
+    let height = |l: &str| f64::from(style::text_size(l, style::TICK_PX).1);
+    let yl = axis::layout_fitted(&spec.y, y_lo, y_hi, 0.05, plot_h, &height, 4.0);
+    let plot_w = f64::from(w.saturating_sub(
+        chart::y_label_area(&yl, &spec.y.label) + chart::LEFT_MARGIN + chart::RIGHT_MARGIN,
+    ));
+    let width = |l: &str| f64::from(style::text_size(l, style::TICK_PX).0);
+    let xl = axis::layout_fitted(
+        &spec.x,
+        x_lo,
+        x_hi,
+        0.0,
+        plot_w,
+        &width,
+        style::TICK_PX * 0.6,
+    );
     (xl, yl)
 }
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     spec: &LineSpec,
-    xl: &Layout,
-    yl: &Layout,
 ) -> Result<(), PlotError> {
     let entries: Vec<LegendEntry> = spec
         .series
@@ -187,12 +214,14 @@ fn draw<DB: DrawingBackend>(
             colour: style::series_colour(i, s.colour),
             swatch: Swatch::Line {
                 band: s.band.is_some(),
-                marker: s.markers,
+                marker: s.markers || s.points.len() == 1,
             },
         })
         .collect();
     let area = chart::titled(root, &spec.title)?;
     let area = chart::with_legend(area, &entries)?;
+    let (xl, yl) = layouts(spec, area.dim_in_pixel());
+    let (xl, yl) = (&xl, &yl);
     let mut chart = chart::cartesian(
         &area,
         xl,
@@ -215,6 +244,14 @@ fn draw<DB: DrawingBackend>(
                         e.colour.alpha(0.18).filled(),
                     )))
                     .map_err(draw_err)?;
+            } else if let [(x, lo), (_, hi)] = poly[..] {
+                // a single point's band is an error bar
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, lo), (x, hi)],
+                        e.colour.alpha(0.6).stroke_width(2),
+                    )))
+                    .map_err(draw_err)?;
             }
         }
     }
@@ -230,15 +267,32 @@ fn draw<DB: DrawingBackend>(
                 .draw_series(std::iter::once(PathElement::new(run, c.stroke_width(2))))
                 .map_err(draw_err)?;
         }
-        if s.markers || s.points.len() == 1 {
-            let inside = pts.iter().filter(|p| within(**p, bx, by));
+        // a lone point has no line to show it: a larger dot, ringed in white
+        let lone = s.points.len() == 1;
+        if s.markers || lone {
+            let r = if lone { LONE_MARKER } else { MARKER };
+            let inside: Vec<(f64, f64)> =
+                pts.iter().copied().filter(|p| within(*p, bx, by)).collect();
+            if lone {
+                chart
+                    .draw_series(
+                        inside
+                            .iter()
+                            .map(|&p| Circle::new(p, r + 1, WHITE.filled())),
+                    )
+                    .map_err(draw_err)?;
+            }
             chart
-                .draw_series(inside.map(|&p| Circle::new(p, 3, c.filled())))
+                .draw_series(inside.iter().map(|&p| Circle::new(p, r, c.filled())))
                 .map_err(draw_err)?;
         }
     }
     Ok(())
 }
+
+/// Marker radius in pixels, and that of a series' only point.
+const MARKER: i32 = 3;
+const LONE_MARKER: i32 = 5;
 
 fn within((x, y): (f64, f64), bx: (f64, f64), by: (f64, f64)) -> bool {
     x >= bx.0 && x <= bx.1 && y >= by.0 && y <= by.1
@@ -255,7 +309,7 @@ fn band_polygon(
     by: (f64, f64),
 ) -> Vec<(f64, f64)> {
     let ty = |v: f64| {
-        let t = if yl.scale == Scale::Log10 && v <= 0.0 {
+        let t = if yl.scale == Scale::Log10 && v <= 0.0 && !(v == 0.0 && yl.zero.is_some()) {
             by.0
         } else {
             yl.map(v)
@@ -274,7 +328,8 @@ fn band_polygon(
 }
 
 /// Splits a polyline into the runs that lie inside the box, cutting segments at its edges
-/// (Liang–Barsky), so fixed axis ranges never draw outside the plot.
+/// (Liang–Barsky), so fixed axis ranges never draw outside the plot. Every run has at least
+/// two points (a lone point is drawn as a marker instead).
 pub(crate) fn clip_polyline(
     pts: &[(f64, f64)],
     bx: (f64, f64),
@@ -282,9 +337,6 @@ pub(crate) fn clip_polyline(
 ) -> Vec<Vec<(f64, f64)>> {
     let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut cur: Vec<(f64, f64)> = Vec::new();
-    if pts.len() == 1 && within(pts[0], bx, by) {
-        return vec![pts.to_vec()];
-    }
     for w in pts.windows(2) {
         match clip_segment(w[0], w[1], bx, by) {
             Some((a, b)) => {

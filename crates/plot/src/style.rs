@@ -82,3 +82,33 @@ pub(crate) fn fit_text(s: &str, px: f64, max_w: u32) -> String {
     }
     "…".to_string()
 }
+
+/// Breaks `s` into at most `max_lines` lines of at most `max_w` pixels at `px`, at spaces;
+/// what still does not fit ends in an ellipsis.
+pub(crate) fn wrap_text(s: &str, px: f64, max_w: u32, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let candidate = if cur.is_empty() {
+            word.to_string()
+        } else {
+            format!("{cur} {word}")
+        };
+        if cur.is_empty() || text_size(&candidate, px).0 <= max_w {
+            cur = candidate;
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = word.to_string();
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    let max_lines = max_lines.max(1);
+    if lines.len() > max_lines {
+        let rest = lines[max_lines - 1..].join(" ");
+        lines.truncate(max_lines - 1);
+        lines.push(rest);
+    }
+    lines.into_iter().map(|l| fit_text(&l, px, max_w)).collect()
+}

@@ -173,7 +173,7 @@ pub(crate) fn draw_background<DB: DrawingBackend>(
 }
 
 /// The outline of a capsule around a segment, in backend pixels.
-fn capsule(s: &Segment, v: &View) -> Vec<(i32, i32)> {
+pub(crate) fn capsule(s: &Segment, v: &View) -> Vec<(i32, i32)> {
     const ARC: usize = 8;
     let (dx, dy) = (s.heading.cos(), s.heading.sin());
     let r = s.width / 2.0;
@@ -336,7 +336,32 @@ pub(crate) fn draw_readout<DB: DrawingBackend>(
 }
 
 /// The world-unit view width that fits every frame's body with room to swim.
-pub(crate) fn follow_span(frames: &[Frame]) -> f64 {
-    let longest = frames.iter().map(Frame::body_length).fold(0.0, f64::max);
+pub(crate) fn follow_span<'a>(frames: impl IntoIterator<Item = &'a Frame>) -> f64 {
+    let longest = frames
+        .into_iter()
+        .map(Frame::body_length)
+        .fold(0.0, f64::max);
     1.3 * longest
+}
+
+/// Height in pixels of the band at a panel's top that a caption covers.
+pub(crate) const CAPTION_H: u32 = 5 + TICK_PX as u32 + 6;
+/// Height in pixels of the band at a panel's bottom that the readout covers.
+pub(crate) const READOUT_H: u32 = (6 + TICK_PX as i32 + 4 + READOUT_BAR_H + 2) as u32;
+
+/// How far the body reaches from its centre, `(x, y)` in world units: every capsule,
+/// caps included.
+pub(crate) fn half_extent(frame: &Frame) -> (f64, f64) {
+    let (cx, cy) = frame.centre();
+    frame.segments.iter().fold((0.0, 0.0), |(hx, hy), s| {
+        let r = s.width / 2.0;
+        let (ax, ay) = (
+            0.5 * s.length * s.heading.cos().abs(),
+            0.5 * s.length * s.heading.sin().abs(),
+        );
+        (
+            f64::max(hx, (s.x - cx).abs() + ax + r),
+            f64::max(hy, (s.y - cy).abs() + ay + r),
+        )
+    })
 }

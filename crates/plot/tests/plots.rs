@@ -105,6 +105,65 @@ mod line {
         line_chart(&spec).unwrap();
     }
 
+    /// A series with one point (a run with one evaluation) shows as a large dot with a
+    /// white ring, its band as an error bar, and a dot in its legend swatch.
+    #[test]
+    fn a_lone_point_is_a_visible_marker() {
+        let spec = LineSpec {
+            series: vec![Series::new("one", vec![(1e3, 60.0)]).with_band(vec![(30.0, 90.0)])],
+            x: Axis::log("steps"),
+            ..LineSpec::default()
+        };
+        let svg = line_chart(&spec).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let dots: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some(&hex(PALETTE[0])))
+            .map(|n| n.attribute("r").unwrap().parse().unwrap())
+            .collect();
+        // the point and the legend's swatch
+        assert_eq!(dots.len(), 2, "{dots:?}");
+        assert!(dots.iter().any(|&r| r >= 5.0), "{dots:?}");
+        assert_eq!(count(&svg, "circle", "fill", "#FFFFFF"), 1, "a white ring");
+        // the error bar: a vertical line in the series' colour besides the legend's
+        assert_eq!(count(&svg, "polyline", "stroke", &hex(PALETTE[0])), 2);
+    }
+
+    /// A learning curve from step 0 on a log axis: 0 sits before a break, labelled "0"; a
+    /// plain log axis still refuses it.
+    #[test]
+    fn step_zero_on_a_log_axis_that_shows_zero() {
+        let steps = [0.0, 8e3, 16e3, 24e3, 32e3, 40e3, 48e3];
+        let mut spec = LineSpec {
+            x: Axis::log("environment steps").with_zero(),
+            series: vec![Series::from_xy(
+                "es",
+                &steps,
+                &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+            )],
+            size: (420, 300),
+            ..LineSpec::default()
+        };
+        let svg = line_chart(&spec).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        assert!(
+            doc.descendants()
+                .any(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some("0")),
+            "a 0 tick label"
+        );
+        spec.x = Axis::log("environment steps");
+        assert!(matches!(
+            line_chart(&spec),
+            Err(PlotError::NonPositive { .. })
+        ));
+        spec.x = Axis::log("environment steps").with_zero();
+        spec.series[0].points[0].0 = -1.0;
+        assert!(matches!(
+            line_chart(&spec),
+            Err(PlotError::NonPositive { .. })
+        ));
+    }
+
     #[test]
     fn bad_input_is_a_typed_error() {
         let base = learning_spec();
@@ -265,6 +324,40 @@ mod heat {
         for r in 0..5 {
             assert!(svg.contains(&format!("DB{r}")));
         }
+    }
+
+    /// The NCAP raster: 22 rows and a title listing the learned weights. Every row used to
+    /// get only every other label, and the title was cut ("mu…").
+    #[test]
+    fn every_row_is_labelled_and_a_long_title_is_whole() {
+        let names: Vec<String> = (0..22).map(|r| format!("n_{r}")).collect();
+        let title = "NCAP activity (bneuron_prop=1.00, bneuron_osc=1.00, muscle_ipsi=1.00, muscle_contra=-1.00)";
+        let s = HeatmapSpec {
+            title: title.into(),
+            rows: vec![vec![0.5; 200]; 22],
+            row_labels: names.clone(),
+            ..spec()
+        };
+        let svg = heatmap(&s).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for name in &names {
+            assert!(texts.contains(&name.as_str()), "row {name} is labelled");
+        }
+        assert!(!texts.iter().any(|t| t.contains('…')), "{texts:?}");
+        // the title's words all appear, over two lines
+        let shown: String = texts
+            .iter()
+            .filter(|t| t.contains("NCAP") || t.contains("muscle"))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(shown, title);
     }
 
     #[test]

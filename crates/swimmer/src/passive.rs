@@ -51,7 +51,8 @@ mod tests {
     use crate::kinematics::{com_vel, kinematics};
     use crate::model::Options;
 
-    /// A single translating body: lateral drag 3.0·v², axial 0.06·v² (ncap.md §2.3).
+    /// Each body of a translating chain feels MuJoCo's quadratic drag: 3.0·v² moving
+    /// sideways, 0.06·v² lengthwise (dm_control's swimmer, density 3000).
     #[test]
     fn drag_coefficients_of_a_translating_chain() {
         let m = Model::swimmer(3, Options::default()).unwrap();

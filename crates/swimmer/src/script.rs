@@ -68,7 +68,8 @@ pub struct CaseResult {
     pub qvel_after: Vec<Vec<f64>>,
 }
 
-const FIELDS: [&str; 8] = [
+/// The fields a case may have; the first four are required.
+pub const FIELDS: [&str; 8] = [
     "n_bodies",
     "qpos",
     "qvel",

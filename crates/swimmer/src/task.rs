@@ -70,6 +70,11 @@ impl SwimConfig {
         Ok(())
     }
 
+    /// Observation length: joints, 3 velocities per body, and the optional time feature.
+    pub fn obs_dim(&self) -> usize {
+        self.n_bodies.saturating_sub(1) + 3 * self.n_bodies + usize::from(self.time_feature)
+    }
+
     /// The physics options of this configuration.
     pub fn options(&self) -> Options {
         Options {
@@ -147,7 +152,7 @@ impl SwimEnv {
 
     /// Observation length: joints, 3 velocities per body, and the optional time feature.
     pub fn obs_dim(&self) -> usize {
-        self.n_joints() + 3 * self.cfg.n_bodies + usize::from(self.cfg.time_feature)
+        self.cfg.obs_dim()
     }
 
     /// dm_control's reset: heading ~ U(-π, π), joints ~ U(range), zero position and velocity,
@@ -188,6 +193,20 @@ impl SwimEnv {
         self.data.qvel.copy_from_slice(qvel);
         kinematics(&self.model, &mut self.data);
         com_vel(&self.model, &mut self.data);
+        Ok(())
+    }
+
+    /// Restores a state saved from [`SwimEnv::qpos`], [`SwimEnv::qvel`] and
+    /// [`SwimEnv::episode_step`] mid-episode. A step depends only on these and the action, so
+    /// the episode continues exactly as it would have (a training checkpoint needs this).
+    pub fn restore(
+        &mut self,
+        qpos: &[f64],
+        qvel: &[f64],
+        episode_step: usize,
+    ) -> Result<(), SimError> {
+        self.set_state(qpos, qvel)?;
+        self.episode_step = episode_step;
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! Integration tests of nc-swimmer against MuJoCo 3.17 / dm_control 1.0.50 reference data
-//! (`tests/data/windows.json`, made by `tools/reference/swimmer/make_windows.py`).
+//! (`tests/data/windows.json`, made by `tools/reference/swimmer/make_windows.py`), and
+//! fuzzing of the `swimmer simulate` input.
 
+mod fuzz;
 mod reference;
 mod stages;
 mod task;

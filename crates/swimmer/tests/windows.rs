@@ -81,8 +81,8 @@ fn fluid_and_timestep_variants_match_mujoco() {
 }
 
 #[test]
-fn ncap_note_check_case() {
-    // ncap.md §2.4: six bodies from qpos0, ctrl = +1, one control step
+fn six_bodies_one_control_step_matches_mujoco() {
+    // six bodies from qpos0, every ctrl = +1, one control step (15 physics steps)
     let case = &data()["check_2_4"];
     let m = Model::swimmer(6, Options::default()).unwrap();
     let mut d = Data::new(&m);
@@ -92,7 +92,7 @@ fn ncap_note_check_case() {
     }
     assert!(max_abs_diff(&d.qpos, &vec(case, "qpos")) < 1e-10);
     assert!(max_abs_diff(&d.qvel, &vec(case, "qvel")) < 1e-8);
-    // the numbers as printed in the note (to their precision)
+    // MuJoCo 3.17's qpos after that step, to the digits it was recorded with
     let note = [
         -8.98846e-4,
         1.0959e-5,

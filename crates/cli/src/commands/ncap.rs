@@ -1,12 +1,14 @@
 //! `neurocircuits ncap ...`: the NCAP swimmer controller, its training and the paper's experiments.
 
+use crate::progress::{self as bars, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use nc_core::shard::Shard;
-use nc_ncap::experiments::{self, Experiment, SweepOptions, SweepReport};
-use nc_ncap::ncap::{Ncap, NcapConfig};
-use nc_ncap::policy::{EvalPolicy, SavedPolicy, evaluate};
+use nc_ncap::es::EsSettings;
+use nc_ncap::experiments::unit::{Algo, ModelKind, TrainSpec, run_unit_with};
+use nc_ncap::experiments::{self, Experiment, Preset, SweepOptions, SweepReport};
+use nc_ncap::ncap::Ncap;
+use nc_ncap::policy::{EvalPolicy, SavedPolicy, evaluate, last_seed};
 use nc_ncap::train::Progress;
 use nc_swimmer::SwimConfig;
 use std::path::PathBuf;
@@ -62,23 +64,64 @@ struct RenderArgs {
     out: PathBuf,
 }
 
+/// Hidden layer sizes, e.g. `64,64` or `256x256`.
+#[derive(Clone, Debug)]
+struct Hidden(Vec<usize>);
+
+fn parse_hidden(s: &str) -> std::result::Result<Hidden, String> {
+    s.split([',', 'x'])
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "hidden sizes are positive integers separated by commas, like 64,64; got {s:?}"
+            )),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Hidden)
+}
+
+/// Budgets: `quick` (CI, a first look), `medium` (about an hour on 2 cores, 3 seeds,
+/// about 3e5 steps for ES and PPO, DDPG 2e4) or `full` (the paper's scale, 10 seeds, 1e6).
 #[derive(Args, Debug)]
-struct SweepArgs {
-    /// Small budgets for CI (well under a minute on 2 cores).
+struct PresetArgs {
+    /// Budgets: quick, medium or full.
+    #[arg(long, default_value = "full", conflicts_with = "quick")]
+    preset: Preset,
+    /// Same as `--preset quick`.
     #[arg(long)]
     quick: bool,
-    /// Output folder (default: runs/ncap-<experiment>[-quick]).
+}
+
+impl PresetArgs {
+    fn get(&self) -> Preset {
+        if self.quick {
+            Preset::Quick
+        } else {
+            self.preset
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    #[command(flatten)]
+    preset: PresetArgs,
+    /// Output folder (default: runs/ncap-<experiment>-<preset>).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run only units with index ≡ I (mod N), e.g. `--shard $SLURM_ARRAY_TASK_ID/16`.
     #[arg(long, default_value = "0/1")]
     shard: Shard,
-    /// Seeds per variant (default 10; quick 2).
+    /// Seeds per variant (overrides the preset: quick 2, medium 3, full 10).
     #[arg(long)]
     seeds: Option<usize>,
     /// Environment steps per training run (overrides the preset).
     #[arg(long)]
     steps: Option<u64>,
+    /// Hidden sizes of every MLP baseline, e.g. 256,256 (default: the preset's; ES and PPO
+    /// 64,64, DDPG 256,256, PPO 256,256 at full).
+    #[arg(long, value_parser = parse_hidden)]
+    mlp_hidden: Option<Hidden>,
 }
 
 #[derive(Args, Debug)]
@@ -86,10 +129,9 @@ struct RasterArgs {
     /// A saved NCAP policy.json; without it NCAP is trained by ES first.
     #[arg(long)]
     policy: Option<PathBuf>,
-    /// Small training budget.
-    #[arg(long)]
-    quick: bool,
-    /// Output folder (default: runs/ncap-raster[-quick]).
+    #[command(flatten)]
+    preset: PresetArgs,
+    /// Output folder (default: runs/ncap-raster-<preset>).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Seed of training and of the recorded episode.
@@ -130,14 +172,14 @@ struct EvalArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum Algo {
+enum AlgoArg {
     Es,
     Ppo,
     Ddpg,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum Model {
+enum ModelArg {
     Ncap,
     Mlp,
 }
@@ -146,14 +188,14 @@ enum Model {
 struct TrainArgs {
     /// Training algorithm.
     #[arg(long, value_enum, default_value = "es")]
-    algo: Algo,
+    algo: AlgoArg,
     /// Policy architecture.
     #[arg(long, value_enum, default_value = "ncap")]
-    model: Model,
+    model: ModelArg,
     /// NCAP ablation code [sharing, signs, constant init], e.g. 111 (default) or 101.
     #[arg(long, default_value = "111")]
     ablation: String,
-    /// Environment-step budget.
+    /// Environment-step budget (spent in whole ES generations or PPO segments).
     #[arg(long, default_value_t = 100_000)]
     steps: u64,
     /// Run seed.
@@ -162,15 +204,42 @@ struct TrainArgs {
     /// Bodies of the swimmer.
     #[arg(long, default_value_t = 6)]
     n_bodies: usize,
-    /// ES learning rate (default: 0.1 for NCAP, 0.01 for the MLP).
+    /// Control steps per episode (dm_control: 1000).
+    #[arg(long, default_value_t = 1000)]
+    episode_len: usize,
+    /// Test episodes after each epoch.
+    #[arg(long, default_value_t = 5)]
+    test_episodes: usize,
+    /// Hidden sizes of the MLP actor, e.g. 64,64 or 256,256 (default: ES and PPO 64,64,
+    /// DDPG 256,256).
+    #[arg(long, value_parser = parse_hidden)]
+    mlp_hidden: Option<Hidden>,
+    /// Hidden sizes of the PPO or DDPG critic (default: PPO 64,64, DDPG 256,256).
+    #[arg(long, value_parser = parse_hidden)]
+    critic_hidden: Option<Hidden>,
+    /// ES settings: `script` (the estorch script's σ 0.02, lr 0.01, for both models) or
+    /// `ncap-fast` (σ 0.05, lr 0.1, suited to NCAP's 4 weights).
+    #[arg(long, value_enum, default_value = "script")]
+    es: EsArg,
+    /// ES learning rate (overrides --es).
     #[arg(long)]
     lr: Option<f64>,
-    /// ES perturbation scale (default: 0.05 for NCAP, 0.02 for the MLP).
+    /// ES perturbation scale (overrides --es).
     #[arg(long)]
     sigma: Option<f64>,
-    /// Output folder (log.csv, checkpoint.json, policy.json, summary.json); resumes if present.
+    /// Replace a run of another configuration in --out (and retrain this one from scratch).
+    #[arg(long)]
+    force: bool,
+    /// Output folder (spec.json, log.csv, policy.json, config.json, summary.json). A rerun
+    /// resumes an interrupted run exactly; it is trained beside it and renamed when finished.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EsArg {
+    Script,
+    NcapFast,
 }
 
 /// Runs an `ncap` subcommand.
@@ -204,115 +273,104 @@ fn eval(a: EvalArgs) -> Result<()> {
         n_bodies: a.n_bodies,
         ..SwimConfig::default()
     };
+    let last = last_seed(a.seed, a.episodes)?;
     let r = evaluate(&policy, swim, a.episodes, a.seed)
         .with_context(|| format!("evaluating {}", a.policy))?;
     if a.json {
         println!("{}", serde_json::to_string(&r)?);
     } else {
         println!(
-            "{} on {} bodies: mean {:.1} ± {:.1} over {} episodes (seeds {}..{})",
-            a.policy,
-            a.n_bodies,
-            r.mean,
-            r.sd,
-            a.episodes,
-            a.seed,
-            a.seed + a.episodes as u64
+            "{} on {} bodies: mean {:.1} ± {:.1} over {} episodes (seeds {} to {last})",
+            a.policy, a.n_bodies, r.mean, r.sd, a.episodes, a.seed
         );
     }
     Ok(())
 }
 
-fn bar(max: u64) -> ProgressBar {
-    let pb = ProgressBar::new(max);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    pb
+fn bar(max: u64) -> bars::Progress {
+    bars::Progress::new(max, Unit::Count("steps"), "")
 }
 
-fn progress_fn(pb: &ProgressBar) -> impl FnMut(&Progress) + '_ {
+fn progress_fn(pb: &bars::Progress) -> impl FnMut(&Progress) + '_ {
     move |p: &Progress| {
-        pb.set_position(p.steps);
         pb.set_message(format!("test {:.1}", p.test_mean));
+        pb.set_position(p.steps);
     }
 }
 
-#[allow(clippy::print_stdout)]
+impl TrainArgs {
+    fn spec(&self) -> Result<TrainSpec> {
+        let algo = match self.algo {
+            AlgoArg::Es => Algo::Es,
+            AlgoArg::Ppo => Algo::Ppo,
+            AlgoArg::Ddpg => Algo::Ddpg,
+        };
+        let model = match self.model {
+            ModelArg::Ncap => ModelKind::Ncap,
+            ModelArg::Mlp => ModelKind::Mlp,
+        };
+        let mut spec = TrainSpec::new(algo, model, self.seed, self.steps);
+        spec.ablation.clone_from(&self.ablation);
+        spec.n_bodies = self.n_bodies;
+        spec.episode_len = self.episode_len;
+        spec.test_episodes = self.test_episodes;
+        if let Some(Hidden(h)) = &self.mlp_hidden {
+            spec.mlp_hidden.clone_from(h);
+        }
+        if let Some(Hidden(h)) = &self.critic_hidden {
+            if algo == Algo::Es {
+                bail!("--critic-hidden applies to PPO and DDPG; ES has no critic");
+            }
+            spec.critic_hidden.clone_from(h);
+        }
+        if algo == Algo::Es {
+            let base = match self.es {
+                EsArg::Script => EsSettings::SCRIPT,
+                EsArg::NcapFast => EsSettings::NCAP_FAST,
+            };
+            spec.es = Some(EsSettings {
+                lr: self.lr.unwrap_or(base.lr),
+                sigma: self.sigma.unwrap_or(base.sigma),
+                ..base
+            });
+        } else if self.lr.is_some() || self.sigma.is_some() {
+            bail!(
+                "--lr and --sigma set ES settings; they do not apply to --algo {}",
+                algo.name()
+            );
+        }
+        Ok(spec)
+    }
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 fn train(a: TrainArgs) -> Result<()> {
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let pb = bar(a.steps);
+    let spec = a.spec()?;
+    spec.check()?;
+    let trained = spec.trained_steps();
+    if trained != spec.steps {
+        eprintln!(
+            "note: {} trains in whole {}; {trained} of the {} steps requested will be trained",
+            spec.algo.name(),
+            if spec.algo == Algo::Es {
+                "generations"
+            } else {
+                "segments"
+            },
+            spec.steps
+        );
+    }
+    let pb = bar(trained);
     let mut report = progress_fn(&pb);
-    let final_return = match (a.algo, a.model) {
-        (algo @ (Algo::Ppo | Algo::Ddpg), model) => {
-            let spec = nc_ncap::experiments::unit::TrainSpec {
-                algo: if matches!(algo, Algo::Ppo) {
-                    nc_ncap::experiments::unit::Algo::Ppo
-                } else {
-                    nc_ncap::experiments::unit::Algo::Ddpg
-                },
-                model: match model {
-                    Model::Ncap => nc_ncap::experiments::unit::ModelKind::Ncap,
-                    Model::Mlp => nc_ncap::experiments::unit::ModelKind::Mlp,
-                },
-                ablation: a.ablation.clone(),
-                seed: a.seed,
-                steps: a.steps,
-                n_bodies: a.n_bodies,
-                episode_len: 1000,
-                test_episodes: 5,
-            };
-            Some(nc_ncap::experiments::unit::run_unit(&spec, &a.out, &mut report)?.final_return)
-        }
-        (Algo::Es, Model::Ncap) => {
-            let cfg = nc_ncap::es::EsConfig {
-                seed: a.seed,
-                max_steps: a.steps,
-                n_bodies: a.n_bodies,
-                lr: a.lr.unwrap_or(0.1),
-                sigma: a.sigma.unwrap_or(0.05),
-                ..Default::default()
-            };
-            let mut rng = nc_core::rng::stream(a.seed, "ncap-init", 0);
-            let ncap = Ncap::new(
-                NcapConfig::from_code(&a.ablation)?,
-                a.n_bodies.saturating_sub(1),
-                &mut rng,
-            )?;
-            nc_ncap::es::train(&cfg, ncap, Some(&a.out), &mut report)?
-                .rows
-                .last()
-                .map(|r| r.test_mean)
-        }
-        (Algo::Es, Model::Mlp) => {
-            let cfg = nc_ncap::es::EsConfig {
-                seed: a.seed,
-                max_steps: a.steps,
-                n_bodies: a.n_bodies,
-                sigma: a.sigma.unwrap_or(0.02),
-                lr: a.lr.unwrap_or(0.01),
-                ..Default::default()
-            };
-            let mut rng = nc_core::rng::stream(a.seed, "mlp-init", 0);
-            let obs = a.n_bodies.saturating_sub(1) + 3 * a.n_bodies;
-            let actor = nc_ncap::actor::GaussianActor::new(
-                obs,
-                a.n_bodies.saturating_sub(1),
-                &[64, 64],
-                &mut rng,
-            )?;
-            nc_ncap::es::train(&cfg, actor, Some(&a.out), &mut report)?
-                .rows
-                .last()
-                .map(|r| r.test_mean)
-        }
-    };
+    let summary = run_unit_with(&spec, &a.out, a.force, &mut report)?;
     pb.finish_and_clear();
-    let Some(f) = final_return else {
-        bail!("no test was run")
-    };
-    println!("final test return {f:.1}; outputs in {}", a.out.display());
+    println!(
+        "trained {} steps; final test return {:.1} (initial {:.1}); outputs in {}",
+        summary.steps,
+        summary.final_return,
+        summary.initial_return,
+        a.out.display()
+    );
     Ok(())
 }
 
@@ -330,11 +388,8 @@ fn report(r: &SweepReport) {
     }
 }
 
-fn default_out(name: &str, quick: bool) -> PathBuf {
-    PathBuf::from(format!(
-        "runs/ncap-{name}{}",
-        if quick { "-quick" } else { "" }
-    ))
+fn default_out(name: &str, preset: Preset) -> PathBuf {
+    PathBuf::from(format!("runs/ncap-{name}-{}", preset.name()))
 }
 
 fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
@@ -344,21 +399,18 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         Experiment::Transfer => "transfer",
         Experiment::Ablations => "ablations",
     };
+    let preset = a.preset.get();
     let opts = SweepOptions {
-        out: a.out.unwrap_or_else(|| default_out(name, a.quick)),
+        out: a.out.unwrap_or_else(|| default_out(name, preset)),
         shard: a.shard,
-        quick: a.quick,
+        preset,
         seeds: a.seeds,
         steps: a.steps,
+        mlp_hidden: a.mlp_hidden.map(|h| h.0),
     };
-    let pb = ProgressBar::new(1);
-    pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let pb = bar(1);
     let mut progress = |p: &experiments::SweepProgress| {
         pb.set_length(p.train.max_steps);
-        pb.set_position(p.train.steps);
         pb.set_message(format!(
             "unit {}/{} {} test {:.1}",
             p.unit + 1,
@@ -366,6 +418,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
             p.name,
             p.train.test_mean
         ));
+        pb.set_position(p.train.steps);
     };
     let r = match exp {
         Experiment::Curves | Experiment::Efficiency => {
@@ -382,10 +435,11 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
 
 #[allow(clippy::print_stdout)]
 fn raster(a: RasterArgs) -> Result<()> {
+    let preset = a.preset.get();
     let opts = experiments::raster::RasterOptions {
-        out: a.out.unwrap_or_else(|| default_out("raster", a.quick)),
+        out: a.out.unwrap_or_else(|| default_out("raster", preset)),
         policy: a.policy,
-        quick: a.quick,
+        preset,
         seed: a.seed,
         steps: a.steps,
     };

@@ -1,12 +1,13 @@
 //! `neurocircuits report`: the main job — every part on built-in defaults, one HTML report.
 
+use crate::progress::{Group, Progress, Unit};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use nc_report::{Part, PartProgress, Preset, ReportOptions, build};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 /// Arguments of `neurocircuits report`.
 #[derive(Args, Debug)]
@@ -14,7 +15,8 @@ pub struct ReportArgs {
     /// Output folder (replaced atomically when the report is complete).
     #[arg(long, default_value = "out/report")]
     out: PathBuf,
-    /// Budgets: quick (minutes on 2 cores) or full (the papers').
+    /// Budgets: quick (minutes on 2 cores), medium (about an hour on 2 cores: 3 seeds and about
+    /// 3e5 steps for NCAP's ES and PPO runs) or full (the papers').
     #[arg(long, value_enum, default_value_t = PresetArg::Quick)]
     preset: PresetArg,
     /// Comma-separated parts to run: ncap, diagrams, richlazy (default: all).
@@ -28,6 +30,7 @@ pub struct ReportArgs {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PresetArg {
     Quick,
+    Medium,
     Full,
 }
 
@@ -44,35 +47,32 @@ pub fn run(args: ReportArgs) -> Result<()> {
     };
     let preset = match args.preset {
         PresetArg::Quick => Preset::Quick,
+        PresetArg::Medium => Preset::Medium,
         PresetArg::Full => Preset::Full,
     };
     let opts = ReportOptions {
         out: args.out.clone(),
         preset,
-        parts: parts.clone(),
+        parts,
         seed: args.seed,
     };
-    let multi = MultiProgress::new();
-    let style =
-        ProgressStyle::with_template("{prefix:>9} [{bar:30}] {percent:>3}% {elapsed:>4} {msg}")
-            .context("progress bar template")?
-            .progress_chars("=> ");
-    let bars: HashMap<&'static str, ProgressBar> = parts
-        .iter()
-        .map(|p| {
-            let bar = multi.add(ProgressBar::new(1000));
-            bar.set_style(style.clone());
-            bar.set_prefix(p.name());
-            (p.name(), bar)
-        })
-        .collect();
-    let summary = build(&opts, &mut |p: &PartProgress| {
-        if let Some(bar) = bars.get(p.part.name()) {
-            bar.set_position((p.fraction.clamp(0.0, 1.0) * 1000.0) as u64);
-            bar.set_message(p.message.clone());
-            if p.fraction >= 1.0 {
-                bar.finish();
-            }
+    // one display per part, made when the part starts so its clock starts with it; off a
+    // terminal, plain lines with the part's ETA for the logs
+    let group = Group::new();
+    let bars: Mutex<HashMap<&'static str, Progress>> = Mutex::new(HashMap::new());
+    let summary = build(&opts, &|p: &PartProgress| {
+        let name = p.part.name();
+        let bar = bars
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name)
+            .or_insert_with(|| group.add(1000, Unit::Permille, name))
+            .clone();
+        // the message first, so a plain line carries what the part is doing now
+        bar.set_message(p.message.clone());
+        bar.set_position((p.fraction.clamp(0.0, 1.0) * 1000.0) as u64);
+        if p.fraction >= 1.0 {
+            bar.finish();
         }
     })
     .with_context(|| format!("writing the report into {}", args.out.display()))?;

@@ -1,8 +1,8 @@
 //! `neurocircuits richlazy ...`: rich and lazy learning (nc-richlazy).
 
+use crate::progress::{Progress, Unit};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use nc_core::shard::Shard;
 use nc_richlazy::controls::{ControlsConfig, merge_controls, run_controls};
 use nc_richlazy::init::{InitSpec, Renorm};
@@ -311,11 +311,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
         probe_batches: if a.mnist.is_some() { 1 } else { 10 },
         ..TrainConfig::default()
     };
-    let bar = ProgressBar::new(cfg.iters as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} iters {elapsed} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = Progress::new(cfg.iters as u64, Unit::Count("iters"), "");
     let r = train(&cfg, &mut |done, _| bar.set_position(done as u64))
         .with_context(|| format!("training {} with {}", cfg.task, cfg.init.label()))?;
     bar.finish_and_clear();
@@ -443,12 +439,8 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     Ok(())
 }
 
-fn progress_bar(shard: Shard) -> (ProgressBar, impl Fn(SweepEvent) + Sync) {
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs {elapsed} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+fn progress_bar(shard: Shard) -> (Progress, impl Fn(SweepEvent) + Sync) {
+    let bar = Progress::new(0, Unit::Count("runs"), "");
     let b = bar.clone();
     let f = move |e: SweepEvent| match e {
         SweepEvent::Start {
@@ -462,8 +454,8 @@ fn progress_bar(shard: Shard) -> (ProgressBar, impl Fn(SweepEvent) + Sync) {
             ));
         }
         SweepEvent::UnitDone { done, unit, .. } => {
-            b.set_position(done as u64);
             b.set_message(unit);
+            b.set_position(done as u64);
         }
     };
     (bar, f)

@@ -1,5 +1,6 @@
 //! `neurocircuits swimmer`: the native dm_control swimmer (scripting and benchmarks).
 
+use crate::args;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use nc_swimmer::SwimConfig;
@@ -35,16 +36,17 @@ struct RenderArgs {
     #[arg(long, default_value = "out/swimmer")]
     out: PathBuf,
     /// Bodies (links) of the swimmer, 3 to 20.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 6, value_parser = args::bodies)]
     n_bodies: usize,
     /// Reset seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Control steps (0.03 s each).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = args::positive)]
     steps: usize,
-    /// Wave frequency in cycles per second (0.55 Hz is close to NCAP's 60-step period).
-    #[arg(long, default_value_t = 0.55)]
+    /// Wave frequency in cycles per second (0.55 Hz is close to NCAP's 60-step period;
+    /// negative runs the wave from tail to head).
+    #[arg(long, default_value_t = 0.55, value_parser = args::finite, allow_hyphen_values = true)]
     freq: f64,
     /// Square wave instead of sine.
     #[arg(long)]
@@ -61,19 +63,19 @@ struct SimulateArgs {
 #[derive(Args, Debug)]
 struct BenchArgs {
     /// Body counts to time.
-    #[arg(long, value_delimiter = ',', default_value = "6,12")]
+    #[arg(long, value_delimiter = ',', default_value = "6,12", value_parser = args::bodies)]
     bodies: Vec<usize>,
     /// Physics steps per timing.
-    #[arg(long, default_value_t = 300_000)]
+    #[arg(long, default_value_t = 300_000, value_parser = args::positive)]
     steps: usize,
     /// Python with mujoco==3.17.0 and dm_control==1.0.50, to time MuJoCo in the same run.
     #[arg(long)]
     mujoco_python: Option<PathBuf>,
     /// Environments in the whole-episode throughput run.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = args::positive)]
     envs: usize,
     /// Threads for the whole-episode throughput run.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = args::positive)]
     threads: usize,
 }
 

@@ -17,6 +17,19 @@ pub enum DdpgActor {
 }
 
 impl DdpgActor {
+    /// Whether `other` has the same architecture (variant, layer sizes, joints), so that
+    /// state saved for one can continue the other.
+    pub fn same_shape(&self, other: &DdpgActor) -> bool {
+        match (self, other) {
+            (DdpgActor::Mlp(a), DdpgActor::Mlp(b)) => {
+                a.mlp.sizes() == b.mlp.sizes() && a.mlp.activations() == b.mlp.activations()
+            }
+            (DdpgActor::Ncap(a), DdpgActor::Ncap(b)) => {
+                a.config() == b.config() && a.n_joints() == b.n_joints()
+            }
+            _ => false,
+        }
+    }
     /// Flat parameters.
     pub fn params(&self) -> &[f64] {
         match self {

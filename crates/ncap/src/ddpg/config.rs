@@ -1,4 +1,6 @@
-//! DDPG hyper-parameters: Tonic's defaults (research note §3.1).
+//! DDPG hyper-parameters: Tonic's defaults (the v0.3-era `tonic.torch.agents.DDPG`: a 10⁶
+//! transition buffer, batches of 100, 50 updates every 50 steps after 10⁴ steps, 2·10⁴
+//! uniform-random steps, Gaussian exploration 0.1, Adam 10⁻³, Polyak 0.005).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +35,10 @@ pub struct DdpgConfig {
     pub actor_lr: f64,
     /// Critic Adam learning rate.
     pub critic_lr: f64,
-    /// Hidden sizes of the MLP actor and of the critic.
-    pub hidden: Vec<usize>,
+    /// Hidden sizes of the ReLU MLP actor (Tonic: (256, 256)). Unused by NCAP actors.
+    pub mlp_hidden: Vec<usize>,
+    /// Hidden sizes of the ReLU critic (Tonic: (256, 256)), the same for NCAP and the MLP.
+    pub critic_hidden: Vec<usize>,
     /// Environment steps per epoch (a test after each).
     pub epoch_steps: u64,
     /// Test episodes per epoch (greedy).
@@ -62,7 +66,8 @@ impl Default for DdpgConfig {
             tau: 0.005,
             actor_lr: 1e-3,
             critic_lr: 1e-3,
-            hidden: vec![256, 256],
+            mlp_hidden: vec![256, 256],
+            critic_hidden: vec![256, 256],
             epoch_steps: 20_000,
             test_episodes: 5,
             n_bodies: 6,
@@ -72,8 +77,39 @@ impl Default for DdpgConfig {
 }
 
 impl DdpgConfig {
+    /// The environment step after which the first update runs: the first multiple of
+    /// `steps_between_batches` at or after `steps_before_batches`. A budget below it trains
+    /// nothing.
+    pub fn first_update_step(&self) -> u64 {
+        let every = self.steps_between_batches.max(1);
+        self.steps_before_batches
+            .max(1)
+            .div_ceil(every)
+            .saturating_mul(every)
+    }
+
+    /// The smallest budget that trains: up to the first update, and why.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.first_update_step(),
+            format!(
+                "updates start after {} steps, every {} steps",
+                self.steps_before_batches, self.steps_between_batches
+            ),
+        )
+    }
+
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
+        if self.mlp_hidden.contains(&0) || self.critic_hidden.contains(&0) {
+            return Err(format!(
+                "hidden widths must be positive, got mlp_hidden {:?} and critic_hidden {:?}",
+                self.mlp_hidden, self.critic_hidden
+            ));
+        }
+        if self.batch_iterations == 0 || self.test_episodes == 0 || self.episode_len == 0 {
+            return Err("batch_iterations, test_episodes and episode_len must be positive".into());
+        }
         if self.n_envs == 0
             || self.batch_size == 0
             || self.replay_size == 0

@@ -3,9 +3,11 @@
 //! 0.005, running observation normaliser, time feature, greedy tests. NCAP reads raw angles
 //! and the episode step (no normaliser), as in the reference.
 //!
-//! With an output folder a checkpoint (networks, optimisers, normaliser, log) is written after
-//! every epoch and a rerun resumes from it. The replay buffer is not saved: a resumed run
-//! refills it, so resumption is approximate.
+//! With an output folder a checkpoint is written after every epoch. It holds the networks,
+//! their targets, both optimisers' moments, the normaliser with its pending batch, the replay
+//! buffer (as safetensors tensors) and the running episodes' states; the exploration and
+//! minibatch streams are re-keyed at every epoch. A resumed run is bit-identical to an
+//! uninterrupted one.
 
 pub mod actor;
 pub mod config;
@@ -16,28 +18,26 @@ pub use actor::DdpgActor;
 pub use config::DdpgConfig;
 
 use crate::actor::DeterministicActor;
-use crate::envs::{TrainingEnvs, test_returns};
-use crate::es::RunSummary;
+use crate::envs::{EnvsState, TrainingEnvs, test_returns};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
-use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, write_json, write_text};
+use crate::train::{Ledger, LogRow, Progress, RunSummary, TrainError};
 use actor::ActorCache;
+use nc_core::rng::ChaCha8Rng;
 use nc_swimmer::SwimConfig;
+use rollout::ReplayCursor;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::time::Instant;
 use update::Learner;
 
+// the algorithm's part of a checkpoint (the ledger holds the counters and the log; the
+// replay's contents travel as tensors)
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Checkpoint {
-    config: DdpgConfig,
-    steps: u64,
-    episodes: u64,
-    epoch: usize,
-    seconds: f64,
+struct State {
     learner: Learner,
     norm: MeanStd,
-    rows: Vec<LogRow>,
+    envs: EnvsState,
+    replay: ReplayCursor,
 }
 
 /// The result of a DDPG run.
@@ -49,6 +49,8 @@ pub struct DdpgOutcome {
     pub normalizer: MeanStd,
     /// One log row per epoch (row 0: before training).
     pub rows: Vec<LogRow>,
+    /// What was written to `summary.json` (also without a folder).
+    pub summary: RunSummary,
 }
 
 /// The swimmer as DDPG sees it (time feature on, as in Tonic).
@@ -63,10 +65,10 @@ pub fn swim_config(cfg: &DdpgConfig) -> SwimConfig {
 
 /// Tonic's DDPG MLP actor for this swimmer, seeded.
 pub fn mlp_actor(cfg: &DdpgConfig) -> Result<DdpgActor, TrainError> {
-    let obs = cfg.n_bodies - 1 + 3 * cfg.n_bodies + 1;
+    let swim = swim_config(cfg);
+    swim.validate()?;
     let mut rng = nc_core::rng::stream(cfg.seed, "mlp-init", 0);
-    let a = DeterministicActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng)
-        .map_err(|e| TrainError::Config(e.to_string()))?;
+    let a = DeterministicActor::new(swim.obs_dim(), cfg.n_bodies - 1, &cfg.mlp_hidden, &mut rng)?;
     Ok(DdpgActor::Mlp(a))
 }
 
@@ -88,56 +90,71 @@ fn test(cfg: &DdpgConfig, actor: &DdpgActor, norm: &MeanStd) -> Result<Vec<f64>,
     })
 }
 
-/// Trains `actor` by DDPG; with `dir`, writes log, checkpoints, policy and summary there.
+// the exploration and minibatch streams of an epoch
+fn epoch_streams(cfg: &DdpgConfig, epoch: usize) -> (ChaCha8Rng, ChaCha8Rng) {
+    (
+        nc_core::rng::stream(cfg.seed, "ddpg-explore", epoch as u64),
+        nc_core::rng::stream(cfg.seed, "ddpg-batches", epoch as u64),
+    )
+}
+
+/// Trains `actor` by DDPG; with `dir`, writes log, checkpoints, policy and summary there and
+/// resumes a checkpoint of the same config exactly.
 pub fn train(
     cfg: &DdpgConfig,
     actor: DdpgActor,
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<DdpgOutcome, TrainError> {
-    cfg.validate().map_err(TrainError::Config)?;
+    cfg.validate().map_err(|message| TrainError::Settings {
+        algo: "ddpg",
+        message,
+    })?;
     let swim = swim_config(cfg);
     swim.validate()?;
+    crate::train::require_budget("ddpg", cfg.max_steps, cfg.min_budget())?;
     let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
     let (d, k) = (envs.obs_dim(), envs.act_dim());
     let mut learner = Learner::new(cfg, actor, d, k)?;
     let mut norm = MeanStd::new(d);
-    let (mut steps, mut episodes, mut epoch, mut seconds_before) = (0u64, 0u64, 0usize, 0.0);
-    let mut rows: Vec<LogRow> = Vec::new();
-    if let Some(dir) = dir
-        && let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")?
-        && ck.config == *cfg
-    {
-        (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
-        (learner, norm, rows) = (ck.learner, ck.norm, ck.rows);
+    let cap = cfg
+        .replay_size
+        .min(usize::try_from(cfg.max_steps).unwrap_or(usize::MAX));
+    let mut replay = rollout::Replay::new(cap, d, k);
+    let (mut ledger, resumed) = Ledger::open::<_, State>(dir, cfg, cfg.max_steps)?;
+    if let Some((saved, tensors)) = resumed {
+        if let Some(why) = saved.learner.misfit(&learner) {
+            return Err(ledger.checkpoint_error(why));
+        }
+        if !saved.norm.fits(d) {
+            return Err(
+                ledger.checkpoint_error("the observation normaliser does not fit the observations")
+            );
+        }
+        envs.restore(&saved.envs)
+            .map_err(|why| ledger.checkpoint_error(why))?;
+        replay
+            .restore(saved.replay, &tensors, cfg.episode_len)
+            .map_err(|why| ledger.checkpoint_error(why))?;
+        (learner, norm) = (saved.learner, saved.norm);
     }
-    let start = Instant::now();
-    let elapsed = |s: &Instant| seconds_before + s.elapsed().as_secs_f64();
-    if rows.is_empty() {
-        let t = test(cfg, &learner.actor, &norm)?;
-        rows.push(LogRow::new(0, 0, 0, elapsed(&start), &t, 0.0));
-    }
-    let mut replay = rollout::Replay::new(cfg.replay_size.min(cfg.max_steps.max(1) as usize), d, k);
-    let mut explore = nc_core::rng::stream(cfg.seed, "ddpg-explore", epoch as u64);
-    let mut batches = nc_core::rng::stream(cfg.seed, "ddpg-batches", epoch as u64);
+    ledger.first_test(|| test(cfg, &learner.actor, &norm))?;
+    let (mut explore, mut batches) = epoch_streams(cfg, ledger.epoch);
     let n = cfg.n_envs as u64;
-    let mut train_returns = Vec::new();
-    let mut next_test = (epoch as u64 + 1) * cfg.epoch_steps;
-    while steps + n <= cfg.max_steps {
+    let mut next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
+    while ledger.steps + n <= cfg.max_steps {
         rollout::step(
             &mut envs,
             &learner.actor,
             &mut norm,
             &mut explore,
-            steps < cfg.random_steps,
+            ledger.steps < cfg.random_steps,
             cfg.noise,
             &mut replay,
         )?;
-        steps += n;
-        let fin = envs.take_finished();
-        episodes += fin.len() as u64;
-        train_returns.extend(fin);
-        if steps >= cfg.steps_before_batches && steps % cfg.steps_between_batches == 0 {
+        ledger.add(n, &envs.take_finished());
+        let steps = ledger.steps;
+        if steps >= cfg.steps_before_batches && steps.is_multiple_of(cfg.steps_between_batches) {
             let mut loss = 0.0;
             for _ in 0..cfg.batch_iterations {
                 loss = learner.step(
@@ -152,70 +169,37 @@ pub fn train(
             if !loss.is_finite() || learner.actor.params().iter().any(|p| !p.is_finite()) {
                 return Err(TrainError::NonFinite {
                     what: "DDPG weights",
-                    epoch,
+                    epoch: ledger.epoch,
                 });
             }
             norm.update();
         }
         if steps >= next_test || steps + n > cfg.max_steps {
-            epoch += 1;
-            next_test = (epoch as u64 + 1) * cfg.epoch_steps;
-            let t = test(cfg, &learner.actor, &norm)?;
-            let tm = if train_returns.is_empty() {
-                0.0
-            } else {
-                train_returns.iter().sum::<f64>() / train_returns.len() as f64
-            };
-            train_returns.clear();
-            rows.push(LogRow::new(epoch, steps, episodes, elapsed(&start), &t, tm));
-            progress(&Progress {
-                steps,
-                max_steps: cfg.max_steps,
-                test_mean: rows.last().map_or(0.0, |r| r.test_mean),
-            });
-            if let Some(dir) = dir {
-                let ck = Checkpoint {
-                    config: cfg.clone(),
-                    steps,
-                    episodes,
-                    epoch,
-                    seconds: elapsed(&start),
+            ledger.epoch += 1;
+            next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
+            ledger.log_test(&test(cfg, &learner.actor, &norm)?);
+            (explore, batches) = epoch_streams(cfg, ledger.epoch);
+            if dir.is_some() {
+                let (cursor, tensors) = replay.to_tensors();
+                let state = State {
                     learner: learner.clone(),
                     norm: norm.clone(),
-                    rows: rows.clone(),
+                    envs: envs.snapshot(),
+                    replay: cursor,
                 };
-                write_json(dir, "checkpoint.json", &ck)?;
-                write_text(dir, "log.csv", &rows_to_csv(&rows))?;
+                ledger.checkpoint(cfg, &state, &tensors)?;
             }
-        } else if steps % 1000 == 0 {
-            progress(&Progress {
-                steps,
-                max_steps: cfg.max_steps,
-                test_mean: rows.last().map_or(0.0, |r| r.test_mean),
-            });
+            progress(&ledger.progress());
+        } else if steps.is_multiple_of(1000) {
+            progress(&ledger.progress());
         }
     }
-    if let Some(dir) = dir {
-        write_text(dir, "log.csv", &rows_to_csv(&rows))?;
-        learner.actor.saved(&norm).save(&dir.join("policy.json"))?;
-        write_json(dir, "config.json", cfg)?;
-        write_json(
-            dir,
-            "summary.json",
-            &RunSummary {
-                algorithm: "ddpg".into(),
-                steps,
-                initial_return: rows[0].test_mean,
-                final_return: rows.last().map_or(0.0, |r| r.test_mean),
-                n_params: learner.actor.params().len(),
-                seconds: elapsed(&start),
-            },
-        )?;
-    }
+    let summary = ledger.finish("ddpg", cfg, &learner.actor.saved(&norm))?;
     Ok(DdpgOutcome {
         actor: learner.actor,
         normalizer: norm,
-        rows,
+        rows: ledger.rows,
+        summary,
     })
 }
 
@@ -230,7 +214,8 @@ mod tests {
             steps_before_batches: 200,
             random_steps: 300,
             batch_iterations: 5,
-            hidden: vec![16, 16],
+            mlp_hidden: vec![16, 16],
+            critic_hidden: vec![16, 16],
             epoch_steps: 300,
             test_episodes: 2,
             episode_len: 150,

@@ -4,9 +4,10 @@
 use super::actor::{ActorCache, DdpgActor};
 use crate::envs::TrainingEnvs;
 use crate::normalizer::MeanStd;
-use crate::train::TrainError;
+use crate::train::{Tensors, TrainError};
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
 
 /// Ring buffer of transitions.
 #[derive(Clone, Debug)]
@@ -30,7 +31,102 @@ pub struct Replay {
     pub next_steps: Vec<usize>,
 }
 
+/// Where a replay's ring stands; its contents travel as checkpoint tensors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayCursor {
+    /// Stored transitions.
+    pub len: usize,
+    /// Slot the next transition goes to.
+    pub next: usize,
+}
+
+const FIELDS: [&str; 6] = [
+    "obs",
+    "steps",
+    "actions",
+    "rewards",
+    "next_obs",
+    "next_steps",
+];
+
 impl Replay {
+    /// The stored transitions as checkpoint tensors (episode steps as exact small floats).
+    pub fn to_tensors(&self) -> (ReplayCursor, Tensors) {
+        let (n, d, k) = (self.len, self.obs_dim, self.act_dim);
+        let f = |v: &[usize]| v[..n].iter().map(|&x| x as f64).collect::<Vec<f64>>();
+        let t = Tensors::from([
+            ("replay.obs".into(), self.obs[..n * d].to_vec()),
+            ("replay.steps".into(), f(&self.steps)),
+            ("replay.actions".into(), self.actions[..n * k].to_vec()),
+            ("replay.rewards".into(), self.rewards[..n].to_vec()),
+            ("replay.next_obs".into(), self.next_obs[..n * d].to_vec()),
+            ("replay.next_steps".into(), f(&self.next_steps)),
+        ]);
+        (
+            ReplayCursor {
+                len: self.len,
+                next: self.next,
+            },
+            t,
+        )
+    }
+
+    /// Refills this (empty) replay from [`Replay::to_tensors`]; a cursor or tensors that do
+    /// not fit it are refused with the reason. `max_step` bounds the stored episode steps.
+    pub fn restore(
+        &mut self,
+        cursor: ReplayCursor,
+        tensors: &Tensors,
+        max_step: usize,
+    ) -> Result<(), String> {
+        let ReplayCursor { len: n, next } = cursor;
+        if n > self.cap || next >= self.cap || (n < self.cap && next != n) {
+            return Err(format!(
+                "replay cursor (len {n}, next {next}) does not fit a capacity of {}",
+                self.cap
+            ));
+        }
+        let (d, k) = (self.obs_dim, self.act_dim);
+        for (field, width) in FIELDS.iter().zip([d, 1, k, 1, d, 1]) {
+            let name = format!("replay.{field}");
+            let v = tensors
+                .get(&name)
+                .ok_or_else(|| format!("tensor {name} is missing"))?;
+            if v.len() != n * width {
+                return Err(format!(
+                    "tensor {name} has {} values, expected {}",
+                    v.len(),
+                    n * width
+                ));
+            }
+            if !v.iter().all(|x| x.is_finite()) {
+                return Err(format!("tensor {name} holds a non-finite value"));
+            }
+            match *field {
+                "obs" => self.obs[..n * d].copy_from_slice(v),
+                "actions" => self.actions[..n * k].copy_from_slice(v),
+                "rewards" => self.rewards[..n].copy_from_slice(v),
+                "next_obs" => self.next_obs[..n * d].copy_from_slice(v),
+                _ => {
+                    let dst = if *field == "steps" {
+                        &mut self.steps
+                    } else {
+                        &mut self.next_steps
+                    };
+                    for (o, &x) in dst.iter_mut().zip(v) {
+                        if x < 0.0 || x > max_step as f64 || x.fract() != 0.0 {
+                            return Err(format!("tensor {name} holds {x}, not an episode step"));
+                        }
+                        *o = x as usize;
+                    }
+                }
+            }
+        }
+        self.len = n;
+        self.next = next;
+        Ok(())
+    }
+
     /// An empty replay of `cap` transitions.
     pub fn new(cap: usize, obs_dim: usize, act_dim: usize) -> Self {
         Self {

@@ -54,11 +54,10 @@ impl Learner {
         let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
         let critic = crate::actor::critic(
             obs_dim + act_dim,
-            &cfg.hidden,
+            &cfg.critic_hidden,
             crate::mlp::Activation::Relu,
             &mut rng,
-        )
-        .map_err(|e| crate::train::TrainError::Config(e.to_string()))?;
+        )?;
         Ok(Self {
             actor_target: actor.clone(),
             critic_target: critic.clone(),
@@ -67,6 +66,31 @@ impl Learner {
             actor,
             critic,
         })
+    }
+
+    /// Why this (loaded) learner cannot continue a run that starts from `fresh`, if it cannot.
+    pub fn misfit(&self, fresh: &Learner) -> Option<String> {
+        if !self.actor.same_shape(&fresh.actor) || !self.actor_target.same_shape(&fresh.actor) {
+            return Some("the actor has another architecture".into());
+        }
+        for (c, what) in [
+            (&self.critic, "critic"),
+            (&self.critic_target, "target critic"),
+        ] {
+            if c.sizes() != fresh.critic.sizes() || c.activations() != fresh.critic.activations() {
+                return Some(format!(
+                    "the {what} has sizes {:?}, expected {:?}",
+                    c.sizes(),
+                    fresh.critic.sizes()
+                ));
+            }
+        }
+        if !self.actor_opt.fits(fresh.actor.params().len())
+            || !self.critic_opt.fits(fresh.critic.n_params())
+        {
+            return Some("an optimiser state does not fit its network".into());
+        }
+        None
     }
 
     /// One gradient step on a uniform minibatch; returns the critic loss.

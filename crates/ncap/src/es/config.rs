@@ -10,9 +10,9 @@ pub struct EsConfig {
     pub seed: u64,
     /// Candidates per generation, an even number (estorch script: 8).
     pub population: usize,
-    /// Perturbation standard deviation (script: 0.02; the default 0.05 suits the 4 NCAP weights).
+    /// Perturbation standard deviation (script: 0.02).
     pub sigma: f64,
-    /// Adam learning rate (script: 0.01; the default 0.1 reaches 860 on NCAP within 5e4 steps).
+    /// Adam learning rate (script: 0.01).
     pub lr: f64,
     /// Adam L2 weight decay (script: 0.005).
     pub weight_decay: f64,
@@ -34,22 +34,59 @@ pub struct EsConfig {
     pub checkpoint_every: usize,
 }
 
+/// The ES settings a run records in its spec: the ones that decide the update.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EsSettings {
+    /// Candidates per generation, an even number.
+    pub population: usize,
+    /// Perturbation standard deviation.
+    pub sigma: f64,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Adam L2 weight decay.
+    pub weight_decay: f64,
+    /// Per-element clamp of the gradient estimate.
+    pub grad_clip: f64,
+}
+
+impl EsSettings {
+    /// The estorch script's settings (`train_swimmer_es.py`): population 8, σ 0.02, Adam lr
+    /// 0.01 with weight decay 0.005, gradient clamp 1. NCAP and the MLP both train with these
+    /// in the learning-curve and efficiency experiments.
+    pub const SCRIPT: EsSettings = EsSettings {
+        population: 8,
+        sigma: 0.02,
+        lr: 0.01,
+        weight_decay: 0.005,
+        grad_clip: 1.0,
+    };
+    /// Larger steps (σ 0.05, lr 0.1) that suit NCAP's 4 weights: NCAP reaches a test return
+    /// of 860 within 5·10⁴ steps instead of about 3.5·10⁵. Used only where no MLP is compared
+    /// (transfer, ablations, raster).
+    pub const NCAP_FAST: EsSettings = EsSettings {
+        sigma: 0.05,
+        lr: 0.1,
+        ..EsSettings::SCRIPT
+    };
+}
+
 impl Default for EsConfig {
     fn default() -> Self {
+        let s = EsSettings::SCRIPT;
         Self {
             seed: 0,
-            population: 8,
-            sigma: 0.05,
-            lr: 0.1,
-            weight_decay: 0.005,
-            grad_clip: 1.0,
+            population: s.population,
+            sigma: s.sigma,
+            lr: s.lr,
+            weight_decay: s.weight_decay,
+            grad_clip: s.grad_clip,
             max_steps: 1_000_000,
             test_episodes: 5,
             test_every: 1,
             common_reset: true,
             n_bodies: 6,
             episode_len: 1000,
-            checkpoint_every: 10,
+            checkpoint_every: 1,
         }
     }
 }
@@ -69,16 +106,60 @@ pub enum EsConfigError {
         /// Its value.
         value: f64,
     },
+    /// A non-negative finite number was expected.
+    #[error("{field} must be non-negative and finite, got {value}")]
+    Negative {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
 }
 
 impl EsConfig {
-    /// The estorch script's settings (σ 0.02, lr 0.01), used for the MLP baseline.
-    pub fn script() -> Self {
+    /// The default configuration with `settings`.
+    pub fn with_settings(settings: EsSettings) -> Self {
+        Self::default().settings_applied(settings)
+    }
+
+    /// This configuration with its update settings replaced by `s`.
+    pub fn settings_applied(self, s: EsSettings) -> Self {
         Self {
-            sigma: 0.02,
-            lr: 0.01,
-            ..Self::default()
+            population: s.population,
+            sigma: s.sigma,
+            lr: s.lr,
+            weight_decay: s.weight_decay,
+            grad_clip: s.grad_clip,
+            ..self
         }
+    }
+
+    /// The update settings of this configuration.
+    pub fn settings(&self) -> EsSettings {
+        EsSettings {
+            population: self.population,
+            sigma: self.sigma,
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            grad_clip: self.grad_clip,
+        }
+    }
+
+    /// Environment steps of one generation (`population × episode_len`): the budget is spent
+    /// in whole generations.
+    pub fn steps_per_generation(&self) -> u64 {
+        (self.population as u64).saturating_mul(self.episode_len as u64)
+    }
+
+    /// The smallest budget that trains: one generation, and what it is.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.steps_per_generation(),
+            format!(
+                "one generation of {} episodes of {} steps",
+                self.population, self.episode_len
+            ),
+        )
     }
 
     /// Checks the settings.
@@ -94,6 +175,12 @@ impl EsConfig {
             if !(value.is_finite() && value > 0.0) {
                 return Err(EsConfigError::NotPositive { field, value });
             }
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(EsConfigError::Negative {
+                field: "weight_decay",
+                value: self.weight_decay,
+            });
         }
         for (field, value) in [
             ("test_every", self.test_every),

@@ -9,21 +9,19 @@ pub mod config;
 pub mod rollout;
 pub mod update;
 
-pub use config::{EsConfig, EsConfigError};
+pub use crate::train::RunSummary;
+pub use config::{EsConfig, EsConfigError, EsSettings};
 
 use crate::actor::GaussianActor;
 use crate::mlp::MlpCache;
 use crate::ncap::Ncap;
 use crate::optim::Adam;
 use crate::policy::{PolicyError, SavedPolicy};
-use crate::train::{
-    LogRow, Progress, TrainError, read_json, rows_to_csv, test_seed, write_json, write_text,
-};
+use crate::train::{Ledger, LogRow, Progress, TrainError, test_seed};
 use nc_swimmer::{SwimConfig, SwimEnv, run_episode};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::time::Instant;
 
 /// A policy ES can optimise: a flat parameter vector and a deterministic episode.
 pub trait EsPolicy: Clone + Send + Sync {
@@ -94,17 +92,11 @@ impl EsPolicy for GaussianActor {
     }
 }
 
-/// Resumable state of an ES run.
+/// The algorithm's part of an ES checkpoint (the ledger holds the counters and the log).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Checkpoint {
-    config: EsConfig,
-    generation: usize,
-    steps: u64,
-    episodes: u64,
-    seconds: f64,
+struct State {
     params: Vec<f64>,
     adam: Adam,
-    rows: Vec<LogRow>,
 }
 
 /// The result of an ES run.
@@ -114,41 +106,29 @@ pub struct EsOutcome<P> {
     pub policy: P,
     /// One log row per tested generation (row 0: the initial policy at 0 steps).
     pub rows: Vec<LogRow>,
+    /// What was written to `summary.json` (also without a folder).
+    pub summary: RunSummary,
 }
 
-/// Summary written at the end of a run.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// Algorithm name.
-    pub algorithm: String,
-    /// Steps used.
-    pub steps: u64,
-    /// Initial mean test return.
-    pub initial_return: f64,
-    /// Final mean test return.
-    pub final_return: f64,
-    /// Parameter count of the policy.
-    pub n_params: usize,
-    /// Wall time (seconds).
-    pub seconds: f64,
-}
-
-/// Trains `policy` by ES. With `dir`, logs and checkpoints go there and an existing checkpoint
-/// of the same config is resumed.
+/// Trains `policy` by ES. With `dir`, logs and checkpoints go there, and a checkpoint of the
+/// same config is resumed exactly: every generation draws its noise and reset seeds from
+/// streams indexed by the generation, and the checkpoint holds the parameters and Adam's
+/// moments, so a resumed run is bit-identical to an uninterrupted one.
 pub fn train<P: EsPolicy>(
     cfg: &EsConfig,
     policy: P,
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<EsOutcome<P>, TrainError> {
-    cfg.validate()
-        .map_err(|e| TrainError::Config(e.to_string()))?;
+    cfg.validate()?;
     let swim = SwimConfig {
         n_bodies: cfg.n_bodies,
         episode_len: cfg.episode_len,
         ..SwimConfig::default()
     };
     swim.validate()?;
+    crate::train::require_budget("es", cfg.max_steps, cfg.min_budget())?;
+    let per_gen = cfg.steps_per_generation();
     let tests: Vec<u64> = (0..cfg.test_episodes)
         .map(|k| test_seed(cfg.seed, k))
         .collect();
@@ -156,45 +136,35 @@ pub fn train<P: EsPolicy>(
     let mut params = policy.params();
     let mut adam = Adam::new(params.len(), cfg.lr);
     adam.weight_decay = cfg.weight_decay;
-    let (mut generation, mut steps, mut episodes, mut seconds_before) = (0usize, 0u64, 0u64, 0.0);
-    let mut rows: Vec<LogRow> = Vec::new();
-
-    // resume
-    if let Some(d) = dir
-        && let Some(ck) = read_json::<Checkpoint>(d, "checkpoint.json")?
-        && ck.config == *cfg
-        && ck.params.len() == params.len()
-    {
-        (generation, steps, episodes, seconds_before) =
-            (ck.generation, ck.steps, ck.episodes, ck.seconds);
-        params = ck.params;
-        adam = ck.adam;
-        rows = ck.rows;
+    let (mut ledger, resumed) = Ledger::open::<_, State>(dir, cfg, cfg.max_steps)?;
+    if let Some((st, _)) = resumed {
+        if st.params.len() != params.len() || !st.adam.fits(params.len()) {
+            return Err(ledger.checkpoint_error(format!(
+                "holds {} parameters (or Adam moments of another size); the policy has {}",
+                st.params.len(),
+                params.len()
+            )));
+        }
+        params = st.params;
+        adam = st.adam;
         policy.set_params(&params);
     }
-    let start = Instant::now();
-    let elapsed = |s: &Instant| seconds_before + s.elapsed().as_secs_f64();
-    if rows.is_empty() {
-        let test = rollout::test_returns(&policy, swim, &tests)?;
-        rows.push(LogRow::new(0, 0, 0, elapsed(&start), &test, 0.0));
-    }
-    let per_gen = (cfg.population * cfg.episode_len) as u64;
-    while steps + per_gen <= cfg.max_steps {
+    ledger.first_test(|| Ok(rollout::test_returns(&policy, swim, &tests)?))?;
+    while ledger.steps + per_gen <= cfg.max_steps {
         // sample, evaluate, rank, step
-        let mut rng = nc_core::rng::stream(cfg.seed, "es-noise", generation as u64);
+        let generation = ledger.epoch as u64;
+        let mut rng = nc_core::rng::stream(cfg.seed, "es-noise", generation);
         let noise = update::antithetic_noise(&mut rng, cfg.population, params.len(), cfg.sigma);
         let candidates: Vec<Vec<f64>> = noise
             .iter()
             .map(|e| params.iter().zip(e).map(|(p, x)| p + x).collect())
             .collect();
+        let mut r = nc_core::rng::stream(cfg.seed, "es-reset", generation);
         let seeds: Vec<u64> = if cfg.common_reset {
-            let s = nc_core::rng::stream(cfg.seed, "es-reset", generation as u64).random::<u32>()
-                as u64;
-            vec![s; cfg.population]
+            vec![u64::from(r.random::<u32>()); cfg.population]
         } else {
-            let mut r = nc_core::rng::stream(cfg.seed, "es-reset", generation as u64);
             (0..cfg.population)
-                .map(|_| r.random::<u32>() as u64)
+                .map(|_| u64::from(r.random::<u32>()))
                 .collect()
         };
         let returns = rollout::population_returns(&policy, &candidates, swim, &seeds)?;
@@ -203,115 +173,130 @@ pub fn train<P: EsPolicy>(
         if params.iter().any(|p| !p.is_finite()) {
             return Err(TrainError::NonFinite {
                 what: "ES parameters",
-                epoch: generation,
+                epoch: ledger.epoch,
             });
         }
         policy.set_params(&params);
-        generation += 1;
-        steps += per_gen;
-        episodes += cfg.population as u64;
-        let train_mean = returns.iter().sum::<f64>() / returns.len() as f64;
-        if generation % cfg.test_every == 0 || steps + per_gen > cfg.max_steps {
-            let test = rollout::test_returns(&policy, swim, &tests)?;
-            rows.push(LogRow::new(
-                generation,
-                steps,
-                episodes,
-                elapsed(&start),
-                &test,
-                train_mean,
-            ));
+        ledger.epoch += 1;
+        ledger.add(per_gen, &returns);
+        if ledger.epoch.is_multiple_of(cfg.test_every) || ledger.steps + per_gen > cfg.max_steps {
+            ledger.log_test(&rollout::test_returns(&policy, swim, &tests)?);
         }
-        progress(&Progress {
-            steps,
-            max_steps: cfg.max_steps,
-            test_mean: rows.last().map_or(0.0, |r| r.test_mean),
-        });
-        if let Some(d) = dir
-            && cfg.checkpoint_every > 0
-            && generation % cfg.checkpoint_every == 0
-        {
-            let ck = Checkpoint {
-                config: cfg.clone(),
-                generation,
-                steps,
-                episodes,
-                seconds: elapsed(&start),
+        if cfg.checkpoint_every > 0 && ledger.epoch.is_multiple_of(cfg.checkpoint_every) {
+            let state = State {
                 params: params.clone(),
                 adam: adam.clone(),
-                rows: rows.clone(),
             };
-            write_json(d, "checkpoint.json", &ck)?;
-            write_text(d, "log.csv", &rows_to_csv(&rows))?;
+            ledger.checkpoint(cfg, &state, &Default::default())?;
         }
+        progress(&ledger.progress());
     }
-    if let Some(d) = dir {
-        write_text(d, "log.csv", &rows_to_csv(&rows))?;
-        policy.saved().save(&d.join("policy.json"))?;
-        let summary = RunSummary {
-            algorithm: "es".into(),
-            steps,
-            initial_return: rows[0].test_mean,
-            final_return: rows.last().map_or(0.0, |r| r.test_mean),
-            n_params: params.len(),
-            seconds: elapsed(&start),
-        };
-        write_json(d, "summary.json", &summary)?;
-        write_json(d, "config.json", cfg)?;
-    }
-    Ok(EsOutcome { policy, rows })
+    let summary = ledger.finish("es", cfg, &policy.saved())?;
+    Ok(EsOutcome {
+        policy,
+        rows: ledger.rows,
+        summary,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::CHECKPOINT_FILE;
 
     fn quick() -> EsConfig {
         EsConfig {
             max_steps: 4 * 8 * 100,
             episode_len: 100,
             test_episodes: 2,
-            checkpoint_every: 2,
-            ..EsConfig::default()
+            ..EsConfig::with_settings(EsSettings::NCAP_FAST)
         }
     }
 
     #[test]
     fn es_is_deterministic_and_resumes_exactly() {
-        let dir = tempfile::tempdir().unwrap();
         let cfg = quick();
         let full = train(&cfg, Ncap::default_for(5).unwrap(), None, &mut |_| {}).unwrap();
         let again = train(&cfg, Ncap::default_for(5).unwrap(), None, &mut |_| {}).unwrap();
         assert_eq!(full.policy, again.policy);
         assert_eq!(full.rows.len(), 5);
-        // stop after 2 generations (checkpoint), then resume to 4 in the same folder
-        let half = EsConfig {
-            max_steps: 2 * 8 * 100,
-            ..cfg.clone()
-        };
+        assert!(full.policy != Ncap::default_for(5).unwrap());
+        // keep the checkpoint written after generation 2 of a run, as a kill would leave it
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         train(
-            &half,
+            &cfg,
             Ncap::default_for(5).unwrap(),
-            Some(dir.path()),
-            &mut |_| {},
+            Some(a.path()),
+            &mut |p| {
+                if p.steps == 2 * 800 {
+                    std::fs::copy(
+                        a.path().join(CHECKPOINT_FILE),
+                        b.path().join(CHECKPOINT_FILE),
+                    )
+                    .unwrap();
+                }
+            },
         )
         .unwrap();
-        let mut ck: Checkpoint = read_json(dir.path(), "checkpoint.json").unwrap().unwrap();
-        ck.config = cfg.clone();
-        write_json(dir.path(), "checkpoint.json", &ck).unwrap();
         let resumed = train(
             &cfg,
             Ncap::default_for(5).unwrap(),
-            Some(dir.path()),
+            Some(b.path()),
             &mut |_| {},
         )
         .unwrap();
         assert_eq!(resumed.policy, full.policy);
-        assert!(dir.path().join("policy.json").exists() && dir.path().join("log.csv").exists());
+        assert_eq!(resumed.rows.len(), full.rows.len());
+        for (x, y) in resumed.rows.iter().zip(&full.rows) {
+            assert_eq!(
+                (x.steps, x.test_mean, x.train_mean),
+                (y.steps, y.test_mean, y.train_mean)
+            );
+        }
+        let read = |d: &Path| std::fs::read(d.join("policy.json")).unwrap();
+        assert_eq!(read(a.path()), read(b.path()));
+        assert!(
+            !b.path().join(CHECKPOINT_FILE).exists(),
+            "a finished run drops its checkpoint"
+        );
+        // a checkpoint of another configuration is refused, naming the field
+        std::fs::copy(a.path().join("summary.json"), b.path().join("x")).unwrap();
+        let c = tempfile::tempdir().unwrap();
+        let other = EsConfig {
+            sigma: 0.07,
+            ..cfg.clone()
+        };
+        train(
+            &cfg,
+            Ncap::default_for(5).unwrap(),
+            Some(c.path()),
+            &mut |p| {
+                if p.steps == 800 {
+                    std::fs::copy(
+                        c.path().join(CHECKPOINT_FILE),
+                        b.path().join(CHECKPOINT_FILE),
+                    )
+                    .unwrap();
+                }
+            },
+        )
+        .unwrap();
+        let e = train(
+            &other,
+            Ncap::default_for(5).unwrap(),
+            Some(b.path()),
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("sigma: 0.05 → 0.07") && e.contains("--force"),
+            "{e}"
+        );
     }
 
     #[test]
-    fn mlp_es_runs_and_rejects_bad_configs() {
+    fn mlp_es_runs_and_bad_configs_and_budgets_are_refused() {
         let mut rng = nc_core::rng::stream(0, "t", 0);
         let actor = GaussianActor::new(23, 5, &[8], &mut rng).unwrap();
         let out = train(
@@ -329,6 +314,28 @@ mod tests {
             population: 7,
             ..quick()
         };
-        assert!(train(&bad, Ncap::default_for(5).unwrap(), None, &mut |_| {}).is_err());
+        let e = train(&bad, Ncap::default_for(5).unwrap(), None, &mut |_| {}).unwrap_err();
+        assert!(
+            e.to_string().starts_with("invalid ES settings: population"),
+            "{e}"
+        );
+        // less than one generation (8 episodes of 100 steps) trains nothing: refused
+        let small = EsConfig {
+            max_steps: 799,
+            ..quick()
+        };
+        let e = train(&small, Ncap::default_for(5).unwrap(), None, &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 800") && e.contains("799"), "{e}");
+        // a budget between whole generations trains the whole ones and says so in the summary
+        let odd = EsConfig {
+            max_steps: 1700,
+            ..quick()
+        };
+        let s = train(&odd, Ncap::default_for(5).unwrap(), None, &mut |_| {})
+            .unwrap()
+            .summary;
+        assert_eq!((s.steps, s.max_steps), (1600, 1700));
     }
 }

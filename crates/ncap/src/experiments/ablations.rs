@@ -1,7 +1,8 @@
 //! Ablations: weight sharing × sign constraints × initialisation, initial and final return
 //! of ES training on 6 links.
 
-use super::unit::{Algo, ModelKind, TrainSpec};
+use super::claims::judge_ablations;
+use super::unit::TrainSpec;
 use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, read_log, run_sweep};
 use crate::train::{TrainError, write_json, write_text};
 use serde::{Deserialize, Serialize};
@@ -10,24 +11,19 @@ use std::path::Path;
 /// The eight codes `[sharing, signs, constant init]`.
 pub const CODES: [&str; 8] = ["111", "110", "101", "100", "011", "010", "001", "000"];
 
-/// The training units: ES on each ablation, one per seed.
+/// The training units: ES on each ablation, one per seed, with the settings suited to NCAP's
+/// few weights (all variants alike; no MLP is compared here).
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
-    let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
-    let steps = opts
-        .steps
-        .unwrap_or(if opts.quick { 24_000 } else { 300_000 });
+    let seeds = opts.seeds.unwrap_or(opts.preset.seeds());
+    let steps = opts.steps.unwrap_or(opts.preset.ablation_steps());
     let mut v = Vec::new();
     for code in CODES {
         for seed in 0..seeds as u64 {
             v.push(TrainSpec {
-                algo: Algo::Es,
-                model: ModelKind::Ncap,
                 ablation: code.into(),
-                seed,
                 steps,
-                n_bodies: 6,
-                episode_len: 1000,
-                test_episodes: if opts.quick { 3 } else { 5 },
+                test_episodes: opts.preset.test_episodes(),
+                ..super::raster::training_spec(opts.preset, seed)
             });
         }
     }
@@ -71,8 +67,8 @@ pub fn run(
     )
 }
 
-/// Writes `ablations.csv`/`.json` and the bar chart.
-pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Result<(), TrainError> {
+/// Writes `ablations.csv`/`.json`, `claims.json` and the bar chart.
+pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result<(), TrainError> {
     let mut rows = Vec::new();
     for code in CODES {
         let (mut init, mut fin) = (Vec::new(), Vec::new());
@@ -120,5 +116,11 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
     }
     write_text(out, "ablations.csv", &csv)?;
     write_json(out, "ablations.json", &rows)?;
+    let seeds = units.iter().filter(|u| u.ablation == CODES[0]).count();
+    write_json(
+        out,
+        "claims.json",
+        &[judge_ablations(&rows, seeds, opts.preset)],
+    )?;
     crate::figures::ablations(out, &rows)
 }

@@ -1,6 +1,12 @@
-//! Learning curves (NCAP against MLP for each algorithm, band over seeds) and the data
-//! efficiency and size table derived from the same runs.
+//! Learning curves (NCAP against MLP for each algorithm, band over seeds), the data-efficiency
+//! table derived from the same runs, and the verdicts on the paper's curve claims.
+//!
+//! Both models of an algorithm train with the same algorithm, settings (ES: the estorch
+//! script's σ 0.02, lr 0.01), budget and test protocol; the table's measures are the steps the
+//! MLP needs to reach NCAP's initial return and both models' returns at 10⁴, 10⁵ and 10⁶
+//! steps where the budget reaches them.
 
+use super::claims::{Claim, judge_algo};
 use super::unit::{Algo, ModelKind, TrainSpec};
 use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, read_log, run_sweep};
 use crate::policy::SavedPolicy;
@@ -10,37 +16,27 @@ use std::path::Path;
 
 /// Algorithms in the sweep.
 pub fn algos() -> Vec<Algo> {
-    vec![Algo::Es, Algo::Ppo, Algo::Ddpg]
+    Algo::ALL.to_vec()
 }
 
-/// Step budget per unit: quick presets for CI, the default for a full reproduction.
-pub fn budget(algo: Algo, quick: bool) -> u64 {
-    match (algo, quick) {
-        (Algo::Es, true) => 48_000,
-        (Algo::Es, false) => 1_000_000,
-        (Algo::Ppo, true) => 8_192,
-        (Algo::Ppo, false) => 1_000_000,
-        (Algo::Ddpg, true) => 1_000,
-        (Algo::Ddpg, false) => 1_000_000,
-    }
-}
+/// The steps at which the efficiency table reads both models' returns.
+pub const MILESTONES: [u64; 3] = [10_000, 100_000, 1_000_000];
 
-/// The training units: algorithm × {NCAP, MLP} × seed.
+/// The training units: algorithm × {NCAP, MLP} × seed, with the preset's budgets and sizes.
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
-    let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
+    let seeds = opts.seeds.unwrap_or(opts.preset.seeds());
     let mut v = Vec::new();
     for algo in algos() {
         for model in [ModelKind::Ncap, ModelKind::Mlp] {
             for seed in 0..seeds as u64 {
+                let steps = opts.steps.unwrap_or(opts.preset.curve_steps(algo));
                 v.push(TrainSpec {
-                    algo,
-                    model,
-                    ablation: "111".into(),
-                    seed,
-                    steps: opts.steps.unwrap_or(budget(algo, opts.quick)),
-                    n_bodies: 6,
-                    episode_len: 1000,
-                    test_episodes: if opts.quick { 3 } else { 5 },
+                    test_episodes: opts.preset.test_episodes(),
+                    mlp_hidden: opts
+                        .mlp_hidden
+                        .clone()
+                        .unwrap_or_else(|| opts.preset.mlp_hidden(algo)),
+                    ..TrainSpec::new(algo, model, seed, steps)
                 });
             }
         }
@@ -67,7 +63,16 @@ pub struct CurvePoint {
     pub max: f64,
 }
 
-/// One row of the data efficiency and size table.
+/// A model's seed-mean return at a milestone; `None` when the budget does not reach it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnAt {
+    /// The milestone (environment steps).
+    pub steps: u64,
+    /// The return there, linearly interpolated between the neighbouring tests.
+    pub mean: Option<f64>,
+}
+
+/// One row of the data-efficiency and size table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EfficiencyRow {
     /// Algorithm.
@@ -76,15 +81,25 @@ pub struct EfficiencyRow {
     pub model: ModelKind,
     /// Actor parameters.
     pub n_params: usize,
+    /// The MLP's hidden sizes in this comparison.
+    pub mlp_hidden: Vec<usize>,
+    /// Seeds.
+    pub seeds: usize,
+    /// Steps trained (the last test of the shortest seed).
+    pub budget: u64,
     /// Initial test return (mean over seeds).
     pub initial: f64,
+    /// Initial test return of each seed.
+    pub initial_per_seed: Vec<f64>,
     /// Final test return (mean over seeds).
     pub final_return: f64,
-    /// The MLP's final return under the same algorithm.
-    pub mlp_final: f64,
-    /// First logged step where the seed-mean curve reaches 90% of the MLP's final return
-    /// (None: never within the budget).
-    pub steps_to_90pct_mlp: Option<u64>,
+    /// Final test return of each seed.
+    pub final_per_seed: Vec<f64>,
+    /// Seed-mean returns at [`MILESTONES`].
+    pub at_steps: Vec<ReturnAt>,
+    /// First logged step at which the seed-mean curve reaches NCAP's initial return under the
+    /// same algorithm (0 for NCAP; `None`: not within the budget).
+    pub steps_to_ncap_initial: Option<u64>,
 }
 
 /// Runs the sweep (this shard's units) and aggregates when complete.
@@ -98,8 +113,22 @@ pub fn run(
     })
 }
 
-/// Writes `curves.csv`, `efficiency.csv` (+ JSON) and the figures.
-pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Result<(), TrainError> {
+/// The value of the piecewise-linear curve `(step, value)` at `s`; `None` past its end.
+pub fn value_at(curve: &[(u64, f64)], s: u64) -> Option<f64> {
+    let last = curve.last()?;
+    if s > last.0 {
+        return None;
+    }
+    let i = curve.iter().position(|p| p.0 >= s)?;
+    if curve[i].0 == s || i == 0 {
+        return Some(curve[i].1);
+    }
+    let ((s0, v0), (s1, v1)) = (curve[i - 1], curve[i]);
+    Some(v0 + (v1 - v0) * (s - s0) as f64 / (s1 - s0) as f64)
+}
+
+/// Writes `curves.csv`/`.json`, `efficiency.csv`/`.json`, `claims.json` and the figures.
+pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result<(), TrainError> {
     let mut groups: Vec<(Algo, ModelKind)> = units.iter().map(|u| (u.algo, u.model)).collect();
     groups.sort();
     groups.dedup();
@@ -115,9 +144,19 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
             .map(|u| read_log(out, u))
             .collect::<Result<Vec<_>, _>>()?;
         let len = logs.iter().map(Vec::len).min().unwrap_or(0);
+        if len == 0 {
+            return Err(TrainError::Sweep(format!(
+                "{}: an empty log among {} {} units",
+                out.display(),
+                algo.name(),
+                model.name()
+            )));
+        }
+        let mut curve = Vec::new();
         for i in 0..len {
             let v: Vec<f64> = logs.iter().map(|l| l[i].test_mean).collect();
             let (mean, sd) = mean_sd(&v);
+            curve.push((logs[0][i].steps, mean));
             points.push(CurvePoint {
                 algo,
                 model,
@@ -134,31 +173,41 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
                 .join("policy.json"),
         )?
         .n_params();
+        let initial_per_seed: Vec<f64> = logs.iter().map(|l| l[0].test_mean).collect();
+        let final_per_seed: Vec<f64> = logs.iter().map(|l| l[len - 1].test_mean).collect();
         rows.push(EfficiencyRow {
             algo,
             model,
             n_params,
-            initial: 0.0,
-            final_return: 0.0,
-            mlp_final: 0.0,
-            steps_to_90pct_mlp: None,
+            mlp_hidden: members[0].mlp_hidden.clone(),
+            seeds: members.len(),
+            budget: curve[len - 1].0,
+            initial: mean_sd(&initial_per_seed).0,
+            initial_per_seed,
+            final_return: mean_sd(&final_per_seed).0,
+            final_per_seed,
+            at_steps: MILESTONES
+                .iter()
+                .map(|&s| ReturnAt {
+                    steps: s,
+                    mean: value_at(&curve, s),
+                })
+                .collect(),
+            steps_to_ncap_initial: None,
         });
     }
+    let ncap_initial: Vec<(Algo, f64)> = rows
+        .iter()
+        .filter(|r| r.model == ModelKind::Ncap)
+        .map(|r| (r.algo, r.initial))
+        .collect();
     for r in rows.iter_mut() {
-        let curve: Vec<&CurvePoint> = points
+        let Some(&(_, bar)) = ncap_initial.iter().find(|(a, _)| *a == r.algo) else {
+            continue;
+        };
+        r.steps_to_ncap_initial = points
             .iter()
-            .filter(|p| p.algo == r.algo && p.model == r.model)
-            .collect();
-        let mlp_final = points
-            .iter()
-            .rfind(|p| p.algo == r.algo && p.model == ModelKind::Mlp)
-            .map_or(f64::NAN, |p| p.mean);
-        r.initial = curve.first().map_or(0.0, |p| p.mean);
-        r.final_return = curve.last().map_or(0.0, |p| p.mean);
-        r.mlp_final = mlp_final;
-        r.steps_to_90pct_mlp = curve
-            .iter()
-            .find(|p| p.mean >= 0.9 * mlp_final)
+            .find(|p| p.algo == r.algo && p.model == r.model && p.mean >= bar)
             .map(|p| p.steps);
     }
     let mut csv = String::from("algo,model,steps,mean,sd,min,max\n");
@@ -176,23 +225,62 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], _opts: &SweepOptions) -> Resul
     }
     write_text(out, "curves.csv", &csv)?;
     write_json(out, "curves.json", &points)?;
+    write_text(out, "efficiency.csv", &efficiency_csv(&rows))?;
+    write_json(out, "efficiency.json", &rows)?;
+    let claims: Vec<Claim> = algos()
+        .into_iter()
+        .filter_map(|a| judge_algo(&rows, a, opts.preset))
+        .flatten()
+        .collect();
+    write_json(out, "claims.json", &claims)?;
+    crate::figures::curves(out, &points)
+}
+
+/// The efficiency table as CSV: blank returns where the budget does not reach a milestone,
+/// `not reached` where the curve never reaches NCAP's initial return.
+pub fn efficiency_csv(rows: &[EfficiencyRow]) -> String {
     let mut csv = String::from(
-        "algo,model,n_params,initial_return,final_return,mlp_final_return,steps_to_90pct_mlp_final\n",
+        "algo,model,n_params,mlp_hidden,seeds,budget,initial_return,final_return,return_at_1e4,return_at_1e5,return_at_1e6,steps_to_ncap_initial\n",
     );
-    for r in &rows {
+    for r in rows {
+        let at: Vec<String> = r
+            .at_steps
+            .iter()
+            .map(|a| a.mean.map_or(String::new(), |v| format!("{v:.3}")))
+            .collect();
         csv.push_str(&format!(
-            "{},{},{},{:.3},{:.3},{:.3},{}\n",
+            "{},{},{},{},{},{},{:.3},{:.3},{},{}\n",
             r.algo.name(),
             r.model.name(),
             r.n_params,
+            r.mlp_hidden
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join("x"),
+            r.seeds,
+            r.budget,
             r.initial,
             r.final_return,
-            r.mlp_final,
-            r.steps_to_90pct_mlp
-                .map_or("never".to_string(), |s| s.to_string())
+            at.join(","),
+            r.steps_to_ncap_initial
+                .map_or("not reached".to_string(), |s| s.to_string())
         ));
     }
-    write_text(out, "efficiency.csv", &csv)?;
-    write_json(out, "efficiency.json", &rows)?;
-    crate::figures::curves(out, &points)
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_between_tests_are_interpolated_and_beyond_the_budget_absent() {
+        let c = [(0, 100.0), (8_000, 200.0), (16_000, 400.0)];
+        assert_eq!(value_at(&c, 0), Some(100.0));
+        assert_eq!(value_at(&c, 10_000), Some(250.0));
+        assert_eq!(value_at(&c, 16_000), Some(400.0));
+        assert_eq!(value_at(&c, 16_001), None);
+        assert_eq!(value_at(&[], 0), None);
+    }
 }

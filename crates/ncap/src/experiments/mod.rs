@@ -6,7 +6,9 @@
 //! [`merge`] copies the units of several shard folders into one and aggregates.
 
 pub mod ablations;
+pub mod claims;
 pub mod curves;
+pub mod preset;
 pub mod raster;
 pub mod render;
 pub mod transfer;
@@ -14,6 +16,7 @@ pub mod unit;
 
 use crate::train::{Progress, TrainError, read_json, write_json};
 use nc_core::shard::Shard;
+pub use preset::Preset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use unit::{TrainSpec, run_unit};
@@ -39,12 +42,14 @@ pub struct SweepOptions {
     pub out: PathBuf,
     /// Which units to run.
     pub shard: Shard,
-    /// Small budgets for CI.
-    pub quick: bool,
-    /// Number of seeds (default: 10, quick: 2 or 3).
+    /// Seeds, budgets and sizes.
+    pub preset: Preset,
+    /// Override of the preset's number of seeds.
     pub seeds: Option<usize>,
-    /// Override of the per-unit step budget.
+    /// Override of the preset's per-unit step budget.
     pub steps: Option<u64>,
+    /// Override of the preset's MLP hidden sizes (all algorithms).
+    pub mlp_hidden: Option<Vec<usize>>,
 }
 
 /// Progress of a sweep.
@@ -77,7 +82,7 @@ pub struct SweepReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct SweepFile {
     experiment: Experiment,
-    quick: bool,
+    preset: Preset,
     seeds: Option<usize>,
     steps: Option<u64>,
     units: Vec<TrainSpec>,
@@ -100,7 +105,7 @@ fn run_sweep(
     })?;
     let file = SweepFile {
         experiment,
-        quick: opts.quick,
+        preset: opts.preset,
         seeds: opts.seeds,
         steps: opts.steps,
         units: units.clone(),
@@ -174,11 +179,11 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
     let mut sweep: Option<SweepFile> = None;
     for s in shards {
         let f: SweepFile = read_json(s, "sweep.json")?
-            .ok_or_else(|| TrainError::Config(format!("{} has no sweep.json", s.display())))?;
+            .ok_or_else(|| TrainError::Sweep(format!("{} has no sweep.json", s.display())))?;
         if let Some(prev) = &sweep
             && prev != &f
         {
-            return Err(TrainError::Config(format!(
+            return Err(TrainError::Sweep(format!(
                 "{} belongs to another sweep",
                 s.display()
             )));
@@ -193,14 +198,15 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
         sweep = Some(f);
     }
     let sweep =
-        sweep.ok_or_else(|| TrainError::Config("merge needs at least one shard folder".into()))?;
+        sweep.ok_or_else(|| TrainError::Sweep("merge needs at least one shard folder".into()))?;
     write_json(out, "sweep.json", &sweep)?;
     let opts = SweepOptions {
         out: out.to_path_buf(),
         shard: Shard::ALL,
-        quick: sweep.quick,
+        preset: sweep.preset,
         seeds: sweep.seeds,
         steps: sweep.steps,
+        mlp_hidden: None,
     };
     match sweep.experiment {
         Experiment::Curves | Experiment::Efficiency => {

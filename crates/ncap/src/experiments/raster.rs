@@ -1,13 +1,15 @@
 //! Interpretability: B-neuron and muscle activity over one episode of a (trained) NCAP, with
 //! its learned weights.
 
+use super::preset::Preset;
 use super::unit::{Algo, ModelKind, TrainSpec, run_unit};
+use crate::es::EsSettings;
 use crate::ncap::{Ncap, NcapTrace};
 use crate::policy::SavedPolicy;
 use crate::train::{Progress, TrainError, write_json, write_text};
 use nc_swimmer::{SwimConfig, SwimEnv};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How the raster is made.
 #[derive(Clone, Debug)]
@@ -16,8 +18,8 @@ pub struct RasterOptions {
     pub out: PathBuf,
     /// A saved NCAP policy; without one, NCAP is trained by ES first (into `out/train`).
     pub policy: Option<PathBuf>,
-    /// Small training budget.
-    pub quick: bool,
+    /// Training budget of that ES run.
+    pub preset: Preset,
     /// Seed of the training run and of the recorded episode's reset.
     pub seed: u64,
     /// Control steps to record.
@@ -80,47 +82,101 @@ pub fn record(ncap: &Ncap, seed: u64, steps: usize) -> Result<Recording, TrainEr
     Ok(rec)
 }
 
+/// Loads an NCAP policy file; any other kind of policy is refused.
+pub fn load_ncap(path: &Path) -> Result<Ncap, TrainError> {
+    match SavedPolicy::load(path)? {
+        SavedPolicy::Ncap { ncap } => Ok(ncap),
+        other => Err(TrainError::NotNcap {
+            path: path.to_path_buf(),
+            kind: other.kind(),
+        }),
+    }
+}
+
+/// The ES run behind a raster without `--policy`: the default NCAP with the settings suited to
+/// its 4 weights.
+pub fn training_spec(preset: Preset, seed: u64) -> TrainSpec {
+    TrainSpec {
+        es: Some(EsSettings::NCAP_FAST),
+        ..TrainSpec::new(Algo::Es, ModelKind::Ncap, seed, preset.ncap_steps())
+    }
+}
+
+/// Builds files in a temporary folder beside `out` and moves them into `out` only when `build`
+/// succeeded, so a failure leaves `out` as it was (and creates no empty folder). Temporaries
+/// left by killed runs are removed first.
+pub(crate) fn staged_files<T>(
+    out: &Path,
+    build: impl FnOnce(&Path) -> Result<T, TrainError>,
+) -> Result<T, TrainError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| TrainError::Io { path, source }
+    };
+    remove_stale_temporaries(out);
+    let staged = nc_core::output::StagedDir::new(out).map_err(io(out))?;
+    let value = build(staged.path())?;
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    for entry in std::fs::read_dir(staged.path()).map_err(io(staged.path()))? {
+        let entry = entry.map_err(io(staged.path()))?;
+        let to = out.join(entry.file_name());
+        std::fs::rename(entry.path(), &to).map_err(io(&to))?;
+    }
+    Ok(value)
+}
+
+fn remove_stale_temporaries(out: &Path) {
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    crate::train::remove_stale_temporaries(parent, Some(&name.to_string_lossy()));
+}
+
 /// Trains (or loads) an NCAP, records an episode, writes `raster.csv`, `weights.json` and
-/// the raster figure. Returns the recording.
+/// the raster figures. Returns the recording.
 pub fn run(
     opts: &RasterOptions,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Recording, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
-        path: opts.out.clone(),
-        source,
-    })?;
-    let path = match &opts.policy {
-        Some(p) => p.clone(),
+    let ncap = match &opts.policy {
+        Some(p) => load_ncap(p)?,
         None => {
-            let spec = TrainSpec {
-                algo: Algo::Es,
-                model: ModelKind::Ncap,
-                ablation: "111".into(),
-                seed: opts.seed,
-                steps: if opts.quick { 48_000 } else { 300_000 },
-                n_bodies: 6,
-                episode_len: 1000,
-                test_episodes: 5,
-            };
             let dir = opts.out.join("train");
-            run_unit(&spec, &dir, progress)?;
-            dir.join("policy.json")
+            run_unit(&training_spec(opts.preset, opts.seed), &dir, progress)?;
+            load_ncap(&dir.join("policy.json"))?
         }
     };
-    let SavedPolicy::Ncap { ncap } = SavedPolicy::load(&path)? else {
-        return Err(TrainError::Config(format!(
-            "{} is not an NCAP policy",
-            path.display()
-        )));
-    };
     let rec = record(&ncap, opts.seed, opts.steps)?;
+    let weights = weights(&ncap);
+    staged_files(&opts.out, |dir| {
+        write_text(dir, "raster.csv", &raster_csv(&rec, ncap.n_joints()))?;
+        write_json(dir, "weights.json", &weights)?;
+        crate::figures::raster(dir, &rec, &weights)
+    })?;
+    Ok(rec)
+}
+
+/// The controller's named weights.
+pub fn weights(ncap: &Ncap) -> Vec<(String, f64)> {
+    ncap.param_names()
+        .iter()
+        .map(|(n, _)| n.clone())
+        .zip(ncap.params().iter().copied())
+        .collect()
+}
+
+fn raster_csv(rec: &Recording, n_joints: usize) -> String {
     let mut csv = String::from("t");
     for name in &rec.names {
         csv.push(',');
         csv.push_str(name);
     }
-    for i in 0..ncap.n_joints() {
+    for i in 0..n_joints {
         csv.push_str(&format!(",q_{i},torque_{i}"));
     }
     csv.push('\n');
@@ -129,7 +185,7 @@ pub fn run(
         for v in row {
             csv.push_str(&format!(",{v:.5}"));
         }
-        for i in 0..ncap.n_joints() {
+        for i in 0..n_joints {
             csv.push_str(&format!(
                 ",{:.5},{:.5}",
                 rec.joints[t][i], rec.torques[t][i]
@@ -137,14 +193,5 @@ pub fn run(
         }
         csv.push('\n');
     }
-    write_text(&opts.out, "raster.csv", &csv)?;
-    let weights: Vec<(String, f64)> = ncap
-        .param_names()
-        .iter()
-        .map(|(n, _)| n.clone())
-        .zip(ncap.params().iter().copied())
-        .collect();
-    write_json(&opts.out, "weights.json", &weights)?;
-    crate::figures::raster(&opts.out, &rec, &weights)?;
-    Ok(rec)
+    csv
 }

@@ -2,12 +2,12 @@
 //! per-frame bar readout of the oscillator and every joint's B-neurons and muscles), a filmstrip
 //! SVG and the activity raster.
 
+use super::raster::{load_ncap, record, staged_files, weights};
 use crate::ncap::{Ncap, NcapTrace};
-use crate::policy::SavedPolicy;
 use crate::train::TrainError;
 use nc_plot::{FilmLayout, FilmstripSpec, Frame, Segment, animation_gif, filmstrip_svg, save_svg};
 use nc_swimmer::{BodyPose, SwimConfig, SwimEnv};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What to render.
 #[derive(Clone, Debug)]
@@ -26,6 +26,10 @@ pub struct RenderOptions {
     pub out: PathBuf,
 }
 
+/// Pixel size of the GIF. Square, so that the view (1.3 body lengths across, centred on the
+/// body) also holds a body pointing up or down above the neuron readout.
+pub const GIF_SIZE: (u32, u32) = (640, 640);
+
 // body pose to a drawable segment: bodies span ±0.05 m along local y, the head points to −y
 fn segment(p: &BodyPose) -> Segment {
     Segment {
@@ -37,28 +41,21 @@ fn segment(p: &BodyPose) -> Segment {
     }
 }
 
-/// Renders `swimmer.gif` and `filmstrip.svg` into `opts.out`; returns the episode's return.
+/// Renders `swimmer.gif`, `filmstrip.svg` and the raster figures into `opts.out`; returns the
+/// episode's return. Nothing is written unless everything succeeds.
 pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
     let ncap = match &opts.policy {
-        Some(p) => match SavedPolicy::load(p)? {
-            SavedPolicy::Ncap { ncap } => ncap,
-            _ => {
-                return Err(TrainError::Config(format!(
-                    "{} is not an NCAP policy",
-                    p.display()
-                )));
-            }
-        },
-        None => Ncap::default_for(5).map_err(|e| TrainError::Config(e.to_string()))?,
+        Some(p) => load_ncap(p)?,
+        None => Ncap::default_for(5)?,
     };
-    let n = opts.n_bodies.saturating_sub(1);
-    let ncap = ncap
-        .with_joints(n)
-        .map_err(|e| TrainError::Config(e.to_string()))?;
-    let mut env = SwimEnv::new(SwimConfig {
+    let swim = SwimConfig {
         n_bodies: opts.n_bodies,
         ..SwimConfig::default()
-    })?;
+    };
+    swim.validate()?;
+    let n = opts.n_bodies - 1;
+    let ncap = ncap.with_joints(n)?;
+    let mut env = SwimEnv::new(swim)?;
     env.reset(opts.seed);
     let mut frames = Vec::new();
     let (mut tr, mut a, mut ret) = (NcapTrace::default(), vec![0.0; n], 0.0);
@@ -82,39 +79,29 @@ pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
         }
         ret += env.step(&a)?.reward;
     }
-    std::fs::create_dir_all(&opts.out).map_err(|source| TrainError::Io {
-        path: opts.out.clone(),
-        source,
-    })?;
-    let err = |e: nc_plot::PlotError| TrainError::Config(format!("render: {e}"));
+    let rec = record(&ncap, opts.seed, opts.steps)?;
     let fps = 1.0 / (0.03 * opts.stride.max(1) as f64);
-    animation_gif(&frames, &opts.out.join("swimmer.gif"), fps, (640, 400)).map_err(err)?;
-    let spec = FilmstripSpec {
-        title: "NCAP swimmer".into(),
-        description:
-            "Successive poses of the NCAP swimmer, older ones fainter, with the path of its centre."
-                .into(),
-        layout: FilmLayout::Overlay,
-        max_frames: 12,
-        ..FilmstripSpec::default()
-    };
-    let quiet: Vec<Frame> = frames
-        .iter()
-        .map(|f| Frame {
-            text: None,
-            readout: Vec::new(),
-            ..f.clone()
-        })
-        .collect();
-    let svg = filmstrip_svg(&quiet, &spec).map_err(err)?;
-    save_svg(&opts.out.join("filmstrip.svg"), &svg).map_err(err)?;
-    let rec = super::raster::record(&ncap, opts.seed, opts.steps)?;
-    let weights: Vec<(String, f64)> = ncap
-        .param_names()
-        .iter()
-        .map(|(k, _)| k.clone())
-        .zip(ncap.params().iter().copied())
-        .collect();
-    crate::figures::raster(Path::new(&opts.out), &rec, &weights)?;
+    staged_files(&opts.out, |dir| {
+        animation_gif(&frames, &dir.join("swimmer.gif"), fps, GIF_SIZE)?;
+        let spec = FilmstripSpec {
+            title: "NCAP swimmer".into(),
+            description:
+                "Successive poses of the NCAP swimmer, older ones fainter, with the path of its centre."
+                    .into(),
+            layout: FilmLayout::Overlay,
+            max_frames: 12,
+            ..FilmstripSpec::default()
+        };
+        let quiet: Vec<Frame> = frames
+            .iter()
+            .map(|f| Frame {
+                text: None,
+                readout: Vec::new(),
+                ..f.clone()
+            })
+            .collect();
+        save_svg(&dir.join("filmstrip.svg"), &filmstrip_svg(&quiet, &spec)?)?;
+        crate::figures::raster(dir, &rec, &weights(&ncap))
+    })?;
     Ok(ret)
 }

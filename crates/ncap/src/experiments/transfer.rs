@@ -1,7 +1,8 @@
 //! Transfer: the same shared NCAP weights on bodies of 4 to 14 links, untrained and after ES
 //! training on 6 links.
 
-use super::unit::{Algo, ModelKind, TrainSpec};
+use super::claims::judge_transfer;
+use super::unit::TrainSpec;
 use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, run_sweep};
 use crate::ncap::Ncap;
 use crate::policy::{EvalPolicy, SavedPolicy, evaluate};
@@ -13,22 +14,16 @@ use std::path::Path;
 /// Body lengths evaluated (links = bodies).
 pub const BODIES: [usize; 11] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 
-/// The training units: ES on the default NCAP, 6 links, one per seed.
+/// The training units: ES on the default NCAP, 6 links, one per seed, with the settings
+/// suited to NCAP's 4 weights (no MLP is compared here).
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
-    let seeds = opts.seeds.unwrap_or(if opts.quick { 2 } else { 10 });
-    let steps = opts
-        .steps
-        .unwrap_or(if opts.quick { 48_000 } else { 300_000 });
+    let seeds = opts.seeds.unwrap_or(opts.preset.seeds());
+    let steps = opts.steps.unwrap_or(opts.preset.ncap_steps());
     (0..seeds as u64)
         .map(|seed| TrainSpec {
-            algo: Algo::Es,
-            model: ModelKind::Ncap,
-            ablation: "111".into(),
-            seed,
             steps,
-            n_bodies: 6,
-            episode_len: 1000,
-            test_episodes: if opts.quick { 3 } else { 5 },
+            test_episodes: opts.preset.test_episodes(),
+            ..super::raster::training_spec(opts.preset, seed)
         })
         .collect()
 }
@@ -62,9 +57,14 @@ pub fn run(
     )
 }
 
-/// Evaluates the untrained and trained controllers on every body length.
+/// Evaluates the untrained and trained controllers on every body length; writes
+/// `transfer.csv`/`.json`, `claims.json` and the figure.
 pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result<(), TrainError> {
-    let episodes = if opts.quick { 5 } else { 10 };
+    let episodes = if opts.preset == super::Preset::Quick {
+        5
+    } else {
+        10
+    };
     let mut trained: Vec<Ncap> = Vec::new();
     for u in units {
         let p = SavedPolicy::load(&out.join("units").join(u.name()).join("policy.json"))?;
@@ -72,7 +72,7 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
             trained.push(ncap);
         }
     }
-    let default = Ncap::default_for(5).map_err(|e| TrainError::Config(e.to_string()))?;
+    let default = Ncap::default_for(5)?;
     let mut rows = Vec::new();
     for &n in &BODIES {
         let swim = SwimConfig {
@@ -108,5 +108,10 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
     }
     write_text(out, "transfer.csv", &csv)?;
     write_json(out, "transfer.json", &rows)?;
+    write_json(
+        out,
+        "claims.json",
+        &[judge_transfer(&rows, trained.len(), opts.preset)],
+    )?;
     crate::figures::transfer(out, &rows)
 }

@@ -34,7 +34,7 @@ fn parameter_counts_match_the_reference() {
 
 #[test]
 fn default_init_is_square_wave_head_and_copying_body() {
-    // §1.2: a_0 = ±1 square wave of period 60, a_i = q̂_{i−1}
+    // the circuit at init: a_0 = ±1 square wave of period 60, a_i = q̂_{i−1}
     let ncap = Ncap::default_for(5).unwrap();
     let mut rng = nc_core::rng::stream(2, "t", 0);
     let mut out = [0.0; 5];

@@ -22,6 +22,19 @@ pub enum PpoActor {
 }
 
 impl PpoActor {
+    /// Whether `other` has the same architecture (variant, layer sizes, joints), so that
+    /// state saved for one can continue the other.
+    pub fn same_shape(&self, other: &PpoActor) -> bool {
+        match (self, other) {
+            (PpoActor::Mlp(a), PpoActor::Mlp(b)) => {
+                a.mlp.sizes() == b.mlp.sizes() && a.mlp.activations() == b.mlp.activations()
+            }
+            (PpoActor::Ncap { ncap: a, .. }, PpoActor::Ncap { ncap: b, .. }) => {
+                a.config() == b.config() && a.n_joints() == b.n_joints()
+            }
+            _ => false,
+        }
+    }
     /// Number of learnable parameters.
     pub fn n_params(&self) -> usize {
         match self {

@@ -1,4 +1,5 @@
-//! PPO hyper-parameters: Tonic's defaults (research note §3.1).
+//! PPO hyper-parameters: Tonic's defaults (the v0.3-era `tonic.torch.agents.PPO` with its
+//! `Segment` replay, `ClippedRatio` actor updater and `VRegression` critic updater).
 
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +28,11 @@ pub struct PpoConfig {
     pub actor_lr: f64,
     /// Critic Adam learning rate.
     pub critic_lr: f64,
-    /// Hidden sizes of the MLP actor and of the critic.
-    pub hidden: Vec<usize>,
+    /// Hidden sizes of the MLP actor (Tonic's default (64, 64); the paper's videos show
+    /// (256, 256)). Unused by NCAP actors, recorded all the same.
+    pub mlp_hidden: Vec<usize>,
+    /// Hidden sizes of the tanh critic (Tonic: (64, 64)), the same for NCAP and the MLP.
+    pub critic_hidden: Vec<usize>,
     /// Fixed action standard deviation of the NCAP actor.
     pub ncap_std: f64,
     /// Environment steps per epoch; each epoch ends with the test episodes (Tonic: 20,000).
@@ -57,7 +61,8 @@ impl Default for PpoConfig {
             kl_threshold: 0.015,
             actor_lr: 3e-4,
             critic_lr: 1e-3,
-            hidden: vec![64, 64],
+            mlp_hidden: vec![64, 64],
+            critic_hidden: vec![64, 64],
             ncap_std: 0.1,
             epoch_steps: 20_000,
             test_episodes: 5,
@@ -69,8 +74,27 @@ impl Default for PpoConfig {
 }
 
 impl PpoConfig {
+    /// The smallest budget that trains: one segment, and what it is.
+    pub fn min_budget(&self) -> (u64, String) {
+        (
+            self.segment as u64,
+            format!("one segment of {} steps", self.segment),
+        )
+    }
+
     /// Checks the settings, returning a message for the first bad one.
     pub fn validate(&self) -> Result<(), String> {
+        if self.mlp_hidden.contains(&0) || self.critic_hidden.contains(&0) {
+            return Err(format!(
+                "hidden widths must be positive, got mlp_hidden {:?} and critic_hidden {:?}",
+                self.mlp_hidden, self.critic_hidden
+            ));
+        }
+        for (name, v) in [("gamma", self.gamma), ("lambda", self.lambda)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("{name} must lie in [0, 1], got {v}"));
+            }
+        }
         if self.n_envs == 0 || self.segment == 0 || !self.segment.is_multiple_of(self.n_envs) {
             return Err(format!(
                 "segment {} must be a positive multiple of n_envs {}",

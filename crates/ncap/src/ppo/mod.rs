@@ -3,9 +3,10 @@
 //! observation normaliser, time feature in the observation. NCAP uses `N(NCAP(x), 0.1)` and
 //! ignores the normaliser, as in the reference.
 //!
-//! With an output folder, a checkpoint is written after every epoch; a rerun resumes from it
-//! (weights, optimisers, normaliser, log). The running episodes are not saved: a resumed run
-//! starts fresh episodes, so it matches an uninterrupted run in distribution, not bit for bit.
+//! With an output folder, a checkpoint is written after every epoch (a segment boundary); it
+//! holds the networks, both optimisers' moments, the normaliser and the running episodes'
+//! states, and the sampling streams are indexed by segment, so a resumed run is bit-identical
+//! to an uninterrupted one.
 
 pub mod actor;
 pub mod config;
@@ -16,33 +17,59 @@ pub use actor::PpoActor;
 pub use config::PpoConfig;
 
 use crate::actor::GaussianActor;
-use crate::envs::{TrainingEnvs, test_returns};
-use crate::es::RunSummary;
+use crate::envs::{EnvsState, TrainingEnvs, test_returns};
 use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
-use crate::train::{LogRow, Progress, TrainError, read_json, rows_to_csv, write_json, write_text};
+use crate::train::{Ledger, LogRow, Progress, RunSummary, TrainError};
 use actor::ActorCache;
 use nc_swimmer::SwimConfig;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::time::Instant;
 
+// the algorithm's part of a checkpoint (the ledger holds the counters and the log)
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Checkpoint {
-    config: PpoConfig,
-    steps: u64,
-    episodes: u64,
-    epoch: usize,
-    seconds: f64,
+struct State {
     actor: PpoActor,
     critic: Mlp,
     actor_opt: Adam,
     critic_opt: Adam,
     norm: MeanStd,
-    rows: Vec<LogRow>,
+    envs: EnvsState,
+}
+
+impl State {
+    // why this saved state cannot continue a run that starts from `fresh`, if it cannot
+    fn misfit(&self, fresh: &State) -> Option<String> {
+        if !self.actor.same_shape(&fresh.actor) {
+            return Some("the actor has another architecture".into());
+        }
+        if self.critic.sizes() != fresh.critic.sizes()
+            || self.critic.activations() != fresh.critic.activations()
+        {
+            return Some(format!(
+                "the critic has sizes {:?}, expected {:?}",
+                self.critic.sizes(),
+                fresh.critic.sizes()
+            ));
+        }
+        if !self.actor_opt.fits(fresh.actor.n_params())
+            || !self.critic_opt.fits(fresh.critic.n_params())
+        {
+            return Some("an optimiser state does not fit its network".into());
+        }
+        if !self.norm.fits(fresh.norm.dim()) {
+            return Some("the observation normaliser does not fit the observations".into());
+        }
+        if let PpoActor::Ncap { std, .. } = self.actor
+            && !(std.is_finite() && std > 0.0)
+        {
+            return Some(format!("the NCAP action noise {std} is not positive"));
+        }
+        None
+    }
 }
 
 /// The result of a PPO run.
@@ -54,6 +81,8 @@ pub struct PpoOutcome {
     pub normalizer: MeanStd,
     /// One log row per epoch (row 0: before training).
     pub rows: Vec<LogRow>,
+    /// What was written to `summary.json` (also without a folder).
+    pub summary: RunSummary,
 }
 
 /// The swimmer as PPO sees it (time feature on, as in Tonic).
@@ -69,10 +98,9 @@ pub fn swim_config(cfg: &PpoConfig) -> SwimConfig {
 /// Tonic's PPO MLP actor for this swimmer, seeded.
 pub fn mlp_actor(cfg: &PpoConfig) -> Result<PpoActor, TrainError> {
     let swim = swim_config(cfg);
-    let obs = cfg.n_bodies - 1 + 3 * cfg.n_bodies + usize::from(swim.time_feature);
+    swim.validate()?;
     let mut rng = nc_core::rng::stream(cfg.seed, "mlp-init", 0);
-    let a = GaussianActor::new(obs, cfg.n_bodies - 1, &cfg.hidden, &mut rng)
-        .map_err(|e| TrainError::Config(e.to_string()))?;
+    let a = GaussianActor::new(swim.obs_dim(), cfg.n_bodies - 1, &cfg.mlp_hidden, &mut rng)?;
     Ok(PpoActor::Mlp(a))
 }
 
@@ -112,133 +140,85 @@ fn test(
     })
 }
 
-/// Trains `actor` by PPO; with `dir`, writes log, checkpoints, policy and summary there.
+/// Trains `actor` by PPO; with `dir`, writes log, checkpoints, policy and summary there and
+/// resumes a checkpoint of the same config exactly.
 pub fn train(
     cfg: &PpoConfig,
     actor: PpoActor,
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PpoOutcome, TrainError> {
-    cfg.validate().map_err(TrainError::Config)?;
+    cfg.validate().map_err(|message| TrainError::Settings {
+        algo: "ppo",
+        message,
+    })?;
     let swim = swim_config(cfg);
     swim.validate()?;
+    crate::train::require_budget("ppo", cfg.max_steps, cfg.min_budget())?;
+    let segment = cfg.segment as u64;
     let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
     let d = envs.obs_dim();
-    let mut actor = actor;
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
-    let mut critic = crate::actor::critic(d, &cfg.hidden, Activation::Tanh, &mut rng)
-        .map_err(|e| TrainError::Config(e.to_string()))?;
-    let mut actor_opt = Adam::new(actor.n_params(), cfg.actor_lr);
-    let mut critic_opt = Adam::new(critic.n_params(), cfg.critic_lr);
-    let mut norm = MeanStd::new(d);
-    let (mut steps, mut episodes, mut epoch, mut seconds_before) = (0u64, 0u64, 0usize, 0.0);
-    let mut rows: Vec<LogRow> = Vec::new();
-    if let Some(dir) = dir
-        && let Some(ck) = read_json::<Checkpoint>(dir, "checkpoint.json")?
-        && ck.config == *cfg
-        && ck.actor.n_params() == actor.n_params()
-    {
-        (steps, episodes, epoch, seconds_before) = (ck.steps, ck.episodes, ck.epoch, ck.seconds);
-        (actor, critic, actor_opt, critic_opt, norm, rows) = (
-            ck.actor,
-            ck.critic,
-            ck.actor_opt,
-            ck.critic_opt,
-            ck.norm,
-            ck.rows,
-        );
+    let critic = crate::actor::critic(d, &cfg.critic_hidden, Activation::Tanh, &mut rng)?;
+    let mut st = State {
+        actor_opt: Adam::new(actor.n_params(), cfg.actor_lr),
+        critic_opt: Adam::new(critic.n_params(), cfg.critic_lr),
+        actor,
+        critic,
+        norm: MeanStd::new(d),
+        envs: envs.snapshot(),
+    };
+    let (mut ledger, resumed) = Ledger::open::<_, State>(dir, cfg, cfg.max_steps)?;
+    if let Some((saved, _)) = resumed {
+        let why = saved.misfit(&st).or_else(|| {
+            (!ledger.steps.is_multiple_of(segment))
+                .then(|| "steps are not a whole number of segments".into())
+        });
+        if let Some(why) = why {
+            return Err(ledger.checkpoint_error(why));
+        }
+        envs.restore(&saved.envs)
+            .map_err(|why| ledger.checkpoint_error(why))?;
+        st = saved;
     }
-    let start = Instant::now();
-    let elapsed = |s: &Instant| seconds_before + s.elapsed().as_secs_f64();
-    if rows.is_empty() {
-        let t = test(cfg, &actor, &norm, 0)?;
-        rows.push(LogRow::new(0, 0, 0, elapsed(&start), &t, 0.0));
-    }
+    ledger.first_test(|| test(cfg, &st.actor, &st.norm, 0))?;
     let per_env = cfg.segment / cfg.n_envs;
-    let mut next_test = (epoch as u64 + 1) * cfg.epoch_steps;
-    let mut train_returns: Vec<f64> = Vec::new();
-    let mut segment_index = steps / cfg.segment as u64;
-    while steps + cfg.segment as u64 <= cfg.max_steps {
-        let mut srng = nc_core::rng::stream(cfg.seed, "ppo-sample", segment_index);
-        let seg = rollout::collect(&mut envs, &actor, &mut norm, &mut srng, per_env)?;
-        segment_index += 1;
-        steps += cfg.segment as u64;
-        let fin = envs.take_finished();
-        episodes += fin.len() as u64;
-        train_returns.extend(fin);
+    let mut next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
+    while ledger.steps + segment <= cfg.max_steps {
+        let mut srng = nc_core::rng::stream(cfg.seed, "ppo-sample", ledger.steps / segment);
+        let seg = rollout::collect(&mut envs, &st.actor, &mut st.norm, &mut srng, per_env)?;
+        ledger.add(segment, &envs.take_finished());
         let info = update::update(
             cfg,
-            &mut actor,
-            &mut critic,
-            &mut actor_opt,
-            &mut critic_opt,
-            &mut norm,
+            &mut st.actor,
+            &mut st.critic,
+            &mut st.actor_opt,
+            &mut st.critic_opt,
+            &mut st.norm,
             &seg,
             cfg.n_envs,
         );
-        if !info.critic_loss.is_finite() || actor.params().iter().any(|p| !p.is_finite()) {
+        if !info.critic_loss.is_finite() || st.actor.params().iter().any(|p| !p.is_finite()) {
             return Err(TrainError::NonFinite {
                 what: "PPO weights",
-                epoch,
+                epoch: ledger.epoch,
             });
         }
-        let last_segment = steps + cfg.segment as u64 > cfg.max_steps;
-        if steps >= next_test || last_segment {
-            epoch += 1;
-            next_test = (epoch as u64 + 1) * cfg.epoch_steps;
-            let t = test(cfg, &actor, &norm, epoch)?;
-            let tm = if train_returns.is_empty() {
-                0.0
-            } else {
-                train_returns.iter().sum::<f64>() / train_returns.len() as f64
-            };
-            train_returns.clear();
-            rows.push(LogRow::new(epoch, steps, episodes, elapsed(&start), &t, tm));
-            if let Some(dir) = dir {
-                let ck = Checkpoint {
-                    config: cfg.clone(),
-                    steps,
-                    episodes,
-                    epoch,
-                    seconds: elapsed(&start),
-                    actor: actor.clone(),
-                    critic: critic.clone(),
-                    actor_opt: actor_opt.clone(),
-                    critic_opt: critic_opt.clone(),
-                    norm: norm.clone(),
-                    rows: rows.clone(),
-                };
-                write_json(dir, "checkpoint.json", &ck)?;
-                write_text(dir, "log.csv", &rows_to_csv(&rows))?;
-            }
+        if ledger.steps >= next_test || ledger.steps + segment > cfg.max_steps {
+            ledger.epoch += 1;
+            next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
+            ledger.log_test(&test(cfg, &st.actor, &st.norm, ledger.epoch)?);
+            st.envs = envs.snapshot();
+            ledger.checkpoint(cfg, &st, &Default::default())?;
         }
-        progress(&Progress {
-            steps,
-            max_steps: cfg.max_steps,
-            test_mean: rows.last().map_or(0.0, |r| r.test_mean),
-        });
+        progress(&ledger.progress());
     }
-    if let Some(dir) = dir {
-        write_text(dir, "log.csv", &rows_to_csv(&rows))?;
-        actor.saved(&norm).save(&dir.join("policy.json"))?;
-        write_json(dir, "config.json", cfg)?;
-        write_json(
-            dir,
-            "summary.json",
-            &RunSummary {
-                algorithm: "ppo".into(),
-                steps,
-                initial_return: rows[0].test_mean,
-                final_return: rows.last().map_or(0.0, |r| r.test_mean),
-                n_params: actor.n_params(),
-                seconds: elapsed(&start),
-            },
-        )?;
-    }
+    let summary = ledger.finish("ppo", cfg, &st.actor.saved(&st.norm))?;
     Ok(PpoOutcome {
-        actor,
-        normalizer: norm,
-        rows,
+        actor: st.actor,
+        normalizer: st.norm,
+        rows: ledger.rows,
+        summary,
     })
 }
 

@@ -1,15 +1,18 @@
-//! NCAP: the trained swimmer with its raster, learning curves, efficiency, transfer, ablations.
+//! NCAP: the trained swimmer with its raster, learning curves, efficiency, transfer, ablations,
+//! and one row per claim of the paper with its verdict (from `nc_ncap::experiments::claims`).
 
-use super::verdict;
 use crate::html::{Figure, escape, table};
 use crate::{PartContext, PartError, Preset, Section};
 use nc_core::shard::Shard;
+use nc_ncap::es::EsSettings;
+use nc_ncap::experiments::Preset as NcapPreset;
 use nc_ncap::experiments::ablations::{self, AblationRow};
+use nc_ncap::experiments::claims::{Claim, mlp_learned};
 use nc_ncap::experiments::curves::{self, EfficiencyRow};
 use nc_ncap::experiments::raster::{self, RasterOptions};
 use nc_ncap::experiments::render::{self, RenderOptions};
 use nc_ncap::experiments::transfer::{self, TransferRow};
-use nc_ncap::experiments::unit::ModelKind;
+use nc_ncap::experiments::unit::{Algo, ModelKind};
 use nc_ncap::experiments::{Experiment, SweepOptions};
 use nc_swimmer::SwimConfig;
 use std::fmt::Write;
@@ -21,13 +24,55 @@ fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, PartError> {
     Ok(serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?)
 }
 
+fn preset_of(p: Preset) -> NcapPreset {
+    match p {
+        Preset::Quick => NcapPreset::Quick,
+        Preset::Medium => NcapPreset::Medium,
+        Preset::Full => NcapPreset::Full,
+    }
+}
+
+fn sentences(claims: &[&Claim]) -> String {
+    claims
+        .iter()
+        .map(|c| format!("{}: {}. {}", c.claim, c.ours, c.verdict.sentence()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or("not reached".into(), |x| format!("{x:.0}"))
+}
+
 pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
-    let quick = ctx.preset == Preset::Quick;
+    let preset = preset_of(ctx.preset);
+    let s = EsSettings::SCRIPT;
     let mut html = String::new();
-    html.push_str(
+    let _ = writeln!(
+        html,
         "<p>A planar swimmer (6 links, 5 joints; physics matched to MuJoCo's dm_control swimmer) driven by \
          NCAP, the C. elegans locomotion circuit with 4 signed, shared weights, compared with MLP policies. \
-         Budgets here are the quick preset; the paper's are 10⁷ steps and 10 seeds.</p>\n",
+         Budgets here are the {} preset ({} seeds; ES {} steps, PPO {}, DDPG {}); the paper's are 10⁷ steps and 10 seeds. {}</p>",
+        preset.name(),
+        preset.seeds(),
+        preset.curve_steps(Algo::Es),
+        preset.curve_steps(Algo::Ppo),
+        preset.curve_steps(Algo::Ddpg),
+        escape(preset.caveat().unwrap_or(""))
+    );
+    let _ = writeln!(
+        html,
+        "<p>Fair comparison: under each algorithm NCAP and the MLP train with the same settings, budget and test protocol. \
+         For ES both use the estorch script's settings (population {}, σ {}, Adam lr {}, weight decay {}, gradient clamp {}). \
+         The MLPs are {:?} (ES), {:?} (PPO) and {:?} (DDPG); every run's <code>spec.json</code> and <code>config.json</code> record them.</p>",
+        s.population,
+        s.sigma,
+        s.lr,
+        s.weight_decay,
+        s.grad_clip,
+        preset.mlp_hidden(Algo::Es),
+        preset.mlp_hidden(Algo::Ppo),
+        preset.mlp_hidden(Algo::Ddpg)
     );
 
     // 1. a trained NCAP swimming, beside its neuron raster
@@ -37,7 +82,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         &RasterOptions {
             out: rdir.clone(),
             policy: None,
-            quick,
+            preset,
             seed: ctx.seed,
             steps: 300,
         },
@@ -58,11 +103,12 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         .iter()
         .map(|(n, w)| format!("{n} = {w:.2}"))
         .collect();
+    let fast = EsSettings::NCAP_FAST;
     html.push_str(
         &Figure {
             src: "ncap/render/swimmer.gif".into(),
             alt: format!("Animation of the trained 6-link NCAP swimmer undulating and moving forward over {steps} control steps ({:.0} s), with a bar readout of its oscillator, B-neurons and muscles per joint.", steps as f64 * 0.03),
-            caption: format!("The ES-trained NCAP swimmer (weights {}), with each joint's dorsal and ventral B-neurons (Bd, Bv) and muscles (Md, Mv), head first. Return over these {steps} steps: {ret:.1}; over the first 300 steps of the raster's episode: {:.1}.", wtext.join(", "), rec.reward),
+            caption: format!("NCAP after {} steps of ES (σ {}, lr {}: larger steps suit its 4 weights; no MLP is compared here), weights {}, with each joint's dorsal and ventral B-neurons (Bd, Bv) and muscles (Md, Mv), head first. Return over these {steps} steps: {ret:.1}; over the first 300 steps of the raster's episode: {:.1}.", preset.ncap_steps(), fast.sigma, fast.lr, wtext.join(", "), rec.reward),
         }
         .html(),
     );
@@ -91,45 +137,34 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         .html(),
     );
 
-    // 2. learning curves and efficiency
+    // 2. learning curves, efficiency and the curve claims
     (ctx.progress)(0.2, "learning curves");
     let cdir = ctx.dir.join("curves");
     let opts = |out: &Path| SweepOptions {
         out: out.to_path_buf(),
         shard: Shard::ALL,
-        quick,
+        preset,
         seeds: None,
         steps: None,
+        mlp_hidden: None,
     };
     curves::run(&opts(&cdir), Experiment::Curves, &mut |_| {})?;
     let eff: Vec<EfficiencyRow> = read(&cdir.join("efficiency.json"))?;
-    for algo in ["es", "ppo", "ddpg"] {
-        let file = format!("curves_{algo}.svg");
+    let mut claims: Vec<Claim> = read(&cdir.join("claims.json"))?;
+    for algo in Algo::ALL {
+        let file = format!("curves_{}.svg", algo.name());
         if !cdir.join(&file).exists() {
             continue;
         }
-        let rows: Vec<&EfficiencyRow> = eff.iter().filter(|r| r.algo.name() == algo).collect();
-        let find = |m: ModelKind| rows.iter().find(|r| r.model == m);
-        let caption = match (find(ModelKind::Ncap), find(ModelKind::Mlp)) {
-            (Some(n), Some(m)) => format!(
-                "{}: NCAP starts at {:.0} and ends at {:.0}; the MLP starts at {:.0} and ends at {:.0}. The paper claims NCAP starts far higher and learns with far fewer samples. {}",
-                algo.to_uppercase(),
-                n.initial,
-                n.final_return,
-                m.initial,
-                m.final_return,
-                verdict(n.initial > m.initial && n.final_return >= 0.9 * m.final_return)
-            ),
-            _ => format!(
-                "{}: test return against environment steps.",
-                algo.to_uppercase()
-            ),
-        };
+        let mine: Vec<&Claim> = claims
+            .iter()
+            .filter(|c| c.key.starts_with(&format!("{}/", algo.name())))
+            .collect();
         html.push_str(
             &Figure {
                 src: format!("ncap/curves/{file}"),
-                alt: format!("Learning curves for {}: test return against environment steps on a log axis, NCAP and MLP, mean with a band over seeds.", algo.to_uppercase()),
-                caption,
+                alt: format!("Learning curves for {}: test return against environment steps, NCAP and MLP, mean with a band over seeds and a marker at each test.", algo.name().to_uppercase()),
+                caption: sentences(&mine),
             }
             .html(),
         );
@@ -137,39 +172,71 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let rows: Vec<Vec<String>> = eff
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 r.algo.name().to_uppercase(),
                 r.model.name().to_string(),
                 r.n_params.to_string(),
                 format!("{:.0}", r.initial),
-                format!("{:.0}", r.final_return),
-                r.steps_to_90pct_mlp
+            ];
+            row.extend(r.at_steps.iter().map(|a| opt(a.mean)));
+            row.push(format!("{:.0} at {} steps", r.final_return, r.budget));
+            row.push(
+                r.steps_to_ncap_initial
                     .map_or("not reached".into(), |s| s.to_string()),
-            ]
+            );
+            row
         })
         .collect();
-    html.push_str("<p>Data efficiency and size (parameters are the actor's):</p>\n");
+    html.push_str(
+        "<p>Data efficiency and size (parameters are the actor's; returns are seed means, read between tests by linear interpolation; \
+         \"not reached\" where the budget stops earlier):</p>\n",
+    );
     html.push_str(&table(
         &[
             "algorithm",
             "policy",
             "parameters",
             "initial return",
+            "return at 10⁴ steps",
+            "return at 10⁵ steps",
+            "return at 10⁶ steps",
             "final return",
-            "steps to 90% of MLP final",
+            "steps to reach NCAP's initial return",
         ],
         &rows,
     ));
+    // the final gap per algorithm, said as the paper says it
+    let mut gaps = Vec::new();
+    for algo in Algo::ALL {
+        let find = |m: ModelKind| eff.iter().find(|r| r.algo == algo && r.model == m);
+        if let (Some(n), Some(m)) = (find(ModelKind::Ncap), find(ModelKind::Mlp)) {
+            gaps.push(format!(
+                "{}: NCAP {:.0}, MLP {:.0} (gap {:+.0}; the MLP {})",
+                algo.name().to_uppercase(),
+                n.final_return,
+                m.final_return,
+                n.final_return - m.final_return,
+                if mlp_learned(m.final_return, n.initial) {
+                    "has learned: it ends above NCAP's initial return"
+                } else {
+                    "has not learned: it ends below NCAP's initial return"
+                }
+            ));
+        }
+    }
+    let _ = writeln!(
+        html,
+        "<p>At the end of training ({}): {}. The paper claims NCAP's asymptotic performance is comparable to the MLP's, not better.</p>",
+        preset.name(),
+        escape(&gaps.join("; "))
+    );
 
     // 3. transfer to other body lengths
     (ctx.progress)(0.6, "transfer");
     let tdir = ctx.dir.join("transfer");
     transfer::run(&opts(&tdir), &mut |_| {})?;
     let trows: Vec<TransferRow> = read(&tdir.join("transfer.json"))?;
-    let longer_ok = trows
-        .iter()
-        .filter(|r| r.n_bodies >= 6)
-        .all(|r| r.untrained_mean > 500.0);
+    let tclaims: Vec<Claim> = read(&tdir.join("claims.json"))?;
     let facts: Vec<String> = trows
         .iter()
         .map(|r| {
@@ -183,7 +250,11 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         &Figure {
             src: "ncap/transfer/transfer.svg".into(),
             alt: "Line chart of NCAP return against the number of body links, untrained and trained on 6 links.".into(),
-            caption: format!("The same 4 weights drive bodies of every length ({}). The paper claims NCAP transfers to new bodies without retraining. {}", facts.join("; "), verdict(longer_ok)),
+            caption: format!(
+                "The same 4 weights drive bodies of every length ({}). {}",
+                facts.join("; "),
+                sentences(&tclaims.iter().collect::<Vec<_>>())
+            ),
         }
         .html(),
     );
@@ -192,29 +263,43 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     (ctx.progress)(0.8, "ablations");
     let adir = ctx.dir.join("ablations");
     ablations::run(&opts(&adir), &mut |_| {})?;
-    let arows: Vec<AblationRow> = read(&adir.join("ablations.json"))?;
-    let mean_of = |f: &dyn Fn(&AblationRow) -> bool, g: &dyn Fn(&AblationRow) -> f64| {
-        let v: Vec<f64> = arows.iter().filter(|r| f(r)).map(g).collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
-    };
-    let signed = mean_of(&|r| r.signs, &|r| r.final_mean);
-    let unsigned = mean_of(&|r| !r.signs, &|r| r.final_mean);
-    let constant0 = mean_of(&|r| r.constant_init && r.signs, &|r| r.initial_mean);
-    let uniform0 = mean_of(&|r| !r.constant_init && r.signs, &|r| r.initial_mean);
+    let _: Vec<AblationRow> = read(&adir.join("ablations.json"))?;
+    let aclaims: Vec<Claim> = read(&adir.join("claims.json"))?;
     html.push_str(
         &Figure {
             src: "ncap/ablations/ablations.svg".into(),
             alt: "Bar chart of initial and final return for each combination of weight sharing, sign constraints and initialisation.".into(),
             caption: format!(
-                "Ablations. Mean final return with sign constraints {signed:.0}, without {unsigned:.0}; mean initial return of signed circuits with constant init {constant0:.0}, with uniform init {uniform0:.0}. The paper claims the signs are crucial for learning and the init mainly sets the starting point. {}",
-                verdict(signed > unsigned && constant0 > uniform0)
+                "Ablations, trained by ES with the settings suited to NCAP's few weights. {}",
+                sentences(&aclaims.iter().collect::<Vec<_>>())
             ),
         }
         .html(),
     );
+
+    // 5. one row per claim
+    claims.extend(tclaims);
+    claims.extend(aclaims);
+    let rows: Vec<Vec<String>> = claims
+        .iter()
+        .map(|c| {
+            vec![
+                c.claim.clone(),
+                c.paper.clone().unwrap_or_else(|| "—".into()),
+                c.ours.clone(),
+                c.budget.clone(),
+                c.verdict.word().to_string(),
+            ]
+        })
+        .collect();
+    html.push_str("<p>The paper's claims, one row each (the rules are in <code>nc_ncap::experiments::claims</code>):</p>\n");
+    html.push_str(&table(
+        &["claim", "paper", "ours", "budget", "verdict"],
+        &rows,
+    ));
     let _ = writeln!(
         html,
-        "<p>Raw results (CSV and JSON) are beside the figures in <code>{}</code>.</p>",
+        "<p>Raw results (CSV and JSON, <code>claims.json</code> per experiment) are beside the figures in <code>{}</code>.</p>",
         escape("ncap/")
     );
     Ok(Section { html })

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let mut cfg = match ctx.preset {
         Preset::Quick => SweepConfig::quick(),
-        Preset::Full => SweepConfig::full(),
+        Preset::Medium | Preset::Full => SweepConfig::full(),
     };
     cfg.seeds = cfg.seeds.iter().map(|s| s + ctx.seed).collect();
     let dir = ctx.dir.join("rank-sweep");

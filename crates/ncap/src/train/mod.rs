@@ -1,30 +1,94 @@
-//! What the trainers share: Tonic-style logs, test episodes, progress reports, checkpoints.
+//! What the trainers share: errors, Tonic-style logs, test and reset seeds, the run
+//! [`Ledger`] (resume, first test row, epoch bookkeeping, checkpoints, log, summary) and the
+//! checkpoint file.
 
+mod checkpoint;
+mod ledger;
+
+pub use checkpoint::{CHECKPOINT_FILE, Tensors, read_checkpoint, write_checkpoint};
+pub use ledger::{Ledger, RunSummary};
+
+use crate::es::EsConfigError;
+use crate::mlp::MlpError;
+use crate::ncap::NcapError;
 use crate::policy::PolicyError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Why a training run failed.
+/// Why a training run (or an experiment built on training runs) failed.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum TrainError {
     /// A policy or simulation failure.
     #[error(transparent)]
     Policy(#[from] PolicyError),
-    /// Bad settings.
-    #[error("invalid training config: {0}")]
-    Config(String),
+    /// The NCAP controller could not be built.
+    #[error(transparent)]
+    Ncap(#[from] NcapError),
+    /// The MLP could not be built.
+    #[error(transparent)]
+    Mlp(#[from] MlpError),
+    /// Bad ES settings.
+    #[error("invalid ES settings: {0}")]
+    Es(#[from] EsConfigError),
+    /// Bad PPO or DDPG settings.
+    #[error("invalid {algo} settings: {message}")]
+    Settings {
+        /// `ppo` or `ddpg`.
+        algo: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The step budget cannot pay for one update.
+    #[error(
+        "{algo} needs at least {minimum} environment steps for one update ({unit}); {requested} were requested"
+    )]
+    Budget {
+        /// The algorithm.
+        algo: &'static str,
+        /// Steps requested.
+        requested: u64,
+        /// The smallest budget that trains.
+        minimum: u64,
+        /// What one update costs.
+        unit: String,
+    },
+    /// The folder holds a run of another configuration.
+    #[error(
+        "{dir} holds another run ({differing}); pass --force to replace it, or choose another folder"
+    )]
+    OtherRun {
+        /// The run folder.
+        dir: PathBuf,
+        /// The fields that differ, `field: stored → requested`.
+        differing: String,
+    },
+    /// A policy file that should hold an NCAP holds another kind of policy.
+    #[error("{path} holds a {kind} policy; an NCAP policy is needed")]
+    NotNcap {
+        /// The file.
+        path: PathBuf,
+        /// Its kind.
+        kind: &'static str,
+    },
+    /// A figure could not be drawn or saved.
+    #[error("figure: {0}")]
+    Plot(#[from] nc_plot::PlotError),
+    /// A sweep folder is inconsistent (merge of foreign shards, missing files).
+    #[error("{0}")]
+    Sweep(String),
     /// Reading or writing the run folder failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
+        #[source]
         source: std::io::Error,
     },
-    /// A checkpoint could not be parsed.
-    #[error("checkpoint {path}: {message}")]
+    /// A checkpoint or log could not be parsed, or does not fit the run.
+    #[error("{path}: {message}")]
     Checkpoint {
         /// The file.
         path: PathBuf,
@@ -138,9 +202,12 @@ pub struct Progress {
     pub test_mean: f64,
 }
 
-/// Reset seed of test episode `k` of a run: fixed per run seed and apart from training seeds.
+/// Reset seed of test episode `k` of a run: fixed per run seed and apart from training seeds
+/// (which are below 2³²) for every run seed below about 1.8·10¹⁶; wrapping beyond.
 pub fn test_seed(run_seed: u64, k: usize) -> u64 {
-    1_000_000_000 + run_seed * 1_000 + k as u64
+    1_000_000_000u64
+        .wrapping_add(run_seed.wrapping_mul(1_000))
+        .wrapping_add(k as u64)
 }
 
 /// Writes `value` as JSON to `dir/name` atomically.
@@ -203,4 +270,84 @@ pub fn step_envs(
             .map(one)
             .collect()
     }
+}
+
+/// Refuses a budget below one update: `minimum` steps, what `unit` costs.
+pub fn require_budget(
+    algo: &'static str,
+    requested: u64,
+    (minimum, unit): (u64, String),
+) -> Result<(), TrainError> {
+    if requested < minimum {
+        Err(TrainError::Budget {
+            algo,
+            requested,
+            minimum,
+            unit,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Removes the temporaries (`.NAME.<pid>.tmp`, files or folders) in `dir` that a killed
+/// process left behind: those whose process is gone. With `name`, only those of that name.
+pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some((stem, pid)) = f
+            .strip_prefix('.')
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .and_then(|r| r.rsplit_once('.'))
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if name.is_some_and(|n| n != stem) {
+            continue;
+        }
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+}
+
+/// The fields in which two configurations differ, as `field: stored → requested`, for
+/// messages that refuse to mix runs (empty when they serialise alike).
+pub fn differing_fields<A: Serialize, B: Serialize>(stored: &A, requested: &B) -> String {
+    let (a, b) = (
+        serde_json::to_value(stored).unwrap_or_default(),
+        serde_json::to_value(requested).unwrap_or_default(),
+    );
+    let mut out = Vec::new();
+    match (a.as_object(), b.as_object()) {
+        (Some(x), Some(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let (va, vb) = (x.get(k), y.get(k));
+                if va != vb {
+                    let show = |v: Option<&serde_json::Value>| {
+                        v.map_or("absent".to_string(), |v| v.to_string())
+                    };
+                    out.push(format!("{k}: {} → {}", show(va), show(vb)));
+                }
+            }
+        }
+        _ if a != b => out.push(format!("{a} → {b}")),
+        _ => {}
+    }
+    out.join(", ")
 }

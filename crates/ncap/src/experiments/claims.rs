@@ -1,0 +1,417 @@
+//! The paper's claims and the one place that decides whether a run can judge them.
+//!
+//! Every verdict goes through [`nc_core::verdict`]: a run first earns a [`Budget`], then the
+//! claim is checked. The rules, fixed before looking at results:
+//!
+//! - **Seeds.** A claim about seed means needs at least [`MIN_SEEDS`] seeds per variant.
+//! - **The MLP has learned** ([`mlp_learned`]) when its seed-mean final test return reaches
+//!   NCAP's seed-mean *initial* test return under the same algorithm. The untrained circuit is
+//!   the bar: below it the MLP has not yet learned to swim as well as NCAP does at step 0
+//!   (random actions earn about 86, NCAP at init about 800), so neither its final return nor
+//!   the steps it needs say anything about the paper's asymptotic or efficiency claims.
+//! - **Initial performance**: NCAP starts higher when every NCAP seed's initial return is above
+//!   every MLP seed's.
+//! - **Data efficiency**: the steps the MLP's seed-mean curve needs to reach NCAP's initial
+//!   return; "dramatic" means at least [`DRAMATIC_STEPS`] (NCAP needs 0).
+//! - **Final performance** is "comparable" (the paper's word; not "better") when NCAP's
+//!   seed-mean final return is at least [`COMPARABLE_FRACTION`] of the MLP's. The gap is
+//!   reported either way.
+//! - **Transfer**: on every body of 6 or more links, the untrained and the trained NCAP earn
+//!   at least [`TRANSFER_RETURN`] (random actions: about 86).
+//! - **Ablations**: ES must have taught the signed circuits something (mean gain of at least
+//!   [`ES_LEARNED_GAIN`]); then signed circuits must end above unsigned ones and the constant
+//!   init must start above the uniform one.
+
+use super::ablations::AblationRow;
+use super::curves::EfficiencyRow;
+use super::preset::Preset;
+use super::transfer::TransferRow;
+use super::unit::{Algo, ModelKind};
+use nc_core::verdict::{Budget, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// Seeds per variant a claim about seed means needs.
+pub const MIN_SEEDS: usize = 3;
+/// Steps the MLP must need to reach NCAP's initial return for "dramatically" more efficient.
+pub const DRAMATIC_STEPS: u64 = 100_000;
+/// NCAP's final return as a fraction of the MLP's that still counts as comparable.
+pub const COMPARABLE_FRACTION: f64 = 0.9;
+/// The return the transferred circuit must keep on bodies of 6 or more links.
+pub const TRANSFER_RETURN: f64 = 500.0;
+/// Mean gain (final − initial) of the signed circuits that shows ES has learned.
+pub const ES_LEARNED_GAIN: f64 = 50.0;
+
+/// The one definition of "the MLP has learned" (see the module docs).
+pub fn mlp_learned(mlp_final: f64, ncap_initial: f64) -> bool {
+    mlp_final >= ncap_initial
+}
+
+/// One claim of the paper, what this run measured, and the verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Short key (`es/initial`, `ppo/final`, `transfer`, …).
+    pub key: String,
+    /// The paper's claim.
+    pub claim: String,
+    /// The paper's number, where known.
+    pub paper: Option<String>,
+    /// What this run measured.
+    pub ours: String,
+    /// The budget behind it.
+    pub budget: String,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+// what a budget too small for an NCAP-only claim (transfer, ablations) would need
+fn needed_seeds(preset: Preset) -> String {
+    match preset {
+        Preset::Quick => "at least 3 seeds: the medium preset (--preset medium) or larger".into(),
+        _ => "at least 3 seeds (--seeds 3) and ES long enough to train the circuits".into(),
+    }
+}
+
+// what a budget too small for an algorithm's curve claims would need
+fn needed(preset: Preset, algo: Algo) -> String {
+    match (preset, algo) {
+        (Preset::Quick, Algo::Ddpg) | (Preset::Medium, Algo::Ddpg) => {
+            "the full preset (--preset full: 10 seeds, 10⁶ steps)".into()
+        }
+        (Preset::Quick, _) => {
+            "at least 3 seeds and a budget at which the MLP learns: the medium preset (--preset medium: 3 seeds, about 3·10⁵ steps) or larger".into()
+        }
+        (Preset::Medium, _) => {
+            "a budget at which the MLP learns: the full preset (--preset full: 10 seeds, 10⁶ steps)".into()
+        }
+        (Preset::Full, _) => "more steps than 10⁶ (the paper trains 10⁷)".into(),
+    }
+}
+
+fn seeds_budget(seeds: usize, preset: Preset, algo: Algo) -> Budget {
+    Budget::sufficient_if(
+        seeds >= MIN_SEEDS,
+        format!("{seeds} seeds per variant (at least {MIN_SEEDS} are needed)"),
+        match preset {
+            Preset::Quick => needed(preset, algo),
+            // the medium and full presets have enough seeds unless --seeds lowered them
+            _ => format!("at least {MIN_SEEDS} seeds (--seeds {MIN_SEEDS})"),
+        },
+    )
+}
+
+/// The three curve claims of one algorithm (initial, data efficiency, final), from its NCAP
+/// and MLP rows of the efficiency table. `None` when either row is missing.
+pub fn judge_algo(rows: &[EfficiencyRow], algo: Algo, preset: Preset) -> Option<Vec<Claim>> {
+    let find = |m: ModelKind| rows.iter().find(|r| r.algo == algo && r.model == m);
+    let (n, m) = (find(ModelKind::Ncap)?, find(ModelKind::Mlp)?);
+    let a = algo.name();
+    let seeds = n.seeds.min(m.seeds);
+    let budget = format!(
+        "{} seeds, {} steps, MLP {:?}",
+        seeds,
+        n.budget.max(m.budget),
+        m.mlp_hidden
+    );
+    let learned = Budget::sufficient_if(
+        mlp_learned(m.final_return, n.initial),
+        format!(
+            "the MLP has not learned: its final return {:.0} is below NCAP's initial return {:.0}",
+            m.final_return, n.initial
+        ),
+        needed(preset, algo),
+    );
+    let min_ncap = n
+        .initial_per_seed
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let max_mlp = m
+        .initial_per_seed
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let initial = Claim {
+        key: format!("{a}/initial"),
+        claim: format!(
+            "{}: NCAP has good initial performance, far above the MLP before training",
+            a.to_uppercase()
+        ),
+        paper: None,
+        ours: format!(
+            "initial return NCAP {:.0} (lowest seed {min_ncap:.0}), MLP {:.0} (highest seed {max_mlp:.0})",
+            n.initial, m.initial
+        ),
+        budget: budget.clone(),
+        verdict: Verdict::judge(seeds_budget(seeds, preset, algo), min_ncap > max_mlp),
+    };
+    let reach = m.steps_to_ncap_initial;
+    let efficiency = Claim {
+        key: format!("{a}/efficiency"),
+        claim: format!(
+            "{}: NCAP improves data efficiency dramatically; the MLP needs many steps to reach what NCAP does untrained",
+            a.to_uppercase()
+        ),
+        paper: None,
+        ours: match reach {
+            Some(s) => format!(
+                "the MLP reaches NCAP's initial return {:.0} after {s} steps (NCAP: 0)",
+                n.initial
+            ),
+            None => format!(
+                "the MLP does not reach NCAP's initial return {:.0} within {} steps",
+                n.initial, m.budget
+            ),
+        },
+        budget: budget.clone(),
+        verdict: Verdict::judge(
+            seeds_budget(seeds, preset, algo).and(learned.clone()),
+            reach.is_some_and(|s| s >= DRAMATIC_STEPS),
+        ),
+    };
+    let gap = n.final_return - m.final_return;
+    let fin = Claim {
+        key: format!("{a}/final"),
+        claim: format!(
+            "{}: NCAP's asymptotic performance is comparable to the MLP's",
+            a.to_uppercase()
+        ),
+        paper: None,
+        ours: format!(
+            "final return NCAP {:.0}, MLP {:.0}: gap {gap:+.0} ({:+.0}% of the MLP's)",
+            n.final_return,
+            m.final_return,
+            100.0 * gap / m.final_return.abs().max(1e-9)
+        ),
+        budget,
+        verdict: Verdict::judge(
+            seeds_budget(seeds, preset, algo).and(learned),
+            n.final_return >= COMPARABLE_FRACTION * m.final_return,
+        ),
+    };
+    Some(vec![initial, efficiency, fin])
+}
+
+/// The transfer claim.
+pub fn judge_transfer(rows: &[TransferRow], seeds: usize, preset: Preset) -> Claim {
+    let long: Vec<&TransferRow> = rows.iter().filter(|r| r.n_bodies >= 6).collect();
+    let worst = long
+        .iter()
+        .map(|r| r.untrained_mean.min(r.trained_mean))
+        .fold(f64::INFINITY, f64::min);
+    Claim {
+        key: "transfer".into(),
+        claim: "NCAP transfers to new body designs without retraining".into(),
+        paper: None,
+        ours: format!(
+            "lowest return on bodies of 6 to {} links, untrained or trained on 6: {worst:.0}",
+            long.iter().map(|r| r.n_bodies).max().unwrap_or(6)
+        ),
+        budget: format!("{seeds} trained seeds"),
+        verdict: Verdict::judge(
+            Budget::sufficient_if(
+                seeds >= MIN_SEEDS && !long.is_empty(),
+                format!("{seeds} trained seeds (at least {MIN_SEEDS} are needed)"),
+                needed_seeds(preset),
+            ),
+            worst >= TRANSFER_RETURN,
+        ),
+    }
+}
+
+/// The ablation claim.
+pub fn judge_ablations(rows: &[AblationRow], seeds: usize, preset: Preset) -> Claim {
+    let mean = |f: &dyn Fn(&AblationRow) -> bool, g: &dyn Fn(&AblationRow) -> f64| {
+        let v: Vec<f64> = rows.iter().filter(|r| f(r)).map(g).collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let signed = mean(&|r| r.signs, &|r| r.final_mean);
+    let unsigned = mean(&|r| !r.signs, &|r| r.final_mean);
+    let constant0 = mean(&|r| r.constant_init && r.signs, &|r| r.initial_mean);
+    let uniform0 = mean(&|r| !r.constant_init && r.signs, &|r| r.initial_mean);
+    let gain = mean(&|r| r.signs, &|r| r.final_mean - r.initial_mean);
+    let budget = Budget::sufficient_if(
+        seeds >= MIN_SEEDS,
+        format!("{seeds} seeds per variant (at least {MIN_SEEDS} are needed)"),
+        needed_seeds(preset),
+    )
+    .and(Budget::sufficient_if(
+        gain >= ES_LEARNED_GAIN,
+        format!(
+            "ES barely trained the signed circuits (mean gain {gain:.0}, at least {ES_LEARNED_GAIN:.0} needed)"
+        ),
+        "a longer ES budget (--steps)",
+    ));
+    Claim {
+        key: "ablations".into(),
+        claim: "Sign constraints are crucial for learning; the initialisation mainly sets the initial performance".into(),
+        paper: None,
+        ours: format!(
+            "final return signed {signed:.0}, unsigned {unsigned:.0}; initial return of signed circuits, constant init {constant0:.0}, uniform {uniform0:.0}"
+        ),
+        budget: format!("{seeds} seeds"),
+        verdict: Verdict::judge(budget, signed > unsigned && constant0 > uniform0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::curves::ReturnAt;
+
+    fn row(model: ModelKind, initial: &[f64], fin: &[f64], reach: Option<u64>) -> EfficiencyRow {
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        EfficiencyRow {
+            algo: Algo::Ppo,
+            model,
+            n_params: 4,
+            mlp_hidden: vec![64, 64],
+            seeds: initial.len(),
+            budget: 300_000,
+            initial: mean(initial),
+            initial_per_seed: initial.to_vec(),
+            final_return: mean(fin),
+            final_per_seed: fin.to_vec(),
+            at_steps: vec![ReturnAt {
+                steps: 10_000,
+                mean: None,
+            }],
+            steps_to_ncap_initial: reach,
+        }
+    }
+
+    fn verdicts(rows: &[EfficiencyRow], preset: Preset) -> Vec<&'static str> {
+        judge_algo(rows, Algo::Ppo, preset)
+            .unwrap()
+            .iter()
+            .map(|c| c.verdict.word())
+            .collect()
+    }
+
+    #[test]
+    fn a_learned_mlp_lets_every_claim_be_judged_either_way() {
+        // MLP learns past NCAP's initial 800 after 2e5 steps and ends at 950; NCAP ends at 900
+        let agree = [
+            row(
+                ModelKind::Ncap,
+                &[800.0, 790.0, 810.0],
+                &[900.0; 3],
+                Some(0),
+            ),
+            row(
+                ModelKind::Mlp,
+                &[80.0, 90.0, 70.0],
+                &[950.0; 3],
+                Some(200_000),
+            ),
+        ];
+        assert_eq!(
+            verdicts(&agree, Preset::Medium),
+            ["agrees", "agrees", "agrees"]
+        );
+        // the same MLP, but NCAP ends far below it and the MLP catches up within 2e4 steps
+        let disagree = [
+            row(ModelKind::Ncap, &[800.0, 60.0, 810.0], &[500.0; 3], Some(0)),
+            row(
+                ModelKind::Mlp,
+                &[80.0, 90.0, 70.0],
+                &[950.0; 3],
+                Some(20_000),
+            ),
+        ];
+        assert_eq!(
+            verdicts(&disagree, Preset::Medium),
+            ["disagrees", "disagrees", "disagrees"]
+        );
+        let c = judge_algo(&disagree, Algo::Ppo, Preset::Medium).unwrap();
+        assert!(c[2].ours.contains("gap -450"), "{}", c[2].ours);
+    }
+
+    #[test]
+    fn an_unlearned_mlp_or_too_few_seeds_is_too_small_to_judge() {
+        // quick: the MLP ends at 115, below NCAP's initial return; only 2 seeds
+        let quick = [
+            row(ModelKind::Ncap, &[800.0, 790.0], &[820.0; 2], Some(0)),
+            row(ModelKind::Mlp, &[80.0, 90.0], &[45.0, 115.0], None),
+        ];
+        assert_eq!(verdicts(&quick, Preset::Quick), ["too small to judge"; 3]);
+        let s = judge_algo(&quick, Algo::Ppo, Preset::Quick).unwrap()[2]
+            .verdict
+            .sentence();
+        assert!(s.contains("--preset medium"), "{s}");
+        // enough seeds, but the MLP has not learned: only the initial claim is judged
+        let unlearned = [
+            row(ModelKind::Ncap, &[800.0; 3], &[820.0; 3], Some(0)),
+            row(ModelKind::Mlp, &[80.0; 3], &[300.0; 3], None),
+        ];
+        assert_eq!(
+            verdicts(&unlearned, Preset::Medium),
+            ["agrees", "too small to judge", "too small to judge"]
+        );
+        let s = judge_algo(&unlearned, Algo::Ppo, Preset::Medium).unwrap()[2]
+            .verdict
+            .sentence();
+        assert!(
+            s.contains("has not learned") && s.contains("--preset full"),
+            "{s}"
+        );
+        assert!(mlp_learned(800.0, 800.0) && !mlp_learned(799.9, 800.0));
+    }
+
+    #[test]
+    fn transfer_and_ablation_claims_have_all_three_outcomes() {
+        let t = |u: f64, tr: f64| TransferRow {
+            n_bodies: 8,
+            untrained_mean: u,
+            untrained_sd: 0.0,
+            trained_mean: tr,
+            trained_sd: 0.0,
+        };
+        let word = |c: Claim| c.verdict.word();
+        assert_eq!(
+            word(judge_transfer(&[t(900.0, 880.0)], 3, Preset::Medium)),
+            "agrees"
+        );
+        assert_eq!(
+            word(judge_transfer(&[t(900.0, 300.0)], 3, Preset::Medium)),
+            "disagrees"
+        );
+        assert_eq!(
+            word(judge_transfer(&[t(900.0, 880.0)], 2, Preset::Quick)),
+            "too small to judge"
+        );
+        let a = |code: &str, i: f64, f: f64| {
+            let b = code.as_bytes();
+            AblationRow {
+                code: code.into(),
+                sharing: b[0] == b'1',
+                signs: b[1] == b'1',
+                constant_init: b[2] == b'1',
+                n_params: 4,
+                initial_mean: i,
+                initial_sd: 0.0,
+                final_mean: f,
+                final_sd: 0.0,
+            }
+        };
+        let good = [
+            a("111", 800.0, 870.0),
+            a("110", 130.0, 600.0),
+            a("101", 20.0, 60.0),
+        ];
+        assert_eq!(word(judge_ablations(&good, 3, Preset::Medium)), "agrees");
+        let bad = [
+            a("111", 800.0, 870.0),
+            a("110", 130.0, 600.0),
+            a("101", 20.0, 900.0),
+        ];
+        assert_eq!(word(judge_ablations(&bad, 3, Preset::Medium)), "disagrees");
+        let idle = [
+            a("111", 800.0, 805.0),
+            a("110", 130.0, 140.0),
+            a("101", 20.0, 20.0),
+        ];
+        let c = judge_ablations(&idle, 3, Preset::Medium);
+        assert_eq!(word(c.clone()), "too small to judge");
+        assert!(c.verdict.sentence().contains("barely trained"));
+    }
+}
