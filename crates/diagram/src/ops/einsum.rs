@@ -2,7 +2,7 @@
 //! strided GEMMs, and the gradient of each operand is the contraction of the output gradient
 //! with the other operands.
 
-use super::{Ctx, Grads, Kernel, axes_elems};
+use super::{Args, Ctx, Grads, Kernel, axes_elems};
 use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, EinTerm, Einsum, Node};
 use crate::op_cost::OpCost;
@@ -119,25 +119,15 @@ fn split_operands<T: Real>(
 }
 
 impl Kernel for Einsum {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         let views = split_operands(xs, &self.operands, cx);
         let out_parts = parts_of(cx.out_axes(0), &self.output);
         Ok(vec![merge(fold(&views, &out_parts, cx), &self.output, cx)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
         let views = split_operands(xs, &self.operands, cx);
         let g = split(dy, &self.output, cx);
         let mut inputs = Vec::new();

@@ -1,6 +1,6 @@
 //! Learned linear maps `L`/`L₊`: forward, backward (the transpose), cost.
 
-use super::{Ctx, Grads, Kernel, axes_elems, elems};
+use super::{Args, Grads, Kernel, axes_elems, elems};
 use crate::error::ExecError;
 use crate::ir::{Circuit, Linear, Node};
 use crate::op_cost::OpCost;
@@ -41,12 +41,8 @@ fn from_weight_input<T: Real>(op: &Linear, mut t: Tensor<T>, w: &Tensor<T>) -> T
 }
 
 impl Kernel for Linear {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
         let out = cx.out_axes(0);
         let x = as_weight_input(self, xs[0], ps[0]);
         let mut y = contract(&x, ps[0], out, &|a| cx.dim(a));
@@ -58,14 +54,8 @@ impl Kernel for Linear {
 
     /// The backward of a linear map is its transpose; the weight gradient sums over the axes
     /// the map was broadcast over.
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
         let xr = as_weight_input(self, xs[0], ps[0]);
         // the input's gradient is stored like the input, so a window's fold reads it in order
         let xr_storage = xr.storage_order();

@@ -55,31 +55,36 @@ pub(crate) struct Grads<T> {
     pub params: Vec<Tensor<T>>,
 }
 
+impl<T> Grads<T> {
+    /// The gradient of a node with one input and no parameters.
+    pub fn input(dx: Tensor<T>) -> Self {
+        Grads {
+            inputs: vec![Some(dx)],
+            params: vec![],
+        }
+    }
+}
+
+/// What a kernel reads: the node in its circuit under bound sizes, the node's inputs and
+/// its parameters.
+pub(crate) struct Args<'a, T> {
+    pub cx: &'a Ctx<'a>,
+    pub xs: &'a [&'a Tensor<T>],
+    pub ps: &'a [&'a Tensor<T>],
+}
+
 /// One operation's forward, backward and cost, implemented by its struct in [`crate::ir`]
 /// (or, for operations without data, by a unit struct here). The functions below match on
 /// [`Op`] once and hand each kernel its own struct: kernels never look at the op again.
 ///
 /// Adding an operation: its struct in `ir::op`, a variant of [`Op`], a module here that
-/// implements `Kernel` for the struct, and one line in each of [`forward`], [`backward`]
-/// and [`cost`].
+/// implements `Kernel` for the struct, and one line in `with_kernel`.
 pub(crate) trait Kernel {
-    /// The outputs, from the inputs `xs` and the parameters `ps`.
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError>;
-    /// The gradients of the inputs and parameters, from the forward's inputs, parameters
-    /// and outputs `ys`, and the gradient `dy` of the (single) output.
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-        ys: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T>;
+    /// The outputs.
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError>;
+    /// The gradients of the inputs and parameters, given the forward's outputs `ys` and the
+    /// gradient `dy` of its (single) output.
+    fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T>;
     /// FLOPs, operation counts and saved elements; [`cost`] adds what is moved and the
     /// parameters, which every operation counts alike.
     fn cost(&self, c: &Circuit, n: &Node) -> OpCost;
@@ -90,26 +95,12 @@ pub(crate) trait Kernel {
 pub(crate) struct Identity;
 
 impl Kernel for Identity {
-    fn forward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
         Ok(vec![xs[0].clone()])
     }
-    fn backward<T: Real>(
-        &self,
-        _: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
-        Grads {
-            inputs: vec![Some(dy.clone())],
-            params: vec![],
-        }
+    fn backward<T: Real>(&self, _: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        Grads::input(dy.clone())
     }
     fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
         OpCost::default()
@@ -150,20 +141,16 @@ pub(crate) fn forward<T: Real>(
     xs: &[&Tensor<T>],
     ps: &[&Tensor<T>],
 ) -> Result<Vec<Tensor<T>>, ExecError> {
-    struct F<'a, 'b, T> {
-        cx: &'a Ctx<'b>,
-        xs: &'a [&'a Tensor<T>],
-        ps: &'a [&'a Tensor<T>],
-    }
-    impl<T: Real> KernelFn<Result<Vec<Tensor<T>>, ExecError>> for F<'_, '_, T> {
+    struct F<'a, T>(Args<'a, T>);
+    impl<T: Real> KernelFn<Result<Vec<Tensor<T>>, ExecError>> for F<'_, T> {
         fn call<K: Kernel>(self, k: &K) -> Result<Vec<Tensor<T>>, ExecError> {
-            k.forward(self.cx, self.xs, self.ps)
+            k.forward(&self.0)
         }
         fn copy(self, n: usize) -> Result<Vec<Tensor<T>>, ExecError> {
-            Ok(vec![self.xs[0].clone(); n])
+            Ok(vec![self.0.xs[0].clone(); n])
         }
     }
-    with_kernel(&cx.node.op, F { cx, xs, ps })
+    with_kernel(&cx.node.op, F(Args { cx, xs, ps }))
 }
 
 /// Reverse derivative. `ys` are the forward outputs, `dys` their gradients (None = zero).
@@ -174,20 +161,19 @@ pub(crate) fn backward<T: Real>(
     ys: &[&Tensor<T>],
     dys: &[Option<&Tensor<T>>],
 ) -> Grads<T> {
-    struct B<'a, 'b, T> {
-        cx: &'a Ctx<'b>,
-        xs: &'a [&'a Tensor<T>],
-        ps: &'a [&'a Tensor<T>],
+    struct B<'a, T> {
+        a: Args<'a, T>,
         ys: &'a [&'a Tensor<T>],
         dys: &'a [Option<&'a Tensor<T>>],
     }
-    impl<T: Real> KernelFn<Grads<T>> for B<'_, '_, T> {
+    impl<T: Real> KernelFn<Grads<T>> for B<'_, T> {
         fn call<K: Kernel>(self, k: &K) -> Grads<T> {
             match self.dys[0] {
-                Some(dy) => k.backward(self.cx, self.xs, self.ps, self.ys, dy),
+                Some(dy) => k.backward(&self.a, self.ys, dy),
                 None => Grads {
-                    inputs: vec![None; self.xs.len()],
+                    inputs: vec![None; self.a.xs.len()],
                     params: self
+                        .a
                         .ps
                         .iter()
                         .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
@@ -210,16 +196,8 @@ pub(crate) fn backward<T: Real>(
             }
         }
     }
-    with_kernel(
-        &cx.node.op,
-        B {
-            cx,
-            xs,
-            ps,
-            ys,
-            dys,
-        },
-    )
+    let a = Args { cx, xs, ps };
+    with_kernel(&cx.node.op, B { a, ys, dys })
 }
 
 /// Whether the op's forward only copies, selects or zeroes its inputs' elements, so finite

@@ -6,7 +6,7 @@
 //! columns (the kept axes innermost, as batch norm's channels in a channels-last layout).
 //! Only an input stored neither way is copied.
 
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Norm};
 use crate::op_cost::OpCost;
@@ -345,23 +345,13 @@ fn backward<T: Real>(
 }
 
 impl Kernel for Norm {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
         Ok(vec![forward(self, cx, xs[0], ps)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
         backward(self, cx, xs[0], ps, dy)
     }
 

@@ -1,7 +1,7 @@
 //! Elementwise maps, add/residual, product and constants. Maps store their input (or output)
 //! for the backward pass; add stores nothing and sums the broadcast operand's gradient.
 
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{Circuit, Func, Node};
 use crate::op_cost::OpCost;
@@ -93,23 +93,13 @@ fn combine<T: Real>(a: &Tensor<T>, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tens
 
 /// An elementwise map stores its input (and reads its output) for the backward pass.
 impl Kernel for Func {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         Ok(vec![map_tensor(self, scale_of(cx, self), xs[0])])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        ys: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
         let s = scale_of(cx, self);
         let x = xs[0];
         let dv = x.aligned_view(dy);
@@ -130,10 +120,7 @@ impl Kernel for Func {
                     .collect()
             }
         };
-        Grads {
-            inputs: vec![Some(Tensor::with_layout_of(x, data))],
-            params: vec![],
-        }
+        Grads::input(Tensor::with_layout_of(x, data))
     }
 
     fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
@@ -151,12 +138,8 @@ impl Kernel for Func {
 pub(crate) struct Add;
 
 impl Kernel for Add {
-    fn forward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
         if xs[1].axes.len() < xs[0].axes.len() {
             let mut y = xs[0].clone();
             y.add_broadcast(xs[1]);
@@ -166,14 +149,8 @@ impl Kernel for Add {
     }
 
     // the broadcast operand's gradient sums over the axes it was broadcast over
-    fn backward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let xs = a.xs;
         Grads {
             inputs: vec![Some(dy.clone()), Some(dy.sum_to(&xs[1].axes))],
             params: vec![],
@@ -194,23 +171,13 @@ impl Kernel for Add {
 pub(crate) struct Mul;
 
 impl Kernel for Mul {
-    fn forward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
         Ok(vec![combine(xs[0], xs[1], |a, b| a * b)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let xs = a.xs;
         let da = combine(dy, xs[1], |g, b| g * b);
         let db = combine(dy, xs[0], |g, a| g * a).sum_to(&xs[1].axes);
         Grads {
@@ -234,25 +201,14 @@ impl Kernel for Mul {
 pub(crate) struct Constant(pub f64);
 
 impl Kernel for Constant {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let cx = a.cx;
         let axes = cx.out_axes(0).to_vec();
         let dims = cx.dims(&axes);
         Ok(vec![Tensor::full(axes, dims, T::of(self.0))])
     }
 
-    fn backward<T: Real>(
-        &self,
-        _: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, _: &Args<T>, _: &[&Tensor<T>], _: &Tensor<T>) -> Grads<T> {
         Grads {
             inputs: vec![],
             params: vec![],

@@ -2,7 +2,7 @@
 //! (first) maximiser.
 
 use super::softmax::rows_layout;
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{Circuit, Node, Reduce, ReduceKind};
 use crate::op_cost::OpCost;
@@ -10,12 +10,8 @@ use crate::size::Poly;
 use crate::tensor::{Real, Tensor};
 
 impl Kernel for Reduce {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         let x = xs[0];
         let (order, r) = rows_layout(x, &self.over);
         let t = x.to_layout(&order);
@@ -36,14 +32,8 @@ impl Kernel for Reduce {
         Ok(vec![Tensor::from_vec(keep, dims, data)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
         let x = xs[0];
         let (order, r) = rows_layout(x, &self.over);
         let dims = cx.dims(&order);
@@ -71,10 +61,7 @@ impl Kernel for Reduce {
                 }
             }
         }
-        Grads {
-            inputs: vec![Some(dx)],
-            params: vec![],
-        }
+        Grads::input(dx)
     }
 
     fn cost(&self, c: &Circuit, n: &Node) -> OpCost {

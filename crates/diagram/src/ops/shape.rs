@@ -1,6 +1,6 @@
 //! Concatenation, reshape and embedding lookup.
 
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Concat, Embed, Node, Reshape};
 use crate::op_cost::OpCost;
@@ -11,12 +11,8 @@ fn rest_of(axes: &[AxisId], skip: &[AxisId]) -> Vec<AxisId> {
 }
 
 impl Kernel for Concat {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         let rest = rest_of(&xs[0].axes, &[self.inputs[0]]);
         let mut data = Vec::new();
         for (x, a) in xs.iter().zip(&self.inputs) {
@@ -27,14 +23,8 @@ impl Kernel for Concat {
         Ok(vec![Tensor::from_vec(axes, dims, data)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
         let rest = rest_of(&dy.axes, &[self.output]);
         let t = dy.to_layout(&[vec![self.output], rest.clone()].concat());
         let inner: usize = cx.dims(&rest).iter().product();
@@ -73,27 +63,14 @@ fn relabel<T: Real>(cx: &Ctx, x: &Tensor<T>, from: &[AxisId], to: &[AxisId]) -> 
 }
 
 impl Kernel for Reshape {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         Ok(vec![relabel(cx, xs[0], &self.from, &self.to)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
-        Grads {
-            inputs: vec![Some(relabel(cx, dy, &self.to, &self.from))],
-            params: vec![],
-        }
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let cx = a.cx;
+        Grads::input(relabel(cx, dy, &self.to, &self.from))
     }
 
     // a view: nothing but the elements moved
@@ -103,12 +80,8 @@ impl Kernel for Reshape {
 }
 
 impl Kernel for Embed {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        ps: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
         let (idx, table) = (xs[0], ps[0]);
         let t = table.to_layout(&[vec![self.vocab], self.features.clone()].concat());
         let nv = cx.dim(self.vocab);
@@ -132,14 +105,8 @@ impl Kernel for Embed {
 
     /// The table's gradient sums the output gradient's rows into the looked-up entries;
     /// the indices get none.
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
         let idx = xs[0];
         let order = [vec![self.vocab], self.features.clone()].concat();
         let mut g = Tensor::zeros(order.clone(), cx.dims(&order));

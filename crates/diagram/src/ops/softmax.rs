@@ -1,6 +1,6 @@
 //! Softmax over chosen axes. The backward stores the output y: dx = y ⊙ (dy − ⟨dy, y⟩).
 
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Softmax};
 use crate::op_cost::OpCost;
@@ -20,12 +20,8 @@ pub(crate) fn rows_layout<T: Real>(t: &Tensor<T>, inner: &[AxisId]) -> (Vec<Axis
 }
 
 impl Kernel for Softmax {
-    fn forward<T: Real>(
-        &self,
-        _: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
         let (order, r) = rows_layout(xs[0], &self.over);
         let mut y = xs[0].to_layout(&order);
         for row in y.data.chunks_mut(r.max(1)) {
@@ -45,14 +41,7 @@ impl Kernel for Softmax {
         Ok(vec![y])
     }
 
-    fn backward<T: Real>(
-        &self,
-        _: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        ys: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
+    fn backward<T: Real>(&self, _: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
         let (order, r) = rows_layout(ys[0], &self.over);
         let y = ys[0].to_layout(&order);
         let mut dx = dy.to_layout(&order);
@@ -65,10 +54,7 @@ impl Kernel for Softmax {
                 *d = *y * (*d - dot);
             }
         }
-        Grads {
-            inputs: vec![Some(dx)],
-            params: vec![],
-        }
+        Grads::input(dx)
     }
 
     fn cost(&self, c: &Circuit, n: &Node) -> OpCost {

@@ -8,7 +8,7 @@
 //! linear map then reads the unfolded tensor in place as an [positions × (kernel, channels)]
 //! matrix.
 
-use super::{Ctx, Grads, Kernel, elems};
+use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Window, WindowAxis};
 use crate::op_cost::OpCost;
@@ -353,27 +353,14 @@ fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId
 /// ★ and ★ᵀ are transposes of each other, so each backward is the other's forward; the
 /// gradient of ★'s input is stored like that input.
 impl Kernel for Window {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         Ok(vec![unfold(cx, xs[0], &self.axes)])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
-        Grads {
-            inputs: vec![Some(fold(cx, dy, &self.axes, &xs[0].storage_order()))],
-            params: vec![],
-        }
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        Grads::input(fold(cx, dy, &self.axes, &xs[0].storage_order()))
     }
 
     // ★ copies: one operation per unfolded element
@@ -391,12 +378,8 @@ impl Kernel for Window {
 pub(crate) struct Transposed<'a>(pub &'a Window);
 
 impl Kernel for Transposed<'_> {
-    fn forward<T: Real>(
-        &self,
-        cx: &Ctx,
-        xs: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-    ) -> Result<Vec<Tensor<T>>, ExecError> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
         let ws = &self.0.axes;
         Ok(vec![fold(
             cx,
@@ -406,18 +389,9 @@ impl Kernel for Transposed<'_> {
         )])
     }
 
-    fn backward<T: Real>(
-        &self,
-        cx: &Ctx,
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        _: &[&Tensor<T>],
-        dy: &Tensor<T>,
-    ) -> Grads<T> {
-        Grads {
-            inputs: vec![Some(unfold(cx, dy, &self.0.axes))],
-            params: vec![],
-        }
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let cx = a.cx;
+        Grads::input(unfold(cx, dy, &self.0.axes))
     }
 
     // ★ᵀ adds: one operation per unfolded element
@@ -473,15 +447,25 @@ mod tests {
         let y_axes = cx.out_axes(0).to_vec();
         let x_nchw = wave(&[b, c, h, w], vec![2, 3, 5, 4], 0.1);
         let x_nhwc = x_nchw.to_layout(&[b, h, w, c]);
-        let fwd = |x: &Tensor<f64>| op.forward(&cx, &[x], &[]).unwrap().remove(0);
+        let fwd = |x: &Tensor<f64>| {
+            let a = Args {
+                cx: &cx,
+                xs: &[x],
+                ps: &[],
+            };
+            op.forward(&a).unwrap().remove(0)
+        };
         let y1 = fwd(&x_nchw).to_layout(&y_axes);
         let y2 = fwd(&x_nhwc).to_layout(&y_axes);
         assert_eq!(y1.data, y2.data);
         let u = wave(&y_axes, cx.dims(&y_axes), 0.7);
         let y = y1.clone();
-        let folded = op.backward(&cx, &[&x_nhwc], &[], &[&y], &u).inputs[0]
-            .take()
-            .unwrap();
+        let a = Args {
+            cx: &cx,
+            xs: &[&x_nhwc],
+            ps: &[],
+        };
+        let folded = op.backward(&a, &[&y], &u).inputs[0].take().unwrap();
         assert!(folded.is_row_major_in(&[b, h, w, c]));
         assert!((dot(&y1, &u) - dot(&x_nchw, &folded)).abs() < 1e-9);
     }
