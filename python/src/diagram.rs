@@ -234,7 +234,7 @@ impl Circuit {
         py.detach(|| nc_diagram_draw::draw_circuit(&self.c, &opt))
     }
 
-    /// The drawing as TikZ text (options as `svg`).
+    /// The drawing as a standalone TikZ document, as the CLI writes it (options as `svg`).
     #[pyo3(signature = (expand=Vec::new(), depth=None, cost=false))]
     fn tikz(
         &self,
@@ -244,10 +244,9 @@ impl Circuit {
         cost: bool,
     ) -> String {
         let opt = draw_options(expand, depth, cost);
+        // the CLI's `.tex` output: the same scene, as a standalone document
         py.detach(|| {
-            let report = opt.cost.then(|| nc_diagram::cost::cost(&self.c));
-            let d = nc_diagram_draw::from_ir::from_circuit(&self.c, report.as_ref());
-            nc_diagram_draw::render_tikz(&d, &opt.layout())
+            nc_diagram_draw::tikz::document(&nc_diagram_draw::draw::circuit_scene(&self.c, &opt))
         })
     }
 

@@ -1,6 +1,6 @@
 //! Vectorisable activations.
 //!
-//! Scalar libm `tanh` costs half of an RNN training step (rust-stack.md §1); the rational
+//! Scalar libm `tanh` took half of an RNN training step when measured; the rational
 //! approximation below compiles to straight-line SIMD and stays within 4e-7 of the truth.
 
 /// Rational `tanh` approximation (13/6 form), max abs error about 4e-7 on all of ℝ.

@@ -298,6 +298,38 @@ pub fn gemm<T: Scalar>(
     Ok(())
 }
 
+/// [`gemm`] for the workspace's own kernels, whose shapes follow from their construction
+/// (layer sizes, bound axes): the one policy for "an internal GEMM cannot fail".
+///
+/// The shapes and bounds are always checked (it is cheap next to the product); a mismatch
+/// is a bug in the caller, never bad input, so it panics with the shapes and the caller's
+/// location rather than returning an error nobody can act on or computing a wrong result.
+/// Code that multiplies user-shaped matrices calls [`gemm`] and returns its error.
+///
+/// ```
+/// use nc_core::gemm::{gemm_internal, MatRef, MatMut};
+/// let a = [1.0f64, 2.0, 3.0, 4.0];
+/// let mut c = [0.0f64; 4];
+/// gemm_internal(1.0, MatRef::row_major(&a, 2, 2), MatRef::row_major(&a, 2, 2).t(), 0.0,
+///               MatMut::row_major(&mut c, 2, 2));
+/// assert_eq!(c, [5.0, 11.0, 11.0, 25.0]);
+/// ```
+///
+/// # Panics
+/// When the views' shapes disagree or a view reaches past its buffer.
+#[track_caller]
+pub fn gemm_internal<T: Scalar>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    if let Err(e) = gemm(alpha, a, b, beta, c) {
+        panic!("internal GEMM, shapes fixed by construction: {e} (a bug in the caller)");
+    }
+}
+
 /// Reference triple loop, used by tests and benchmarks as the peer of [`gemm`].
 pub fn gemm_naive(
     alpha: f64,
@@ -369,6 +401,20 @@ mod tests {
                 needed: 6,
                 len: 5
             })
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "internal GEMM, shapes fixed by construction: gemm shape mismatch")]
+    fn internal_mismatch_is_a_bug_and_panics() {
+        let a = [0.0f32; 6];
+        let mut c = [0.0f32; 4];
+        gemm_internal(
+            1.0,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&a, 2, 3),
+            0.0,
+            MatMut::row_major(&mut c, 2, 2),
         );
     }
 

@@ -4,6 +4,7 @@
 //! - [`gemm`]: strided matrix multiply over flat `f32`/`f64` buffers (matrixmultiply),
 //! - [`small`]: dense linear algebra for the small systems of the physics (Cholesky),
 //! - [`activation`]: vectorisable activations (a rational `tanh` that avoids libm),
+//! - [`real`]: the one float trait (`f32`, `f64`) every generic kernel is written over,
 //! - [`rng`]: seeded random streams derived from (run seed, purpose, index),
 //! - [`output`]: atomic file and folder writes, and config hashes,
 //! - [`shard`]: deterministic `--shard I/N` selection of sweep units,
@@ -24,6 +25,7 @@
 pub mod activation;
 pub mod gemm;
 pub mod output;
+pub mod real;
 pub mod rng;
 pub mod shard;
 pub mod small;

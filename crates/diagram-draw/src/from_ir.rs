@@ -559,20 +559,20 @@ impl<'a> Conv<'a> {
             return Some(Item::Permute(order));
         }
         let kind = match &node.op {
-            Op::Linear { bias, .. } => OpKind::Linear {
-                bias: *bias,
+            Op::Linear(l) => OpKind::Linear {
+                bias: l.bias,
                 name: role(&node.name),
             },
             Op::Softmax(_) => OpKind::Softmax,
-            Op::Norm { stats, .. } => {
-                if stats.iter().any(|a| c.axis(*a).kind == AxisKind::Batch) {
+            Op::Norm(n) => {
+                if n.stats.iter().any(|a| c.axis(*a).kind == AxisKind::Batch) {
                     OpKind::BatchNorm
                 } else {
                     OpKind::Norm
                 }
             }
-            Op::Reduce(k, _) => OpKind::Reduce(
-                match k {
+            Op::Reduce(r) => OpKind::Reduce(
+                match r.kind {
                     ReduceKind::Sum => "Σ",
                     ReduceKind::Mean => "𝔼",
                     ReduceKind::Max => "Max",
@@ -580,7 +580,7 @@ impl<'a> Conv<'a> {
                 .into(),
             ),
             Op::Window(w) | Op::WindowT(w) => {
-                let first = w.first();
+                let first = w.axes.first();
                 let num = |f: fn(&nc_diagram::ir::WindowAxis) -> i64| {
                     first
                         .map(f)
@@ -602,11 +602,12 @@ impl<'a> Conv<'a> {
             other => OpKind::Other(other.kind().into()),
         };
         let commute = match &node.op {
-            Op::Reshape { .. } | Op::Permute(_) => Commute::Relabel,
-            Op::Linear { bias: false, .. }
-            | Op::Window(_)
-            | Op::WindowT(_)
-            | Op::Reduce(ReduceKind::Sum | ReduceKind::Mean, _) => Commute::Linear,
+            Op::Reshape(_) | Op::Permute(_) => Commute::Relabel,
+            Op::Linear(l) if !l.bias => Commute::Linear,
+            Op::Reduce(r) if matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean) => {
+                Commute::Linear
+            }
+            Op::Window(_) | Op::WindowT(_) => Commute::Linear,
             _ => Commute::Never,
         };
         Some(self.act(v_in, w_in, &acts, out_v, kind, learned, cost, commute))

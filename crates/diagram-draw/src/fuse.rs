@@ -56,20 +56,22 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
         let next = |k: usize| c.nodes.get(i + k);
         match &n.op {
             Op::Window(w) => {
-                let kernels: Vec<AxisId> = w.iter().map(|x| x.kernel).collect();
+                let kernels: Vec<AxisId> = w.axes.iter().map(|x| x.kernel).collect();
                 let Some(&v) = n.outputs.first() else {
                     continue;
                 };
                 let Some(l) = next(1).filter(|l| only_reader(c, v) == Some(l.id)) else {
                     continue;
                 };
-                let grid: Vec<AxisId> = w.iter().map(|x| x.input).collect();
+                let grid: Vec<AxisId> = w.axes.iter().map(|x| x.input).collect();
                 match &l.op {
                     // window, then the map over channels and kernel offsets
-                    Op::Linear { inputs, groups, .. }
-                        if groups.is_empty() && kernels.iter().all(|k| inputs.contains(k)) =>
+                    Op::Linear(lin)
+                        if lin.groups.is_empty()
+                            && kernels.iter().all(|k| lin.inputs.contains(k)) =>
                     {
-                        let chans: Vec<AxisId> = inputs
+                        let chans: Vec<AxisId> = lin
+                            .inputs
                             .iter()
                             .filter(|a| !kernels.contains(a))
                             .copied()
@@ -84,20 +86,21 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                                 input: n.inputs[0],
                                 output: l.outputs[0],
                                 acts: chans.iter().chain(&grid).copied().collect(),
-                                kind: kind(c, w, None, false),
+                                kind: kind(c, &w.axes, None, false),
                             },
                         );
                     }
                     // window, split of the channels, grouped map, merge
-                    Op::Reshape { from, to } if from.len() == 1 && to.len() == 2 => {
+                    Op::Reshape(r) if r.from.len() == 1 && r.to.len() == 2 => {
+                        let (from, to) = (&r.from, &r.to);
                         let (Some(g), Some(m)) = (next(2), next(3)) else {
                             continue;
                         };
                         let split_out = l.outputs[0];
                         let ok = only_reader(c, split_out) == Some(g.id)
                             && only_reader(c, g.outputs[0]) == Some(m.id)
-                            && matches!(&g.op, Op::Linear { groups, .. } if groups.len() == 1)
-                            && matches!(&m.op, Op::Reshape { .. });
+                            && matches!(&g.op, Op::Linear(gl) if gl.groups.len() == 1)
+                            && matches!(&m.op, Op::Reshape(_));
                         if !ok {
                             continue;
                         }
@@ -108,7 +111,7 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                                 input: n.inputs[0],
                                 output: m.outputs[0],
                                 acts: from.iter().chain(&grid).copied().collect(),
-                                kind: kind(c, w, Some(to[0]), false),
+                                kind: kind(c, &w.axes, Some(to[0]), false),
                             },
                         );
                     }
@@ -116,12 +119,8 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                 }
             }
             // the map to channels and kernel offsets, then the transposed window
-            Op::Linear {
-                inputs,
-                outputs,
-                groups,
-                ..
-            } if groups.is_empty() && !n.params.is_empty() => {
+            Op::Linear(lin) if lin.groups.is_empty() && !n.params.is_empty() => {
+                let (inputs, outputs) = (&lin.inputs, &lin.outputs);
                 let Some(&v) = n.outputs.first() else {
                     continue;
                 };
@@ -129,11 +128,11 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                     continue;
                 };
                 let Op::WindowT(w) = &t.op else { continue };
-                let kernels: Vec<AxisId> = w.iter().map(|x| x.kernel).collect();
+                let kernels: Vec<AxisId> = w.axes.iter().map(|x| x.kernel).collect();
                 if !kernels.iter().all(|k| outputs.contains(k)) {
                     continue;
                 }
-                let positions: Vec<AxisId> = w.iter().map(|x| x.output).collect();
+                let positions: Vec<AxisId> = w.axes.iter().map(|x| x.output).collect();
                 out.insert(
                     t.id,
                     Group {
@@ -141,7 +140,7 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                         input: n.inputs[0],
                         output: t.outputs[0],
                         acts: inputs.iter().chain(&positions).copied().collect(),
-                        kind: kind(c, w, None, true),
+                        kind: kind(c, &w.axes, None, true),
                     },
                 );
             }

@@ -89,7 +89,7 @@ fn bundles(c: &Circuit) -> Vec<(AxisId, AxisId)> {
     let mut pairs: Vec<(AxisId, AxisId)> = Vec::new();
     for n in &c.nodes {
         if let Op::Window(w) | Op::WindowT(w) = &n.op
-            && let [p, q] = w.as_slice()
+            && let [p, q] = w.axes.as_slice()
         {
             for pair in [
                 (p.input, q.input),

@@ -4,14 +4,14 @@
 //! same run and print the ratio:
 //!
 //! ```text
-//! cargo run --release -p neurocircuits -- diagram bench --torch-python /work/pyref/bin/python
+//! cargo run --release -p neurocircuits -- diagram bench --torch-python /path/to/python-with-torch
 //! ```
 //!
 //! or side by side by hand:
 //!
 //! ```text
 //! cargo bench -p nc-diagram --bench exec
-//! /work/pyref/bin/python tools/reference/diagram/torch_bench.py
+//! /path/to/python-with-torch tools/reference/diagram/torch_bench.py
 //! ```
 //!
 //! Measured 2026-11-28 on the shared 2-core dev machine (load ≈ 1.3–3 from other builds, so

@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// The PyTorch timing script (run with a Python that has torch 2.15.0).
-pub const TORCH_BENCH_PY: &str = include_str!("../../../tools/reference/diagram/torch_bench.py");
+/// The PyTorch timing script (run with a Python that has torch 2.15.0). It lives in the
+/// crate (`reference/torch_bench.py`), so `cargo package` carries it;
+/// `tools/reference/diagram/torch_bench.py`, where the other reference scripts are, is a
+/// symbolic link to it.
+pub const TORCH_BENCH_PY: &str = include_str!("../reference/torch_bench.py");
 
 /// The models both sides time, with their default number of timed repeats.
 pub const MODELS: [(&str, usize); 2] = [("mha", 200), ("resnet", 30)];
@@ -281,6 +284,17 @@ mod tests {
             parse_torch_line(out, "resnet"),
             Err(BenchError::Output(_))
         ));
+    }
+
+    /// The copy under `tools/reference/` is a link to the embedded script, not a second copy.
+    #[test]
+    fn the_tools_copy_is_the_embedded_script() {
+        let tools = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tools/reference/diagram/torch_bench.py"
+        );
+        let text = std::fs::read_to_string(tools).expect("tools/reference/diagram/torch_bench.py");
+        assert_eq!(text, TORCH_BENCH_PY);
     }
 
     #[test]

@@ -10,78 +10,14 @@
 //! - `saved` counts the elements the backward pass needs stored; `moved` the elements an
 //!   operation reads (inputs, parameters) and writes in the forward pass.
 
-use crate::exec::{ExecError, Plan, resolve_sizes};
+pub use crate::error::human_bytes;
+use crate::exec::{ExecError, resolve_sizes};
 use crate::ir::{Circuit, NodeId};
+pub use crate::op_cost::{BoundCost, OpCost};
 use crate::ops::{self, axes_elems};
 use crate::size::{Bindings, Poly, SizeError};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Symbolic costs of one operation (or a sum of them).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OpCost {
-    /// Matmul/conv FLOPs, forward.
-    pub flops_fwd: Poly,
-    /// Matmul/conv FLOPs, backward.
-    pub flops_bwd: Poly,
-    /// All operations, forward.
-    pub ops_fwd: Poly,
-    /// All operations, backward.
-    pub ops_bwd: Poly,
-    /// Parameters used.
-    pub params: Poly,
-    /// Elements stored for the backward pass.
-    pub saved: Poly,
-    /// Elements read and written.
-    pub moved: Poly,
-}
-
-impl OpCost {
-    /// The sum.
-    pub fn plus(&self, o: &OpCost) -> OpCost {
-        OpCost {
-            flops_fwd: self.flops_fwd.plus(&o.flops_fwd),
-            flops_bwd: self.flops_bwd.plus(&o.flops_bwd),
-            ops_fwd: self.ops_fwd.plus(&o.ops_fwd),
-            ops_bwd: self.ops_bwd.plus(&o.ops_bwd),
-            params: self.params.plus(&o.params),
-            saved: self.saved.plus(&o.saved),
-            moved: self.moved.plus(&o.moved),
-        }
-    }
-    /// Numbers under `b`, with `bytes` per element.
-    pub fn bind(&self, b: &Bindings, bytes: u64) -> Result<BoundCost, SizeError> {
-        let u = |p: &Poly| -> Result<u128, SizeError> { Ok(p.eval(b)?.max(0) as u128) };
-        Ok(BoundCost {
-            flops_forward: u(&self.flops_fwd)?,
-            flops_backward: u(&self.flops_bwd)?,
-            ops_forward: u(&self.ops_fwd)?,
-            ops_backward: u(&self.ops_bwd)?,
-            params: u(&self.params)?,
-            saved_bytes: u(&self.saved)? * bytes as u128,
-            moved_bytes: u(&self.moved)? * bytes as u128,
-        })
-    }
-}
-
-/// Costs as numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BoundCost {
-    /// Matmul/conv FLOPs, forward (FlopCounterMode convention).
-    pub flops_forward: u128,
-    /// Matmul/conv FLOPs, backward.
-    pub flops_backward: u128,
-    /// All operations, forward.
-    pub ops_forward: u128,
-    /// All operations, backward.
-    pub ops_backward: u128,
-    /// Parameters.
-    pub params: u128,
-    /// Bytes stored for the backward pass.
-    pub saved_bytes: u128,
-    /// Bytes read and written in the forward pass.
-    pub moved_bytes: u128,
-}
 
 /// Symbolic costs of a circuit.
 #[derive(Clone, Debug)]
@@ -122,37 +58,106 @@ pub fn cost(c: &Circuit) -> CostReport {
     }
 }
 
-/// Memory of a run, in bytes, from the plan's liveness under bound sizes.
+/// When each value is last needed in a forward pass: what an inference run keeps live, and
+/// so its peak memory ([`Memory::peak_forward_bytes`]). Shape-independent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Liveness {
+    /// Nodes in execution order.
+    pub order: Vec<NodeId>,
+    /// For each value, the position in `order` of its last consumer (`usize::MAX` for outputs).
+    pub last_use: Vec<usize>,
+}
+
+/// The liveness of the circuit's values in its stored node order.
+pub fn liveness(c: &Circuit) -> Liveness {
+    let order: Vec<NodeId> = c.nodes.iter().map(|n| n.id).collect();
+    let mut last_use = vec![0usize; c.values.len()];
+    for (i, n) in c.nodes.iter().enumerate() {
+        for v in &n.inputs {
+            last_use[v.ix()] = i;
+        }
+    }
+    for v in &c.outputs {
+        last_use[v.ix()] = usize::MAX;
+    }
+    Liveness { order, last_use }
+}
+
+/// Memory of a run, in bytes, under bound sizes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Memory {
     /// Largest set of simultaneously live values in an inference forward pass.
     pub peak_forward_bytes: u128,
     /// Training: parameters, their gradients, stored activations, plus the forward peak.
     pub peak_training_bytes: u128,
+    /// What this crate's executor holds at its peak for one forward and backward pass
+    /// ([`crate::exec::forward`] keeps every value on its tape): the caller's inputs, the
+    /// tape, parameters and their gradients, and at the worst backward step the live
+    /// gradients plus that node's new input gradients and temporaries (counted as two more
+    /// copies of its inputs and outputs). An estimate that errs high.
+    pub executor_bytes: u128,
+}
+
+/// Checked `u128` arithmetic for memory sums, each overflow naming what was being summed.
+struct Tally {
+    bytes: u128,
+}
+
+impl Tally {
+    fn err(what: &str) -> ExecError {
+        ExecError::Cost {
+            quantity: "memory",
+            cause: SizeError::Overflow(what.to_string()),
+        }
+    }
+    fn add(a: u128, b: u128, what: &str) -> Result<u128, ExecError> {
+        a.checked_add(b).ok_or_else(|| Self::err(what))
+    }
+    fn mul(a: u128, b: u128, what: &str) -> Result<u128, ExecError> {
+        a.checked_mul(b).ok_or_else(|| Self::err(what))
+    }
+    fn bytes(&self, elems: u128, what: &str) -> Result<u128, ExecError> {
+        Self::mul(elems, self.bytes, what)
+    }
 }
 
 /// Peak memory under `b`.
 pub fn memory(
     c: &Circuit,
-    plan: &Plan,
+    live_at: &Liveness,
     b: &Bindings,
     bytes: u64,
     report: &CostReport,
 ) -> Result<Memory, ExecError> {
     let sizes = resolve_sizes(c, b)?;
-    let elems = |v: crate::ir::ValueId| -> u128 {
-        c.value(v)
-            .ty
-            .axes
-            .iter()
-            .map(|a| sizes[a.ix()] as u128)
-            .product()
+    let count = |axes: &[crate::ir::AxisId], name: &str| -> Result<u128, ExecError> {
+        axes.iter().try_fold(1u128, |n, a| {
+            Tally::mul(
+                n,
+                sizes[a.ix()] as u128,
+                &format!("the element count of `{name}`"),
+            )
+        })
     };
-    let mut live: u128 = c.inputs.iter().map(|v| elems(*v)).sum();
+    let elems: Vec<u128> = c
+        .values
+        .iter()
+        .map(|v| count(&v.ty.axes, &v.name))
+        .collect::<Result<_, _>>()?;
+    let sum = |vs: &[crate::ir::ValueId], what: &str| -> Result<u128, ExecError> {
+        vs.iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))
+    };
+    let t = Tally {
+        bytes: u128::from(bytes),
+    };
+    let what = "the live values of the forward pass";
+    let inputs = sum(&c.inputs, what)?;
+    let mut live = inputs;
     let mut peak = live;
-    for (i, n) in plan.order.iter().enumerate() {
+    for (i, n) in live_at.order.iter().enumerate() {
         let node = c.node(*n);
-        live += node.outputs.iter().map(|v| elems(*v)).sum::<u128>();
+        live = Tally::add(live, sum(&node.outputs, what)?, what)?;
         peak = peak.max(live);
         // free what this node was the last to read
         for v in node
@@ -160,24 +165,103 @@ pub fn memory(
             .iter()
             .collect::<std::collections::BTreeSet<_>>()
         {
-            if plan.last_use[v.ix()] == i {
-                live -= elems(*v);
+            if live_at.last_use[v.ix()] == i {
+                live -= elems[v.ix()];
             }
         }
     }
-    let bound = report
-        .total
-        .bind(b, bytes)
-        .map_err(|source| ExecError::Size {
-            axis: "(cost)".into(),
-            source,
-        })?;
+    let bound = report.total.bind(b, bytes)?;
+    let params_bytes = t.bytes(bound.params, "the parameters")?;
+    let peak_bytes = t.bytes(peak, what)?;
+    let what = "the training memory";
+    let training = Tally::add(
+        Tally::add(Tally::mul(2, params_bytes, what)?, bound.saved_bytes, what)?,
+        peak_bytes,
+        what,
+    )?;
     Ok(Memory {
-        peak_forward_bytes: peak * bytes as u128,
-        peak_training_bytes: 2 * bound.params * bytes as u128
-            + bound.saved_bytes
-            + peak * bytes as u128,
+        peak_forward_bytes: peak_bytes,
+        peak_training_bytes: training,
+        executor_bytes: executor_bytes(c, &elems, inputs, bound.params, &t)?,
     })
+}
+
+/// [`Memory::executor_bytes`]: walks the backward pass as [`crate::backprop::backward`] runs
+/// it, a value's gradient living from its first consumer's step to its producer's.
+fn executor_bytes(
+    c: &Circuit,
+    elems: &[u128],
+    inputs: u128,
+    params: u128,
+    t: &Tally,
+) -> Result<u128, ExecError> {
+    let what = "the executor's memory";
+    let tape = elems
+        .iter()
+        .try_fold(0u128, |s, e| Tally::add(s, *e, what))?;
+    let mut has_grad = vec![false; c.values.len()];
+    let mut live: u128 = 0;
+    for v in &c.outputs {
+        if !has_grad[v.ix()] {
+            has_grad[v.ix()] = true;
+            live = Tally::add(live, elems[v.ix()], what)?;
+        }
+    }
+    let mut worst = live;
+    for node in c.nodes.iter().rev() {
+        if !node.outputs.iter().any(|v| has_grad[v.ix()]) {
+            continue;
+        }
+        let ins = node
+            .inputs
+            .iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))?;
+        let outs = node
+            .outputs
+            .iter()
+            .try_fold(0u128, |s, v| Tally::add(s, elems[v.ix()], what))?;
+        // new input gradients, plus temporaries: an einsum's backward copies its operands
+        // and the output gradient and folds them pairwise, about two of each
+        let temps = Tally::mul(2, Tally::add(ins, outs, what)?, what)?;
+        let step = Tally::add(Tally::add(live, ins, what)?, temps, what)?;
+        worst = worst.max(step);
+        for v in &node.outputs {
+            if has_grad[v.ix()] && !c.inputs.contains(v) {
+                has_grad[v.ix()] = false;
+                live -= elems[v.ix()];
+            }
+        }
+        for v in &node.inputs {
+            if !has_grad[v.ix()] {
+                has_grad[v.ix()] = true;
+                live = Tally::add(live, elems[v.ix()], what)?;
+            }
+        }
+    }
+    let total = [inputs, tape, Tally::mul(2, params, what)?, worst]
+        .into_iter()
+        .try_fold(0u128, |s, e| Tally::add(s, e, what))?;
+    t.bytes(total, what)
+}
+
+/// Refuses a run whose [`Memory::executor_bytes`] estimate exceeds `limit` bytes.
+///
+/// Call it before [`crate::exec::forward`] when the sizes come from a user, so that an
+/// oversized binding is a clear error instead of an allocation failure.
+pub fn check_memory(
+    c: &Circuit,
+    b: &Bindings,
+    bytes: u64,
+    limit: u128,
+) -> Result<Memory, ExecError> {
+    let m = memory(c, &liveness(c), b, bytes, &cost(c))?;
+    if m.executor_bytes > limit {
+        return Err(ExecError::OverMemory {
+            estimate: m.executor_bytes,
+            limit,
+        });
+    }
+    Ok(m)
 }
 
 /// A complete bound report, as written by `neurocircuits diagram cost --json`.
@@ -214,12 +298,8 @@ pub struct CostSummary {
 /// Binds a whole report.
 pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, ExecError> {
     let r = cost(c);
-    let wrap = |source: SizeError| ExecError::Size {
-        axis: "(cost)".into(),
-        source,
-    };
-    let t = r.total.bind(b, bytes).map_err(wrap)?;
-    let memory = memory(c, &crate::exec::plan(c), b, bytes, &r)?;
+    let t = r.total.bind(b, bytes)?;
+    let memory = memory(c, &liveness(c), b, bytes, &r)?;
     let mut formulas = BTreeMap::new();
     formulas.insert("params".into(), r.total.params.to_string());
     formulas.insert("flops_forward".into(), r.total.flops_fwd.to_string());
@@ -241,7 +321,7 @@ pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, E
         blocks: r
             .blocks
             .iter()
-            .map(|(n, k)| Ok((n.clone(), k.bind(b, bytes).map_err(wrap)?)))
+            .map(|(n, k)| Ok((n.clone(), k.bind(b, bytes)?)))
             .collect::<Result<_, ExecError>>()?,
         nodes: r
             .nodes
@@ -250,7 +330,7 @@ pub fn summarize(c: &Circuit, b: &Bindings, bytes: u64) -> Result<CostSummary, E
                 Ok((
                     c.node(*n).name.clone(),
                     c.node(*n).op.kind().to_string(),
-                    k.bind(b, bytes).map_err(wrap)?,
+                    k.bind(b, bytes)?,
                 ))
             })
             .collect::<Result<_, ExecError>>()?,

@@ -1,150 +1,16 @@
-//! The executor. A validated [`Circuit`] is compiled into a shape-independent [`Plan`] (order
-//! and liveness), then run under bound sizes on f32 or f64 named tensors.
+//! The executor: runs a validated [`Circuit`] forward under bound sizes on f32 or f64 named
+//! tensors.
+//!
+//! Nodes run in the circuit's stored order, which the builder keeps an execution order, and
+//! every value stays on the [`Tape`] because the backward pass reads them. (What a forward
+//! pass alone would keep live is the cost model's [`crate::cost::Liveness`].)
 
-use crate::ir::{AxisId, Circuit, DType, Init, NodeId};
+pub use crate::bound::{Bound, resolve_sizes};
+pub use crate::error::ExecError;
+use crate::ir::{Circuit, DType, Embed, Init};
 use crate::ops::{self, Ctx};
-use crate::size::{Bindings, SizeError};
 use crate::tensor::{Real, Tensor, all_finite};
 use rand::RngExt;
-use thiserror::Error;
-
-/// Why a run failed.
-#[derive(Debug, Error, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ExecError {
-    /// A size could not be evaluated.
-    #[error("axis {axis}: {source}")]
-    Size {
-        /// The axis.
-        axis: String,
-        /// The cause.
-        source: SizeError,
-    },
-    /// A size is not positive.
-    #[error("axis {axis} has size {size}; sizes must be positive")]
-    NonPositive {
-        /// The axis.
-        axis: String,
-        /// Its value.
-        size: i64,
-    },
-    /// Wrong number of inputs.
-    #[error("the circuit takes {expected} inputs, got {got}")]
-    Arity {
-        /// Expected count.
-        expected: usize,
-        /// Given count.
-        got: usize,
-    },
-    /// An input tensor does not fit its wire.
-    #[error("input `{input}`: axis {axis} should have size {expected}, got {got}")]
-    InputShape {
-        /// Input name.
-        input: String,
-        /// Axis.
-        axis: String,
-        /// Bound size.
-        expected: usize,
-        /// Given size (0 when the axis is missing).
-        got: usize,
-    },
-    /// An embedding index out of range.
-    #[error("op `{op}`: index {index} is outside the vocabulary of {vocab}")]
-    Index {
-        /// Node name.
-        op: String,
-        /// The index.
-        index: f64,
-        /// Vocabulary size.
-        vocab: usize,
-    },
-    /// An operation produced NaN or infinity.
-    #[error("op `{op}` produced a non-finite value in `{value}`")]
-    NonFinite {
-        /// Node name.
-        op: String,
-        /// Value name.
-        value: String,
-    },
-    /// The checker found a size error.
-    #[error("{0}")]
-    Check(String),
-    /// Output gradients do not match the outputs.
-    #[error("{0}")]
-    Grad(String),
-}
-
-/// Evaluates every axis size under `b`.
-pub fn resolve_sizes(c: &Circuit, b: &Bindings) -> Result<Vec<usize>, ExecError> {
-    c.axes
-        .iter()
-        .map(|a| {
-            let v = a.size.eval(b).map_err(|source| ExecError::Size {
-                axis: c.axis_label(a.id),
-                source,
-            })?;
-            if v <= 0 {
-                return Err(ExecError::NonPositive {
-                    axis: c.axis_label(a.id),
-                    size: v,
-                });
-            }
-            Ok(v as usize)
-        })
-        .collect()
-}
-
-/// A shape-independent execution plan: the node order and, for each value, its last use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
-    /// Nodes in execution order.
-    pub order: Vec<NodeId>,
-    /// For each value, the position in `order` of its last consumer (`usize::MAX` for outputs).
-    pub last_use: Vec<usize>,
-}
-
-/// Compiles the plan.
-pub fn plan(c: &Circuit) -> Plan {
-    let order: Vec<NodeId> = c.nodes.iter().map(|n| n.id).collect();
-    let mut last_use = vec![0usize; c.values.len()];
-    for (i, n) in c.nodes.iter().enumerate() {
-        for v in &n.inputs {
-            last_use[v.ix()] = i;
-        }
-    }
-    for v in &c.outputs {
-        last_use[v.ix()] = usize::MAX;
-    }
-    Plan { order, last_use }
-}
-
-/// Bound sizes plus the bindings they came from.
-#[derive(Clone, Debug)]
-pub struct Bound {
-    /// Size of each axis.
-    pub sizes: Vec<usize>,
-    /// The bindings.
-    pub bindings: Bindings,
-}
-
-impl Bound {
-    /// Binds the circuit's sizes.
-    /// Refuses circuits with size errors (the checker's `E…` findings).
-    pub fn new(c: &Circuit, b: &Bindings) -> Result<Bound, ExecError> {
-        let sizes = resolve_sizes(c, b)?;
-        if let Some(d) = crate::check::sizes::run(c, b).into_iter().next() {
-            return Err(ExecError::Check(d.to_string()));
-        }
-        Ok(Bound {
-            sizes,
-            bindings: b.clone(),
-        })
-    }
-    /// Dims of a list of axes.
-    pub fn dims(&self, axes: &[AxisId]) -> Vec<usize> {
-        axes.iter().map(|a| self.sizes[a.ix()]).collect()
-    }
-}
 
 /// Parameter tensors, indexed by [`crate::ir::ParamId`].
 pub type Params<T> = Vec<Tensor<T>>;
@@ -159,11 +25,11 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
             let mut rng = nc_core::rng::stream(seed, "diagram-param", p.id.0 as u64);
             let data: Vec<T> = match &p.init {
                 Init::Zeros => vec![T::default(); n],
-                Init::Ones => vec![T::from_f64(1.0); n],
-                Init::Const(v) => vec![T::from_f64(*v); n],
+                Init::Ones => vec![T::of(1.0); n],
+                Init::Const(v) => vec![T::of(*v); n],
                 Init::Normal => (0..n)
                     .map(|_| {
-                        T::from_f64(rand_distr::Distribution::sample(
+                        T::of(rand_distr::Distribution::sample(
                             &rand_distr::StandardNormal,
                             &mut rng,
                         ))
@@ -172,9 +38,7 @@ pub fn init_params<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Params<T> 
                 Init::FanIn(axes) => {
                     let fan: usize = bound.dims(axes).iter().product();
                     let a = 1.0 / (fan.max(1) as f64).sqrt();
-                    (0..n)
-                        .map(|_| T::from_f64(rng.random_range(-a..a)))
-                        .collect()
+                    (0..n).map(|_| T::of(rng.random_range(-a..a))).collect()
                 }
             };
             Tensor::from_vec(p.axes.clone(), dims, data)
@@ -198,18 +62,18 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .iter()
                 .filter(|nd| nd.inputs.contains(v))
                 .filter_map(|nd| match &nd.op {
-                    crate::ir::Op::Embed { vocab, .. } => Some(bound.sizes[vocab.ix()]),
+                    crate::ir::Op::Embed(Embed { vocab, .. }) => Some(bound.sizes[vocab.ix()]),
                     _ => None,
                 })
                 .min()
                 .unwrap_or(2);
             let data: Vec<T> = (0..n)
                 .map(|_| match ty.dtype {
-                    DType::Real => T::from_f64(rand_distr::Distribution::sample(
+                    DType::Real => T::of(rand_distr::Distribution::sample(
                         &rand_distr::StandardNormal,
                         &mut rng,
                     )),
-                    DType::Index => T::from_f64(rng.random_range(0..vocab) as f64),
+                    DType::Index => T::of(rng.random_range(0..vocab) as f64),
                 })
                 .collect();
             Tensor::from_vec(ty.axes.clone(), dims, data)

@@ -48,8 +48,19 @@ pub enum SizeError {
     /// Division by zero.
     #[error("`{0}` divides by zero")]
     DivByZero(String),
-    /// Overflow of i64.
-    #[error("`{0}` overflows")]
+    /// A size formula with more nodes than allowed.
+    #[error(
+        "a size formula of {nodes} terms is too complex (at most {max}); give the axis a size \
+         of its own"
+    )]
+    TooComplex {
+        /// Its number of nodes.
+        nodes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A value past the integer range (i64 for sizes, i128 for costs).
+    #[error("{0} overflows")]
     Overflow(String),
     /// A size expression could not be parsed.
     #[error("cannot parse size `{text}`: {why}")]
@@ -88,10 +99,10 @@ impl SizeExpr {
             _ => None,
         }
     }
-    /// `self + o`, folding constants.
+    /// `self + o`, folding constants (unless the sum overflows: then evaluating it says so).
     pub fn add(&self, o: &SizeExpr) -> SizeExpr {
         match (self.as_lit(), o.as_lit()) {
-            (Some(a), Some(b)) => SizeExpr::Lit(a + b),
+            (Some(a), Some(b)) if a.checked_add(b).is_some() => SizeExpr::Lit(a + b),
             (Some(0), _) => o.clone(),
             (_, Some(0)) => self.clone(),
             _ => SizeExpr::Add(Box::new(self.clone()), Box::new(o.clone())),
@@ -100,7 +111,7 @@ impl SizeExpr {
     /// `self − o`, folding constants.
     pub fn sub(&self, o: &SizeExpr) -> SizeExpr {
         match (self.as_lit(), o.as_lit()) {
-            (Some(a), Some(b)) => SizeExpr::Lit(a - b),
+            (Some(a), Some(b)) if a.checked_sub(b).is_some() => SizeExpr::Lit(a - b),
             (_, Some(0)) => self.clone(),
             _ => SizeExpr::Sub(Box::new(self.clone()), Box::new(o.clone())),
         }
@@ -108,7 +119,7 @@ impl SizeExpr {
     /// `self × o`, folding constants.
     pub fn mul(&self, o: &SizeExpr) -> SizeExpr {
         match (self.as_lit(), o.as_lit()) {
-            (Some(a), Some(b)) => SizeExpr::Lit(a * b),
+            (Some(a), Some(b)) if a.checked_mul(b).is_some() => SizeExpr::Lit(a * b),
             (Some(1), _) => o.clone(),
             (_, Some(1)) => self.clone(),
             _ => SizeExpr::Mul(Box::new(self.clone()), Box::new(o.clone())),
@@ -117,7 +128,7 @@ impl SizeExpr {
     /// `self / o`, exact.
     pub fn exact_div(&self, o: &SizeExpr) -> SizeExpr {
         match (self.as_lit(), o.as_lit()) {
-            (Some(a), Some(b)) if b != 0 && a % b == 0 => SizeExpr::Lit(a / b),
+            (Some(a), Some(b)) if a.checked_rem(b) == Some(0) => SizeExpr::Lit(a / b),
             (_, Some(1)) => self.clone(),
             _ => SizeExpr::ExactDiv(Box::new(self.clone()), Box::new(o.clone())),
         }
@@ -125,7 +136,9 @@ impl SizeExpr {
     /// `self // o`, floor.
     pub fn floor_div(&self, o: &SizeExpr) -> SizeExpr {
         match (self.as_lit(), o.as_lit()) {
-            (Some(a), Some(b)) if b != 0 => SizeExpr::Lit(a.div_euclid(b)),
+            (Some(a), Some(b)) if a.checked_div_euclid(b).is_some() => {
+                SizeExpr::Lit(a.div_euclid(b))
+            }
             (_, Some(1)) => self.clone(),
             _ => SizeExpr::FloorDiv(Box::new(self.clone()), Box::new(o.clone())),
         }
@@ -144,7 +157,7 @@ impl SizeExpr {
 
     /// Evaluates under `b`, recording every floor division that dropped a remainder.
     pub fn eval_traced(&self, b: &Bindings, lossy: &mut Vec<LossyDiv>) -> Result<i64, SizeError> {
-        let ov = || SizeError::Overflow(self.to_string());
+        let ov = || SizeError::Overflow(format!("`{self}`"));
         Ok(match self {
             SizeExpr::Lit(v) => *v,
             SizeExpr::Sym(s) => *b.get(s).ok_or_else(|| SizeError::Unbound(s.clone()))?,
@@ -165,7 +178,10 @@ impl SizeExpr {
                 if d == 0 {
                     return Err(SizeError::DivByZero(self.to_string()));
                 }
-                if n.rem_euclid(d) != 0 {
+                let (Some(q), Some(r)) = (n.checked_div_euclid(d), n.checked_rem_euclid(d)) else {
+                    return Err(ov());
+                };
+                if r != 0 {
                     if matches!(self, SizeExpr::ExactDiv(..)) {
                         return Err(SizeError::NotDivisible {
                             expr: self.to_string(),
@@ -179,9 +195,37 @@ impl SizeExpr {
                         den: d,
                     });
                 }
-                n.div_euclid(d)
+                q
             }
         })
+    }
+
+    /// Most nodes an axis size may have when an operation derives it from other sizes
+    /// (a chain of concatenations adds one term per link): evaluating, printing and
+    /// dropping a size recurse over it, and every derived size copies its parts.
+    pub const MAX_NODES: usize = 512;
+
+    /// Number of nodes (literals, symbols and operators).
+    pub fn nodes(&self) -> usize {
+        match self {
+            SizeExpr::Lit(_) | SizeExpr::Sym(_) => 1,
+            SizeExpr::Add(a, b)
+            | SizeExpr::Sub(a, b)
+            | SizeExpr::Mul(a, b)
+            | SizeExpr::ExactDiv(a, b)
+            | SizeExpr::FloorDiv(a, b) => 1 + a.nodes() + b.nodes(),
+        }
+    }
+
+    /// `Ok(self)` when it has at most [`SizeExpr::MAX_NODES`] nodes.
+    pub fn bounded(self) -> Result<SizeExpr, SizeError> {
+        match self.nodes() {
+            n if n > Self::MAX_NODES => Err(SizeError::TooComplex {
+                nodes: n,
+                max: Self::MAX_NODES,
+            }),
+            _ => Ok(self),
+        }
     }
 
     /// The symbols this expression mentions, sorted.
@@ -216,13 +260,22 @@ impl SizeExpr {
         }
     }
 
-    /// Parses `"(x + 2*p - 3) // s + 1"`; `×`, `·`, `÷` and `−` are accepted too.
+    /// Parses `"(x + 2*p - 3) // s + 1"`; `×`, `·`, `÷` and `−` are accepted too. At most
+    /// 256 tokens and 32 nested parentheses, so that no later recursion over the expression
+    /// can exhaust the stack.
     pub fn parse(text: &str) -> Result<SizeExpr, SizeError> {
         let toks = tokenize(text)?;
+        if toks.len() > 256 {
+            return Err(SizeError::Parse {
+                text: text.chars().take(40).chain("…".chars()).collect(),
+                why: "more than 256 tokens".into(),
+            });
+        }
         let mut p = Parser {
             toks: &toks,
             pos: 0,
             text,
+            depth: 0,
         };
         let e = p.expr()?;
         if p.pos != toks.len() {
@@ -326,6 +379,8 @@ struct Parser<'a> {
     toks: &'a [Tok],
     pos: usize,
     text: &'a str,
+    /// Parentheses open at the cursor.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -378,7 +433,12 @@ impl Parser<'_> {
             Tok::Num(v) => Ok(SizeExpr::Lit(v)),
             Tok::Id(s) => Ok(SizeExpr::Sym(s)),
             Tok::Op("(") => {
+                if self.depth >= 32 {
+                    return Err(self.err("more than 32 nested parentheses"));
+                }
+                self.depth += 1;
                 let e = self.expr()?;
+                self.depth -= 1;
                 if self.peek_op() != Some(")") {
                     return Err(self.err("missing `)`"));
                 }
@@ -409,7 +469,7 @@ impl Constraint {
             Constraint::Ge(x, y) => x.eval(b)? >= y.eval(b)?,
             Constraint::Divides(d, n) => {
                 let d = d.eval(b)?;
-                d != 0 && n.eval(b)?.rem_euclid(d) == 0
+                n.eval(b)?.checked_rem_euclid(d) == Some(0)
             }
         })
     }
@@ -428,12 +488,16 @@ impl fmt::Display for Constraint {
 /// A polynomial in size atoms with integer coefficients: the normal form of cost formulas.
 ///
 /// Atoms are symbols, or whole divisions (which are not polynomial) kept as opaque factors.
+/// Coefficients are exact: a sum or product whose coefficients leave `i128` marks the
+/// polynomial as overflowed, and evaluating it is then an error (never a wrapped number).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Poly {
     /// Monomial (sorted atom names) ↦ coefficient.
-    pub terms: BTreeMap<Vec<String>, i64>,
+    terms: BTreeMap<Vec<String>, i128>,
     /// Atom name ↦ its expression.
-    pub atoms: BTreeMap<String, SizeExpr>,
+    atoms: BTreeMap<String, SizeExpr>,
+    /// Whether a coefficient overflowed while the polynomial was built.
+    overflowed: bool,
 }
 
 impl Poly {
@@ -441,7 +505,7 @@ impl Poly {
     pub fn constant(c: i64) -> Poly {
         let mut p = Poly::default();
         if c != 0 {
-            p.terms.insert(Vec::new(), c);
+            p.terms.insert(Vec::new(), i128::from(c));
         }
         p
     }
@@ -476,22 +540,86 @@ impl Poly {
     /// Sum.
     pub fn plus(&self, o: &Poly) -> Poly {
         let mut r = self.clone();
+        r.overflowed |= o.overflowed;
         for (m, c) in &o.terms {
-            *r.terms.entry(m.clone()).or_insert(0) += c;
+            let slot = r.terms.entry(m.clone()).or_insert(0);
+            match slot.checked_add(*c) {
+                Some(v) => *slot = v,
+                None => r.overflowed = true,
+            }
         }
         r.terms.retain(|_, c| *c != 0);
         r.atoms
             .extend(o.atoms.iter().map(|(k, v)| (k.clone(), v.clone())));
         r
     }
+    /// Most terms a product may expand to; past it, multi-term factors are kept whole as
+    /// opaque atoms (`(p + q)·(r + s)`), so a product of many sums stays small.
+    pub const MAX_TERMS: usize = 1024;
+
     /// Product.
     pub fn times(&self, o: &Poly) -> Poly {
-        let mut r = Poly::default();
+        if self.terms.len().saturating_mul(o.terms.len()) > Self::MAX_TERMS {
+            return self.as_atom().times_expanded(&o.as_atom());
+        }
+        self.times_expanded(o)
+    }
+
+    /// A polynomial of more than one term as a single opaque atom (marked overflowed when a
+    /// coefficient does not fit a size literal).
+    fn as_atom(&self) -> Poly {
+        if self.terms.len() <= 1 || self.overflowed {
+            return self.clone();
+        }
+        let Some(e) = self.to_expr() else {
+            return Poly {
+                overflowed: true,
+                ..Poly::default()
+            };
+        };
+        let name = format!("({e})");
+        let mut p = Poly::default();
+        p.terms.insert(vec![name.clone()], 1);
+        p.atoms.insert(name, e);
+        p
+    }
+
+    /// The polynomial as a size expression; `None` when a coefficient is past `i64`.
+    fn to_expr(&self) -> Option<SizeExpr> {
+        let mut sum: Option<SizeExpr> = None;
+        for (m, c) in &self.terms {
+            let mut t = SizeExpr::Lit(i64::try_from(*c).ok()?);
+            for a in m {
+                let f = self
+                    .atoms
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| SizeExpr::Sym(a.clone()));
+                t = SizeExpr::Mul(Box::new(t), Box::new(f));
+            }
+            sum = Some(match sum {
+                None => t,
+                Some(s) => SizeExpr::Add(Box::new(s), Box::new(t)),
+            });
+        }
+        Some(sum.unwrap_or(SizeExpr::Lit(0)))
+    }
+
+    /// Product, every term expanded.
+    fn times_expanded(&self, o: &Poly) -> Poly {
+        let mut r = Poly {
+            overflowed: self.overflowed || o.overflowed,
+            ..Poly::default()
+        };
         for (ma, ca) in &self.terms {
             for (mb, cb) in &o.terms {
                 let mut m: Vec<String> = ma.iter().chain(mb).cloned().collect();
                 m.sort();
-                *r.terms.entry(m).or_insert(0) += ca * cb;
+                let slot = r.terms.entry(m).or_insert(0);
+                match ca.checked_mul(*cb).and_then(|p| slot.checked_add(p)) {
+                    Some(v) => *slot = v,
+                    None => r.overflowed = true,
+                }
             }
         }
         r.terms.retain(|_, c| *c != 0);
@@ -504,26 +632,58 @@ impl Poly {
     pub fn scale(&self, c: i64) -> Poly {
         self.times(&Poly::constant(c))
     }
-    /// Value under `b` (as i128 so large FLOP counts cannot overflow).
+    /// Value under `b`, in `i128` with every step checked: a value past `i128` is
+    /// [`SizeError::Overflow`] naming the term and the sizes bound in it.
     pub fn eval(&self, b: &Bindings) -> Result<i128, SizeError> {
+        if self.overflowed {
+            return Err(SizeError::Overflow(
+                "a product of literal sizes in a cost formula".into(),
+            ));
+        }
         let mut total: i128 = 0;
         for (m, c) in &self.terms {
-            let mut v = *c as i128;
+            let mut v = *c;
             for a in m {
                 let e = self
                     .atoms
                     .get(a)
                     .cloned()
                     .unwrap_or_else(|| SizeExpr::Sym(a.clone()));
-                v *= e.eval(b)? as i128;
+                v = v
+                    .checked_mul(i128::from(e.eval(b)?))
+                    .ok_or_else(|| self.overflow_in(m, *c, b))?;
             }
-            total += v;
+            total = total
+                .checked_add(v)
+                .ok_or_else(|| self.overflow_in(m, *c, b))?;
         }
         Ok(total)
     }
+    /// The overflow error of monomial `m`, naming the sizes in it.
+    fn overflow_in(&self, m: &[String], c: i128, b: &Bindings) -> SizeError {
+        let mono = Poly {
+            terms: BTreeMap::from([(m.to_vec(), c)]),
+            ..Poly::default()
+        };
+        let mut syms: Vec<String> = m
+            .iter()
+            .flat_map(|a| {
+                self.atoms
+                    .get(a)
+                    .map_or_else(|| vec![a.clone()], SizeExpr::symbols)
+            })
+            .collect();
+        syms.sort();
+        syms.dedup();
+        let at: Vec<String> = syms
+            .iter()
+            .filter_map(|s| b.get(s).map(|v| format!("{s} = {v}")))
+            .collect();
+        SizeError::Overflow(format!("`{mono}` (in `{self}`) with {}", at.join(", ")))
+    }
     /// Whether this is zero.
     pub fn is_zero(&self) -> bool {
-        self.terms.is_empty()
+        self.terms.is_empty() && !self.overflowed
     }
 }
 
@@ -542,7 +702,7 @@ impl fmt::Display for Poly {
             } else if neg {
                 write!(f, "-")?;
             }
-            let c = c.abs();
+            let c = c.unsigned_abs();
             let mut parts: Vec<String> = Vec::new();
             if c != 1 || m.is_empty() {
                 parts.push(c.to_string());

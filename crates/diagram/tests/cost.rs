@@ -1,4 +1,6 @@
-//! The cost model against closed forms (research/ncd.md §4).
+//! The cost model against closed forms: a linear map m → o over x tokens costs 2·x·m·o
+//! FLOPs; attention's scores and mix 2·y·x·k·h each; a convolution 2·b·H′W′·k²·(c_in/g)·c_out
+//! FLOPs and k²·(c_in/g)·c_out + c_out parameters; backward FLOPs are twice forward.
 
 use crate::common::bind;
 use nc_diagram::builder::{Builder, WindowSpec};

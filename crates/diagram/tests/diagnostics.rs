@@ -1,5 +1,7 @@
-//! Snapshots of rendered diagnostics: every defect research/ncd.md §2.2 lists in the
-//! author's notebook, rebuilt in the language and caught with a clear message.
+//! Snapshots of rendered diagnostics: every defect of the NCD paper's companion notebook
+//! (the U-Net's repeated `Conv2d(c0, c1)`, its padded pools, the ResNet's shared blocks,
+//! the visual attention's 16 → 15 floor, …), rebuilt in the language and caught with a
+//! clear message.
 
 use crate::common::bind;
 use nc_diagram::builder::{Builder, WindowSpec};

@@ -89,8 +89,12 @@ fn torch_minus_ours(c: &Circuit, b: &Bindings, conventions: &[Torch]) -> (i128, 
         let (kf, kb) = (k.flops_forward as i128, k.flops_backward as i128);
         for conv in conventions {
             match (conv, &node.op) {
-                (Torch::GroupedConvWeightGrad, Op::Linear { groups, .. }) if !groups.is_empty() => {
-                    let g: i128 = groups.iter().map(|a| bound.sizes[a.ix()] as i128).product();
+                (Torch::GroupedConvWeightGrad, Op::Linear(l)) if !l.groups.is_empty() => {
+                    let g: i128 = l
+                        .groups
+                        .iter()
+                        .map(|a| bound.sizes[a.ix()] as i128)
+                        .product();
                     bwd += (g - 1) * kf;
                 }
                 (Torch::SdpaRecomputesScores, Op::Einsum { .. })
@@ -98,9 +102,7 @@ fn torch_minus_ours(c: &Circuit, b: &Bindings, conventions: &[Torch]) -> (i128, 
                 {
                     bwd += kf;
                 }
-                (Torch::ScalarProductsUncounted, Op::Linear { inputs, .. })
-                    if inputs.is_empty() =>
-                {
+                (Torch::ScalarProductsUncounted, Op::Linear(l)) if l.inputs.is_empty() => {
                     fwd -= kf;
                     bwd -= kb;
                 }
@@ -129,8 +131,8 @@ fn inputs(c: &Circuit, bound: &Bound) -> Vec<Tensor<f64>> {
                         .nodes
                         .iter()
                         .find_map(|nd| match &nd.op {
-                            Op::Embed { vocab, .. } if nd.inputs.contains(v) => {
-                                Some(bound.sizes[vocab.ix()])
+                            Op::Embed(e) if nd.inputs.contains(v) => {
+                                Some(bound.sizes[e.vocab.ix()])
                             }
                             _ => None,
                         })

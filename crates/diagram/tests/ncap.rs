@@ -1,6 +1,7 @@
 //! The NCAP swimmer circuit: at its constant initialisation (+1, +1, +1, −1) its torques have
-//! the closed form `a_0 = ±1` (the oscillator's square wave) and `a_i = q̂_{i−1}` (research
-//! ncap.md §1.2), and `w_contra` has no effect while only one side is driven.
+//! the closed form `a_0 = ±1` (the oscillator drives the first joint with a square wave) and
+//! `a_i = q̂_{i−1}` (each later joint follows the previous joint's proprioceptive angle),
+//! and `w_contra` has no effect while only one side is driven.
 
 use crate::common::bind;
 use nc_diagram::check::check;

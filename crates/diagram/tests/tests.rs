@@ -6,5 +6,6 @@ mod diagnostics;
 mod fd;
 mod golden;
 mod ncap;
+mod regression;
 mod text;
 mod zoo;

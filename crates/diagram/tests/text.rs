@@ -357,7 +357,7 @@ fn einsum_groups_and_odd_names_round_trip() {
     )
     .unwrap();
     assert_eq!(c.name, "grouped \"einsum\"");
-    let nc_diagram::ir::Op::Einsum { operands, .. } = &c.nodes[0].op else {
+    let nc_diagram::ir::Op::Einsum(nc_diagram::ir::Einsum { operands, .. }) = &c.nodes[0].op else {
         panic!("{:?}", c.nodes[0].op)
     };
     assert_eq!(c.axis(operands[0][1].axis).name, "m");

@@ -1,7 +1,7 @@
 //! Multi-layer perceptrons with hand-written batched forward and backward passes on
 //! [`nc_core::gemm`], laid out like PyTorch `nn.Linear` stacks (weight `out × in`, then bias).
 
-use nc_core::gemm::{MatMut, MatRef, gemm};
+use nc_core::gemm::{MatMut, MatRef, gemm_internal};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -263,14 +263,13 @@ impl Mlp {
                 y.extend_from_slice(&self.params[bo..bo + fo]);
             }
             let w = MatRef::row_major(&self.params[wo..bo], fo, fi).t();
-            gemm(
+            gemm_internal(
                 1.0,
                 MatRef::row_major(x, batch, fi),
                 w,
                 1.0,
                 MatMut::row_major(y, batch, fo),
-            )
-            .expect("shapes follow from the layer sizes");
+            );
             let act = self.acts[l];
             if act != Activation::Identity {
                 for v in y.iter_mut() {
@@ -330,14 +329,13 @@ impl Mlp {
             // dW += δᵀ·x, db += Σ_rows δ
             let x = &cache.outs[l];
             let (gw, gb) = grad[wo..bo + fo].split_at_mut(bo - wo);
-            gemm(
+            gemm_internal(
                 1.0,
                 MatRef::row_major(&delta, batch, fo).t(),
                 MatRef::row_major(x, batch, fi),
                 1.0,
                 MatMut::row_major(gw, fo, fi),
-            )
-            .expect("shapes follow from the layer sizes");
+            );
             for row in delta.chunks_exact(fo) {
                 for (g, d) in gb.iter_mut().zip(row) {
                     *g += d;
@@ -347,14 +345,13 @@ impl Mlp {
             if l > 0 || grad_input.is_some() {
                 delta_prev.clear();
                 delta_prev.resize(batch * fi, 0.0);
-                gemm(
+                gemm_internal(
                     1.0,
                     MatRef::row_major(&delta, batch, fo),
                     MatRef::row_major(&self.params[wo..bo], fo, fi),
                     0.0,
                     MatMut::row_major(&mut delta_prev, batch, fi),
-                )
-                .expect("shapes follow from the layer sizes");
+                );
                 std::mem::swap(&mut delta, &mut delta_prev);
             }
         }

@@ -10,7 +10,7 @@
 
 use crate::model::{ModelError, Rnn, Tape};
 use crate::real::Real;
-use nc_core::gemm::{MatMut, MatRef, gemm};
+use nc_core::gemm::{MatMut, MatRef, gemm_internal};
 use rayon::prelude::*;
 use thiserror::Error;
 
@@ -64,9 +64,7 @@ pub struct TangentKernel {
 }
 
 fn mm<T: Real>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) {
-    if let Err(e) = gemm(alpha, a, b, beta, c) {
-        unreachable!("internal gemm shape error: {e}");
-    }
+    gemm_internal(alpha, a, b, beta, c);
 }
 
 /// `G ← G ⊙ φ'(h_s)` where row `(b, k)` of `G` belongs to trial `b`.

@@ -39,7 +39,7 @@ pub fn weight_change(w0: &[f64], wt: &[f64]) -> (f64, f64) {
 /// `H Hᵀ` of a row-major `p × n` matrix.
 pub fn gram(h: &[f64], p: usize, n: usize) -> Vec<f64> {
     let mut g = vec![0.0; p * p];
-    let _ = nc_core::gemm::gemm(
+    nc_core::gemm::gemm_internal(
         1.0,
         nc_core::gemm::MatRef::row_major(h, p, n),
         nc_core::gemm::MatRef::row_major(h, p, n).t(),

@@ -12,7 +12,9 @@ use rayon::prelude::*;
 use std::time::Instant;
 
 /// The MuJoCo timing script (run with a Python that has mujoco 3.17 and dm_control 1.0.50).
-pub const MUJOCO_BENCH_PY: &str = include_str!("../../../tools/reference/swimmer/bench_mujoco.py");
+/// It lives in the crate (`reference/bench_mujoco.py`), so `cargo package` carries it;
+/// `tools/reference/swimmer/bench_mujoco.py` is a symbolic link to it.
+pub const MUJOCO_BENCH_PY: &str = include_str!("../reference/bench_mujoco.py");
 
 /// Control of the benchmark gait at physics step `i` for joint `j` of `nu`.
 #[inline]

@@ -48,6 +48,10 @@ enum DiagramCommand {
         /// Seed for parameters and inputs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Refuse to run when the cost model's memory estimate exceeds this, e.g. 4G, 512M,
+        /// 1.5GB or a byte count (default: half the machine's memory).
+        #[arg(long, value_parser = parse_memory)]
+        max_memory: Option<u64>,
     },
     /// Draw a circuit (a file, or zoo:NAME) as a neural circuit diagram in SVG (or TikZ).
     Draw {
@@ -119,18 +123,53 @@ fn load(source: &str) -> anyhow::Result<Circuit> {
 }
 
 fn bindings(c: &Circuit, spec: &str) -> anyhow::Result<Bindings> {
-    let mut b = c.default_bindings();
-    for kv in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (k, v) = kv
-            .split_once('=')
-            .with_context(|| format!("binding `{kv}` is not NAME=VALUE"))?;
-        let v: i64 = v
-            .trim()
-            .parse()
-            .with_context(|| format!("binding `{kv}`: not an integer"))?;
-        b.insert(k.trim().to_string(), v);
+    Ok(nc_diagram::bind::parse(c, spec)?)
+}
+
+/// `--max-memory`: a byte count with an optional unit, K/M/G/T in powers of 1024
+/// (`4G`, `512M`, `1.5GiB`, `1.5GB`).
+fn parse_memory(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a memory size such as 4G, 512M or 1073741824"))?;
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        u => return Err(format!("unknown memory unit `{u}` (use K, M, G or T)")),
+    };
+    let bytes = v * scale as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("`{text}` is not a positive memory size"));
     }
-    Ok(b)
+    Ok(bytes as u64)
+}
+
+/// Half the machine's memory (from /proc/meminfo), the default `--max-memory`; 4 GiB when it
+/// cannot be read.
+fn default_memory_limit() -> (u64, &'static str) {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
+    });
+    match total {
+        Some(t) => (
+            t / 2,
+            "the default, half the machine's memory; --max-memory sets another",
+        ),
+        None => (
+            4 << 30,
+            "the default when the machine's memory cannot be read; --max-memory sets another",
+        ),
+    }
 }
 
 /// Runs `diagram`.
@@ -229,6 +268,11 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                     "  peak training     {:>16} B",
                     s.memory.peak_training_bytes
                 )?;
+                writeln!(
+                    so,
+                    "  `diagram run`     {:>16} B   (this executor, forward + backward)",
+                    s.memory.executor_bytes
+                )?;
                 for (name, k) in &s.blocks {
                     writeln!(
                         so,
@@ -238,10 +282,26 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        DiagramCommand::Run { source, bind, seed } => {
+        DiagramCommand::Run {
+            source,
+            bind,
+            seed,
+            max_memory,
+        } => {
             use nc_diagram::exec::{Bound, forward, init_params, random_inputs};
             let c = load(&source)?;
             let b = bindings(&c, &bind)?;
+            let (limit, why) = match max_memory {
+                Some(m) => (m, "set by --max-memory"),
+                None => default_memory_limit(),
+            };
+            // sizes come from the user: refuse before allocating, not by aborting midway
+            match nc_diagram::cost::check_memory(&c, &b, 4, u128::from(limit)) {
+                Err(e @ nc_diagram::exec::ExecError::OverMemory { .. }) => {
+                    bail!("{e} ({why})")
+                }
+                r => r?,
+            };
             let bound = Bound::new(&c, &b)?;
             let p = init_params::<f32>(&c, &bound, seed);
             let x = random_inputs::<f32>(&c, &bound, seed + 1);
@@ -377,4 +437,36 @@ fn run_bench(
         writeln!(so)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: the `diagram` help summary omitted `draw` and `bench`.
+    #[test]
+    fn the_help_summary_names_every_subcommand() {
+        use clap::CommandFactory;
+        let cli = crate::Cli::command();
+        let diagram = cli.find_subcommand("diagram").expect("diagram subcommand");
+        let about = diagram.get_about().expect("an about line").to_string();
+        for sub in diagram.get_subcommands() {
+            let name = sub.get_name();
+            if name != "zoo" && name != "help" {
+                assert!(about.contains(name), "`{about}` omits `{name}`");
+            }
+        }
+    }
+
+    #[test]
+    fn memory_sizes_in_every_unit() {
+        assert_eq!(parse_memory("4G"), Ok(4 << 30));
+        assert_eq!(parse_memory("512M"), Ok(512 << 20));
+        assert_eq!(parse_memory("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_memory("2 tb"), Ok(2 << 40));
+        assert_eq!(parse_memory("1000"), Ok(1000));
+        for bad in ["", "G", "-1G", "0", "4Q", "1e400"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -195,11 +195,11 @@ impl Builder {
         self.no_dups(&op, "einsum", &out)?;
         Ok(self.push(
             name,
-            Op::Einsum {
+            Op::Einsum(Einsum {
                 signature: signature.to_string(),
                 operands: ops_terms,
                 output: out_terms,
-            },
+            }),
             operands.to_vec(),
             vec![out],
             vec![],

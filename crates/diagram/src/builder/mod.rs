@@ -18,7 +18,7 @@
 
 use crate::ir::*;
 use crate::size::{Constraint, SizeExpr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod einsum;
 mod error;
@@ -36,6 +36,35 @@ pub struct Builder {
     saves: BTreeMap<String, ValueId>,
     // parameters of weight-sharing blocks, by (block name, local name)
     shared_params: BTreeMap<(String, String), ParamId>,
+    // names taken by nodes and values, and by parameters, so naming stays linear
+    node_names: Names,
+    param_names: Names,
+}
+
+/// Names in use, with the next `~k` suffix to try per base name.
+#[derive(Debug, Default)]
+struct Names {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Names {
+    /// `base`, or `base~k` with the smallest free `k ≥ 2`. Names are never freed, so the
+    /// search resumes where the last one for this base ended.
+    fn unique(&mut self, base: &str) -> String {
+        let mut k = self.next.get(base).copied().unwrap_or(1);
+        let mut name = if k == 1 {
+            base.to_string()
+        } else {
+            format!("{base}~{k}")
+        };
+        while self.taken.contains(&name) {
+            k += 1;
+            name = format!("{base}~{k}");
+        }
+        self.next.insert(base.to_string(), k);
+        name
+    }
 }
 
 pub(crate) type R<T> = Result<T, BuildError>;
@@ -59,6 +88,8 @@ impl Builder {
             open: Vec::new(),
             saves: BTreeMap::new(),
             shared_params: BTreeMap::new(),
+            node_names: Names::default(),
+            param_names: Names::default(),
         }
     }
 
@@ -132,7 +163,8 @@ impl Builder {
             self.c.params[p.ix()].shared = true;
             return p;
         }
-        let full = self.unique_param_name(&self.scoped(name));
+        let full = self.param_names.unique(&self.scoped(name));
+        self.param_names.taken.insert(full.clone());
         let id = ParamId(self.c.params.len() as u32);
         self.c.params.push(Param {
             id,
@@ -193,6 +225,12 @@ impl Builder {
         if self.c.outputs.is_empty() {
             return Err(BuildError::NoOutputs(self.c.name.clone()));
         }
+        // inputs and parameters are made without a check: an axis listed twice is caught here
+        let arrays = self.c.values.iter().map(|v| (&v.name, "value", &v.ty.axes));
+        let params = self.c.params.iter().map(|p| (&p.name, "param", &p.axes));
+        for (name, kind, axes) in arrays.chain(params) {
+            self.no_dups(name, kind, axes)?;
+        }
         Ok(self.c)
     }
 
@@ -219,28 +257,6 @@ impl Builder {
         }
     }
 
-    fn unique_param_name(&self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut k = 2;
-        while self.c.params.iter().any(|p| p.name == name) {
-            name = format!("{base}~{k}");
-            k += 1;
-        }
-        name
-    }
-
-    fn unique_node_name(&self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut k = 2;
-        while self.c.nodes.iter().any(|n| n.name == name)
-            || self.c.values.iter().any(|v| v.name == name)
-        {
-            name = format!("{base}~{k}");
-            k += 1;
-        }
-        name
-    }
-
     fn value(
         &mut self,
         name: &str,
@@ -249,6 +265,7 @@ impl Builder {
         producer: Option<NodeId>,
     ) -> ValueId {
         let id = ValueId(self.c.values.len() as u32);
+        self.node_names.taken.insert(name.to_string());
         self.c.values.push(Value {
             id,
             name: name.to_string(),
@@ -338,7 +355,8 @@ impl Builder {
         outs: Vec<Vec<AxisId>>,
         params: Vec<ParamId>,
     ) -> Vec<ValueId> {
-        let name = self.unique_node_name(&self.scoped(name));
+        let name = self.node_names.unique(&self.scoped(name));
+        self.node_names.taken.insert(name.clone());
         let id = NodeId(self.c.nodes.len() as u32);
         let n_out = outs.len();
         let outputs: Vec<ValueId> = outs
@@ -465,7 +483,15 @@ impl Builder {
         self.need_real(&op, "softmax", x)?;
         self.need_axes(&op, "softmax", x, axes)?;
         let out = self.axes_of(x).to_vec();
-        Ok(self.push(name, Op::Softmax(axes.to_vec()), vec![x], vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Softmax(Softmax {
+                over: axes.to_vec(),
+            }),
+            vec![x],
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// General normalisation (see [`Op::Norm`]).
@@ -490,12 +516,12 @@ impl Builder {
         let out = self.axes_of(x).to_vec();
         Ok(self.push(
             name,
-            Op::Norm {
+            Op::Norm(Norm {
                 stats: stats.to_vec(),
                 affine_axes: affine_axes.to_vec(),
                 affine,
                 eps,
-            },
+            }),
             vec![x],
             vec![out],
             params,
@@ -537,7 +563,10 @@ impl Builder {
             .collect();
         Ok(self.push(
             name,
-            Op::Reduce(kind, axes.to_vec()),
+            Op::Reduce(Reduce {
+                kind,
+                over: axes.to_vec(),
+            }),
             vec![x],
             vec![out],
             vec![],
@@ -611,12 +640,12 @@ impl Builder {
         }
         let mut params = vec![w];
         params.extend(b);
-        let lin = Op::Linear {
+        let lin = Op::Linear(Linear {
             inputs: inputs.to_vec(),
             outputs: outputs.to_vec(),
             groups: groups.to_vec(),
             bias: b.is_some(),
-        };
+        });
         Ok(self.push(name, lin, vec![x], vec![out], params)[0])
     }
 }

@@ -52,10 +52,10 @@ impl Builder {
         self.no_dups(&op, "concat", &out)?;
         Ok(self.push(
             name,
-            Op::Concat {
+            Op::Concat(Concat {
                 inputs: axes.to_vec(),
                 output,
-            },
+            }),
             xs.to_vec(),
             vec![out],
             vec![],
@@ -84,10 +84,10 @@ impl Builder {
         let dt = self.c.values[x.ix()].ty.dtype;
         let v = self.push(
             name,
-            Op::Reshape {
+            Op::Reshape(Reshape {
                 from: from.to_vec(),
                 to: to.to_vec(),
-            },
+            }),
             vec![x],
             vec![out],
             vec![],
@@ -112,7 +112,9 @@ impl Builder {
         }
         Ok(self.push(
             name,
-            Op::Permute(order.to_vec()),
+            Op::Permute(Permute {
+                order: order.to_vec(),
+            }),
             vec![x],
             vec![order.to_vec()],
             vec![],
@@ -144,10 +146,10 @@ impl Builder {
         self.no_dups(&op, "embed", &out)?;
         Ok(self.push(
             name,
-            Op::Embed {
+            Op::Embed(Embed {
                 vocab,
                 features: features.to_vec(),
-            },
+            }),
             vec![idx],
             vec![out],
             vec![t],
@@ -156,6 +158,7 @@ impl Builder {
 
     /// A constant array over `axes`.
     pub fn constant(&mut self, name: &str, axes: &[AxisId], value: f64) -> R<ValueId> {
+        self.no_dups(&self.scoped_name(name), "constant", axes)?;
         Ok(self.push(
             name,
             Op::Constant(value),
@@ -172,6 +175,7 @@ impl Builder {
 
     /// A learned array with a given initialisation.
     pub fn learned_init(&mut self, name: &str, axes: &[AxisId], init: Init) -> R<ValueId> {
+        self.no_dups(&self.scoped_name(name), "learned", axes)?;
         let p = self.param(&format!("{name}.value"), axes, init);
         let one = self.push(
             &format!("{name}.one"),

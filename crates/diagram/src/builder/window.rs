@@ -103,7 +103,7 @@ impl Builder {
                 });
             }
             let ax = self.c.axes[a.ix()].clone();
-            let osize = s.output_size(&ax.size);
+            let osize = s.output_size(&ax.size).bounded()?;
             let output = if osize == ax.size {
                 *a
             } else {
@@ -144,7 +144,15 @@ impl Builder {
             &axes.iter().map(|w| w.input).collect::<Vec<_>>(),
         )?;
         self.no_dups(&op, "window", &out)?;
-        Ok(self.push(name, Op::Window(axes.to_vec()), vec![x], vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::Window(Window {
+                axes: axes.to_vec(),
+            }),
+            vec![x],
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// Transposed window ★ᵀ: `(…, output, kernel) → (…, input)` per [`WindowAxis`].
@@ -162,7 +170,15 @@ impl Builder {
             }
         }
         self.no_dups(&op, "window_t", &out)?;
-        Ok(self.push(name, Op::WindowT(axes.to_vec()), vec![x], vec![out], vec![])[0])
+        Ok(self.push(
+            name,
+            Op::WindowT(Window {
+                axes: axes.to_vec(),
+            }),
+            vec![x],
+            vec![out],
+            vec![],
+        )[0])
     }
 
     /// Convolution = window ★ then a learned linear map over channels × kernel offsets.

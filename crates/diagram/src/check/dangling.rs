@@ -11,9 +11,16 @@ use crate::ir::{Circuit, Op};
 
 /// Runs the rule.
 pub fn run(c: &Circuit) -> Vec<Diagnostic> {
+    // one pass over the uses, so the rule stays linear in the circuit's size
+    let mut used = vec![false; c.values.len()];
+    for v in c.nodes.iter().flat_map(|n| &n.inputs).chain(&c.outputs) {
+        if let Some(u) = used.get_mut(v.ix()) {
+            *u = true;
+        }
+    }
     c.values
         .iter()
-        .filter(|v| !c.outputs.contains(&v.id) && c.consumers(v.id).is_empty())
+        .filter(|v| !used[v.id.ix()])
         .filter(|v| {
             !v.producer
                 .is_some_and(|p| matches!(c.node(p).op, Op::Save(_)))

@@ -12,7 +12,7 @@
 //! **Example.** `★` with kernel 3, stride 3 on x = 16: `(x - 3)//3` is 13/3 = 4 remainder 1.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{Circuit, Op};
+use crate::ir::{Circuit, Op, Window};
 use crate::size::Bindings;
 
 /// Runs the rule.
@@ -46,7 +46,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
         });
         // a window whose remainder falls in its padding loses nothing
         if let Some(n) = here_node
-            && let Op::Window(ws) = &n.op
+            && let Op::Window(Window { axes: ws }) = &n.op
             && let Some(w) = ws.iter().find(|w| w.output == a.id)
             && let (Ok(x), Ok(o), Ok(k)) = (
                 c.axis(w.input).size.eval(b),
@@ -82,7 +82,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             l.num.rem_euclid(l.den)
         );
         if let Some(n) = node
-            && let Op::Window(ws) = &n.op
+            && let Op::Window(Window { axes: ws }) = &n.op
             && let Some(w) = ws.iter().find(|w| w.output == a.id)
             && let (Ok(x), Ok(o), Ok(k)) = (
                 c.axis(w.input).size.eval(b),

@@ -11,7 +11,7 @@
 //! **Example.** `reshape [k, h] -> [m]` with k = 16, h = 3, m = 128 is `E004`.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{AxisId, Circuit, Op, WindowAxis};
+use crate::ir::{AxisId, Circuit, Concat, Einsum, Linear, Op, Reshape, Window, WindowAxis};
 use crate::size::{Bindings, SizeError};
 
 /// Runs the rule.
@@ -80,7 +80,10 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
         }
     }
     let sz = |a: AxisId| sizes[a.ix()];
-    let prod = |axes: &[AxisId]| -> Option<i64> { axes.iter().map(|a| sz(*a)).product() };
+    // a product or sum past i64 is reported as unknown here; evaluating it is an error
+    let prod = |axes: &[AxisId]| -> Option<i64> {
+        axes.iter().try_fold(1i64, |p, a| p.checked_mul(sz(*a)?))
+    };
     let show = |axes: &[AxisId]| -> String {
         let parts: Vec<String> = axes
             .iter()
@@ -104,7 +107,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
             ))
         };
         match &n.op {
-            Op::Reshape { from, to } => {
+            Op::Reshape(Reshape { from, to }) => {
                 if let (Some(p), Some(q)) = (prod(from), prod(to))
                     && p != q
                 {
@@ -115,9 +118,9 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            Op::Concat { inputs, output } => {
+            Op::Concat(Concat { inputs, output }) => {
                 if let (Some(p), Some(q)) = (
-                    inputs.iter().map(|a| sz(*a)).sum::<Option<i64>>(),
+                    inputs.iter().try_fold(0i64, |s, a| s.checked_add(sz(*a)?)),
                     sz(*output),
                 ) && p != q
                 {
@@ -128,16 +131,16 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     ));
                 }
             }
-            Op::Window(ws) | Op::WindowT(ws) => {
+            Op::Window(Window { axes: ws }) | Op::WindowT(Window { axes: ws }) => {
                 for w in ws {
                     if let Some(msg) = window_mismatch(c, w, &sz) {
                         mismatch(msg);
                     }
                 }
             }
-            Op::Einsum {
+            Op::Einsum(Einsum {
                 operands, output, ..
-            } => {
+            }) => {
                 for t in operands.iter().flatten().chain(output) {
                     if (t.parts.len() > 1 || t.parts[0] != t.axis)
                         && let (Some(p), Some(q)) = (prod(&t.parts), sz(t.axis))
@@ -151,7 +154,7 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                     }
                 }
             }
-            Op::Linear { inputs, groups, .. } => {
+            Op::Linear(Linear { inputs, groups, .. }) => {
                 let w = &c.param(n.params[0]).axes;
                 for (i, a) in inputs.iter().enumerate() {
                     let t = w[groups.len() + i];
@@ -179,12 +182,36 @@ fn window_mismatch(
     sz: &dyn Fn(AxisId) -> Option<i64>,
 ) -> Option<String> {
     let (x, o, k) = (sz(w.input)?, sz(w.output)?, sz(w.kernel)?);
-    let reach = x + 2 * w.padding - w.dilation * (k - 1) - 1;
+    // reach = x + 2p − d(k − 1) − 1, checked: out-of-range geometry is reported, not wrapped
+    let span = k.checked_sub(1).and_then(|k1| w.dilation.checked_mul(k1));
+    let reach = w
+        .padding
+        .checked_mul(2)
+        .and_then(|p2| x.checked_add(p2))
+        .zip(span)
+        .and_then(|(a, s)| a.checked_sub(s))
+        .and_then(|a| a.checked_sub(1));
+    let (Some(span), Some(reach)) = (span, reach) else {
+        return Some(format!(
+            "the window over axis {} (size {x}, kernel {k}, dilation {}, padding {}) overflows",
+            c.axis_label(w.input),
+            w.dilation,
+            w.padding
+        ));
+    };
+    if w.stride < 1 {
+        return Some(format!(
+            "the window over axis {} has stride {}; strides are at least 1",
+            c.axis_label(w.input),
+            w.stride
+        ));
+    }
     if reach < 0 {
         return Some(format!(
             "axis {} has size {x} but the window needs at least {} (kernel {k}, dilation {}, padding {})",
             c.axis_label(w.input),
-            w.dilation * (k - 1) + 1 - 2 * w.padding,
+            span.saturating_add(1)
+                .saturating_sub(w.padding.saturating_mul(2)),
             w.dilation,
             w.padding
         ));

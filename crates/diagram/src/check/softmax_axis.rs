@@ -10,13 +10,15 @@
 //! **Example.** `softmax over y` followed by `y x h, x k h -> y k h`.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{AxisKind, Circuit, Op};
+use crate::ir::{AxisKind, Circuit, Op, Softmax};
 
 /// Runs the rule.
 pub fn run(c: &Circuit) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for n in &c.nodes {
-        let Op::Softmax(axes) = &n.op else { continue };
+        let Op::Softmax(Softmax { over: axes }) = &n.op else {
+            continue;
+        };
         for a in axes {
             if c.axis(*a).kind == AxisKind::Batch {
                 out.push(Diagnostic::warning(
@@ -32,7 +34,7 @@ pub fn run(c: &Circuit) -> Vec<Diagnostic> {
         }
         for m in c.consumers(n.outputs[0]) {
             let node = c.node(m);
-            let Op::Einsum { .. } = &node.op else {
+            let Op::Einsum(_) = &node.op else {
                 continue;
             };
             let out_axes = &c.value(node.outputs[0]).ty.axes;

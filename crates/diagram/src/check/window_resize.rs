@@ -9,7 +9,7 @@
 //! **Example.** Max-pool 2, stride 2, padding 1 on 512: 257, not 256.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{Circuit, Op};
+use crate::ir::{Circuit, Op, Window};
 use crate::size::Bindings;
 
 /// Runs the rule.
@@ -17,8 +17,8 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for n in &c.nodes {
         let (ws, t) = match &n.op {
-            Op::Window(ws) => (ws, false),
-            Op::WindowT(ws) => (ws, true),
+            Op::Window(Window { axes: ws }) => (ws, false),
+            Op::WindowT(Window { axes: ws }) => (ws, true),
             _ => continue,
         };
         for w in ws.iter().filter(|w| w.stride > 1) {

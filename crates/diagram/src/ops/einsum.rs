@@ -2,9 +2,10 @@
 //! strided GEMMs, and the gradient of each operand is the contraction of the output gradient
 //! with the other operands.
 
-use super::{Ctx, Grads, axes_elems};
-use crate::cost::OpCost;
-use crate::ir::{AxisId, Circuit, EinTerm, Node, Op};
+use super::{Args, Ctx, Grads, Kernel, axes_elems};
+use crate::error::ExecError;
+use crate::ir::{AxisId, Circuit, EinTerm, Einsum, Node};
+use crate::op_cost::OpCost;
 use crate::size::Poly;
 use crate::tensor::{Real, Tensor, contract};
 
@@ -117,59 +118,45 @@ fn split_operands<T: Real>(
         .collect()
 }
 
-pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
-    let Op::Einsum {
-        operands, output, ..
-    } = &cx.node.op
-    else {
-        unreachable_op()
-    };
-    let views = split_operands(xs, operands, cx);
-    let out_parts = parts_of(cx.out_axes(0), output);
-    merge(fold(&views, &out_parts, cx), output, cx)
-}
-
-pub(crate) fn backward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
-    let Op::Einsum {
-        operands, output, ..
-    } = &cx.node.op
-    else {
-        unreachable_op()
-    };
-    let views = split_operands(xs, operands, cx);
-    let g = split(dy, output, cx);
-    let mut inputs = Vec::new();
-    for i in 0..xs.len() {
-        let mut ts = vec![g.clone()];
-        ts.extend(
-            views
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, t)| t.clone()),
-        );
-        let want = parts_of(&xs[i].axes, &operands[i]);
-        inputs.push(Some(merge(fold(&ts, &want, cx), &operands[i], cx)));
+impl Kernel for Einsum {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        let views = split_operands(xs, &self.operands, cx);
+        let out_parts = parts_of(cx.out_axes(0), &self.output);
+        Ok(vec![merge(fold(&views, &out_parts, cx), &self.output, cx)])
     }
-    Grads {
-        inputs,
-        params: vec![],
-    }
-}
 
-fn unreachable_op() -> ! {
-    // callers dispatch on the op kind; reaching here is a logic error in this crate
-    panic!("einsum kernel called on another op")
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        let views = split_operands(xs, &self.operands, cx);
+        let g = split(dy, &self.output, cx);
+        let mut inputs = Vec::new();
+        for (i, (x, terms)) in xs.iter().zip(&self.operands).enumerate() {
+            let mut ts = vec![g.clone()];
+            ts.extend(
+                views
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, t)| t.clone()),
+            );
+            let want = parts_of(&x.axes, terms);
+            inputs.push(Some(merge(fold(&ts, &want, cx), terms, cx)));
+        }
+        Grads {
+            inputs,
+            params: vec![],
+        }
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        cost(self, c, n)
+    }
 }
 
 /// Pairwise-fold cost: each step costs 2·∏(sizes of the axes of both sides).
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Einsum {
-        operands, output, ..
-    } = &n.op
-    else {
-        return OpCost::default();
-    };
+fn cost(op: &Einsum, c: &Circuit, n: &Node) -> OpCost {
+    let (operands, output) = (&op.operands, &op.output);
     let axes_of = |i: usize| parts_of(&c.value(n.inputs[i]).ty.axes, &operands[i]);
     let out = parts_of(&c.value(n.outputs[0]).ty.axes, output);
     let mut mm = Poly::default();

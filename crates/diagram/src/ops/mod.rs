@@ -10,9 +10,9 @@ pub(crate) mod shape;
 pub(crate) mod softmax;
 pub(crate) mod window;
 
-use crate::cost::OpCost;
-use crate::exec::ExecError;
+use crate::error::ExecError;
 use crate::ir::{AxisId, Circuit, Node, Op, ValueId};
+use crate::op_cost::OpCost;
 use crate::size::{Bindings, Poly};
 use crate::tensor::{Real, Tensor};
 
@@ -27,7 +27,7 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// The context of `node` under the bound sizes.
-    pub fn new(c: &'a Circuit, bound: &'a crate::exec::Bound, node: &'a Node) -> Self {
+    pub fn new(c: &'a Circuit, bound: &'a crate::bound::Bound, node: &'a Node) -> Self {
         Self {
             c,
             sizes: &bound.sizes,
@@ -55,24 +55,102 @@ pub(crate) struct Grads<T> {
     pub params: Vec<Tensor<T>>,
 }
 
+impl<T> Grads<T> {
+    /// The gradient of a node with one input and no parameters.
+    pub fn input(dx: Tensor<T>) -> Self {
+        Grads {
+            inputs: vec![Some(dx)],
+            params: vec![],
+        }
+    }
+}
+
+/// What a kernel reads: the node in its circuit under bound sizes, the node's inputs and
+/// its parameters.
+pub(crate) struct Args<'a, T> {
+    pub cx: &'a Ctx<'a>,
+    pub xs: &'a [&'a Tensor<T>],
+    pub ps: &'a [&'a Tensor<T>],
+}
+
+/// One operation's forward, backward and cost, implemented by its struct in [`crate::ir`]
+/// (or, for operations without data, by a unit struct here). The functions below match on
+/// [`Op`] once and hand each kernel its own struct: kernels never look at the op again.
+///
+/// Adding an operation: its struct in `ir::op`, a variant of [`Op`], a module here that
+/// implements `Kernel` for the struct, and one line in `with_kernel`.
+pub(crate) trait Kernel {
+    /// The outputs.
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError>;
+    /// The gradients of the inputs and parameters, given the forward's outputs `ys` and the
+    /// gradient `dy` of its (single) output.
+    fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T>;
+    /// FLOPs, operation counts and saved elements; [`cost`] adds what is moved and the
+    /// parameters, which every operation counts alike.
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost;
+}
+
+/// An operation that passes its input through unchanged: save, load, and a transpose
+/// (named axes make it free at run time).
+pub(crate) struct Identity;
+
+impl Kernel for Identity {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
+        Ok(vec![xs[0].clone()])
+    }
+    fn backward<T: Real>(&self, _: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        Grads::input(dy.clone())
+    }
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
+    }
+}
+
+/// Runs `f` with the kernel of the node's operation: the one match on [`Op`]. The copy dot
+/// has no kernel: it has several outputs, and its reverse sums their gradients.
+fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
+    match op {
+        Op::Linear(k) => f.call(k),
+        Op::Einsum(k) => f.call(k),
+        Op::Map(k) => f.call(k),
+        Op::Add => f.call(&pointwise::Add),
+        Op::Mul => f.call(&pointwise::Mul),
+        Op::Constant(v) => f.call(&pointwise::Constant(*v)),
+        Op::Softmax(k) => f.call(k),
+        Op::Norm(k) => f.call(k),
+        Op::Reduce(k) => f.call(k),
+        Op::Window(k) => f.call(k),
+        Op::WindowT(k) => f.call(&window::Transposed(k)),
+        Op::Concat(k) => f.call(k),
+        Op::Reshape(k) => f.call(k),
+        Op::Embed(k) => f.call(k),
+        Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
+        Op::Copy(n) => f.copy(*n),
+    }
+}
+
+/// A computation generic over the kernel type (closures cannot be), and its copy case.
+trait KernelFn<R> {
+    fn call<K: Kernel>(self, k: &K) -> R;
+    fn copy(self, n: usize) -> R;
+}
+
 pub(crate) fn forward<T: Real>(
     cx: &Ctx,
     xs: &[&Tensor<T>],
     ps: &[&Tensor<T>],
 ) -> Result<Vec<Tensor<T>>, ExecError> {
-    match &cx.node.op {
-        Op::Linear { .. } => Ok(vec![linear::forward(cx, xs[0], ps)]),
-        Op::Einsum { .. } => Ok(vec![einsum::forward(cx, xs)]),
-        Op::Map(_) | Op::Add | Op::Mul | Op::Constant(_) => Ok(vec![pointwise::forward(cx, xs)]),
-        Op::Copy(n) => Ok(vec![xs[0].clone(); *n]),
-        Op::Save(_) | Op::Load(_) | Op::Permute(_) => Ok(vec![xs[0].clone()]),
-        Op::Softmax(_) => Ok(vec![softmax::forward(cx, xs[0])]),
-        Op::Norm { .. } => Ok(vec![norm::forward(cx, xs[0], ps)]),
-        Op::Reduce(..) => Ok(vec![reduce::forward(cx, xs[0])]),
-        Op::Window(_) | Op::WindowT(_) => Ok(vec![window::forward(cx, xs[0])]),
-        Op::Concat { .. } | Op::Reshape { .. } => Ok(vec![shape::forward(cx, xs)]),
-        Op::Embed { .. } => Ok(vec![shape::embed_forward(cx, xs[0], ps[0])?]),
+    struct F<'a, T>(Args<'a, T>);
+    impl<T: Real> KernelFn<Result<Vec<Tensor<T>>, ExecError>> for F<'_, T> {
+        fn call<K: Kernel>(self, k: &K) -> Result<Vec<Tensor<T>>, ExecError> {
+            k.forward(&self.0)
+        }
+        fn copy(self, n: usize) -> Result<Vec<Tensor<T>>, ExecError> {
+            Ok(vec![self.0.xs[0].clone(); n])
+        }
     }
+    with_kernel(&cx.node.op, F(Args { cx, xs, ps }))
 }
 
 /// Reverse derivative. `ys` are the forward outputs, `dys` their gradients (None = zero).
@@ -83,66 +161,43 @@ pub(crate) fn backward<T: Real>(
     ys: &[&Tensor<T>],
     dys: &[Option<&Tensor<T>>],
 ) -> Grads<T> {
-    let none = || Grads {
-        inputs: vec![None; xs.len()],
-        params: ps
-            .iter()
-            .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
-            .collect(),
-    };
-    // copy becomes a sum
-    if let Op::Copy(_) = cx.node.op {
-        let mut acc: Option<Tensor<T>> = None;
-        for d in dys.iter().flatten() {
-            acc = Some(match acc {
-                None => (*d).clone(),
-                Some(a) => a.zip_with(d, |p, q| p + q),
-            });
+    struct B<'a, T> {
+        a: Args<'a, T>,
+        ys: &'a [&'a Tensor<T>],
+        dys: &'a [Option<&'a Tensor<T>>],
+    }
+    impl<T: Real> KernelFn<Grads<T>> for B<'_, T> {
+        fn call<K: Kernel>(self, k: &K) -> Grads<T> {
+            match self.dys[0] {
+                Some(dy) => k.backward(&self.a, self.ys, dy),
+                None => Grads {
+                    inputs: vec![None; self.a.xs.len()],
+                    params: self
+                        .a
+                        .ps
+                        .iter()
+                        .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
+                        .collect(),
+                },
+            }
         }
-        return Grads {
-            inputs: vec![acc],
-            params: vec![],
-        };
+        // a copy becomes a sum
+        fn copy(self, _: usize) -> Grads<T> {
+            let mut acc: Option<Tensor<T>> = None;
+            for d in self.dys.iter().flatten() {
+                acc = Some(match acc {
+                    None => (*d).clone(),
+                    Some(a) => a.zip_with(d, |p, q| p + q),
+                });
+            }
+            Grads {
+                inputs: vec![acc],
+                params: vec![],
+            }
+        }
     }
-    let Some(dy) = dys[0] else { return none() };
-    match &cx.node.op {
-        Op::Linear { .. } => linear::backward(cx, xs[0], ps, dy),
-        Op::Einsum { .. } => einsum::backward(cx, xs, dy),
-        Op::Map(_) | Op::Add | Op::Mul | Op::Constant(_) => pointwise::backward(cx, xs, ys[0], dy),
-        Op::Save(_) | Op::Load(_) | Op::Permute(_) => Grads {
-            inputs: vec![Some(dy.clone())],
-            params: vec![],
-        },
-        Op::Softmax(_) => Grads {
-            inputs: vec![Some(softmax::backward(cx, ys[0], dy))],
-            params: vec![],
-        },
-        Op::Norm { .. } => norm::backward(cx, xs[0], ps, dy),
-        Op::Reduce(..) => Grads {
-            inputs: vec![Some(reduce::backward(cx, xs[0], ys[0], dy))],
-            params: vec![],
-        },
-        Op::Window(_) | Op::WindowT(_) => Grads {
-            inputs: vec![Some(window::backward(cx, xs[0], dy))],
-            params: vec![],
-        },
-        Op::Concat { .. } | Op::Reshape { .. } => Grads {
-            inputs: shape::backward(cx, xs, dy),
-            params: vec![],
-        },
-        Op::Embed { .. } => Grads {
-            inputs: vec![None],
-            params: vec![shape::embed_backward(cx, xs[0], ps[0], dy)],
-        },
-        Op::Copy(_) => unreachable_copy(),
-    }
-}
-
-fn unreachable_copy<T>() -> Grads<T> {
-    Grads {
-        inputs: vec![],
-        params: vec![],
-    }
+    let a = Args { cx, xs, ps };
+    with_kernel(&cx.node.op, B { a, ys, dys })
 }
 
 /// Whether the op's forward only copies, selects or zeroes its inputs' elements, so finite
@@ -187,33 +242,33 @@ pub(crate) fn axes_elems(c: &Circuit, axes: &[AxisId]) -> Poly {
 
 /// Symbolic cost of one node.
 pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let mut k = match &n.op {
-        Op::Linear { .. } => linear::cost(c, n),
-        Op::Einsum { .. } => einsum::cost(c, n),
-        Op::Map(_)
-        | Op::Add
-        | Op::Mul
-        | Op::Constant(_)
-        | Op::Copy(_)
-        | Op::Save(_)
-        | Op::Load(_)
-        | Op::Permute(_) => pointwise::cost(c, n),
-        Op::Softmax(_) => softmax::cost(c, n),
-        Op::Norm { .. } => norm::cost(c, n),
-        Op::Reduce(..) => reduce::cost(c, n),
-        Op::Window(_) | Op::WindowT(_) => window::cost(c, n),
-        Op::Concat { .. } | Op::Reshape { .. } | Op::Embed { .. } => shape::cost(c, n),
-    };
-    // every op reads its inputs and parameters and writes its outputs
+    struct C<'a> {
+        c: &'a Circuit,
+        n: &'a Node,
+    }
+    impl KernelFn<OpCost> for C<'_> {
+        fn call<K: Kernel>(self, k: &K) -> OpCost {
+            k.cost(self.c, self.n)
+        }
+        // the backward adds the gradients of the copies
+        fn copy(self, n: usize) -> OpCost {
+            OpCost {
+                ops_bwd: elems(self.c, self.n.inputs[0]).scale(n as i64 - 1),
+                ..Default::default()
+            }
+        }
+    }
+    let mut k = with_kernel(&n.op, C { c, n });
+    // every op reads its inputs and parameters and writes its outputs, except those that
+    // only pass a value through
     let mut moved = Poly::default();
-    for v in n.inputs.iter().chain(&n.outputs) {
-        moved = moved.plus(&elems(c, *v));
-    }
-    for p in &n.params {
-        moved = moved.plus(&axes_elems(c, &c.param(*p).axes));
-    }
-    if matches!(n.op, Op::Permute(_) | Op::Save(_) | Op::Load(_)) {
-        moved = Poly::default();
+    if !matches!(n.op, Op::Permute(_) | Op::Save(_) | Op::Load(_)) {
+        for v in n.inputs.iter().chain(&n.outputs) {
+            moved = moved.plus(&elems(c, *v));
+        }
+        for p in &n.params {
+            moved = moved.plus(&axes_elems(c, &c.param(*p).axes));
+        }
     }
     k.moved = moved;
     k.params = n.params.iter().fold(Poly::default(), |acc, p| {

@@ -6,9 +6,10 @@
 //! columns (the kept axes innermost, as batch norm's channels in a channels-last layout).
 //! Only an input stored neither way is copied.
 
-use super::{Ctx, Grads, elems};
-use crate::cost::OpCost;
-use crate::ir::{AxisId, Circuit, Node, Op};
+use super::{Args, Ctx, Grads, Kernel, elems};
+use crate::error::ExecError;
+use crate::ir::{AxisId, Circuit, Node, Norm};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 use std::borrow::Cow;
 
@@ -100,11 +101,11 @@ fn view<'a, T: Real>(
 /// Mean and 1/σ per group (two passes: the variance is taken about the mean).
 pub(super) fn moments<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
     let (rows, cols) = (v.rows, v.cols.max(1));
-    let eps = T::from_f64(eps);
-    let one = T::from_f64(1.0);
+    let eps = T::of(eps);
+    let one = T::of(1.0);
     match v.stats {
         Along::Row => {
-            let rn = T::from_f64(cols as f64);
+            let rn = T::of(cols as f64);
             v.data
                 .chunks(cols)
                 .map(|row| {
@@ -118,12 +119,12 @@ pub(super) fn moments<T: Real>(v: &View<T>, eps: f64) -> (Vec<T>, Vec<T>) {
                 .unzip()
         }
         Along::Col => {
-            let rn = T::from_f64(rows as f64);
+            let rn = T::of(rows as f64);
             let mut mean = vec![T::default(); cols];
             for row in v.data.chunks(cols) {
                 mean.iter_mut().zip(row).for_each(|(m, x)| *m += *x);
             }
-            mean.iter_mut().for_each(|m| *m = *m / rn);
+            mean.iter_mut().for_each(|m| *m /= rn);
             let mut var = vec![T::default(); cols];
             for row in v.data.chunks(cols) {
                 for ((s, x), m) in var.iter_mut().zip(row).zip(&mean) {
@@ -228,21 +229,9 @@ fn params_in_view<T: Real>(cx: &Ctx, v: &View<T>, ps: &[&Tensor<T>]) -> Option<(
     Some((flat(ps[0]), flat(ps[1])))
 }
 
-fn norm_op<'a>(cx: &Ctx<'a>) -> (&'a [AxisId], &'a [AxisId], f64) {
-    match &cx.node.op {
-        Op::Norm {
-            stats,
-            affine_axes,
-            eps,
-            ..
-        } => (stats, affine_axes, *eps),
-        _ => (&[], &[], 0.0),
-    }
-}
-
-pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
-    let (stats, affine_axes, eps) = norm_op(cx);
-    let v = view(cx, x, stats, affine_axes);
+fn forward<T: Real>(op: &Norm, cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Tensor<T> {
+    let eps = op.eps;
+    let v = view(cx, x, &op.stats, &op.affine_axes);
     if v.affine == Some(v.stats)
         && let Some((g, b)) = params_in_view(cx, &v, ps)
     {
@@ -256,14 +245,15 @@ pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>, ps: &[&Tensor<T>]) -> Te
     Tensor::from_storage(x.axes.clone(), &v.order, &|a| cx.dim(a), y)
 }
 
-pub(crate) fn backward<T: Real>(
+fn backward<T: Real>(
+    op: &Norm,
     cx: &Ctx,
     x: &Tensor<T>,
     ps: &[&Tensor<T>],
     dy: &Tensor<T>,
 ) -> Grads<T> {
-    let (stats, affine_axes, eps) = norm_op(cx);
-    let v = view(cx, x, stats, affine_axes);
+    let eps = op.eps;
+    let v = view(cx, x, &op.stats, &op.affine_axes);
     let (rows, cols) = (v.rows, v.cols);
     let dy_v: std::borrow::Cow<[T]> = if dy.is_row_major_in(&v.order) {
         std::borrow::Cow::Borrowed(&dy.data)
@@ -318,7 +308,7 @@ pub(crate) fn backward<T: Real>(
         Along::Row => cols,
         Along::Col => rows,
     };
-    let rn = T::from_f64(r as f64);
+    let rn = T::of(r as f64);
     let sd = sums(&dxh, None, rows, cols, v.stats);
     let sdx = sums(&dxh, Some(xhat), rows, cols, v.stats);
     let cols1 = cols.max(1);
@@ -354,16 +344,25 @@ pub(crate) fn backward<T: Real>(
     }
 }
 
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let Op::Norm { affine, .. } = &n.op else {
-        return OpCost::default();
-    };
-    let x = elems(c, n.inputs[0]);
-    let w = if *affine { 9 } else { 7 };
-    OpCost {
-        ops_fwd: x.scale(w),
-        ops_bwd: x.scale(w + 3),
-        saved: x,
-        ..Default::default()
+impl Kernel for Norm {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
+        Ok(vec![forward(self, cx, xs[0], ps)])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
+        backward(self, cx, xs[0], ps, dy)
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let x = elems(c, n.inputs[0]);
+        let w = if self.affine { 9 } else { 7 };
+        OpCost {
+            ops_fwd: x.scale(w),
+            ops_bwd: x.scale(w + 3),
+            saved: x,
+            ..Default::default()
+        }
     }
 }

@@ -72,7 +72,7 @@ pub(super) fn backward<T: Real>(
         }
     }
     let n = if v.stats == Along::Row { cols } else { rows };
-    let rn = T::from_f64(n as f64);
+    let rn = T::of(n as f64);
     let sd: Vec<T> = g.iter().zip(&db).map(|(g, s)| *g * *s).collect();
     let sdx: Vec<T> = g.iter().zip(&dg).map(|(g, s)| *g * *s).collect();
     let mut dx = Vec::with_capacity(dy.len());

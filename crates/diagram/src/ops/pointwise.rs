@@ -1,15 +1,16 @@
 //! Elementwise maps, add/residual, product and constants. Maps store their input (or output)
 //! for the backward pass; add stores nothing and sums the broadcast operand's gradient.
 
-use super::{Ctx, Grads, elems};
-use crate::cost::OpCost;
-use crate::ir::{Circuit, Func, Node, Op};
-use crate::size::Poly;
+use super::{Args, Ctx, Grads, Kernel, elems};
+use crate::error::ExecError;
+use crate::ir::{Circuit, Func, Node};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
 fn scale_of(cx: &Ctx, f: &Func) -> f64 {
     match f {
         Func::Scale(c) => *c,
+        // Bound::new refused bindings under which this does not evaluate
         Func::ScaleBySize(e, p) => (e.eval(cx.bindings).unwrap_or(1) as f64).powf(*p),
         _ => 1.0,
     }
@@ -18,7 +19,7 @@ fn scale_of(cx: &Ctx, f: &Func) -> f64 {
 const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
 
 fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
-    let one = T::from_f64(1.0);
+    let one = T::of(1.0);
     match f {
         Func::Relu => {
             if x > T::default() {
@@ -27,21 +28,21 @@ fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
                 T::default()
             }
         }
-        Func::Tanh => x.tanh(),
+        Func::Tanh => x.tanh_fast(),
         Func::Sigmoid => one / (one + (-x).exp()),
         Func::Gelu => {
-            let u = T::from_f64(GELU_C) * (x + T::from_f64(0.044715) * x * x * x);
-            T::from_f64(0.5) * x * (one + u.tanh())
+            let u = T::of(GELU_C) * (x + T::of(0.044715) * x * x * x);
+            T::of(0.5) * x * (one + u.tanh_fast())
         }
         Func::Exp => x.exp(),
         Func::Square => x * x,
-        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s) * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::of(s) * x,
     }
 }
 
 /// f′ from the input `x` and output `y`.
 fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
-    let one = T::from_f64(1.0);
+    let one = T::of(1.0);
     match f {
         Func::Relu => {
             if x > T::default() {
@@ -53,15 +54,15 @@ fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
         Func::Tanh => one - y * y,
         Func::Sigmoid => y * (one - y),
         Func::Gelu => {
-            let c = T::from_f64(GELU_C);
-            let k = T::from_f64(0.044715);
-            let t = (c * (x + k * x * x * x)).tanh();
-            let half = T::from_f64(0.5);
-            half * (one + t) + half * x * (one - t * t) * c * (one + T::from_f64(3.0) * k * x * x)
+            let c = T::of(GELU_C);
+            let k = T::of(0.044715);
+            let t = (c * (x + k * x * x * x)).tanh_fast();
+            let half = T::of(0.5);
+            half * (one + t) + half * x * (one - t * t) * c * (one + T::of(3.0) * k * x * x)
         }
         Func::Exp => y,
-        Func::Square => T::from_f64(2.0) * x,
-        Func::Scale(_) | Func::ScaleBySize(..) => T::from_f64(s),
+        Func::Square => T::of(2.0) * x,
+        Func::Scale(_) | Func::ScaleBySize(..) => T::of(s),
     }
 }
 
@@ -70,7 +71,7 @@ fn map_tensor<T: Real>(f: &Func, s: f64, x: &Tensor<T>) -> Tensor<T> {
     match f {
         Func::Relu => x.map_values(|v| if v > T::default() { v } else { T::default() }),
         Func::Scale(_) | Func::ScaleBySize(..) => {
-            let s = T::from_f64(s);
+            let s = T::of(s);
             x.map_values(|v| s * v)
         }
         _ => x.map_values(|v| apply(f, s, v)),
@@ -90,67 +91,132 @@ fn combine<T: Real>(a: &Tensor<T>, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tens
     )
 }
 
-pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
-    match &cx.node.op {
-        Op::Map(f) => map_tensor(f, scale_of(cx, f), xs[0]),
-        Op::Add if xs[1].axes.len() < xs[0].axes.len() => {
-            let mut y = xs[0].clone();
-            y.add_broadcast(xs[1]);
-            y
+/// An elementwise map stores its input (and reads its output) for the backward pass.
+impl Kernel for Func {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        Ok(vec![map_tensor(self, scale_of(cx, self), xs[0])])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        let s = scale_of(cx, self);
+        let x = xs[0];
+        let dv = x.aligned_view(dy);
+        let data: Vec<T> = match self {
+            Func::Relu => x
+                .data
+                .iter()
+                .zip(dv.iter())
+                .map(|(x, g)| if *x > T::default() { *g } else { T::default() })
+                .collect(),
+            f => {
+                let yv = x.aligned_view(ys[0]);
+                x.data
+                    .iter()
+                    .zip(yv.iter())
+                    .zip(dv.iter())
+                    .map(|((x, y), g)| *g * deriv(f, s, *x, *y))
+                    .collect()
+            }
+        };
+        Grads::input(Tensor::with_layout_of(x, data))
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let y = elems(c, n.outputs[0]);
+        OpCost {
+            ops_fwd: y.scale(map_weight(self)),
+            ops_bwd: y.scale(2),
+            saved: y,
+            ..Default::default()
         }
-        Op::Add => combine(xs[0], xs[1], |a, b| a + b),
-        Op::Mul => combine(xs[0], xs[1], |a, b| a * b),
-        Op::Constant(c) => {
-            let axes = cx.out_axes(0).to_vec();
-            let dims = cx.dims(&axes);
-            Tensor::full(axes, dims, T::from_f64(*c))
-        }
-        _ => xs[0].clone(),
     }
 }
 
-pub(crate) fn backward<T: Real>(
-    cx: &Ctx,
-    xs: &[&Tensor<T>],
-    y: &Tensor<T>,
-    dy: &Tensor<T>,
-) -> Grads<T> {
-    let inputs = match &cx.node.op {
-        Op::Map(f) => {
-            let s = scale_of(cx, f);
-            let x = xs[0];
-            let dv = x.aligned_view(dy);
-            let data: Vec<T> = match f {
-                Func::Relu => x
-                    .data
-                    .iter()
-                    .zip(dv.iter())
-                    .map(|(x, g)| if *x > T::default() { *g } else { T::default() })
-                    .collect(),
-                _ => {
-                    let yv = x.aligned_view(y);
-                    x.data
-                        .iter()
-                        .zip(yv.iter())
-                        .zip(dv.iter())
-                        .map(|((x, y), g)| *g * deriv(f, s, *x, *y))
-                        .collect()
-                }
-            };
-            vec![Some(Tensor::with_layout_of(x, data))]
+/// `a + b`, the second broadcast; a residual. It stores nothing.
+pub(crate) struct Add;
+
+impl Kernel for Add {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
+        if xs[1].axes.len() < xs[0].axes.len() {
+            let mut y = xs[0].clone();
+            y.add_broadcast(xs[1]);
+            return Ok(vec![y]);
         }
-        // the broadcast operand's gradient sums over the axes it was broadcast over
-        Op::Add => vec![Some(dy.clone()), Some(dy.sum_to(&xs[1].axes))],
-        Op::Mul => {
-            let da = combine(dy, xs[1], |g, b| g * b);
-            let db = combine(dy, xs[0], |g, a| g * a).sum_to(&xs[1].axes);
-            vec![Some(da), Some(db)]
+        Ok(vec![combine(xs[0], xs[1], |a, b| a + b)])
+    }
+
+    // the broadcast operand's gradient sums over the axes it was broadcast over
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let xs = a.xs;
+        Grads {
+            inputs: vec![Some(dy.clone()), Some(dy.sum_to(&xs[1].axes))],
+            params: vec![],
         }
-        _ => vec![None; xs.len()],
-    };
-    Grads {
-        inputs,
-        params: vec![],
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let y = elems(c, n.outputs[0]);
+        OpCost {
+            ops_fwd: y.clone(),
+            ops_bwd: y,
+            ..Default::default()
+        }
+    }
+}
+
+/// `a ⊙ b`, the second broadcast. It stores both operands.
+pub(crate) struct Mul;
+
+impl Kernel for Mul {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let xs = a.xs;
+        Ok(vec![combine(xs[0], xs[1], |a, b| a * b)])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let xs = a.xs;
+        let da = combine(dy, xs[1], |g, b| g * b);
+        let db = combine(dy, xs[0], |g, a| g * a).sum_to(&xs[1].axes);
+        Grads {
+            inputs: vec![Some(da), Some(db)],
+            params: vec![],
+        }
+    }
+
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let y = elems(c, n.outputs[0]);
+        OpCost {
+            ops_fwd: y.clone(),
+            ops_bwd: y.scale(3),
+            saved: elems(c, n.inputs[0]).plus(&elems(c, n.inputs[1])),
+            ..Default::default()
+        }
+    }
+}
+
+/// A constant array over the output's axes: no inputs, no gradient.
+pub(crate) struct Constant(pub f64);
+
+impl Kernel for Constant {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let cx = a.cx;
+        let axes = cx.out_axes(0).to_vec();
+        let dims = cx.dims(&axes);
+        Ok(vec![Tensor::full(axes, dims, T::of(self.0))])
+    }
+
+    fn backward<T: Real>(&self, _: &Args<T>, _: &[&Tensor<T>], _: &Tensor<T>) -> Grads<T> {
+        Grads {
+            inputs: vec![],
+            params: vec![],
+        }
+    }
+
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
     }
 }
 
@@ -160,37 +226,5 @@ fn map_weight(f: &Func) -> i64 {
         Func::Relu | Func::Scale(_) | Func::ScaleBySize(..) | Func::Square => 1,
         Func::Tanh | Func::Sigmoid | Func::Exp => 4,
         Func::Gelu => 8,
-    }
-}
-
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let y = || n.outputs.first().map(|v| elems(c, *v)).unwrap_or_default();
-    match &n.op {
-        Op::Map(f) => OpCost {
-            ops_fwd: y().scale(map_weight(f)),
-            ops_bwd: y().scale(2),
-            saved: y(),
-            ..Default::default()
-        },
-        Op::Add => OpCost {
-            ops_fwd: y(),
-            ops_bwd: y(),
-            ..Default::default()
-        },
-        Op::Mul => OpCost {
-            ops_fwd: y(),
-            ops_bwd: y().scale(3),
-            saved: elems(c, n.inputs[0]).plus(&elems(c, n.inputs[1])),
-            ..Default::default()
-        },
-        // copy: the backward adds the gradients of the copies
-        Op::Copy(k) => OpCost {
-            ops_bwd: elems(c, n.inputs[0]).scale(*k as i64 - 1),
-            ..Default::default()
-        },
-        _ => OpCost {
-            ops_fwd: Poly::default(),
-            ..Default::default()
-        },
     }
 }

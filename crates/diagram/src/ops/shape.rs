@@ -1,30 +1,55 @@
 //! Concatenation, reshape and embedding lookup.
 
-use super::{Ctx, elems};
-use crate::cost::OpCost;
-use crate::exec::ExecError;
-use crate::ir::{AxisId, Circuit, Node, Op};
-use crate::size::Poly;
+use super::{Args, Ctx, Grads, Kernel, elems};
+use crate::error::ExecError;
+use crate::ir::{AxisId, Circuit, Concat, Embed, Node, Reshape};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
 fn rest_of(axes: &[AxisId], skip: &[AxisId]) -> Vec<AxisId> {
     axes.iter().copied().filter(|a| !skip.contains(a)).collect()
 }
 
-pub(crate) fn forward<T: Real>(cx: &Ctx, xs: &[&Tensor<T>]) -> Tensor<T> {
-    match &cx.node.op {
-        Op::Concat { inputs, output } => {
-            let rest = rest_of(&xs[0].axes, &[inputs[0]]);
-            let mut data = Vec::new();
-            for (x, a) in xs.iter().zip(inputs) {
-                data.extend(x.to_layout(&[vec![*a], rest.clone()].concat()).data);
-            }
-            let axes = [vec![*output], rest].concat();
-            let dims = cx.dims(&axes);
-            Tensor::from_vec(axes, dims, data)
+impl Kernel for Concat {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        let rest = rest_of(&xs[0].axes, &[self.inputs[0]]);
+        let mut data = Vec::new();
+        for (x, a) in xs.iter().zip(&self.inputs) {
+            data.extend(x.to_layout(&[vec![*a], rest.clone()].concat()).data);
         }
-        Op::Reshape { from, to } => relabel(cx, xs[0], from, to),
-        _ => xs[0].clone(),
+        let axes = [vec![self.output], rest].concat();
+        let dims = cx.dims(&axes);
+        Ok(vec![Tensor::from_vec(axes, dims, data)])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        let rest = rest_of(&dy.axes, &[self.output]);
+        let t = dy.to_layout(&[vec![self.output], rest.clone()].concat());
+        let inner: usize = cx.dims(&rest).iter().product();
+        let mut off = 0;
+        let inputs = xs
+            .iter()
+            .zip(&self.inputs)
+            .map(|(_, a)| {
+                let n = cx.dim(*a) * inner;
+                let axes = [vec![*a], rest.clone()].concat();
+                let g =
+                    Tensor::from_vec(axes.clone(), cx.dims(&axes), t.data[off..off + n].to_vec());
+                off += n;
+                Some(g)
+            })
+            .collect();
+        Grads {
+            inputs,
+            params: vec![],
+        }
+    }
+
+    // a copy into place: nothing but the elements moved
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
     }
 }
 
@@ -37,97 +62,73 @@ fn relabel<T: Real>(cx: &Ctx, x: &Tensor<T>, from: &[AxisId], to: &[AxisId]) -> 
     Tensor::from_vec(axes, dims, t.data)
 }
 
-pub(crate) fn backward<T: Real>(
-    cx: &Ctx,
-    xs: &[&Tensor<T>],
-    dy: &Tensor<T>,
-) -> Vec<Option<Tensor<T>>> {
-    match &cx.node.op {
-        Op::Concat { inputs, output } => {
-            let rest = rest_of(&dy.axes, &[*output]);
-            let t = dy.to_layout(&[vec![*output], rest.clone()].concat());
-            let inner: usize = cx.dims(&rest).iter().product();
-            let mut off = 0;
-            xs.iter()
-                .zip(inputs)
-                .map(|(_, a)| {
-                    let n = cx.dim(*a) * inner;
-                    let axes = [vec![*a], rest.clone()].concat();
-                    let g = Tensor::from_vec(
-                        axes.clone(),
-                        cx.dims(&axes),
-                        t.data[off..off + n].to_vec(),
-                    );
-                    off += n;
-                    Some(g)
-                })
-                .collect()
-        }
-        Op::Reshape { from, to } => vec![Some(relabel(cx, dy, to, from))],
-        _ => vec![Some(dy.clone())],
+impl Kernel for Reshape {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        Ok(vec![relabel(cx, xs[0], &self.from, &self.to)])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let cx = a.cx;
+        Grads::input(relabel(cx, dy, &self.to, &self.from))
+    }
+
+    // a view: nothing but the elements moved
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
     }
 }
 
-pub(crate) fn embed_forward<T: Real>(
-    cx: &Ctx,
-    idx: &Tensor<T>,
-    table: &Tensor<T>,
-) -> Result<Tensor<T>, ExecError> {
-    let Op::Embed { vocab, features } = &cx.node.op else {
-        return Ok(idx.clone());
-    };
-    let t = table.to_layout(&[vec![*vocab], features.clone()].concat());
-    let nv = cx.dim(*vocab);
-    let f: usize = cx.dims(features).iter().product();
-    let mut data = Vec::with_capacity(idx.len() * f);
-    for v in &idx.data {
-        let i = v.to_f64();
-        if !(i >= 0.0 && i < nv as f64 && i.fract() == 0.0) {
-            return Err(ExecError::Index {
-                op: cx.node.name.clone(),
-                index: i,
-                vocab: nv,
-            });
+impl Kernel for Embed {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs, ps) = (a.cx, a.xs, a.ps);
+        let (idx, table) = (xs[0], ps[0]);
+        let t = table.to_layout(&[vec![self.vocab], self.features.clone()].concat());
+        let nv = cx.dim(self.vocab);
+        let f: usize = cx.dims(&self.features).iter().product();
+        let mut data = Vec::with_capacity(idx.len() * f);
+        for v in &idx.data {
+            let i = v.f64();
+            if !(i >= 0.0 && i < nv as f64 && i.fract() == 0.0) {
+                return Err(ExecError::Index {
+                    op: cx.node.name.clone(),
+                    index: i,
+                    vocab: nv,
+                });
+            }
+            data.extend_from_slice(&t.data[i as usize * f..(i as usize + 1) * f]);
         }
-        data.extend_from_slice(&t.data[i as usize * f..(i as usize + 1) * f]);
+        let axes = [idx.axes.clone(), self.features.clone()].concat();
+        let dims = cx.dims(&axes);
+        Ok(vec![Tensor::from_vec(axes, dims, data)])
     }
-    let axes = [idx.axes.clone(), features.clone()].concat();
-    let dims = cx.dims(&axes);
-    Ok(Tensor::from_vec(axes, dims, data))
-}
 
-pub(crate) fn embed_backward<T: Real>(
-    cx: &Ctx,
-    idx: &Tensor<T>,
-    table: &Tensor<T>,
-    dy: &Tensor<T>,
-) -> Tensor<T> {
-    let Op::Embed { vocab, features } = &cx.node.op else {
-        return table.clone();
-    };
-    let order = [vec![*vocab], features.clone()].concat();
-    let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
-    let f: usize = cx.dims(features).iter().product();
-    let d = dy.to_layout(&[idx.axes.clone(), features.clone()].concat());
-    for (j, v) in idx.data.iter().enumerate() {
-        let i = v.to_f64() as usize;
-        for k in 0..f {
-            g.data[i * f + k] += d.data[j * f + k];
+    /// The table's gradient sums the output gradient's rows into the looked-up entries;
+    /// the indices get none.
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        let idx = xs[0];
+        let order = [vec![self.vocab], self.features.clone()].concat();
+        let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
+        let f: usize = cx.dims(&self.features).iter().product();
+        let d = dy.to_layout(&[idx.axes.clone(), self.features.clone()].concat());
+        for (j, v) in idx.data.iter().enumerate() {
+            let i = v.f64() as usize;
+            for k in 0..f {
+                g.data[i * f + k] += d.data[j * f + k];
+            }
+        }
+        Grads {
+            inputs: vec![None],
+            params: vec![g],
         }
     }
-    g
-}
 
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    match &n.op {
-        Op::Embed { .. } => OpCost {
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        OpCost {
             saved: elems(c, n.inputs[0]),
             ops_bwd: elems(c, n.outputs[0]),
             ..Default::default()
-        },
-        _ => OpCost {
-            ops_fwd: Poly::default(),
-            ..Default::default()
-        },
+        }
     }
 }

@@ -8,9 +8,10 @@
 //! linear map then reads the unfolded tensor in place as an [positions × (kernel, channels)]
 //! matrix.
 
-use super::{Ctx, elems};
-use crate::cost::OpCost;
-use crate::ir::{AxisId, Circuit, Node, Op, WindowAxis};
+use super::{Args, Ctx, Grads, Kernel, elems};
+use crate::error::ExecError;
+use crate::ir::{AxisId, Circuit, Node, Window, WindowAxis};
+use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
 /// The unfolded storage order for a spatial-side tensor stored in `x_storage`.
@@ -349,43 +350,66 @@ fn fold<T: Real>(cx: &Ctx, y: &Tensor<T>, ws: &[WindowAxis], x_storage: &[AxisId
     x
 }
 
-pub(crate) fn forward<T: Real>(cx: &Ctx, x: &Tensor<T>) -> Tensor<T> {
-    match &cx.node.op {
-        Op::Window(ws) => unfold(cx, x, ws),
-        Op::WindowT(ws) => fold(cx, x, ws, &folded_order(&x.storage_order(), ws)),
-        _ => x.clone(),
-    }
-}
-
 /// ★ and ★ᵀ are transposes of each other, so each backward is the other's forward; the
 /// gradient of ★'s input is stored like that input.
-pub(crate) fn backward<T: Real>(cx: &Ctx, x: &Tensor<T>, dy: &Tensor<T>) -> Tensor<T> {
-    match &cx.node.op {
-        Op::Window(ws) => fold(cx, dy, ws, &x.storage_order()),
-        Op::WindowT(ws) => unfold(cx, dy, ws),
-        _ => dy.clone(),
+impl Kernel for Window {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        Ok(vec![unfold(cx, xs[0], &self.axes)])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, xs) = (a.cx, a.xs);
+        Grads::input(fold(cx, dy, &self.axes, &xs[0].storage_order()))
+    }
+
+    // ★ copies: one operation per unfolded element
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let big = elems(c, n.outputs[0]);
+        OpCost {
+            ops_fwd: big.clone(),
+            ops_bwd: big,
+            ..Default::default()
+        }
     }
 }
 
-pub(crate) fn cost(c: &Circuit, n: &Node) -> OpCost {
-    let big = if matches!(n.op, Op::Window(_)) {
-        elems(c, n.outputs[0])
-    } else {
-        elems(c, n.inputs[0])
-    };
-    // ★ copies, ★ᵀ adds: one operation per unfolded element either way
-    OpCost {
-        ops_fwd: big.clone(),
-        ops_bwd: big,
-        ..Default::default()
+/// The transposed window ★ᵀ with the geometry of a window.
+pub(crate) struct Transposed<'a>(pub &'a Window);
+
+impl Kernel for Transposed<'_> {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, xs) = (a.cx, a.xs);
+        let ws = &self.0.axes;
+        Ok(vec![fold(
+            cx,
+            xs[0],
+            ws,
+            &folded_order(&xs[0].storage_order(), ws),
+        )])
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let cx = a.cx;
+        Grads::input(unfold(cx, dy, &self.0.axes))
+    }
+
+    // ★ᵀ adds: one operation per unfolded element
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        let big = elems(c, n.inputs[0]);
+        OpCost {
+            ops_fwd: big.clone(),
+            ops_bwd: big,
+            ..Default::default()
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bound::Bound;
     use crate::builder::{Builder, WindowSpec};
-    use crate::exec::Bound;
     use crate::ir::AxisKind;
 
     fn dot(a: &Tensor<f64>, b: &Tensor<f64>) -> f64 {
@@ -411,20 +435,37 @@ mod tests {
         bld.output(y);
         let circ = bld.finish().unwrap();
         let bound = Bound::new(&circ, &circ.default_bindings()).unwrap();
-        let node = circ
+        let (node, op) = circ
             .nodes
             .iter()
-            .find(|n| matches!(n.op, Op::Window(_)))
+            .find_map(|n| match &n.op {
+                crate::ir::Op::Window(w) => Some((n, w)),
+                _ => None,
+            })
             .unwrap();
         let cx = Ctx::new(&circ, &bound, node);
         let y_axes = cx.out_axes(0).to_vec();
         let x_nchw = wave(&[b, c, h, w], vec![2, 3, 5, 4], 0.1);
         let x_nhwc = x_nchw.to_layout(&[b, h, w, c]);
-        let y1 = forward(&cx, &x_nchw).to_layout(&y_axes);
-        let y2 = forward(&cx, &x_nhwc).to_layout(&y_axes);
+        let fwd = |x: &Tensor<f64>| {
+            let a = Args {
+                cx: &cx,
+                xs: &[x],
+                ps: &[],
+            };
+            op.forward(&a).unwrap().remove(0)
+        };
+        let y1 = fwd(&x_nchw).to_layout(&y_axes);
+        let y2 = fwd(&x_nhwc).to_layout(&y_axes);
         assert_eq!(y1.data, y2.data);
         let u = wave(&y_axes, cx.dims(&y_axes), 0.7);
-        let folded = backward(&cx, &x_nhwc, &u);
+        let y = y1.clone();
+        let a = Args {
+            cx: &cx,
+            xs: &[&x_nhwc],
+            ps: &[],
+        };
+        let folded = op.backward(&a, &[&y], &u).inputs[0].take().unwrap();
         assert!(folded.is_row_major_in(&[b, h, w, c]));
         assert!((dot(&y1, &u) - dot(&x_nchw, &folded)).abs() < 1e-9);
     }

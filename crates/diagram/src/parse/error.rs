@@ -1,16 +1,18 @@
 //! Why a circuit file could not be loaded.
 
+use crate::names::escape_control;
 use thiserror::Error;
 
 /// Why a circuit file could not be loaded.
 ///
 /// A syntax or type error carries its position; render it with [`TextError::in_file`] to get
-/// the usual `file:line:column: message` form.
+/// the usual `file:line:column: message` form. Control characters in the message (from
+/// quoted names or stray bytes) are shown escaped.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TextError {
     /// The text does not parse, or an operation in it is ill-typed.
-    #[error("{line}:{column}: {msg}")]
+    #[error("{line}:{column}: {}", escape_control(.msg))]
     Syntax {
         /// 1-based line.
         line: usize,
@@ -20,7 +22,7 @@ pub enum TextError {
         msg: String,
     },
     /// A reference points nowhere, or an id disagrees with its position (JSON files).
-    #[error("invalid circuit: {0}")]
+    #[error("invalid circuit: {}", escape_control(.0))]
     Invalid(String),
 }
 
@@ -41,8 +43,8 @@ impl TextError {
     /// ```
     pub fn in_file(&self, file: &str) -> String {
         match self {
-            TextError::Syntax { .. } => format!("{file}:{self}"),
-            TextError::Invalid(_) => format!("{file}: {self}"),
+            TextError::Syntax { .. } => format!("{}:{self}", escape_control(file)),
+            TextError::Invalid(_) => format!("{}: {self}", escape_control(file)),
         }
     }
 }

@@ -127,7 +127,17 @@ fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
     while i < cs.len() {
         let c = cs[i];
         let col = i + 1;
-        if c.is_whitespace() {
+        if c.is_control() && c != '\t' {
+            // shown escaped: a raw NUL or ESC in a message would garble the terminal
+            return Err(err(
+                col,
+                format!(
+                    "unexpected control character U+{:04X} ('{}')",
+                    c as u32,
+                    crate::names::escape_control(&c.to_string())
+                ),
+            ));
+        } else if c.is_whitespace() {
             i += 1;
         } else if c == '#' {
             break; // a comment runs to the end of the line
@@ -171,6 +181,15 @@ fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
                 loop {
                     match cs.get(i) {
                         None => return Err(err(col, "unterminated quoted name".into())),
+                        Some(ch) if ch.is_control() && *ch != '\t' => {
+                            return Err(err(
+                                i + 1,
+                                format!(
+                                    "unexpected control character U+{:04X} in a quoted name",
+                                    *ch as u32
+                                ),
+                            ));
+                        }
                         Some('"') => break,
                         Some('\\') if matches!(cs.get(i + 1), Some('"' | '\\' | 'n')) => {
                             s.push(if cs[i + 1] == 'n' { '\n' } else { cs[i + 1] });
@@ -246,6 +265,22 @@ mod tests {
                 "'->'"
             ]
         );
+    }
+
+    /// Issue 17: NUL and ESC bytes were echoed raw in `.ncd` errors.
+    #[test]
+    fn control_characters_are_refused_and_shown_escaped() {
+        let e = lex("x = relu \u{1b}[2J y").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "1:10: unexpected control character U+001B ('\\e')"
+        );
+        let e = lex("input \"a\u{0}b\" [i]").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "1:9: unexpected control character U+0000 in a quoted name"
+        );
+        assert!(!e.to_string().chars().any(char::is_control));
     }
 
     #[test]

@@ -309,12 +309,12 @@ impl Printer<'_> {
     /// (`L.W`, `L.b`, `N.gain`, …), fresh, in order, and not declared shared.
     fn implicit_params(&self, n: &Node) -> bool {
         let expect: Vec<(&str, Vec<AxisId>, Init)> = match &n.op {
-            Op::Linear {
+            Op::Linear(Linear {
                 inputs,
                 outputs,
                 groups,
                 bias,
-            } => {
+            }) => {
                 if inputs.iter().any(|a| outputs.contains(a)) {
                     return false;
                 }
@@ -331,15 +331,15 @@ impl Printer<'_> {
                 }
                 e
             }
-            Op::Norm {
+            Op::Norm(Norm {
                 affine_axes,
                 affine: true,
                 ..
-            } => vec![
+            }) => vec![
                 ("gain", affine_axes.clone(), Init::Ones),
                 ("shift", affine_axes.clone(), Init::Zeros),
             ],
-            Op::Embed { vocab, features } => {
+            Op::Embed(Embed { vocab, features }) => {
                 let t = std::iter::once(*vocab).chain(features.iter().copied());
                 vec![("table", t.collect(), Init::Normal)]
             }
@@ -394,12 +394,12 @@ impl Printer<'_> {
             format!(" using {}", ps.join(" "))
         };
         let text = match &n.op {
-            Op::Linear {
+            Op::Linear(Linear {
                 inputs,
                 outputs,
                 groups,
                 bias,
-            } => {
+            }) => {
                 let mut t = format!(
                     "linear{} {}{}{} ->{}{}",
                     if *bias { "+" } else { "" },
@@ -414,7 +414,7 @@ impl Printer<'_> {
                 }
                 t + &using()
             }
-            Op::Einsum { signature, .. } => {
+            Op::Einsum(Einsum { signature, .. }) => {
                 format!("einsum {} {}", fmt_name_quoted(signature), all_inputs())
             }
             Op::Map(f) => match f {
@@ -431,13 +431,13 @@ impl Printer<'_> {
             },
             Op::Add => format!("add {} {}", x(0), x(1)),
             Op::Mul => format!("mul {} {}", x(0), x(1)),
-            Op::Softmax(a) => format!("softmax {} over {}", x(0), self.axes(a)),
-            Op::Norm {
+            Op::Softmax(Softmax { over: a }) => format!("softmax {} over {}", x(0), self.axes(a)),
+            Op::Norm(Norm {
                 stats,
                 affine_axes,
                 affine,
                 eps,
-            } => {
+            }) => {
                 let mut t = format!("norm {} over {}", x(0), self.axes(stats));
                 if *affine || !affine_axes.is_empty() {
                     let kw = if *affine { "affine" } else { "fixed" };
@@ -448,7 +448,7 @@ impl Printer<'_> {
                 }
                 t + &using()
             }
-            Op::Reduce(k, a) => {
+            Op::Reduce(Reduce { kind: k, over: a }) => {
                 let k = match k {
                     ReduceKind::Sum => "sum",
                     ReduceKind::Mean => "mean",
@@ -457,23 +457,23 @@ impl Printer<'_> {
                 format!("{k} {} over {}", x(0), self.axes(a))
             }
             Op::Copy(k) => format!("copy {} {k}", x(0)),
-            Op::Window(w) => format!("window {}{}", x(0), self.window_axes(w)),
-            Op::WindowT(w) => format!("window_t {}{}", x(0), self.window_axes(w)),
-            Op::Concat { inputs, output } => format!(
+            Op::Window(Window { axes: w }) => format!("window {}{}", x(0), self.window_axes(w)),
+            Op::WindowT(Window { axes: w }) => format!("window_t {}{}", x(0), self.window_axes(w)),
+            Op::Concat(Concat { inputs, output }) => format!(
                 "concat {} along {} -> {}",
                 all_inputs(),
                 self.axes(inputs),
                 self.axis(*output)
             ),
-            Op::Reshape { from, to } => format!(
+            Op::Reshape(Reshape { from, to }) => format!(
                 "reshape {} {} ->{}{}",
                 x(0),
                 self.axes(from),
                 if to.is_empty() { "" } else { " " },
                 self.axes(to)
             ),
-            Op::Permute(a) => format!("permute {} {}", x(0), self.axes(a)),
-            Op::Embed { vocab, features } => {
+            Op::Permute(Permute { order: a }) => format!("permute {} {}", x(0), self.axes(a)),
+            Op::Embed(Embed { vocab, features }) => {
                 format!(
                     "embed {} {} -> {}",
                     x(0),

@@ -62,6 +62,11 @@ pub fn save_json(c: &Circuit) -> String {
 }
 
 /// Loads and validates a circuit from its JSON form.
+///
+/// JSON can state any circuit, typed or not, so besides [`validate`] the circuit must be
+/// exactly what its operations build: it is written in the text format and loaded back
+/// through the [`crate::builder`], and the two must agree. A circuit accepted here is as
+/// safe to run as one built in Rust.
 pub fn load_json(text: &str) -> Result<Circuit, TextError> {
     let c: Circuit = serde_json::from_str(text).map_err(|e| TextError::Syntax {
         line: e.line(),
@@ -69,12 +74,81 @@ pub fn load_json(text: &str) -> Result<Circuit, TextError> {
         msg: e.to_string(),
     })?;
     validate(&c)?;
+    let as_text = save(&c);
+    let rebuilt = super::loader::load_text(&as_text).map_err(|e| {
+        let line = match &e {
+            TextError::Syntax { line, .. } => as_text.lines().nth(line.saturating_sub(1)),
+            TextError::Invalid(_) => None,
+        };
+        TextError::Invalid(format!(
+            "the circuit does not type-check: {e}{}",
+            line.map(|l| format!(" (in its text form: `{}`)", l.trim()))
+                .unwrap_or_default()
+        ))
+    })?;
+    if let Some(d) = first_difference(&c, &rebuilt) {
+        return Err(TextError::Invalid(format!(
+            "the circuit is not what its operations build: {d}"
+        )));
+    }
     Ok(c)
+}
+
+/// Where `c` differs from `built`, the same circuit rebuilt from its operations.
+fn first_difference(c: &Circuit, built: &Circuit) -> Option<String> {
+    fn first<T: PartialEq>(a: &[T], b: &[T]) -> Option<usize> {
+        (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))
+    }
+    if c.name != built.name || c.sizes != built.sizes || c.constraints != built.constraints {
+        return Some("the header (name, sizes or constraints)".into());
+    }
+    if let Some(i) = first(&c.axes, &built.axes) {
+        return Some(format!("axis {i}"));
+    }
+    if let Some(i) = first(&c.nodes, &built.nodes) {
+        let name = c.nodes.get(i).map_or("", |n| n.name.as_str());
+        return Some(format!("op {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.values, &built.values) {
+        let name = c.values.get(i).map_or("", |v| v.name.as_str());
+        return Some(format!("value {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.params, &built.params) {
+        let name = c.params.get(i).map_or("", |p| p.name.as_str());
+        return Some(format!("parameter {i} (`{name}`)"));
+    }
+    if let Some(i) = first(&c.blocks, &built.blocks) {
+        return Some(format!("block {i}"));
+    }
+    if c.inputs != built.inputs || c.outputs != built.outputs {
+        return Some("the inputs or outputs".into());
+    }
+    None
 }
 
 /// Checks ids, references and that every node reads only values computed before it.
 pub fn validate(c: &Circuit) -> Result<(), TextError> {
     let bad = |m: String| Err(TextError::Invalid(m));
+    // the text format can write `\n` in a quoted name but no other control character
+    let names = std::iter::once(("circuit", &c.name))
+        .chain(c.sizes.keys().map(|n| ("size", n)))
+        .chain(c.axes.iter().map(|a| ("axis", &a.name)))
+        .chain(c.values.iter().map(|v| ("value", &v.name)))
+        .chain(c.params.iter().map(|p| ("parameter", &p.name)))
+        .chain(c.nodes.iter().map(|n| ("op", &n.name)))
+        .chain(c.blocks.iter().map(|b| ("block", &b.name)))
+        .chain(c.nodes.iter().filter_map(|n| match &n.op {
+            Op::Save(l) | Op::Load(l) => Some(("label", l)),
+            _ => None,
+        }));
+    for (what, name) in names {
+        if name.chars().any(|ch| ch.is_control() && ch != '\n') {
+            return bad(format!(
+                "{what} name `{}` holds a control character",
+                crate::names::escape_control(name)
+            ));
+        }
+    }
     for (i, a) in c.axes.iter().enumerate() {
         if a.id.ix() != i {
             return bad(format!("axis {i} has id {}", a.id.0));
@@ -151,37 +225,33 @@ pub fn validate(c: &Circuit) -> Result<(), TextError> {
 /// Every axis an operation names.
 fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
     match op {
-        Op::Linear {
-            inputs,
-            outputs,
-            groups,
-            ..
-        } => inputs
+        Op::Linear(l) => l
+            .inputs
             .iter()
-            .chain(outputs)
-            .chain(groups)
+            .chain(&l.outputs)
+            .chain(&l.groups)
             .copied()
             .collect(),
-        Op::Einsum {
-            operands, output, ..
-        } => operands
+        Op::Einsum(e) => e
+            .operands
             .iter()
             .flatten()
-            .chain(output)
+            .chain(&e.output)
             .flat_map(|t| std::iter::once(t.axis).chain(t.parts.iter().copied()))
             .collect(),
-        Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
-        Op::Norm {
-            stats, affine_axes, ..
-        } => stats.iter().chain(affine_axes).copied().collect(),
+        Op::Softmax(s) => s.over.clone(),
+        Op::Reduce(r) => r.over.clone(),
+        Op::Permute(p) => p.order.clone(),
+        Op::Norm(n) => n.stats.iter().chain(&n.affine_axes).copied().collect(),
         Op::Window(w) | Op::WindowT(w) => w
+            .axes
             .iter()
             .flat_map(|w| [w.input, w.output, w.kernel])
             .collect(),
-        Op::Concat { inputs, output } => inputs.iter().chain([output]).copied().collect(),
-        Op::Reshape { from, to } => from.iter().chain(to).copied().collect(),
-        Op::Embed { vocab, features } => std::iter::once(*vocab)
-            .chain(features.iter().copied())
+        Op::Concat(k) => k.inputs.iter().chain([&k.output]).copied().collect(),
+        Op::Reshape(r) => r.from.iter().chain(&r.to).copied().collect(),
+        Op::Embed(e) => std::iter::once(e.vocab)
+            .chain(e.features.iter().copied())
             .collect(),
         Op::Map(_)
         | Op::Add

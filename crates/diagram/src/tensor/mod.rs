@@ -8,78 +8,10 @@ mod layout;
 pub use contract::{contract, contract_like};
 
 use crate::ir::AxisId;
-use nc_core::gemm::Scalar;
-use std::fmt::Debug;
-use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
-/// Floating-point element types the executor runs on (f32 and f64).
-pub trait Real:
-    Scalar
-    + Debug
-    + PartialOrd
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + AddAssign
-    + MulAssign
-{
-    /// Conversion from f64.
-    fn from_f64(v: f64) -> Self;
-    /// Conversion to f64.
-    fn to_f64(self) -> f64;
-    /// e^x.
-    fn exp(self) -> Self;
-    /// tanh.
-    fn tanh(self) -> Self;
-    /// √x.
-    fn sqrt(self) -> Self;
-    /// Whether finite.
-    fn is_finite(self) -> bool;
-}
-
-impl Real for f32 {
-    fn from_f64(v: f64) -> Self {
-        v as f32
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    fn exp(self) -> Self {
-        f32::exp(self)
-    }
-    fn tanh(self) -> Self {
-        nc_core::activation::tanh_fast(self)
-    }
-    fn sqrt(self) -> Self {
-        f32::sqrt(self)
-    }
-    fn is_finite(self) -> bool {
-        f32::is_finite(self)
-    }
-}
-
-impl Real for f64 {
-    fn from_f64(v: f64) -> Self {
-        v
-    }
-    fn to_f64(self) -> f64 {
-        self
-    }
-    fn exp(self) -> Self {
-        f64::exp(self)
-    }
-    fn tanh(self) -> Self {
-        f64::tanh(self)
-    }
-    fn sqrt(self) -> Self {
-        f64::sqrt(self)
-    }
-    fn is_finite(self) -> bool {
-        f64::is_finite(self)
-    }
-}
+/// Floating-point element types the executor runs on (f32 and f64): the workspace's one
+/// float trait.
+pub use nc_core::real::Real;
 
 /// A dense tensor whose axes are circuit axes, each with a size and a stride.
 #[derive(Clone, Debug, PartialEq)]

@@ -46,12 +46,9 @@ fn build() -> Result<Circuit, BuildError> {
     // the depthwise convolution's group and per-group channel axes, told apart by name from
     // the grouped convolution's
     let dw = c.nodes.iter().find_map(|n| match &n.op {
-        crate::ir::Op::Linear {
-            inputs,
-            outputs,
-            groups,
-            ..
-        } if n.name == "depthwise" => Some((groups.clone(), inputs[0], outputs[0])),
+        crate::ir::Op::Linear(l) if n.name == "depthwise" => {
+            Some((l.groups.clone(), l.inputs[0], l.outputs[0]))
+        }
         _ => None,
     });
     if let Some((groups, gi, go)) = dw {

@@ -105,8 +105,8 @@ pub(crate) fn name_kernels(c: &mut Circuit) {
     let mut names = Vec::new();
     for n in &c.nodes {
         let (axes, transposed) = match &n.op {
-            crate::ir::Op::Window(w) => (w, false),
-            crate::ir::Op::WindowT(w) => (w, true),
+            crate::ir::Op::Window(w) => (&w.axes, false),
+            crate::ir::Op::WindowT(w) => (&w.axes, true),
             _ => continue,
         };
         for a in axes {

@@ -8,11 +8,34 @@ use crate::size::SizeExpr;
 
 /// Integer literals in sizes stay below this, so that folding sizes cannot overflow.
 const MAX_SIZE_LITERAL: i64 = 1 << 40;
+/// Tokens in one size expression.
+const MAX_SIZE_TOKENS: usize = 256;
+/// Parentheses nesting in one size expression.
+const MAX_SIZE_NESTING: usize = 32;
 
 impl Loader {
     /// A size expression: integers, size symbols, `+ - * / //`, parentheses.
+    /// A size expression, at most [`MAX_SIZE_TOKENS`] tokens and [`MAX_SIZE_NESTING`]
+    /// parentheses deep (so evaluating, printing and dropping it cannot exhaust the stack).
     pub(super) fn size_expr(&self, cur: &mut Cursor) -> R<SizeExpr> {
-        let mut l = self.size_term(cur)?;
+        let start = cur.pos();
+        self.size_sum(cur, start, 0)
+    }
+
+    fn size_budget(cur: &Cursor, start: usize) -> R<()> {
+        if cur.pos() - start > MAX_SIZE_TOKENS {
+            let (l, c) = cur.here();
+            return Err(crate::parse::error::TextError::syntax(
+                l,
+                c,
+                format!("a size expression may have at most {MAX_SIZE_TOKENS} tokens"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn size_sum(&self, cur: &mut Cursor, start: usize, depth: usize) -> R<SizeExpr> {
+        let mut l = self.size_term(cur, start, depth)?;
         loop {
             let sub = if cur.peek_is("+") {
                 false
@@ -22,7 +45,8 @@ impl Loader {
                 return Ok(l);
             };
             cur.bump();
-            let r = self.size_term(cur)?;
+            Self::size_budget(cur, start)?;
+            let r = self.size_term(cur, start, depth)?;
             l = if sub {
                 SizeExpr::Sub(l.into(), r.into())
             } else {
@@ -31,13 +55,14 @@ impl Loader {
         }
     }
 
-    pub(super) fn size_term(&self, cur: &mut Cursor) -> R<SizeExpr> {
-        let mut l = self.size_atom(cur)?;
+    fn size_term(&self, cur: &mut Cursor, start: usize, depth: usize) -> R<SizeExpr> {
+        let mut l = self.size_atom(cur, start, depth)?;
         loop {
             let op = ["*", "//", "/"].into_iter().find(|p| cur.peek_is(p));
             let Some(op) = op else { return Ok(l) };
             cur.bump();
-            let r = self.size_atom(cur)?;
+            Self::size_budget(cur, start)?;
+            let r = self.size_atom(cur, start, depth)?;
             l = match op {
                 "*" => SizeExpr::Mul(l.into(), r.into()),
                 "/" => SizeExpr::ExactDiv(l.into(), r.into()),
@@ -46,9 +71,18 @@ impl Loader {
         }
     }
 
-    pub(super) fn size_atom(&self, cur: &mut Cursor) -> R<SizeExpr> {
-        if cur.eat("(") {
-            let e = self.size_expr(cur)?;
+    fn size_atom(&self, cur: &mut Cursor, start: usize, depth: usize) -> R<SizeExpr> {
+        if cur.peek_is("(") {
+            if depth >= MAX_SIZE_NESTING {
+                let (l, c) = cur.here();
+                return Err(crate::parse::error::TextError::syntax(
+                    l,
+                    c,
+                    format!("size expressions nest at most {MAX_SIZE_NESTING} parentheses deep"),
+                ));
+            }
+            cur.bump();
+            let e = self.size_sum(cur, start, depth + 1)?;
             cur.expect(")", "')' closing the size expression")?;
             return Ok(e);
         }
@@ -129,6 +163,9 @@ impl Loader {
                 )));
             }
         };
+        let size = size
+            .bounded()
+            .map_err(|e| n.err(format!("axis `{key}`: {e}, as `{key}=8`")))?;
         let a = self
             .b
             .axis_expr(&n.text, size, kind.unwrap_or(default_kind));
@@ -156,7 +193,16 @@ impl Loader {
         cur.expect("[", "'[' starting a list of axes")?;
         let mut out = Vec::new();
         while !cur.peek_is("]") {
-            out.push(self.axis(cur, usage, None, "an axis name or ']'")?);
+            let (l, c) = cur.here();
+            let a = self.axis(cur, usage, None, "an axis name or ']'")?;
+            if out.contains(&a) {
+                return Err(crate::parse::error::TextError::syntax(
+                    l,
+                    c,
+                    format!("axis `{}` is listed twice", self.b.circuit().axis_label(a)),
+                ));
+            }
+            out.push(a);
         }
         cur.bump();
         Ok(out)

@@ -44,6 +44,10 @@ impl<'a> Cursor<'a> {
             end_col: line.end_col,
         }
     }
+    /// Index of the current token in the line.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
     pub fn peek(&self) -> Option<&'a Token> {
         self.toks.get(self.pos)
     }

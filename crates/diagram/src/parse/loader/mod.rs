@@ -20,16 +20,30 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "shared", "index", "of", "along",
 ];
 
+/// Blocks nest at most this deep.
+pub(crate) const MAX_DEPTH: usize = 64;
+/// At most this many operations, parameters, block instances, constraints and outputs
+/// together: repeated blocks multiply a short file, and this bounds what it may build.
+pub(crate) const MAX_ITEMS: usize = 100_000;
+/// At most this many tokens are run, a repeated block's body counted once per iteration:
+/// this bounds the loader's time whatever the file.
+pub(crate) const MAX_TOKENS: usize = 10_000_000;
+
 /// Parses and builds a circuit from the text format.
+///
+/// Every statement costs time and memory linear in its tokens (times the nesting depth,
+/// at most [`MAX_DEPTH`]), and [`MAX_ITEMS`] and [`MAX_TOKENS`] bound the totals.
 pub(crate) fn load_text(src: &str) -> Result<Circuit, TextError> {
-    let lines = lex(src)?;
-    let mut l = Loader::new();
-    l.run(&lines)?;
-    let last = lines
+    let mut lines = lex(src)?;
+    let eof = lines
         .last()
         .map(|l| (l.number, l.end_col))
         .unwrap_or((1, 1));
-    l.finish(last)
+    // blank and comment lines do nothing: drop them once rather than on every iteration
+    lines.retain(|l| !l.tokens.is_empty());
+    let mut l = Loader::new(eof);
+    l.run(&lines)?;
+    l.finish(eof)
 }
 
 /// An open block instance: the prefix its names get, and where it was opened.
@@ -66,6 +80,12 @@ struct Loader {
     twins: HashMap<((usize, usize), AxisId), AxisId>,
     /// Final names of nodes whose builder-given name differs (`save`, `load`).
     renames: Vec<(NodeId, String)>,
+    /// Per chain-stage base name, the next `~k` to try (so naming stays linear).
+    next_suffix: HashMap<String, usize>,
+    /// Tokens run so far (see [`MAX_TOKENS`]).
+    tokens_run: usize,
+    /// Line and column of the end of the file.
+    eof: (usize, usize),
 }
 
 /// How an axis position treats an unknown name.
@@ -78,8 +98,9 @@ enum AxisUse {
 }
 
 impl Loader {
-    fn new() -> Self {
+    fn new(eof: (usize, usize)) -> Self {
         Loader {
+            eof,
             b: Builder::new("circuit"),
             name: None,
             axes: HashMap::new(),
@@ -92,7 +113,43 @@ impl Loader {
             twins: HashMap::new(),
             substitutions: Vec::new(),
             param_renames: Vec::new(),
+            next_suffix: HashMap::new(),
+            tokens_run: 0,
         }
+    }
+
+    /// Counts a line against [`MAX_TOKENS`] and the circuit against [`MAX_ITEMS`].
+    fn budget(&mut self, line: &Line) -> R<()> {
+        self.tokens_run += line.tokens.len();
+        let c = self.b.circuit();
+        let items =
+            c.nodes.len() + c.params.len() + c.blocks.len() + c.constraints.len() + c.outputs.len();
+        let at = |msg: String| TextError::syntax(line.number, 1, msg);
+        if items > MAX_ITEMS {
+            return Err(at(format!(
+                "the circuit grows past {MAX_ITEMS} operations, parameters and blocks here \
+                 (repeated blocks multiply their bodies)"
+            )));
+        }
+        if self.tokens_run > MAX_TOKENS {
+            return Err(at(format!(
+                "loading runs more than {MAX_TOKENS} tokens by here (repeated blocks run \
+                 their bodies once per iteration)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a block that would nest deeper than [`MAX_DEPTH`].
+    fn check_depth(&self, n: &Name) -> R<()> {
+        if self.open.len() >= MAX_DEPTH {
+            return Err(n.err(format!(
+                "block `{}` would nest {} deep; blocks nest at most {MAX_DEPTH} deep",
+                n.text,
+                self.open.len() + 1
+            )));
+        }
+        Ok(())
     }
 
     /// Runs statements; a `block NAME repeat N { … }` runs its body N times.
@@ -102,16 +159,16 @@ impl Loader {
             let line = &lines[i];
             let is_repeat = line.tokens.first().and_then(|t| t.word()) == Some("block")
                 && line.tokens.get(2).and_then(|t| t.word()) == Some("repeat");
+            self.budget(line)?;
             if !is_repeat {
-                if !line.tokens.is_empty() {
-                    self.statement(line)?;
-                }
+                self.statement(line)?;
                 i += 1;
                 continue;
             }
             let mut cur = Cursor::new(line);
             cur.bump();
             let n = cur.plain_name("the block's name after 'block'")?;
+            self.check_depth(&n)?;
             cur.bump();
             let count = cur.int("the number of repetitions after 'repeat'")?;
             if !(1..=10_000).contains(&count) {
@@ -121,13 +178,9 @@ impl Loader {
             cur.expect("{", "'{' opening the block")?;
             cur.end("'{'")?;
             let end = matching_close(lines, i).ok_or_else(|| {
-                let last = lines
-                    .last()
-                    .map(|l| (l.number, l.end_col))
-                    .unwrap_or((1, 1));
                 TextError::syntax(
-                    last.0,
-                    last.1,
+                    self.eof.0,
+                    self.eof.1,
                     format!(
                         "expected '}}' closing block `{}` opened at line {}, found end of file",
                         n.text, n.line
@@ -149,6 +202,9 @@ impl Loader {
                 }
             };
             for it in 0..count {
+                if it > 0 {
+                    self.budget(line)?;
+                }
                 self.b.begin_block(&n.text, it, count, shared);
                 self.open.push(OpenBlock {
                     prefix: own(it),
@@ -489,6 +545,7 @@ impl Loader {
     /// `block NAME [I of N] [shared] {`
     fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("the block's name after 'block'")?;
+        self.check_depth(&n)?;
         let (mut iteration, mut repeat) = (0, 1);
         if cur.eat("[") {
             iteration = cur.int("the iteration number (from 0)")?;
@@ -608,13 +665,21 @@ impl Loader {
         cur.end("the operation")
     }
 
-    fn fresh_local(&self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut k = 2;
+    /// `base`, or `base~k` with the smallest free `k ≥ 2`. Names are never freed, so the
+    /// search resumes where the last one for this base ended.
+    fn fresh_local(&mut self, base: &str) -> String {
+        let key = self.full(base);
+        let mut k = self.next_suffix.get(&key).copied().unwrap_or(1);
+        let mut name = if k == 1 {
+            base.to_string()
+        } else {
+            format!("{base}~{k}")
+        };
         while self.defined_at.contains_key(&self.full(&name)) {
-            name = format!("{base}~{k}");
             k += 1;
+            name = format!("{base}~{k}");
         }
+        self.next_suffix.insert(key, k);
         name
     }
 }

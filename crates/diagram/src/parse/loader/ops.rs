@@ -157,7 +157,7 @@ impl Loader {
                 let made = self.b.circuit().params.len();
                 let v = self.b.embed(local, ids, vocab, &features);
                 if let (Some(ps), Ok(_)) = (using, &v) {
-                    self.substitute(ps, made);
+                    self.substitute(ps, made, at)?;
                 }
                 v
             }
@@ -383,12 +383,35 @@ impl Loader {
 
     /// The last node takes `using` instead of the parameters it made (ids from `made` on),
     /// which are dropped when the circuit is finished.
-    fn substitute(&mut self, using: Vec<ParamId>, made: usize) {
+    /// Each given parameter must have the axes of the one it replaces.
+    fn substitute(&mut self, using: Vec<ParamId>, made: usize, at: (usize, usize)) -> R<()> {
         let c = self.b.circuit();
+        for (u, m) in using.iter().zip(made..c.params.len()) {
+            let (given, wanted) = (c.param(*u), &c.params[m]);
+            if given.axes != wanted.axes {
+                let show = |axes: &[crate::ir::AxisId]| {
+                    axes.iter()
+                        .map(|a| c.axis_label(*a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                return Err(TextError::syntax(
+                    at.0,
+                    at.1,
+                    format!(
+                        "parameter `{}` has axes [{}] but this operation needs [{}]",
+                        given.name,
+                        show(&given.axes),
+                        show(&wanted.axes)
+                    ),
+                ));
+            }
+        }
         if let Some(n) = c.nodes.last() {
             let created = made..c.params.len();
             self.substitutions.push((n.id, using, created));
         }
+        Ok(())
     }
 
     fn new_param(&mut self, local: &str, axes: &[AxisId], init: Init) -> ParamId {
@@ -435,7 +458,7 @@ impl Loader {
             .norm(local, x, &stats, &affine_axes, affine, eps)
             .map_err(|e| self.build_err(at, e))?;
         match using {
-            Some(ps) => self.substitute(ps, made),
+            Some(ps) => self.substitute(ps, made, at)?,
             None => {
                 for p in made..self.b.circuit().params.len() {
                     let name = self.b.circuit().params[p].name.clone();

@@ -9,6 +9,13 @@
 //! ([`Node::acts_on`], [`Circuit::broadcast_axes`]). A parameter is shared by the operation
 //! rather than indexed by the broadcast axes: that is the paper's inner broadcasting.
 
+mod op;
+
+pub use op::{
+    Concat, EinTerm, Einsum, Embed, Func, Linear, Norm, Op, Permute, Reduce, ReduceKind, Reshape,
+    Softmax, Window, WindowAxis,
+};
+
 use crate::size::{Constraint, SizeExpr};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -168,211 +175,6 @@ pub struct Param {
     pub shared: bool,
 }
 
-/// Elementwise functions ℝ → ℝ.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Func {
-    /// max(x, 0).
-    Relu,
-    /// tanh.
-    Tanh,
-    /// 1/(1+e^−x).
-    Sigmoid,
-    /// GELU, tanh approximation.
-    Gelu,
-    /// e^x.
-    Exp,
-    /// x².
-    Square,
-    /// c·x.
-    Scale(f64),
-    /// x · size^power, e.g. `k^{-1/2}` in attention.
-    ScaleBySize(SizeExpr, f64),
-}
-
-impl Func {
-    /// Short name used in messages, drawings and the text format.
-    pub fn name(&self) -> String {
-        match self {
-            Func::Relu => "relu".into(),
-            Func::Tanh => "tanh".into(),
-            Func::Sigmoid => "sigmoid".into(),
-            Func::Gelu => "gelu".into(),
-            Func::Exp => "exp".into(),
-            Func::Square => "square".into(),
-            Func::Scale(c) => format!("scale({c})"),
-            Func::ScaleBySize(e, p) => format!("scale({e}^{p})"),
-        }
-    }
-}
-
-/// Reductions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReduceKind {
-    /// Σ.
-    Sum,
-    /// 𝔼 (mean).
-    Mean,
-    /// Max.
-    Max,
-}
-
-/// One spatial axis of a window (★) operation.
-///
-/// Output position `o` and kernel offset `k` read input position `stride·o + dilation·k − padding`
-/// (zero outside the input).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WindowAxis {
-    /// Input spatial axis.
-    pub input: AxisId,
-    /// Output spatial axis.
-    pub output: AxisId,
-    /// Kernel-offset axis.
-    pub kernel: AxisId,
-    /// Stride.
-    pub stride: i64,
-    /// Dilation.
-    pub dilation: i64,
-    /// Zero padding on each side.
-    pub padding: i64,
-}
-
-/// One operand term of an einsum signature: an operand's axis, split into parts when grouped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EinTerm {
-    /// The axis on the wire.
-    pub axis: AxisId,
-    /// The axes it is viewed as (row-major); `[axis]` when not grouped.
-    pub parts: Vec<AxisId>,
-}
-
-/// Operations. Inputs and parameters are listed on the [`Node`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Op {
-    /// Learned linear map from `inputs` axes to `outputs` axes, broadcast over the rest.
-    /// Params: weight over `groups ++ inputs ++ outputs`, then the bias over
-    /// `groups ++ outputs` if `bias`.
-    Linear {
-        /// Contracted input axes.
-        inputs: Vec<AxisId>,
-        /// New output axes (appended after the broadcast axes).
-        outputs: Vec<AxisId>,
-        /// Axes of the input that index the weight instead of being broadcast (grouped
-        /// convolution, per-head maps); they are kept on the output.
-        groups: Vec<AxisId>,
-        /// Whether a bias is added (`L₊`).
-        bias: bool,
-    },
-    /// Einsum contraction. Axes not named in the signature are broadcast (kept, in front).
-    Einsum {
-        /// The signature as written, e.g. `"y k h, x k h -> y x h"`.
-        signature: String,
-        /// Per operand, its terms.
-        operands: Vec<Vec<EinTerm>>,
-        /// Output terms.
-        output: Vec<EinTerm>,
-    },
-    /// Elementwise function.
-    Map(Func),
-    /// Sum of two values; the second may lack axes of the first (broadcast). A residual is an add.
-    Add,
-    /// Elementwise product, broadcasting the second like [`Op::Add`].
-    Mul,
-    /// Softmax normalised over the given axes jointly.
-    Softmax(Vec<AxisId>),
-    /// Normalisation: statistics over `stats`, affine parameters over `affine_axes`.
-    /// Layer norm: `stats == affine_axes` = feature axes; batch norm: stats over everything but
-    /// the channel, affine over the channel. Params: gain then shift when `affine`.
-    Norm {
-        /// Axes the mean and variance are taken over.
-        stats: Vec<AxisId>,
-        /// Axes of the gain and shift.
-        affine_axes: Vec<AxisId>,
-        /// Whether gain and shift are learned.
-        affine: bool,
-        /// Variance floor.
-        eps: f64,
-    },
-    /// Reduction over axes.
-    Reduce(ReduceKind, Vec<AxisId>),
-    /// Copy into `n` outputs (the copy dot Δ).
-    Copy(usize),
-    /// Window ★: unfolds spatial axes into (output position, kernel offset) pairs.
-    Window(Vec<WindowAxis>),
-    /// Transposed window ★ᵀ: sums kernel offsets back onto spatial positions (up-sampling).
-    WindowT(Vec<WindowAxis>),
-    /// Concatenation of the inputs along `inputs[i]`, giving axis `output`.
-    Concat {
-        /// The concatenated axis of each input, in order.
-        inputs: Vec<AxisId>,
-        /// The result axis.
-        output: AxisId,
-    },
-    /// Row-major reshape of the axes `from` into `to` (flatten, split heads).
-    Reshape {
-        /// Axes removed.
-        from: Vec<AxisId>,
-        /// Axes added.
-        to: Vec<AxisId>,
-    },
-    /// Transpose (wire crossing). Named axes make this a no-op at run time.
-    Permute(Vec<AxisId>),
-    /// Embedding lookup: an index array selects rows of the table parameter (vocab × features).
-    Embed {
-        /// Vocabulary axis of the table.
-        vocab: AxisId,
-        /// Feature axes of the table.
-        features: Vec<AxisId>,
-    },
-    /// A constant array.
-    Constant(f64),
-    /// Saves a value under a name (`→C_λ`); the output is the same value.
-    Save(String),
-    /// Loads a saved value (`C_λ→`); the input is the saved value.
-    Load(String),
-}
-
-impl Op {
-    /// Short kind name used in messages.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Op::Linear { .. } => "linear",
-            Op::Einsum { .. } => "einsum",
-            Op::Map(_) => "map",
-            Op::Add => "add",
-            Op::Mul => "mul",
-            Op::Softmax(_) => "softmax",
-            Op::Norm { .. } => "norm",
-            Op::Reduce(..) => "reduce",
-            Op::Copy(_) => "copy",
-            Op::Window(_) => "window",
-            Op::WindowT(_) => "window_t",
-            Op::Concat { .. } => "concat",
-            Op::Reshape { .. } => "reshape",
-            Op::Permute(_) => "permute",
-            Op::Embed { .. } => "embed",
-            Op::Constant(_) => "constant",
-            Op::Save(_) => "save",
-            Op::Load(_) => "load",
-        }
-    }
-    /// Whether the operation is linear in its (first) input: its backward needs no stored input.
-    pub fn is_linear(&self) -> bool {
-        matches!(
-            self,
-            Op::Linear { .. }
-                | Op::Add
-                | Op::Copy(_)
-                | Op::Window(_)
-                | Op::WindowT(_)
-                | Op::Concat { .. }
-                | Op::Reshape { .. }
-                | Op::Permute(_)
-                | Op::Save(_)
-                | Op::Load(_)
-        ) || matches!(self, Op::Reduce(ReduceKind::Sum | ReduceKind::Mean, _))
-    }
-}
-
 /// An operation applied to values and parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
@@ -396,24 +198,23 @@ impl Node {
     /// The input axes the operation acts on; every other input axis is broadcast.
     pub fn acts_on(&self, c: &Circuit) -> Vec<AxisId> {
         let mut v: Vec<AxisId> = match &self.op {
-            Op::Linear { inputs, groups, .. } => inputs.iter().chain(groups).copied().collect(),
-            Op::Einsum {
-                operands, output, ..
-            } => operands
+            Op::Linear(l) => l.inputs.iter().chain(&l.groups).copied().collect(),
+            Op::Einsum(e) => e
+                .operands
                 .iter()
                 .flatten()
-                .chain(output)
+                .chain(&e.output)
                 .map(|t| t.axis)
                 .collect(),
-            Op::Softmax(a) | Op::Reduce(_, a) | Op::Permute(a) => a.clone(),
-            Op::Norm {
-                stats, affine_axes, ..
-            } => stats.iter().chain(affine_axes).copied().collect(),
-            Op::Window(w) => w.iter().map(|w| w.input).collect(),
-            Op::WindowT(w) => w.iter().flat_map(|w| [w.output, w.kernel]).collect(),
-            Op::Concat { inputs, .. } => inputs.clone(),
-            Op::Reshape { from, .. } => from.clone(),
-            Op::Embed { .. } => c.values[self.inputs[0].ix()].ty.axes.clone(),
+            Op::Softmax(s) => s.over.clone(),
+            Op::Reduce(r) => r.over.clone(),
+            Op::Permute(p) => p.order.clone(),
+            Op::Norm(n) => n.stats.iter().chain(&n.affine_axes).copied().collect(),
+            Op::Window(w) => w.axes.iter().map(|w| w.input).collect(),
+            Op::WindowT(w) => w.axes.iter().flat_map(|w| [w.output, w.kernel]).collect(),
+            Op::Concat(k) => k.inputs.clone(),
+            Op::Reshape(r) => r.from.clone(),
+            Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add
             | Op::Mul

@@ -1,0 +1,292 @@
+//! The operations of the IR: one enum, and one struct per operation that has data.
+
+use super::AxisId;
+use crate::size::SizeExpr;
+use serde::{Deserialize, Serialize};
+
+/// Elementwise functions ℝ → ℝ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Func {
+    /// max(x, 0).
+    Relu,
+    /// tanh.
+    Tanh,
+    /// 1/(1+e^−x).
+    Sigmoid,
+    /// GELU, tanh approximation.
+    Gelu,
+    /// e^x.
+    Exp,
+    /// x².
+    Square,
+    /// c·x.
+    Scale(f64),
+    /// x · size^power, e.g. `k^{-1/2}` in attention.
+    ScaleBySize(SizeExpr, f64),
+}
+
+impl Func {
+    /// Short name used in messages, drawings and the text format.
+    pub fn name(&self) -> String {
+        match self {
+            Func::Relu => "relu".into(),
+            Func::Tanh => "tanh".into(),
+            Func::Sigmoid => "sigmoid".into(),
+            Func::Gelu => "gelu".into(),
+            Func::Exp => "exp".into(),
+            Func::Square => "square".into(),
+            Func::Scale(c) => format!("scale({c})"),
+            Func::ScaleBySize(e, p) => format!("scale({e}^{p})"),
+        }
+    }
+}
+
+/// Reductions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReduceKind {
+    /// Σ.
+    Sum,
+    /// 𝔼 (mean).
+    Mean,
+    /// Max.
+    Max,
+}
+
+/// One spatial axis of a window (★) operation.
+///
+/// Output position `o` and kernel offset `k` read input position `stride·o + dilation·k − padding`
+/// (zero outside the input).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowAxis {
+    /// Input spatial axis.
+    pub input: AxisId,
+    /// Output spatial axis.
+    pub output: AxisId,
+    /// Kernel-offset axis.
+    pub kernel: AxisId,
+    /// Stride.
+    pub stride: i64,
+    /// Dilation.
+    pub dilation: i64,
+    /// Zero padding on each side.
+    pub padding: i64,
+}
+
+/// One operand term of an einsum signature: an operand's axis, split into parts when grouped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EinTerm {
+    /// The axis on the wire.
+    pub axis: AxisId,
+    /// The axes it is viewed as (row-major); `[axis]` when not grouped.
+    pub parts: Vec<AxisId>,
+}
+
+/// Operations. Inputs and parameters are listed on the [`Node`](super::Node).
+///
+/// Each operation with data has its own struct, which is what its kernel receives: the
+/// executor, backprop and cost model match on this enum once, in `ops`, and every kernel
+/// works on its own type. Adding an operation is a struct here, a variant, and a module in
+/// `ops` implementing its forward, backward and cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// Learned linear map.
+    Linear(Linear),
+    /// Einsum contraction.
+    Einsum(Einsum),
+    /// Elementwise function.
+    Map(Func),
+    /// Sum of two values; the second may lack axes of the first (broadcast). A residual is an add.
+    Add,
+    /// Elementwise product, broadcasting the second like [`Op::Add`].
+    Mul,
+    /// Softmax.
+    Softmax(Softmax),
+    /// Normalisation.
+    Norm(Norm),
+    /// Reduction over axes.
+    Reduce(Reduce),
+    /// Copy into `n` outputs (the copy dot Δ).
+    Copy(usize),
+    /// Window ★: unfolds spatial axes into (output position, kernel offset) pairs.
+    Window(Window),
+    /// Transposed window ★ᵀ: sums kernel offsets back onto spatial positions (up-sampling).
+    WindowT(Window),
+    /// Concatenation.
+    Concat(Concat),
+    /// Row-major reshape.
+    Reshape(Reshape),
+    /// Transpose (wire crossing).
+    Permute(Permute),
+    /// Embedding lookup.
+    Embed(Embed),
+    /// A constant array.
+    Constant(f64),
+    /// Saves a value under a name (`→C_λ`); the output is the same value.
+    Save(String),
+    /// Loads a saved value (`C_λ→`); the input is the saved value.
+    Load(String),
+}
+
+/// Learned linear map from `inputs` axes to `outputs` axes, broadcast over the rest.
+/// Params: weight over `groups ++ inputs ++ outputs`, then the bias over `groups ++ outputs`
+/// if `bias`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Linear {
+    /// Contracted input axes.
+    pub inputs: Vec<AxisId>,
+    /// New output axes (appended after the broadcast axes).
+    pub outputs: Vec<AxisId>,
+    /// Axes of the input that index the weight instead of being broadcast (grouped
+    /// convolution, per-head maps); they are kept on the output.
+    pub groups: Vec<AxisId>,
+    /// Whether a bias is added (`L₊`).
+    pub bias: bool,
+}
+
+/// Einsum contraction. Axes not named in the signature are broadcast (kept, in front).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Einsum {
+    /// The signature as written, e.g. `"y k h, x k h -> y x h"`.
+    pub signature: String,
+    /// Per operand, its terms.
+    pub operands: Vec<Vec<EinTerm>>,
+    /// Output terms.
+    pub output: Vec<EinTerm>,
+}
+
+/// Softmax normalised over the given axes jointly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Softmax {
+    /// The normalised axes.
+    pub over: Vec<AxisId>,
+}
+
+/// Normalisation: statistics over `stats`, affine parameters over `affine_axes`.
+/// Layer norm: `stats == affine_axes` = feature axes; batch norm: stats over everything but
+/// the channel, affine over the channel. Params: gain then shift when `affine`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Norm {
+    /// Axes the mean and variance are taken over.
+    pub stats: Vec<AxisId>,
+    /// Axes of the gain and shift.
+    pub affine_axes: Vec<AxisId>,
+    /// Whether gain and shift are learned.
+    pub affine: bool,
+    /// Variance floor.
+    pub eps: f64,
+}
+
+/// Reduction of the `over` axes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(ReduceKind, Vec<AxisId>)", into = "(ReduceKind, Vec<AxisId>)")]
+pub struct Reduce {
+    /// Σ, 𝔼 or Max.
+    pub kind: ReduceKind,
+    /// The reduced axes.
+    pub over: Vec<AxisId>,
+}
+
+impl From<(ReduceKind, Vec<AxisId>)> for Reduce {
+    fn from((kind, over): (ReduceKind, Vec<AxisId>)) -> Self {
+        Reduce { kind, over }
+    }
+}
+
+impl From<Reduce> for (ReduceKind, Vec<AxisId>) {
+    fn from(r: Reduce) -> Self {
+        (r.kind, r.over)
+    }
+}
+
+/// The geometry of a window ★ or its transpose ★ᵀ, one entry per spatial axis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Window {
+    /// The spatial axes.
+    pub axes: Vec<WindowAxis>,
+}
+
+/// Concatenation of the inputs along `inputs[i]`, giving axis `output`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Concat {
+    /// The concatenated axis of each input, in order.
+    pub inputs: Vec<AxisId>,
+    /// The result axis.
+    pub output: AxisId,
+}
+
+/// Row-major reshape of the axes `from` into `to` (flatten, split heads).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reshape {
+    /// Axes removed.
+    pub from: Vec<AxisId>,
+    /// Axes added.
+    pub to: Vec<AxisId>,
+}
+
+/// Transpose (wire crossing) into `order`. Named axes make this a no-op at run time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Permute {
+    /// The axes in their new order.
+    pub order: Vec<AxisId>,
+}
+
+/// Embedding lookup: an index array selects rows of the table parameter (vocab × features).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Embed {
+    /// Vocabulary axis of the table.
+    pub vocab: AxisId,
+    /// Feature axes of the table.
+    pub features: Vec<AxisId>,
+}
+
+impl Op {
+    /// Short kind name used in messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Linear(_) => "linear",
+            Op::Einsum(_) => "einsum",
+            Op::Map(_) => "map",
+            Op::Add => "add",
+            Op::Mul => "mul",
+            Op::Softmax(_) => "softmax",
+            Op::Norm(_) => "norm",
+            Op::Reduce(_) => "reduce",
+            Op::Copy(_) => "copy",
+            Op::Window(_) => "window",
+            Op::WindowT(_) => "window_t",
+            Op::Concat(_) => "concat",
+            Op::Reshape(_) => "reshape",
+            Op::Permute(_) => "permute",
+            Op::Embed(_) => "embed",
+            Op::Constant(_) => "constant",
+            Op::Save(_) => "save",
+            Op::Load(_) => "load",
+        }
+    }
+    /// Whether the operation is linear in its (first) input: its backward needs no stored input.
+    pub fn is_linear(&self) -> bool {
+        match self {
+            Op::Linear(_)
+            | Op::Add
+            | Op::Copy(_)
+            | Op::Window(_)
+            | Op::WindowT(_)
+            | Op::Concat(_)
+            | Op::Reshape(_)
+            | Op::Permute(_)
+            | Op::Save(_)
+            | Op::Load(_) => true,
+            Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
+            Op::Einsum(_)
+            | Op::Map(_)
+            | Op::Mul
+            | Op::Softmax(_)
+            | Op::Norm(_)
+            | Op::Embed(_)
+            | Op::Constant(_) => false,
+        }
+    }
+}
