@@ -124,9 +124,9 @@ class Circuit:
         cost: bool = False,
     ) -> Path:
         """Writes the drawing to ``path`` (atomically) and returns the path. ``format``:
-        ``"svg"`` or ``"tikz"`` (default: from the suffix, ``.tex`` or ``.tikz`` for a standalone TikZ document). ``expand``:
-        blocks drawn open; ``depth``: open blocks to this depth; ``cost``: FLOPs and memory
-        under each box."""
+        ``"svg"`` or ``"tikz"`` (default: from the suffix; ``.tex`` or ``.tikz`` give a
+        standalone TikZ document, as the CLI writes). ``expand``: blocks drawn open;
+        ``depth``: open blocks to this depth; ``cost``: FLOPs and memory under each box."""
         path = Path(path)
         fmt = format or ("tikz" if path.suffix.lower() in (".tex", ".tikz") else "svg")
         if fmt == "svg":
