@@ -6,8 +6,8 @@
 //! `(J M⁻¹ Jᵀ + R) f + (J a₀ − aref) ⟂ f ≥ 0`. With at most one row per joint, we solve that
 //! LCP exactly by principal pivoting (Murty's least-index rule, finite for SPD matrices).
 
+use crate::articulated;
 use crate::data::Data;
-use crate::inertia::solve_m;
 use crate::model::{MJ_MAXIMP, MJ_MINIMP, MJ_MINVAL, Model};
 
 /// MuJoCo's impedance sigmoid (`getimpedance`) for a row at distance `pos` (margin 0).
@@ -24,23 +24,32 @@ pub fn impedance(solimp: [f64; 5], pos: f64) -> f64 {
     if x >= 1.0 || x <= 0.0 {
         return if x >= 1.0 { dmax } else { dmin };
     }
-    let pw = |a: f64, p: f64| {
-        if p == 1.0 {
-            a
-        } else if p == 2.0 {
-            a * a
-        } else {
-            a.powf(p)
-        }
-    };
+    // MuJoCo's `x^p / mid^(p-1)`, mirrored above mid; the square is spelled out because the
+    // power is 2 in every dm_control model and `pow` costs more than the rest of the row
     let y = if power == 1.0 {
         x
-    } else if x <= mid {
-        x.powf(power) / pw(mid, power - 1.0)
+    } else if power == 2.0 {
+        if x <= mid {
+            x * x / mid
+        } else {
+            1.0 - (1.0 - x) * (1.0 - x) / (1.0 - mid)
+        }
     } else {
-        1.0 - pw(1.0 - x, power) / pw(1.0 - mid, power - 1.0)
+        sigmoid_pow(x, mid, power)
     };
     dmin + y * (dmax - dmin)
+}
+
+/// The sigmoid for powers other than 1 and 2: out of line, so the optimiser cannot hoist the
+/// `pow` calls out of the row loop and run them on every step.
+#[cold]
+#[inline(never)]
+fn sigmoid_pow(x: f64, mid: f64, power: f64) -> f64 {
+    if x <= mid {
+        x.powf(power) / mid.powf(power - 1.0)
+    } else {
+        1.0 - (1.0 - x).powf(power) / (1.0 - mid).powf(power - 1.0)
+    }
 }
 
 /// Finds the violated limits and fills the `efc_*` rows: distance, velocity, `R` and `aref`.
@@ -91,7 +100,7 @@ pub fn solve(m: &Model, d: &mut Data) {
         let col = &mut cols[i * nv..(i + 1) * nv];
         col.fill(0.0);
         col[d.efc_dof[i]] = 1.0;
-        solve_m(m, d, col);
+        articulated::solve(m, d, col);
     }
     for i in 0..nc {
         for k in 0..nc {

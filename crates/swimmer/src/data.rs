@@ -37,9 +37,11 @@ pub struct Data {
     /// World velocity of each body's centre of mass.
     pub xivel: Vec<[f64; 2]>,
 
-    /// Joint-space inertia, dense row-major `nv × nv` (armature included).
+    /// Joint-space inertia, dense row-major `nv × nv` (armature included). Filled by
+    /// [`crate::forward`] for inspection; [`crate::step`] solves with the O(n) articulated
+    /// factor instead and leaves it as it was.
     pub qm: Vec<f64>,
-    /// Cholesky factor of `qm` (lower triangle).
+    /// Cholesky factor of `qm` (lower triangle), filled only by [`crate::inertia::factor_m`].
     pub qld: Vec<f64>,
     /// Coriolis and centrifugal forces.
     pub qfrc_bias: Vec<f64>,
@@ -72,6 +74,12 @@ pub struct Data {
     pub efc_force: Vec<f64>,
     /// Times the limit solver hit its iteration cap (a warning counter, like MuJoCo's).
     pub warn_solver: usize,
+
+    // the articulated factor of the inertia (see `articulated`)
+    pub(crate) aba_s: Vec<[f64; 2]>,
+    pub(crate) aba_v: Vec<[f64; 3]>,
+    pub(crate) aba_invd: Vec<f64>,
+    pub(crate) aba_root: [f64; 6],
 
     // scratch for the constraint solve
     pub(crate) minv_cols: Vec<f64>,
@@ -122,6 +130,10 @@ impl Data {
             efc_r: vec![0.0; nc],
             efc_force: vec![0.0; nc],
             warn_solver: 0,
+            aba_s: vec![[0.0; 2]; nb],
+            aba_v: vec![[0.0; 3]; nb],
+            aba_invd: vec![0.0; nb],
+            aba_root: [0.0; 6],
             minv_cols: vec![0.0; nc * nv],
             efc_a: vec![0.0; nc * nc],
             efc_l: vec![0.0; nc * nc],

@@ -5,8 +5,8 @@
 //! and a rayon-parallel batch of environments for training.
 //!
 //! The physics follows MuJoCo's structure: an immutable [`Model`], a mutable [`Data`] with
-//! MuJoCo's field names, and one module per pipeline stage ([`kinematics`], [`inertia`],
-//! [`bias`], [`passive`] (inertia-box fluid), [`actuation`], [`constraint`] (soft joint limits,
+//! MuJoCo's field names, and one module per pipeline stage ([`kinematics`], [`inertia`] and
+//! its O(n) [`articulated`] solve, [`bias`], [`passive`] (inertia-box fluid), [`actuation`], [`constraint`] (soft joint limits,
 //! solved exactly), [`integrate`] (semi-implicit Euler)), combined by [`step()`] as `mj_step`
 //! does. The state layout is MuJoCo's: `qpos = (x, y, heading, joint angles)`.
 //!
@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod actuation;
+pub mod articulated;
 pub mod bench;
 pub mod bias;
 pub mod constraint;

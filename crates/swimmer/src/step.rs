@@ -2,11 +2,12 @@
 //! check the acceleration, integrate.
 
 use crate::actuation::actuation;
+use crate::articulated;
 use crate::bias::rne;
 use crate::constraint::{make_constraint, solve};
 use crate::data::Data;
 use crate::error::SimError;
-use crate::inertia::{crb, factor_m, solve_m};
+use crate::inertia::crb;
 use crate::integrate::euler;
 use crate::kinematics::{com_vel, kinematics};
 use crate::model::Model;
@@ -23,12 +24,12 @@ fn check(values: &[f64], field: &'static str, step: usize) -> Result<(), SimErro
     }
 }
 
-/// Position and velocity stages (`mj_step1` without sensors): kinematics, inertia, bias,
-/// fluid, limit rows.
+/// Position and velocity stages (`mj_step1` without sensors): kinematics, the articulated
+/// factor of the inertia, limit rows, fluid and bias forces. The dense `qM` is not formed
+/// (see [`forward`]).
 pub fn forward_position_velocity(m: &Model, d: &mut Data) -> Result<(), SimError> {
     kinematics(m, d);
-    crb(m, d);
-    if !factor_m(m, d) {
+    if !articulated::factor(m, d) {
         return Err(SimError::Diverged {
             step: d.nstep,
             field: "qM",
@@ -49,13 +50,21 @@ pub fn forward_acceleration(m: &Model, d: &mut Data) {
     }
     let mut acc = std::mem::take(&mut d.qacc_smooth);
     acc.copy_from_slice(&d.qfrc_smooth);
-    solve_m(m, d, &mut acc);
+    articulated::solve(m, d, &mut acc);
     d.qacc_smooth = acc;
     solve(m, d);
 }
 
-/// Full forward dynamics at the current state (`mj_forward`): fills `qacc`.
+/// Full forward dynamics at the current state (`mj_forward`): fills `qacc`, and also the
+/// dense inertia `qm` for inspection ([`step`] never needs it).
 pub fn forward(m: &Model, d: &mut Data) -> Result<(), SimError> {
+    forward_dynamics(m, d)?;
+    crb(m, d);
+    Ok(())
+}
+
+/// Forward dynamics as [`step`] runs them: everything [`forward`] fills but `qm`.
+fn forward_dynamics(m: &Model, d: &mut Data) -> Result<(), SimError> {
     forward_position_velocity(m, d)?;
     forward_acceleration(m, d);
     Ok(())
@@ -74,7 +83,7 @@ pub fn forward(m: &Model, d: &mut Data) -> Result<(), SimError> {
 pub fn step(m: &Model, d: &mut Data) -> Result<(), SimError> {
     check(&d.qpos, "qpos", d.nstep)?;
     check(&d.qvel, "qvel", d.nstep)?;
-    forward(m, d)?;
+    forward_dynamics(m, d)?;
     check(&d.qacc, "qacc", d.nstep)?;
     euler(m, d);
     Ok(())

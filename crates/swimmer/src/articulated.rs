@@ -1,0 +1,173 @@
+//! `M⁻¹ τ` in O(n) by the articulated-body recursion, without forming `M`.
+//!
+//! MuJoCo factors the dense joint-space inertia (`mj_factorM`); for a chain every dof is an
+//! ancestor of the next, so that costs O(n³). The same solve runs in O(n) as Featherstone's
+//! articulated-body algorithm at zero velocity: one tail-to-head pass reduces each body's
+//! subtree to an articulated inertia (once per step, [`factor`]); each right-hand side then
+//! takes one pass each way ([`solve`]).
+//!
+//! Planar spatial vectors are `(ω, vx, vy)` and `(τ, fx, fy)`, all in the world frame about
+//! one reference point, the root anchor, so no frame changes are needed between bodies.
+//! About that point the hinge of a body anchored at offset `r` has motion subspace
+//! `S = (1, r_y, −r_x)`, and the three root dofs (slide x, slide y, hinge) are the
+//! unit vectors `(0,1,0)`, `(0,0,1)`, `(1,0,0)`. Armature adds to each hinge's `D = Sᵀ I S`,
+//! as it adds to `M`'s diagonal.
+
+use crate::data::Data;
+use crate::kinematics::sub;
+use crate::model::Model;
+
+/// Packed symmetric 3×3 spatial inertia: `[ωω, ωx, ωy, xx, xy, yy]`.
+type Sym3 = [f64; 6];
+
+/// Spatial inertia of body `b` about the reference point `p` (world frame).
+#[inline]
+fn body_inertia(m: &Model, d: &Data, b: usize, p: [f64; 2]) -> Sym3 {
+    let mass = m.body_mass[b];
+    let c = sub(d.xipos[b], p);
+    [
+        m.body_inertia[b][2] + mass * (c[0] * c[0] + c[1] * c[1]),
+        -mass * c[1],
+        mass * c[0],
+        mass,
+        0.0,
+        mass,
+    ]
+}
+
+/// Reduces the chain to articulated inertias from the current kinematics. Returns false if
+/// the inertia is not positive definite (a non-finite state).
+pub fn factor(m: &Model, d: &mut Data) -> bool {
+    let p = d.xanchor[0];
+    // articulated inertia handed by the child to its parent (none below the tail)
+    let mut ia: Sym3 = [0.0; 6];
+    for b in (1..m.nbody).rev() {
+        let ib = body_inertia(m, d, b, p);
+        let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
+        let r = sub(d.xanchor[b], p);
+        let s = [r[1], -r[0]];
+        // U = I S, D = Sᵀ U + armature
+        let u = [
+            a[0] + a[1] * s[0] + a[2] * s[1],
+            a[1] + a[3] * s[0] + a[4] * s[1],
+            a[2] + a[4] * s[0] + a[5] * s[1],
+        ];
+        let dd = u[0] + s[0] * u[1] + s[1] * u[2] + m.dof_armature[m.hinge_dof(b)];
+        if !(dd > 0.0 && dd.is_finite()) {
+            return false;
+        }
+        let invd = 1.0 / dd;
+        let v = [u[0] * invd, u[1] * invd, u[2] * invd];
+        // what the parent feels: I − U Uᵀ / D
+        ia = [
+            a[0] - u[0] * v[0],
+            a[1] - u[0] * v[1],
+            a[2] - u[0] * v[2],
+            a[3] - u[1] * v[1],
+            a[4] - u[1] * v[2],
+            a[5] - u[2] * v[2],
+        ];
+        d.aba_s[b] = s;
+        d.aba_v[b] = v;
+        d.aba_invd[b] = invd;
+    }
+    // the root: three dofs with unit motion subspaces, in dof order (x, y, heading)
+    let ib = body_inertia(m, d, 0, p);
+    let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
+    let arm = &m.dof_armature;
+    let mr = [
+        [a[3] + arm[0], a[4], a[1]],
+        [a[4], a[5] + arm[1], a[2]],
+        [a[1], a[2], a[0] + arm[2]],
+    ];
+    cholesky3(mr, &mut d.aba_root)
+}
+
+/// Cholesky factor of an SPD 3×3, packed `[l00, l10, l11, l20, l21, l22]`.
+fn cholesky3(a: [[f64; 3]; 3], l: &mut [f64; 6]) -> bool {
+    let l00 = a[0][0].sqrt();
+    let l10 = a[1][0] / l00;
+    let l11 = (a[1][1] - l10 * l10).sqrt();
+    let l20 = a[2][0] / l00;
+    let l21 = (a[2][1] - l20 * l10) / l11;
+    let l22 = (a[2][2] - l20 * l20 - l21 * l21).sqrt();
+    *l = [l00, l10, l11, l20, l21, l22];
+    // NaN compares false: a non-positive or non-finite pivot fails here
+    l.iter().all(|x| x.is_finite()) && l00 > 0.0 && l11 > 0.0 && l22 > 0.0
+}
+
+/// Solves `M x = x` in place with the factor from [`factor`].
+pub fn solve(m: &Model, d: &Data, x: &mut [f64]) {
+    let n = m.nbody;
+    let x = &mut x[..n + 2];
+    // tail to head: the bias force each subtree passes up, p = Σ V u
+    let mut p = [0.0; 3];
+    for b in (1..n).rev() {
+        let s = d.aba_s[b];
+        let v = d.aba_v[b];
+        let u = x[b + 2] - (p[0] + s[0] * p[1] + s[1] * p[2]);
+        x[b + 2] = u;
+        p = [p[0] + v[0] * u, p[1] + v[1] * u, p[2] + v[2] * u];
+    }
+    // root: (x, y, heading) rows of Sᵀ p are (p_x, p_y, p_ω)
+    let l = &d.aba_root;
+    let r0 = (x[0] - p[1]) / l[0];
+    let r1 = (x[1] - p[2] - l[1] * r0) / l[2];
+    let r2 = (x[2] - p[0] - l[3] * r0 - l[4] * r1) / l[5];
+    let z2 = r2 / l[5];
+    let z1 = (r1 - l[4] * z2) / l[2];
+    let z0 = (r0 - l[1] * z1 - l[3] * z2) / l[0];
+    x[0] = z0;
+    x[1] = z1;
+    x[2] = z2;
+    // head to tail: spatial acceleration a of the parent, then the hinge's own acceleration
+    let mut a = [z2, z0, z1];
+    for b in 1..n {
+        let s = d.aba_s[b];
+        let v = d.aba_v[b];
+        let q = x[b + 2] * d.aba_invd[b] - (v[0] * a[0] + v[1] * a[1] + v[2] * a[2]);
+        x[b + 2] = q;
+        a = [a[0] + q, a[1] + s[0] * q, a[2] + s[1] * q];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inertia::crb;
+    use crate::kinematics::kinematics;
+    use crate::model::Options;
+
+    /// `M · solve(τ)` must give back `τ`, with `M` from the composite-rigid-body algorithm
+    /// (checked against MuJoCo's qM in the stage tests).
+    #[test]
+    fn solve_inverts_the_dense_mass_matrix() {
+        for n in [3, 6, 12, 20] {
+            let m = Model::swimmer(n, Options::default()).unwrap();
+            let mut d = Data::new(&m);
+            for (i, q) in d.qpos.iter_mut().enumerate() {
+                *q = 0.7 * (1.3 * i as f64 + 0.4).sin();
+            }
+            kinematics(&m, &mut d);
+            crb(&m, &mut d);
+            assert!(factor(&m, &mut d));
+            let nv = m.nv;
+            for k in 0..3 {
+                let tau: Vec<f64> = (0..nv)
+                    .map(|i| ((i * 7 + k * 3) as f64).cos() * if i < 2 { 1e-2 } else { 1e-4 })
+                    .collect();
+                let mut x = tau.clone();
+                solve(&m, &d, &mut x);
+                for i in 0..nv {
+                    let back: f64 = (0..nv).map(|j| d.qm[i * nv + j] * x[j]).sum();
+                    let scale = tau.iter().fold(0.0_f64, |s, t| s.max(t.abs()));
+                    assert!(
+                        (back - tau[i]).abs() <= 1e-12 * scale,
+                        "n={n} row {i}: {back} vs {}",
+                        tau[i]
+                    );
+                }
+            }
+        }
+    }
+}
