@@ -20,13 +20,12 @@ use crate::model::Model;
 /// Packed symmetric 3×3 spatial inertia: `[ωω, ωx, ωy, xx, xy, yy]`.
 type Sym3 = [f64; 6];
 
-/// Spatial inertia of body `b` about the reference point `p` (world frame).
+/// Spatial inertia of a body of mass `mass` and rotational inertia `izz` whose centre of
+/// mass sits at offset `c` from the reference point (world frame).
 #[inline]
-fn body_inertia(m: &Model, d: &Data, b: usize, p: [f64; 2]) -> Sym3 {
-    let mass = m.body_mass[b];
-    let c = sub(d.xipos[b], p);
+fn body_inertia(mass: f64, izz: f64, c: [f64; 2]) -> Sym3 {
     [
-        m.body_inertia[b][2] + mass * (c[0] * c[0] + c[1] * c[1]),
+        izz + mass * (c[0] * c[0] + c[1] * c[1]),
         -mass * c[1],
         mass * c[0],
         mass,
@@ -38,13 +37,23 @@ fn body_inertia(m: &Model, d: &Data, b: usize, p: [f64; 2]) -> Sym3 {
 /// Reduces the chain to articulated inertias from the current kinematics. Returns false if
 /// the inertia is not positive definite (a non-finite state).
 pub fn factor(m: &Model, d: &mut Data) -> bool {
-    let p = d.xanchor[0];
+    let n = m.nbody;
+    let (mass, inertia, arm) = (
+        &m.body_mass[..n],
+        &m.body_inertia[..n],
+        &m.dof_armature[..n + 2],
+    );
+    let (xipos, xanchor) = (&d.xipos[..n], &d.xanchor[..n]);
+    let (out_s, out_v, out_invd) = (&mut d.aba_s[..n], &mut d.aba_v[..n], &mut d.aba_invd[..n]);
+    let p = xanchor[0];
     // articulated inertia handed by the child to its parent (none below the tail)
     let mut ia: Sym3 = [0.0; 6];
-    for b in (1..m.nbody).rev() {
-        let ib = body_inertia(m, d, b, p);
+    // a NaN or infinity anywhere reaches the root's pivots, which are checked there
+    let mut positive = true;
+    for b in (1..n).rev() {
+        let ib = body_inertia(mass[b], inertia[b][2], sub(xipos[b], p));
         let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
-        let r = sub(d.xanchor[b], p);
+        let r = sub(xanchor[b], p);
         let s = [r[1], -r[0]];
         // U = I S, D = Sᵀ U + armature
         let u = [
@@ -52,10 +61,8 @@ pub fn factor(m: &Model, d: &mut Data) -> bool {
             a[1] + a[3] * s[0] + a[4] * s[1],
             a[2] + a[4] * s[0] + a[5] * s[1],
         ];
-        let dd = u[0] + s[0] * u[1] + s[1] * u[2] + m.dof_armature[m.hinge_dof(b)];
-        if !(dd > 0.0 && dd.is_finite()) {
-            return false;
-        }
+        let dd = u[0] + s[0] * u[1] + s[1] * u[2] + arm[b + 2];
+        positive &= dd > 0.0;
         let invd = 1.0 / dd;
         let v = [u[0] * invd, u[1] * invd, u[2] * invd];
         // what the parent feels: I − U Uᵀ / D
@@ -67,20 +74,19 @@ pub fn factor(m: &Model, d: &mut Data) -> bool {
             a[4] - u[1] * v[2],
             a[5] - u[2] * v[2],
         ];
-        d.aba_s[b] = s;
-        d.aba_v[b] = v;
-        d.aba_invd[b] = invd;
+        out_s[b] = s;
+        out_v[b] = v;
+        out_invd[b] = invd;
     }
     // the root: three dofs with unit motion subspaces, in dof order (x, y, heading)
-    let ib = body_inertia(m, d, 0, p);
+    let ib = body_inertia(mass[0], inertia[0][2], sub(xipos[0], p));
     let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
-    let arm = &m.dof_armature;
     let mr = [
         [a[3] + arm[0], a[4], a[1]],
         [a[4], a[5] + arm[1], a[2]],
         [a[1], a[2], a[0] + arm[2]],
     ];
-    cholesky3(mr, &mut d.aba_root)
+    cholesky3(mr, &mut d.aba_root) && positive
 }
 
 /// Cholesky factor of an SPD 3×3, packed `[l00, l10, l11, l20, l21, l22]`.
@@ -100,11 +106,11 @@ fn cholesky3(a: [[f64; 3]; 3], l: &mut [f64; 6]) -> bool {
 pub fn solve(m: &Model, d: &Data, x: &mut [f64]) {
     let n = m.nbody;
     let x = &mut x[..n + 2];
+    let (sv, vv, invd) = (&d.aba_s[..n], &d.aba_v[..n], &d.aba_invd[..n]);
     // tail to head: the bias force each subtree passes up, p = Σ V u
     let mut p = [0.0; 3];
     for b in (1..n).rev() {
-        let s = d.aba_s[b];
-        let v = d.aba_v[b];
+        let (s, v) = (sv[b], vv[b]);
         let u = x[b + 2] - (p[0] + s[0] * p[1] + s[1] * p[2]);
         x[b + 2] = u;
         p = [p[0] + v[0] * u, p[1] + v[1] * u, p[2] + v[2] * u];
@@ -123,9 +129,8 @@ pub fn solve(m: &Model, d: &Data, x: &mut [f64]) {
     // head to tail: spatial acceleration a of the parent, then the hinge's own acceleration
     let mut a = [z2, z0, z1];
     for b in 1..n {
-        let s = d.aba_s[b];
-        let v = d.aba_v[b];
-        let q = x[b + 2] * d.aba_invd[b] - (v[0] * a[0] + v[1] * a[1] + v[2] * a[2]);
+        let (s, v) = (sv[b], vv[b]);
+        let q = x[b + 2] * invd[b] - (v[0] * a[0] + v[1] * a[1] + v[2] * a[2]);
         x[b + 2] = q;
         a = [a[0] + q, a[1] + s[0] * q, a[2] + s[1] * q];
     }

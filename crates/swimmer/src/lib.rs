@@ -42,6 +42,7 @@ pub mod sensor;
 pub mod step;
 pub mod task;
 pub mod trajectory;
+mod trig;
 pub mod vec_env;
 
 pub use data::Data;

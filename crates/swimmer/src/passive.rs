@@ -11,16 +11,19 @@ use crate::model::{MAX_BODIES, Model};
 
 /// Fills `d.qfrc_passive`.
 pub fn passive(m: &Model, d: &mut Data) {
-    d.qfrc_passive.fill(0.0);
     let (rho, beta) = (m.opt.density, m.opt.viscosity);
     if rho == 0.0 && beta == 0.0 {
+        d.qfrc_passive.fill(0.0);
         return;
     }
+    let n = m.nbody;
+    let (fluid_box, xrot) = (&m.body_fluid_box[..n], &d.xrot[..n]);
+    let (xivel, xomega) = (&d.xivel[..n], &d.xomega[..n]);
     let mut ft = [[0.0; 3]; MAX_BODIES];
-    for (b, ftb) in ft.iter_mut().enumerate().take(m.nbody) {
-        let bx = m.body_fluid_box[b];
-        let v = rot_t(d.xrot[b], d.xivel[b]);
-        let w = d.xomega[b];
+    for (b, ftb) in ft[..n].iter_mut().enumerate() {
+        let bx = fluid_box[b];
+        let v = rot_t(xrot[b], xivel[b]);
+        let w = xomega[b];
         let mut f = [0.0, 0.0];
         let mut t = 0.0;
 
@@ -39,10 +42,10 @@ pub fn passive(m: &Model, d: &mut Data) {
             let (b0, b1) = (bx[0] * bx[0], bx[1] * bx[1]);
             t -= rho * bx[2] * (b0 * b0 + b1 * b1) * w.abs() * w / 64.0;
         }
-        let fw = rot(d.xrot[b], f);
+        let fw = rot(xrot[b], f);
         *ftb = [fw[0], fw[1], t];
     }
-    apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_passive);
+    apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..n], &mut d.qfrc_passive);
 }
 
 #[cfg(test)]
