@@ -16,27 +16,35 @@
 use crate::data::Data;
 use crate::kinematics::sub;
 use crate::model::Model;
+use crate::real::Real;
 
 /// Packed symmetric 3×3 spatial inertia: `[ωω, ωx, ωy, xx, xy, yy]`.
-type Sym3 = [f64; 6];
+type Sym3<T> = [T; 6];
 
 /// Spatial inertia of a body of mass `mass` and rotational inertia `izz` whose centre of
 /// mass sits at offset `c` from the reference point (world frame).
-#[inline]
-fn body_inertia(mass: f64, izz: f64, c: [f64; 2]) -> Sym3 {
+#[inline(always)]
+fn body_inertia<T: Real>(mass: f64, izz: f64, c: [T; 2]) -> Sym3<T> {
+    let (m, z) = (T::splat(mass), T::splat(0.0));
     [
-        izz + mass * (c[0] * c[0] + c[1] * c[1]),
-        -mass * c[1],
-        mass * c[0],
-        mass,
-        0.0,
-        mass,
+        T::splat(izz) + (c[0] * c[0] + c[1] * c[1]) * mass,
+        -(c[1] * mass),
+        c[0] * mass,
+        m,
+        z,
+        m,
     ]
 }
 
 /// Reduces the chain to articulated inertias from the current kinematics. Returns false if
 /// the inertia is not positive definite (a non-finite state).
 pub fn factor(m: &Model, d: &mut Data) -> bool {
+    factor_any(m, d)
+}
+
+/// [`factor`] for any number type; false if any lane fails.
+#[inline(always)]
+pub(crate) fn factor_any<T: Real>(m: &Model, d: &mut Data<T>) -> bool {
     let n = m.nbody;
     let (mass, inertia, arm) = (
         &m.body_mass[..n],
@@ -47,12 +55,12 @@ pub fn factor(m: &Model, d: &mut Data) -> bool {
     let (out_s, out_v, out_invd) = (&mut d.aba_s[..n], &mut d.aba_v[..n], &mut d.aba_invd[..n]);
     let p = xanchor[0];
     // articulated inertia handed by the child to its parent (none below the tail)
-    let mut ia: Sym3 = [0.0; 6];
+    let mut ia: Sym3<T> = [T::splat(0.0); 6];
     // a NaN or infinity anywhere reaches the root's pivots, which are checked there
     let mut positive = true;
     for b in (1..n).rev() {
         let ib = body_inertia(mass[b], inertia[b][2], sub(xipos[b], p));
-        let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
+        let a: Sym3<T> = std::array::from_fn(|k| ib[k] + ia[k]);
         let r = sub(xanchor[b], p);
         let s = [r[1], -r[0]];
         // U = I S, D = Sᵀ U + armature
@@ -61,9 +69,9 @@ pub fn factor(m: &Model, d: &mut Data) -> bool {
             a[1] + a[3] * s[0] + a[4] * s[1],
             a[2] + a[4] * s[0] + a[5] * s[1],
         ];
-        let dd = u[0] + s[0] * u[1] + s[1] * u[2] + arm[b + 2];
-        positive &= dd > 0.0;
-        let invd = 1.0 / dd;
+        let dd = u[0] + s[0] * u[1] + s[1] * u[2] + T::splat(arm[b + 2]);
+        positive &= dd.all_gt(0.0);
+        let invd = T::splat(1.0) / dd;
         let v = [u[0] * invd, u[1] * invd, u[2] * invd];
         // what the parent feels: I − U Uᵀ / D
         ia = [
@@ -80,17 +88,19 @@ pub fn factor(m: &Model, d: &mut Data) -> bool {
     }
     // the root: three dofs with unit motion subspaces, in dof order (x, y, heading)
     let ib = body_inertia(mass[0], inertia[0][2], sub(xipos[0], p));
-    let a: Sym3 = std::array::from_fn(|k| ib[k] + ia[k]);
+    let a: Sym3<T> = std::array::from_fn(|k| ib[k] + ia[k]);
+    let arm = |i: usize| T::splat(arm[i]);
     let mr = [
-        [a[3] + arm[0], a[4], a[1]],
-        [a[4], a[5] + arm[1], a[2]],
-        [a[1], a[2], a[0] + arm[2]],
+        [a[3] + arm(0), a[4], a[1]],
+        [a[4], a[5] + arm(1), a[2]],
+        [a[1], a[2], a[0] + arm(2)],
     ];
     cholesky3(mr, &mut d.aba_root) && positive
 }
 
 /// Cholesky factor of an SPD 3×3, packed `[l00, l10, l11, l20, l21, l22]`.
-fn cholesky3(a: [[f64; 3]; 3], l: &mut [f64; 6]) -> bool {
+#[inline(always)]
+fn cholesky3<T: Real>(a: [[T; 3]; 3], l: &mut [T; 6]) -> bool {
     let l00 = a[0][0].sqrt();
     let l10 = a[1][0] / l00;
     let l11 = (a[1][1] - l10 * l10).sqrt();
@@ -99,16 +109,25 @@ fn cholesky3(a: [[f64; 3]; 3], l: &mut [f64; 6]) -> bool {
     let l22 = (a[2][2] - l20 * l20 - l21 * l21).sqrt();
     *l = [l00, l10, l11, l20, l21, l22];
     // NaN compares false: a non-positive or non-finite pivot fails here
-    l.iter().all(|x| x.is_finite()) && l00 > 0.0 && l11 > 0.0 && l22 > 0.0
+    l.iter().fold(true, |ok, x| ok & x.all_finite())
+        & l00.all_gt(0.0)
+        & l11.all_gt(0.0)
+        & l22.all_gt(0.0)
 }
 
 /// Solves `M x = x` in place with the factor from [`factor`].
 pub fn solve(m: &Model, d: &Data, x: &mut [f64]) {
+    solve_any(m, d, x);
+}
+
+/// [`solve`] for any number type.
+#[inline(always)]
+pub(crate) fn solve_any<T: Real>(m: &Model, d: &Data<T>, x: &mut [T]) {
     let n = m.nbody;
     let x = &mut x[..n + 2];
     let (sv, vv, invd) = (&d.aba_s[..n], &d.aba_v[..n], &d.aba_invd[..n]);
     // tail to head: the bias force each subtree passes up, p = Σ V u
-    let mut p = [0.0; 3];
+    let mut p = [T::splat(0.0); 3];
     for b in (1..n).rev() {
         let (s, v) = (sv[b], vv[b]);
         let u = x[b + 2] - (p[0] + s[0] * p[1] + s[1] * p[2]);

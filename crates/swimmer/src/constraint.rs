@@ -94,7 +94,7 @@ pub fn solve(m: &Model, d: &mut Data) {
         return;
     }
 
-    // columns of M⁻¹ for the constrained dofs, then A = J M⁻¹ Jᵀ + R and b = J a₀ − aref
+    // columns of M⁻¹ for the constrained dofs
     let mut cols = std::mem::take(&mut d.minv_cols);
     for i in 0..nc {
         let col = &mut cols[i * nv..(i + 1) * nv];
@@ -102,6 +102,17 @@ pub fn solve(m: &Model, d: &mut Data) {
         col[d.efc_dof[i]] = 1.0;
         articulated::solve(m, d, col);
     }
+    d.minv_cols = cols;
+    solve_rows(m, d);
+}
+
+/// The rest of [`solve`] once `minv_cols` holds the columns of `M⁻¹` for the rows' dofs,
+/// with `qfrc_constraint` zero and `qacc = qacc_smooth`: the forces, `qfrc_constraint` and
+/// `qacc`. The batched stepper calls it lane by lane.
+pub(crate) fn solve_rows(m: &Model, d: &mut Data) {
+    let (nv, nc) = (m.nv, d.nefc);
+    let cols = std::mem::take(&mut d.minv_cols);
+    // A = J M⁻¹ Jᵀ + R and b = J a₀ − aref
     for i in 0..nc {
         for k in 0..nc {
             d.efc_a[i * nc + k] = d.efc_j[i] * d.efc_j[k] * cols[k * nv + d.efc_dof[i]];

@@ -6,37 +6,50 @@
 
 use crate::data::Data;
 use crate::model::Model;
+use crate::real::Real;
 
 /// Rotates a body-frame vector by `(cos, sin)`.
-#[inline]
-pub(crate) fn rot(r: [f64; 2], v: [f64; 2]) -> [f64; 2] {
+#[inline(always)]
+pub(crate) fn rot<T: Real>(r: [T; 2], v: [T; 2]) -> [T; 2] {
     [r[0] * v[0] - r[1] * v[1], r[1] * v[0] + r[0] * v[1]]
 }
 
 /// Rotates a world vector into the body frame given by `(cos, sin)`.
-#[inline]
-pub(crate) fn rot_t(r: [f64; 2], v: [f64; 2]) -> [f64; 2] {
+#[inline(always)]
+pub(crate) fn rot_t<T: Real>(r: [T; 2], v: [T; 2]) -> [T; 2] {
     [r[0] * v[0] + r[1] * v[1], -r[1] * v[0] + r[0] * v[1]]
 }
 
 /// z-component of the planar cross product.
-#[inline]
-pub(crate) fn cross(a: [f64; 2], b: [f64; 2]) -> f64 {
+#[inline(always)]
+pub(crate) fn cross<T: Real>(a: [T; 2], b: [T; 2]) -> T {
     a[0] * b[1] - a[1] * b[0]
 }
 
-#[inline]
-pub(crate) fn sub(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+#[inline(always)]
+pub(crate) fn sub<T: Real>(a: [T; 2], b: [T; 2]) -> [T; 2] {
     [a[0] - b[0], a[1] - b[1]]
 }
 
-#[inline]
-pub(crate) fn add(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+#[inline(always)]
+pub(crate) fn add<T: Real>(a: [T; 2], b: [T; 2]) -> [T; 2] {
     [a[0] + b[0], a[1] + b[1]]
+}
+
+/// A model vector in every lane.
+#[inline(always)]
+pub(crate) fn splat2<T: Real>(v: [f64; 2]) -> [T; 2] {
+    [T::splat(v[0]), T::splat(v[1])]
 }
 
 /// Computes `xangle`, `xrot`, `xanchor`, `xpos` and `xipos` from `qpos`.
 pub fn kinematics(m: &Model, d: &mut Data) {
+    kinematics_any(m, d);
+}
+
+/// [`kinematics`] for any number type.
+#[inline(always)]
+pub(crate) fn kinematics_any<T: Real>(m: &Model, d: &mut Data<T>) {
     let n = m.nbody;
     // slices of the exact length let the optimiser drop the bounds checks in the loop
     let (body_pos, jnt_pos, ipos) = (&m.body_pos[..n], &m.jnt_pos[..n], &m.body_ipos[..n]);
@@ -45,22 +58,24 @@ pub fn kinematics(m: &Model, d: &mut Data) {
     let (xanchor, xpos, xipos) = (&mut d.xanchor[..n], &mut d.xpos[..n], &mut d.xipos[..n]);
     // root: slides translate the head, then the root hinge turns it about its anchor
     let mut angle = q[2];
-    let mut anchor = add(add(body_pos[0], [q[0], q[1]]), jnt_pos[0]);
-    let (mut parent_pos, mut parent_rot) = ([0.0; 2], [1.0, 0.0]);
+    let mut anchor = add(add(splat2(body_pos[0]), [q[0], q[1]]), splat2(jnt_pos[0]));
+    let (zero, one) = (T::splat(0.0), T::splat(1.0));
+    let (mut parent_pos, mut parent_rot) = ([zero; 2], [one, zero]);
     for b in 0..n {
         if b > 0 {
             // the child's anchor is fixed in the parent frame
-            anchor = add(parent_pos, rot(parent_rot, add(body_pos[b], jnt_pos[b])));
+            let offset = splat2(add(body_pos[b], jnt_pos[b]));
+            anchor = add(parent_pos, rot(parent_rot, offset));
             angle += q[b + 2];
         }
-        let (sin, cos) = crate::trig::sin_cos(angle);
+        let (sin, cos) = angle.sin_cos();
         let r = [cos, sin];
-        let pos = sub(anchor, rot(r, jnt_pos[b]));
+        let pos = sub(anchor, rot(r, splat2(jnt_pos[b])));
         xangle[b] = angle;
         xrot[b] = r;
         xanchor[b] = anchor;
         xpos[b] = pos;
-        xipos[b] = add(pos, rot(r, ipos[b]));
+        xipos[b] = add(pos, rot(r, splat2(ipos[b])));
         (parent_pos, parent_rot) = (pos, r);
     }
 }
@@ -73,14 +88,20 @@ pub fn point_vel(d: &Data, b: usize, p: [f64; 2]) -> [f64; 2] {
 
 /// Velocity of the world point `p` on a body turning at `w` whose anchor `anchor` moves at
 /// `anchor_vel`.
-#[inline]
-fn vel_at(anchor_vel: [f64; 2], w: f64, anchor: [f64; 2], p: [f64; 2]) -> [f64; 2] {
+#[inline(always)]
+fn vel_at<T: Real>(anchor_vel: [T; 2], w: T, anchor: [T; 2], p: [T; 2]) -> [T; 2] {
     let r = sub(p, anchor);
     [anchor_vel[0] - w * r[1], anchor_vel[1] + w * r[0]]
 }
 
 /// Computes body angular velocities and the world velocities of anchors and centres of mass.
 pub fn com_vel(m: &Model, d: &mut Data) {
+    com_vel_any(m, d);
+}
+
+/// [`com_vel`] for any number type.
+#[inline(always)]
+pub(crate) fn com_vel_any<T: Real>(m: &Model, d: &mut Data<T>) {
     let n = m.nbody;
     let qvel = &d.qvel[..n + 2];
     let (xanchor, xipos) = (&d.xanchor[..n], &d.xipos[..n]);
@@ -111,12 +132,25 @@ pub fn apply_com_forces(
     ft: &[[f64; 3]],
     qfrc: &mut [f64],
 ) {
+    apply_com_forces_any(m, xipos, xanchor, ft, qfrc);
+}
+
+/// [`apply_com_forces`] for any number type.
+#[inline(always)]
+pub(crate) fn apply_com_forces_any<T: Real>(
+    m: &Model,
+    xipos: &[[T; 2]],
+    xanchor: &[[T; 2]],
+    ft: &[[T; 3]],
+    qfrc: &mut [T],
+) {
     let n = m.nbody;
     let (xipos, xanchor, ft) = (&xipos[..n], &xanchor[..n], &ft[..n]);
     let qfrc = &mut qfrc[..n + 2];
     // running totals of the subtree's force and of its moment about the current anchor
-    let mut force = [0.0, 0.0];
-    let mut moment = 0.0;
+    let zero = T::splat(0.0);
+    let mut force = [zero, zero];
+    let mut moment = zero;
     for b in (0..n).rev() {
         let f = [ft[b][0], ft[b][1]];
         if b + 1 < n {

@@ -26,6 +26,7 @@
 
 pub mod actuation;
 pub mod articulated;
+mod batch;
 pub mod bench;
 pub mod bias;
 pub mod constraint;
@@ -36,6 +37,7 @@ pub mod integrate;
 pub mod kinematics;
 pub mod model;
 pub mod passive;
+mod real;
 pub mod render;
 pub mod script;
 pub mod sensor;

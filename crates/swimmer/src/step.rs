@@ -12,12 +12,21 @@ use crate::integrate::euler;
 use crate::kinematics::{com_vel, kinematics};
 use crate::model::Model;
 use crate::passive::passive;
+use crate::real::Real;
 
 /// MuJoCo's `mjMAXVAL`: larger state entries count as divergence.
 const MJ_MAXVAL: f64 = 1e10;
 
+/// True if every entry (every lane) is finite and at most `mjMAXVAL` in size.
+#[inline(always)]
+pub(crate) fn within_bounds<T: Real>(values: &[T]) -> bool {
+    values
+        .iter()
+        .fold(true, |ok, v| ok & v.abs().all_le(MJ_MAXVAL))
+}
+
 fn check(values: &[f64], field: &'static str, step: usize) -> Result<(), SimError> {
-    if values.iter().all(|v| v.abs() <= MJ_MAXVAL) {
+    if within_bounds(values) {
         Ok(())
     } else {
         Err(SimError::Diverged { step, field })

@@ -9,9 +9,11 @@
 // the kernel constants are fdlibm's published digits, kept as published
 #![allow(clippy::excessive_precision)]
 
+use crate::real::Real;
 use std::f64::consts::FRAC_2_PI;
 
-/// π/2 in three pieces: the first two of 33 bits, so `k·piece` is exact for `|k| < 2^20`.
+/// π/2 in three pieces: two of 33 bits each, so `k·piece` is exact for `|k| < 2^20`, and
+/// the rounded rest.
 const PIO2_1: f64 = 1.570_796_326_734_125_614_17;
 const PIO2_2: f64 = 6.077_100_506_303_965_976_6e-11;
 const PIO2_2T: f64 = 2.022_266_248_795_950_631_54e-21;
@@ -37,35 +39,58 @@ const C5: f64 = 2.087_572_321_298_174_827_90e-9;
 const C6: f64 = -1.135_964_755_778_819_482_65e-11;
 
 /// `(sin x, cos x)`.
-#[inline]
+#[inline(always)]
 pub fn sin_cos(x: f64) -> (f64, f64) {
-    // NaN and huge arguments go to libm
-    if x.abs() >= REDUCE_MAX || x.is_nan() {
-        return x.sin_cos();
-    }
-    let k = (x * FRAC_2_PI + ROUNDER) - ROUNDER;
-    let r = (x - k * PIO2_1) - k * PIO2_2 - k * PIO2_2T;
-    let (s, c) = kernel(r);
-    match (k as i64) & 3 {
-        0 => (s, c),
-        1 => (c, -s),
-        2 => (-s, -c),
-        _ => (-c, s),
+    let (t, s, c) = reduce(x);
+    if in_range(x) {
+        place(t, s, c)
+    } else {
+        x.sin_cos()
     }
 }
 
+/// The reduction and the kernels, for one value or one per lane: `t` carries the
+/// quadrant in its low mantissa bits, `(s, c)` are sin and cos of the remainder.
+#[inline(always)]
+pub(crate) fn reduce<T: Real>(x: T) -> (T, T, T) {
+    let t = x * FRAC_2_PI + T::splat(ROUNDER);
+    let k = t - T::splat(ROUNDER);
+    let r = (x - k * PIO2_1) - k * PIO2_2 - k * PIO2_2T;
+    let (s, c) = kernel(r);
+    (t, s, c)
+}
+
+/// True if [`reduce`] is exact for `x` (false for NaN, which goes to libm).
+#[inline(always)]
+pub(crate) fn in_range(x: f64) -> bool {
+    x.abs() < REDUCE_MAX
+}
+
+/// `(sin, cos)` of the reduced argument moved back to its quadrant: quadrant `k mod 4`
+/// maps `(s, c)` to `(s, c)`, `(c, −s)`, `(−s, −c)`, `(−c, s)`.
+#[inline(always)]
+pub(crate) fn place(t: f64, s: f64, c: f64) -> (f64, f64) {
+    let q = t.to_bits();
+    let (a, b) = if q & 1 != 0 { (c, s) } else { (s, c) };
+    let sin = if q & 2 != 0 { -a } else { a };
+    let cos = if q.wrapping_add(1) & 2 != 0 { -b } else { b };
+    (sin, cos)
+}
+
 /// sin and cos on `[−π/4, π/4]`.
-#[inline]
-fn kernel(x: f64) -> (f64, f64) {
+#[inline(always)]
+fn kernel<T: Real>(x: T) -> (T, T) {
     let z = x * x;
     let w = z * z;
     let v = z * x;
-    let rs = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
-    let s = x + v * (S1 + z * rs);
-    let rc = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
-    let hz = 0.5 * z;
-    let one_hz = 1.0 - hz;
-    let c = one_hz + (((1.0 - one_hz) - hz) + z * rc);
+    let rs = z * (z * S4 + T::splat(S3)) + T::splat(S2) + z * w * (z * S6 + T::splat(S5));
+    let s = x + v * (z * rs + T::splat(S1));
+    let rc = z * (z * (z * C3 + T::splat(C2)) + T::splat(C1))
+        + w * w * (z * (z * C6 + T::splat(C5)) + T::splat(C4));
+    let hz = z * 0.5;
+    let one = T::splat(1.0);
+    let one_hz = one - hz;
+    let c = one_hz + (((one - one_hz) - hz) + z * rc);
     (s, c)
 }
 
