@@ -5,6 +5,7 @@ use crate::model::Model;
 use crate::real::Real;
 
 /// Fills `d.qfrc_actuator` from `d.ctrl`.
+#[inline(always)]
 pub fn actuation(m: &Model, d: &mut Data) {
     actuation_any(m, d);
 }

@@ -38,6 +38,7 @@ fn body_inertia<T: Real>(mass: f64, izz: f64, c: [T; 2]) -> Sym3<T> {
 
 /// Reduces the chain to articulated inertias from the current kinematics. Returns false if
 /// the inertia is not positive definite (a non-finite state).
+#[inline(always)]
 pub fn factor(m: &Model, d: &mut Data) -> bool {
     factor_any(m, d)
 }
@@ -116,6 +117,7 @@ fn cholesky3<T: Real>(a: [[T; 3]; 3], l: &mut [T; 6]) -> bool {
 }
 
 /// Solves `M x = x` in place with the factor from [`factor`].
+#[inline(always)]
 pub fn solve(m: &Model, d: &Data, x: &mut [f64]) {
     solve_any(m, d, x);
 }

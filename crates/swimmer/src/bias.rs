@@ -10,6 +10,7 @@ use crate::model::Model;
 use crate::real::Real;
 
 /// Fills `d.qfrc_bias`.
+#[inline(always)]
 pub fn rne(m: &Model, d: &mut Data) {
     rne_any(m, d);
 }

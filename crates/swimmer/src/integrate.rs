@@ -6,6 +6,7 @@ use crate::model::Model;
 use crate::real::Real;
 
 /// Advances `qvel`, `qpos` and `time` by one step using `d.qacc`.
+#[inline(always)]
 pub fn euler(m: &Model, d: &mut Data) {
     euler_any(m, d);
 }

@@ -43,6 +43,7 @@ pub(crate) fn splat2<T: Real>(v: [f64; 2]) -> [T; 2] {
 }
 
 /// Computes `xangle`, `xrot`, `xanchor`, `xpos` and `xipos` from `qpos`.
+#[inline(always)]
 pub fn kinematics(m: &Model, d: &mut Data) {
     kinematics_any(m, d);
 }
@@ -95,6 +96,7 @@ fn vel_at<T: Real>(anchor_vel: [T; 2], w: T, anchor: [T; 2], p: [T; 2]) -> [T; 2
 }
 
 /// Computes body angular velocities and the world velocities of anchors and centres of mass.
+#[inline(always)]
 pub fn com_vel(m: &Model, d: &mut Data) {
     com_vel_any(m, d);
 }

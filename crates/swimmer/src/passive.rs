@@ -11,6 +11,7 @@ use crate::model::Model;
 use crate::real::Real;
 
 /// Fills `d.qfrc_passive`.
+#[inline(always)]
 pub fn passive(m: &Model, d: &mut Data) {
     passive_any(m, d);
 }

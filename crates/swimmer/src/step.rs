@@ -36,6 +36,7 @@ fn check(values: &[f64], field: &'static str, step: usize) -> Result<(), SimErro
 /// Position and velocity stages (`mj_step1` without sensors): kinematics, the articulated
 /// factor of the inertia, limit rows, fluid and bias forces. The dense `qM` is not formed
 /// (see [`forward`]).
+#[inline(always)]
 pub fn forward_position_velocity(m: &Model, d: &mut Data) -> Result<(), SimError> {
     kinematics(m, d);
     if !articulated::factor(m, d) {
@@ -52,6 +53,7 @@ pub fn forward_position_velocity(m: &Model, d: &mut Data) -> Result<(), SimError
 }
 
 /// Actuation and acceleration stages (`mj_step2` before integration).
+#[inline(always)]
 pub fn forward_acceleration(m: &Model, d: &mut Data) {
     actuation(m, d);
     for i in 0..m.nv {
@@ -73,6 +75,7 @@ pub fn forward(m: &Model, d: &mut Data) -> Result<(), SimError> {
 }
 
 /// Forward dynamics as [`step`] runs them: everything [`forward`] fills but `qm`.
+#[inline(always)]
 fn forward_dynamics(m: &Model, d: &mut Data) -> Result<(), SimError> {
     forward_position_velocity(m, d)?;
     forward_acceleration(m, d);
@@ -90,6 +93,27 @@ fn forward_dynamics(m: &Model, d: &mut Data) -> Result<(), SimError> {
 /// assert!(d.qvel[3] > 0.0);
 /// ```
 pub fn step(m: &Model, d: &mut Data) -> Result<(), SimError> {
+    pulp::Arch::new().dispatch(StepOp { m, d })
+}
+
+/// [`step`] as a [`pulp::WithSimd`] operation: the stages are inlined into a function
+/// compiled for the CPU's instruction set (the arithmetic and its results are unchanged).
+struct StepOp<'a> {
+    m: &'a Model,
+    d: &'a mut Data,
+}
+
+impl pulp::WithSimd for StepOp<'_> {
+    type Output = Result<(), SimError>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        step_inline(self.m, self.d)
+    }
+}
+
+#[inline(always)]
+fn step_inline(m: &Model, d: &mut Data) -> Result<(), SimError> {
     check(&d.qpos, "qpos", d.nstep)?;
     check(&d.qvel, "qvel", d.nstep)?;
     forward_dynamics(m, d)?;
