@@ -62,20 +62,27 @@ pub fn make_constraint(m: &Model, d: &mut Data) {
         1.0 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio).max(MJ_MINVAL);
     let b_damp = 2.0 / (dmax * timeconst).max(MJ_MINVAL);
 
+    let nu = m.nu;
+    let (ranges, invweight) = (&m.jnt_range[..nu], &m.dof_invweight0[..nu + 3]);
+    let (qpos, qvel) = (&d.qpos[..nu + 3], &d.qvel[..nu + 3]);
     let mut n = 0;
-    for (k, range) in m.jnt_range.iter().enumerate() {
+    for (k, range) in ranges.iter().enumerate() {
         let dof = m.hinge_dof(k + 1);
-        let q = d.qpos[dof];
+        let q = qpos[dof];
+        // most joints are inside their range: no row (q − lo ≥ 0 exactly when q ≥ lo)
+        if q >= range[0] && q <= range[1] {
+            continue;
+        }
         // lower side (J = +1), then upper side (J = -1), as MuJoCo orders them
         for (dist, j) in [(q - range[0], 1.0), (range[1] - q, -1.0)] {
             if dist < 0.0 {
                 let imp = impedance(m.jnt_solimp, dist);
-                let vel = j * d.qvel[dof];
+                let vel = j * qvel[dof];
                 d.efc_dof[n] = dof;
                 d.efc_j[n] = j;
                 d.efc_pos[n] = dist;
                 d.efc_vel[n] = vel;
-                d.efc_r[n] = ((1.0 - imp) * m.dof_invweight0[dof] / imp).max(MJ_MINVAL);
+                d.efc_r[n] = ((1.0 - imp) * invweight[dof] / imp).max(MJ_MINVAL);
                 d.efc_aref[n] = -b_damp * vel - k_stiff * imp * dist;
                 n += 1;
             }
@@ -120,7 +127,12 @@ pub(crate) fn solve_rows(m: &Model, d: &mut Data) {
         d.efc_a[i * nc + i] += d.efc_r[i];
         d.efc_b[i] = d.efc_j[i] * d.qacc_smooth[d.efc_dof[i]] - d.efc_aref[i];
     }
-    if !lcp(d, nc) {
+    if nc == 1 && d.efc_a[0] > 0.0 && d.efc_a[0].is_finite() {
+        // the pivoting below for one row, without its bookkeeping: the same operations
+        let l = d.efc_a[0].sqrt();
+        let b = d.efc_b[0];
+        d.efc_force[0] = if b < 0.0 { (-b / l) / l } else { 0.0 };
+    } else if !lcp(d, nc) {
         d.warn_solver += 1;
     }
 
