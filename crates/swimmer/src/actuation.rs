@@ -2,11 +2,23 @@
 
 use crate::data::Data;
 use crate::model::Model;
+use crate::real::Real;
 
 /// Fills `d.qfrc_actuator` from `d.ctrl`.
+#[inline(always)]
 pub fn actuation(m: &Model, d: &mut Data) {
-    d.qfrc_actuator.fill(0.0);
-    for (k, (&u, &gear)) in d.ctrl.iter().zip(&m.actuator_gear).enumerate() {
-        d.qfrc_actuator[m.hinge_dof(k + 1)] = gear * u.clamp(-1.0, 1.0);
+    actuation_any(m, d);
+}
+
+/// [`actuation`] for any number type. The control is clamped where it is set (the scalar
+/// path clamps again here, which changes nothing for a clamped value).
+#[inline(always)]
+pub(crate) fn actuation_any<T: Real>(m: &Model, d: &mut Data<T>) {
+    let nu = m.nu;
+    let (ctrl, gear) = (&d.ctrl[..nu], &m.actuator_gear[..nu]);
+    let out = &mut d.qfrc_actuator[..nu + 3];
+    out[..3].fill(T::splat(0.0));
+    for k in 0..nu {
+        out[k + 3] = ctrl[k].clamp_unit() * gear[k];
     }
 }

@@ -84,6 +84,58 @@ pub fn physics_steps_per_sec(
     })
 }
 
+/// Times physics steps per second of one batch of [`VecEnv::LANES`] environments stepped
+/// together on the calling thread (best of `repeats`), each from its own reset and with
+/// the benchmark gait; `batched = false` steps the same environments one by one.
+pub fn batch_steps_per_sec(
+    n_bodies: usize,
+    steps: usize,
+    repeats: usize,
+    batched: bool,
+) -> Result<StepTiming, BenchError> {
+    let cfg = SwimConfig {
+        n_bodies,
+        episode_len: usize::MAX,
+        ..SwimConfig::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| BenchError::Pool(e.to_string()))?;
+    let lanes = VecEnv::LANES;
+    let mut ve = VecEnv::new(cfg, lanes)?;
+    ve.set_batched(batched);
+    let nu = n_bodies - 1;
+    let control_steps = steps.div_ceil(lanes * cfg.substeps).max(1);
+    let mut actions = vec![0.0; lanes * nu];
+    let mut rewards = vec![0.0; lanes];
+    let seeds: Vec<u64> = (0..lanes as u64).collect();
+    let mut best = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let t0 = Instant::now();
+        pool.install(|| -> Result<(), SimError> {
+            ve.reset_all(&seeds);
+            for k in 0..control_steps {
+                for a in actions.chunks_exact_mut(nu) {
+                    for (j, x) in a.iter_mut().enumerate() {
+                        *x = gait_ctrl(15 * k, j, nu);
+                    }
+                }
+                ve.step_all(&actions, &mut rewards)?;
+            }
+            Ok(())
+        })?;
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    let done = control_steps * lanes * cfg.substeps;
+    Ok(StepTiming {
+        n_bodies,
+        steps: done,
+        seconds: best,
+        steps_per_sec: done as f64 / best,
+    })
+}
+
 /// Result of a whole-episode timing with [`VecEnv`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpisodeTiming {

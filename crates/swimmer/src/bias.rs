@@ -5,29 +5,40 @@
 //! mass: each link turning at `ω` adds `-ω² r` for its lever `r`.
 
 use crate::data::Data;
-use crate::kinematics::{apply_com_forces, sub};
-use crate::model::{MAX_BODIES, Model};
+use crate::kinematics::{apply_com_forces_any, sub};
+use crate::model::Model;
+use crate::real::Real;
 
 /// Fills `d.qfrc_bias`.
+#[inline(always)]
 pub fn rne(m: &Model, d: &mut Data) {
-    let mut ft = [[0.0; 3]; MAX_BODIES];
+    rne_any(m, d);
+}
+
+/// [`rne`] for any number type.
+#[inline(always)]
+pub(crate) fn rne_any<T: Real>(m: &Model, d: &mut Data<T>) {
+    let n = m.nbody;
+    let (mass, xomega) = (&m.body_mass[..n], &d.xomega[..n]);
+    let (xanchor, xipos) = (&d.xanchor[..n], &d.xipos[..n]);
+    let zero = T::splat(0.0);
+    let mut ft = std::mem::take(&mut d.body_ft);
     // velocity-product acceleration of the current anchor (the root anchor only translates)
-    let mut acc = [0.0, 0.0];
-    for (b, ftb) in ft.iter_mut().enumerate().take(m.nbody) {
-        let w2 = d.xomega[b] * d.xomega[b];
+    let mut acc = [zero, zero];
+    for (b, ftb) in ft[..n].iter_mut().enumerate() {
+        let w2 = xomega[b] * xomega[b];
         if b > 0 {
-            let s = sub(d.xanchor[b], d.xanchor[b - 1]);
-            let w2p = d.xomega[b - 1] * d.xomega[b - 1];
+            let s = sub(xanchor[b], xanchor[b - 1]);
+            let w2p = xomega[b - 1] * xomega[b - 1];
             acc = [acc[0] - w2p * s[0], acc[1] - w2p * s[1]];
         }
-        let r = sub(d.xipos[b], d.xanchor[b]);
-        let mass = m.body_mass[b];
+        let r = sub(xipos[b], xanchor[b]);
         *ftb = [
-            mass * (acc[0] - w2 * r[0]),
-            mass * (acc[1] - w2 * r[1]),
-            0.0,
+            (acc[0] - w2 * r[0]) * mass[b],
+            (acc[1] - w2 * r[1]) * mass[b],
+            zero,
         ];
     }
-    d.qfrc_bias.fill(0.0);
-    apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_bias);
+    apply_com_forces_any(m, &d.xipos, &d.xanchor, &ft[..n], &mut d.qfrc_bias);
+    d.body_ft = ft;
 }

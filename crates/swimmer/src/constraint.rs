@@ -6,8 +6,8 @@
 //! `(J M⁻¹ Jᵀ + R) f + (J a₀ − aref) ⟂ f ≥ 0`. With at most one row per joint, we solve that
 //! LCP exactly by principal pivoting (Murty's least-index rule, finite for SPD matrices).
 
+use crate::articulated;
 use crate::data::Data;
-use crate::inertia::solve_m;
 use crate::model::{MJ_MAXIMP, MJ_MINIMP, MJ_MINVAL, Model};
 
 /// MuJoCo's impedance sigmoid (`getimpedance`) for a row at distance `pos` (margin 0).
@@ -24,23 +24,32 @@ pub fn impedance(solimp: [f64; 5], pos: f64) -> f64 {
     if x >= 1.0 || x <= 0.0 {
         return if x >= 1.0 { dmax } else { dmin };
     }
-    let pw = |a: f64, p: f64| {
-        if p == 1.0 {
-            a
-        } else if p == 2.0 {
-            a * a
-        } else {
-            a.powf(p)
-        }
-    };
+    // MuJoCo's `x^p / mid^(p-1)`, mirrored above mid; the square is spelled out because the
+    // power is 2 in every dm_control model and `pow` costs more than the rest of the row
     let y = if power == 1.0 {
         x
-    } else if x <= mid {
-        x.powf(power) / pw(mid, power - 1.0)
+    } else if power == 2.0 {
+        if x <= mid {
+            x * x / mid
+        } else {
+            1.0 - (1.0 - x) * (1.0 - x) / (1.0 - mid)
+        }
     } else {
-        1.0 - pw(1.0 - x, power) / pw(1.0 - mid, power - 1.0)
+        sigmoid_pow(x, mid, power)
     };
     dmin + y * (dmax - dmin)
+}
+
+/// The sigmoid for powers other than 1 and 2: out of line, so the optimiser cannot hoist the
+/// `pow` calls out of the row loop and run them on every step.
+#[cold]
+#[inline(never)]
+fn sigmoid_pow(x: f64, mid: f64, power: f64) -> f64 {
+    if x <= mid {
+        x.powf(power) / mid.powf(power - 1.0)
+    } else {
+        1.0 - (1.0 - x).powf(power) / (1.0 - mid).powf(power - 1.0)
+    }
 }
 
 /// Finds the violated limits and fills the `efc_*` rows: distance, velocity, `R` and `aref`.
@@ -53,20 +62,27 @@ pub fn make_constraint(m: &Model, d: &mut Data) {
         1.0 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio).max(MJ_MINVAL);
     let b_damp = 2.0 / (dmax * timeconst).max(MJ_MINVAL);
 
+    let nu = m.nu;
+    let (ranges, invweight) = (&m.jnt_range[..nu], &m.dof_invweight0[..nu + 3]);
+    let (qpos, qvel) = (&d.qpos[..nu + 3], &d.qvel[..nu + 3]);
     let mut n = 0;
-    for (k, range) in m.jnt_range.iter().enumerate() {
+    for (k, range) in ranges.iter().enumerate() {
         let dof = m.hinge_dof(k + 1);
-        let q = d.qpos[dof];
+        let q = qpos[dof];
+        // most joints are inside their range: no row (q − lo ≥ 0 exactly when q ≥ lo)
+        if q >= range[0] && q <= range[1] {
+            continue;
+        }
         // lower side (J = +1), then upper side (J = -1), as MuJoCo orders them
         for (dist, j) in [(q - range[0], 1.0), (range[1] - q, -1.0)] {
             if dist < 0.0 {
                 let imp = impedance(m.jnt_solimp, dist);
-                let vel = j * d.qvel[dof];
+                let vel = j * qvel[dof];
                 d.efc_dof[n] = dof;
                 d.efc_j[n] = j;
                 d.efc_pos[n] = dist;
                 d.efc_vel[n] = vel;
-                d.efc_r[n] = ((1.0 - imp) * m.dof_invweight0[dof] / imp).max(MJ_MINVAL);
+                d.efc_r[n] = ((1.0 - imp) * invweight[dof] / imp).max(MJ_MINVAL);
                 d.efc_aref[n] = -b_damp * vel - k_stiff * imp * dist;
                 n += 1;
             }
@@ -85,14 +101,25 @@ pub fn solve(m: &Model, d: &mut Data) {
         return;
     }
 
-    // columns of M⁻¹ for the constrained dofs, then A = J M⁻¹ Jᵀ + R and b = J a₀ − aref
+    // columns of M⁻¹ for the constrained dofs
     let mut cols = std::mem::take(&mut d.minv_cols);
     for i in 0..nc {
         let col = &mut cols[i * nv..(i + 1) * nv];
         col.fill(0.0);
         col[d.efc_dof[i]] = 1.0;
-        solve_m(m, d, col);
+        articulated::solve(m, d, col);
     }
+    d.minv_cols = cols;
+    solve_rows(m, d);
+}
+
+/// The rest of [`solve`] once `minv_cols` holds the columns of `M⁻¹` for the rows' dofs,
+/// with `qfrc_constraint` zero and `qacc = qacc_smooth`: the forces, `qfrc_constraint` and
+/// `qacc`. The batched stepper calls it lane by lane.
+pub(crate) fn solve_rows(m: &Model, d: &mut Data) {
+    let (nv, nc) = (m.nv, d.nefc);
+    let cols = std::mem::take(&mut d.minv_cols);
+    // A = J M⁻¹ Jᵀ + R and b = J a₀ − aref
     for i in 0..nc {
         for k in 0..nc {
             d.efc_a[i * nc + k] = d.efc_j[i] * d.efc_j[k] * cols[k * nv + d.efc_dof[i]];
@@ -100,7 +127,12 @@ pub fn solve(m: &Model, d: &mut Data) {
         d.efc_a[i * nc + i] += d.efc_r[i];
         d.efc_b[i] = d.efc_j[i] * d.qacc_smooth[d.efc_dof[i]] - d.efc_aref[i];
     }
-    if !lcp(d, nc) {
+    if nc == 1 && d.efc_a[0] > 0.0 && d.efc_a[0].is_finite() {
+        // the pivoting below for one row, without its bookkeeping: the same operations
+        let l = d.efc_a[0].sqrt();
+        let b = d.efc_b[0];
+        d.efc_force[0] = if b < 0.0 { (-b / l) / l } else { 0.0 };
+    } else if !lcp(d, nc) {
         d.warn_solver += 1;
     }
 

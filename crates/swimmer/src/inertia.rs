@@ -1,5 +1,9 @@
 //! Joint-space inertia by the composite-rigid-body algorithm (`mj_crb`, `mj_makeM`), its
-//! Cholesky factor (`mj_factorM`), and `dof_invweight0` (`mj_setConst`).
+//! dense Cholesky factor (`mj_factorM`), and `dof_invweight0` (`mj_setConst`).
+//!
+//! The step does not use the dense path: it solves with [`crate::articulated`] in O(n).
+//! The dense matrix stays for inspection ([`crate::forward`] fills it, and the stage tests
+//! compare it with MuJoCo's `qM`) and as the reference the articulated solve is tested on.
 //!
 //! Planar composite inertias are kept about each body's hinge anchor: subtree mass, first
 //! moment `G` and polar moment `J`, shifted tail to head with the parallel-axis rule.

@@ -5,8 +5,8 @@
 //! and a rayon-parallel batch of environments for training.
 //!
 //! The physics follows MuJoCo's structure: an immutable [`Model`], a mutable [`Data`] with
-//! MuJoCo's field names, and one module per pipeline stage ([`kinematics`], [`inertia`],
-//! [`bias`], [`passive`] (inertia-box fluid), [`actuation`], [`constraint`] (soft joint limits,
+//! MuJoCo's field names, and one module per pipeline stage ([`kinematics`], [`inertia`] and
+//! its O(n) [`articulated`] solve, [`bias`], [`passive`] (inertia-box fluid), [`actuation`], [`constraint`] (soft joint limits,
 //! solved exactly), [`integrate`] (semi-implicit Euler)), combined by [`step()`] as `mj_step`
 //! does. The state layout is MuJoCo's: `qpos = (x, y, heading, joint angles)`.
 //!
@@ -25,6 +25,8 @@
 #![deny(missing_docs)]
 
 pub mod actuation;
+pub mod articulated;
+mod batch;
 pub mod bench;
 pub mod bias;
 pub mod constraint;
@@ -35,12 +37,14 @@ pub mod integrate;
 pub mod kinematics;
 pub mod model;
 pub mod passive;
+mod real;
 pub mod render;
 pub mod script;
 pub mod sensor;
 pub mod step;
 pub mod task;
 pub mod trajectory;
+mod trig;
 pub mod vec_env;
 
 pub use data::Data;

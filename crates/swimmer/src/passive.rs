@@ -6,43 +6,56 @@
 //! the local x/y force and the z torque are non-zero.
 
 use crate::data::Data;
-use crate::kinematics::{apply_com_forces, rot, rot_t};
-use crate::model::{MAX_BODIES, Model};
+use crate::kinematics::{apply_com_forces_any, rot, rot_t};
+use crate::model::Model;
+use crate::real::Real;
 
 /// Fills `d.qfrc_passive`.
+#[inline(always)]
 pub fn passive(m: &Model, d: &mut Data) {
-    d.qfrc_passive.fill(0.0);
+    passive_any(m, d);
+}
+
+/// [`passive`] for any number type.
+#[inline(always)]
+pub(crate) fn passive_any<T: Real>(m: &Model, d: &mut Data<T>) {
     let (rho, beta) = (m.opt.density, m.opt.viscosity);
+    let zero = T::splat(0.0);
     if rho == 0.0 && beta == 0.0 {
+        d.qfrc_passive.fill(zero);
         return;
     }
-    let mut ft = [[0.0; 3]; MAX_BODIES];
-    for (b, ftb) in ft.iter_mut().enumerate().take(m.nbody) {
-        let bx = m.body_fluid_box[b];
-        let v = rot_t(d.xrot[b], d.xivel[b]);
-        let w = d.xomega[b];
-        let mut f = [0.0, 0.0];
-        let mut t = 0.0;
+    let n = m.nbody;
+    let (fluid_box, xrot) = (&m.body_fluid_box[..n], &d.xrot[..n]);
+    let (xivel, xomega) = (&d.xivel[..n], &d.xomega[..n]);
+    let mut ft = std::mem::take(&mut d.body_ft);
+    for (b, ftb) in ft[..n].iter_mut().enumerate() {
+        let bx = fluid_box[b];
+        let v = rot_t(xrot[b], xivel[b]);
+        let w = xomega[b];
+        let mut f = [zero, zero];
+        let mut t = zero;
 
         // viscous force and torque of the equivalent sphere
         if beta > 0.0 {
             let diam = (bx[0] + bx[1] + bx[2]) / 3.0;
-            t = -std::f64::consts::PI * diam * diam * diam * beta * w;
+            t = w * (-std::f64::consts::PI * diam * diam * diam * beta);
             let c = -3.0 * std::f64::consts::PI * diam * beta;
-            f = [c * v[0], c * v[1]];
+            f = [v[0] * c, v[1] * c];
         }
 
         // quadratic drag on each face, and on rotation about z
         if rho > 0.0 {
-            f[0] -= 0.5 * rho * bx[1] * bx[2] * v[0].abs() * v[0];
-            f[1] -= 0.5 * rho * bx[0] * bx[2] * v[1].abs() * v[1];
+            f[0] -= v[0].abs() * (0.5 * rho * bx[1] * bx[2]) * v[0];
+            f[1] -= v[1].abs() * (0.5 * rho * bx[0] * bx[2]) * v[1];
             let (b0, b1) = (bx[0] * bx[0], bx[1] * bx[1]);
-            t -= rho * bx[2] * (b0 * b0 + b1 * b1) * w.abs() * w / 64.0;
+            t -= w.abs() * (rho * bx[2] * (b0 * b0 + b1 * b1)) * w / T::splat(64.0);
         }
-        let fw = rot(d.xrot[b], f);
+        let fw = rot(xrot[b], f);
         *ftb = [fw[0], fw[1], t];
     }
-    apply_com_forces(m, &d.xipos, &d.xanchor, &ft[..m.nbody], &mut d.qfrc_passive);
+    apply_com_forces_any(m, &d.xipos, &d.xanchor, &ft[..n], &mut d.qfrc_passive);
+    d.body_ft = ft;
 }
 
 #[cfg(test)]

@@ -237,6 +237,15 @@ impl SwimEnv {
 
     /// One control step: `substeps` physics steps with the action (clamped to [-1, 1]) held.
     pub fn step(&mut self, action: &[f64]) -> Result<StepOutcome, SimError> {
+        self.set_action(action)?;
+        for _ in 0..self.cfg.substeps {
+            crate::step::step(&self.model, &mut self.data)?;
+        }
+        self.finish_step()
+    }
+
+    /// Checks the action and holds it, clamped, in `ctrl` (nothing changes on an error).
+    pub(crate) fn set_action(&mut self, action: &[f64]) -> Result<(), SimError> {
         let nu = self.n_joints();
         if action.len() != nu {
             return Err(SimError::Length {
@@ -251,10 +260,12 @@ impl SwimEnv {
         for (c, a) in self.data.ctrl.iter_mut().zip(action) {
             *c = a.clamp(-1.0, 1.0);
         }
-        for _ in 0..self.cfg.substeps {
-            crate::step::step(&self.model, &mut self.data)?;
-        }
-        // observations and reward see the final state (dm_control's trailing mj_step1)
+        Ok(())
+    }
+
+    /// Ends a control step after its physics steps: observations and reward see the final
+    /// state (dm_control's trailing `mj_step1`).
+    pub(crate) fn finish_step(&mut self) -> Result<StepOutcome, SimError> {
         let (m, d) = (&self.model, &mut self.data);
         if let Some(field) = [("qpos", &d.qpos), ("qvel", &d.qvel)]
             .into_iter()
@@ -273,6 +284,11 @@ impl SwimEnv {
             reward: self.reward(),
             done: self.episode_step >= self.cfg.episode_len,
         })
+    }
+
+    /// The physics data, mutably (for the batched stepper).
+    pub(crate) fn data_mut(&mut self) -> &mut Data {
+        &mut self.data
     }
 
     /// Joint angles, `qpos[3..]`.

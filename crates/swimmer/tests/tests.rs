@@ -2,6 +2,7 @@
 //! (`tests/data/windows.json`, made by `tools/reference/swimmer/make_windows.py`), and
 //! fuzzing of the `swimmer simulate` input.
 
+mod batch;
 mod fuzz;
 mod reference;
 mod stages;

@@ -4,7 +4,10 @@ use crate::args;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use nc_swimmer::SwimConfig;
-use nc_swimmer::bench::{MUJOCO_BENCH_PY, episode_throughput, physics_steps_per_sec};
+use nc_swimmer::VecEnv;
+use nc_swimmer::bench::{
+    MUJOCO_BENCH_PY, batch_steps_per_sec, episode_throughput, physics_steps_per_sec,
+};
 use nc_swimmer::script::{output_json, parse_cases, simulate};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -22,8 +25,8 @@ enum SwimmerCommand {
     /// Simulate JSON cases ({"cases": [{"n_bodies", "qpos", "qvel", "ctrl", ...}]}) and print
     /// the state after each control step as JSON.
     Simulate(SimulateArgs),
-    /// Physics steps per second on one core (vs MuJoCo with --mujoco-python) and whole-episode
-    /// throughput of the batched environments.
+    /// Physics steps per second on one core, one environment and a batch of environments in
+    /// SIMD lanes (vs MuJoCo with --mujoco-python), and whole-episode throughput of VecEnv.
     Bench(BenchArgs),
     /// Roll out an open-loop travelling-wave gait and write an animated GIF, an SVG filmstrip
     /// and the trajectory as CSV.
@@ -185,26 +188,35 @@ fn mujoco_timing(python: &PathBuf, n_bodies: usize, steps: usize) -> Result<(f64
 
 #[allow(clippy::print_stdout)]
 fn run_bench(args: &BenchArgs) -> Result<()> {
+    let lanes = VecEnv::LANES;
     println!(
-        "physics steps per second, one core (best of 3 runs of {} steps)",
+        "physics steps per second on one core (best of 3 runs of {} steps): one environment, \
+         and a batch of {lanes} environments stepped together in SIMD lanes",
         args.steps
     );
     for &n in &args.bodies {
         let ours = physics_steps_per_sec(n, args.steps, 3)?;
+        let batch = batch_steps_per_sec(n, args.steps, 3, true)?;
         print!(
-            "  {n:>2} bodies: native {:>10.0} steps/s ({:.2} µs/step)",
+            "  {n:>2} bodies: native {:>10.0} steps/s ({:.2} µs/step), batch {:>10.0} steps/s",
             ours.steps_per_sec,
-            1e6 / ours.steps_per_sec
+            1e6 / ours.steps_per_sec,
+            batch.steps_per_sec,
         );
         if let Some(py) = &args.mujoco_python {
             let (c_loop, py_loop) = mujoco_timing(py, n, args.steps)?;
             // re-time ours right after, so both see the same machine load
             let again = physics_steps_per_sec(n, args.steps, 3)?;
+            let batch_again = batch_steps_per_sec(n, args.steps, 3, true)?;
             let best = ours.steps_per_sec.max(again.steps_per_sec);
+            let best_batch = batch.steps_per_sec.max(batch_again.steps_per_sec);
             // compare with MuJoCo's faster path, to be conservative
+            let peer = c_loop.max(py_loop);
             print!(
-                " | MuJoCo 3.17 rollout {c_loop:>9.0} steps/s, python mj_step loop {py_loop:>9.0} steps/s | ratio {:.2}x",
-                best / c_loop.max(py_loop)
+                " | MuJoCo 3.17 rollout {c_loop:>9.0} steps/s, python mj_step loop {py_loop:>9.0} \
+                 steps/s | ratio {:.2}x, batch {:.2}x",
+                best / peer,
+                best_batch / peer
             );
         }
         println!();
