@@ -455,8 +455,8 @@ pub fn matmul<T: Scalar>(
         T::faer_matmul(fc, fa, fb, accumulate);
         return Ok(());
     }
-    let beta = if accumulate { T::one() } else { T::default() };
-    gemm(T::one(), a, b, beta, c)
+    let beta = if accumulate { T::ONE } else { T::ZERO };
+    gemm(T::ONE, a, b, beta, c)
 }
 
 /// Reference triple loop, used by tests and benchmarks as the peer of [`gemm`].

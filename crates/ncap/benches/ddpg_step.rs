@@ -31,6 +31,7 @@ fn ddpg_step(c: &mut Criterion) {
             true,
             0.1,
             &mut replay,
+            &mut Default::default(),
         )
         .expect("swimmer step");
     }

@@ -5,7 +5,8 @@
 //! Brief overview:
 //! - [`ncap`]: the 4-parameter (or 6N unshared) circuit with every ablation switch,
 //!   forward and backward with PyTorch's clamp gradients;
-//! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`;
+//! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`,
+//!   in the learner's [`precision`] (`f32` by default, `f64` for the reference checks);
 //! - [`normalizer`]: Tonic's running mean/std observation normaliser;
 //! - [`optim`]: the Adam optimiser;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
@@ -42,4 +43,5 @@ pub mod normalizer;
 pub mod optim;
 pub mod policy;
 pub mod ppo;
+pub mod precision;
 pub mod train;

@@ -15,23 +15,17 @@ pub trait Elementwise:
     Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + AddAssign
 {
     /// 0.
-    fn zero() -> Self;
+    const ZERO: Self;
     /// 1.
-    fn one() -> Self;
+    const ONE: Self;
     /// `tanh(x)`: a rational approximation within 5e-7 in `f32`, `1 − 2/(e^{2x} + 1)` within
     /// 1e-15 in `f64`.
     fn tanh_epi(self) -> Self;
 }
 
 impl Elementwise for f32 {
-    #[inline(always)]
-    fn zero() -> Self {
-        0.0
-    }
-    #[inline(always)]
-    fn one() -> Self {
-        1.0
-    }
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
     // the 13/6 rational form of nc_core::activation::tanh_fast, written without mul_add
     #[inline(always)]
     fn tanh_epi(self) -> Self {
@@ -52,14 +46,8 @@ impl Elementwise for f32 {
 }
 
 impl Elementwise for f64 {
-    #[inline(always)]
-    fn zero() -> Self {
-        0.0
-    }
-    #[inline(always)]
-    fn one() -> Self {
-        1.0
-    }
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
     #[inline(always)]
     fn tanh_epi(self) -> Self {
         // beyond ±20, tanh is ±1 to double precision and exp would overflow for large |x|
@@ -133,7 +121,7 @@ impl<T: Elementwise> Kernel for BiasAct<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        let zero = T::zero();
+        let zero = T::ZERO;
         for i in 0..self.rows {
             let row = &mut self.y[i * self.rs..i * self.rs + self.cols];
             let it = row.iter_mut().zip(self.bias);
@@ -199,7 +187,7 @@ impl<T: Elementwise> Kernel for ActGrad<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(mut self) {
-        let (zero, one) = (T::zero(), T::one());
+        let (zero, one) = (T::ZERO, T::ONE);
         let (rows, cols) = (self.y.rows, self.y.cols);
         for i in 0..rows {
             let d = &mut self.delta[i * self.rsd..i * self.rsd + cols];
@@ -263,7 +251,7 @@ pub fn dense_backward_epilogue<T: Scalar>(
         }
         Some(db) => {
             if !accumulate {
-                db.fill(T::zero());
+                db.fill(T::ZERO);
             }
             Some(db)
         }
