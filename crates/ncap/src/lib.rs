@@ -17,7 +17,8 @@
 //! - [`ddpg`]: DDPG with Tonic's defaults;
 //! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable
 //!   sweeps at a preset (quick, medium, full), with the paper's claims judged in one place;
-//! - [`figures`]: their SVG figures.
+//! - [`figures`]: their SVG figures;
+//! - [`bench`]: learner and simulator throughput, with PyTorch's in the same run.
 //!
 //! ```
 //! use nc_ncap::ncap::Ncap;
@@ -32,6 +33,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod actor;
+pub mod bench;
 pub mod ddpg;
 pub mod envs;
 pub mod es;

@@ -21,11 +21,23 @@ pub trait Elementwise:
     /// `tanh(x)`: a rational approximation within 5e-7 in `f32`, `1 − 2/(e^{2x} + 1)` within
     /// 1e-15 in `f64`.
     fn tanh_epi(self) -> Self;
+    /// `max(x, 0)` (NaN gives 0).
+    fn relu_epi(self) -> Self;
+    /// `1` where `x > 0`, else `0`: the ReLU's derivative from its output.
+    fn step_epi(self) -> Self;
 }
 
 impl Elementwise for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
+    fn relu_epi(self) -> Self {
+        self.max(0.0)
+    }
+    #[inline(always)]
+    fn step_epi(self) -> Self {
+        f32::from(u8::from(self > 0.0))
+    }
     // the 13/6 rational form of nc_core::activation::tanh_fast, written without mul_add
     #[inline(always)]
     fn tanh_epi(self) -> Self {
@@ -48,6 +60,14 @@ impl Elementwise for f32 {
 impl Elementwise for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
+    fn relu_epi(self) -> Self {
+        self.max(0.0)
+    }
+    #[inline(always)]
+    fn step_epi(self) -> Self {
+        f64::from(u8::from(self > 0.0))
+    }
     #[inline(always)]
     fn tanh_epi(self) -> Self {
         // beyond ±20, tanh is ±1 to double precision and exp would overflow for large |x|
@@ -121,17 +141,13 @@ impl<T: Elementwise> Kernel for BiasAct<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        let zero = T::ZERO;
         for i in 0..self.rows {
             let row = &mut self.y[i * self.rs..i * self.rs + self.cols];
             let it = row.iter_mut().zip(self.bias);
             match self.act {
                 Act::Identity => it.for_each(|(y, &b)| *y += b),
                 Act::Tanh => it.for_each(|(y, &b)| *y = (*y + b).tanh_epi()),
-                Act::Relu => it.for_each(|(y, &b)| {
-                    let v = *y + b;
-                    *y = if v > zero { v } else { zero };
-                }),
+                Act::Relu => it.for_each(|(y, &b)| *y = (*y + b).relu_epi()),
             }
         }
     }
@@ -187,7 +203,7 @@ impl<T: Elementwise> Kernel for ActGrad<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(mut self) {
-        let (zero, one) = (T::ZERO, T::ONE);
+        let one = T::ONE;
         let (rows, cols) = (self.y.rows, self.y.cols);
         for i in 0..rows {
             let d = &mut self.delta[i * self.rsd..i * self.rsd + cols];
@@ -198,10 +214,12 @@ impl<T: Elementwise> Kernel for ActGrad<'_, T> {
                     .iter_mut()
                     .zip(y)
                     .for_each(|(d, &y)| *d = *d * (one - y * y)),
+                // a product, not a select: LLVM turns "d = y > 0 ? d : 0" into a masked
+                // store, which is microcoded and slow on AMD cores
                 Act::Relu => d
                     .iter_mut()
                     .zip(y)
-                    .for_each(|(d, &y)| *d = if y > zero { *d } else { zero }),
+                    .for_each(|(d, &y)| *d = *d * y.step_epi()),
             }
             if let Some(db) = self.db.as_deref_mut() {
                 db.iter_mut().zip(d.iter()).for_each(|(g, &d)| *g += d);

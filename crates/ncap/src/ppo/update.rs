@@ -245,6 +245,51 @@ pub fn update<T: Real>(
     n_envs: usize,
     ws: &mut Workspace<T>,
 ) -> UpdateInfo {
+    prepare(cfg, actor, critic, norm, seg, n_envs, ws);
+    let mut info = UpdateInfo::default();
+    let mut train_actor = true;
+    for _ in 0..cfg.iterations {
+        let it = iteration(
+            cfg,
+            actor,
+            critic,
+            actor_opt,
+            critic_opt,
+            seg,
+            ws,
+            train_actor,
+        );
+        if let Some(kl) = it.kl {
+            info.actor_iterations += 1;
+            info.kl = kl;
+            train_actor = kl <= cfg.kl_threshold;
+        }
+        info.critic_loss = it.critic_loss;
+    }
+    norm.update();
+    info
+}
+
+/// What one iteration measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Iteration {
+    /// The KL estimate, when the actor stepped.
+    pub kl: Option<f64>,
+    /// The critic's loss before its step.
+    pub critic_loss: f64,
+}
+
+/// Readies `ws` for the iterations of an update on `seg`: normalised observations, values,
+/// λ-returns and normalised advantages.
+pub fn prepare<T: Real>(
+    cfg: &PpoConfig,
+    actor: &PpoActor<T>,
+    critic: &Mlp<T>,
+    norm: &MeanStd,
+    seg: &Segment,
+    n_envs: usize,
+    ws: &mut Workspace<T>,
+) {
     let n = seg.len;
     let d = seg.obs.len() / n;
     let a = actor.act_dim();
@@ -268,18 +313,15 @@ pub fn update<T: Real>(
     }
     norm.normalize(&seg.obs, &mut ws.x);
     norm.normalize(&seg.next_obs, &mut ws.xn);
-    {
-        let c = &*critic;
-        let (x, xn) = (&ws.x, &ws.xn);
-        ws.blocks
-            .par_iter_mut()
-            .zip(ws.values.par_chunks_mut(BLOCK))
-            .zip(ws.next_values.par_chunks_mut(BLOCK))
-            .for_each(|((b, v), vn)| {
-                b.values(c, x, d, v);
-                b.values(c, xn, d, vn);
-            });
-    }
+    let (x, xn) = (&ws.x, &ws.xn);
+    ws.blocks
+        .par_iter_mut()
+        .zip(ws.values.par_chunks_mut(BLOCK))
+        .zip(ws.next_values.par_chunks_mut(BLOCK))
+        .for_each(|((b, v), vn)| {
+            b.values(critic, x, d, v);
+            b.values(critic, xn, d, vn);
+        });
     lambda_returns_into(
         &mut ws.returns,
         &ws.next_values,
@@ -298,51 +340,59 @@ pub fn update<T: Real>(
     if sd != 0.0 {
         ws.adv.iter_mut().for_each(|v| *v = (*v - mean) / sd);
     }
-    let mut info = UpdateInfo::default();
-    let mut train_actor = true;
-    for _ in 0..cfg.iterations {
-        actor.scale_into(&mut ws.scale);
-        let batch = Batch {
-            x: &ws.x,
-            d,
-            seg,
-            adv: &ws.adv,
-            returns: &ws.returns,
-            scale: &ws.scale,
-            clip: cfg.clip,
-        };
-        // the critic's regression does not read the actor, so both run in one pass
-        let (ac, cr) = (&*actor, &*critic);
-        ws.blocks.par_iter_mut().for_each(|b| {
-            if train_actor {
-                b.actor_pass(ac, &batch);
-            }
-            b.critic_pass(cr, &batch);
-        });
+}
+
+/// One full-batch iteration over the prepared segment (the learner's unit of work): a
+/// clipped-ratio actor step when `train_actor`, and a critic step towards the λ-returns.
+#[allow(clippy::too_many_arguments)]
+pub fn iteration<T: Real>(
+    cfg: &PpoConfig,
+    actor: &mut PpoActor<T>,
+    critic: &mut Mlp<T>,
+    actor_opt: &mut Adam<T>,
+    critic_opt: &mut Adam<T>,
+    seg: &Segment,
+    ws: &mut Workspace<T>,
+    train_actor: bool,
+) -> Iteration {
+    actor.scale_into(&mut ws.scale);
+    let batch = Batch {
+        x: &ws.x,
+        d: seg.obs.len() / seg.len,
+        seg,
+        adv: &ws.adv,
+        returns: &ws.returns,
+        scale: &ws.scale,
+        clip: cfg.clip,
+    };
+    // the critic's regression does not read the actor, so both run in one pass
+    let (ac, cr) = (&*actor, &*critic);
+    ws.blocks.par_iter_mut().for_each(|b| {
         if train_actor {
-            sum_blocks(&mut ws.blocks, true);
-            let kl: f64 = ws.blocks.iter().map(|b| b.kl).sum();
-            ws.dscale.fill(0.0);
-            for b in &ws.blocks {
-                for (s, v) in ws.dscale.iter_mut().zip(&b.dscale) {
-                    *s += v;
-                }
-            }
-            let grad = &mut ws.blocks[0].ga;
-            actor.scale_grad(&ws.dscale, grad);
-            actor.params_into(&mut ws.params);
-            actor_opt.step(&mut ws.params, grad);
-            actor.set_params(&ws.params);
-            info.actor_iterations += 1;
-            info.kl = kl;
-            train_actor = kl <= cfg.kl_threshold;
+            b.actor_pass(ac, &batch);
         }
-        info.critic_loss = ws.blocks.iter().map(|b| b.critic_loss).sum();
-        sum_blocks(&mut ws.blocks, false);
-        critic_opt.step(critic.params_mut(), &ws.blocks[0].gc);
+        b.critic_pass(cr, &batch);
+    });
+    let mut kl = None;
+    if train_actor {
+        sum_blocks(&mut ws.blocks, true);
+        kl = Some(ws.blocks.iter().map(|b| b.kl).sum());
+        ws.dscale.fill(0.0);
+        for b in &ws.blocks {
+            for (s, v) in ws.dscale.iter_mut().zip(&b.dscale) {
+                *s += v;
+            }
+        }
+        let grad = &mut ws.blocks[0].ga;
+        actor.scale_grad(&ws.dscale, grad);
+        actor.params_into(&mut ws.params);
+        actor_opt.step(&mut ws.params, grad);
+        actor.set_params(&ws.params);
     }
-    norm.update();
-    info
+    let critic_loss = ws.blocks.iter().map(|b| b.critic_loss).sum();
+    sum_blocks(&mut ws.blocks, false);
+    critic_opt.step(critic.params_mut(), &ws.blocks[0].gc);
+    Iteration { kl, critic_loss }
 }
 
 #[cfg(test)]
