@@ -402,9 +402,16 @@ impl<T: Real> Mlp<T> {
             });
         }
         assert_eq!((x.rows, x.cols), (batch, self.n_in()), "mlp backward input");
+        // both buffers hold the widest layer, so swapping them never re-zeroes either
+        let widest = batch * self.sizes.iter().max().copied().unwrap_or(0);
         let mut delta = std::mem::take(&mut cache.delta);
         let mut delta_prev = std::mem::take(&mut cache.delta_prev);
-        sized(&mut delta, grad_output.len()).copy_from_slice(grad_output);
+        for v in [&mut delta, &mut delta_prev] {
+            if v.len() < widest {
+                v.resize(widest, T::zero());
+            }
+        }
+        delta[..grad_output.len()].copy_from_slice(grad_output);
         for l in (0..self.acts.len()).rev() {
             let (fi, fo) = (self.sizes[l], self.sizes[l + 1]);
             let (wo, bo) = self.offsets(l);
@@ -445,7 +452,7 @@ impl<T: Real> Mlp<T> {
             // δ_prev = δ·W (only the asked columns of the first layer's input)
             let w = MatRef::row_major(&self.params[wo..bo], fo, fi);
             if l > 0 {
-                let dp = sized(&mut delta_prev, batch * fi);
+                let dp = &mut delta_prev[..batch * fi];
                 matmul(
                     MatRef::row_major(d, batch, fo),
                     w,
