@@ -96,7 +96,11 @@ fn main() -> Result<(), String> {
             seeds.push((Run::load(&dir("f32"))?, Run::load(&dir("f64"))?));
         }
         if seeds.is_empty() {
-            md.push_str(&format!("## {algo}\n\nNo runs in {}.\n\n", runs.display()));
+            md.push_str(&format!(
+                "## {}\n\nNo runs in {}.\n\n",
+                algo.to_uppercase(),
+                runs.display()
+            ));
             continue;
         }
         let n = seeds.len();
@@ -206,10 +210,22 @@ fn main() -> Result<(), String> {
             "a budget at which both precisions gain at least 100 return",
         ));
         let v = Verdict::judge(budget, holds);
+        // the claim is the issue's, not the paper's, so the sentence is worded here
+        let sentence = match &v {
+            Verdict::Agrees => format!(
+                "neither paired test tells the precisions apart over {n} seeds, in runs that learned."
+            ),
+            Verdict::Disagrees => {
+                format!("a paired test tells the precisions apart over {n} seeds (see above).")
+            }
+            Verdict::TooSmallToJudge { why, needed } => {
+                format!("the budget is too small to judge: {why}. Judging it needs {needed}.")
+            }
+        };
         md.push_str(&format!(
-            "\nClaim: f32 and f64 training give statistically indistinguishable curves. Verdict ({}): {}\n\n",
-            v.word(),
-            v.sentence()
+            "\nClaim: f32 and f64 training give statistically indistinguishable curves. \
+             Verdict: {}; {sentence}\n\n",
+            v.word()
         ));
         println!("{algo}: {} ({n} seeds)", v.word());
     }
