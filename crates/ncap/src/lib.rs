@@ -5,7 +5,8 @@
 //! Brief overview:
 //! - [`ncap`]: the 4-parameter (or 6N unshared) circuit with every ablation switch,
 //!   forward and backward with PyTorch's clamp gradients;
-//! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`;
+//! - [`mlp`], [`actor`]: MLP baselines with hand-written backward passes on `nc_core::gemm`,
+//!   in the learner's [`precision`] (`f32` by default, `f64` for the reference checks);
 //! - [`normalizer`]: Tonic's running mean/std observation normaliser;
 //! - [`optim`]: the Adam optimiser;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
@@ -16,7 +17,8 @@
 //! - [`ddpg`]: DDPG with Tonic's defaults;
 //! - [`experiments`]: learning curves, efficiency, transfer, ablations, raster, as shardable
 //!   sweeps at a preset (quick, medium, full), with the paper's claims judged in one place;
-//! - [`figures`]: their SVG figures.
+//! - [`figures`]: their SVG figures;
+//! - [`bench`]: learner and simulator throughput, with PyTorch's in the same run.
 //!
 //! ```
 //! use nc_ncap::ncap::Ncap;
@@ -31,6 +33,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod actor;
+pub mod bench;
 pub mod ddpg;
 pub mod envs;
 pub mod es;
@@ -42,4 +45,5 @@ pub mod normalizer;
 pub mod optim;
 pub mod policy;
 pub mod ppo;
+pub mod precision;
 pub mod train;

@@ -1,7 +1,15 @@
 //! Multi-layer perceptrons with hand-written batched forward and backward passes on
-//! [`nc_core::gemm`], laid out like PyTorch `nn.Linear` stacks (weight `out × in`, then bias).
+//! [`nc_core::gemm::matmul`] and its dense-layer epilogues, laid out like PyTorch `nn.Linear`
+//! stacks (weight `out × in`, then bias), in `f32` or `f64` ([`Real`]).
+//!
+//! A forward pass keeps each layer's output in an [`MlpCache`] for the backward pass; the
+//! cache's buffers grow to the largest batch seen and are reused, so repeated passes of one
+//! batch size allocate nothing.
 
-use nc_core::gemm::{MatMut, MatRef, gemm_internal};
+use crate::precision::{Real, wide};
+use nc_core::gemm::{
+    Act, MatMut, MatRef, dense_backward_epilogue, dense_forward, internal, matmul,
+};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -18,30 +26,12 @@ pub enum Activation {
     Identity,
 }
 
-/// `tanh` through one `exp` (about 3× cheaper than libm's `tanh`; absolute error < 1e-15).
-#[inline]
-pub fn tanh(x: f64) -> f64 {
-    // beyond ±20, tanh is ±1 to double precision and exp would overflow for large |x|
-    let x = x.clamp(-20.0, 20.0);
-    1.0 - 2.0 / ((2.0 * x).exp() + 1.0)
-}
-
 impl Activation {
-    #[inline]
-    fn apply(self, x: f64) -> f64 {
+    fn act(self) -> Act {
         match self {
-            Activation::Tanh => tanh(x),
-            Activation::Relu => x.max(0.0),
-            Activation::Identity => x,
-        }
-    }
-    // derivative expressed through the output y, as PyTorch's backward does
-    #[inline]
-    fn grad_from_output(self, y: f64) -> f64 {
-        match self {
-            Activation::Tanh => 1.0 - y * y,
-            Activation::Relu => f64::from(u8::from(y > 0.0)),
-            Activation::Identity => 1.0,
+            Activation::Tanh => Act::Tanh,
+            Activation::Relu => Act::Relu,
+            Activation::Identity => Act::Identity,
         }
     }
 }
@@ -68,7 +58,7 @@ pub enum MlpError {
         /// The sizes given.
         sizes: Vec<usize>,
     },
-    /// A loaded parameter is NaN or infinite.
+    /// A loaded parameter is NaN or infinite (in the network's precision).
     #[error("mlp parameter {index} is not finite")]
     NonFinite {
         /// Its index.
@@ -76,16 +66,18 @@ pub enum MlpError {
     },
 }
 
-/// A fully connected network `sizes[0] → … → sizes[L]` with one activation per layer.
+/// A fully connected network `sizes[0] → … → sizes[L]` with one activation per layer, its
+/// parameters in `T` (`f64` unless stated).
 ///
 /// Loading checks the layout: widths non-zero, one activation per layer, as many finite
-/// parameters as the widths need.
+/// parameters as the widths need. Files hold the parameters as `f64` whatever `T` is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "MlpFile")]
-pub struct Mlp {
+#[serde(try_from = "MlpFile", bound(serialize = "", deserialize = ""))]
+pub struct Mlp<T: Real = f64> {
     sizes: Vec<usize>,
     acts: Vec<Activation>,
-    params: Vec<f64>,
+    #[serde(with = "wide")]
+    params: Vec<T>,
 }
 
 // the saved form, checked by `TryFrom` before it becomes an `Mlp`
@@ -96,7 +88,7 @@ struct MlpFile {
     params: Vec<f64>,
 }
 
-impl TryFrom<MlpFile> for Mlp {
+impl<T: Real> TryFrom<MlpFile> for Mlp<T> {
     type Error = MlpError;
     fn try_from(f: MlpFile) -> Result<Self, MlpError> {
         let n = param_count(&f.sizes)?;
@@ -114,13 +106,14 @@ impl TryFrom<MlpFile> for Mlp {
                 got: f.params.len(),
             });
         }
-        if let Some(index) = f.params.iter().position(|p| !p.is_finite()) {
+        let params: Vec<T> = f.params.into_iter().map(T::of).collect();
+        if let Some(index) = params.iter().position(|p| !p.is_finite()) {
             return Err(MlpError::NonFinite { index });
         }
         Ok(Mlp {
             sizes: f.sizes,
             acts: f.acts,
-            params: f.params,
+            params,
         })
     }
 }
@@ -147,20 +140,22 @@ pub fn param_count(sizes: &[usize]) -> Result<usize, MlpError> {
     })
 }
 
-/// Per-layer outputs of a batched forward pass, kept for the backward pass.
+/// Per-layer outputs of a batched forward pass, kept for the backward pass, and the backward
+/// pass's scratch. Buffers only grow.
 #[derive(Clone, Debug, Default)]
-pub struct MlpCache {
+pub struct MlpCache<T = f64> {
     batch: usize,
-    // outs[0] is the input, outs[l+1] the output of layer l (after activation)
-    outs: Vec<Vec<f64>>,
-    // backward scratch
-    delta: Vec<f64>,
-    delta_prev: Vec<f64>,
+    // a copy of the input (`Mlp::forward` only; the view passes leave it empty)
+    input: Vec<T>,
+    // outs[l]: the output of layer l after its activation, `batch × sizes[l+1]`
+    outs: Vec<Vec<T>>,
+    delta: Vec<T>,
+    delta_prev: Vec<T>,
 }
 
-impl MlpCache {
+impl<T: Real> MlpCache<T> {
     /// The network's output rows (`batch × sizes[L]`) of the last forward pass.
-    pub fn output(&self) -> &[f64] {
+    pub fn output(&self) -> &[T] {
         self.outs.last().map_or(&[], |v| v.as_slice())
     }
     /// Rows in the last forward pass.
@@ -169,8 +164,24 @@ impl MlpCache {
     }
 }
 
-impl Mlp {
-    /// A network with PyTorch's default `nn.Linear` init: weights and biases U(±1/√fan_in).
+/// How a backward pass writes the parameter gradient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradMode {
+    /// `grad += ∂L/∂params`.
+    Accumulate,
+    /// `grad = ∂L/∂params` (the old contents are not read).
+    Overwrite,
+}
+
+// `v` resized to `n` without reallocating once it has held `n`
+fn sized<T: Real>(v: &mut Vec<T>, n: usize) -> &mut [T] {
+    v.resize(n, T::zero());
+    &mut v[..n]
+}
+
+impl<T: Real> Mlp<T> {
+    /// A network with PyTorch's default `nn.Linear` init: weights and biases U(±1/√fan_in),
+    /// drawn in `f64` and rounded to `T`.
     pub fn new(sizes: &[usize], acts: &[Activation], rng: &mut impl Rng) -> Result<Self, MlpError> {
         let n = param_count(sizes)?;
         if acts.len() != sizes.len() - 1 {
@@ -184,7 +195,7 @@ impl Mlp {
         for w in sizes.windows(2) {
             let bound = 1.0 / (w[0] as f64).sqrt();
             for _ in 0..w[1] * w[0] + w[1] {
-                params.push(rng.random_range(-bound..bound));
+                params.push(T::of(rng.random_range(-bound..bound)));
             }
         }
         Ok(Self {
@@ -194,6 +205,15 @@ impl Mlp {
         })
     }
 
+    /// The same network in precision `U`.
+    pub fn cast<U: Real>(&self) -> Mlp<U> {
+        Mlp {
+            sizes: self.sizes.clone(),
+            acts: self.acts.clone(),
+            params: crate::precision::cast(&self.params),
+        }
+    }
+
     /// Layer widths, input first.
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
@@ -201,6 +221,10 @@ impl Mlp {
     /// Activations, one per layer.
     pub fn activations(&self) -> &[Activation] {
         &self.acts
+    }
+    /// Whether `other` has the same widths and activations.
+    pub fn same_shape<U: Real>(&self, other: &Mlp<U>) -> bool {
+        self.sizes == other.sizes && self.acts == other.acts
     }
     /// Input width.
     pub fn n_in(&self) -> usize {
@@ -215,11 +239,11 @@ impl Mlp {
         self.params.len()
     }
     /// Flat parameters: per layer the row-major `out × in` weight, then the bias.
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         &self.params
     }
     /// Flat parameters, for optimisers.
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
@@ -235,9 +259,9 @@ impl Mlp {
     /// Forward pass on `batch` row-major input rows; the output is `cache.output()`.
     pub fn forward(
         &self,
-        input: &[f64],
+        input: &[T],
         batch: usize,
-        cache: &mut MlpCache,
+        cache: &mut MlpCache<T>,
     ) -> Result<(), MlpError> {
         let n_in = self.n_in();
         if input.len() != batch * n_in {
@@ -247,54 +271,110 @@ impl Mlp {
                 got: input.len(),
             });
         }
-        cache.batch = batch;
-        cache.outs.resize_with(self.sizes.len(), Vec::new);
-        cache.outs[0].clear();
-        cache.outs[0].extend_from_slice(input);
-        for l in 0..self.acts.len() {
-            let (fi, fo) = (self.sizes[l], self.sizes[l + 1]);
-            let (wo, bo) = self.offsets(l);
-            let (prev, rest) = cache.outs.split_at_mut(l + 1);
-            let x = &prev[l];
-            let y = &mut rest[0];
-            y.clear();
-            // bias first, then y += x · Wᵀ
-            for _ in 0..batch {
-                y.extend_from_slice(&self.params[bo..bo + fo]);
-            }
-            let w = MatRef::row_major(&self.params[wo..bo], fo, fi).t();
-            gemm_internal(
-                1.0,
-                MatRef::row_major(x, batch, fi),
-                w,
-                1.0,
-                MatMut::row_major(y, batch, fo),
-            );
-            let act = self.acts[l];
-            if act != Activation::Identity {
-                for v in y.iter_mut() {
-                    *v = act.apply(*v);
-                }
-            }
-        }
+        let mut stored = std::mem::take(&mut cache.input);
+        stored.clear();
+        stored.extend_from_slice(input);
+        self.forward_rows(MatRef::row_major(&stored, batch, n_in), cache);
+        cache.input = stored;
         Ok(())
     }
 
+    /// Forward pass on the rows of `x` (`batch × n_in`, any row stride: a column block of a
+    /// wider buffer works). The input is not copied: pass the same `x` to
+    /// [`Mlp::backward_rows`].
+    ///
+    /// # Panics
+    /// If `x` is not `n_in` wide or does not fit its slice (the learners build `x` from the
+    /// network's own sizes).
+    pub fn forward_rows(&self, x: MatRef<'_, T>, cache: &mut MlpCache<T>) {
+        assert_eq!(x.cols, self.n_in(), "mlp input width");
+        let batch = x.rows;
+        cache.batch = batch;
+        cache.outs.resize_with(self.acts.len(), Vec::new);
+        for l in 0..self.acts.len() {
+            let (fi, fo) = (self.sizes[l], self.sizes[l + 1]);
+            let (wo, bo) = self.offsets(l);
+            let (prev, rest) = cache.outs.split_at_mut(l);
+            let input = if l == 0 {
+                x
+            } else {
+                MatRef::row_major(&prev[l - 1][..batch * fi], batch, fi)
+            };
+            let y = sized(&mut rest[0], batch * fo);
+            internal(dense_forward(
+                input,
+                MatRef::row_major(&self.params[wo..bo], fo, fi).t(),
+                &self.params[bo..bo + fo],
+                self.acts[l].act(),
+                MatMut::row_major(y, batch, fo),
+            ));
+        }
+    }
+
     /// One input row to one output row (allocates a cache; for tests and single steps).
-    pub fn forward_one(&self, input: &[f64]) -> Result<Vec<f64>, MlpError> {
+    pub fn forward_one(&self, input: &[T]) -> Result<Vec<T>, MlpError> {
         let mut cache = MlpCache::default();
         self.forward(input, 1, &mut cache)?;
         Ok(cache.output().to_vec())
     }
 
-    /// Backward pass for the last forward: accumulates `∂L/∂params` into `grad` given
-    /// `∂L/∂output` (`batch × n_out`), and writes `∂L/∂input` into `grad_input` if given.
+    /// Backward pass for the last [`Mlp::forward`]: accumulates `∂L/∂params` into `grad`
+    /// given `∂L/∂output` (`batch × n_out`), and writes `∂L/∂input` into `grad_input` if
+    /// given.
     pub fn backward(
         &self,
-        cache: &mut MlpCache,
-        grad_output: &[f64],
-        grad: &mut [f64],
-        grad_input: Option<&mut [f64]>,
+        cache: &mut MlpCache<T>,
+        grad_output: &[T],
+        grad: &mut [T],
+        grad_input: Option<&mut [T]>,
+    ) -> Result<(), MlpError> {
+        let batch = cache.batch;
+        if grad.len() != self.params.len() {
+            return Err(MlpError::Shape {
+                what: "parameter gradient",
+                expected: self.params.len(),
+                got: grad.len(),
+            });
+        }
+        if let Some(gi) = &grad_input
+            && gi.len() != batch * self.n_in()
+        {
+            return Err(MlpError::Shape {
+                what: "input gradient",
+                expected: batch * self.n_in(),
+                got: gi.len(),
+            });
+        }
+        if cache.input.len() != batch * self.n_in() {
+            return Err(MlpError::Shape {
+                what: "cached input (run forward first)",
+                expected: batch * self.n_in(),
+                got: cache.input.len(),
+            });
+        }
+        let input = std::mem::take(&mut cache.input);
+        let r = self.backward_rows(
+            MatRef::row_major(&input, batch, self.n_in()),
+            cache,
+            grad_output,
+            Some((grad, GradMode::Accumulate)),
+            grad_input.map(|g| (g, 0..self.n_in())),
+        );
+        cache.input = input;
+        r
+    }
+
+    /// Backward pass for the last [`Mlp::forward_rows`] on `x`: given `∂L/∂output`
+    /// (`batch × n_out`), writes or accumulates `∂L/∂params` into `grad` if given, and writes
+    /// the input gradient of the input columns `cols` into `grad_input` (`batch × cols.len()`)
+    /// if given. Skipping what is not asked for skips its products.
+    pub fn backward_rows(
+        &self,
+        x: MatRef<'_, T>,
+        cache: &mut MlpCache<T>,
+        grad_output: &[T],
+        mut grad: Option<(&mut [T], GradMode)>,
+        mut grad_input: Option<(&mut [T], std::ops::Range<usize>)>,
     ) -> Result<(), MlpError> {
         let batch = cache.batch;
         if grad_output.len() != batch * self.n_out() {
@@ -304,66 +384,92 @@ impl Mlp {
                 got: grad_output.len(),
             });
         }
-        if grad.len() != self.params.len() {
+        if let Some((g, _)) = &grad
+            && g.len() != self.params.len()
+        {
             return Err(MlpError::Shape {
                 what: "parameter gradient",
                 expected: self.params.len(),
-                got: grad.len(),
+                got: g.len(),
             });
         }
+        if let Some((g, cols)) = &grad_input
+            && (cols.end > self.n_in() || cols.start > cols.end || g.len() != batch * cols.len())
+        {
+            return Err(MlpError::Shape {
+                what: "input gradient",
+                expected: batch * cols.len(),
+                got: g.len(),
+            });
+        }
+        assert_eq!((x.rows, x.cols), (batch, self.n_in()), "mlp backward input");
+        // both buffers hold the widest layer, so swapping them never re-zeroes either
+        let widest = batch * self.sizes.iter().max().copied().unwrap_or(0);
         let mut delta = std::mem::take(&mut cache.delta);
         let mut delta_prev = std::mem::take(&mut cache.delta_prev);
-        delta.clear();
-        delta.extend_from_slice(grad_output);
-        let n_layers = self.acts.len();
-        for l in (0..n_layers).rev() {
-            let (fi, fo) = (self.sizes[l], self.sizes[l + 1]);
-            let (wo, bo) = self.offsets(l);
-            // through the activation
-            let act = self.acts[l];
-            if act != Activation::Identity {
-                for (d, y) in delta.iter_mut().zip(&cache.outs[l + 1]) {
-                    *d *= act.grad_from_output(*y);
-                }
-            }
-            // dW += δᵀ·x, db += Σ_rows δ
-            let x = &cache.outs[l];
-            let (gw, gb) = grad[wo..bo + fo].split_at_mut(bo - wo);
-            gemm_internal(
-                1.0,
-                MatRef::row_major(&delta, batch, fo).t(),
-                MatRef::row_major(x, batch, fi),
-                1.0,
-                MatMut::row_major(gw, fo, fi),
-            );
-            for row in delta.chunks_exact(fo) {
-                for (g, d) in gb.iter_mut().zip(row) {
-                    *g += d;
-                }
-            }
-            // δ_prev = δ·W
-            if l > 0 || grad_input.is_some() {
-                delta_prev.clear();
-                delta_prev.resize(batch * fi, 0.0);
-                gemm_internal(
-                    1.0,
-                    MatRef::row_major(&delta, batch, fo),
-                    MatRef::row_major(&self.params[wo..bo], fo, fi),
-                    0.0,
-                    MatMut::row_major(&mut delta_prev, batch, fi),
-                );
-                std::mem::swap(&mut delta, &mut delta_prev);
+        for v in [&mut delta, &mut delta_prev] {
+            if v.len() < widest {
+                v.resize(widest, T::zero());
             }
         }
-        if let Some(gi) = grad_input {
-            if gi.len() != delta.len() {
-                return Err(MlpError::Shape {
-                    what: "input gradient",
-                    expected: delta.len(),
-                    got: gi.len(),
-                });
+        delta[..grad_output.len()].copy_from_slice(grad_output);
+        for l in (0..self.acts.len()).rev() {
+            let (fi, fo) = (self.sizes[l], self.sizes[l + 1]);
+            let (wo, bo) = self.offsets(l);
+            let y = MatRef::row_major(&cache.outs[l][..batch * fo], batch, fo);
+            let d = &mut delta[..batch * fo];
+            // through the activation, with the bias gradient in the same pass
+            let (gw, gb, mode) = match grad.as_mut() {
+                Some((g, mode)) => {
+                    let (gw, gb) = g[wo..bo + fo].split_at_mut(bo - wo);
+                    (Some(gw), Some(gb), *mode)
+                }
+                None => (None, None, GradMode::Overwrite),
+            };
+            let acc = mode == GradMode::Accumulate;
+            internal(dense_backward_epilogue(
+                self.acts[l].act(),
+                y,
+                MatMut::row_major(d, batch, fo),
+                gb,
+                acc,
+            ));
+            let input = if l == 0 {
+                x
+            } else {
+                MatRef::row_major(&cache.outs[l - 1][..batch * fi], batch, fi)
+            };
+            // dW (+)= δᵀ·x
+            if let Some(gw) = gw {
+                internal(matmul(
+                    MatRef::row_major(d, batch, fo).t(),
+                    input,
+                    MatMut::row_major(gw, fo, fi),
+                    acc,
+                ));
             }
-            gi.copy_from_slice(&delta);
+            // δ_prev = δ·W (only the asked columns of the first layer's input)
+            let w = MatRef::row_major(&self.params[wo..bo], fo, fi);
+            if l > 0 {
+                let dp = &mut delta_prev[..batch * fi];
+                internal(matmul(
+                    MatRef::row_major(d, batch, fo),
+                    w,
+                    MatMut::row_major(dp, batch, fi),
+                    false,
+                ));
+                std::mem::swap(&mut delta, &mut delta_prev);
+            } else if let Some((gi, cols)) = grad_input.take() {
+                let n = cols.len();
+                let wc = MatRef::strided(&w.data[cols.start..], fo, n, fi, 1);
+                internal(matmul(
+                    MatRef::row_major(d, batch, fo),
+                    wc,
+                    MatMut::row_major(gi, batch, n),
+                    false,
+                ));
+                break;
+            }
         }
         cache.delta = delta;
         cache.delta_prev = delta_prev;
@@ -378,7 +484,7 @@ mod tests {
     // f(params) = Σ c ⊙ output, checked against central differences
     fn check_fd(sizes: &[usize], acts: &[Activation], batch: usize) {
         let mut rng = nc_core::rng::stream(11, "mlp-fd", sizes[1] as u64);
-        let mlp = Mlp::new(sizes, acts, &mut rng).unwrap();
+        let mlp = Mlp::<f64>::new(sizes, acts, &mut rng).unwrap();
         let x: Vec<f64> = (0..batch * sizes[0])
             .map(|_| rng.random_range(-2.0..2.0))
             .collect();
@@ -423,6 +529,49 @@ mod tests {
                 gx[k]
             );
         }
+        // the view passes: the input as a column block of a wider buffer, overwrite mode,
+        // the input gradient of the last two columns only, and the same numbers in f32
+        let n_in = sizes[0];
+        let wide: Vec<f64> = x
+            .chunks(n_in)
+            .flat_map(|r| [r, &[9.0, 9.0]].concat())
+            .collect();
+        let xv = MatRef::strided(&wide, batch, n_in, n_in + 2, 1);
+        let mut cv = MlpCache::default();
+        mlp.forward_rows(xv, &mut cv);
+        assert_eq!(cv.output(), cache.output());
+        let mut g2 = vec![f64::NAN; mlp.n_params()];
+        let mut gx2 = vec![0.0; batch * 2];
+        let cols = n_in - 2..n_in;
+        mlp.backward_rows(
+            xv,
+            &mut cv,
+            &c,
+            Some((&mut g2, GradMode::Overwrite)),
+            Some((&mut gx2, cols.clone())),
+        )
+        .unwrap();
+        for (a, b) in g.iter().zip(&g2) {
+            assert!((a - b).abs() < 1e-12, "overwrite grad {a} vs {b}");
+        }
+        for r in 0..batch {
+            for (j, col) in cols.clone().enumerate() {
+                assert!((gx2[r * 2 + j] - gx[r * n_in + col]).abs() < 1e-12);
+            }
+        }
+        let m32: Mlp<f32> = mlp.cast();
+        let x32: Vec<f32> = crate::precision::cast(&x);
+        let c32: Vec<f32> = crate::precision::cast(&c);
+        let mut c32c = MlpCache::default();
+        m32.forward(&x32, batch, &mut c32c).unwrap();
+        let mut g32 = vec![0.0f32; mlp.n_params()];
+        m32.backward(&mut c32c, &c32, &mut g32, None).unwrap();
+        for (a, b) in g.iter().zip(&g32) {
+            assert!(
+                (a - f64::from(*b)).abs() < 1e-4 * (1.0 + a.abs()),
+                "f32 grad {a} vs {b}"
+            );
+        }
     }
 
     #[test]
@@ -434,26 +583,34 @@ mod tests {
     }
 
     #[test]
-    fn fast_tanh_matches_libm() {
-        let worst = (-4000..=4000)
-            .map(|i| i as f64 * 0.01)
-            .map(|x| (tanh(x) - x.tanh()).abs())
-            .fold(0.0, f64::max);
-        assert!(worst < 1e-15, "{worst}");
-        assert_eq!(tanh(1e300), 1.0);
-        assert_eq!(tanh(-1e300), -1.0);
-    }
-
-    #[test]
     fn counts_and_init_follow_pytorch() {
         use Activation::*;
         let mut rng = nc_core::rng::stream(1, "t", 0);
-        let m = Mlp::new(&[24, 64, 64, 5], &[Tanh, Tanh, Tanh], &mut rng).unwrap();
+        let m = Mlp::<f64>::new(&[24, 64, 64, 5], &[Tanh, Tanh, Tanh], &mut rng).unwrap();
         assert_eq!(m.n_params(), 24 * 64 + 64 + 64 * 64 + 64 + 64 * 5 + 5);
         let bound = 1.0 / 24f64.sqrt();
         assert!(m.params()[..24 * 64 + 64].iter().all(|p| p.abs() <= bound));
-        assert!(Mlp::new(&[3], &[], &mut rng).is_err());
-        assert!(Mlp::new(&[3, 2], &[Tanh, Tanh], &mut rng).is_err());
+        assert!(Mlp::<f64>::new(&[3], &[], &mut rng).is_err());
+        assert!(Mlp::<f64>::new(&[3, 2], &[Tanh, Tanh], &mut rng).is_err());
         assert!(m.forward_one(&[0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn files_hold_f64_and_an_f32_network_round_trips_exactly() {
+        use Activation::*;
+        let mut rng = nc_core::rng::stream(2, "t", 0);
+        let m = Mlp::<f32>::new(&[5, 7, 2], &[Relu, Tanh], &mut rng).unwrap();
+        let s = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Mlp<f32>>(&s).unwrap(), m);
+        let wide: Mlp<f64> = serde_json::from_str(&s).unwrap();
+        assert_eq!(wide, m.cast::<f64>());
+        // an f64 value beyond f32's range is refused by an f32 network, not made infinite
+        let mut v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        v["params"][3] = serde_json::json!(1e300);
+        let err = serde_json::from_value::<Mlp<f32>>(v).unwrap_err();
+        assert!(
+            err.to_string().contains("parameter 3 is not finite"),
+            "{err}"
+        );
     }
 }

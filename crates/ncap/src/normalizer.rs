@@ -1,6 +1,7 @@
 //! Running observation normaliser as in Tonic's `MeanStd`: batched mean and mean-square
 //! updates, standard deviation floored at 0.01, no clipping.
 
+use crate::precision::Real;
 use serde::{Deserialize, Serialize};
 
 /// Running mean and standard deviation of observations, updated in batches.
@@ -56,14 +57,18 @@ impl MeanStd {
     pub fn std(&self) -> &[f64] {
         &self.std
     }
-    /// `(x − mean) / std`, row by row (rows of length `dim`).
-    pub fn normalize(&self, x: &[f64], out: &mut [f64]) {
-        for (row, o) in x
-            .chunks_exact(self.dim())
-            .zip(out.chunks_exact_mut(self.dim()))
-        {
-            for k in 0..row.len() {
-                o[k] = (row[k] - self.mean[k]) / self.std[k];
+    /// `(x − mean) / std`, row by row (rows of length `dim`), computed in `f64` and rounded
+    /// to the learner's precision `T`.
+    pub fn normalize<T: Real>(&self, x: &[f64], out: &mut [T]) {
+        self.normalize_strided(x, out, self.dim());
+    }
+    /// As [`MeanStd::normalize`], into rows `stride` apart (the first `dim` values of each):
+    /// the observation block of a wider input such as a critic's `obs ‖ action`.
+    pub fn normalize_strided<T: Real>(&self, x: &[f64], out: &mut [T], stride: usize) {
+        let d = self.dim();
+        for (row, o) in x.chunks_exact(d).zip(out.chunks_mut(stride)) {
+            for k in 0..d {
+                o[k] = T::of((row[k] - self.mean[k]) / self.std[k]);
             }
         }
     }
@@ -127,7 +132,7 @@ mod tests {
         c.record(&[5.0, 1.0, 5.0, 1.0]);
         c.update();
         assert_eq!(c.std(), &[EPS, EPS]);
-        let mut out = [0.0; 2];
+        let mut out = [0.0f64; 2];
         c.normalize(&[5.0, 1.01], &mut out);
         assert!((out[1] - 1.0).abs() < 1e-9 && out[0] == 0.0);
     }

@@ -9,6 +9,7 @@ use nc_ncap::experiments::unit::{Algo, ModelKind, TrainSpec, run_unit_with};
 use nc_ncap::experiments::{self, Experiment, Preset, SweepOptions, SweepReport};
 use nc_ncap::ncap::Ncap;
 use nc_ncap::policy::{EvalPolicy, SavedPolicy, evaluate, last_seed};
+use nc_ncap::precision::Precision;
 use nc_ncap::train::Progress;
 use nc_swimmer::SwimConfig;
 use std::path::PathBuf;
@@ -40,6 +41,32 @@ enum NcapCommand {
     Merge(MergeArgs),
     /// Render an animated GIF of an NCAP swimmer with its neuron activity beside the body.
     Render(RenderArgs),
+    /// Time the learners (DDPG update, PPO epoch at Tonic's defaults), ES rollouts and physics;
+    /// with --torch-python, PyTorch's learners in the same run, with the ratios.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Print one JSON object: ddpg_update_ms, ppo_epoch_ms, es_env_steps_per_s,
+    /// physics_steps_per_s (and the PyTorch timings and ratios with --torch-python).
+    #[arg(long)]
+    json: bool,
+    /// Python with torch 2.15.0, to time the same DDPG update and PPO epoch in PyTorch.
+    #[arg(long)]
+    torch_python: Option<PathBuf>,
+    /// Threads PyTorch may use.
+    #[arg(long, default_value_t = 2)]
+    torch_threads: usize,
+    /// Timed steps per learner unit and side.
+    #[arg(long, default_value_t = 100)]
+    repeats: usize,
+    /// Threads for our side (default: all available).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Float type of our learners.
+    #[arg(long, default_value = "f32")]
+    precision: Precision,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +258,9 @@ struct TrainArgs {
     /// ES perturbation scale (overrides --es).
     #[arg(long)]
     sigma: Option<f64>,
+    /// Float type of the PPO and DDPG networks and Adam (ES works in f64).
+    #[arg(long, default_value = "f32")]
+    precision: Precision,
     /// Replace a run of another configuration in --out (and retrain this one from scratch).
     #[arg(long)]
     force: bool,
@@ -257,6 +287,7 @@ pub fn run(args: NcapArgs) -> Result<()> {
         NcapCommand::Ablations(a) => sweep(Experiment::Ablations, a),
         NcapCommand::Raster(a) => raster(a),
         NcapCommand::Render(a) => render(a),
+        NcapCommand::Bench(a) => bench(&a),
         NcapCommand::Merge(a) => {
             let r = experiments::merge(&a.out, &a.shards)?;
             report(&r);
@@ -318,6 +349,7 @@ impl TrainArgs {
         spec.n_bodies = self.n_bodies;
         spec.episode_len = self.episode_len;
         spec.test_episodes = self.test_episodes;
+        spec.precision = self.precision;
         if let Some(Hidden(h)) = &self.mlp_hidden {
             spec.mlp_hidden.clone_from(h);
         }
@@ -478,6 +510,95 @@ fn render(a: RenderArgs) -> Result<()> {
         "rendered {} steps (return {ret:.1}): swimmer.gif, filmstrip.svg, raster.svg in {}",
         opts.steps,
         opts.out.display()
+    );
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn bench(a: &BenchArgs) -> Result<()> {
+    use nc_ncap::bench::{BenchOptions, run};
+    if a.repeats == 0 || a.torch_threads == 0 || a.threads == Some(0) {
+        bail!("--repeats, --threads and --torch-threads must be at least 1");
+    }
+    let opts = BenchOptions {
+        precision: a.precision,
+        repeats: a.repeats,
+        threads: a.threads,
+        torch_python: a.torch_python.clone(),
+        torch_threads: a.torch_threads,
+    };
+    // one line per workload timed, on a terminal or in a log
+    let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
+    let r = run(&opts, &mut |what: &str| {
+        pb.println(format!("ncap bench: {what}"))
+    })
+    .context("ncap bench")?;
+    pb.finish_and_clear();
+    if a.json {
+        let mut v = serde_json::json!({
+            "ddpg_update_ms": r.ddpg_update_ms,
+            "ppo_epoch_ms": r.ppo_epoch_ms,
+            "es_env_steps_per_s": r.es_env_steps_per_s,
+            "physics_steps_per_s": r.physics_steps_per_s,
+            "precision": r.precision,
+            "threads": r.threads,
+            "ddpg_update": r.ddpg_update,
+            "ppo_epoch": r.ppo_epoch,
+        });
+        if let Some(t) = &r.torch {
+            v["torch"] = serde_json::to_value(t)?;
+            v["torch_ddpg_update_ms"] = (t.ddpg_update.median_s * 1e3).into();
+            v["torch_ppo_epoch_ms"] = (t.ppo_epoch.median_s * 1e3).into();
+            v["ddpg_ratio"] = r.ddpg_ratio().into();
+            v["ppo_ratio"] = r.ppo_ratio().into();
+        }
+        println!("{v}");
+        return Ok(());
+    }
+    let ms = |s: f64| s * 1e3;
+    println!(
+        "learners in {}, {} threads; median (min) per step over {} steps",
+        r.precision.name(),
+        r.threads,
+        r.ddpg_update.repeats
+    );
+    for (name, ours, torch, ratio) in [
+        (
+            "DDPG update",
+            &r.ddpg_update,
+            r.torch.as_ref().map(|t| &t.ddpg_update),
+            r.ddpg_ratio(),
+        ),
+        (
+            "PPO epoch",
+            &r.ppo_epoch,
+            r.torch.as_ref().map(|t| &t.ppo_epoch),
+            r.ppo_ratio(),
+        ),
+    ] {
+        print!(
+            "  {name:<12} ours {:>8.3} ms ({:.3})",
+            ms(ours.median_s),
+            ms(ours.min_s)
+        );
+        if let (Some(t), Some(ratio), Some(tt)) = (torch, ratio, &r.torch) {
+            print!(
+                " | PyTorch {} ({} threads) {:>8.3} ms ({:.3}) | ours/PyTorch {ratio:.2}x",
+                tt.version,
+                tt.threads,
+                ms(t.median_s),
+                ms(t.min_s)
+            );
+        }
+        println!();
+    }
+    println!(
+        "  ES rollouts  {:.0} env steps/s (default NCAP, population 8)",
+        r.es_env_steps_per_s
+    );
+    println!(
+        "  physics      {:.0} physics steps/s (16 envs of 6 bodies)",
+        r.physics_steps_per_s
     );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! transition buffer, batches of 100, 50 updates every 50 steps after 10⁴ steps, 2·10⁴
 //! uniform-random steps, Gaussian exploration 0.1, Adam 10⁻³, Polyak 0.005).
 
+use crate::precision::Precision;
 use serde::{Deserialize, Serialize};
 
 /// DDPG settings; defaults are Tonic's.
@@ -47,6 +48,9 @@ pub struct DdpgConfig {
     pub n_bodies: usize,
     /// Control steps per episode.
     pub episode_len: usize,
+    /// Float type of the networks and Adam (configurations saved before it existed: f64).
+    #[serde(default = "Precision::legacy")]
+    pub precision: Precision,
 }
 
 impl Default for DdpgConfig {
@@ -72,6 +76,7 @@ impl Default for DdpgConfig {
             test_episodes: 5,
             n_bodies: 6,
             episode_len: 1000,
+            precision: Precision::default(),
         }
     }
 }

@@ -21,8 +21,10 @@ use crate::actor::DeterministicActor;
 use crate::envs::{EnvsState, TrainingEnvs, test_returns};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
+use crate::precision::{Precision, Real};
 use crate::train::{Ledger, LogRow, Progress, RunSummary, TrainError};
 use actor::ActorCache;
+use nc_core::gemm::MatRef;
 use nc_core::rng::ChaCha8Rng;
 use nc_swimmer::SwimConfig;
 use rollout::ReplayCursor;
@@ -33,8 +35,9 @@ use update::Learner;
 // the algorithm's part of a checkpoint (the ledger holds the counters and the log; the
 // replay's contents travel as tensors)
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct State {
-    learner: Learner,
+#[serde(bound(serialize = "", deserialize = ""))]
+struct State<T: Real> {
+    learner: Learner<T>,
     norm: MeanStd,
     envs: EnvsState,
     replay: ReplayCursor,
@@ -63,7 +66,7 @@ pub fn swim_config(cfg: &DdpgConfig) -> SwimConfig {
     }
 }
 
-/// Tonic's DDPG MLP actor for this swimmer, seeded.
+/// Tonic's DDPG MLP actor for this swimmer, seeded (drawn in `f64`; an `f32` run rounds it).
 pub fn mlp_actor(cfg: &DdpgConfig) -> Result<DdpgActor, TrainError> {
     let swim = swim_config(cfg);
     swim.validate()?;
@@ -77,15 +80,19 @@ pub fn ncap_actor(ncap: Ncap) -> DdpgActor {
     DdpgActor::Ncap(ncap)
 }
 
-fn test(cfg: &DdpgConfig, actor: &DdpgActor, norm: &MeanStd) -> Result<Vec<f64>, TrainError> {
+fn test<T: Real>(
+    cfg: &DdpgConfig,
+    actor: &DdpgActor<T>,
+    norm: &MeanStd,
+) -> Result<Vec<f64>, TrainError> {
     test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |_| {
         let mut cache = ActorCache::default();
-        let (mut x, mut out) = (Vec::new(), Vec::new());
+        let mut x = Vec::new();
         move |obs: &[f64], t: usize, a: &mut [f64]| {
-            x.resize(obs.len(), 0.0);
+            x.resize(obs.len(), T::zero());
             norm.normalize(obs, &mut x);
-            actor.forward(&x, obs, &[t], 1, &mut cache, &mut out);
-            a.copy_from_slice(&out);
+            let xr = MatRef::row_major(&x, 1, obs.len());
+            actor.forward(xr, obs, &[t], &mut cache, a);
         }
     })
 }
@@ -98,11 +105,23 @@ fn epoch_streams(cfg: &DdpgConfig, epoch: usize) -> (ChaCha8Rng, ChaCha8Rng) {
     )
 }
 
-/// Trains `actor` by DDPG; with `dir`, writes log, checkpoints, policy and summary there and
-/// resumes a checkpoint of the same config exactly.
+/// Trains `actor` by DDPG in `cfg.precision`; with `dir`, writes log, checkpoints, policy and
+/// summary there and resumes a checkpoint of the same config exactly.
 pub fn train(
     cfg: &DdpgConfig,
     actor: DdpgActor,
+    dir: Option<&Path>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<DdpgOutcome, TrainError> {
+    match cfg.precision {
+        Precision::F32 => train_in::<f32>(cfg, actor.cast(), dir, progress),
+        Precision::F64 => train_in::<f64>(cfg, actor, dir, progress),
+    }
+}
+
+fn train_in<T: Real>(
+    cfg: &DdpgConfig,
+    actor: DdpgActor<T>,
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<DdpgOutcome, TrainError> {
@@ -121,7 +140,7 @@ pub fn train(
         .replay_size
         .min(usize::try_from(cfg.max_steps).unwrap_or(usize::MAX));
     let mut replay = rollout::Replay::new(cap, d, k);
-    let (mut ledger, resumed) = Ledger::open::<_, State>(dir, cfg, cfg.max_steps)?;
+    let (mut ledger, resumed) = Ledger::open::<_, State<T>>(dir, cfg, cfg.max_steps)?;
     if let Some((saved, tensors)) = resumed {
         if let Some(why) = saved.learner.misfit(&learner) {
             return Err(ledger.checkpoint_error(why));
@@ -142,6 +161,7 @@ pub fn train(
     let (mut explore, mut batches) = epoch_streams(cfg, ledger.epoch);
     let n = cfg.n_envs as u64;
     let mut next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
+    let mut buf = rollout::StepBuffers::default();
     while ledger.steps + n <= cfg.max_steps {
         rollout::step(
             &mut envs,
@@ -151,6 +171,7 @@ pub fn train(
             ledger.steps < cfg.random_steps,
             cfg.noise,
             &mut replay,
+            &mut buf,
         )?;
         ledger.add(n, &envs.take_finished());
         let steps = ledger.steps;
@@ -166,7 +187,7 @@ pub fn train(
                     &mut batches,
                 );
             }
-            if !loss.is_finite() || learner.actor.params().iter().any(|p| !p.is_finite()) {
+            if !loss.is_finite() || !learner.actor.is_finite() {
                 return Err(TrainError::NonFinite {
                     what: "DDPG weights",
                     epoch: ledger.epoch,
@@ -196,7 +217,7 @@ pub fn train(
     }
     let summary = ledger.finish("ddpg", cfg, &learner.actor.saved(&norm))?;
     Ok(DdpgOutcome {
-        actor: learner.actor,
+        actor: learner.actor.cast(),
         normalizer: norm,
         rows: ledger.rows,
         summary,
@@ -226,6 +247,17 @@ mod tests {
         assert_eq!(a.actor, b.actor);
         assert_ne!(a.actor, mlp_actor(&cfg).unwrap());
         assert_eq!(a.rows.len(), 3);
+        // the other precision trains the same actor to other bits
+        let other = DdpgConfig {
+            precision: match cfg.precision {
+                Precision::F32 => Precision::F64,
+                Precision::F64 => Precision::F32,
+            },
+            ..cfg.clone()
+        };
+        let c = train(&other, mlp_actor(&cfg).unwrap(), None, &mut |_| {}).unwrap();
+        assert_ne!(c.actor, a.actor);
+        assert!(c.rows.iter().all(|r| r.test_mean.is_finite()));
         let n = train(
             &cfg,
             ncap_actor(Ncap::default_for(5).unwrap()),

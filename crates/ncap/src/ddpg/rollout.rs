@@ -4,7 +4,9 @@
 use super::actor::{ActorCache, DdpgActor};
 use crate::envs::TrainingEnvs;
 use crate::normalizer::MeanStd;
+use crate::precision::Real;
 use crate::train::{Tensors, TrainError};
+use nc_core::gemm::MatRef;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -165,35 +167,52 @@ impl Replay {
     }
 }
 
+/// Buffers one environment step reuses.
+#[derive(Debug, Default)]
+pub struct StepBuffers<T> {
+    act: Vec<f64>,
+    normed: Vec<T>,
+    out: Vec<f64>,
+    cache: ActorCache<T>,
+}
+
 /// One step of every environment; `random` selects uniform exploration.
-pub fn step(
+#[allow(clippy::too_many_arguments)]
+pub fn step<T: Real>(
     envs: &mut TrainingEnvs,
-    actor: &DdpgActor,
+    actor: &DdpgActor<T>,
     norm: &mut MeanStd,
     rng: &mut impl Rng,
     random: bool,
     noise: f64,
     replay: &mut Replay,
+    buf: &mut StepBuffers<T>,
 ) -> Result<(), TrainError> {
     let (n, d, a) = (envs.len(), envs.obs_dim(), envs.act_dim());
-    let mut act = vec![0.0; n * a];
+    buf.act.resize(n * a, 0.0);
     if random {
-        act.iter_mut()
+        buf.act
+            .iter_mut()
             .for_each(|v| *v = rng.random_range(-1.0..1.0));
     } else {
         let steps = envs.episode_steps();
-        let mut normed = vec![0.0; n * d];
-        norm.normalize(envs.obs(), &mut normed);
-        let mut cache = ActorCache::default();
-        let mut out = Vec::new();
-        actor.forward(&normed, envs.obs(), &steps, n, &mut cache, &mut out);
-        for (v, m) in act.iter_mut().zip(&out) {
+        buf.normed.resize(n * d, T::zero());
+        buf.out.resize(n * a, 0.0);
+        norm.normalize(envs.obs(), &mut buf.normed);
+        actor.forward(
+            MatRef::row_major(&buf.normed, n, d),
+            envs.obs(),
+            &steps,
+            &mut buf.cache,
+            &mut buf.out,
+        );
+        for (v, m) in buf.act.iter_mut().zip(&buf.out) {
             let z: f64 = StandardNormal.sample(rng);
             *v = (m + noise * z).clamp(-1.0, 1.0);
         }
     }
     norm.record(envs.obs());
-    envs.step(&act, |t| {
+    envs.step(&buf.act, |t| {
         replay.push(t.obs, t.step, t.action, t.reward, t.next_obs, t.next_step)
     })
 }

@@ -1,53 +1,221 @@
 //! One DDPG gradient step: critic regression to `r + γ Q'(s', π'(s'))` (the swimmer only has
 //! time limits, so every transition bootstraps), then the actor ascends `Q(s, π(s))`, then
 //! Polyak averaging of the targets.
+//!
+//! The minibatch is split into two fixed halves that run on the rayon pool; each half keeps
+//! its own buffers and gradients, and the halves' gradients are summed in order. The result
+//! does not depend on the thread count, and after the first step nothing is allocated.
 
 use super::actor::{ActorCache, DdpgActor};
 use super::rollout::Replay;
-use crate::mlp::{Mlp, MlpCache};
+use crate::mlp::{GradMode, Mlp, MlpCache};
 use crate::normalizer::MeanStd;
-use crate::optim::Adam;
+use crate::optim::{Adam, add_assign};
+use crate::precision::Real;
+use nc_core::gemm::MatRef;
 use rand::{Rng, RngExt};
+use rayon::prelude::*;
 
-/// The learner's networks and optimisers.
+/// The learner's networks and optimisers, in precision `T` (`f64` unless stated).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Learner {
+#[serde(bound(serialize = "", deserialize = ""))]
+pub struct Learner<T: Real = f64> {
     /// Actor.
-    pub actor: DdpgActor,
+    pub actor: DdpgActor<T>,
     /// Critic `Q(norm obs ‖ action)`.
-    pub critic: Mlp,
+    pub critic: Mlp<T>,
     /// Target actor.
-    pub actor_target: DdpgActor,
+    pub actor_target: DdpgActor<T>,
     /// Target critic.
-    pub critic_target: Mlp,
+    pub critic_target: Mlp<T>,
     /// Actor optimiser.
-    pub actor_opt: Adam,
+    pub actor_opt: Adam<T>,
     /// Critic optimiser.
-    pub critic_opt: Adam,
+    pub critic_opt: Adam<T>,
+    #[serde(skip)]
+    ws: Workspace<T>,
 }
 
-fn concat(x: &[f64], a: &[f64], n: usize) -> Vec<f64> {
-    let (d, k) = (x.len() / n, a.len() / n);
-    let mut out = Vec::with_capacity(n * (d + k));
-    for r in 0..n {
-        out.extend_from_slice(&x[r * d..(r + 1) * d]);
-        out.extend_from_slice(&a[r * k..(r + 1) * k]);
+/// The minibatch splits into this many fixed parts (one per core here).
+pub const PARTS: usize = 2;
+
+// buffers one step reuses; a clone starts empty
+#[derive(Default)]
+struct Workspace<T> {
+    idx: Vec<usize>,
+    parts: Vec<Part<T>>,
+    scratch: Vec<T>,
+}
+
+impl<T> Clone for Workspace<T> {
+    fn clone(&self) -> Self {
+        Workspace {
+            idx: Vec::new(),
+            parts: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
-    out
 }
 
-fn polyak(target: &mut [f64], online: &[f64], tau: f64) {
-    for (t, o) in target.iter_mut().zip(online) {
-        *t = (1.0 - tau) * *t + tau * o;
+impl<T> std::fmt::Debug for Workspace<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Workspace({} parts)", self.parts.len())
     }
 }
 
-impl Learner {
+// one part of the minibatch: its transitions, the networks' caches and its gradients
+#[derive(Default)]
+struct Part<T> {
+    rows: std::ops::Range<usize>,
+    raw: Vec<f64>,
+    raw2: Vec<f64>,
+    t: Vec<usize>,
+    t2: Vec<usize>,
+    r: Vec<f64>,
+    // normalised obs ‖ action rows (the critic's input; the actor reads the obs block)
+    xa: Vec<T>,
+    x2a2: Vec<T>,
+    a2: Vec<f64>,
+    pi: Vec<f64>,
+    dq: Vec<T>,
+    dpi: Vec<f64>,
+    dpi_t: Vec<T>,
+    actor: ActorCache<T>,
+    actor_t: ActorCache<T>,
+    critic: MlpCache<T>,
+    critic_t: MlpCache<T>,
+    gc: Vec<T>,
+    ga: Vec<T>,
+    loss: f64,
+}
+
+impl<T: Real> Part<T> {
+    fn fit(&mut self, rows: std::ops::Range<usize>, d: usize, k: usize, nc: usize, na: usize) {
+        let n = rows.len();
+        self.rows = rows;
+        let z = T::zero();
+        self.raw.resize(n * d, 0.0);
+        self.raw2.resize(n * d, 0.0);
+        self.t.resize(n, 0);
+        self.t2.resize(n, 0);
+        self.r.resize(n, 0.0);
+        self.xa.resize(n * (d + k), z);
+        self.x2a2.resize(n * (d + k), z);
+        self.a2.resize(n * k, 0.0);
+        self.pi.resize(n * k, 0.0);
+        self.dq.resize(n, z);
+        self.dpi.resize(n * k, 0.0);
+        self.dpi_t.resize(n * k, z);
+        self.gc.resize(nc, z);
+        self.ga.resize(na, z);
+    }
+
+    // copies this part's transitions out of the replay, normalising the observations
+    fn gather(&mut self, idx: &[usize], replay: &Replay, norm: &MeanStd, d: usize, k: usize) {
+        let w = d + k;
+        for (j, &i) in idx[self.rows.clone()].iter().enumerate() {
+            self.raw[j * d..(j + 1) * d].copy_from_slice(&replay.obs[i * d..(i + 1) * d]);
+            self.raw2[j * d..(j + 1) * d].copy_from_slice(&replay.next_obs[i * d..(i + 1) * d]);
+            for (x, &a) in self.xa[j * w + d..(j + 1) * w]
+                .iter_mut()
+                .zip(&replay.actions[i * k..(i + 1) * k])
+            {
+                *x = T::of(a);
+            }
+            self.t[j] = replay.steps[i];
+            self.t2[j] = replay.next_steps[i];
+            self.r[j] = replay.rewards[i];
+        }
+        norm.normalize_strided(&self.raw, &mut self.xa, w);
+        norm.normalize_strided(&self.raw2, &mut self.x2a2, w);
+    }
+
+    // the critic's gradient towards r + γ Q'(s', π'(s')), and the actor's actions π(s)
+    fn critic_pass(&mut self, l: &Learner<T>, d: usize, k: usize, gamma: f64, batch: usize) {
+        let (n, w) = (self.rows.len(), d + k);
+        l.actor_target.forward(
+            MatRef::strided(&self.x2a2, n, d, w, 1),
+            &self.raw2,
+            &self.t2,
+            &mut self.actor_t,
+            &mut self.a2,
+        );
+        set_actions(&mut self.x2a2, &self.a2, d, k);
+        l.critic_target
+            .forward_rows(MatRef::row_major(&self.x2a2, n, w), &mut self.critic_t);
+        let xa = MatRef::row_major(&self.xa, n, w);
+        l.critic.forward_rows(xa, &mut self.critic);
+        let b = batch as f64;
+        self.loss = 0.0;
+        for j in 0..n {
+            let y = self.r[j] + gamma * self.critic_t.output()[j].f64();
+            let e = self.critic.output()[j].f64() - y;
+            self.loss += e * e / b;
+            self.dq[j] = T::of(2.0 * e / b);
+        }
+        l.critic
+            .backward_rows(
+                xa,
+                &mut self.critic,
+                &self.dq,
+                Some((&mut self.gc, GradMode::Overwrite)),
+                None,
+            )
+            .expect("shapes fixed by the forward pass");
+        // the critic's update leaves the actor as it is, so its forward can run now
+        l.actor.forward(
+            MatRef::strided(&self.xa, n, d, w, 1),
+            &self.raw,
+            &self.t,
+            &mut self.actor,
+            &mut self.pi,
+        );
+    }
+
+    // the actor's gradient of −mean Q(s, π(s)) through the updated critic
+    fn actor_pass(&mut self, l: &Learner<T>, d: usize, k: usize, batch: usize) {
+        let (n, w) = (self.rows.len(), d + k);
+        set_actions(&mut self.xa, &self.pi, d, k);
+        let xa = MatRef::row_major(&self.xa, n, w);
+        l.critic.forward_rows(xa, &mut self.critic);
+        self.dq.fill(T::of(-1.0 / batch as f64));
+        l.critic
+            .backward_rows(
+                xa,
+                &mut self.critic,
+                &self.dq,
+                None,
+                Some((&mut self.dpi_t, d..d + k)),
+            )
+            .expect("shapes fixed by the forward pass");
+        for (o, &g) in self.dpi.iter_mut().zip(&self.dpi_t) {
+            *o = g.f64();
+        }
+        l.actor.backward(
+            MatRef::strided(&self.xa, n, d, w, 1),
+            &mut self.actor,
+            &self.dpi,
+            &mut self.ga,
+            GradMode::Overwrite,
+        );
+    }
+}
+
+// writes actions into the action block of obs ‖ action rows
+fn set_actions<T: Real>(rows: &mut [T], actions: &[f64], d: usize, k: usize) {
+    for (row, a) in rows.chunks_exact_mut(d + k).zip(actions.chunks_exact(k)) {
+        for (x, &v) in row[d..].iter_mut().zip(a) {
+            *x = T::of(v);
+        }
+    }
+}
+
+impl<T: Real> Learner<T> {
     /// A fresh learner for `actor`: Tonic's ReLU critic over `obs_dim + act_dim` inputs, seeded
     /// from the run's critic stream, Adam for both, targets equal to the online networks.
     pub fn new(
         cfg: &super::DdpgConfig,
-        actor: DdpgActor,
+        actor: DdpgActor<T>,
         obs_dim: usize,
         act_dim: usize,
     ) -> Result<Self, crate::train::TrainError> {
@@ -61,15 +229,16 @@ impl Learner {
         Ok(Self {
             actor_target: actor.clone(),
             critic_target: critic.clone(),
-            actor_opt: Adam::new(actor.params().len(), cfg.actor_lr),
+            actor_opt: Adam::new(actor.n_params(), cfg.actor_lr),
             critic_opt: Adam::new(critic.n_params(), cfg.critic_lr),
             actor,
             critic,
+            ws: Workspace::default(),
         })
     }
 
     /// Why this (loaded) learner cannot continue a run that starts from `fresh`, if it cannot.
-    pub fn misfit(&self, fresh: &Learner) -> Option<String> {
+    pub fn misfit(&self, fresh: &Learner<T>) -> Option<String> {
         if !self.actor.same_shape(&fresh.actor) || !self.actor_target.same_shape(&fresh.actor) {
             return Some("the actor has another architecture".into());
         }
@@ -77,7 +246,7 @@ impl Learner {
             (&self.critic, "critic"),
             (&self.critic_target, "target critic"),
         ] {
-            if c.sizes() != fresh.critic.sizes() || c.activations() != fresh.critic.activations() {
+            if !c.same_shape(&fresh.critic) {
                 return Some(format!(
                     "the {what} has sizes {:?}, expected {:?}",
                     c.sizes(),
@@ -85,7 +254,7 @@ impl Learner {
                 ));
             }
         }
-        if !self.actor_opt.fits(fresh.actor.params().len())
+        if !self.actor_opt.fits(fresh.actor.n_params())
             || !self.critic_opt.fits(fresh.critic.n_params())
         {
             return Some("an optimiser state does not fit its network".into());
@@ -94,6 +263,9 @@ impl Learner {
     }
 
     /// One gradient step on a uniform minibatch; returns the critic loss.
+    ///
+    /// # Panics
+    /// If the replay is empty or its widths differ from the networks'.
     pub fn step(
         &mut self,
         replay: &Replay,
@@ -105,84 +277,44 @@ impl Learner {
     ) -> f64 {
         let d = replay.obs.len() / replay.rewards.len();
         let k = self.actor.act_dim();
-        let idx: Vec<usize> = (0..batch)
-            .map(|_| rng.random_range(0..replay.len()))
-            .collect();
-        let gather = |buf: &[f64], w: usize| -> Vec<f64> {
-            idx.iter()
-                .flat_map(|&i| buf[i * w..(i + 1) * w].iter().copied())
-                .collect()
-        };
-        let (o, o2, a) = (
-            gather(&replay.obs, d),
-            gather(&replay.next_obs, d),
-            gather(&replay.actions, k),
-        );
-        let t: Vec<usize> = idx.iter().map(|&i| replay.steps[i]).collect();
-        let t2: Vec<usize> = idx.iter().map(|&i| replay.next_steps[i]).collect();
-        let r: Vec<f64> = idx.iter().map(|&i| replay.rewards[i]).collect();
-        let (mut x, mut x2) = (vec![0.0; o.len()], vec![0.0; o2.len()]);
-        norm.normalize(&o, &mut x);
-        norm.normalize(&o2, &mut x2);
-        // targets
-        let mut ac = ActorCache::default();
-        let mut a2 = Vec::new();
-        self.actor_target
-            .forward(&x2, &o2, &t2, batch, &mut ac, &mut a2);
-        let mut cc = MlpCache::default();
-        self.critic_target
-            .forward(&concat(&x2, &a2, batch), batch, &mut cc)
-            .expect("widths fixed at construction");
-        let y: Vec<f64> = r
-            .iter()
-            .zip(cc.output())
-            .map(|(r, q)| r + gamma * q)
-            .collect();
+        let (nc, na) = (self.critic.n_params(), self.actor.n_params());
+        let mut ws = std::mem::take(&mut self.ws);
+        ws.idx.clear();
+        ws.idx
+            .extend((0..batch).map(|_| rng.random_range(0..replay.len())));
+        let parts = PARTS.min(batch);
+        ws.parts.resize_with(parts, Part::default);
+        let half = batch.div_ceil(parts);
+        for (p, part) in ws.parts.iter_mut().enumerate() {
+            part.fit(p * half..((p + 1) * half).min(batch), d, k, nc, na);
+            part.gather(&ws.idx, replay, norm, d, k);
+        }
         // critic
-        self.critic
-            .forward(&concat(&x, &a, batch), batch, &mut cc)
-            .expect("widths fixed at construction");
-        let q = cc.output().to_vec();
-        let loss = q.iter().zip(&y).map(|(q, y)| (q - y).powi(2)).sum::<f64>() / batch as f64;
-        let dq: Vec<f64> = q
-            .iter()
-            .zip(&y)
-            .map(|(q, y)| 2.0 * (q - y) / batch as f64)
-            .collect();
-        let mut gc = vec![0.0; self.critic.n_params()];
-        self.critic
-            .backward(&mut cc, &dq, &mut gc, None)
-            .expect("shapes fixed by the forward pass");
-        let mut p = self.critic.params().to_vec();
-        self.critic_opt.step(&mut p, &gc);
-        self.critic.params_mut().copy_from_slice(&p);
-        // actor: −mean Q(s, π(s)) through the updated critic
-        let mut pi = Vec::new();
-        self.actor.forward(&x, &o, &t, batch, &mut ac, &mut pi);
-        self.critic
-            .forward(&concat(&x, &pi, batch), batch, &mut cc)
-            .expect("widths fixed at construction");
-        let mut gin = vec![0.0; batch * (d + k)];
-        let mut scratch = vec![0.0; self.critic.n_params()];
-        self.critic
-            .backward(
-                &mut cc,
-                &vec![-1.0 / batch as f64; batch],
-                &mut scratch,
-                Some(&mut gin),
-            )
-            .expect("shapes fixed by the forward pass");
-        let dpi: Vec<f64> = (0..batch)
-            .flat_map(|b| gin[b * (d + k) + d..(b + 1) * (d + k)].to_vec())
-            .collect();
-        let mut ga = vec![0.0; self.actor.params().len()];
-        self.actor.backward(&mut ac, &dpi, &mut ga);
-        let mut p = self.actor.params().to_vec();
-        self.actor_opt.step(&mut p, &ga);
-        self.actor.params_mut().copy_from_slice(&p);
+        let me = &*self;
+        ws.parts
+            .par_iter_mut()
+            .for_each(|part| part.critic_pass(me, d, k, gamma, batch));
+        let (first, rest) = ws.parts.split_at_mut(1);
+        for part in rest.iter() {
+            add_assign(&mut first[0].gc, &part.gc);
+        }
+        self.critic_opt.step(self.critic.params_mut(), &first[0].gc);
+        // actor, through the updated critic
+        let me = &*self;
+        ws.parts
+            .par_iter_mut()
+            .for_each(|part| part.actor_pass(me, d, k, batch));
+        let (first, rest) = ws.parts.split_at_mut(1);
+        for part in rest.iter() {
+            add_assign(&mut first[0].ga, &part.ga);
+        }
+        let (opt, ga) = (&mut self.actor_opt, &first[0].ga);
+        self.actor.update(&mut ws.scratch, |p| opt.step(p, ga));
         // targets follow slowly
-        polyak(self.actor_target.params_mut(), self.actor.params(), tau);
-        polyak(self.critic_target.params_mut(), self.critic.params(), tau);
+        self.actor_target.follow(&self.actor, tau);
+        crate::optim::polyak(self.critic_target.params_mut(), self.critic.params(), tau);
+        let loss = ws.parts.iter().map(|p| p.loss).sum();
+        self.ws = ws;
         loss
     }
 }

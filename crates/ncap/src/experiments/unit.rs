@@ -6,6 +6,7 @@ use crate::ddpg::DdpgConfig;
 use crate::es::{EsConfig, EsSettings};
 use crate::ncap::{Ncap, NcapConfig};
 use crate::ppo::PpoConfig;
+use crate::precision::Precision;
 use crate::train::{Progress, RunSummary, TrainError, differing_fields, read_json};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -99,6 +100,10 @@ pub struct TrainSpec {
     pub critic_hidden: Vec<usize>,
     /// ES update settings (ES runs only).
     pub es: Option<EsSettings>,
+    /// Float type of the PPO and DDPG networks (ES works in f64; specs written before this
+    /// field existed read as f64).
+    #[serde(default = "Precision::legacy")]
+    pub precision: Precision,
 }
 
 impl TrainSpec {
@@ -118,6 +123,7 @@ impl TrainSpec {
             mlp_hidden: algo.default_mlp_hidden(),
             critic_hidden: algo.default_critic_hidden(),
             es: (algo == Algo::Es).then_some(EsSettings::SCRIPT),
+            precision: Precision::default(),
         }
     }
 
@@ -167,6 +173,7 @@ impl TrainSpec {
             epoch_steps: 20_000.min((self.steps / 5).max(4096)),
             mlp_hidden: self.mlp_hidden.clone(),
             critic_hidden: self.critic_hidden.clone(),
+            precision: self.precision,
             ..PpoConfig::default()
         }
     }
@@ -185,6 +192,7 @@ impl TrainSpec {
             steps_before_batches: 10_000.min(self.steps / 4),
             mlp_hidden: self.mlp_hidden.clone(),
             critic_hidden: self.critic_hidden.clone(),
+            precision: self.precision,
             ..DdpgConfig::default()
         }
     }

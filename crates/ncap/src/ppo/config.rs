@@ -1,6 +1,7 @@
 //! PPO hyper-parameters: Tonic's defaults (the v0.3-era `tonic.torch.agents.PPO` with its
 //! `Segment` replay, `ClippedRatio` actor updater and `VRegression` critic updater).
 
+use crate::precision::Precision;
 use serde::{Deserialize, Serialize};
 
 /// PPO settings; defaults are Tonic's.
@@ -45,6 +46,9 @@ pub struct PpoConfig {
     pub n_bodies: usize,
     /// Control steps per episode.
     pub episode_len: usize,
+    /// Float type of the networks and Adam (configurations saved before it existed: f64).
+    #[serde(default = "Precision::legacy")]
+    pub precision: Precision,
 }
 
 impl Default for PpoConfig {
@@ -69,6 +73,7 @@ impl Default for PpoConfig {
             test_sample: true,
             n_bodies: 6,
             episode_len: 1000,
+            precision: Precision::default(),
         }
     }
 }

@@ -22,8 +22,10 @@ use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::optim::Adam;
+use crate::precision::{Precision, Real};
 use crate::train::{Ledger, LogRow, Progress, RunSummary, TrainError};
 use actor::ActorCache;
+use nc_core::gemm::MatRef;
 use nc_swimmer::SwimConfig;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -31,24 +33,23 @@ use std::path::Path;
 
 // the algorithm's part of a checkpoint (the ledger holds the counters and the log)
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct State {
-    actor: PpoActor,
-    critic: Mlp,
-    actor_opt: Adam,
-    critic_opt: Adam,
+#[serde(bound(serialize = "", deserialize = ""))]
+struct State<T: Real> {
+    actor: PpoActor<T>,
+    critic: Mlp<T>,
+    actor_opt: Adam<T>,
+    critic_opt: Adam<T>,
     norm: MeanStd,
     envs: EnvsState,
 }
 
-impl State {
+impl<T: Real> State<T> {
     // why this saved state cannot continue a run that starts from `fresh`, if it cannot
-    fn misfit(&self, fresh: &State) -> Option<String> {
+    fn misfit(&self, fresh: &State<T>) -> Option<String> {
         if !self.actor.same_shape(&fresh.actor) {
             return Some("the actor has another architecture".into());
         }
-        if self.critic.sizes() != fresh.critic.sizes()
-            || self.critic.activations() != fresh.critic.activations()
-        {
+        if !self.critic.same_shape(&fresh.critic) {
             return Some(format!(
                 "the critic has sizes {:?}, expected {:?}",
                 self.critic.sizes(),
@@ -95,7 +96,7 @@ pub fn swim_config(cfg: &PpoConfig) -> SwimConfig {
     }
 }
 
-/// Tonic's PPO MLP actor for this swimmer, seeded.
+/// Tonic's PPO MLP actor for this swimmer, seeded (drawn in `f64`; an `f32` run rounds it).
 pub fn mlp_actor(cfg: &PpoConfig) -> Result<PpoActor, TrainError> {
     let swim = swim_config(cfg);
     swim.validate()?;
@@ -113,21 +114,22 @@ pub fn ncap_actor(cfg: &PpoConfig, ncap: Ncap) -> PpoActor {
 }
 
 /// Test returns: sampled actions (Tonic) or the mean, in parallel over episodes.
-fn test(
+fn test<T: Real>(
     cfg: &PpoConfig,
-    actor: &PpoActor,
+    actor: &PpoActor<T>,
     norm: &MeanStd,
     epoch: usize,
 ) -> Result<Vec<f64>, TrainError> {
     test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |k| {
         let mut rng = nc_core::rng::stream(cfg.seed, "ppo-test", (epoch * 1000 + k) as u64);
         let mut cache = ActorCache::default();
-        let (mut x, mut loc) = (Vec::new(), Vec::new());
+        let (mut x, mut loc) = (Vec::new(), vec![0.0; actor.act_dim()]);
         let scale = actor.scale();
         move |obs: &[f64], t: usize, a: &mut [f64]| {
-            x.resize(obs.len(), 0.0);
+            x.resize(obs.len(), T::zero());
             norm.normalize(obs, &mut x);
-            actor.loc(&x, obs, &[t], 1, &mut cache, &mut loc);
+            let xr = MatRef::row_major(&x, 1, obs.len());
+            actor.loc(xr, obs, &[t], &mut cache, &mut loc);
             for (i, v) in a.iter_mut().enumerate() {
                 let z: f64 = if cfg.test_sample {
                     StandardNormal.sample(&mut rng)
@@ -140,11 +142,23 @@ fn test(
     })
 }
 
-/// Trains `actor` by PPO; with `dir`, writes log, checkpoints, policy and summary there and
-/// resumes a checkpoint of the same config exactly.
+/// Trains `actor` by PPO in `cfg.precision`; with `dir`, writes log, checkpoints, policy and
+/// summary there and resumes a checkpoint of the same config exactly.
 pub fn train(
     cfg: &PpoConfig,
     actor: PpoActor,
+    dir: Option<&Path>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<PpoOutcome, TrainError> {
+    match cfg.precision {
+        Precision::F32 => train_in::<f32>(cfg, actor.cast(), dir, progress),
+        Precision::F64 => train_in::<f64>(cfg, actor, dir, progress),
+    }
+}
+
+fn train_in<T: Real>(
+    cfg: &PpoConfig,
+    actor: PpoActor<T>,
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PpoOutcome, TrainError> {
@@ -168,7 +182,7 @@ pub fn train(
         norm: MeanStd::new(d),
         envs: envs.snapshot(),
     };
-    let (mut ledger, resumed) = Ledger::open::<_, State>(dir, cfg, cfg.max_steps)?;
+    let (mut ledger, resumed) = Ledger::open::<_, State<T>>(dir, cfg, cfg.max_steps)?;
     if let Some((saved, _)) = resumed {
         let why = saved.misfit(&st).or_else(|| {
             (!ledger.steps.is_multiple_of(segment))
@@ -183,6 +197,7 @@ pub fn train(
     }
     ledger.first_test(|| test(cfg, &st.actor, &st.norm, 0))?;
     let per_env = cfg.segment / cfg.n_envs;
+    let mut ws = update::Workspace::default();
     let mut next_test = (ledger.epoch as u64 + 1) * cfg.epoch_steps;
     while ledger.steps + segment <= cfg.max_steps {
         let mut srng = nc_core::rng::stream(cfg.seed, "ppo-sample", ledger.steps / segment);
@@ -197,8 +212,9 @@ pub fn train(
             &mut st.norm,
             &seg,
             cfg.n_envs,
+            &mut ws,
         );
-        if !info.critic_loss.is_finite() || st.actor.params().iter().any(|p| !p.is_finite()) {
+        if !info.critic_loss.is_finite() || !st.actor.is_finite() {
             return Err(TrainError::NonFinite {
                 what: "PPO weights",
                 epoch: ledger.epoch,
@@ -215,7 +231,7 @@ pub fn train(
     }
     let summary = ledger.finish("ppo", cfg, &st.actor.saved(&st.norm))?;
     Ok(PpoOutcome {
-        actor: st.actor,
+        actor: st.actor.cast(),
         normalizer: st.norm,
         rows: ledger.rows,
         summary,
@@ -247,6 +263,17 @@ mod tests {
         assert_eq!(a.actor, b.actor);
         assert_eq!(a.rows.len(), 3);
         assert_ne!(a.actor, mlp_actor(&cfg).unwrap());
+        // the other precision trains the same actor to other bits
+        let other = PpoConfig {
+            precision: match cfg.precision {
+                Precision::F32 => Precision::F64,
+                Precision::F64 => Precision::F32,
+            },
+            ..cfg.clone()
+        };
+        let c = train(&other, mlp_actor(&cfg).unwrap(), None, &mut |_| {}).unwrap();
+        assert_ne!(c.actor, a.actor);
+        assert!(c.rows.iter().all(|r| r.test_mean.is_finite()));
         let n = train(
             &cfg,
             ncap_actor(&cfg, Ncap::default_for(5).unwrap()),

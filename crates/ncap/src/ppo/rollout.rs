@@ -5,7 +5,9 @@ use super::actor::{ActorCache, PpoActor};
 use crate::actor::gaussian_log_prob;
 use crate::envs::TrainingEnvs;
 use crate::normalizer::MeanStd;
+use crate::precision::Real;
 use crate::train::TrainError;
+use nc_core::gemm::MatRef;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -34,9 +36,9 @@ pub struct Segment {
 
 /// Collects `per_env` steps from every environment with actions from `actor`.
 /// Observations are recorded into `norm` for its next update.
-pub fn collect(
+pub fn collect<T: Real>(
     envs: &mut TrainingEnvs,
-    actor: &PpoActor,
+    actor: &PpoActor<T>,
     norm: &mut MeanStd,
     rng: &mut impl Rng,
     per_env: usize,
@@ -47,8 +49,8 @@ pub fn collect(
         ..Segment::default()
     };
     let mut cache = ActorCache::default();
-    let mut normed = vec![0.0; n * d];
-    let mut loc = Vec::new();
+    let mut normed = vec![T::zero(); n * d];
+    let mut loc = vec![0.0; n * a];
     let scale = actor.scale();
     let mut act = vec![0.0; n * a];
     let mut dummy_l = vec![0.0; a];
@@ -56,7 +58,8 @@ pub fn collect(
     for _ in 0..per_env {
         norm.normalize(envs.obs(), &mut normed);
         let steps = envs.episode_steps();
-        actor.loc(&normed, envs.obs(), &steps, n, &mut cache, &mut loc);
+        let x = MatRef::row_major(&normed, n, d);
+        actor.loc(x, envs.obs(), &steps, &mut cache, &mut loc);
         for e in 0..n {
             for k in 0..a {
                 let z: f64 = StandardNormal.sample(rng);
