@@ -59,8 +59,8 @@ for gen in range(GENERATIONS):
 policy.params = theta
 print("trained:", policy.weights)
 print("evaluation over 3 episodes:", ncap.evaluate(policy, episodes=3, seed=100))
-policy.save("es-ncap-policy.json")
-print("saved es-ncap-policy.json: try `neurocircuits ncap eval --policy es-ncap-policy.json`")
+policy.save("es-ncap-policy.safetensors")
+print("saved es-ncap-policy.safetensors: try `neurocircuits ncap eval --policy es-ncap-policy.safetensors`")
 
 # %% optional: PPO from Stable-Baselines3 on the same swimmer
 if "--sb3" in sys.argv:

@@ -3,7 +3,7 @@
 - :func:`evaluate` runs episodes exactly as ``neurocircuits ncap eval --json`` does and gives
   the same numbers.
 - :class:`NcapPolicy` holds NCAP's weights (or a trained MLP actor), acts on numpy batches of
-  swimmer observations, and reads and writes the CLI's ``policy.json`` files.
+  swimmer observations, and reads and writes the CLI's policy files (``policy.safetensors``; old ``policy.json`` files are read too).
 - :func:`train` runs the toolkit's ES, PPO or DDPG trainer and returns its log.
 """
 
@@ -43,11 +43,11 @@ class NcapPolicy:
 
     @classmethod
     def load(cls, path: PathLike) -> "NcapPolicy":
-        """Reads a ``policy.json`` written by ``neurocircuits ncap train`` or :meth:`save`."""
+        """Reads a policy file (``policy.safetensors``, or an old ``policy.json``) written by ``neurocircuits ncap train`` or :meth:`save`."""
         return cls._wrap(_native.Policy.load(os.fspath(path)))
 
     def save(self, path: PathLike) -> None:
-        """Writes the policy file; ``neurocircuits ncap eval --policy PATH`` reads it."""
+        """Writes the policy file: safetensors with JSON metadata (``safetensors.torch.load_file`` reads its weights), or the old JSON form when ``path`` ends in ``.json``; ``neurocircuits ncap eval --policy PATH`` reads either."""
         self._core.save(os.fspath(path))
 
     @property
@@ -121,7 +121,7 @@ def evaluate(
     """Mean, standard deviation and list of episode returns of ``policy``.
 
     ``policy``: ``"ncap"`` (the default weights), ``"random"``, ``"zero"``, the path of a
-    ``policy.json``, or an :class:`NcapPolicy`. Episodes start from reset seeds ``seed,
+    policy file, or an :class:`NcapPolicy`. Episodes start from reset seeds ``seed,
     seed+1, ...``. Returns ``{"mean", "sd", "returns"}``, the numbers of
     ``neurocircuits ncap eval --policy P --n-bodies N --episodes K --seed S --json``.
     """
@@ -159,7 +159,7 @@ def train(
 
     ``algo``: ``"es"``, ``"ppo"`` or ``"ddpg"``; ``model``: ``"ncap"`` or ``"mlp"``;
     ``steps``: environment steps; ``ablation``: NCAP's code [sharing, signs, constant init].
-    The run writes ``log.csv``, ``policy.json`` (load it with :meth:`NcapPolicy.load`),
+    The run writes ``log.csv``, ``policy.safetensors`` (load it with :meth:`NcapPolicy.load`),
     ``summary.json`` and checkpoints into ``out``, and resumes from them. ``progress``: a bar
     (tqdm's in notebooks when installed), False, or your callable ``(steps, max_steps,
     test_mean)``. Returns the log as a dict of lists, keyed by Tonic's column names

@@ -1,5 +1,5 @@
 //! NCAP from Python: evaluation as `ncap eval` runs it, saved policies (the CLI's
-//! `policy.json`), batched actions, and the trainers of `nc-ncap`.
+//! `policy.safetensors`, old `policy.json`), batched actions, and the trainers of `nc-ncap`.
 
 use crate::{runtime_error, to_py, value_error};
 use nc_ncap::experiments::unit::{Algo, ModelKind, TrainSpec, run_unit};
@@ -23,7 +23,7 @@ fn policy_err(e: nc_ncap::policy::PolicyError) -> PyErr {
     }
 }
 
-/// Evaluates `policy` (`"ncap"`, `"random"`, `"zero"` or the path of a saved `policy.json`)
+/// Evaluates `policy` (`"ncap"`, `"random"`, `"zero"` or the path of a saved policy file)
 /// over `episodes` episodes from reset seeds `seed, seed+1, …` on an `n_bodies` swimmer.
 /// Returns `{"mean", "sd", "returns"}`, the numbers of `neurocircuits ncap eval --json`.
 #[pyfunction]
@@ -71,7 +71,7 @@ fn run_eval<'py>(
     to_py(py, &r)
 }
 
-/// A trained or default policy, as the CLI saves it (`policy.json`): NCAP, or an MLP actor
+/// A trained or default policy, as the CLI saves it (`policy.safetensors`): NCAP, or an MLP actor
 /// (Gaussian from ES/PPO, deterministic from DDPG) with its observation normaliser.
 #[pyclass(module = "neurocircuits._native")]
 #[derive(Clone)]
@@ -304,7 +304,7 @@ fn act_batch(
 }
 
 /// Trains one policy with the toolkit's trainer (as a unit of `ncap curves` runs it) into
-/// `out` (`log.csv`, `policy.json`, `summary.json`, `spec.json`, checkpoints; a finished run
+/// `out` (`log.csv`, `policy.safetensors`, `summary.json`, `spec.json`, checkpoints; a finished run
 /// of the same spec is not rerun). `progress(steps, max_steps, test_mean)` is called as
 /// training goes. Returns the run summary as a dict.
 #[pyfunction]

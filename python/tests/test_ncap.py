@@ -44,17 +44,48 @@ def test_train_writes_a_policy_the_cli_evaluates_alike(cli, tmp_path):
     assert log["train/steps"][0] == 0 and log["train/steps"][-1] >= 16_000
     assert len(log["test/episode_score/mean"]) == len(log["train/steps"]) >= 2
     assert seen and seen[-1][0] >= 16_000
-    trained = ncap.NcapPolicy.load(tmp_path / "run" / "policy.json")
+    trained = ncap.NcapPolicy.load(tmp_path / "run" / "policy.safetensors")
     assert trained.kind == "ncap"
-    assert trained.evaluate(episodes=2, seed=5) == cli_eval(cli, tmp_path / "run" / "policy.json", 6, 2, 5)
+    assert trained.evaluate(episodes=2, seed=5) == cli_eval(cli, tmp_path / "run" / "policy.safetensors", 6, 2, 5)
 
 
 def test_train_in_python_trains_what_the_cli_trains(cli, tmp_path):
     ncap.train("es", "mlp", steps=16_000, seed=2, out=tmp_path / "py", progress=False)
     run_cli(cli, "ncap", "train", "--algo", "es", "--model", "mlp", "--steps", "16000",
             "--seed", "2", "--out", str(tmp_path / "cli"))
-    for name in ("policy.json", "spec.json"):
-        assert (tmp_path / "py" / name).read_text() == (tmp_path / "cli" / name).read_text(), name
+    for name in ("policy.safetensors", "spec.json"):
+        assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+
+
+def read_safetensors(path):
+    """The safetensors layout read by hand: 8-byte header length, JSON header, raw data."""
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    meta = json.loads(header.pop("__metadata__")["policy"])
+    data = raw[8 + n:]
+    tensors = {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], "<f8").reshape(v["shape"])
+               for k, v in header.items()}
+    return meta, tensors
+
+
+def test_policy_files_are_safetensors_with_named_weights(tmp_path):
+    p = ncap.NcapPolicy()
+    p.params = [0.6, 1.3, 0.8, -1.1]
+    path = tmp_path / "policy.safetensors"
+    p.save(path)
+    meta, t = read_safetensors(path)
+    assert meta["format"] == "nc-ncap policy 1" and meta["policy"]["kind"] == "ncap"
+    assert {k: float(v) for k, v in t.items()} == p.weights
+    assert ncap.NcapPolicy.load(path).params.tolist() == p.params.tolist()
+
+
+def test_a_policy_file_loads_in_pytorch_in_one_line(tmp_path):
+    st = pytest.importorskip("safetensors.torch")  # not installed in CI
+    p = ncap.NcapPolicy()
+    p.save(tmp_path / "policy.safetensors")
+    weights = st.load_file(tmp_path / "policy.safetensors")
+    assert {k: v.item() for k, v in weights.items()} == p.weights
 
 
 def test_act_in_the_env_reproduces_evaluate():

@@ -88,7 +88,7 @@ fn kill_and_resume(algo: &[&str]) {
         .unwrap();
         let o = run(&train_args(algo, &out));
         assert!(o.status.success(), "{signal}: {}", stderr(&o));
-        let policy = |d: &str| std::fs::read(PathBuf::from(d).join("policy.json")).unwrap();
+        let policy = |d: &str| std::fs::read(PathBuf::from(d).join("policy.safetensors")).unwrap();
         assert_eq!(policy(&out), policy(&whole), "{signal}: policies differ");
         assert_eq!(
             log_without_seconds(Path::new(&out)),

@@ -64,6 +64,19 @@ pub fn transfer(out: &Path, rows: &[TransferRow]) -> Result<(), TrainError> {
 }
 
 fn code_label(r: &AblationRow) -> String {
+    if !r.components_off.is_empty() {
+        let off: Vec<&str> = r
+            .components_off
+            .split('-')
+            .map(|c| match c {
+                "noosc" => "no oscillator",
+                "noprop" => "no proprioception",
+                "nocross" => "no cross-inhibition",
+                other => other,
+            })
+            .collect();
+        return off.join(", ");
+    }
     format!(
         "{} {} {}",
         if r.sharing { "shared" } else { "unshared" },
@@ -80,13 +93,13 @@ fn code_label(r: &AblationRow) -> String {
 pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
     let spec = BarSpec {
         title: "NCAP ablations: initial and final return".into(),
-        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation; error bars are standard deviations over seeds.".into(),
+        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (head oscillator, proprioception, muscle cross-inhibition), all at the same ES budget; error bars are standard deviations over seeds.".into(),
         categories: rows.iter().map(code_label).collect(),
         series: vec![
             BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect()).with_errors(rows.iter().map(|r| r.initial_sd).collect()),
             BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect()).with_errors(rows.iter().map(|r| r.final_sd).collect()),
         ],
-        x_label: "ablation (sharing, signs, init)".into(),
+        x_label: "ablation (sharing, signs, init; or component removed)".into(),
         y: Axis::linear("return"),
         ..BarSpec::default()
     };

@@ -10,6 +10,7 @@
 //! - [`normalizer`]: Tonic's running mean/std observation normaliser;
 //! - [`optim`]: the Adam optimiser;
 //! - [`policy`]: saved policies and seeded evaluation on the swimmer;
+//! - [`policy_file`]: the policy file (safetensors + JSON metadata; loads in PyTorch);
 //! - [`train`]: what the trainers share: the run `Ledger` (exact resume from safetensors
 //!   checkpoints, Tonic-style logs, summaries), errors and seeds;
 //! - [`es`]: antithetic OpenAI-style evolution strategies;
@@ -44,6 +45,7 @@ pub mod ncap;
 pub mod normalizer;
 pub mod optim;
 pub mod policy;
+pub mod policy_file;
 pub mod ppo;
 pub mod precision;
 pub mod train;

@@ -57,7 +57,22 @@ pub struct NcapConfig {
     /// Clamp subgradient at the bounds.
     #[serde(default)]
     pub boundary_grad: BoundaryGrad,
+    /// Muscles receive contralateral inhibition (`muscle_contra`); off removes the weight
+    /// (the cross-inhibition ablation). Files written before this switch read as on.
+    #[serde(default = "on")]
+    pub cross_inhibition: bool,
 }
+
+fn on() -> bool {
+    true
+}
+
+/// Component ablations a code may add after its three digits, with what they switch off.
+pub const COMPONENTS: [(&str, &str); 3] = [
+    ("noosc", "head oscillator"),
+    ("noprop", "proprioception"),
+    ("nocross", "muscle cross-inhibition"),
+];
 
 impl Default for NcapConfig {
     fn default() -> Self {
@@ -69,25 +84,60 @@ impl Default for NcapConfig {
             oscillator: true,
             oscillator_period: 60,
             boundary_grad: BoundaryGrad::Inclusive,
+            cross_inhibition: true,
         }
     }
 }
 
 impl NcapConfig {
-    /// The ES script's 3-bit ablation code `[sharing, signs, constant init]`, e.g. "111".
+    /// The ES script's 3-bit ablation code `[sharing, signs, constant init]`, e.g. "111",
+    /// followed by `-noosc`, `-noprop`, `-nocross` for each component switched off.
     pub fn code(&self) -> String {
         let b = |x: bool| if x { '1' } else { '0' };
-        [
+        let mut s: String = [
             b(self.sharing),
             b(self.signs),
             b(self.init == Init::Constant),
         ]
         .iter()
-        .collect()
+        .collect();
+        for (off, (name, _)) in [
+            !self.oscillator,
+            !self.proprioception,
+            !self.cross_inhibition,
+        ]
+        .into_iter()
+        .zip(COMPONENTS)
+        {
+            if off {
+                s.push('-');
+                s.push_str(name);
+            }
+        }
+        s
     }
 
-    /// Parses the 3-bit ablation code, keeping the component flags at their defaults.
+    /// Parses an ablation code: three digits `[sharing, signs, constant init]`, then
+    /// optionally `-noosc`, `-noprop`, `-nocross` (components off); the rest at defaults.
     pub fn from_code(code: &str) -> Result<Self, NcapError> {
+        let bad = || NcapError::BadCode {
+            code: code.to_string(),
+        };
+        let mut parts = code.split('-');
+        let digits = parts.next().unwrap_or("");
+        let mut cfg = Self::from_digits(digits).map_err(|_| bad())?;
+        for p in parts {
+            match p {
+                "noosc" if cfg.oscillator => cfg.oscillator = false,
+                "noprop" if cfg.proprioception => cfg.proprioception = false,
+                "nocross" if cfg.cross_inhibition => cfg.cross_inhibition = false,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn from_digits(code: &str) -> Result<Self, NcapError> {
         let bits: Vec<bool> = code
             .chars()
             .map(|c| match c {
@@ -159,8 +209,10 @@ pub enum NcapError {
         /// Its index.
         index: usize,
     },
-    /// An ablation code that is not three binary digits.
-    #[error("ablation code {code:?} is not three binary digits like \"111\"")]
+    /// An ablation code that is not three binary digits (plus component suffixes).
+    #[error(
+        "ablation code {code:?} is not three binary digits like \"111\", optionally followed by -noosc, -noprop and -nocross (each once)"
+    )]
     BadCode {
         /// The code given.
         code: String,
@@ -184,9 +236,9 @@ struct JointSlots {
     osc_d: Option<usize>,
     osc_v: Option<usize>,
     m_dd: usize,
-    m_dv: usize,
+    m_dv: Option<usize>,
     m_vv: usize,
-    m_vd: usize,
+    m_vd: Option<usize>,
 }
 
 /// Parameter names and signs, in the reference `ParameterDict` order.
@@ -206,7 +258,9 @@ fn layout(cfg: &NcapConfig, n_joints: usize) -> (Vec<(String, Sign)>, Vec<JointS
             .oscillator
             .then(|| push(&mut names, "bneuron_osc".into(), E));
         let ipsi = push(&mut names, "muscle_ipsi".into(), E);
-        let contra = push(&mut names, "muscle_contra".into(), I);
+        let contra = cfg
+            .cross_inhibition
+            .then(|| push(&mut names, "muscle_contra".into(), I));
         for (i, s) in slots.iter_mut().enumerate() {
             *s = JointSlots {
                 prop_d: prop.filter(|_| i > 0),
@@ -230,9 +284,13 @@ fn layout(cfg: &NcapConfig, n_joints: usize) -> (Vec<(String, Sign)>, Vec<JointS
                 s.osc_v = Some(push(&mut names, format!("bneuron_v_osc_{i}"), E));
             }
             s.m_dd = push(&mut names, format!("muscle_d_d_{i}"), E);
-            s.m_dv = push(&mut names, format!("muscle_d_v_{i}"), I);
+            s.m_dv = cfg
+                .cross_inhibition
+                .then(|| push(&mut names, format!("muscle_d_v_{i}"), I));
             s.m_vv = push(&mut names, format!("muscle_v_v_{i}"), E);
-            s.m_vd = push(&mut names, format!("muscle_v_d_{i}"), I);
+            s.m_vd = cfg
+                .cross_inhibition
+                .then(|| push(&mut names, format!("muscle_v_d_{i}"), I));
         }
     }
     (names, slots)
@@ -489,6 +547,12 @@ impl Ncap {
         }
     }
 
+    // an absent synapse weighs 0
+    #[inline]
+    fn w_opt(&self, idx: Option<usize>) -> f64 {
+        idx.map_or(0.0, |i| self.w(i))
+    }
+
     // d w / d param, PyTorch clamp convention
     #[inline]
     fn dw(&self, idx: usize) -> f64 {
@@ -542,8 +606,8 @@ impl Ncap {
             trace.b_d[i] = bd;
             trace.b_v[i] = bv;
             // ipsilateral excitation, contralateral inhibition
-            let md = bd * self.w(s.m_dd) + bv * self.w(s.m_dv);
-            let mv = bv * self.w(s.m_vv) + bd * self.w(s.m_vd);
+            let md = bd * self.w(s.m_dd) + bv * self.w_opt(s.m_dv);
+            let mv = bv * self.w(s.m_vv) + bd * self.w_opt(s.m_vd);
             trace.m_d_pre[i] = md;
             trace.m_v_pre[i] = mv;
             trace.m_d[i] = graded(md);
@@ -565,12 +629,14 @@ impl Ncap {
             let gmv = -g * d_clamp(trace.m_v_pre[i], 0.0, 1.0, bg);
             let (bd, bv) = (trace.b_d[i], trace.b_v[i]);
             grad[s.m_dd] += gmd * bd * self.dw(s.m_dd);
-            grad[s.m_dv] += gmd * bv * self.dw(s.m_dv);
             grad[s.m_vv] += gmv * bv * self.dw(s.m_vv);
-            grad[s.m_vd] += gmv * bd * self.dw(s.m_vd);
-            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w(s.m_vd))
+            if let (Some(dv), Some(vd)) = (s.m_dv, s.m_vd) {
+                grad[dv] += gmd * bv * self.dw(dv);
+                grad[vd] += gmv * bd * self.dw(vd);
+            }
+            let gbd = (gmd * self.w(s.m_dd) + gmv * self.w_opt(s.m_vd))
                 * d_clamp(trace.b_d_pre[i], 0.0, 1.0, bg);
-            let gbv = (gmd * self.w(s.m_dv) + gmv * self.w(s.m_vv))
+            let gbv = (gmd * self.w_opt(s.m_dv) + gmv * self.w(s.m_vv))
                 * d_clamp(trace.b_v_pre[i], 0.0, 1.0, bg);
             if let (Some(pd), Some(pv)) = (s.prop_d, s.prop_v) {
                 grad[pd] += gbd * trace.q_d[i] * self.dw(pd);

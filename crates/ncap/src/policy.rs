@@ -65,7 +65,7 @@ pub enum PolicyError {
     },
 }
 
-/// A trained policy as saved to disk (`policy.json`).
+/// A trained policy as saved to disk (`policy.safetensors`; see [`crate::policy_file`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum SavedPolicy {
@@ -95,25 +95,36 @@ pub enum SavedPolicy {
 }
 
 impl SavedPolicy {
-    /// Writes the policy as JSON, atomically.
+    /// Writes the policy atomically: safetensors with JSON metadata ([`crate::policy_file`]),
+    /// or the old all-JSON form when `path` ends in `.json`.
     pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
-        nc_core::output::write_json_atomic(path, self).map_err(|e| PolicyError::File {
+        let err = |message: String| PolicyError::File {
             path: path.display().to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        if path.extension().is_some_and(|e| e == "json") {
+            return nc_core::output::write_json_atomic(path, self).map_err(|e| err(e.to_string()));
+        }
+        let bytes = crate::policy_file::to_bytes(self).map_err(err)?;
+        nc_core::output::write_atomic(path, &bytes).map_err(|e| err(e.to_string()))
     }
-    /// Reads a policy written by [`SavedPolicy::save`].
+    /// Reads a policy written by [`SavedPolicy::save`] (safetensors or JSON, told apart by
+    /// content).
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
         let err = |m: String| PolicyError::File {
             path: path.display().to_string(),
             message: m,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        Self::parse(&text).map_err(err)
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        crate::policy_file::from_bytes(&bytes).map_err(err)
     }
-    /// Parses and checks a policy file's text; every rejection says why.
+    /// Parses and checks an old JSON policy file's text; every rejection says why.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let p: SavedPolicy = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Self::from_value(serde_json::from_str(text).map_err(|e| e.to_string())?)
+    }
+    /// Builds and checks a policy from its JSON value.
+    pub(crate) fn from_value(v: serde_json::Value) -> Result<Self, String> {
+        let p: SavedPolicy = serde_json::from_value(v).map_err(|e| e.to_string())?;
         let (n_in, norm) = match &p {
             SavedPolicy::Ncap { .. } => return Ok(p),
             SavedPolicy::Gaussian {
@@ -327,12 +338,16 @@ mod tests {
     #[test]
     fn saved_policies_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.json");
         let p = SavedPolicy::Ncap {
             ncap: Ncap::default_for(5).unwrap(),
         };
-        p.save(&path).unwrap();
-        assert_eq!(SavedPolicy::load(&path).unwrap(), p);
+        for name in ["p.json", "policy.safetensors"] {
+            let path = dir.path().join(name);
+            p.save(&path).unwrap();
+            assert_eq!(SavedPolicy::load(&path).unwrap(), p);
+        }
+        let first = std::fs::read(dir.path().join("p.json")).unwrap();
+        assert_eq!(first[0], b'{', "a .json path keeps the old JSON form");
         assert!(SavedPolicy::load(&dir.path().join("missing.json")).is_err());
     }
 }

@@ -71,7 +71,7 @@ struct BenchArgs {
 
 #[derive(Args, Debug)]
 struct RenderArgs {
-    /// A saved NCAP policy.json (default: the untrained default NCAP).
+    /// A saved NCAP policy file (default: the untrained default NCAP).
     #[arg(long)]
     policy: Option<PathBuf>,
     /// Bodies of the swimmer.
@@ -157,7 +157,7 @@ struct SweepArgs {
 
 #[derive(Args, Debug)]
 struct RasterArgs {
-    /// A saved NCAP policy.json; without it NCAP is trained by ES first.
+    /// A saved NCAP policy file; without it NCAP is trained by ES first.
     #[arg(long)]
     policy: Option<PathBuf>,
     #[command(flatten)]
@@ -185,7 +185,7 @@ struct MergeArgs {
 
 #[derive(Args, Debug)]
 struct EvalArgs {
-    /// `ncap` (default weights), `random`, `zero`, or the path of a saved policy.json.
+    /// `ncap` (default weights), `random`, `zero`, or the path of a saved policy file (policy.safetensors, or an old policy.json).
     #[arg(long, default_value = "ncap")]
     policy: String,
     /// Bodies of the swimmer (joints = bodies − 1).
@@ -264,7 +264,7 @@ struct TrainArgs {
     /// Replace a run of another configuration in --out (and retrain this one from scratch).
     #[arg(long)]
     force: bool,
-    /// Output folder (spec.json, log.csv, policy.json, config.json, summary.json). A rerun
+    /// Output folder (spec.json, log.csv, policy.safetensors, config.json, summary.json). A rerun
     /// resumes an interrupted run exactly; it is trained beside it and renamed when finished.
     #[arg(long)]
     out: PathBuf,

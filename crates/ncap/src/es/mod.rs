@@ -253,7 +253,7 @@ mod tests {
                 (y.steps, y.test_mean, y.train_mean)
             );
         }
-        let read = |d: &Path| std::fs::read(d.join("policy.json")).unwrap();
+        let read = |d: &Path| std::fs::read(d.join(crate::policy_file::POLICY_FILE)).unwrap();
         assert_eq!(read(a.path()), read(b.path()));
         assert!(
             !b.path().join(CHECKPOINT_FILE).exists(),

@@ -21,6 +21,11 @@
 //! - **Ablations**: ES must have taught the signed circuits something (mean gain of at least
 //!   [`ES_LEARNED_GAIN`]); then signed circuits must end above unsigned ones and the constant
 //!   init must start above the uniform one.
+//! - **Components** (predictions from the circuit's equations, not figures of the paper): with
+//!   at least [`MIN_SEEDS`] seeds, the head oscillator and proprioception are each needed
+//!   (the ablated circuit's seed-mean final return is below the full circuit's by more than
+//!   two standard errors of the difference), and muscle cross-inhibition is inert in "swim"
+//!   (the two seed means lie within two standard errors of each other).
 
 use super::ablations::AblationRow;
 use super::curves::EfficiencyRow;
@@ -221,7 +226,11 @@ pub fn judge_transfer(rows: &[TransferRow], seeds: usize, preset: Preset) -> Cla
 /// The ablation claim.
 pub fn judge_ablations(rows: &[AblationRow], seeds: usize, preset: Preset) -> Claim {
     let mean = |f: &dyn Fn(&AblationRow) -> bool, g: &dyn Fn(&AblationRow) -> f64| {
-        let v: Vec<f64> = rows.iter().filter(|r| f(r)).map(g).collect();
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.components_off.is_empty() && f(r))
+            .map(g)
+            .collect();
         v.iter().sum::<f64>() / v.len().max(1) as f64
     };
     let signed = mean(&|r| r.signs, &|r| r.final_mean);
@@ -251,6 +260,69 @@ pub fn judge_ablations(rows: &[AblationRow], seeds: usize, preset: Preset) -> Cl
         budget: format!("{seeds} seeds"),
         verdict: Verdict::judge(budget, signed > unsigned && constant0 > uniform0),
     }
+}
+
+// (difference of seed means, its standard error) of `a − b`
+fn diff_se(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let ms = |v: &[f64]| {
+        let n = v.len().max(1) as f64;
+        let m = v.iter().sum::<f64>() / n;
+        let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        (m, var / n)
+    };
+    let ((ma, va), (mb, vb)) = (ms(a), ms(b));
+    (ma - mb, (va + vb).sqrt())
+}
+
+/// The component claims (oscillator, proprioception needed; cross-inhibition inert), from the
+/// rows of `111` and its component ablations; none when those rows are missing.
+pub fn judge_components(rows: &[AblationRow], seeds: usize, preset: Preset) -> Vec<Claim> {
+    let Some(full) = rows.iter().find(|r| r.code == "111") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (off, what, needed) in [
+        ("noosc", "head oscillator", true),
+        ("noprop", "proprioception", true),
+        ("nocross", "muscle cross-inhibition", false),
+    ] {
+        let Some(r) = rows.iter().find(|r| r.components_off == off) else {
+            continue;
+        };
+        let (d, se) = diff_se(&r.final_per_seed, &full.final_per_seed);
+        let budget = Budget::sufficient_if(
+            seeds >= MIN_SEEDS,
+            format!("{seeds} seeds per variant (at least {MIN_SEEDS} are needed)"),
+            needed_seeds(preset),
+        );
+        let (claim, holds) = if needed {
+            (
+                format!(
+                    "Without the {what} the circuit cannot learn to swim as well (prediction from the circuit's equations)"
+                ),
+                d < -2.0 * se,
+            )
+        } else {
+            (
+                format!(
+                    "Removing {what} changes nothing in \"swim\": one side's B-neuron is always silent (prediction from the circuit's equations)"
+                ),
+                d.abs() <= 2.0 * se,
+            )
+        };
+        out.push(Claim {
+            key: format!("ablations/{off}"),
+            claim,
+            paper: None,
+            ours: format!(
+                "final return {:.0} without vs {:.0} with (difference {d:+.0}, standard error {se:.0})",
+                r.final_mean, full.final_mean
+            ),
+            budget: format!("{seeds} seeds"),
+            verdict: Verdict::judge(budget, holds),
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -386,11 +458,13 @@ mod tests {
                 sharing: b[0] == b'1',
                 signs: b[1] == b'1',
                 constant_init: b[2] == b'1',
+                components_off: String::new(),
                 n_params: 4,
                 initial_mean: i,
                 initial_sd: 0.0,
                 final_mean: f,
                 final_sd: 0.0,
+                final_per_seed: vec![f],
             }
         };
         let good = [
@@ -413,5 +487,51 @@ mod tests {
         let c = judge_ablations(&idle, 3, Preset::Medium);
         assert_eq!(word(c.clone()), "too small to judge");
         assert!(c.verdict.sentence().contains("barely trained"));
+    }
+
+    fn arow(code: &str, fin: &[f64]) -> AblationRow {
+        AblationRow {
+            code: code.into(),
+            sharing: true,
+            signs: true,
+            constant_init: true,
+            components_off: code.get(4..).unwrap_or("").into(),
+            n_params: 4,
+            initial_mean: 800.0,
+            initial_sd: 0.0,
+            final_mean: fin.iter().sum::<f64>() / fin.len() as f64,
+            final_sd: 0.0,
+            final_per_seed: fin.to_vec(),
+        }
+    }
+
+    #[test]
+    fn component_claims_can_go_either_way() {
+        let words = |rows: &[AblationRow], seeds| -> Vec<&'static str> {
+            judge_components(rows, seeds, Preset::Medium)
+                .iter()
+                .map(|c| c.verdict.word())
+                .collect()
+        };
+        let full = arow("111", &[860.0, 870.0, 865.0]);
+        let agree = [
+            full.clone(),
+            arow("111-noosc", &[10.0, 30.0, 20.0]),
+            arow("111-noprop", &[200.0, 250.0, 220.0]),
+            arow("111-nocross", &[862.0, 868.0, 866.0]),
+        ];
+        assert_eq!(words(&agree, 3), ["agrees"; 3]);
+        let disagree = [
+            full,
+            arow("111-noosc", &[860.0, 875.0, 866.0]),
+            arow("111-noprop", &[900.0, 910.0, 905.0]),
+            arow("111-nocross", &[500.0, 520.0, 510.0]),
+        ];
+        assert_eq!(words(&disagree, 3), ["disagrees"; 3]);
+        assert_eq!(words(&agree[..2], 1), ["too small to judge"]);
+        // component rows do not enter the sign/init claim
+        let base = judge_ablations(&agree[..1], 3, Preset::Medium);
+        let with = judge_ablations(&agree, 3, Preset::Medium);
+        assert_eq!(base.ours, with.ours);
     }
 }

@@ -167,11 +167,9 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
                 max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             });
         }
-        let n_params = SavedPolicy::load(
-            &out.join("units")
-                .join(members[0].name())
-                .join("policy.json"),
-        )?
+        let n_params = SavedPolicy::load(&crate::policy_file::policy_path(
+            &out.join("units").join(members[0].name()),
+        ))?
         .n_params();
         let initial_per_seed: Vec<f64> = logs.iter().map(|l| l[0].test_mean).collect();
         let final_per_seed: Vec<f64> = logs.iter().map(|l| l[len - 1].test_mean).collect();

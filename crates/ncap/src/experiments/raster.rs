@@ -148,7 +148,7 @@ pub fn run(
         None => {
             let dir = opts.out.join("train");
             run_unit(&training_spec(opts.preset, opts.seed), &dir, progress)?;
-            load_ncap(&dir.join("policy.json"))?
+            load_ncap(&crate::policy_file::policy_path(&dir))?
         }
     };
     let rec = record(&ncap, opts.seed, opts.steps)?;

@@ -67,7 +67,9 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
     };
     let mut trained: Vec<Ncap> = Vec::new();
     for u in units {
-        let p = SavedPolicy::load(&out.join("units").join(u.name()).join("policy.json"))?;
+        let p = SavedPolicy::load(&crate::policy_file::policy_path(
+            &out.join("units").join(u.name()),
+        ))?;
         if let SavedPolicy::Ncap { ncap } = p {
             trained.push(ncap);
         }

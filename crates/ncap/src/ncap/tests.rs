@@ -129,7 +129,18 @@ fn sign_clamp_kills_wrong_signed_weights_and_their_gradient() {
 #[test]
 fn backward_matches_central_differences() {
     let mut rng = nc_core::rng::stream(5, "t", 0);
-    for code in ["111", "011", "101", "001", "110", "000"] {
+    for code in [
+        "111",
+        "011",
+        "101",
+        "001",
+        "110",
+        "000",
+        "111-nocross",
+        "011-nocross",
+        "111-noosc",
+        "011-noprop",
+    ] {
         let cfg = NcapConfig::from_code(code).unwrap();
         for _ in 0..20 {
             let n = 5;
@@ -250,4 +261,66 @@ fn boundary_subgradient_follows_the_selected_convention() {
     };
     assert_eq!(grad_at(BoundaryGrad::Inclusive), [0.0, 1.0, 1.0, 0.0]);
     assert_eq!(grad_at(BoundaryGrad::Exclusive), [0.0; 4]);
+}
+
+#[test]
+fn component_codes_switch_parts_off_and_round_trip() {
+    let cfg = NcapConfig::from_code("101-noosc-nocross").unwrap();
+    assert!(!cfg.oscillator && cfg.proprioception && !cfg.cross_inhibition && !cfg.signs);
+    assert_eq!(cfg.code(), "101-noosc-nocross");
+    for bad in ["111-noosc-noosc", "111-", "111-x", "-noosc", "11-noprop"] {
+        assert!(NcapConfig::from_code(bad).is_err(), "{bad}");
+    }
+    // shared: no muscle_contra; unshared: no muscle_d_v_i / muscle_v_d_i
+    let nocross = Ncap::new(
+        NcapConfig::from_code("111-nocross").unwrap(),
+        5,
+        &mut rand::rng(),
+    )
+    .unwrap();
+    let names: Vec<&str> = nocross
+        .param_names()
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(names, ["bneuron_prop", "bneuron_osc", "muscle_ipsi"]);
+    let un = NcapConfig::from_code("011-nocross").unwrap();
+    assert_eq!(
+        Ncap::new(un, 5, &mut rand::rng()).unwrap().n_params(),
+        4 * 5
+    );
+    // a config written before the switch existed reads with cross-inhibition on
+    let old: NcapConfig = serde_json::from_str(
+        r#"{"sharing":true,"signs":true,"init":"constant","proprioception":true,"oscillator":true,"oscillator_period":60}"#,
+    )
+    .unwrap();
+    assert_eq!(old, NcapConfig::default());
+}
+
+#[test]
+fn removing_cross_inhibition_changes_nothing_in_the_swim_task() {
+    // §1.2 of the research notes: one side's B-neuron is always silent in "swim", so the
+    // contralateral term lands in the clamped region; the ablated circuit acts identically
+    let mut rng = nc_core::rng::stream(9, "t", 0);
+    let nocross = NcapConfig::from_code("111-nocross").unwrap();
+    for _ in 0..200 {
+        let (wp, wo, wi) = (
+            rng.random_range(0.0..2.5),
+            rng.random_range(0.0..2.5),
+            rng.random_range(0.0..2.5),
+        );
+        let full = Ncap::with_params(
+            NcapConfig::default(),
+            5,
+            Some(vec![wp, wo, wi, -rng.random_range(0.0..2.5)]),
+        )
+        .unwrap();
+        let abl = Ncap::with_params(nocross.clone(), 5, Some(vec![wp, wo, wi])).unwrap();
+        let q = angles(&mut rng, 5);
+        let t = rng.random_range(0..200);
+        let (mut a, mut b) = ([0.0; 5], [0.0; 5]);
+        full.act(&q, t, &mut a);
+        abl.act(&q, t, &mut b);
+        assert_eq!(a, b);
+    }
 }

@@ -237,7 +237,7 @@ impl<'a> Ledger<'a> {
         write_text(d, "log.csv", &rows_to_csv(&self.rows))
     }
 
-    /// Ends the run: writes `log.csv`, `policy.json`, `config.json` and `summary.json`, then
+    /// Ends the run: writes `log.csv`, `policy.safetensors`, `config.json` and `summary.json`, then
     /// removes the checkpoint (the summary marks the run finished).
     pub fn finish<C: Serialize>(
         &self,
@@ -256,7 +256,7 @@ impl<'a> Ledger<'a> {
         };
         if let Some(d) = self.dir {
             write_text(d, "log.csv", &rows_to_csv(&self.rows))?;
-            policy.save(&d.join("policy.json"))?;
+            policy.save(&d.join(crate::policy_file::POLICY_FILE))?;
             write_json(d, "config.json", config)?;
             write_json(d, "summary.json", &summary)?;
             let ck: PathBuf = d.join(CHECKPOINT_FILE);

@@ -91,7 +91,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // the animation with its neuron readout beside the body, as `ncap render` draws it
     let steps = 200;
     let ret = render::run(&RenderOptions {
-        policy: Some(rdir.join("train").join("policy.json")),
+        policy: Some(nc_ncap::policy_file::policy_path(&rdir.join("train"))),
         n_bodies: SwimConfig::default().n_bodies,
         seed: ctx.seed,
         steps,
@@ -269,9 +269,9 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     html.push_str(
         &Figure {
             src: "ncap/ablations/ablations.svg".into(),
-            alt: "Bar chart of initial and final return for each combination of weight sharing, sign constraints and initialisation.".into(),
+            alt: "Bar chart of initial and final return for each combination of weight sharing, sign constraints and initialisation, and for the default circuit without its head oscillator, its proprioception or its muscle cross-inhibition.".into(),
             caption: format!(
-                "Ablations, trained by ES with the settings suited to NCAP's few weights. {}",
+                "Ablations, trained by ES with the settings suited to NCAP's few weights, all at the same budget; the last three bars remove one component of the default circuit. {}",
                 sentences(&aclaims.iter().collect::<Vec<_>>())
             ),
         }
