@@ -44,6 +44,33 @@ pub fn transfer(out: &Path, rows: &[TransferRow]) -> Result<(), TrainError> {
     )
     .with_spread(&rows.iter().map(|r| r.trained_sd).collect::<Vec<_>>())
     .with_markers();
+    let mut gradient = Vec::new();
+    for (name, get) in [
+        (
+            "NCAP after PPO on 6 links",
+            (|r: &TransferRow| r.ppo_mean.zip(r.ppo_sd)) as fn(&TransferRow) -> Option<(f64, f64)>,
+        ),
+        ("NCAP after DDPG on 6 links", |r| r.ddpg_mean.zip(r.ddpg_sd)),
+        ("MLP trained by PPO on each body", |r| {
+            r.mlp_mean.zip(r.mlp_sd)
+        }),
+    ] {
+        let pts: Vec<(f64, (f64, f64))> = rows
+            .iter()
+            .filter_map(|r| get(r).map(|v| (r.n_bodies as f64, v)))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = pts.iter().map(|p| p.1.0).collect();
+        let sd: Vec<f64> = pts.iter().map(|p| p.1.1).collect();
+        gradient.push(
+            Series::from_xy(name, &xs, &ys)
+                .with_spread(&sd)
+                .with_markers(),
+        );
+    }
     let mujoco = Series::new(
         "untrained NCAP (MuJoCo)",
         MUJOCO_TRANSFER
@@ -54,10 +81,14 @@ pub fn transfer(out: &Path, rows: &[TransferRow]) -> Result<(), TrainError> {
     .with_markers();
     let spec = LineSpec {
         title: "NCAP on bodies of 4 to 14 links".into(),
-        description: "Mean return of the same shared NCAP weights on swimmers of 4 to 14 links, untrained and after ES training on 6 links, against MuJoCo's untrained returns.".into(),
+        description: "Mean return of the same shared NCAP weights on swimmers of 4 to 14 links, untrained and after training on 6 links by ES, PPO and DDPG, against MuJoCo's untrained returns; beside them an MLP trained by PPO on each body length, which cannot transfer (its input size changes). Bands are ±1 sd over seeds.".into(),
         x: Axis::linear("links (bodies)"),
         y: Axis::linear("return").with_range(0.0, 1000.0),
-        series: vec![untrained, trained, mujoco],
+        series: [untrained, trained]
+            .into_iter()
+            .chain(gradient)
+            .chain([mujoco])
+            .collect(),
         ..LineSpec::default()
     };
     save(out, "transfer.svg", line_chart(&spec))
@@ -69,9 +100,9 @@ fn code_label(r: &AblationRow) -> String {
             .components_off
             .split('-')
             .map(|c| match c {
-                "noosc" => "no oscillator",
-                "noprop" => "no proprioception",
-                "nocross" => "no cross-inhibition",
+                "noosc" => "no osc",
+                "noprop" => "no prop",
+                "nocross" => "no cross",
                 other => other,
             })
             .collect();
@@ -93,7 +124,7 @@ fn code_label(r: &AblationRow) -> String {
 pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
     let spec = BarSpec {
         title: "NCAP ablations: initial and final return".into(),
-        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (head oscillator, proprioception, muscle cross-inhibition), all at the same ES budget; error bars are standard deviations over seeds.".into(),
+        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (no osc: head oscillator; no prop: proprioception; no cross: muscle cross-inhibition), all at the same ES budget; error bars are standard deviations over seeds.".into(),
         categories: rows.iter().map(code_label).collect(),
         series: vec![
             BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect()).with_errors(rows.iter().map(|r| r.initial_sd).collect()),

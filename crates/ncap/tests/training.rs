@@ -110,6 +110,46 @@ fn render_and_raster_write_their_outputs() {
 }
 
 #[test]
+fn render_drives_an_mlp_as_evaluation_does() {
+    use nc_ncap::actor::GaussianActor;
+    use nc_ncap::experiments::render;
+    use nc_ncap::policy::{EvalPolicy, SavedPolicy, evaluate};
+    let root = tempfile::tempdir().unwrap();
+    let mut rng = nc_core::rng::stream(4, "render-mlp-test", 0);
+    let saved = SavedPolicy::Gaussian {
+        actor: GaussianActor::new(24, 5, &[16, 16], &mut rng).unwrap(),
+        normalizer: None,
+        time_feature: true,
+    };
+    let policy = root.path().join("policy.safetensors");
+    saved.save(&policy).unwrap();
+    let opts = |n_bodies| render::RenderOptions {
+        policy: Some(policy.clone()),
+        n_bodies,
+        seed: 3,
+        steps: 1000,
+        stride: 100,
+        out: root.path().join("r"),
+    };
+    let ret = render::run(&opts(6)).unwrap();
+    for f in ["swimmer.gif", "filmstrip.svg"] {
+        assert!(root.path().join("r").join(f).exists(), "{f}");
+    }
+    // the whole rendered episode earns what `ncap eval` gives for the same reset seed
+    let eval = evaluate(
+        &EvalPolicy::Saved(saved),
+        nc_swimmer::SwimConfig::default(),
+        1,
+        3,
+    )
+    .unwrap();
+    assert_eq!(ret, eval.mean);
+    // an MLP cannot drive another body: its input size changes
+    let e = render::run(&opts(8)).unwrap_err().to_string();
+    assert!(e.contains("policy expects 24 observations"), "{e}");
+}
+
+#[test]
 fn every_quick_curve_has_several_tests() {
     use nc_ncap::experiments::curves::units;
     // DDPG's quick budget used to log a single test besides step 0

@@ -39,7 +39,8 @@ enum NcapCommand {
     Raster(RasterArgs),
     /// Join the folders of a sharded sweep and aggregate.
     Merge(MergeArgs),
-    /// Render an animated GIF of an NCAP swimmer with its neuron activity beside the body.
+    /// Render an animated GIF of a swimmer (NCAP with its neuron activity, or an MLP policy with
+    /// its torques) beside the body.
     Render(RenderArgs),
     /// Time the learners (DDPG update, PPO epoch at Tonic's defaults), ES rollouts and physics;
     /// with --torch-python, PyTorch's learners in the same run, with the ratios.
@@ -71,7 +72,7 @@ struct BenchArgs {
 
 #[derive(Args, Debug)]
 struct RenderArgs {
-    /// A saved NCAP policy file (default: the untrained default NCAP).
+    /// A saved policy file, NCAP or MLP (default: the untrained default NCAP).
     #[arg(long)]
     policy: Option<PathBuf>,
     /// Bodies of the swimmer.
@@ -506,8 +507,13 @@ fn render(a: RenderArgs) -> Result<()> {
         out: a.out,
     };
     let ret = experiments::render::run(&opts).context("ncap render")?;
+    let raster = if opts.out.join("raster.svg").exists() {
+        ", raster.svg"
+    } else {
+        ""
+    };
     println!(
-        "rendered {} steps (return {ret:.1}): swimmer.gif, filmstrip.svg, raster.svg in {}",
+        "rendered {} steps (return {ret:.1}): swimmer.gif, filmstrip.svg{raster} in {}",
         opts.steps,
         opts.out.display()
     );
