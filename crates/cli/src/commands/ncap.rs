@@ -154,6 +154,10 @@ struct SweepArgs {
     /// such a folder is refused, naming the settings that differ).
     #[arg(long)]
     force: bool,
+    /// Print the projected wall time (from `ncap bench`, measured now) and exit. At
+    /// `--preset full`/`paper` it is printed before every run anyway.
+    #[arg(long)]
+    projection_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -446,6 +450,12 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         mlp_hidden: a.mlp_hidden.map(|h| h.0),
         force: a.force,
     };
+    if a.projection_only || preset == Preset::Full {
+        project(exp, &opts)?;
+        if a.projection_only {
+            return Ok(());
+        }
+    }
     let pb = bar(1);
     let mut progress = |p: &experiments::SweepProgress| {
         pb.set_length(p.train.max_steps);
@@ -468,6 +478,36 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
     .with_context(|| format!("ncap {name}"))?;
     pb.finish_and_clear();
     report(&r);
+    Ok(())
+}
+
+// times the learners and the physics with `ncap bench`, then prints the sweep's projection
+#[allow(clippy::print_stdout)]
+fn project(exp: Experiment, opts: &SweepOptions) -> Result<()> {
+    use nc_ncap::bench::{BenchOptions, run};
+    use nc_ncap::experiments::projection::project;
+    let units = match exp {
+        Experiment::Curves | Experiment::Efficiency => experiments::curves::units(opts),
+        Experiment::Transfer => experiments::transfer::units(opts),
+        Experiment::Ablations => experiments::ablations::units(opts),
+    };
+    let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
+    pb.println("ncap bench: timing the learners and the physics for the projection");
+    let b = run(
+        &BenchOptions {
+            repeats: 20,
+            ..BenchOptions::default()
+        },
+        &mut |what: &str| pb.println(format!("ncap bench: {what}")),
+    )
+    .context("ncap bench for the projection")?;
+    pb.finish_and_clear();
+    let all = project(&units, &b);
+    println!("{}", all.line());
+    if opts.shard.count > 1 {
+        let mine: Vec<_> = opts.shard.select(&units).map(|(_, u)| u.clone()).collect();
+        println!("this shard ({}): {}", opts.shard, project(&mine, &b).line());
+    }
     Ok(())
 }
 

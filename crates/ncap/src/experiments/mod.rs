@@ -11,6 +11,7 @@ pub mod ablations;
 pub mod claims;
 pub mod curves;
 pub mod preset;
+pub mod projection;
 pub mod raster;
 pub mod render;
 pub mod transfer;

@@ -16,6 +16,7 @@ pub enum Preset {
     /// limited by its learner's speed), enough for some claims to be judged.
     Medium,
     /// The paper's scale: 10 seeds, 10⁶ steps, PPO's MLP at 256×256 (hours; a cluster).
+    /// `paper` on the command line names it too.
     Full,
 }
 
@@ -112,7 +113,9 @@ impl std::str::FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name() == s.trim())
-            .ok_or_else(|| format!("unknown preset {s:?}: expected quick, medium or full"))
+            // the paper's scale under the name the paper preset is asked for by
+            .or((s.trim() == "paper").then_some(Preset::Full))
+            .ok_or_else(|| format!("unknown preset {s:?}: expected quick, medium, full or paper"))
     }
 }
 
@@ -136,5 +139,6 @@ mod tests {
         assert!(Preset::Full.curve_steps(Algo::Ppo) >= 1_000_000);
         assert_eq!(Preset::Full.mlp_hidden(Algo::Ppo), vec![256, 256]);
         assert!("large".parse::<Preset>().is_err());
+        assert_eq!("paper".parse::<Preset>().unwrap(), Preset::Full);
     }
 }

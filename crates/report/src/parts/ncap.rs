@@ -170,6 +170,45 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
             .html(),
         );
     }
+    // NCAP and the MLP after the same ES budget (seed 0 of the curves), side by side
+    let es_steps = preset.curve_steps(Algo::Es);
+    let mut gaits = Vec::new();
+    for (model, unit) in [("ncap", "es-ncap111-n6-s0"), ("mlp", "es-mlp-n6-s0")] {
+        let udir = cdir.join("units").join(unit);
+        if !udir.exists() {
+            continue;
+        }
+        let ret = render::run(&RenderOptions {
+            policy: Some(nc_ncap::policy_file::policy_path(&udir)),
+            n_bodies: SwimConfig::default().n_bodies,
+            seed: ctx.seed,
+            steps: 200,
+            stride: 2,
+            out: ctx.dir.join("gaits").join(model),
+        })?;
+        let (what, readout) = match model {
+            "ncap" => ("NCAP", "its oscillator, B-neurons and muscles"),
+            _ => (
+                "The MLP",
+                "each joint's torque (a+ positive, a− negative part)",
+            ),
+        };
+        gaits.push(
+            Figure {
+                src: format!("ncap/gaits/{model}/swimmer.gif"),
+                alt: format!("Animation of the 6-link swimmer driven by {what} after {es_steps} steps of ES, with a bar readout of {readout}."),
+                caption: format!("{what} after {es_steps} steps of ES (seed 0 of the curves, the estorch script's settings for both). Return over these 200 steps: {ret:.1}."),
+            }
+            .html(),
+        );
+    }
+    if !gaits.is_empty() {
+        html.push_str("<p>The two gaits at the same budget:</p>\n<div style=\"display:flex;flex-wrap:wrap;gap:1em\">\n");
+        for g in gaits {
+            html.push_str(&g);
+        }
+        html.push_str("</div>\n");
+    }
     let rows: Vec<Vec<String>> = eff
         .iter()
         .map(|r| {
