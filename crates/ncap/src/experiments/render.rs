@@ -4,6 +4,7 @@
 //! readout shows each joint's torque, split into its positive and negative parts.
 
 use super::raster::{record, staged_files, weights};
+use crate::actor::{DeterministicActor, GaussianActor};
 use crate::mlp::{Mlp, MlpCache};
 use crate::ncap::{Ncap, NcapTrace};
 use crate::normalizer::MeanStd;
@@ -69,20 +70,16 @@ pub fn run(opts: &RenderOptions) -> Result<f64, TrainError> {
     let driver = match saved {
         SavedPolicy::Ncap { ncap } => return run_ncap(opts, ncap, swim),
         SavedPolicy::Gaussian {
-            actor,
+            actor: GaussianActor { mlp, .. },
+            normalizer,
+            time_feature,
+        }
+        | SavedPolicy::Deterministic {
+            actor: DeterministicActor { mlp },
             normalizer,
             time_feature,
         } => MlpDriver {
-            mlp: actor.mlp,
-            norm: normalizer,
-            time_feature,
-        },
-        SavedPolicy::Deterministic {
-            actor,
-            normalizer,
-            time_feature,
-        } => MlpDriver {
-            mlp: actor.mlp,
+            mlp,
             norm: normalizer,
             time_feature,
         },
