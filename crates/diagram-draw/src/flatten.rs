@@ -30,6 +30,7 @@ pub(crate) enum Event {
 /// The expanded blocks, indexed by the numbers in [`Event::Open`].
 #[derive(Clone, Debug)]
 pub(crate) struct BlockInfo {
+    pub name: String,
     pub title: String,
     pub lambda: bool,
     pub depth: usize,
@@ -135,7 +136,8 @@ impl Ctx<'_> {
         self.push(Event::Shuffle, next);
     }
 
-    fn op(&mut self, op: Op) {
+    fn op(&mut self, mut op: Op) {
+        self.order_operands(&mut op);
         self.gather(&op.inputs);
         let live = self.live();
         let mut ids: Vec<WireId> = live.iter().map(|l| l.id).collect();
@@ -150,6 +152,27 @@ impl Ctx<'_> {
             })
             .collect();
         self.push(Event::Ops(vec![op]), next);
+    }
+
+    /// Puts the operands of a commutative join (`+`, `⊙`) in the order their wires already
+    /// lie in, so a residual joining from below the main branch meets it without crossing it.
+    fn order_operands(&self, op: &mut Op) {
+        let commutative = match &op.kind {
+            OpKind::Add => true,
+            OpKind::Other(s) => s == "⊙",
+            _ => false,
+        };
+        let n = op.outputs.len();
+        if !commutative || n == 0 || op.inputs.len() != 2 * n {
+            return;
+        }
+        let live = self.live();
+        let at = |w: &WireId| live.iter().position(|l| l.id == *w);
+        if let (Some(a), Some(b)) = (at(&op.inputs[0]), at(&op.inputs[n]))
+            && b < a
+        {
+            op.inputs.rotate_left(n);
+        }
     }
 
     fn expanded(&self, b: &Block) -> bool {
@@ -193,6 +216,7 @@ impl Ctx<'_> {
             }
         };
         self.flat.blocks.push(BlockInfo {
+            name: b.name.clone(),
             title,
             lambda,
             depth: self.open.len(),

@@ -18,7 +18,11 @@ pub fn html(title: &str, drawings: &[(String, String)]) -> String {
          figure{margin:0 0 2.5em 0;overflow-x:auto}nav a{margin-right:1em}</style>\n",
     );
     s.push_str("</head>\n<body>\n");
-    s.push_str(&format!("<h1>{}</h1>\n<nav>", esc(title)));
+    s.push_str(&format!(
+        "<h1>{}</h1>\n<p><a href=\"interactive.html\">Interactive: click a block to expand \
+         it in place</a></p>\n<nav>",
+        esc(title)
+    ));
     for (name, _) in drawings {
         s.push_str(&format!("<a href=\"#{0}\">{0}</a>", esc(name)));
     }

@@ -263,6 +263,7 @@ struct Painter<'a> {
     /// Block backgrounds with their depth, painted first.
     bgs: Vec<(usize, Prim)>,
     costs: Vec<(f64, Vec<String>)>,
+    hot: Vec<crate::scene::Hot>,
 }
 
 impl<'a> Painter<'a> {
@@ -301,6 +302,7 @@ impl<'a> Painter<'a> {
             texts: Vec::new(),
             bgs: Vec::new(),
             costs: Vec::new(),
+            hot: Vec::new(),
         }
     }
 
@@ -371,16 +373,47 @@ impl<'a> Painter<'a> {
                 let t = Text::rich(x0 + 6.0, y - 4.0, LABEL_FONT, Face::Italic, s);
                 self.texts.push(Prim::Text(t));
             }
-            // tuple separator above this wire, where the member is labelled
-            if i > 0 && show[i] {
-                let seg = |w: WireId| self.d.wire(w).map(|x| x.segment);
-                if seg(l.id) != seg(state[i - 1].id) {
-                    let ym = self.ys[k][i - 1] + 9.0;
-                    self.boxes
-                        .push(Prim::Path(Role::Sep, vec![Seg::M(x0, ym), Seg::L(x1, ym)]));
-                }
+            // tuple separator above this wire: a dashed line along the data column, on
+            // across the next column while both members pass it unchanged
+            let seg = |w: WireId| self.d.wire(w).map(|x| x.segment);
+            if i > 0 && seg(l.id) != seg(state[i - 1].id) {
+                let ym = self.ys[k][i - 1] + 9.0;
+                let end = if self.passes_on(k, i) {
+                    self.data_x[k + 1].0
+                } else {
+                    x1
+                };
+                self.boxes
+                    .push(Prim::Path(Role::Sep, vec![Seg::M(x0, ym), Seg::L(end, ym)]));
             }
         }
+    }
+
+    /// Whether wires `i - 1` and `i` of data column `k` cross the next column side by side at
+    /// the same heights, so the separator between them runs on.
+    fn passes_on(&self, k: usize, i: usize) -> bool {
+        let (Some(next), Some(ny)) = (self.flat.states.get(k + 1), self.ys.get(k + 1)) else {
+            return false;
+        };
+        let state = &self.flat.states[k];
+        let Some(j) = next.iter().position(|l| l.id == state[i].id) else {
+            return false;
+        };
+        let touched = match &self.flat.events[k] {
+            Event::Ops(ops) => ops.iter().any(|op| {
+                op.inputs
+                    .iter()
+                    .chain(&op.outputs)
+                    .any(|w| *w == state[i].id || *w == state[i - 1].id)
+            }),
+            _ => false,
+        };
+        !touched
+            && !self.flat.gathered.contains_key(&k)
+            && j > 0
+            && next[j - 1].id == state[i - 1].id
+            && (ny[j] - self.ys[k][i]).abs() < 0.05
+            && (ny[j - 1] - self.ys[k][i - 1]).abs() < 0.05
     }
 
     fn event(&mut self, k: usize) {
@@ -494,6 +527,13 @@ impl<'a> Painter<'a> {
             double_ins: op.inputs.iter().map(|w| self.is_double(*w)).collect(),
             double_outs: op.outputs.iter().map(|w| self.is_double(*w)).collect(),
         };
+        if let OpKind::Collapsed { name, .. } = &op.kind {
+            self.hot.push(crate::scene::Hot {
+                label: name.clone(),
+                expanded: false,
+                rect: [bx0, top, bx1 - bx0, bot - top],
+            });
+        }
         match &op.kind {
             OpKind::Copy => self.copy(op, &frame),
             OpKind::Add => self.add(op, &frame),
@@ -596,6 +636,11 @@ impl<'a> Painter<'a> {
                 info.depth,
                 Prim::Rect(Role::BlockBg, x0, top, x1 - x0, bot - top),
             ));
+            self.hot.push(crate::scene::Hot {
+                label: info.name.clone(),
+                expanded: true,
+                rect: [x0, top, x1 - x0, TITLE_H],
+            });
             let t = Text::new(x0 + 6.0, top + 13.0, LABEL_FONT, Face::Plain, &info.title);
             self.texts.push(Prim::Text(t));
             if info.lambda {
@@ -702,6 +747,7 @@ impl<'a> Painter<'a> {
             prims,
             legend: self.labels.entries.clone(),
             bundles: self.labels.bundles.clone(),
+            hot: self.hot,
         }
     }
 }
