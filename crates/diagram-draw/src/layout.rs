@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::flatten::{Event, Flat, Live, flatten, spread_owners};
+use crate::flatten::{Event, Flat, Live, spread_owners};
 use crate::model::{Diagram, Op, OpKind, WireId};
 use crate::pictogram::{self, Frame};
 use crate::scene::{Face, Prim, Role, Scene, Seg, Text};
@@ -58,9 +58,38 @@ pub struct LayoutOptions {
 /// ```
 #[must_use]
 pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
-    let mut flat = flatten(d, &opt.expand, opt.depth);
+    let placed = crate::untangle::placement(d, opt);
+    layout_placed(d, opt, &placed)
+}
+
+/// [`layout`] with the regroupings placed as given.
+pub(crate) fn layout_placed(
+    d: &Diagram,
+    opt: &LayoutOptions,
+    placed: &crate::flatten::Placement,
+) -> Scene {
+    layout_counted(d, opt, placed).0
+}
+
+/// [`layout_placed`], how many columns of operations the drawing has, and how many
+/// operations its fullest column holds.
+pub(crate) fn layout_counted(
+    d: &Diagram,
+    opt: &LayoutOptions,
+    placed: &crate::flatten::Placement,
+) -> (Scene, (usize, usize)) {
+    let mut flat = crate::flatten::flatten_placed(d, &opt.expand, opt.depth, placed);
     spread_owners(&mut flat);
     crate::pack::pack(d, &mut flat);
+    let sizes: Vec<usize> = flat
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Ops(ops) => Some(ops.len()),
+            _ => None,
+        })
+        .collect();
+    let columns = (sizes.len(), sizes.iter().copied().max().unwrap_or(0));
     let labels = crate::legend::assign(d, &shown(&flat));
     let ys: Vec<Vec<f64>> = flat.states.iter().map(|s| stack(d, s)).collect();
     let L {
@@ -70,7 +99,7 @@ pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
     } = widths(d, &labels, &flat, &ys, opt.cost);
     let mut p = Painter::new(d, &labels, &flat, ys, data_w, ev_w, opt.cost);
     p.margins = margins;
-    p.paint()
+    (p.paint(), columns)
 }
 
 /// The wires a drawing shows, in order of first appearance from the left.

@@ -40,6 +40,7 @@ mod slots;
 pub mod stats;
 pub mod svg;
 pub mod tikz;
+mod untangle;
 
 pub use draw::{
     DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,
