@@ -193,6 +193,10 @@ impl Ctx<'_> {
     }
 
     fn op(&mut self, mut op: Op) {
+        if matches!(op.kind, OpKind::Copy) && op.inputs.is_empty() {
+            // a copy of a value drawn with no wire (its axes all hidden) has nothing to show
+            return;
+        }
         self.order_operands(&mut op);
         self.order_copies(&mut op);
         self.gather(&op.inputs);
