@@ -413,6 +413,38 @@ impl<'a> Conv<'a> {
         });
     }
 
+    /// A concatenation drawn as the paper does: shared wires meet at a dot, the concatenated
+    /// ones at a bar. `None` when no wire is shared (then it is a plain bar).
+    fn concat_kind(
+        &self,
+        k: &nc_diagram::ir::Concat,
+        ins: &[(ValueId, Vec<WireId>)],
+        outputs: &[ValueId],
+    ) -> Option<OpKind> {
+        let mut shared_in = Vec::new();
+        for (i, (v, w)) in ins.iter().enumerate() {
+            let slots = self.slots.of(self.c, *v);
+            if slots.len() != w.len() {
+                return None;
+            }
+            let axis = k.inputs.get(i)?;
+            shared_in.extend(slots.iter().map(|s| !s.contains(axis)));
+        }
+        let out = *outputs.first()?;
+        let shared_out: Vec<bool> = self
+            .slots
+            .of(self.c, out)
+            .iter()
+            .map(|s| !s.contains(&k.output))
+            .collect();
+        (shared_out.iter().any(|s| *s) && shared_out.iter().any(|s| !*s)).then_some(
+            OpKind::Concat {
+                shared_in,
+                shared_out,
+            },
+        )
+    }
+
     /// Whether the instances of repeated block `id` produce values of different sizes.
     fn sizes_vary(&self, id: BlockId) -> bool {
         let Some(blk) = self.c.blocks.get(id.ix()) else {
@@ -575,6 +607,10 @@ impl<'a> Conv<'a> {
                 OpKind::Other("+".into())
             } else {
                 kind
+            };
+            let kind = match &node.op {
+                Op::Concat(k) => self.concat_kind(k, &ins, &node.outputs).unwrap_or(kind),
+                _ => kind,
             };
             return Some(op(kind, learned, all_in, outs, cost));
         }

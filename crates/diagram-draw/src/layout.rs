@@ -566,6 +566,20 @@ impl<'a> Painter<'a> {
         match &op.kind {
             OpKind::Copy => self.copy(op, &frame),
             OpKind::Add => self.add(op, &frame),
+            OpKind::Concat {
+                shared_in,
+                shared_out,
+            } if concat_fits(shared_in, shared_out, &frame) => {
+                self.concat(op, (shared_in, shared_out), &frame);
+            }
+            OpKind::Concat { .. } => {
+                // a shared wire would pass the bar: drawn as one bar over every wire
+                let bar = Op {
+                    kind: OpKind::Reshape,
+                    ..op.clone()
+                };
+                self.op(&bar, &ins, &outs, bx0, bx1);
+            }
             _ => {
                 for (w, y) in op.inputs.iter().zip(&ins) {
                     self.line(*w, bx0, *y);
@@ -622,6 +636,64 @@ impl<'a> Painter<'a> {
         if let Some(y) = f.outs.first() {
             let t = Text::new(f.x1 - 4.0, y - 6.0, 13.0, Face::Bold, "+");
             self.texts.push(Prim::Text(t));
+        }
+    }
+
+    /// Concatenation: each shared wire of every input meets its output at a dot; the
+    /// concatenated wires enter a bar that spans only them.
+    fn concat(&mut self, op: &crate::model::Op, shared: (&[bool], &[bool]), f: &Frame) {
+        let (shared_in, shared_out) = shared;
+        let dot_x = f.x0 + (f.x1 - f.x0) * 0.4;
+        let (bar0, bar1) = (f.x1 - 12.0, f.x1 - 4.0);
+        let outs_shared: Vec<usize> = (0..op.outputs.len())
+            .filter(|j| shared_out.get(*j) == Some(&true))
+            .collect();
+        let outs_joined: Vec<usize> = (0..op.outputs.len())
+            .filter(|j| shared_out.get(*j) != Some(&true))
+            .collect();
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut k = 0;
+        for (i, w) in op.inputs.iter().enumerate() {
+            let Some(&y) = f.ins.get(i) else { continue };
+            if shared_in.get(i) == Some(&true) && !outs_shared.is_empty() {
+                let j = outs_shared[k % outs_shared.len()];
+                k += 1;
+                let Some(&oy) = f.outs.get(j) else { continue };
+                self.curve(*w, (f.x0, y), (dot_x, oy));
+            } else {
+                self.line(*w, f.x0, y);
+                self.line(*w, bar0, y);
+                lo = lo.min(y);
+                hi = hi.max(y);
+            }
+            self.finish(*w);
+        }
+        for j in &outs_shared {
+            if let (Some(o), Some(&y)) = (op.outputs.get(*j), f.outs.get(*j)) {
+                self.boxes.push(Prim::Circle(Role::Dot, dot_x, y, 3.0));
+                self.line(*o, dot_x, y);
+                self.line(*o, f.x1, y);
+            }
+        }
+        for j in &outs_joined {
+            if let (Some(o), Some(&y)) = (op.outputs.get(*j), f.outs.get(*j)) {
+                lo = lo.min(y);
+                hi = hi.max(y);
+                self.line(*o, bar1, y);
+                self.line(*o, f.x1, y);
+            }
+        }
+        if lo.is_finite() {
+            let (top, bot) = (lo - HALF_BOX, hi + HALF_BOX);
+            self.boxes
+                .push(Prim::Rect(Role::Op, bar0, top, bar1 - bar0, bot - top));
+            self.boxes.push(Prim::Rect(
+                Role::PictFill,
+                bar0 + 2.5,
+                top + 3.0,
+                bar1 - bar0 - 5.0,
+                bot - top - 6.0,
+            ));
         }
     }
 
@@ -779,6 +851,30 @@ impl<'a> Painter<'a> {
             hot: self.hot,
         }
     }
+}
+
+/// Whether a concatenation's bar (spanning its concatenated wires) keeps clear of every
+/// shared output, which runs on from its dot past the bar.
+fn concat_fits(shared_in: &[bool], shared_out: &[bool], f: &Frame) -> bool {
+    let joined = |flags: &[bool], ys: &[f64]| -> Vec<f64> {
+        flags
+            .iter()
+            .zip(ys)
+            .filter(|(s, _)| !**s)
+            .map(|(_, y)| *y)
+            .collect()
+    };
+    let bar: Vec<f64> = joined(shared_in, &f.ins)
+        .into_iter()
+        .chain(joined(shared_out, &f.outs))
+        .collect();
+    let lo = bar.iter().copied().fold(f64::INFINITY, f64::min) - HALF_BOX;
+    let hi = bar.iter().copied().fold(f64::NEG_INFINITY, f64::max) + HALF_BOX;
+    shared_out
+        .iter()
+        .zip(&f.outs)
+        .filter(|(s, _)| **s)
+        .all(|(_, y)| *y < lo || *y > hi)
 }
 
 fn prim_bottom(p: &Prim) -> f64 {
