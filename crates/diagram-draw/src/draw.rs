@@ -253,8 +253,26 @@ pub fn gallery_html(opt: &DrawOptions) -> String {
     crate::gallery::html(GALLERY_TITLE, &zoo_svgs(opt))
 }
 
-/// Writes one SVG per zoo model into `dir`, plus `index.html` showing them all; returns the
-/// paths written.
+/// Title of the interactive gallery page.
+pub const INTERACTIVE_TITLE: &str = "Neural circuit diagrams: the zoo, interactive";
+
+/// The interactive gallery page (`docs/gallery/interactive.html`): each zoo model's overview
+/// drawing, in which clicking a block expands it in place (see [`crate::interactive`]).
+#[must_use]
+pub fn interactive_html(opt: &DrawOptions) -> String {
+    let models: Vec<crate::interactive::Model> = nc_diagram::zoo::MODELS
+        .iter()
+        .filter_map(|(name, _)| {
+            let c = nc_diagram::zoo::get(name)?;
+            let d = crate::from_ir::from_circuit_with(&c, None, &opt.ir());
+            Some(crate::interactive::model(name, &d, &opt.layout()))
+        })
+        .collect();
+    crate::interactive::html(INTERACTIVE_TITLE, &models)
+}
+
+/// Writes one SVG per zoo model into `dir`, plus `index.html` showing them all and
+/// `interactive.html` (blocks expand on a click); returns the paths written.
 ///
 /// # Errors
 /// [`DrawError::Write`] when a file cannot be written.
@@ -268,6 +286,9 @@ pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError
     }
     let p = dir.join("index.html");
     write(&p, crate::gallery::html(GALLERY_TITLE, &svgs).as_bytes())?;
+    written.push(p);
+    let p = dir.join("interactive.html");
+    write(&p, interactive_html(opt).as_bytes())?;
     written.push(p);
     Ok(written)
 }

@@ -30,6 +30,7 @@ pub(crate) enum Event {
 /// The expanded blocks, indexed by the numbers in [`Event::Open`].
 #[derive(Clone, Debug)]
 pub(crate) struct BlockInfo {
+    pub name: String,
     pub title: String,
     pub lambda: bool,
     pub depth: usize,
@@ -44,11 +45,57 @@ pub(crate) struct Flat {
     /// Operation columns that regroup their inputs in their own left margin, by event index:
     /// the order the wires take before the boxes (see [`crate::pack::absorb_regroupings`]).
     pub gathered: std::collections::BTreeMap<usize, Vec<Live>>,
+    /// Per regrouping that moved wires, how many other wires there were (the places it could
+    /// put them: `0..=n`).
+    pub regroupings: Vec<usize>,
+    /// Per copy, how many copies it makes.
+    pub copies: Vec<usize>,
 }
 
 /// Flattens a diagram. `depth` collapses blocks nested deeper than it; `expand` forces the named
 /// blocks open (and `collapse_all` shuts every other one).
+#[cfg(test)]
 pub(crate) fn flatten(d: &Diagram, expand: &[String], depth: Option<usize>) -> Flat {
+    flatten_placed(d, expand, depth, &Placement::default())
+}
+
+/// Choices the drawing leaves open, each numbered in drawing order; unlisted ones keep the
+/// default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// Per regrouping that moves wires: where the gathered wires go, as an index among the
+    /// remaining wires (default: where the first of them lies).
+    pub regroup: std::collections::BTreeMap<usize, usize>,
+    /// Per copy: the order of its copies, as an index into the permutations of the copies in
+    /// lexicographic order (default 0: the order of their readers).
+    pub copy: std::collections::BTreeMap<usize, usize>,
+}
+
+/// The `i`-th permutation of `0..k` in lexicographic order.
+pub(crate) fn permutation(k: usize, mut i: usize) -> Vec<usize> {
+    let mut pool: Vec<usize> = (0..k).collect();
+    let mut out = Vec::with_capacity(k);
+    let mut f: usize = (1..k.max(1)).product();
+    for left in (1..=k).rev() {
+        let j = (i / f.max(1)).min(pool.len() - 1);
+        out.push(pool.remove(j));
+        i %= f.max(1);
+        if left > 1 {
+            f /= left - 1;
+        }
+    }
+    out
+}
+
+/// [`flatten`] with the regroupings placed as `placed` says; the count of regroupings that
+/// moved wires, and the number of wires each could be placed among, are in
+/// [`Flat::regroupings`].
+pub(crate) fn flatten_placed(
+    d: &Diagram,
+    expand: &[String],
+    depth: Option<usize>,
+    placed: &Placement,
+) -> Flat {
     let mut f = Flat::default();
     let live: Vec<Live> = d
         .inputs
@@ -64,6 +111,7 @@ pub(crate) fn flatten(d: &Diagram, expand: &[String], depth: Option<usize>) -> F
         expand,
         depth,
         open: Vec::new(),
+        placed,
     };
     ctx.items(&d.items);
     ctx.flat
@@ -74,6 +122,7 @@ struct Ctx<'a> {
     expand: &'a [String],
     depth: Option<usize>,
     open: Vec<usize>,
+    placed: &'a Placement,
 }
 
 impl Ctx<'_> {
@@ -115,7 +164,15 @@ impl Ctx<'_> {
             .filter_map(|w| live.iter().find(|l| l.id == *w).cloned())
             .collect();
         let mut rest: Vec<Live> = live.into_iter().filter(|l| !ids.contains(&l.id)).collect();
-        let at = first.min(rest.len());
+        let g = self.flat.regroupings.len();
+        self.flat.regroupings.push(rest.len());
+        let at = self
+            .placed
+            .regroup
+            .get(&g)
+            .copied()
+            .unwrap_or(first)
+            .min(rest.len());
         rest.splice(at..at, picked);
         self.push(Event::Shuffle, rest);
     }
@@ -135,7 +192,13 @@ impl Ctx<'_> {
         self.push(Event::Shuffle, next);
     }
 
-    fn op(&mut self, op: Op) {
+    fn op(&mut self, mut op: Op) {
+        if matches!(op.kind, OpKind::Copy) && op.inputs.is_empty() {
+            // a copy of a value drawn with no wire (its axes all hidden) has nothing to show
+            return;
+        }
+        self.order_operands(&mut op);
+        self.order_copies(&mut op);
         self.gather(&op.inputs);
         let live = self.live();
         let mut ids: Vec<WireId> = live.iter().map(|l| l.id).collect();
@@ -150,6 +213,46 @@ impl Ctx<'_> {
             })
             .collect();
         self.push(Event::Ops(vec![op]), next);
+    }
+
+    /// Puts the operands of a commutative join (`+`, `⊙`) in the order their wires already
+    /// lie in, so a residual joining from below the main branch meets it without crossing it.
+    fn order_operands(&self, op: &mut Op) {
+        let commutative = match &op.kind {
+            OpKind::Add => true,
+            OpKind::Other(s) => s == "⊙",
+            _ => false,
+        };
+        let n = op.outputs.len();
+        if !commutative || n == 0 || op.inputs.len() != 2 * n {
+            return;
+        }
+        let live = self.live();
+        let at = |w: &WireId| live.iter().position(|l| l.id == *w);
+        if let (Some(a), Some(b)) = (at(&op.inputs[0]), at(&op.inputs[n]))
+            && b < a
+        {
+            op.inputs.rotate_left(n);
+        }
+    }
+
+    /// Puts the copies of a copy in the order the placement asks.
+    fn order_copies(&mut self, op: &mut Op) {
+        let n = op.inputs.len();
+        if !matches!(op.kind, OpKind::Copy) || n == 0 || !op.outputs.len().is_multiple_of(n) {
+            return;
+        }
+        let k = op.outputs.len() / n;
+        let c = self.flat.copies.len();
+        self.flat.copies.push(k);
+        let Some(&i) = self.placed.copy.get(&c) else {
+            return;
+        };
+        let groups: Vec<&[WireId]> = op.outputs.chunks(n).collect();
+        op.outputs = permutation(k, i)
+            .into_iter()
+            .flat_map(|g| groups[g].iter().copied())
+            .collect();
     }
 
     fn expanded(&self, b: &Block) -> bool {
@@ -193,6 +296,7 @@ impl Ctx<'_> {
             }
         };
         self.flat.blocks.push(BlockInfo {
+            name: b.name.clone(),
             title,
             lambda,
             depth: self.open.len(),

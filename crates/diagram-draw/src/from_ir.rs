@@ -381,7 +381,17 @@ impl<'a> Conv<'a> {
                 }
             }
         }
-        let repeat = (blk.repeat > 1).then(|| Repeat::Times(blk.repeat.to_string()));
+        let repeat = (blk.repeat > 1).then(|| {
+            if self.sizes_vary(id) {
+                // the paper's λ brackets: one body, sizes changing per instance
+                Repeat::Lambda {
+                    lo: "1".into(),
+                    hi: blk.repeat.to_string(),
+                }
+            } else {
+                Repeat::Times(blk.repeat.to_string())
+            }
+        });
         let name = if blk.repeat > 1 && blk.iteration > 0 {
             format!("{} [{}]", blk.name, blk.iteration + 1)
         } else {
@@ -401,6 +411,63 @@ impl<'a> Conv<'a> {
             },
             collapsed: blk.iteration > 0,
         });
+    }
+
+    /// A concatenation drawn as the paper does: shared wires meet at a dot, the concatenated
+    /// ones at a bar. `None` when no wire is shared (then it is a plain bar).
+    fn concat_kind(
+        &self,
+        k: &nc_diagram::ir::Concat,
+        ins: &[(ValueId, Vec<WireId>)],
+        outputs: &[ValueId],
+    ) -> Option<OpKind> {
+        let mut shared_in = Vec::new();
+        for (i, (v, w)) in ins.iter().enumerate() {
+            let slots = self.slots.of(self.c, *v);
+            if slots.len() != w.len() {
+                return None;
+            }
+            let axis = k.inputs.get(i)?;
+            shared_in.extend(slots.iter().map(|s| !s.contains(axis)));
+        }
+        let out = *outputs.first()?;
+        let shared_out: Vec<bool> = self
+            .slots
+            .of(self.c, out)
+            .iter()
+            .map(|s| !s.contains(&k.output))
+            .collect();
+        (shared_out.iter().any(|s| *s) && shared_out.iter().any(|s| !*s)).then_some(
+            OpKind::Concat {
+                shared_in,
+                shared_out,
+            },
+        )
+    }
+
+    /// Whether the instances of repeated block `id` produce values of different sizes.
+    fn sizes_vary(&self, id: BlockId) -> bool {
+        let Some(blk) = self.c.blocks.get(id.ix()) else {
+            return false;
+        };
+        let sig = |b: &nc_diagram::ir::Block| -> Vec<String> {
+            b.nodes
+                .iter()
+                .flat_map(|n| &self.c.node(*n).outputs)
+                .flat_map(|v| &self.c.value(*v).ty.axes)
+                .map(|a| self.c.axis(*a).size.to_string())
+                .collect()
+        };
+        let first = sig(blk);
+        // the later instances of this repetition: same name and parent, up to the next first
+        // instance (a later stage may repeat a block of the same name at other sizes)
+        self.c
+            .blocks
+            .iter()
+            .skip(id.ix() + 1)
+            .filter(|b| b.name == blk.name && b.parent == blk.parent)
+            .take_while(|b| b.iteration > 0)
+            .any(|b| sig(b) != first)
     }
 
     /// Whether `v` has several readers, all in `inside`, and has not been copied yet.
@@ -540,6 +607,10 @@ impl<'a> Conv<'a> {
                 OpKind::Other("+".into())
             } else {
                 kind
+            };
+            let kind = match &node.op {
+                Op::Concat(k) => self.concat_kind(k, &ins, &node.outputs).unwrap_or(kind),
+                _ => kind,
             };
             return Some(op(kind, learned, all_in, outs, cost));
         }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::flatten::{Event, Flat, Live, flatten, spread_owners};
+use crate::flatten::{Event, Flat, Live, spread_owners};
 use crate::model::{Diagram, Op, OpKind, WireId};
 use crate::pictogram::{self, Frame};
 use crate::scene::{Face, Prim, Role, Scene, Seg, Text};
@@ -58,9 +58,38 @@ pub struct LayoutOptions {
 /// ```
 #[must_use]
 pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
-    let mut flat = flatten(d, &opt.expand, opt.depth);
+    let placed = crate::untangle::placement(d, opt);
+    layout_placed(d, opt, &placed)
+}
+
+/// [`layout`] with the regroupings placed as given.
+pub(crate) fn layout_placed(
+    d: &Diagram,
+    opt: &LayoutOptions,
+    placed: &crate::flatten::Placement,
+) -> Scene {
+    layout_counted(d, opt, placed).0
+}
+
+/// [`layout_placed`], how many columns of operations the drawing has, and how many
+/// operations its fullest column holds.
+pub(crate) fn layout_counted(
+    d: &Diagram,
+    opt: &LayoutOptions,
+    placed: &crate::flatten::Placement,
+) -> (Scene, (usize, usize)) {
+    let mut flat = crate::flatten::flatten_placed(d, &opt.expand, opt.depth, placed);
     spread_owners(&mut flat);
     crate::pack::pack(d, &mut flat);
+    let sizes: Vec<usize> = flat
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Ops(ops) => Some(ops.len()),
+            _ => None,
+        })
+        .collect();
+    let columns = (sizes.len(), sizes.iter().copied().max().unwrap_or(0));
     let labels = crate::legend::assign(d, &shown(&flat));
     let ys: Vec<Vec<f64>> = flat.states.iter().map(|s| stack(d, s)).collect();
     let L {
@@ -70,7 +99,7 @@ pub fn layout(d: &Diagram, opt: &LayoutOptions) -> Scene {
     } = widths(d, &labels, &flat, &ys, opt.cost);
     let mut p = Painter::new(d, &labels, &flat, ys, data_w, ev_w, opt.cost);
     p.margins = margins;
-    p.paint()
+    (p.paint(), columns)
 }
 
 /// The wires a drawing shows, in order of first appearance from the left.
@@ -263,6 +292,7 @@ struct Painter<'a> {
     /// Block backgrounds with their depth, painted first.
     bgs: Vec<(usize, Prim)>,
     costs: Vec<(f64, Vec<String>)>,
+    hot: Vec<crate::scene::Hot>,
 }
 
 impl<'a> Painter<'a> {
@@ -301,6 +331,7 @@ impl<'a> Painter<'a> {
             texts: Vec::new(),
             bgs: Vec::new(),
             costs: Vec::new(),
+            hot: Vec::new(),
         }
     }
 
@@ -371,16 +402,47 @@ impl<'a> Painter<'a> {
                 let t = Text::rich(x0 + 6.0, y - 4.0, LABEL_FONT, Face::Italic, s);
                 self.texts.push(Prim::Text(t));
             }
-            // tuple separator above this wire, where the member is labelled
-            if i > 0 && show[i] {
-                let seg = |w: WireId| self.d.wire(w).map(|x| x.segment);
-                if seg(l.id) != seg(state[i - 1].id) {
-                    let ym = self.ys[k][i - 1] + 9.0;
-                    self.boxes
-                        .push(Prim::Path(Role::Sep, vec![Seg::M(x0, ym), Seg::L(x1, ym)]));
-                }
+            // tuple separator above this wire: a dashed line along the data column, on
+            // across the next column while both members pass it unchanged
+            let seg = |w: WireId| self.d.wire(w).map(|x| x.segment);
+            if i > 0 && seg(l.id) != seg(state[i - 1].id) {
+                let ym = self.ys[k][i - 1] + 9.0;
+                let end = if self.passes_on(k, i) {
+                    self.data_x[k + 1].0
+                } else {
+                    x1
+                };
+                self.boxes
+                    .push(Prim::Path(Role::Sep, vec![Seg::M(x0, ym), Seg::L(end, ym)]));
             }
         }
+    }
+
+    /// Whether wires `i - 1` and `i` of data column `k` cross the next column side by side at
+    /// the same heights, so the separator between them runs on.
+    fn passes_on(&self, k: usize, i: usize) -> bool {
+        let (Some(next), Some(ny)) = (self.flat.states.get(k + 1), self.ys.get(k + 1)) else {
+            return false;
+        };
+        let state = &self.flat.states[k];
+        let Some(j) = next.iter().position(|l| l.id == state[i].id) else {
+            return false;
+        };
+        let touched = match &self.flat.events[k] {
+            Event::Ops(ops) => ops.iter().any(|op| {
+                op.inputs
+                    .iter()
+                    .chain(&op.outputs)
+                    .any(|w| *w == state[i].id || *w == state[i - 1].id)
+            }),
+            _ => false,
+        };
+        !touched
+            && !self.flat.gathered.contains_key(&k)
+            && j > 0
+            && next[j - 1].id == state[i - 1].id
+            && (ny[j] - self.ys[k][i]).abs() < 0.05
+            && (ny[j - 1] - self.ys[k][i - 1]).abs() < 0.05
     }
 
     fn event(&mut self, k: usize) {
@@ -494,9 +556,30 @@ impl<'a> Painter<'a> {
             double_ins: op.inputs.iter().map(|w| self.is_double(*w)).collect(),
             double_outs: op.outputs.iter().map(|w| self.is_double(*w)).collect(),
         };
+        if let OpKind::Collapsed { name, .. } = &op.kind {
+            self.hot.push(crate::scene::Hot {
+                label: name.clone(),
+                expanded: false,
+                rect: [bx0, top, bx1 - bx0, bot - top],
+            });
+        }
         match &op.kind {
             OpKind::Copy => self.copy(op, &frame),
             OpKind::Add => self.add(op, &frame),
+            OpKind::Concat {
+                shared_in,
+                shared_out,
+            } if concat_fits(shared_in, shared_out, &frame) => {
+                self.concat(op, (shared_in, shared_out), &frame);
+            }
+            OpKind::Concat { .. } => {
+                // a shared wire would pass the bar: drawn as one bar over every wire
+                let bar = Op {
+                    kind: OpKind::Reshape,
+                    ..op.clone()
+                };
+                self.op(&bar, &ins, &outs, bx0, bx1);
+            }
             _ => {
                 for (w, y) in op.inputs.iter().zip(&ins) {
                     self.line(*w, bx0, *y);
@@ -556,6 +639,64 @@ impl<'a> Painter<'a> {
         }
     }
 
+    /// Concatenation: each shared wire of every input meets its output at a dot; the
+    /// concatenated wires enter a bar that spans only them.
+    fn concat(&mut self, op: &crate::model::Op, shared: (&[bool], &[bool]), f: &Frame) {
+        let (shared_in, shared_out) = shared;
+        let dot_x = f.x0 + (f.x1 - f.x0) * 0.4;
+        let (bar0, bar1) = (f.x1 - 12.0, f.x1 - 4.0);
+        let outs_shared: Vec<usize> = (0..op.outputs.len())
+            .filter(|j| shared_out.get(*j) == Some(&true))
+            .collect();
+        let outs_joined: Vec<usize> = (0..op.outputs.len())
+            .filter(|j| shared_out.get(*j) != Some(&true))
+            .collect();
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut k = 0;
+        for (i, w) in op.inputs.iter().enumerate() {
+            let Some(&y) = f.ins.get(i) else { continue };
+            if shared_in.get(i) == Some(&true) && !outs_shared.is_empty() {
+                let j = outs_shared[k % outs_shared.len()];
+                k += 1;
+                let Some(&oy) = f.outs.get(j) else { continue };
+                self.curve(*w, (f.x0, y), (dot_x, oy));
+            } else {
+                self.line(*w, f.x0, y);
+                self.line(*w, bar0, y);
+                lo = lo.min(y);
+                hi = hi.max(y);
+            }
+            self.finish(*w);
+        }
+        for j in &outs_shared {
+            if let (Some(o), Some(&y)) = (op.outputs.get(*j), f.outs.get(*j)) {
+                self.boxes.push(Prim::Circle(Role::Dot, dot_x, y, 3.0));
+                self.line(*o, dot_x, y);
+                self.line(*o, f.x1, y);
+            }
+        }
+        for j in &outs_joined {
+            if let (Some(o), Some(&y)) = (op.outputs.get(*j), f.outs.get(*j)) {
+                lo = lo.min(y);
+                hi = hi.max(y);
+                self.line(*o, bar1, y);
+                self.line(*o, f.x1, y);
+            }
+        }
+        if lo.is_finite() {
+            let (top, bot) = (lo - HALF_BOX, hi + HALF_BOX);
+            self.boxes
+                .push(Prim::Rect(Role::Op, bar0, top, bar1 - bar0, bot - top));
+            self.boxes.push(Prim::Rect(
+                Role::PictFill,
+                bar0 + 2.5,
+                top + 3.0,
+                bar1 - bar0 - 5.0,
+                bot - top - 6.0,
+            ));
+        }
+    }
+
     /// Backgrounds, titles and λ brackets of expanded blocks.
     fn blocks(&mut self) {
         for (bi, info) in self.flat.blocks.iter().enumerate() {
@@ -596,6 +737,11 @@ impl<'a> Painter<'a> {
                 info.depth,
                 Prim::Rect(Role::BlockBg, x0, top, x1 - x0, bot - top),
             ));
+            self.hot.push(crate::scene::Hot {
+                label: info.name.clone(),
+                expanded: true,
+                rect: [x0, top, x1 - x0, TITLE_H],
+            });
             let t = Text::new(x0 + 6.0, top + 13.0, LABEL_FONT, Face::Plain, &info.title);
             self.texts.push(Prim::Text(t));
             if info.lambda {
@@ -702,8 +848,33 @@ impl<'a> Painter<'a> {
             prims,
             legend: self.labels.entries.clone(),
             bundles: self.labels.bundles.clone(),
+            hot: self.hot,
         }
     }
+}
+
+/// Whether a concatenation's bar (spanning its concatenated wires) keeps clear of every
+/// shared output, which runs on from its dot past the bar.
+fn concat_fits(shared_in: &[bool], shared_out: &[bool], f: &Frame) -> bool {
+    let joined = |flags: &[bool], ys: &[f64]| -> Vec<f64> {
+        flags
+            .iter()
+            .zip(ys)
+            .filter(|(s, _)| !**s)
+            .map(|(_, y)| *y)
+            .collect()
+    };
+    let bar: Vec<f64> = joined(shared_in, &f.ins)
+        .into_iter()
+        .chain(joined(shared_out, &f.outs))
+        .collect();
+    let lo = bar.iter().copied().fold(f64::INFINITY, f64::min) - HALF_BOX;
+    let hi = bar.iter().copied().fold(f64::NEG_INFINITY, f64::max) + HALF_BOX;
+    shared_out
+        .iter()
+        .zip(&f.outs)
+        .filter(|(s, _)| **s)
+        .all(|(_, y)| *y < lo || *y > hi)
 }
 
 fn prim_bottom(p: &Prim) -> f64 {

@@ -25,6 +25,7 @@ pub mod formula;
 pub mod from_ir;
 mod fuse;
 pub mod gallery;
+pub mod interactive;
 pub mod labels;
 pub mod layout;
 pub mod legend;
@@ -39,10 +40,11 @@ mod slots;
 pub mod stats;
 pub mod svg;
 pub mod tikz;
+mod untangle;
 
 pub use draw::{
     DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,
-    draw_file, draw_zoo, gallery_html, gallery_regenerate, render, zoo_svgs,
+    draw_file, draw_zoo, gallery_html, gallery_regenerate, interactive_html, render, zoo_svgs,
 };
 pub use layout::LayoutOptions;
 

@@ -90,6 +90,15 @@ pub enum OpKind {
     },
     /// Reshape, flatten or concatenation: a thick bar.
     Reshape,
+    /// Concatenation along one axis, as the paper draws it (Fig. 27, "Concat (Diagonalize)"):
+    /// the wires every input shares (`shared_in`, `shared_out`) meet at a dot, the
+    /// concatenated ones at a bar.
+    Concat {
+        /// Per input wire, whether it is a shared axis.
+        shared_in: Vec<bool>,
+        /// Per output wire, whether it is a shared axis.
+        shared_out: Vec<bool>,
+    },
     /// Copy (Δ): every input wire is duplicated; drawn as dots.
     Copy,
     /// Addition of two tuple members of equal type: drawn as dots and `+`.

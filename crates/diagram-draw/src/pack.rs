@@ -124,11 +124,25 @@ impl Plan {
 /// ports with [`middle`] and every passing wire crosses at the lower height.
 pub(crate) fn plan(ops: &[Op], left: (&[Live], &[f64]), right: (&[Live], &[f64])) -> Plan {
     let packed = ops.len() > 1;
-    let first_in = ops
-        .first()
-        .and_then(|op| op.inputs.first())
-        .and_then(|w| position(left.0, *w))
-        .unwrap_or(left.0.len());
+    let first_in = match ops.first() {
+        // a source: the wires above its first output on the right pass above it
+        Some(op) if op.inputs.is_empty() => op
+            .outputs
+            .first()
+            .and_then(|w| position(right.0, *w))
+            .map_or(left.0.len(), |at| {
+                left.0
+                    .iter()
+                    .take_while(|l| position(right.0, l.id).is_some_and(|j| j < at))
+                    .count()
+            }),
+        Some(op) => op
+            .inputs
+            .first()
+            .and_then(|w| position(left.0, *w))
+            .unwrap_or(left.0.len()),
+        None => left.0.len(),
+    };
     let mut passing = Vec::new();
     for (i, l) in left.0.iter().enumerate() {
         if ops.iter().any(|o| o.inputs.contains(&l.id)) {
@@ -357,9 +371,6 @@ fn mergeable(d: &Diagram, flat: &Flat, k: usize, alike: bool) -> bool {
 /// Whether `ops` can be drawn packed in one column between data columns `left` and `right`:
 /// every box and passing wire crosses below the one before, with room between.
 pub(crate) fn fits(d: &Diagram, ops: &[Op], left: &[Live], right: &[Live]) -> bool {
-    if ops.iter().any(|op| op.inputs.is_empty()) {
-        return false;
-    }
     let (ly, ry) = (stack(d, left), stack(d, right));
     let mid = middle(ops, (left, &ly), (right, &ry));
     // everything crossing the column, top to bottom in the left data column's order: the
@@ -376,6 +387,46 @@ pub(crate) fn fits(d: &Diagram, ops: &[Op], left: &[Live], right: &[Live]) -> bo
             let y = ly[i].max(ry[j]);
             elements.push((y, y, false));
         }
+    }
+    // a source (a constant) puts its wires at the bottom, so its box comes last, below
+    // everything else; sources among themselves by where their wires lie
+    let mut sources: Vec<(usize, usize)> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.inputs.is_empty())
+        .map(|(o, op)| {
+            let at = op.outputs.first().and_then(|w| position(right, *w));
+            (at.unwrap_or(usize::MAX), o)
+        })
+        .collect();
+    if sources.iter().any(|(at, _)| *at == usize::MAX) {
+        return false;
+    }
+    sources.sort_unstable();
+    if !sources.is_empty() {
+        // every other wire on either side lies above the sources' boxes, so nothing bending
+        // in a margin passes one
+        let from_source = |w: WireId| {
+            ops.iter()
+                .any(|op| op.inputs.is_empty() && op.outputs.contains(&w))
+        };
+        let lowest = left
+            .iter()
+            .zip(&ly)
+            .chain(right.iter().zip(&ry))
+            .filter(|(l, _)| !from_source(l.id))
+            .map(|(_, y)| *y)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let first_top = sources
+            .first()
+            .map_or(f64::INFINITY, |(_, o)| mid.spans[*o].0);
+        if first_top - lowest < CLEARANCE {
+            return false;
+        }
+    }
+    for (_, o) in sources {
+        let (t, b) = mid.spans[o];
+        elements.push((t, b, true));
     }
     elements.windows(2).all(|w| {
         let (_, prev_bot, prev_box) = w[0];

@@ -106,6 +106,7 @@ pub(crate) fn label(kind: &OpKind, learned: bool) -> Option<Text> {
         | OpKind::Norm
         | OpKind::BatchNorm
         | OpKind::Reshape
+        | OpKind::Concat { .. }
         | OpKind::Copy
         | OpKind::Add => return None,
     };
@@ -131,6 +132,7 @@ pub(crate) fn min_width(kind: &OpKind, learned: bool) -> f64 {
         OpKind::Copy | OpKind::Add => 24.0,
         OpKind::Softmax | OpKind::Norm | OpKind::BatchNorm => 30.0,
         OpKind::Reshape => 20.0,
+        OpKind::Concat { .. } => 24.0,
         _ => 24.0,
     };
     (text + extra).max(base)
@@ -161,7 +163,7 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
     let role = if learned { Role::Learned } else { Role::Op };
     let (w, h) = (f.x1 - f.x0, f.bot - f.top);
     match kind {
-        OpKind::Copy | OpKind::Add => return,
+        OpKind::Copy | OpKind::Add | OpKind::Concat { .. } => return,
         OpKind::Save(_) | OpKind::Load(_) => {
             out.push(Prim::Rect(Role::Marker, f.x0, f.top, w, h));
         }

@@ -6,7 +6,9 @@
 //! both start from. The paper draws such branches in parallel. [`hop_left`] moves a lone
 //! operation into the earliest operation column it can join, past regroupings and columns of
 //! operations on independent branches ([`crate::model::Op::independent`]): operations on one
-//! value never trade places, since most do not commute.
+//! value never trade places, since most do not commute. A source (a constant, an operation
+//! reading no wire) moves left the same way and starts at the bottom of an early column, as
+//! an input does, rather than taking a column of its own where its value is first used.
 
 use crate::flatten::{Event, Flat, Live};
 use crate::model::{Diagram, Op, apply};
@@ -26,6 +28,10 @@ fn applied(s: &[Live], op: &Op, owners: &[Live]) -> Option<Vec<Live>> {
 }
 
 fn together(s: &[Live], op: &Op) -> bool {
+    if op.inputs.is_empty() {
+        // a source (a constant, a parameter read) has nothing to gather
+        return true;
+    }
     let Some(first) = op
         .inputs
         .first()
@@ -60,9 +66,6 @@ fn try_hop(d: &Diagram, flat: &Flat, j: usize) -> Option<Flat> {
     let [op] = lone.as_slice() else {
         return None;
     };
-    if op.inputs.is_empty() {
-        return None;
-    }
     let after = &flat.states[j + 1];
     // the columns it can pass: operations producing none of its inputs, and regroupings
     // (which stay regroupings with it applied); never a block's edge

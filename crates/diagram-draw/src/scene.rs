@@ -238,6 +238,22 @@ pub struct Scene {
     pub legend: Vec<crate::legend::Entry>,
     /// The bundles of axes drawn as one wire, in order.
     pub bundles: Vec<crate::legend::Bundle>,
+    /// Where each named block is drawn, collapsed or expanded (the interactive gallery's
+    /// click targets).
+    pub hot: Vec<Hot>,
+}
+
+/// Where a named block is drawn: its collapsed box, or the title strip of its expanded
+/// background.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hot {
+    /// For a collapsed block the label in its box (name and parameters); for an expanded one
+    /// the block's name.
+    pub label: String,
+    /// Whether the block is drawn expanded.
+    pub expanded: bool,
+    /// Left, top, width and height.
+    pub rect: [f64; 4],
 }
 
 /// Formats a coordinate with at most one decimal, so output is byte-stable.

@@ -21,6 +21,46 @@ fn style(role: Role) -> &'static str {
     }
 }
 
+/// Every role, so the picture can name a style for each.
+const ROLES: [Role; 14] = [
+    Role::Wire,
+    Role::Wire2,
+    Role::Sep,
+    Role::Op,
+    Role::Learned,
+    Role::Wiring,
+    Role::BlockBox,
+    Role::BlockBg,
+    Role::Marker,
+    Role::Pict,
+    Role::PictFill,
+    Role::Dot,
+    Role::Bracket,
+    Role::Legend,
+];
+
+/// The named TikZ style of a role (`nc wire`, `nc op`, ...), defined once in the picture's
+/// options, so a paper restyles a figure by editing one line per role.
+fn name(role: Role) -> String {
+    let n = match role {
+        Role::Wire => "wire",
+        Role::Wire2 => "wire2",
+        Role::Sep => "separator",
+        Role::Op => "op",
+        Role::Learned => "learned",
+        Role::Wiring => "wiring",
+        Role::BlockBox => "block",
+        Role::BlockBg => "block background",
+        Role::Marker => "marker",
+        Role::Pict => "pictogram",
+        Role::PictFill => "pictogram fill",
+        Role::Dot => "dot",
+        Role::Bracket => "bracket",
+        Role::Legend => "legend",
+    };
+    format!("nc {n}")
+}
+
 fn pt(x: f64, y: f64) -> String {
     format!("({},{})", num(x), num(-y))
 }
@@ -34,11 +74,15 @@ fn pt(x: f64, y: f64) -> String {
 /// ```
 #[must_use]
 pub fn write(scene: &Scene) -> String {
-    let mut s = String::from("\\begin{tikzpicture}[x=1pt,y=1pt,font=\\ttfamily]\n");
+    let mut s = String::from("\\begin{tikzpicture}[x=1pt,y=1pt,font=\\ttfamily");
+    for r in ROLES {
+        let _ = write!(s, ",\n  {}/.style={{{}}}", name(r), style(r));
+    }
+    s.push_str("]\n");
     for p in &scene.prims {
         match p {
             Prim::Path(role, segs) => {
-                let _ = write!(s, "\\path[{}] ", style(*role));
+                let _ = write!(s, "\\path[{}] ", name(*role));
                 for sg in segs {
                     match *sg {
                         Seg::M(x, y) => s.push_str(&pt(x, y)),
@@ -63,7 +107,7 @@ pub fn write(scene: &Scene) -> String {
                 let _ = writeln!(
                     s,
                     "\\path[{}] {} rectangle {};",
-                    style(*role),
+                    name(*role),
                     pt(*x, *y),
                     pt(x + w, y + h)
                 );
@@ -72,7 +116,7 @@ pub fn write(scene: &Scene) -> String {
                 let _ = writeln!(
                     s,
                     "\\path[{}] {} circle ({});",
-                    style(*role),
+                    name(*role),
                     pt(*cx, *cy),
                     num(*r)
                 );

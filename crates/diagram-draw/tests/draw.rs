@@ -355,8 +355,12 @@ fn visual_attention_parallel_maps_share_a_column() {
         .1;
     let g = geo(&svg);
     let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
-    let first = maps.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
-    let column = maps.iter().filter(|r| (r.0 - first).abs() < 0.05).count();
+    // the most maps sharing one column (the output map, a source, may start further left)
+    let column = maps
+        .iter()
+        .map(|a| maps.iter().filter(|r| (r.0 - a.0).abs() < 0.05).count())
+        .max()
+        .unwrap_or(0);
     assert_eq!(column, 3, "{maps:?}");
 }
 
@@ -408,11 +412,13 @@ fn gallery_drawings_stay_narrow() {
     let mut bad = Vec::new();
     for (name, svg) in nc_diagram_draw::zoo_svgs(&nc_diagram_draw::DrawOptions::default()) {
         let w = geo(&svg).width;
-        // the NCAP B-neurons block keeps its order: no operation passes another on one value;
-        // every other drawing fits the 1400 px page width
+        // the NCAP B-neurons block keeps its order: no operation passes another on one value
+        // (1951 px before its constants started in the first columns and copies of values
+        // with every axis hidden were left out, 1537 now); every other
+        // drawing fits the 1400 px page width
         let limit = limits.iter().find(|(n, _)| *n == name).map_or(
             if name == "ncap_swimmer.b_neurons" {
-                2000.0
+                1550.0
             } else {
                 1400.0
             },

@@ -18,7 +18,7 @@ pub use actor::DdpgActor;
 pub use config::DdpgConfig;
 
 use crate::actor::DeterministicActor;
-use crate::envs::{EnvsState, TrainingEnvs, test_returns};
+use crate::envs::{EnvsState, test_returns};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::precision::{Precision, Real};
@@ -125,14 +125,14 @@ fn train_in<T: Real>(
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<DdpgOutcome, TrainError> {
-    cfg.validate().map_err(|message| TrainError::Settings {
-        algo: "ddpg",
-        message,
-    })?;
-    let swim = swim_config(cfg);
-    swim.validate()?;
-    crate::train::require_budget("ddpg", cfg.max_steps, cfg.min_budget())?;
-    let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
+    let mut envs = crate::train::start(
+        "ddpg",
+        cfg.validate(),
+        swim_config(cfg),
+        (cfg.max_steps, cfg.min_budget()),
+        cfg.n_envs,
+        cfg.seed,
+    )?;
     let (d, k) = (envs.obs_dim(), envs.act_dim());
     let mut learner = Learner::new(cfg, actor, d, k)?;
     let mut norm = MeanStd::new(d);

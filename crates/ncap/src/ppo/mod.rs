@@ -17,7 +17,7 @@ pub use actor::PpoActor;
 pub use config::PpoConfig;
 
 use crate::actor::GaussianActor;
-use crate::envs::{EnvsState, TrainingEnvs, test_returns};
+use crate::envs::{EnvsState, test_returns};
 use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
@@ -162,15 +162,15 @@ fn train_in<T: Real>(
     dir: Option<&Path>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PpoOutcome, TrainError> {
-    cfg.validate().map_err(|message| TrainError::Settings {
-        algo: "ppo",
-        message,
-    })?;
-    let swim = swim_config(cfg);
-    swim.validate()?;
-    crate::train::require_budget("ppo", cfg.max_steps, cfg.min_budget())?;
     let segment = cfg.segment as u64;
-    let mut envs = TrainingEnvs::new(swim, cfg.n_envs, cfg.seed)?;
+    let mut envs = crate::train::start(
+        "ppo",
+        cfg.validate(),
+        swim_config(cfg),
+        (cfg.max_steps, cfg.min_budget()),
+        cfg.n_envs,
+        cfg.seed,
+    )?;
     let d = envs.obs_dim();
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
     let critic = crate::actor::critic(d, &cfg.critic_hidden, Activation::Tanh, &mut rng)?;

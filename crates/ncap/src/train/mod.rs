@@ -275,6 +275,23 @@ pub fn step_envs(
     }
 }
 
+/// What a gradient trainer checks and builds before its first step: its settings (the
+/// config's `validate()`), the swimmer, a budget (`requested`, then the minimum and what it
+/// buys) of at least one update, then `n_envs` training environments seeded by `seed`.
+pub(crate) fn start(
+    algo: &'static str,
+    settings: Result<(), String>,
+    swim: nc_swimmer::SwimConfig,
+    (requested, minimum): (u64, (u64, String)),
+    n_envs: usize,
+    seed: u64,
+) -> Result<crate::envs::TrainingEnvs, TrainError> {
+    settings.map_err(|message| TrainError::Settings { algo, message })?;
+    swim.validate()?;
+    require_budget(algo, requested, minimum)?;
+    crate::envs::TrainingEnvs::new(swim, n_envs, seed)
+}
+
 /// Refuses a budget below one update: `minimum` steps, what `unit` costs.
 pub fn require_budget(
     algo: &'static str,

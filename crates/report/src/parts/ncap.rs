@@ -13,7 +13,7 @@ use nc_ncap::experiments::raster::{self, RasterOptions};
 use nc_ncap::experiments::render::{self, RenderOptions};
 use nc_ncap::experiments::transfer::{self, TransferRow};
 use nc_ncap::experiments::unit::{Algo, ModelKind};
-use nc_ncap::experiments::{Experiment, SweepOptions};
+use nc_ncap::experiments::{Experiment, SweepOptions, SweepProgress};
 use nc_swimmer::SwimConfig;
 use std::fmt::Write;
 use std::path::Path;
@@ -149,7 +149,11 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         mlp_hidden: None,
         force: false,
     };
-    curves::run(&opts(&cdir), Experiment::Curves, &mut |_| {})?;
+    curves::run(
+        &opts(&cdir),
+        Experiment::Curves,
+        &mut within(ctx.progress, (0.2, 0.6), "learning curves"),
+    )?;
     let eff: Vec<EfficiencyRow> = read(&cdir.join("efficiency.json"))?;
     let mut claims: Vec<Claim> = read(&cdir.join("claims.json"))?;
     for algo in Algo::ALL {
@@ -274,7 +278,10 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // 3. transfer to other body lengths
     (ctx.progress)(0.6, "transfer");
     let tdir = ctx.dir.join("transfer");
-    transfer::run(&opts(&tdir), &mut |_| {})?;
+    transfer::run(
+        &opts(&tdir),
+        &mut within(ctx.progress, (0.6, 0.8), "transfer"),
+    )?;
     let trows: Vec<TransferRow> = read(&tdir.join("transfer.json"))?;
     let tclaims: Vec<Claim> = read(&tdir.join("claims.json"))?;
     let facts: Vec<String> = trows
@@ -302,7 +309,10 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // 4. ablations
     (ctx.progress)(0.8, "ablations");
     let adir = ctx.dir.join("ablations");
-    ablations::run(&opts(&adir), &mut |_| {})?;
+    ablations::run(
+        &opts(&adir),
+        &mut within(ctx.progress, (0.8, 1.0), "ablations"),
+    )?;
     let _: Vec<AblationRow> = read(&adir.join("ablations.json"))?;
     let aclaims: Vec<Claim> = read(&adir.join("claims.json"))?;
     html.push_str(
@@ -343,4 +353,21 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         escape("ncap/")
     );
     Ok(Section { html })
+}
+
+// a sweep's progress as the part's fraction in `span`: units done, plus the running unit's
+// share of its step budget (units differ in cost, so this is a guide, not a clock)
+fn within<'a>(
+    progress: &'a (dyn Fn(f64, &str) + Sync),
+    (from, to): (f64, f64),
+    what: &'a str,
+) -> impl FnMut(&SweepProgress) + 'a {
+    move |p| {
+        let unit = p.train.steps as f64 / p.train.max_steps.max(1) as f64;
+        let f = (p.unit as f64 + unit.min(1.0)) / p.units.max(1) as f64;
+        progress(
+            from + (to - from) * f.min(1.0),
+            &format!("{what}: {}", p.name),
+        );
+    }
 }

@@ -12,7 +12,6 @@ use nc_richlazy::measures::Measure;
 use nc_richlazy::sweep::{self, SweepConfig, original_ranks, original_rows};
 use nc_richlazy::tables::{GroupRow, summarise};
 use std::fmt::Write;
-use std::sync::Mutex;
 
 // task, rank, measure, "0.123 [0.100, 0.150]", seeds
 fn median_row(r: &GroupRow) -> Vec<String> {
@@ -33,16 +32,14 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     cfg.seeds = cfg.seeds.iter().map(|s| s + ctx.seed).collect();
     let dir = ctx.dir.join("rank-sweep");
     (ctx.progress)(0.0, "rank sweep");
-    let fraction = Mutex::new(0.0f64);
+    // the caller's progress is Sync: worker threads report each unit as it settles
+    let progress = ctx.progress;
     let status = sweep::run_sweep(&cfg, &RunOptions::new(&dir), &|e| {
         if let SweepEvent::UnitDone { done, pending, .. } = e {
-            let f = done as f64 / pending.max(1) as f64;
-            *fraction.lock().unwrap_or_else(|p| p.into_inner()) = f;
+            progress(done as f64 / pending.max(1) as f64, "rank sweep");
         }
     })?;
-    // the library reports from worker threads; hand the last fraction to the caller's bar
-    let last = *fraction.lock().unwrap_or_else(|p| p.into_inner());
-    (ctx.progress)(last, "rank sweep done");
+    (ctx.progress)(1.0, "rank sweep done");
     if !status.complete() {
         return Err("the rank sweep did not settle every unit".into());
     }
