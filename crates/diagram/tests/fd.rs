@@ -150,3 +150,36 @@ proptest! {
         prop_assert!(w < 1e-5, "worst relative error {}", w);
     }
 }
+
+/// Every elementwise map, on inputs in its domain (`x² + 0.3` for the roots and reciprocal).
+fn maps() -> Circuit {
+    let mut b = Builder::new("maps");
+    let n = b.axis("n", "n", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[n]);
+    let g = b.input("g", &[n]);
+    let sq = b.map("sq", x, Func::Square).unwrap();
+    let c = b.constant("c", &[n], 0.3).unwrap();
+    let pos = b.add("pos", sq, c).unwrap();
+    let mut outs = vec![b.mul("gate", x, g).unwrap()];
+    for f in Func::NAMED {
+        let from = if matches!(f, Func::Sqrt | Func::Rsqrt | Func::Reciprocal) {
+            pos
+        } else {
+            x
+        };
+        outs.push(b.map(&f.name(), from, f).unwrap());
+    }
+    for y in outs {
+        b.output(y);
+    }
+    b.finish().unwrap()
+}
+
+#[test]
+fn every_map_matches_finite_differences() {
+    let c = maps();
+    for seed in 0..4 {
+        let w = fd_check(&c, &bind(&[("n", 9)]), seed, 9);
+        assert!(w < 1e-6, "worst relative error {w}");
+    }
+}

@@ -574,6 +574,43 @@ def unet_ronneberger(b=1, S=188, c=8):
     return {"bind": {"b": b, "S": S, "c": c}, **run(tie.forward, [x], tie.P, out)}
 
 
+# ---------------------------------------------------------------------------------------------
+# Single operations: a small circuit in the text format (loaded by golden.rs) beside the torch
+# function it must compute. Real input i is shift_i + scale_i * cos(0.23 j + 0.5 i), so that
+# sqrt, rsqrt and reciprocal see positive inputs and the others both signs.
+
+
+def op_case(ncd, f, shapes, affine, bind):
+    xs = [a + s * inp(i, shape) for i, (shape, (a, s)) in enumerate(zip(shapes, affine))]
+    xs = [x.detach() for x in xs]
+    return {"ncd": ncd, "bind": bind, "inputs": affine, **run(lambda xs, P: f(*xs), xs, {}, lambda y: y)}
+
+
+def unary(name, f, positive=False):
+    ncd = f"circuit {name}\nsize n = 5\nsize m = 8\ninput x [n m]\ny = {name} x\noutput y\n"
+    return op_case(ncd, f, [(5, 8)], [[2.5, 2.0] if positive else [0.0, 3.0]], {"n": 5, "m": 8})
+
+
+def ops():
+    gelu_tanh = nn.GELU(approximate="tanh")
+    cases = {
+        "sqrt": unary("sqrt", torch.sqrt, True),
+        "rsqrt": unary("rsqrt", torch.rsqrt, True),
+        "reciprocal": unary("reciprocal", torch.reciprocal, True),
+        "silu": unary("silu", F.silu),
+        "gelu_erf": unary("gelu_erf", nn.GELU()),
+        "gelu": unary("gelu", gelu_tanh),
+        "erf": unary("erf", torch.erf),
+        "sin": unary("sin", torch.sin),
+        "cos": unary("cos", torch.cos),
+        # a gate: the product of two wires, the second broadcast over n
+        "mul": op_case("circuit mul\nsize n = 5\nsize m = 8\ninput x [n m]\ninput g [m]\n"
+                       "y = mul x g\noutput y\n", torch.mul, [(5, 8), (8,)], [[0.0, 1.0], [0.5, 1.0]],
+                       {"n": 5, "m": 8}),
+    }
+    return cases
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -591,7 +628,8 @@ def param_counts():
 def main():
     builders = [mlp, mha, conv, transformer_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
-    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders}}
+    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
+           "ops": ops()}
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "..", "..", "crates", "diagram", "tests", "data", "golden.json")
     with open(path, "w") as fh:

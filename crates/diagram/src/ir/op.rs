@@ -13,8 +13,24 @@ pub enum Func {
     Tanh,
     /// 1/(1+e^−x).
     Sigmoid,
-    /// GELU, tanh approximation.
+    /// GELU, tanh approximation (`nn.GELU(approximate="tanh")`).
     Gelu,
+    /// GELU, exact: `x·Φ(x) = ½x(1 + erf(x/√2))` (`nn.GELU()`, ONNX `Gelu`).
+    GeluErf,
+    /// SiLU (swish): `x·σ(x)`.
+    Silu,
+    /// The error function.
+    Erf,
+    /// √x.
+    Sqrt,
+    /// 1/√x.
+    Rsqrt,
+    /// 1/x.
+    Reciprocal,
+    /// sin.
+    Sin,
+    /// cos.
+    Cos,
     /// e^x.
     Exp,
     /// x².
@@ -26,6 +42,32 @@ pub enum Func {
 }
 
 impl Func {
+    /// The maps without data, each with its text-format name.
+    pub const NAMED: [Func; 14] = [
+        Func::Relu,
+        Func::Tanh,
+        Func::Sigmoid,
+        Func::Gelu,
+        Func::GeluErf,
+        Func::Silu,
+        Func::Erf,
+        Func::Exp,
+        Func::Square,
+        Func::Sqrt,
+        Func::Rsqrt,
+        Func::Reciprocal,
+        Func::Sin,
+        Func::Cos,
+    ];
+
+    /// The map without data named `name` in the text format (`gelu_tanh` is `gelu`).
+    pub fn named(name: &str) -> Option<Func> {
+        if name == "gelu_tanh" {
+            return Some(Func::Gelu);
+        }
+        Func::NAMED.iter().find(|f| f.name() == name).cloned()
+    }
+
     /// Short name used in messages, drawings and the text format.
     pub fn name(&self) -> String {
         match self {
@@ -33,6 +75,14 @@ impl Func {
             Func::Tanh => "tanh".into(),
             Func::Sigmoid => "sigmoid".into(),
             Func::Gelu => "gelu".into(),
+            Func::GeluErf => "gelu_erf".into(),
+            Func::Silu => "silu".into(),
+            Func::Erf => "erf".into(),
+            Func::Sqrt => "sqrt".into(),
+            Func::Rsqrt => "rsqrt".into(),
+            Func::Reciprocal => "reciprocal".into(),
+            Func::Sin => "sin".into(),
+            Func::Cos => "cos".into(),
             Func::Exp => "exp".into(),
             Func::Square => "square".into(),
             Func::Scale(c) => format!("scale({c})"),

@@ -54,7 +54,8 @@
 //! op         = ( "linear" | "linear+" ) X { axis } "->" { axis } [ "per" { axis } ]
 //!                                                     [ "using" name [ name ] ]
 //!            | "einsum" '"' signature '"' X { X }       (* "y k h, x k h -> y x h" *)
-//!            | ( "relu" | "tanh" | "sigmoid" | "gelu" | "exp" | "square" ) X
+//!            | ( "relu" | "tanh" | "sigmoid" | "gelu" | "gelu_tanh" | "gelu_erf" | "silu"
+//!              | "erf" | "exp" | "square" | "sqrt" | "rsqrt" | "reciprocal" | "sin" | "cos" ) X
 //!            | "scale" X ( real | atom "^" real )        (* c·x, or x·k^p *)
 //!            | ( "add" | "mul" ) X X
 //!            | ( "softmax" | "sum" | "mean" | "max" ) X "over" axis { axis }

@@ -8,7 +8,8 @@ use crate::parse::error::TextError;
 use crate::size::SizeExpr;
 
 /// The operations, for the "expected an operation" message.
-const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, exp, square, scale, add, \
+const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
+                   silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
                    mul, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
@@ -23,15 +24,7 @@ impl Loader {
         at: (usize, usize),
     ) -> R<ValueId> {
         let name = op.text.as_str();
-        let func = match name {
-            "relu" => Some(Func::Relu),
-            "tanh" => Some(Func::Tanh),
-            "sigmoid" => Some(Func::Sigmoid),
-            "gelu" => Some(Func::Gelu),
-            "exp" => Some(Func::Exp),
-            "square" => Some(Func::Square),
-            _ => None,
-        };
+        let func = Func::named(name);
         let built = match name {
             _ if func.is_some() => {
                 let x = self.first(cur, prev, name)?;
