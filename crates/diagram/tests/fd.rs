@@ -183,3 +183,21 @@ fn every_map_matches_finite_differences() {
         assert!(w < 1e-6, "worst relative error {w}");
     }
 }
+
+/// Causal and banded masks before a softmax (masked entries get weight 0 and no gradient).
+#[test]
+fn masked_softmax_matches_finite_differences() {
+    for (below, above) in [(None, Some(0)), (Some(1), Some(1)), (Some(0), None)] {
+        let mut b = Builder::new("masked");
+        let t = b.axis("t", "t", AxisKind::Token).unwrap();
+        let s = b.axis("s", "t", AxisKind::Token).unwrap();
+        let h = b.axis("h", "2", AxisKind::Head).unwrap();
+        let x = b.input("x", &[s, h, t]);
+        let m = b.mask("mask", x, t, s, below, above).unwrap();
+        let y = b.softmax("softmax", m, &[s]).unwrap();
+        b.output(y);
+        let c = b.finish().unwrap();
+        let w = fd_check(&c, &bind(&[("t", 4)]), 3, 40);
+        assert!(w < 1e-6, "{below:?} {above:?}: worst relative error {w}");
+    }
+}

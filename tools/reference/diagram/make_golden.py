@@ -608,6 +608,20 @@ def ops():
                        "y = mul x g\noutput y\n", torch.mul, [(5, 8), (8,)], [[0.0, 1.0], [0.5, 1.0]],
                        {"n": 5, "m": 8}),
     }
+    # causal and banded (one diagonal each side) masks before a softmax over the keys s; the
+    # input is laid out [s t] in the circuit, so the row (query) axis t is the inner one
+    def masked(keep):
+        t = 5
+        i, j = torch.arange(t)[:, None], torch.arange(t)[None, :]  # [query, key]
+        def f(x):  # x: [s, t]
+            z = x.T.masked_fill(~keep(i, j), float("-inf"))
+            return torch.softmax(z, dim=1).T
+        return f
+    for name, spec, keep in [("mask_causal", "causal", lambda i, j: j <= i),
+                             ("mask_band", "below 1 above 1", lambda i, j: (j - i).abs() <= 1)]:
+        cases[name] = op_case(f"circuit {name}\nsize t = 5\ninput x [s=t t]\n"
+                              f"y = mask x t s {spec} ; softmax over s\noutput y\n",
+                              masked(keep), [(5, 5)], [[0.0, 2.0]], {"t": 5})
     return cases
 
 

@@ -175,6 +175,32 @@ pub enum Op {
     Save(String),
     /// Loads a saved value (`C_λ→`); the input is the saved value.
     Load(String),
+    /// A band mask over two axes: entries outside the band become −∞ (a causal mask before
+    /// a softmax).
+    Mask(Mask),
+}
+
+/// Keeps the entries whose offset `col − row` lies in `[−below, above]` (an omitted bound is
+/// unbounded) and sets the others to −∞, so a following softmax gives them weight 0.
+/// Causal attention over queries `t` and keys `s`: rows `t`, cols `s`, `above = 0`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mask {
+    /// The row axis (queries).
+    pub rows: AxisId,
+    /// The column axis (keys).
+    pub cols: AxisId,
+    /// How many diagonals below the main one are kept; `None`: all.
+    pub below: Option<i64>,
+    /// How many diagonals above the main one are kept; `None`: all. Causal: `Some(0)`.
+    pub above: Option<i64>,
+}
+
+impl Mask {
+    /// Whether entry (`row`, `col`) is kept.
+    pub fn keeps(&self, row: usize, col: usize) -> bool {
+        let d = col as i64 - row as i64;
+        self.below.is_none_or(|b| d >= -b) && self.above.is_none_or(|a| d <= a)
+    }
 }
 
 /// Learned linear map from `inputs` axes to `outputs` axes, broadcast over the rest.
@@ -314,6 +340,7 @@ impl Op {
             Op::Constant(_) => "constant",
             Op::Save(_) => "save",
             Op::Load(_) => "load",
+            Op::Mask(_) => "mask",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -328,7 +355,8 @@ impl Op {
             | Op::Reshape(_)
             | Op::Permute(_)
             | Op::Save(_)
-            | Op::Load(_) => true,
+            | Op::Load(_)
+            | Op::Mask(_) => true,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

@@ -2,6 +2,7 @@
 
 pub(crate) mod einsum;
 pub(crate) mod linear;
+pub(crate) mod mask;
 pub(crate) mod norm;
 pub(crate) mod norm_grouped;
 pub(crate) mod pointwise;
@@ -125,6 +126,7 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Concat(k) => f.call(k),
         Op::Reshape(k) => f.call(k),
         Op::Embed(k) => f.call(k),
+        Op::Mask(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }

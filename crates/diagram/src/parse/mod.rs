@@ -63,6 +63,8 @@
 //!                                                     [ "using" name name ]
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
+//!            | "mask" X axis axis ( "causal" | [ "below" int ] [ "above" int ] )
+//!                                     (* −∞ where col − row is outside [−below, above] *)
 //!            | ( "window" | "window_t" ) X win { win }
 //!            | "concat" X { X } "along" axis { axis } "->" axis
 //!            | "reshape" X { axis } "->" { axis }

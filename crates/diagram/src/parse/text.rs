@@ -253,6 +253,7 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::Embed(e) => std::iter::once(e.vocab)
             .chain(e.features.iter().copied())
             .collect(),
+        Op::Mask(m) => vec![m.rows, m.cols],
         Op::Map(_)
         | Op::Add
         | Op::Mul

@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+                   mul, mask, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -65,6 +65,25 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "mask" => {
+                let x = self.first(cur, prev, name)?;
+                let rows = self.axis(cur, AxisUse::Existing, None, "the mask's row axis")?;
+                let cols = self.axis(cur, AxisUse::Existing, None, "the mask's column axis")?;
+                let (below, above) = if cur.eat_word("causal") {
+                    (None, Some(0))
+                } else {
+                    let below = match cur.eat_word("below") {
+                        true => Some(cur.int("the diagonals kept below the main one")?),
+                        false => None,
+                    };
+                    let above = match cur.eat_word("above") {
+                        true => Some(cur.int("the diagonals kept above the main one")?),
+                        false => None,
+                    };
+                    (below, above)
+                };
+                self.b.mask(local, x, rows, cols, below, above)
+            }
             "layernorm" => {
                 let x = self.first(cur, prev, name)?;
                 let axes = self.over(cur, name)?;
