@@ -201,3 +201,25 @@ fn masked_softmax_matches_finite_differences() {
         assert!(w < 1e-6, "{below:?} {above:?}: worst relative error {w}");
     }
 }
+
+/// A split in three, the parts used unevenly (one twice, one not at all).
+#[test]
+fn split_matches_finite_differences() {
+    let mut b = Builder::new("split");
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let f = b.axis("f", "3*m", AxisKind::Feature).unwrap();
+    let q = b.axis("q", "m", AxisKind::Feature).unwrap();
+    let k = b.axis("k", "m", AxisKind::Feature).unwrap();
+    let v = b.axis("v", "m", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[f, t]);
+    let parts = b.split("qkv", x, f, &[q, k, v]).unwrap();
+    let z = b
+        .einsum("z", "t q, t v -> q v t", &[parts[0], parts[2]])
+        .unwrap();
+    let z = b.map("tanh", z, Func::Tanh).unwrap();
+    b.output(z);
+    b.output(parts[0]);
+    let c = b.finish().unwrap();
+    let w = fd_check(&c, &bind(&[("t", 3), ("m", 2)]), 1, 40);
+    assert!(w < 1e-6, "worst relative error {w}");
+}

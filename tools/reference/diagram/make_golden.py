@@ -622,6 +622,15 @@ def ops():
         cases[name] = op_case(f"circuit {name}\nsize t = 5\ninput x [s=t t]\n"
                               f"y = mask x t s {spec} ; softmax over s\noutput y\n",
                               masked(keep), [(5, 5)], [[0.0, 2.0]], {"t": 5})
+    # a fused projection split in three; parts 0 and 2 meet in a product, part 1 is unused
+    # (its gradient is zero)
+    def split3(x):
+        a, _, c = x.split(4, dim=1)
+        return torch.einsum("tq,tv->qv", a, c)
+    cases["split"] = op_case("circuit split\nsize m = 4\ninput x [t=3 f=3*m]\n"
+                             "y = split x f -> q=m k=m v=m\n"
+                             "z = einsum \"t q, t v -> q v\" y.0 y.2\noutput z\n",
+                             split3, [(3, 12)], [[0.0, 1.0]], {"m": 4})
     return cases
 
 

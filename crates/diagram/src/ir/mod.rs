@@ -13,7 +13,7 @@ mod op;
 
 pub use op::{
     Concat, EinTerm, Einsum, Embed, Func, Linear, Mask, Norm, Op, Permute, Reduce, ReduceKind,
-    Reshape, Softmax, Window, WindowAxis,
+    Reshape, Softmax, Split, Window, WindowAxis,
 };
 
 use crate::size::{Constraint, SizeExpr};
@@ -215,6 +215,7 @@ impl Node {
             Op::Concat(k) => k.inputs.clone(),
             Op::Reshape(r) => r.from.clone(),
             Op::Mask(m) => vec![m.rows, m.cols],
+            Op::Split(s) => vec![s.axis],
             Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add

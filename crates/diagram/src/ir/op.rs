@@ -178,6 +178,18 @@ pub enum Op {
     /// A band mask over two axes: entries outside the band become −∞ (a causal mask before
     /// a softmax).
     Mask(Mask),
+    /// Splits an axis into consecutive parts, one output each (the inverse of a concat).
+    Split(Split),
+}
+
+/// Splits `axis` into `parts` (sizes adding up to its size), in order: output `i` has
+/// `parts[i]` where the input has `axis` (a fused QKV projection split in three).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// The split axis.
+    pub axis: AxisId,
+    /// The axis of each part.
+    pub parts: Vec<AxisId>,
 }
 
 /// Keeps the entries whose offset `col − row` lies in `[−below, above]` (an omitted bound is
@@ -341,6 +353,7 @@ impl Op {
             Op::Save(_) => "save",
             Op::Load(_) => "load",
             Op::Mask(_) => "mask",
+            Op::Split(_) => "split",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -356,7 +369,8 @@ impl Op {
             | Op::Permute(_)
             | Op::Save(_)
             | Op::Load(_)
-            | Op::Mask(_) => true,
+            | Op::Mask(_)
+            | Op::Split(_) => true,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

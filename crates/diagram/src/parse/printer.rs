@@ -457,6 +457,12 @@ impl Printer<'_> {
                 format!("{k} {} over {}", x(0), self.axes(a))
             }
             Op::Copy(k) => format!("copy {} {k}", x(0)),
+            Op::Split(s) => format!(
+                "split {} {} -> {}",
+                x(0),
+                self.axis(s.axis),
+                self.axes(&s.parts)
+            ),
             Op::Mask(m) => {
                 let mut t = format!("mask {} {} {}", x(0), self.axis(m.rows), self.axis(m.cols));
                 if m.below.is_none() && m.above == Some(0) {

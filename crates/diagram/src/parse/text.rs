@@ -254,6 +254,9 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
             .chain(e.features.iter().copied())
             .collect(),
         Op::Mask(m) => vec![m.rows, m.cols],
+        Op::Split(s) => std::iter::once(s.axis)
+            .chain(s.parts.iter().copied())
+            .collect(),
         Op::Map(_)
         | Op::Add
         | Op::Mul

@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+                   mul, mask, split, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -65,6 +65,16 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "split" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the axis to split")?;
+                cur.expect("->", "'->' and the axis of each part")?;
+                let kind = self.b.circuit().axis(axis).kind;
+                let parts = self.axis_list(cur, AxisUse::MayIntroduce(kind))?;
+                self.b
+                    .split(local, x, axis, &parts)
+                    .map(|v| v.first().copied().unwrap_or(x))
+            }
             "mask" => {
                 let x = self.first(cur, prev, name)?;
                 let rows = self.axis(cur, AxisUse::Existing, None, "the mask's row axis")?;
