@@ -63,6 +63,9 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .filter(|nd| nd.inputs.contains(v))
                 .filter_map(|nd| match &nd.op {
                     crate::ir::Op::Embed(Embed { vocab, .. }) => Some(bound.sizes[vocab.ix()]),
+                    crate::ir::Op::Gather(g) if nd.inputs.get(1) == Some(v) => {
+                        Some(bound.sizes[g.axis.ix()])
+                    }
                     _ => None,
                 })
                 .min()

@@ -223,3 +223,21 @@ fn split_matches_finite_differences() {
     let w = fd_check(&c, &bind(&[("t", 3), ("m", 2)]), 1, 40);
     assert!(w < 1e-6, "worst relative error {w}");
 }
+
+/// A gather along an axis of a computed value, indices repeating (their gradients add).
+#[test]
+fn gather_matches_finite_differences() {
+    let mut b = Builder::new("gather");
+    let v = b.axis("v", "v", AxisKind::Feature).unwrap();
+    let f = b.axis("f", "f", AxisKind::Feature).unwrap();
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let x = b.input("x", &[f, v]);
+    let ids = b.index_input("ids", &[t]);
+    let y = b.map("tanh", x, Func::Tanh).unwrap();
+    let g = b.gather("gather", y, v, ids).unwrap();
+    let z = b.mul("sq", g, g).unwrap();
+    b.output(z);
+    let c = b.finish().unwrap();
+    let w = fd_check(&c, &bind(&[("v", 3), ("f", 2), ("t", 7)]), 2, 40);
+    assert!(w < 1e-6, "worst relative error {w}");
+}

@@ -146,6 +146,9 @@ fn inputs(c: &Circuit, bound: &Bound, g: &Value) -> Vec<Tensor<f64>> {
                             Op::Embed(e) if nd.inputs.contains(v) => {
                                 Some(bound.sizes[e.vocab.ix()])
                             }
+                            Op::Gather(g) if nd.inputs.get(1) == Some(v) => {
+                                Some(bound.sizes[g.axis.ix()])
+                            }
                             _ => None,
                         })
                         .expect("an index input feeds an embedding");
@@ -372,6 +375,10 @@ fn single_ops_match_pytorch() {
         "sin",
         "cos",
         "mul",
+        "mask_causal",
+        "mask_band",
+        "split",
+        "gather",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

@@ -631,6 +631,12 @@ def ops():
                              "y = split x f -> q=m k=m v=m\n"
                              "z = einsum \"t q, t v -> q v\" y.0 y.2\noutput z\n",
                              split3, [(3, 12)], [[0.0, 1.0]], {"m": 4})
+    # gather along the vocabulary-like axis v of a computed value; index j is (3 j + 1) mod 5
+    cases["gather"] = {"ncd": "circuit gather\nsize v = 5\ninput x [f=4 v]\ninput ids [t=6] index\n"
+                              "y = tanh x ; gather v at ids\noutput y\n",
+                       "bind": {"v": 5}, "inputs": [[0.0, 2.0]],
+                       **run(lambda xs, P: torch.tanh(xs[0]).index_select(1, xs[1]).T,
+                             [(2.0 * inp(0, (4, 5))).detach(), tokens((6,), 5)], {}, lambda y: y)}
     return cases
 
 

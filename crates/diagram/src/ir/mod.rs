@@ -12,8 +12,8 @@
 mod op;
 
 pub use op::{
-    Concat, EinTerm, Einsum, Embed, Func, Linear, Mask, Norm, Op, Permute, Reduce, ReduceKind,
-    Reshape, Softmax, Split, Window, WindowAxis,
+    Concat, EinTerm, Einsum, Embed, Func, Gather, Linear, Mask, Norm, Op, Permute, Reduce,
+    ReduceKind, Reshape, Softmax, Split, Window, WindowAxis,
 };
 
 use crate::size::{Constraint, SizeExpr};
@@ -216,6 +216,7 @@ impl Node {
             Op::Reshape(r) => r.from.clone(),
             Op::Mask(m) => vec![m.rows, m.cols],
             Op::Split(s) => vec![s.axis],
+            Op::Gather(g) => vec![g.axis],
             Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add

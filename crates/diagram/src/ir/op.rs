@@ -180,6 +180,17 @@ pub enum Op {
     Mask(Mask),
     /// Splits an axis into consecutive parts, one output each (the inverse of a concat).
     Split(Split),
+    /// Gathers entries of a value along one axis at the positions an index value holds.
+    Gather(Gather),
+}
+
+/// `y[i…, rest] = x[idx[i…], rest]`: the first input's `axis` is replaced by the axes of the
+/// second input, an index value (ONNX `Gather`, `torch.index_select`; an embedding lookup
+/// whose table is a value rather than a parameter). The indices get no gradient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gather {
+    /// The axis of the first input that is indexed.
+    pub axis: AxisId,
 }
 
 /// Splits `axis` into `parts` (sizes adding up to its size), in order: output `i` has
@@ -354,6 +365,7 @@ impl Op {
             Op::Load(_) => "load",
             Op::Mask(_) => "mask",
             Op::Split(_) => "split",
+            Op::Gather(_) => "gather",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -370,7 +382,8 @@ impl Op {
             | Op::Save(_)
             | Op::Load(_)
             | Op::Mask(_)
-            | Op::Split(_) => true,
+            | Op::Split(_)
+            | Op::Gather(_) => true,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

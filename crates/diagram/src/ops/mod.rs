@@ -148,6 +148,7 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Embed(k) => f.call(k),
         Op::Mask(k) => f.call(k),
         Op::Split(k) => f.call(k),
+        Op::Gather(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }

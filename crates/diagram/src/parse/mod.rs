@@ -63,6 +63,7 @@
 //!                                                     [ "using" name name ]
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
+//!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)
 //!            | "split" X axis "->" axis axis { axis }  (* outputs NAME.0, NAME.1, … *)
 //!            | "mask" X axis axis ( "causal" | [ "below" int ] [ "above" int ] )
 //!                                     (* −∞ where col − row is outside [−below, above] *)

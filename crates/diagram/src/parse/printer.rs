@@ -457,6 +457,7 @@ impl Printer<'_> {
                 format!("{k} {} over {}", x(0), self.axes(a))
             }
             Op::Copy(k) => format!("copy {} {k}", x(0)),
+            Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
             Op::Split(s) => format!(
                 "split {} {} -> {}",
                 x(0),

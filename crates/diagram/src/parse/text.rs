@@ -254,6 +254,7 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
             .chain(e.features.iter().copied())
             .collect(),
         Op::Mask(m) => vec![m.rows, m.cols],
+        Op::Gather(g) => vec![g.axis],
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),

@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, split, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -65,6 +65,15 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "gather" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the gathered axis")?;
+                if !cur.eat_word("at") {
+                    return Err(cur.expected("'at' and the index value"));
+                }
+                let idx = self.value_ref(cur, "the index value after 'at'")?;
+                self.b.gather(local, x, axis, idx)
+            }
             "split" => {
                 let x = self.first(cur, prev, name)?;
                 let axis = self.axis(cur, AxisUse::Existing, None, "the axis to split")?;
