@@ -514,6 +514,8 @@ impl<'a> Conv<'a> {
             Op::Copy(_) => Some(OpKind::Copy),
             Op::Map(f) => Some(map_kind(f)),
             Op::Concat { .. } | Op::Embed { .. } => Some(OpKind::Reshape),
+            // several outputs (split) or an index operand (gather): every wire in, new out
+            Op::Split(_) | Op::Gather(_) => Some(OpKind::Reshape),
             Op::Save(n) => Some(OpKind::Save(n.clone())),
             Op::Constant(_) => Some(OpKind::Other("const".into())),
             Op::Einsum { .. } => Some(self.einsum_kind(&ins, node.outputs.first().copied())),
