@@ -280,7 +280,14 @@ fn every_zoo_model_has_a_reference() {
 #[test]
 fn parameter_counts_match_pytorch_modules() {
     let counts = golden()["param_counts"].as_object().unwrap();
-    for name in ["mlp", "mha", "resnet", "unet", "unet_ronneberger"] {
+    for name in [
+        "mlp",
+        "mha",
+        "resnet",
+        "unet",
+        "unet_ronneberger",
+        "gpt2_block",
+    ] {
         let c = zoo::get(name).unwrap();
         let ours = summarize(&c, &c.default_bindings(), 4).unwrap().params;
         assert_eq!(ours, counts[name].as_u64().unwrap() as u128, "{name}");
@@ -302,6 +309,12 @@ fn mha_matches_pytorch() {
 #[test]
 fn conv_family_matches_pytorch() {
     check_model("conv", &[Torch::GroupedConvWeightGrad]);
+}
+
+/// Attention written out (PyTorch's math path): no convention difference.
+#[test]
+fn gpt2_block_matches_pytorch() {
+    check_model("gpt2_block", &[]);
 }
 
 #[test]

@@ -640,6 +640,36 @@ def ops():
     return cases
 
 
+def gpt2_block():
+    """Functional, in GPT-2's own layouts (Conv1D weights [in, out], as the circuit's): LN,
+    fused QKV split in three, heads head-major (view(b, t, h, k)), causal attention written
+    out (matmul, masked_fill(-inf), softmax, matmul: the math path), tanh GELU, biases."""
+    b, t, m, h = 2, 4, 8, 2
+    k = m // h
+    shapes = {"ln_1.gain": (m,), "ln_1.shift": (m,), "c_attn.W": (m, 3 * m), "c_attn.b": (3 * m,),
+              "c_proj.W": (m, m), "c_proj.b": (m,), "ln_2.gain": (m,), "ln_2.shift": (m,),
+              "c_fc.W": (m, 4 * m), "c_fc.b": (4 * m,), "mlp_proj.W": (4 * m, m), "mlp_proj.b": (m,)}
+    P = {n: param(n, sh) for n, sh in shapes.items()}
+
+    def f(xs, P):
+        x = xs[0]
+        a = F.layer_norm(x, (m,), P["ln_1.gain"], P["ln_1.shift"], 1e-5)
+        q, kk, v = (a @ P["c_attn.W"] + P["c_attn.b"]).split(m, dim=2)
+        heads = lambda z: z.view(b, t, h, k).transpose(1, 2)  # [b, h, t, k]
+        q, kk, v = heads(q), heads(kk), heads(v)
+        sc = (q @ kk.transpose(-1, -2)) / math.sqrt(k)
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        att = torch.softmax(sc.masked_fill(~causal, float("-inf")), dim=-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, m)
+        x = x + (o @ P["c_proj.W"] + P["c_proj.b"])
+        a = F.layer_norm(x, (m,), P["ln_2.gain"], P["ln_2.shift"], 1e-5)
+        u = F.gelu(a @ P["c_fc.W"] + P["c_fc.b"], approximate="tanh")
+        return x + (u @ P["mlp_proj.W"] + P["mlp_proj.b"])
+
+    x = inp(0, (b, t, m))
+    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run(f, [x], P, lambda y: y)}
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -648,6 +678,9 @@ def param_counts():
             # m = 128 → k·h = 64: four bias-free projections (nn.MultiheadAttention needs k·h = m)
             "mha": nn.ModuleList([nn.Linear(128, 64, bias=False) for _ in range(3)] + [nn.Linear(64, 128, bias=False)]),
             "resnet": ResNet(16),
+            # GPT-2 block at m = 64: two LayerNorms, c_attn, c_proj, c_fc, mlp c_proj
+            "gpt2_block": nn.ModuleList([nn.LayerNorm(64), nn.Linear(64, 192), nn.Linear(64, 64), nn.LayerNorm(64),
+                                         nn.Linear(64, 256), nn.Linear(256, 64)]),
             "unet": UNetDrawn(64),
             "unet_ronneberger": UNetRonneberger(64),
         }
@@ -655,7 +688,7 @@ def param_counts():
 
 
 def main():
-    builders = [mlp, mha, conv, transformer_block, sdpa, transformer, vit, visual_attention, rnn_cell,
+    builders = [mlp, mha, conv, transformer_block, gpt2_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
     out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
            "ops": ops()}

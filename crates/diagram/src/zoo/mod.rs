@@ -9,6 +9,7 @@
 
 mod attention;
 mod conv;
+mod gpt2;
 mod mlp;
 mod ncap;
 mod resnet;
@@ -17,6 +18,7 @@ mod unet;
 
 pub use attention::{mha, sdpa, transformer, transformer_block, visual_attention, vit};
 pub use conv::conv_family;
+pub use gpt2::gpt2_block;
 pub use mlp::mlp;
 pub use ncap::ncap_swimmer;
 pub use resnet::resnet;
@@ -36,6 +38,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "transformer_block",
         "pre-norm transformer block: LN, self-attention, residual, LN, GELU MLP, residual",
+    ),
+    (
+        "gpt2_block",
+        "GPT-2 block: LN, fused QKV split in three, causal attention, GELU MLP, biases",
     ),
     (
         "transformer",
@@ -85,6 +91,7 @@ pub fn get(name: &str) -> Option<Circuit> {
         "mha" => mha(),
         "transformer_block" => transformer_block(),
         "transformer" => transformer(),
+        "gpt2_block" => gpt2_block(),
         "conv" => conv_family(),
         "resnet" => resnet(),
         "unet" => unet_drawn(),
