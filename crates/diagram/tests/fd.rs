@@ -241,3 +241,21 @@ fn gather_matches_finite_differences() {
     let w = fd_check(&c, &bind(&[("v", 3), ("f", 2), ("t", 7)]), 2, 40);
     assert!(w < 1e-6, "worst relative error {w}");
 }
+
+/// RMSNorm over two axes, one of them not innermost in the input.
+#[test]
+fn rms_norm_matches_finite_differences() {
+    let mut b = Builder::new("rms");
+    let n = b.axis("n", "n", AxisKind::Batch).unwrap();
+    let c = b.axis("c", "c", AxisKind::Feature).unwrap();
+    let m = b.axis("m", "m", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[c, n, m]);
+    let y = b.rms_norm("rms", x, &[m, c], 1e-5).unwrap();
+    let y = b.map("tanh", y, Func::Tanh).unwrap();
+    b.output(y);
+    let circ = b.finish().unwrap();
+    for seed in 0..3 {
+        let w = fd_check(&circ, &bind(&[("n", 2), ("c", 2), ("m", 3)]), seed, 40);
+        assert!(w < 1e-6, "worst relative error {w}");
+    }
+}

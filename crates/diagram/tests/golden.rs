@@ -392,6 +392,7 @@ fn single_ops_match_pytorch() {
         "mask_band",
         "split",
         "gather",
+        "rmsnorm",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

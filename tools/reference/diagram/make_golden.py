@@ -637,6 +637,12 @@ def ops():
                        "bind": {"v": 5}, "inputs": [[0.0, 2.0]],
                        **run(lambda xs, P: torch.tanh(xs[0]).index_select(1, xs[1]).T,
                              [(2.0 * inp(0, (4, 5))).detach(), tokens((6,), 5)], {}, lambda y: y)}
+    # RMSNorm over (c, m) jointly, eps 1e-5, gain "y.gain" [c m] (closed-form like every param)
+    g = {"y.gain": param("y.gain", (2, 4))}
+    x = (inp(0, (3, 2, 4)) * 2.0).detach()
+    cases["rmsnorm"] = {"ncd": "circuit rmsnorm\ninput x [n=3 c=2 m=4]\ny = rmsnorm x over c m eps 1e-5\noutput y\n",
+                        "bind": {}, "inputs": [[0.0, 2.0]],
+                        **run(lambda xs, P: F.rms_norm(xs[0], (2, 4), P["y.gain"], 1e-5), [x], g, lambda y: y)}
     return cases
 
 

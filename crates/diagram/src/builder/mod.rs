@@ -553,6 +553,21 @@ impl Builder {
         )[0])
     }
 
+    /// RMSNorm over `over` with a gain `NAME.gain` over the same axes (see [`RmsNorm`]).
+    pub fn rms_norm(&mut self, name: &str, x: ValueId, over: &[AxisId], eps: f64) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "rmsnorm", x)?;
+        self.need_axes(&op, "rmsnorm", x, over)?;
+        self.no_dups(&op, "rmsnorm", over)?;
+        let gain = self.param(&format!("{name}.gain"), over, Init::Ones);
+        let out = self.axes_of(x).to_vec();
+        let r = RmsNorm {
+            over: over.to_vec(),
+            eps,
+        };
+        Ok(self.push(name, Op::RmsNorm(r), vec![x], vec![out], vec![gain])[0])
+    }
+
     /// Layer norm over `features` (affine, ε = 1e-5 as PyTorch).
     pub fn layer_norm(&mut self, name: &str, x: ValueId, features: &[AxisId]) -> R<ValueId> {
         self.norm(name, x, features, features, true, 1e-5)

@@ -182,6 +182,18 @@ pub enum Op {
     Split(Split),
     /// Gathers entries of a value along one axis at the positions an index value holds.
     Gather(Gather),
+    /// Root-mean-square normalisation with a learned gain.
+    RmsNorm(RmsNorm),
+}
+
+/// RMSNorm: `y = g ⊙ x / √(mean_over(x²) + eps)`, the gain `g` (param `NAME.gain`, init
+/// ones) over the `over` axes; no centring, no shift (`torch.nn.RMSNorm`, LLaMA).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RmsNorm {
+    /// The normalised axes (also the gain's).
+    pub over: Vec<AxisId>,
+    /// Added to the mean square.
+    pub eps: f64,
 }
 
 /// `y[i…, rest] = x[idx[i…], rest]`: the first input's `axis` is replaced by the axes of the
@@ -366,6 +378,7 @@ impl Op {
             Op::Mask(_) => "mask",
             Op::Split(_) => "split",
             Op::Gather(_) => "gather",
+            Op::RmsNorm(_) => "rmsnorm",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -390,6 +403,7 @@ impl Op {
             | Op::Mul
             | Op::Softmax(_)
             | Op::Norm(_)
+            | Op::RmsNorm(_)
             | Op::Embed(_)
             | Op::Constant(_) => false,
         }

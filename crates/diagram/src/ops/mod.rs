@@ -7,6 +7,7 @@ pub(crate) mod norm;
 pub(crate) mod norm_grouped;
 pub(crate) mod pointwise;
 pub(crate) mod reduce;
+pub(crate) mod rmsnorm;
 pub(crate) mod shape;
 pub(crate) mod softmax;
 pub(crate) mod window;
@@ -149,6 +150,7 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Mask(k) => f.call(k),
         Op::Split(k) => f.call(k),
         Op::Gather(k) => f.call(k),
+        Op::RmsNorm(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }

@@ -61,6 +61,7 @@
 //!            | ( "softmax" | "sum" | "mean" | "max" ) X "over" axis { axis }
 //!            | "norm" X "over" { axis } [ ( "affine" | "fixed" ) { axis } ] [ "eps" real ]
 //!                                                     [ "using" name name ]
+//!            | "rmsnorm" X "over" axis { axis } [ "eps" real ] [ "using" name ]
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)

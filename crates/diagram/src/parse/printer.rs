@@ -457,6 +457,13 @@ impl Printer<'_> {
                 format!("{k} {} over {}", x(0), self.axes(a))
             }
             Op::Copy(k) => format!("copy {} {k}", x(0)),
+            Op::RmsNorm(r) => {
+                let mut t = format!("rmsnorm {} over {}", x(0), self.axes(&r.over));
+                if r.eps != 1e-6 {
+                    let _ = write!(t, " eps {}", fmt_f64(r.eps));
+                }
+                t + &using()
+            }
             Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
             Op::Split(s) => format!(
                 "split {} {} -> {}",

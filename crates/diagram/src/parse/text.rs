@@ -255,6 +255,7 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
             .collect(),
         Op::Mask(m) => vec![m.rows, m.cols],
         Op::Gather(g) => vec![g.axis],
+        Op::RmsNorm(r) => r.over.clone(),
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),

@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, split, gather, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -65,6 +65,22 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "rmsnorm" => {
+                let x = self.first(cur, prev, name)?;
+                let axes = self.over(cur, name)?;
+                let eps = if cur.eat_word("eps") {
+                    cur.float("the epsilon after 'eps'")?
+                } else {
+                    1e-6
+                };
+                let using = self.using_params(cur, 1, "the gain parameter after 'using'")?;
+                let made = self.b.circuit().params.len();
+                let v = self.b.rms_norm(local, x, &axes, eps);
+                if let (Some(ps), Ok(_)) = (using, &v) {
+                    self.substitute(ps, made, at)?;
+                }
+                v
+            }
             "gather" => {
                 let x = self.first(cur, prev, name)?;
                 let axis = self.axis(cur, AxisUse::Existing, None, "the gathered axis")?;
