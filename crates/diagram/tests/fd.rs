@@ -259,3 +259,19 @@ fn rms_norm_matches_finite_differences() {
         assert!(w < 1e-6, "worst relative error {w}");
     }
 }
+
+/// RoPE on a value whose rotated axis is not innermost.
+#[test]
+fn rope_matches_finite_differences() {
+    let mut b = Builder::new("rope");
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let k = b.axis("k", "2*j", AxisKind::Feature).unwrap();
+    let h = b.axis("h", "2", AxisKind::Head).unwrap();
+    let x = b.input("x", &[k, t, h]);
+    let y = b.rope("rope", x, t, k, 10.0).unwrap();
+    let y = b.map("tanh", y, Func::Tanh).unwrap();
+    b.output(y);
+    let c = b.finish().unwrap();
+    let w = fd_check(&c, &bind(&[("t", 4), ("j", 2)]), 5, 40);
+    assert!(w < 1e-6, "worst relative error {w}");
+}

@@ -287,6 +287,7 @@ fn parameter_counts_match_pytorch_modules() {
         "unet",
         "unet_ronneberger",
         "gpt2_block",
+        "llama_block",
     ] {
         let c = zoo::get(name).unwrap();
         let ours = summarize(&c, &c.default_bindings(), 4).unwrap().params;
@@ -315,6 +316,12 @@ fn conv_family_matches_pytorch() {
 #[test]
 fn gpt2_block_matches_pytorch() {
     check_model("gpt2_block", &[]);
+}
+
+/// Attention written out (PyTorch's math path): no convention difference.
+#[test]
+fn llama_block_matches_pytorch() {
+    check_model("llama_block", &[]);
 }
 
 #[test]
@@ -393,6 +400,7 @@ fn single_ops_match_pytorch() {
         "split",
         "gather",
         "rmsnorm",
+        "rope",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

@@ -643,6 +643,10 @@ def ops():
     cases["rmsnorm"] = {"ncd": "circuit rmsnorm\ninput x [n=3 c=2 m=4]\ny = rmsnorm x over c m eps 1e-5\noutput y\n",
                         "bind": {}, "inputs": [[0.0, 2.0]],
                         **run(lambda xs, P: F.rms_norm(xs[0], (2, 4), P["y.gain"], 1e-5), [x], g, lambda y: y)}
+    # RoPE along k by the positions of t, on a [t h k] input (base 100 to turn faster)
+    cases["rope"] = op_case("circuit rope\ninput x [t=5 h=2 k=6]\ny = rope x t k base 100\noutput y\n",
+                            lambda x: rope_ref(x.transpose(0, 1), 100.0).transpose(0, 1), [(5, 2, 6)],
+                            [[0.0, 1.0]], {})
     return cases
 
 
@@ -676,6 +680,46 @@ def gpt2_block():
     return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run(f, [x], P, lambda y: y)}
 
 
+def rope_ref(x, base=10000.0):
+    """Rotate-half RoPE (HF LLaMA's apply_rotary_pos_emb) on x [..., t, d]."""
+    t, d = x.shape[-2], x.shape[-1]
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+    freqs = torch.outer(torch.arange(t, dtype=torch.float64), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return x * emb.cos() + torch.cat([-x2, x1], dim=-1) * emb.sin()
+
+
+def llama_block():
+    """Functional LLaMA block (HF LlamaDecoderLayer's math): RMSNorm eps 1e-5, q/k/v without
+    bias, RoPE on q and k, repeat_kv for grouped-query heads, causal softmax written out,
+    o_proj, RMSNorm, SwiGLU (down(silu(gate) * up)). Weights in the circuit's layouts."""
+    b, t, m, h, g, f = 2, 4, 16, 4, 2, 12
+    k, r = m // h, h // g
+    shapes = {"input_norm.gain": (m,), "q_proj.W": (m, h, k), "k_proj.W": (m, g, k), "v_proj.W": (m, g, k),
+              "o_proj.W": (h, k, m), "post_norm.gain": (m,), "gate_proj.W": (m, f), "up_proj.W": (m, f),
+              "down_proj.W": (f, m)}
+    P = {n: param(n, sh) for n, sh in shapes.items()}
+
+    def f_(xs, P):
+        x = xs[0]
+        a = F.rms_norm(x, (m,), P["input_norm.gain"], 1e-5)
+        heads = lambda z, n: (z @ P[n].reshape(m, -1)).view(b, t, -1, k).transpose(1, 2)  # [b, heads, t, k]
+        q = rope_ref(heads(a, "q_proj.W"))
+        kk = rope_ref(heads(a, "k_proj.W")).repeat_interleave(r, dim=1)  # repeat_kv
+        v = heads(a, "v_proj.W").repeat_interleave(r, dim=1)
+        sc = (q @ kk.transpose(-1, -2)) / math.sqrt(k)
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        att = torch.softmax(sc.masked_fill(~causal, float("-inf")), dim=-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, h * k)
+        x = x + o @ P["o_proj.W"].reshape(h * k, m)
+        a = F.rms_norm(x, (m,), P["post_norm.gain"], 1e-5)
+        return x + (F.silu(a @ P["gate_proj.W"]) * (a @ P["up_proj.W"])) @ P["down_proj.W"]
+
+    x = inp(0, (b, t, m))
+    return {"bind": {"b": b, "t": t, "m": m, "h": h, "g": g, "f": f}, **run(f_, [x], P, lambda y: y)}
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -684,6 +728,11 @@ def param_counts():
             # m = 128 → k·h = 64: four bias-free projections (nn.MultiheadAttention needs k·h = m)
             "mha": nn.ModuleList([nn.Linear(128, 64, bias=False) for _ in range(3)] + [nn.Linear(64, 128, bias=False)]),
             "resnet": ResNet(16),
+            # LLaMA block at m = 64, h = 4, g = 2 (k = 16), f = 128: bias-free projections, two RMSNorms
+            "llama_block": nn.ModuleList([nn.Linear(64, 64, bias=False), nn.Linear(64, 32, bias=False),
+                                          nn.Linear(64, 32, bias=False), nn.Linear(64, 64, bias=False),
+                                          nn.Linear(64, 128, bias=False), nn.Linear(64, 128, bias=False),
+                                          nn.Linear(128, 64, bias=False), nn.RMSNorm(64), nn.RMSNorm(64)]),
             # GPT-2 block at m = 64: two LayerNorms, c_attn, c_proj, c_fc, mlp c_proj
             "gpt2_block": nn.ModuleList([nn.LayerNorm(64), nn.Linear(64, 192), nn.Linear(64, 64), nn.LayerNorm(64),
                                          nn.Linear(64, 256), nn.Linear(256, 64)]),
@@ -694,7 +743,7 @@ def param_counts():
 
 
 def main():
-    builders = [mlp, mha, conv, transformer_block, gpt2_block, sdpa, transformer, vit, visual_attention, rnn_cell,
+    builders = [mlp, mha, conv, transformer_block, gpt2_block, llama_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
     out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
            "ops": ops()}

@@ -568,6 +568,31 @@ impl Builder {
         Ok(self.push(name, Op::RmsNorm(r), vec![x], vec![out], vec![gain])[0])
     }
 
+    /// Rotary position embedding of `x` along `dim` by the positions of `pos` (see [`Rope`]).
+    pub fn rope(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        pos: AxisId,
+        dim: AxisId,
+        base: f64,
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "rope", x)?;
+        self.need_axes(&op, "rope", x, &[pos, dim])?;
+        self.no_dups(&op, "rope", &[pos, dim])?;
+        if !(base.is_finite() && base > 1.0) {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "rope",
+                why: format!("base {base}: expected a finite number above 1 (10000 in LLaMA)"),
+            });
+        }
+        let out = self.axes_of(x).to_vec();
+        let r = Rope { pos, dim, base };
+        Ok(self.push(name, Op::Rope(r), vec![x], vec![out], vec![])[0])
+    }
+
     /// Layer norm over `features` (affine, ε = 1e-5 as PyTorch).
     pub fn layer_norm(&mut self, name: &str, x: ValueId, features: &[AxisId]) -> R<ValueId> {
         self.norm(name, x, features, features, true, 1e-5)

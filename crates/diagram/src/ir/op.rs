@@ -184,6 +184,21 @@ pub enum Op {
     Gather(Gather),
     /// Root-mean-square normalisation with a learned gain.
     RmsNorm(RmsNorm),
+    /// Rotary position embedding.
+    Rope(Rope),
+}
+
+/// Rotary position embedding in the rotate-half form (LLaMA, GPT-NeoX): along `dim` (size
+/// d, even), entry `j < d/2` pairs with `j + d/2`, and the pair at position `p` of `pos` is
+/// rotated by the angle `p · base^(−2j/d)`. Linear in its input; it stores nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rope {
+    /// The position (token) axis.
+    pub pos: AxisId,
+    /// The rotated (head-dimension) axis.
+    pub dim: AxisId,
+    /// The frequency base (10000 in LLaMA).
+    pub base: f64,
 }
 
 /// RMSNorm: `y = g ⊙ x / √(mean_over(x²) + eps)`, the gain `g` (param `NAME.gain`, init
@@ -379,6 +394,7 @@ impl Op {
             Op::Split(_) => "split",
             Op::Gather(_) => "gather",
             Op::RmsNorm(_) => "rmsnorm",
+            Op::Rope(_) => "rope",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -396,7 +412,8 @@ impl Op {
             | Op::Load(_)
             | Op::Mask(_)
             | Op::Split(_)
-            | Op::Gather(_) => true,
+            | Op::Gather(_)
+            | Op::Rope(_) => true,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

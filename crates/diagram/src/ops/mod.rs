@@ -8,6 +8,7 @@ pub(crate) mod norm_grouped;
 pub(crate) mod pointwise;
 pub(crate) mod reduce;
 pub(crate) mod rmsnorm;
+pub(crate) mod rope;
 pub(crate) mod shape;
 pub(crate) mod softmax;
 pub(crate) mod window;
@@ -151,6 +152,7 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Split(k) => f.call(k),
         Op::Gather(k) => f.call(k),
         Op::RmsNorm(k) => f.call(k),
+        Op::Rope(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }

@@ -62,6 +62,7 @@
 //!            | "norm" X "over" { axis } [ ( "affine" | "fixed" ) { axis } ] [ "eps" real ]
 //!                                                     [ "using" name name ]
 //!            | "rmsnorm" X "over" axis { axis } [ "eps" real ] [ "using" name ]
+//!            | "rope" X axis axis [ "base" real ]      (* positions, rotated axis *)
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)

@@ -464,6 +464,13 @@ impl Printer<'_> {
                 }
                 t + &using()
             }
+            Op::Rope(r) => {
+                let mut t = format!("rope {} {} {}", x(0), self.axis(r.pos), self.axis(r.dim));
+                if r.base != 10000.0 {
+                    let _ = write!(t, " base {}", fmt_f64(r.base));
+                }
+                t
+            }
             Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
             Op::Split(s) => format!(
                 "split {} {} -> {}",

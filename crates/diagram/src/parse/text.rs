@@ -256,6 +256,7 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::Mask(m) => vec![m.rows, m.cols],
         Op::Gather(g) => vec![g.axis],
         Op::RmsNorm(r) => r.over.clone(),
+        Op::Rope(r) => vec![r.pos, r.dim],
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),

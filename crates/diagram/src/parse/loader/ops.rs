@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, layernorm, batchnorm, copy, window, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, rope, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -80,6 +80,17 @@ impl Loader {
                     self.substitute(ps, made, at)?;
                 }
                 v
+            }
+            "rope" => {
+                let x = self.first(cur, prev, name)?;
+                let pos = self.axis(cur, AxisUse::Existing, None, "the position axis")?;
+                let dim = self.axis(cur, AxisUse::Existing, None, "the rotated axis")?;
+                let base = if cur.eat_word("base") {
+                    cur.float("the frequency base after 'base'")?
+                } else {
+                    10000.0
+                };
+                self.b.rope(local, x, pos, dim, base)
             }
             "gather" => {
                 let x = self.first(cur, prev, name)?;
