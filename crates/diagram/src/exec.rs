@@ -149,7 +149,7 @@ pub fn forward<T: Real>(
         let implied =
             ops::forward_keeps_finite(&node.op) && node.inputs.iter().all(|v| finite[v.ix()]);
         // a mask writes −∞ on purpose (for the softmax after it): its readers scan instead
-        let masks = matches!(node.op, Op::Mask(_));
+        let masks = matches!(node.op, Op::Mask(_) | Op::TopK(_));
         for (v, y) in node.outputs.iter().zip(ys) {
             finite[v.ix()] = !masks;
             if !implied && !masks && !all_finite(&y.data) {

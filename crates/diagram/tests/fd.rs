@@ -275,3 +275,20 @@ fn rope_matches_finite_differences() {
     let w = fd_check(&c, &bind(&[("t", 4), ("j", 2)]), 5, 40);
     assert!(w < 1e-6, "worst relative error {w}");
 }
+
+/// Top-2 routing weights (top-k, then a softmax over the experts), experts not innermost.
+#[test]
+fn top_k_routing_matches_finite_differences() {
+    let mut b = Builder::new("route");
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let e = b.axis("e", "e", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[e, t]);
+    let y = b.top_k("top", x, e, 2).unwrap();
+    let y = b.softmax("softmax", y, &[e]).unwrap();
+    b.output(y);
+    let c = b.finish().unwrap();
+    for seed in 0..3 {
+        let w = fd_check(&c, &bind(&[("t", 3), ("e", 5)]), seed, 40);
+        assert!(w < 1e-6, "worst relative error {w}");
+    }
+}

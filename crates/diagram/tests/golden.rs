@@ -401,6 +401,7 @@ fn single_ops_match_pytorch() {
         "gather",
         "rmsnorm",
         "rope",
+        "topk",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

@@ -647,6 +647,14 @@ def ops():
     cases["rope"] = op_case("circuit rope\ninput x [t=5 h=2 k=6]\ny = rope x t k base 100\noutput y\n",
                             lambda x: rope_ref(x.transpose(0, 1), 100.0).transpose(0, 1), [(5, 2, 6)],
                             [[0.0, 1.0]], {})
+    # Mixtral's routing weights: softmax of the router logits over 5 experts, the top 2
+    # kept and renormalised, scattered back (zeros elsewhere); the circuit writes topk + softmax
+    def routing(x):  # x [t, e]
+        w = torch.softmax(x, dim=1)
+        top, idx = w.topk(2, dim=1)
+        return torch.zeros_like(w).scatter(1, idx, top / top.sum(1, keepdim=True))
+    cases["topk"] = op_case("circuit topk\ninput x [t=6 e=5]\ny = topk x over e 2 ; softmax over e\noutput y\n",
+                            routing, [(6, 5)], [[0.0, 2.0]], {})
     return cases
 
 

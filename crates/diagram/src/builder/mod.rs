@@ -593,6 +593,22 @@ impl Builder {
         Ok(self.push(name, Op::Rope(r), vec![x], vec![out], vec![])[0])
     }
 
+    /// Keeps the `k` largest entries along `over`, −∞ elsewhere (see [`TopK`]).
+    pub fn top_k(&mut self, name: &str, x: ValueId, over: AxisId, k: usize) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "topk", x)?;
+        self.need_axes(&op, "topk", x, &[over])?;
+        if k == 0 {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "topk",
+                why: "k = 0 keeps nothing; expected at least 1".into(),
+            });
+        }
+        let out = self.axes_of(x).to_vec();
+        Ok(self.push(name, Op::TopK(TopK { over, k }), vec![x], vec![out], vec![])[0])
+    }
+
     /// Layer norm over `features` (affine, ε = 1e-5 as PyTorch).
     pub fn layer_norm(&mut self, name: &str, x: ValueId, features: &[AxisId]) -> R<ValueId> {
         self.norm(name, x, features, features, true, 1e-5)

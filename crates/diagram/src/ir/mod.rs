@@ -13,7 +13,7 @@ mod op;
 
 pub use op::{
     Concat, EinTerm, Einsum, Embed, Func, Gather, Linear, Mask, Norm, Op, Permute, Reduce,
-    ReduceKind, Reshape, RmsNorm, Rope, Softmax, Split, Window, WindowAxis,
+    ReduceKind, Reshape, RmsNorm, Rope, Softmax, Split, TopK, Window, WindowAxis,
 };
 
 use crate::size::{Constraint, SizeExpr};
@@ -219,6 +219,7 @@ impl Node {
             Op::Gather(g) => vec![g.axis],
             Op::RmsNorm(r) => r.over.clone(),
             Op::Rope(r) => vec![r.pos, r.dim],
+            Op::TopK(t) => vec![t.over],
             Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add

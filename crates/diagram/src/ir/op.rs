@@ -186,6 +186,19 @@ pub enum Op {
     RmsNorm(RmsNorm),
     /// Rotary position embedding.
     Rope(Rope),
+    /// Keeps the k largest entries along an axis, −∞ elsewhere (top-k routing).
+    TopK(TopK),
+}
+
+/// Keeps the `k` largest entries of each row along `over` (ties go to the lower index) and
+/// sets the rest to −∞: followed by a softmax over `over`, these are Mixtral's routing weights
+/// (the softmax of the router logits, restricted to the top k and renormalised).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopK {
+    /// The axis selected along (the experts).
+    pub over: AxisId,
+    /// How many entries are kept.
+    pub k: usize,
 }
 
 /// Rotary position embedding in the rotate-half form (LLaMA, GPT-NeoX): along `dim` (size
@@ -395,6 +408,7 @@ impl Op {
             Op::Gather(_) => "gather",
             Op::RmsNorm(_) => "rmsnorm",
             Op::Rope(_) => "rope",
+            Op::TopK(_) => "topk",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -414,6 +428,8 @@ impl Op {
             | Op::Split(_)
             | Op::Gather(_)
             | Op::Rope(_) => true,
+            // the kept positions depend on the input, which the backward reads
+            Op::TopK(_) => false,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

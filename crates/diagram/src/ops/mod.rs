@@ -153,6 +153,7 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Gather(k) => f.call(k),
         Op::RmsNorm(k) => f.call(k),
         Op::Rope(k) => f.call(k),
+        Op::TopK(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }

@@ -63,6 +63,7 @@
 //!                                                     [ "using" name name ]
 //!            | "rmsnorm" X "over" axis { axis } [ "eps" real ] [ "using" name ]
 //!            | "rope" X axis axis [ "base" real ]      (* positions, rotated axis *)
+//!            | "topk" X "over" axis int              (* −∞ outside the k largest *)
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)

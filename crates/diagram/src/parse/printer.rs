@@ -471,6 +471,7 @@ impl Printer<'_> {
                 }
                 t
             }
+            Op::TopK(t) => format!("topk {} over {} {}", x(0), self.axis(t.over), t.k),
             Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
             Op::Split(s) => format!(
                 "split {} {} -> {}",

@@ -257,6 +257,7 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::Gather(g) => vec![g.axis],
         Op::RmsNorm(r) => r.over.clone(),
         Op::Rope(r) => vec![r.pos, r.dim],
+        Op::TopK(t) => vec![t.over],
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),

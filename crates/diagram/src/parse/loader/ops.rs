@@ -10,7 +10,7 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, rope, layernorm, batchnorm, copy, window, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, rope, topk, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -91,6 +91,18 @@ impl Loader {
                     10000.0
                 };
                 self.b.rope(local, x, pos, dim, base)
+            }
+            "topk" => {
+                let x = self.first(cur, prev, name)?;
+                if !cur.eat_word("over") {
+                    return Err(cur.expected("'over' and the axis selected along"));
+                }
+                let over = self.axis(cur, AxisUse::Existing, None, "the axis selected along")?;
+                let k = cur.int("how many entries are kept")?;
+                if !(1..=1_000_000).contains(&k) {
+                    return Err(self.at(at, "topk: keep 1 to 1000000 entries"));
+                }
+                self.b.top_k(local, x, over, k as usize)
             }
             "gather" => {
                 let x = self.first(cur, prev, name)?;
