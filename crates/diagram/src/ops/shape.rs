@@ -129,6 +129,16 @@ fn rows<T: Real>(cx: &super::Ctx, idx: &Tensor<T>, n: usize) -> Result<Vec<usize
         .collect()
 }
 
+/// `g[idx[j]] += d[j]`, rows of `f`: the backward of a lookup (repeated indices add).
+fn add_rows<T: Real>(g: &mut [T], idx: &Tensor<T>, d: &[T], f: usize) {
+    for (j, v) in idx.data.iter().enumerate() {
+        let i = v.f64() as usize;
+        for k in 0..f {
+            g[i * f + k] += d[j * f + k];
+        }
+    }
+}
+
 impl Kernel for Gather {
     fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
         let (cx, x, idx) = (a.cx, a.xs[0], a.xs[1]);
@@ -151,12 +161,7 @@ impl Kernel for Gather {
         let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
         let f: usize = cx.dims(&rest).iter().product();
         let d = dy.to_layout(&[idx.axes.clone(), rest].concat());
-        for (j, v) in idx.data.iter().enumerate() {
-            let i = v.f64() as usize;
-            for k in 0..f {
-                g.data[i * f + k] += d.data[j * f + k];
-            }
-        }
+        add_rows(&mut g.data, idx, &d.data, f);
         Grads {
             inputs: vec![Some(g), None],
             params: vec![],
@@ -207,16 +212,8 @@ impl Kernel for Embed {
         let nv = cx.dim(self.vocab);
         let f: usize = cx.dims(&self.features).iter().product();
         let mut data = Vec::with_capacity(idx.len() * f);
-        for v in &idx.data {
-            let i = v.f64();
-            if !(i >= 0.0 && i < nv as f64 && i.fract() == 0.0) {
-                return Err(ExecError::Index {
-                    op: cx.node.name.clone(),
-                    index: i,
-                    vocab: nv,
-                });
-            }
-            data.extend_from_slice(&t.data[i as usize * f..(i as usize + 1) * f]);
+        for i in rows(cx, idx, nv)? {
+            data.extend_from_slice(&t.data[i * f..(i + 1) * f]);
         }
         let axes = [idx.axes.clone(), self.features.clone()].concat();
         let dims = cx.dims(&axes);
@@ -232,12 +229,7 @@ impl Kernel for Embed {
         let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
         let f: usize = cx.dims(&self.features).iter().product();
         let d = dy.to_layout(&[idx.axes.clone(), self.features.clone()].concat());
-        for (j, v) in idx.data.iter().enumerate() {
-            let i = v.f64() as usize;
-            for k in 0..f {
-                g.data[i * f + k] += d.data[j * f + k];
-            }
-        }
+        add_rows(&mut g.data, idx, &d.data, f);
         Grads {
             inputs: vec![None],
             params: vec![g],
