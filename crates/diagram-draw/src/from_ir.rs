@@ -581,6 +581,8 @@ impl<'a> Conv<'a> {
             Op::Copy(_) => Some(OpKind::Copy),
             Op::Map(f) => Some(map_kind(f)),
             Op::Concat { .. } | Op::Embed { .. } => Some(OpKind::Reshape),
+            // several outputs (split) or an index operand (gather): every wire in, new out
+            Op::Split(_) | Op::Gather(_) => Some(OpKind::Reshape),
             Op::Save(n) => Some(OpKind::Save(n.clone())),
             Op::Constant(_) => Some(OpKind::Other("const".into())),
             Op::Einsum { .. } => Some(self.einsum_kind(&ins, node.outputs.first().copied())),
@@ -795,5 +797,8 @@ fn map_kind(f: &Func) -> OpKind {
         Func::Square => OpKind::Elementwise("x²".into()),
         Func::Scale(s) => OpKind::Scale(format!("{s}")),
         Func::ScaleBySize(e, p) => OpKind::Scale(format!("{e}^{p}")),
+        // newer maps (sqrt, SiLU, erf, sin, …) are labelled by their text-format name
+        #[allow(unreachable_patterns)]
+        f => OpKind::Elementwise(f.name()),
     }
 }

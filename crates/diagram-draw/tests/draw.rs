@@ -408,6 +408,8 @@ fn gallery_drawings_stay_narrow() {
         ("unet_ronneberger.down", 1050.0),
         ("visual_attention", 1000.0),
         ("mha", 520.0),
+        // two rotary boxes and three projections side by side on the attention path
+        ("llama_block", 1500.0),
     ];
     let mut bad = Vec::new();
     for (name, svg) in nc_diagram_draw::zoo_svgs(&nc_diagram_draw::DrawOptions::default()) {

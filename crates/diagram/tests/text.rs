@@ -169,7 +169,7 @@ fn syntax_errors_name_line_column_and_token() {
     );
     assert_eq!(
         err(&format!("{HEAD}y = linear x n o\n")),
-        "t.ncd:3:16: unknown axis `o`"
+        "t.ncd:3:16: unknown axis `o` (in scope: b, n)"
     );
     assert_eq!(
         err(&format!("{HEAD}y = linear x n\n")),
@@ -177,7 +177,7 @@ fn syntax_errors_name_line_column_and_token() {
     );
     assert_eq!(
         err(&format!("{HEAD}y = reshape x n o\n")),
-        "t.ncd:3:17: unknown axis `o`"
+        "t.ncd:3:17: unknown axis `o` (in scope: b, n)"
     );
     assert_eq!(
         err(&format!("{HEAD}y = softmax x n\n")),
@@ -226,15 +226,15 @@ fn syntax_errors_name_line_column_and_token() {
 fn unknown_names_are_errors() {
     assert_eq!(
         err(&format!("{HEAD}y = relu z\noutput y\n")),
-        "t.ncd:3:10: unknown value `z`"
+        "t.ncd:3:10: unknown value `z` (in scope: x)"
     );
     assert_eq!(
         err(&format!("{HEAD}y = sum x over m\n")),
-        "t.ncd:3:16: unknown axis `m`"
+        "t.ncd:3:16: unknown axis `m` (in scope: b, n)"
     );
     assert_eq!(
         err(&format!("{HEAD}y = linear x n -> o using L.W\n")),
-        "t.ncd:3:27: unknown parameter `L.W`"
+        "t.ncd:3:27: unknown parameter `L.W` (no parameter is in scope yet)"
     );
     assert_eq!(
         err(&format!("{HEAD}y = load C1\n")),
@@ -292,7 +292,7 @@ fn wrong_arity_is_an_error() {
 fn type_errors_come_from_the_builder_with_a_position() {
     assert_eq!(
         err(&format!("{HEAD}m = relu x\ny = linear m b2=3 -> o\n")),
-        "t.ncd:4:5: unknown axis `b2`".replace("4:5", "4:14")
+        "t.ncd:4:14: unknown axis `b2`; did you mean `b`? (in scope: b, n)"
     );
     let e = err("circuit t\ninput x [b n=4]\ninput z [m=3]\ny = add z x\n");
     assert!(e.starts_with("t.ncd:4:5: op `y` (add): axis "), "{e}");
@@ -590,4 +590,34 @@ fn garbage_never_panics() {
     ] {
         let _ = load(junk);
     }
+}
+
+/// Every named map prints under its name and loads back; `gelu_tanh` is read as `gelu`.
+#[test]
+fn every_map_round_trips_by_name() {
+    use nc_diagram::ir::{Func, Op};
+    for f in Func::NAMED {
+        let name = f.name();
+        let text = format!("circuit t\nsize n = 3\ninput x [n]\ny = {name} x\noutput y\n");
+        let c = load(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(c.nodes.iter().any(|n| n.op == Op::Map(f.clone())), "{name}");
+        assert_eq!(load(&save(&c)).unwrap(), c, "{name}");
+    }
+    let c = load("circuit t\nsize n = 3\ninput x [n]\ny = gelu_tanh x\noutput y\n").unwrap();
+    assert!(c.nodes.iter().any(|n| n.op == Op::Map(Func::Gelu)));
+}
+
+/// Unknown names suggest the closest names in scope (one edit, or another case) and list
+/// what is in scope.
+#[test]
+fn unknown_names_suggest_what_is_in_scope() {
+    let head = "circuit t\ninput x [b t m=4]\n";
+    assert_eq!(
+        err(&format!("{head}y = sum x over T\n")),
+        "t.ncd:3:16: unknown axis `T`; did you mean `t`? (in scope: b, m, t)"
+    );
+    assert_eq!(
+        err(&format!("{head}h = relu x\ny = tanh hh\n")),
+        "t.ncd:4:10: unknown value `hh`; did you mean `h`? (in scope: h, x)"
+    );
 }

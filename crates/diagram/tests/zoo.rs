@@ -30,6 +30,8 @@ fn small(name: &str) -> Bindings {
         "sdpa" => bind(&[("y", 3), ("x", 4), ("k", 5)]),
         "mha" => bind(&[("m", 8), ("k", 3), ("h", 2), ("y", 3), ("x", 4)]),
         "transformer_block" => bind(&[("b", 2), ("t", 3), ("m", 8), ("h", 2)]),
+        "gpt2_block" => bind(&[("b", 2), ("t", 4), ("m", 8), ("h", 2)]),
+        "llama_block" => bind(&[("b", 2), ("t", 4), ("m", 16), ("h", 4), ("g", 2), ("f", 12)]),
         "transformer" => bind(&[("b", 2), ("t", 3), ("m", 8), ("h", 2), ("v", 7)]),
         "conv" => bind(&[("b", 1), ("c", 8), ("H", 8)]),
         "resnet" => bind(&[("b", 1), ("H", 32), ("n", 4)]),

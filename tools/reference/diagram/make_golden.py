@@ -574,6 +574,160 @@ def unet_ronneberger(b=1, S=188, c=8):
     return {"bind": {"b": b, "S": S, "c": c}, **run(tie.forward, [x], tie.P, out)}
 
 
+# ---------------------------------------------------------------------------------------------
+# Single operations: a small circuit in the text format (loaded by golden.rs) beside the torch
+# function it must compute. Real input i is shift_i + scale_i * cos(0.23 j + 0.5 i), so that
+# sqrt, rsqrt and reciprocal see positive inputs and the others both signs.
+
+
+def op_case(ncd, f, shapes, affine, bind):
+    xs = [a + s * inp(i, shape) for i, (shape, (a, s)) in enumerate(zip(shapes, affine))]
+    xs = [x.detach() for x in xs]
+    return {"ncd": ncd, "bind": bind, "inputs": affine, **run(lambda xs, P: f(*xs), xs, {}, lambda y: y)}
+
+
+def unary(name, f, positive=False):
+    ncd = f"circuit {name}\nsize n = 5\nsize m = 8\ninput x [n m]\ny = {name} x\noutput y\n"
+    return op_case(ncd, f, [(5, 8)], [[2.5, 2.0] if positive else [0.0, 3.0]], {"n": 5, "m": 8})
+
+
+def ops():
+    gelu_tanh = nn.GELU(approximate="tanh")
+    cases = {
+        "sqrt": unary("sqrt", torch.sqrt, True),
+        "rsqrt": unary("rsqrt", torch.rsqrt, True),
+        "reciprocal": unary("reciprocal", torch.reciprocal, True),
+        "silu": unary("silu", F.silu),
+        "gelu_erf": unary("gelu_erf", nn.GELU()),
+        "gelu": unary("gelu", gelu_tanh),
+        "erf": unary("erf", torch.erf),
+        "sin": unary("sin", torch.sin),
+        "cos": unary("cos", torch.cos),
+        # a gate: the product of two wires, the second broadcast over n
+        "mul": op_case("circuit mul\nsize n = 5\nsize m = 8\ninput x [n m]\ninput g [m]\n"
+                       "y = mul x g\noutput y\n", torch.mul, [(5, 8), (8,)], [[0.0, 1.0], [0.5, 1.0]],
+                       {"n": 5, "m": 8}),
+    }
+    # causal and banded (one diagonal each side) masks before a softmax over the keys s; the
+    # input is laid out [s t] in the circuit, so the row (query) axis t is the inner one
+    def masked(keep):
+        t = 5
+        i, j = torch.arange(t)[:, None], torch.arange(t)[None, :]  # [query, key]
+        def f(x):  # x: [s, t]
+            z = x.T.masked_fill(~keep(i, j), float("-inf"))
+            return torch.softmax(z, dim=1).T
+        return f
+    for name, spec, keep in [("mask_causal", "causal", lambda i, j: j <= i),
+                             ("mask_band", "below 1 above 1", lambda i, j: (j - i).abs() <= 1)]:
+        cases[name] = op_case(f"circuit {name}\nsize t = 5\ninput x [s=t t]\n"
+                              f"y = mask x t s {spec} ; softmax over s\noutput y\n",
+                              masked(keep), [(5, 5)], [[0.0, 2.0]], {"t": 5})
+    # a fused projection split in three; parts 0 and 2 meet in a product, part 1 is unused
+    # (its gradient is zero)
+    def split3(x):
+        a, _, c = x.split(4, dim=1)
+        return torch.einsum("tq,tv->qv", a, c)
+    cases["split"] = op_case("circuit split\nsize m = 4\ninput x [t=3 f=3*m]\n"
+                             "y = split x f -> q=m k=m v=m\n"
+                             "z = einsum \"t q, t v -> q v\" y.0 y.2\noutput z\n",
+                             split3, [(3, 12)], [[0.0, 1.0]], {"m": 4})
+    # gather along the vocabulary-like axis v of a computed value; index j is (3 j + 1) mod 5
+    cases["gather"] = {"ncd": "circuit gather\nsize v = 5\ninput x [f=4 v]\ninput ids [t=6] index\n"
+                              "y = tanh x ; gather v at ids\noutput y\n",
+                       "bind": {"v": 5}, "inputs": [[0.0, 2.0]],
+                       **run(lambda xs, P: torch.tanh(xs[0]).index_select(1, xs[1]).T,
+                             [(2.0 * inp(0, (4, 5))).detach(), tokens((6,), 5)], {}, lambda y: y)}
+    # RMSNorm over (c, m) jointly, eps 1e-5, gain "y.gain" [c m] (closed-form like every param)
+    g = {"y.gain": param("y.gain", (2, 4))}
+    x = (inp(0, (3, 2, 4)) * 2.0).detach()
+    cases["rmsnorm"] = {"ncd": "circuit rmsnorm\ninput x [n=3 c=2 m=4]\ny = rmsnorm x over c m eps 1e-5\noutput y\n",
+                        "bind": {}, "inputs": [[0.0, 2.0]],
+                        **run(lambda xs, P: F.rms_norm(xs[0], (2, 4), P["y.gain"], 1e-5), [x], g, lambda y: y)}
+    # RoPE along k by the positions of t, on a [t h k] input (base 100 to turn faster)
+    cases["rope"] = op_case("circuit rope\ninput x [t=5 h=2 k=6]\ny = rope x t k base 100\noutput y\n",
+                            lambda x: rope_ref(x.transpose(0, 1), 100.0).transpose(0, 1), [(5, 2, 6)],
+                            [[0.0, 1.0]], {})
+    # Mixtral's routing weights: softmax of the router logits over 5 experts, the top 2
+    # kept and renormalised, scattered back (zeros elsewhere); the circuit writes topk + softmax
+    def routing(x):  # x [t, e]
+        w = torch.softmax(x, dim=1)
+        top, idx = w.topk(2, dim=1)
+        return torch.zeros_like(w).scatter(1, idx, top / top.sum(1, keepdim=True))
+    cases["topk"] = op_case("circuit topk\ninput x [t=6 e=5]\ny = topk x over e 2 ; softmax over e\noutput y\n",
+                            routing, [(6, 5)], [[0.0, 2.0]], {})
+    return cases
+
+
+def gpt2_block():
+    """Functional, in GPT-2's own layouts (Conv1D weights [in, out], as the circuit's): LN,
+    fused QKV split in three, heads head-major (view(b, t, h, k)), causal attention written
+    out (matmul, masked_fill(-inf), softmax, matmul: the math path), tanh GELU, biases."""
+    b, t, m, h = 2, 4, 8, 2
+    k = m // h
+    shapes = {"ln_1.gain": (m,), "ln_1.shift": (m,), "c_attn.W": (m, 3 * m), "c_attn.b": (3 * m,),
+              "c_proj.W": (m, m), "c_proj.b": (m,), "ln_2.gain": (m,), "ln_2.shift": (m,),
+              "c_fc.W": (m, 4 * m), "c_fc.b": (4 * m,), "mlp_proj.W": (4 * m, m), "mlp_proj.b": (m,)}
+    P = {n: param(n, sh) for n, sh in shapes.items()}
+
+    def f(xs, P):
+        x = xs[0]
+        a = F.layer_norm(x, (m,), P["ln_1.gain"], P["ln_1.shift"], 1e-5)
+        q, kk, v = (a @ P["c_attn.W"] + P["c_attn.b"]).split(m, dim=2)
+        heads = lambda z: z.view(b, t, h, k).transpose(1, 2)  # [b, h, t, k]
+        q, kk, v = heads(q), heads(kk), heads(v)
+        sc = (q @ kk.transpose(-1, -2)) / math.sqrt(k)
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        att = torch.softmax(sc.masked_fill(~causal, float("-inf")), dim=-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, m)
+        x = x + (o @ P["c_proj.W"] + P["c_proj.b"])
+        a = F.layer_norm(x, (m,), P["ln_2.gain"], P["ln_2.shift"], 1e-5)
+        u = F.gelu(a @ P["c_fc.W"] + P["c_fc.b"], approximate="tanh")
+        return x + (u @ P["mlp_proj.W"] + P["mlp_proj.b"])
+
+    x = inp(0, (b, t, m))
+    return {"bind": {"b": b, "t": t, "m": m, "h": h}, **run(f, [x], P, lambda y: y)}
+
+
+def rope_ref(x, base=10000.0):
+    """Rotate-half RoPE (HF LLaMA's apply_rotary_pos_emb) on x [..., t, d]."""
+    t, d = x.shape[-2], x.shape[-1]
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+    freqs = torch.outer(torch.arange(t, dtype=torch.float64), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return x * emb.cos() + torch.cat([-x2, x1], dim=-1) * emb.sin()
+
+
+def llama_block():
+    """Functional LLaMA block (HF LlamaDecoderLayer's math): RMSNorm eps 1e-5, q/k/v without
+    bias, RoPE on q and k, repeat_kv for grouped-query heads, causal softmax written out,
+    o_proj, RMSNorm, SwiGLU (down(silu(gate) * up)). Weights in the circuit's layouts."""
+    b, t, m, h, g, f = 2, 4, 16, 4, 2, 12
+    k, r = m // h, h // g
+    shapes = {"input_norm.gain": (m,), "q_proj.W": (m, h, k), "k_proj.W": (m, g, k), "v_proj.W": (m, g, k),
+              "o_proj.W": (h, k, m), "post_norm.gain": (m,), "gate_proj.W": (m, f), "up_proj.W": (m, f),
+              "down_proj.W": (f, m)}
+    P = {n: param(n, sh) for n, sh in shapes.items()}
+
+    def f_(xs, P):
+        x = xs[0]
+        a = F.rms_norm(x, (m,), P["input_norm.gain"], 1e-5)
+        heads = lambda z, n: (z @ P[n].reshape(m, -1)).view(b, t, -1, k).transpose(1, 2)  # [b, heads, t, k]
+        q = rope_ref(heads(a, "q_proj.W"))
+        kk = rope_ref(heads(a, "k_proj.W")).repeat_interleave(r, dim=1)  # repeat_kv
+        v = heads(a, "v_proj.W").repeat_interleave(r, dim=1)
+        sc = (q @ kk.transpose(-1, -2)) / math.sqrt(k)
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        att = torch.softmax(sc.masked_fill(~causal, float("-inf")), dim=-1)
+        o = (att @ v).transpose(1, 2).reshape(b, t, h * k)
+        x = x + o @ P["o_proj.W"].reshape(h * k, m)
+        a = F.rms_norm(x, (m,), P["post_norm.gain"], 1e-5)
+        return x + (F.silu(a @ P["gate_proj.W"]) * (a @ P["up_proj.W"])) @ P["down_proj.W"]
+
+    x = inp(0, (b, t, m))
+    return {"bind": {"b": b, "t": t, "m": m, "h": h, "g": g, "f": f}, **run(f_, [x], P, lambda y: y)}
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -582,6 +736,14 @@ def param_counts():
             # m = 128 → k·h = 64: four bias-free projections (nn.MultiheadAttention needs k·h = m)
             "mha": nn.ModuleList([nn.Linear(128, 64, bias=False) for _ in range(3)] + [nn.Linear(64, 128, bias=False)]),
             "resnet": ResNet(16),
+            # LLaMA block at m = 64, h = 4, g = 2 (k = 16), f = 128: bias-free projections, two RMSNorms
+            "llama_block": nn.ModuleList([nn.Linear(64, 64, bias=False), nn.Linear(64, 32, bias=False),
+                                          nn.Linear(64, 32, bias=False), nn.Linear(64, 64, bias=False),
+                                          nn.Linear(64, 128, bias=False), nn.Linear(64, 128, bias=False),
+                                          nn.Linear(128, 64, bias=False), nn.RMSNorm(64), nn.RMSNorm(64)]),
+            # GPT-2 block at m = 64: two LayerNorms, c_attn, c_proj, c_fc, mlp c_proj
+            "gpt2_block": nn.ModuleList([nn.LayerNorm(64), nn.Linear(64, 192), nn.Linear(64, 64), nn.LayerNorm(64),
+                                         nn.Linear(64, 256), nn.Linear(256, 64)]),
             "unet": UNetDrawn(64),
             "unet_ronneberger": UNetRonneberger(64),
         }
@@ -589,9 +751,10 @@ def param_counts():
 
 
 def main():
-    builders = [mlp, mha, conv, transformer_block, sdpa, transformer, vit, visual_attention, rnn_cell,
+    builders = [mlp, mha, conv, transformer_block, gpt2_block, llama_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
-    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders}}
+    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
+           "ops": ops()}
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "..", "..", "crates", "diagram", "tests", "data", "golden.json")
     with open(path, "w") as fh:

@@ -494,6 +494,31 @@ impl Builder {
         )[0])
     }
 
+    /// A band mask over `rows` × `cols` (see [`Mask`]): entries whose offset `col − row` lies
+    /// outside `[−below, above]` become −∞. Causal: `below = None`, `above = Some(0)`.
+    pub fn mask(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        rows: AxisId,
+        cols: AxisId,
+        below: Option<i64>,
+        above: Option<i64>,
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "mask", x)?;
+        self.need_axes(&op, "mask", x, &[rows, cols])?;
+        self.no_dups(&op, "mask", &[rows, cols])?;
+        let out = self.axes_of(x).to_vec();
+        let m = Mask {
+            rows,
+            cols,
+            below,
+            above,
+        };
+        Ok(self.push(name, Op::Mask(m), vec![x], vec![out], vec![])[0])
+    }
+
     /// General normalisation (see [`Op::Norm`]).
     pub fn norm(
         &mut self,
@@ -526,6 +551,62 @@ impl Builder {
             vec![out],
             params,
         )[0])
+    }
+
+    /// RMSNorm over `over` with a gain `NAME.gain` over the same axes (see [`RmsNorm`]).
+    pub fn rms_norm(&mut self, name: &str, x: ValueId, over: &[AxisId], eps: f64) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "rmsnorm", x)?;
+        self.need_axes(&op, "rmsnorm", x, over)?;
+        self.no_dups(&op, "rmsnorm", over)?;
+        let gain = self.param(&format!("{name}.gain"), over, Init::Ones);
+        let out = self.axes_of(x).to_vec();
+        let r = RmsNorm {
+            over: over.to_vec(),
+            eps,
+        };
+        Ok(self.push(name, Op::RmsNorm(r), vec![x], vec![out], vec![gain])[0])
+    }
+
+    /// Rotary position embedding of `x` along `dim` by the positions of `pos` (see [`Rope`]).
+    pub fn rope(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        pos: AxisId,
+        dim: AxisId,
+        base: f64,
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "rope", x)?;
+        self.need_axes(&op, "rope", x, &[pos, dim])?;
+        self.no_dups(&op, "rope", &[pos, dim])?;
+        if !(base.is_finite() && base > 1.0) {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "rope",
+                why: format!("base {base}: expected a finite number above 1 (10000 in LLaMA)"),
+            });
+        }
+        let out = self.axes_of(x).to_vec();
+        let r = Rope { pos, dim, base };
+        Ok(self.push(name, Op::Rope(r), vec![x], vec![out], vec![])[0])
+    }
+
+    /// Keeps the `k` largest entries along `over`, −∞ elsewhere (see [`TopK`]).
+    pub fn top_k(&mut self, name: &str, x: ValueId, over: AxisId, k: usize) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "topk", x)?;
+        self.need_axes(&op, "topk", x, &[over])?;
+        if k == 0 {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "topk",
+                why: "k = 0 keeps nothing; expected at least 1".into(),
+            });
+        }
+        let out = self.axes_of(x).to_vec();
+        Ok(self.push(name, Op::TopK(TopK { over, k }), vec![x], vec![out], vec![])[0])
     }
 
     /// Layer norm over `features` (affine, ε = 1e-5 as PyTorch).

@@ -39,7 +39,10 @@ impl TextError {
     ///
     /// ```
     /// let e = nc_diagram::parse::text::load("circuit c\noutput y\n").unwrap_err();
-    /// assert_eq!(e.in_file("c.ncd"), "c.ncd:2:8: unknown value `y`");
+    /// assert_eq!(
+    ///     e.in_file("c.ncd"),
+    ///     "c.ncd:2:8: unknown value `y` (no value is in scope yet)"
+    /// );
     /// ```
     pub fn in_file(&self, file: &str) -> String {
         match self {

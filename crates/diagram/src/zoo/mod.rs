@@ -9,6 +9,8 @@
 
 mod attention;
 mod conv;
+mod gpt2;
+mod llama;
 mod mlp;
 mod ncap;
 mod resnet;
@@ -17,6 +19,8 @@ mod unet;
 
 pub use attention::{mha, sdpa, transformer, transformer_block, visual_attention, vit};
 pub use conv::conv_family;
+pub use gpt2::gpt2_block;
+pub use llama::llama_block;
 pub use mlp::mlp;
 pub use ncap::ncap_swimmer;
 pub use resnet::resnet;
@@ -36,6 +40,14 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "transformer_block",
         "pre-norm transformer block: LN, self-attention, residual, LN, GELU MLP, residual",
+    ),
+    (
+        "gpt2_block",
+        "GPT-2 block: LN, fused QKV split in three, causal attention, GELU MLP, biases",
+    ),
+    (
+        "llama_block",
+        "LLaMA block: RMSNorm, RoPE, grouped-query causal attention, SwiGLU MLP, no biases",
     ),
     (
         "transformer",
@@ -85,6 +97,8 @@ pub fn get(name: &str) -> Option<Circuit> {
         "mha" => mha(),
         "transformer_block" => transformer_block(),
         "transformer" => transformer(),
+        "gpt2_block" => gpt2_block(),
+        "llama_block" => llama_block(),
         "conv" => conv_family(),
         "resnet" => resnet(),
         "unet" => unet_drawn(),

@@ -152,7 +152,7 @@ impl Loader {
             return Ok(a);
         }
         let AxisUse::MayIntroduce(default_kind) = usage else {
-            return Err(n.err(format!("unknown axis `{key}`")));
+            return Err(n.err(super::unknown("axis", &key, self.axes.keys())));
         };
         let size = match size.or(default_size) {
             Some(s) => s,

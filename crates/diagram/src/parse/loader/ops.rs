@@ -8,8 +8,9 @@ use crate::parse::error::TextError;
 use crate::size::SizeExpr;
 
 /// The operations, for the "expected an operation" message.
-const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, exp, square, scale, add, \
-                   mul, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
+                   silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, rope, topk, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -23,15 +24,7 @@ impl Loader {
         at: (usize, usize),
     ) -> R<ValueId> {
         let name = op.text.as_str();
-        let func = match name {
-            "relu" => Some(Func::Relu),
-            "tanh" => Some(Func::Tanh),
-            "sigmoid" => Some(Func::Sigmoid),
-            "gelu" => Some(Func::Gelu),
-            "exp" => Some(Func::Exp),
-            "square" => Some(Func::Square),
-            _ => None,
-        };
+        let func = Func::named(name);
         let built = match name {
             _ if func.is_some() => {
                 let x = self.first(cur, prev, name)?;
@@ -72,6 +65,83 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "rmsnorm" => {
+                let x = self.first(cur, prev, name)?;
+                let axes = self.over(cur, name)?;
+                let eps = if cur.eat_word("eps") {
+                    cur.float("the epsilon after 'eps'")?
+                } else {
+                    1e-6
+                };
+                let using = self.using_params(cur, 1, "the gain parameter after 'using'")?;
+                let made = self.b.circuit().params.len();
+                let v = self.b.rms_norm(local, x, &axes, eps);
+                if let (Some(ps), Ok(_)) = (using, &v) {
+                    self.substitute(ps, made, at)?;
+                }
+                v
+            }
+            "rope" => {
+                let x = self.first(cur, prev, name)?;
+                let pos = self.axis(cur, AxisUse::Existing, None, "the position axis")?;
+                let dim = self.axis(cur, AxisUse::Existing, None, "the rotated axis")?;
+                let base = if cur.eat_word("base") {
+                    cur.float("the frequency base after 'base'")?
+                } else {
+                    10000.0
+                };
+                self.b.rope(local, x, pos, dim, base)
+            }
+            "topk" => {
+                let x = self.first(cur, prev, name)?;
+                if !cur.eat_word("over") {
+                    return Err(cur.expected("'over' and the axis selected along"));
+                }
+                let over = self.axis(cur, AxisUse::Existing, None, "the axis selected along")?;
+                let k = cur.int("how many entries are kept")?;
+                if !(1..=1_000_000).contains(&k) {
+                    return Err(self.at(at, "topk: keep 1 to 1000000 entries"));
+                }
+                self.b.top_k(local, x, over, k as usize)
+            }
+            "gather" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the gathered axis")?;
+                if !cur.eat_word("at") {
+                    return Err(cur.expected("'at' and the index value"));
+                }
+                let idx = self.value_ref(cur, "the index value after 'at'")?;
+                self.b.gather(local, x, axis, idx)
+            }
+            "split" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the axis to split")?;
+                cur.expect("->", "'->' and the axis of each part")?;
+                let kind = self.b.circuit().axis(axis).kind;
+                let parts = self.axis_list(cur, AxisUse::MayIntroduce(kind))?;
+                self.b
+                    .split(local, x, axis, &parts)
+                    .map(|v| v.first().copied().unwrap_or(x))
+            }
+            "mask" => {
+                let x = self.first(cur, prev, name)?;
+                let rows = self.axis(cur, AxisUse::Existing, None, "the mask's row axis")?;
+                let cols = self.axis(cur, AxisUse::Existing, None, "the mask's column axis")?;
+                let (below, above) = if cur.eat_word("causal") {
+                    (None, Some(0))
+                } else {
+                    let below = match cur.eat_word("below") {
+                        true => Some(cur.int("the diagonals kept below the main one")?),
+                        false => None,
+                    };
+                    let above = match cur.eat_word("above") {
+                        true => Some(cur.int("the diagonals kept above the main one")?),
+                        false => None,
+                    };
+                    (below, above)
+                };
+                self.b.mask(local, x, rows, cols, below, above)
+            }
             "layernorm" => {
                 let x = self.first(cur, prev, name)?;
                 let axes = self.over(cur, name)?;
