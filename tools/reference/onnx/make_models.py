@@ -1,0 +1,124 @@
+"""Exports the ONNX test models of nc-diagram-onnx and their onnxruntime reference outputs.
+
+Each model is a small, randomly initialised PyTorch module (seeded, no downloads). For each,
+this writes into crates/diagram-onnx/tests/data/:
+  NAME.onnx              the model, exported by torch.onnx.export (TorchScript exporter, opset 17)
+  NAME.ref.safetensors   the inputs (by ONNX input name) and onnxruntime's outputs (by ONNX
+                         output name), float32
+
+Versions are pinned in requirements.txt. Run from the repository root:
+  python -m venv /tmp/onnxref && /tmp/onnxref/bin/pip install -r tools/reference/onnx/requirements.txt
+  /tmp/onnxref/bin/python tools/reference/onnx/make_models.py
+"""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from safetensors.numpy import save_file
+from torch import nn
+
+OUT = os.path.join("crates", "diagram-onnx", "tests", "data")
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(48, 32)
+        self.fc2 = nn.Linear(32, 32)
+        self.fc3 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.tanh(self.fc2(x))
+        return torch.softmax(self.fc3(x), dim=-1)
+
+
+class ConvRes(nn.Module):
+    """Stem conv, one residual block (conv-BN-ReLU-conv-BN plus identity), a strided conv,
+    global average pooling and a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv1 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.down = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        x = torch.relu(x + y)
+        x = torch.relu(self.down(x))
+        x = torch.mean(x, dim=(2, 3))
+        return self.head(x)
+
+
+def randomise_bn(m, g):
+    # non-trivial running statistics, so the import of eval-mode BatchNorm is tested
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+            mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+            mod.weight.data.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+            mod.bias.data.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+
+
+MODELS = {
+    "mlp": (Mlp, {"x": (2, 3, 4, 4)}),
+    "convres": (ConvRes, {"x": (2, 3, 8, 8)}),
+}
+
+
+def export(name, seed):
+    cls, shapes = MODELS[name]
+    torch.manual_seed(seed)
+    m = cls().eval()
+    g = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        randomise_bn(m, g)
+    inputs = {k: torch.randn(*s, generator=g) for k, s in shapes.items()}
+    path = os.path.join(OUT, f"{name}.onnx")
+    torch.onnx.export(
+        m,
+        tuple(inputs.values()),
+        path,
+        input_names=list(inputs),
+        output_names=["y"],
+        opset_version=17,
+        dynamo=False,
+        do_constant_folding=True,
+    )
+    model = onnx.load(path)
+    onnx.checker.check_model(model)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    feeds = {k: v.numpy() for k, v in inputs.items()}
+    outs = sess.run(None, feeds)
+    names = [o.name for o in sess.get_outputs()]
+    with torch.no_grad():
+        want = m(*inputs.values()).numpy()
+    assert np.allclose(outs[0], want, atol=1e-5), f"{name}: onnxruntime disagrees with torch"
+    tensors = {f"input.{k}": np.ascontiguousarray(v, dtype=np.float32) for k, v in feeds.items()}
+    tensors.update({f"output.{k}": np.ascontiguousarray(v, dtype=np.float32) for k, v in zip(names, outs)})
+    save_file(tensors, os.path.join(OUT, f"{name}.ref.safetensors"))
+    ops = sorted({n.op_type for n in model.graph.node})
+    print(f"{name}: {os.path.getsize(path)} bytes, ops {ops}")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    # each model's seed is fixed by its place in MODELS, whatever is asked for
+    for name in sys.argv[1:] or MODELS:
+        export(name, 1000 + list(MODELS).index(name))
+
+
+if __name__ == "__main__":
+    main()
