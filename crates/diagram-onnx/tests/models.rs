@@ -20,7 +20,17 @@ fn run_model(name: &str) -> (Imported, f64) {
     let refs =
         weights::read(&std::fs::read(data(&format!("{name}.ref.safetensors"))).unwrap()).unwrap();
     let c = &m.circuit;
-    let b = nc_diagram::bind::parse(c, "").unwrap();
+    // named (dim_param) sizes are bound from the recorded inputs' shapes
+    let mut spec = Vec::new();
+    for (v, n) in c.inputs.iter().zip(&m.input_names) {
+        let dims = &refs[&format!("input.{n}")].0;
+        for (a, d) in c.value(*v).ty.axes.iter().zip(dims) {
+            if let nc_diagram::size::SizeExpr::Sym(s) = &c.axes[a.ix()].size {
+                spec.push(format!("{s}={d}"));
+            }
+        }
+    }
+    let b = nc_diagram::bind::parse(c, &spec.join(",")).unwrap();
     let bound = Bound::new(c, &b).unwrap();
     let inputs: Vec<Tensor<f32>> = c
         .inputs
@@ -97,4 +107,25 @@ fn conv_residual_matches_onnxruntime() {
         .map(|a| c.axes[a.ix()].name.as_str())
         .collect();
     assert_eq!(names, ["b", "c", "h", "w"]);
+}
+
+#[test]
+fn resnet18_shape_matches_onnxruntime() {
+    let m = check("resnet18");
+    let c = &m.circuit;
+    // the batch dimension keeps the model's dim_param name, the image's axes their roles
+    let v = c.value(c.inputs[0]);
+    let names: Vec<&str> =
+        v.ty.axes
+            .iter()
+            .map(|a| c.axes[a.ix()].name.as_str())
+            .collect();
+    assert_eq!(names, ["batch", "c", "h", "w"]);
+    assert_eq!(v.name, "image");
+    // 20 convolutions (stem, 16 in blocks, 3 projections) and the head
+    let linears = c
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, nc_diagram::ir::Op::Linear(_)));
+    assert_eq!(linears.filter(|n| !n.name.ends_with(".const")).count(), 21);
 }

@@ -62,6 +62,51 @@ class ConvRes(nn.Module):
         return self.head(x)
 
 
+class Basic(nn.Module):
+    """ResNet's basic block: two 3×3 convs with BN, a 1×1 projection when the shape changes."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout)
+            )
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return torch.relu(y + (x if self.short is None else self.short(x)))
+
+
+class ResNet18(nn.Module):
+    """ResNet-18's shape (7×7 stem, 3×3 max-pool, 4 stages of 2 basic blocks, average pool,
+    linear head) at width 4 instead of 64."""
+
+    def __init__(self, w=4, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, w, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        blocks, cin = [], w
+        for i, cout in enumerate([w, 2 * w, 4 * w, 8 * w]):
+            stride = 1 if i == 0 else 2
+            blocks += [Basic(cin, cout, stride), Basic(cout, cout, 1)]
+            cin = cout
+        self.layers = nn.Sequential(*blocks)
+        self.avg = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.avg(self.layers(x))
+        return self.fc(torch.flatten(x, 1))
+
+
 def randomise_bn(m, g):
     # non-trivial running statistics, so the import of eval-mode BatchNorm is tested
     for mod in m.modules():
@@ -75,7 +120,11 @@ def randomise_bn(m, g):
 MODELS = {
     "mlp": (Mlp, {"x": (2, 3, 4, 4)}),
     "convres": (ConvRes, {"x": (2, 3, 8, 8)}),
+    "resnet18": (ResNet18, {"image": (2, 3, 32, 32)}),
 }
+
+# exported with a named batch dimension (dim_param), the others with fixed shapes
+DYNAMIC = {"resnet18": "batch"}
 
 
 def export(name, seed):
@@ -94,6 +143,7 @@ def export(name, seed):
         input_names=list(inputs),
         output_names=["y"],
         opset_version=17,
+        dynamic_axes={k: {0: DYNAMIC[name]} for k in [*inputs, "y"]} if name in DYNAMIC else None,
         dynamo=False,
         do_constant_folding=True,
     )
