@@ -38,6 +38,20 @@ class Mlp(nn.Module):
         return torch.softmax(self.fc3(x), dim=-1)
 
 
+class GeluMlp(nn.Module):
+    """A GELU MLP block: nn.GELU exports as Div, Erf, Add, Mul, Mul (Erf is not yet
+    translated, so this model tests the unsupported-operator report and --partial)."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(16)
+        self.up = nn.Linear(16, 32)
+        self.down = nn.Linear(32, 16)
+
+    def forward(self, x):
+        return x + self.down(nn.functional.gelu(self.up(self.norm(x))))
+
+
 class ConvRes(nn.Module):
     """Stem conv, one residual block (conv-BN-ReLU-conv-BN plus identity), a strided conv,
     global average pooling and a linear head."""
@@ -121,6 +135,7 @@ MODELS = {
     "mlp": (Mlp, {"x": (2, 3, 4, 4)}),
     "convres": (ConvRes, {"x": (2, 3, 8, 8)}),
     "resnet18": (ResNet18, {"image": (2, 3, 32, 32)}),
+    "gelu_mlp": (GeluMlp, {"x": (2, 5, 16)}),
 }
 
 # exported with a named batch dimension (dim_param), the others with fixed shapes

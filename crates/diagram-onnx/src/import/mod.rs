@@ -177,10 +177,15 @@ pub fn import_file(path: &std::path::Path, opt: &Options) -> Result<Imported, Im
         path: path.to_path_buf(),
         source,
     })?;
-    import(&bytes, opt).map_err(|e| ImportError::InFile {
+    let mut m = import(&bytes, opt).map_err(|e| ImportError::InFile {
         path: path.to_path_buf(),
         source: Box::new(e),
-    })
+    })?;
+    // exporters name every graph alike (`main_graph`, `torch_jit`): the file says more
+    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+        m.circuit.name = names::ident(stem);
+    }
+    Ok(m)
 }
 
 impl Importer {
