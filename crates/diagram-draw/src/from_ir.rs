@@ -724,5 +724,8 @@ fn map_kind(f: &Func) -> OpKind {
         Func::Square => OpKind::Elementwise("x²".into()),
         Func::Scale(s) => OpKind::Scale(format!("{s}")),
         Func::ScaleBySize(e, p) => OpKind::Scale(format!("{e}^{p}")),
+        // newer maps (sqrt, SiLU, erf, sin, …) are labelled by their text-format name
+        #[allow(unreachable_patterns)]
+        f => OpKind::Elementwise(f.name()),
     }
 }

@@ -7,7 +7,7 @@
 
 pub use crate::bound::{Bound, resolve_sizes};
 pub use crate::error::ExecError;
-use crate::ir::{Circuit, DType, Embed, Init};
+use crate::ir::{Circuit, DType, Embed, Init, Op};
 use crate::ops::{self, Ctx};
 use crate::tensor::{Real, Tensor, all_finite};
 use rand::RngExt;
@@ -63,6 +63,9 @@ pub fn random_inputs<T: Real>(c: &Circuit, bound: &Bound, seed: u64) -> Vec<Tens
                 .filter(|nd| nd.inputs.contains(v))
                 .filter_map(|nd| match &nd.op {
                     crate::ir::Op::Embed(Embed { vocab, .. }) => Some(bound.sizes[vocab.ix()]),
+                    crate::ir::Op::Gather(g) if nd.inputs.get(1) == Some(v) => {
+                        Some(bound.sizes[g.axis.ix()])
+                    }
                     _ => None,
                 })
                 .min()
@@ -145,9 +148,11 @@ pub fn forward<T: Real>(
         // copies of values already known finite need no second scan
         let implied =
             ops::forward_keeps_finite(&node.op) && node.inputs.iter().all(|v| finite[v.ix()]);
+        // a mask writes −∞ on purpose (for the softmax after it): its readers scan instead
+        let masks = matches!(node.op, Op::Mask(_));
         for (v, y) in node.outputs.iter().zip(ys) {
-            finite[v.ix()] = true;
-            if !implied && !all_finite(&y.data) {
+            finite[v.ix()] = !masks;
+            if !implied && !masks && !all_finite(&y.data) {
                 return Err(ExecError::NonFinite {
                     op: node.name.clone(),
                     value: c.value(*v).name.clone(),

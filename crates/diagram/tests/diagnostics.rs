@@ -241,3 +241,41 @@ error[E003]: axis k: `m/h` is not exact: 128 is not divisible by 3"
         "the executor refuses it too: {e}"
     );
 }
+
+/// Issue 13's attempted mask: adding a constant before the softmax passes the type checks
+/// but changes nothing (W007); a per-query bias lacking the key axis is uniform too; a real
+/// band mask, and a bias that varies along the keys, are not flagged.
+#[test]
+fn uniform_bias_before_softmax() {
+    let build = |kind: &str| {
+        let text = format!(
+            "circuit att\nsize t = 4\ninput q [t k=2]\ninput kk [s=t k]\ninput bias_t [t]\ninput bias_s [s]\n\
+             scores = einsum \"t k, s k -> t s\" q kk\n{}\nw = softmax z over s\noutput w\n",
+            match kind {
+                "constant" => "m = constant -1e9 [t s]\nz = add scores m",
+                "per_query" => "z = add scores bias_t",
+                "per_key" => "z = add scores bias_s",
+                _ => "z = mask scores t s causal",
+            }
+        );
+        let c = nc_diagram::parse::text::load(&text).unwrap();
+        let r = check(&c, &bind(&[("t", 4)]));
+        let w007: Vec<String> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "W007")
+            .map(|d| d.to_string())
+            .collect();
+        w007.join("\n")
+    };
+    assert_eq!(
+        build("constant"),
+        "warning[W007]: op `z` (add): `m` is uniform over [s], which softmax `w` normalises, so adding it changes nothing
+  = help: a constant is not a mask: hide positions with `mask X ROWS COLS causal` (or `below`/`above`) before the softmax"
+    );
+    assert!(
+        build("per_query").starts_with("warning[W007]: op `z` (add): `bias_t` is uniform over [s]")
+    );
+    assert_eq!(build("per_key"), "");
+    assert_eq!(build("mask"), "");
+}

@@ -150,3 +150,94 @@ proptest! {
         prop_assert!(w < 1e-5, "worst relative error {}", w);
     }
 }
+
+/// Every elementwise map, on inputs in its domain (`x² + 0.3` for the roots and reciprocal).
+fn maps() -> Circuit {
+    let mut b = Builder::new("maps");
+    let n = b.axis("n", "n", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[n]);
+    let g = b.input("g", &[n]);
+    let sq = b.map("sq", x, Func::Square).unwrap();
+    let c = b.constant("c", &[n], 0.3).unwrap();
+    let pos = b.add("pos", sq, c).unwrap();
+    let mut outs = vec![b.mul("gate", x, g).unwrap()];
+    for f in Func::NAMED {
+        let from = if matches!(f, Func::Sqrt | Func::Rsqrt | Func::Reciprocal) {
+            pos
+        } else {
+            x
+        };
+        outs.push(b.map(&f.name(), from, f).unwrap());
+    }
+    for y in outs {
+        b.output(y);
+    }
+    b.finish().unwrap()
+}
+
+#[test]
+fn every_map_matches_finite_differences() {
+    let c = maps();
+    for seed in 0..4 {
+        let w = fd_check(&c, &bind(&[("n", 9)]), seed, 9);
+        assert!(w < 1e-6, "worst relative error {w}");
+    }
+}
+
+/// Causal and banded masks before a softmax (masked entries get weight 0 and no gradient).
+#[test]
+fn masked_softmax_matches_finite_differences() {
+    for (below, above) in [(None, Some(0)), (Some(1), Some(1)), (Some(0), None)] {
+        let mut b = Builder::new("masked");
+        let t = b.axis("t", "t", AxisKind::Token).unwrap();
+        let s = b.axis("s", "t", AxisKind::Token).unwrap();
+        let h = b.axis("h", "2", AxisKind::Head).unwrap();
+        let x = b.input("x", &[s, h, t]);
+        let m = b.mask("mask", x, t, s, below, above).unwrap();
+        let y = b.softmax("softmax", m, &[s]).unwrap();
+        b.output(y);
+        let c = b.finish().unwrap();
+        let w = fd_check(&c, &bind(&[("t", 4)]), 3, 40);
+        assert!(w < 1e-6, "{below:?} {above:?}: worst relative error {w}");
+    }
+}
+
+/// A split in three, the parts used unevenly (one twice, one not at all).
+#[test]
+fn split_matches_finite_differences() {
+    let mut b = Builder::new("split");
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let f = b.axis("f", "3*m", AxisKind::Feature).unwrap();
+    let q = b.axis("q", "m", AxisKind::Feature).unwrap();
+    let k = b.axis("k", "m", AxisKind::Feature).unwrap();
+    let v = b.axis("v", "m", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[f, t]);
+    let parts = b.split("qkv", x, f, &[q, k, v]).unwrap();
+    let z = b
+        .einsum("z", "t q, t v -> q v t", &[parts[0], parts[2]])
+        .unwrap();
+    let z = b.map("tanh", z, Func::Tanh).unwrap();
+    b.output(z);
+    b.output(parts[0]);
+    let c = b.finish().unwrap();
+    let w = fd_check(&c, &bind(&[("t", 3), ("m", 2)]), 1, 40);
+    assert!(w < 1e-6, "worst relative error {w}");
+}
+
+/// A gather along an axis of a computed value, indices repeating (their gradients add).
+#[test]
+fn gather_matches_finite_differences() {
+    let mut b = Builder::new("gather");
+    let v = b.axis("v", "v", AxisKind::Feature).unwrap();
+    let f = b.axis("f", "f", AxisKind::Feature).unwrap();
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let x = b.input("x", &[f, v]);
+    let ids = b.index_input("ids", &[t]);
+    let y = b.map("tanh", x, Func::Tanh).unwrap();
+    let g = b.gather("gather", y, v, ids).unwrap();
+    let z = b.mul("sq", g, g).unwrap();
+    b.output(z);
+    let c = b.finish().unwrap();
+    let w = fd_check(&c, &bind(&[("v", 3), ("f", 2), ("t", 7)]), 2, 40);
+    assert!(w < 1e-6, "worst relative error {w}");
+}

@@ -6,6 +6,7 @@ use nc_diagram::backprop::backward;
 use nc_diagram::cost::{cost, summarize};
 use nc_diagram::exec::{Bound, forward};
 use nc_diagram::ir::{Circuit, DType, Op};
+use nc_diagram::parse::text::{load, save};
 use nc_diagram::size::Bindings;
 use nc_diagram::tensor::Tensor;
 use nc_diagram::zoo;
@@ -113,8 +114,16 @@ fn torch_minus_ours(c: &Circuit, b: &Bindings, conventions: &[Torch]) -> (i128, 
     (fwd, bwd)
 }
 
-/// Closed-form inputs: reals `cos(0.23 j + 0.5 i)`, token ids `(3 j + 1) mod V`.
-fn inputs(c: &Circuit, bound: &Bound) -> Vec<Tensor<f64>> {
+/// Closed-form inputs: reals `shift_i + scale_i · cos(0.23 j + 0.5 i)` (shift 0 and scale 1
+/// unless the entry's "inputs" lists them), token ids `(3 j + 1) mod V`.
+fn inputs(c: &Circuit, bound: &Bound, g: &Value) -> Vec<Tensor<f64>> {
+    let affine = |i: usize, k: usize, default: f64| {
+        g["inputs"]
+            .get(i)
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or(default)
+    };
     c.inputs
         .iter()
         .enumerate()
@@ -124,7 +133,10 @@ fn inputs(c: &Circuit, bound: &Bound) -> Vec<Tensor<f64>> {
             let n: usize = dims.iter().product();
             let data = match ty.dtype {
                 DType::Real => (0..n)
-                    .map(|j| (0.23 * j as f64 + 0.5 * i as f64).cos())
+                    .map(|j| {
+                        affine(i, 0, 0.0)
+                            + affine(i, 1, 1.0) * (0.23 * j as f64 + 0.5 * i as f64).cos()
+                    })
                     .collect(),
                 DType::Index => {
                     let vocab = c
@@ -133,6 +145,9 @@ fn inputs(c: &Circuit, bound: &Bound) -> Vec<Tensor<f64>> {
                         .find_map(|nd| match &nd.op {
                             Op::Embed(e) if nd.inputs.contains(v) => {
                                 Some(bound.sizes[e.vocab.ix()])
+                            }
+                            Op::Gather(g) if nd.inputs.get(1) == Some(v) => {
+                                Some(bound.sizes[g.axis.ix()])
                             }
                             _ => None,
                         })
@@ -151,7 +166,21 @@ fn inputs(c: &Circuit, bound: &Bound) -> Vec<Tensor<f64>> {
 fn check_model(name: &str, conventions: &[Torch]) -> f64 {
     let g = &golden()["models"][name];
     assert!(g.is_object(), "{name}: not in golden.json");
-    let c = zoo::get(name).unwrap();
+    check_circuit(name, &zoo::get(name).unwrap(), g, conventions)
+}
+
+/// Loads the entry's circuit from its text (`ncd`) and checks it like a zoo model.
+fn check_op(name: &str) -> f64 {
+    let g = &golden()["ops"][name];
+    assert!(g.is_object(), "{name}: not in golden.json's ops");
+    let c = load(g["ncd"].as_str().unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(load(&save(&c)).unwrap(), c, "{name}: text round trip");
+    check_circuit(name, &c, g, &[])
+}
+
+#[allow(clippy::print_stdout)]
+fn check_circuit(name: &str, c: &Circuit, g: &Value, conventions: &[Torch]) -> f64 {
+    let c = c.clone();
     let mut b: Bindings = c.default_bindings();
     for (k, v) in g["bind"].as_object().unwrap() {
         b.insert(k.clone(), v.as_i64().unwrap());
@@ -178,7 +207,7 @@ fn check_model(name: &str, conventions: &[Torch]) -> f64 {
             Tensor::from_vec(p.axes.clone(), dims, data)
         })
         .collect();
-    let tape = forward(&c, &bound, &params, &inputs(&c, &bound)).unwrap();
+    let tape = forward(&c, &bound, &params, &inputs(&c, &bound, g)).unwrap();
     let y = tape.output(&c, 0).unwrap();
     let mut worst = compare(&format!("{name} output"), &y.data, &g["output"]);
     let w = Tensor::from_vec(
@@ -326,4 +355,31 @@ fn unet_matches_pytorch() {
 #[test]
 fn unet_ronneberger_matches_pytorch() {
     check_model("unet_ronneberger", &[]);
+}
+
+/// Every single-operation case of the script (pointwise maps, the gate product) against torch.
+#[test]
+fn single_ops_match_pytorch() {
+    let ops = golden()["ops"].as_object().unwrap();
+    for name in ops.keys() {
+        check_op(name);
+    }
+    for must in [
+        "sqrt",
+        "rsqrt",
+        "reciprocal",
+        "silu",
+        "gelu_erf",
+        "gelu",
+        "erf",
+        "sin",
+        "cos",
+        "mul",
+        "mask_causal",
+        "mask_band",
+        "split",
+        "gather",
+    ] {
+        assert!(ops.contains_key(must), "{must} has no PyTorch reference");
+    }
 }

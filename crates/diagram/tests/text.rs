@@ -591,3 +591,18 @@ fn garbage_never_panics() {
         let _ = load(junk);
     }
 }
+
+/// Every named map prints under its name and loads back; `gelu_tanh` is read as `gelu`.
+#[test]
+fn every_map_round_trips_by_name() {
+    use nc_diagram::ir::{Func, Op};
+    for f in Func::NAMED {
+        let name = f.name();
+        let text = format!("circuit t\nsize n = 3\ninput x [n]\ny = {name} x\noutput y\n");
+        let c = load(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(c.nodes.iter().any(|n| n.op == Op::Map(f.clone())), "{name}");
+        assert_eq!(load(&save(&c)).unwrap(), c, "{name}");
+    }
+    let c = load("circuit t\nsize n = 3\ninput x [n]\ny = gelu_tanh x\noutput y\n").unwrap();
+    assert!(c.nodes.iter().any(|n| n.op == Op::Map(Func::Gelu)));
+}

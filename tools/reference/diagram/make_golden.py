@@ -574,6 +574,72 @@ def unet_ronneberger(b=1, S=188, c=8):
     return {"bind": {"b": b, "S": S, "c": c}, **run(tie.forward, [x], tie.P, out)}
 
 
+# ---------------------------------------------------------------------------------------------
+# Single operations: a small circuit in the text format (loaded by golden.rs) beside the torch
+# function it must compute. Real input i is shift_i + scale_i * cos(0.23 j + 0.5 i), so that
+# sqrt, rsqrt and reciprocal see positive inputs and the others both signs.
+
+
+def op_case(ncd, f, shapes, affine, bind):
+    xs = [a + s * inp(i, shape) for i, (shape, (a, s)) in enumerate(zip(shapes, affine))]
+    xs = [x.detach() for x in xs]
+    return {"ncd": ncd, "bind": bind, "inputs": affine, **run(lambda xs, P: f(*xs), xs, {}, lambda y: y)}
+
+
+def unary(name, f, positive=False):
+    ncd = f"circuit {name}\nsize n = 5\nsize m = 8\ninput x [n m]\ny = {name} x\noutput y\n"
+    return op_case(ncd, f, [(5, 8)], [[2.5, 2.0] if positive else [0.0, 3.0]], {"n": 5, "m": 8})
+
+
+def ops():
+    gelu_tanh = nn.GELU(approximate="tanh")
+    cases = {
+        "sqrt": unary("sqrt", torch.sqrt, True),
+        "rsqrt": unary("rsqrt", torch.rsqrt, True),
+        "reciprocal": unary("reciprocal", torch.reciprocal, True),
+        "silu": unary("silu", F.silu),
+        "gelu_erf": unary("gelu_erf", nn.GELU()),
+        "gelu": unary("gelu", gelu_tanh),
+        "erf": unary("erf", torch.erf),
+        "sin": unary("sin", torch.sin),
+        "cos": unary("cos", torch.cos),
+        # a gate: the product of two wires, the second broadcast over n
+        "mul": op_case("circuit mul\nsize n = 5\nsize m = 8\ninput x [n m]\ninput g [m]\n"
+                       "y = mul x g\noutput y\n", torch.mul, [(5, 8), (8,)], [[0.0, 1.0], [0.5, 1.0]],
+                       {"n": 5, "m": 8}),
+    }
+    # causal and banded (one diagonal each side) masks before a softmax over the keys s; the
+    # input is laid out [s t] in the circuit, so the row (query) axis t is the inner one
+    def masked(keep):
+        t = 5
+        i, j = torch.arange(t)[:, None], torch.arange(t)[None, :]  # [query, key]
+        def f(x):  # x: [s, t]
+            z = x.T.masked_fill(~keep(i, j), float("-inf"))
+            return torch.softmax(z, dim=1).T
+        return f
+    for name, spec, keep in [("mask_causal", "causal", lambda i, j: j <= i),
+                             ("mask_band", "below 1 above 1", lambda i, j: (j - i).abs() <= 1)]:
+        cases[name] = op_case(f"circuit {name}\nsize t = 5\ninput x [s=t t]\n"
+                              f"y = mask x t s {spec} ; softmax over s\noutput y\n",
+                              masked(keep), [(5, 5)], [[0.0, 2.0]], {"t": 5})
+    # a fused projection split in three; parts 0 and 2 meet in a product, part 1 is unused
+    # (its gradient is zero)
+    def split3(x):
+        a, _, c = x.split(4, dim=1)
+        return torch.einsum("tq,tv->qv", a, c)
+    cases["split"] = op_case("circuit split\nsize m = 4\ninput x [t=3 f=3*m]\n"
+                             "y = split x f -> q=m k=m v=m\n"
+                             "z = einsum \"t q, t v -> q v\" y.0 y.2\noutput z\n",
+                             split3, [(3, 12)], [[0.0, 1.0]], {"m": 4})
+    # gather along the vocabulary-like axis v of a computed value; index j is (3 j + 1) mod 5
+    cases["gather"] = {"ncd": "circuit gather\nsize v = 5\ninput x [f=4 v]\ninput ids [t=6] index\n"
+                              "y = tanh x ; gather v at ids\noutput y\n",
+                       "bind": {"v": 5}, "inputs": [[0.0, 2.0]],
+                       **run(lambda xs, P: torch.tanh(xs[0]).index_select(1, xs[1]).T,
+                             [(2.0 * inp(0, (4, 5))).detach(), tokens((6,), 5)], {}, lambda y: y)}
+    return cases
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -591,7 +657,8 @@ def param_counts():
 def main():
     builders = [mlp, mha, conv, transformer_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
-    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders}}
+    out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
+           "ops": ops()}
     here = os.path.dirname(os.path.abspath(__file__))
     path = os.path.join(here, "..", "..", "..", "crates", "diagram", "tests", "data", "golden.json")
     with open(path, "w") as fh:

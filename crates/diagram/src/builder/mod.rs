@@ -494,6 +494,31 @@ impl Builder {
         )[0])
     }
 
+    /// A band mask over `rows` × `cols` (see [`Mask`]): entries whose offset `col − row` lies
+    /// outside `[−below, above]` become −∞. Causal: `below = None`, `above = Some(0)`.
+    pub fn mask(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        rows: AxisId,
+        cols: AxisId,
+        below: Option<i64>,
+        above: Option<i64>,
+    ) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "mask", x)?;
+        self.need_axes(&op, "mask", x, &[rows, cols])?;
+        self.no_dups(&op, "mask", &[rows, cols])?;
+        let out = self.axes_of(x).to_vec();
+        let m = Mask {
+            rows,
+            cols,
+            below,
+            above,
+        };
+        Ok(self.push(name, Op::Mask(m), vec![x], vec![out], vec![])[0])
+    }
+
     /// General normalisation (see [`Op::Norm`]).
     pub fn norm(
         &mut self,

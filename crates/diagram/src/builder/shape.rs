@@ -62,6 +62,68 @@ impl Builder {
         )[0])
     }
 
+    /// Gathers `x` along `axis` at the positions held by the index value `idx` (see
+    /// [`Gather`]): `axis` is replaced by the axes of `idx`.
+    pub fn gather(&mut self, name: &str, x: ValueId, axis: AxisId, idx: ValueId) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "gather", x)?;
+        self.need_axes(&op, "gather", x, &[axis])?;
+        if self.c.values[idx.ix()].ty.dtype != DType::Index {
+            return Err(BuildError::DType {
+                op,
+                kind: "gather",
+                value: self.c.values[idx.ix()].name.clone(),
+                expected: "indices",
+            });
+        }
+        let mut out = self.axes_of(idx).to_vec();
+        out.extend(self.axes_of(x).iter().filter(|a| **a != axis));
+        self.no_dups(&op, "gather", &out)?;
+        Ok(self.push(
+            name,
+            Op::Gather(Gather { axis }),
+            vec![x, idx],
+            vec![out],
+            vec![],
+        )[0])
+    }
+
+    /// Splits `axis` of `x` into `parts` (see [`Split`]); returns one value per part, named
+    /// `NAME.0`, `NAME.1`, ….
+    pub fn split(
+        &mut self,
+        name: &str,
+        x: ValueId,
+        axis: AxisId,
+        parts: &[AxisId],
+    ) -> R<Vec<ValueId>> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "split", x)?;
+        self.need_axes(&op, "split", x, &[axis])?;
+        if parts.len() < 2 {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "split",
+                why: format!("{} part(s); a split needs at least two", parts.len()),
+            });
+        }
+        let mut outs = Vec::new();
+        for p in parts {
+            let axes: Vec<AxisId> = self
+                .axes_of(x)
+                .iter()
+                .map(|a| if *a == axis { *p } else { *a })
+                .collect();
+            self.no_dups(&op, "split", &axes)?;
+            outs.push(axes);
+        }
+        let s = Split {
+            axis,
+            parts: parts.to_vec(),
+        };
+        Ok(self.push(name, Op::Split(s), vec![x], outs, vec![]))
+    }
+
     /// Row-major reshape of axes `from` (adjacent or not) into `to`, placed where `from[0]` was.
     pub fn reshape(
         &mut self,

@@ -9,6 +9,7 @@ pub mod implicit_sharing;
 pub mod lossy_floor;
 pub mod sizes;
 pub mod softmax_axis;
+pub mod uniform_bias;
 pub mod unused_save;
 pub mod window_resize;
 
@@ -122,6 +123,7 @@ pub fn check(c: &Circuit, b: &Bindings) -> Report {
     d.extend(unused_save::run(c));
     d.extend(implicit_sharing::run(c));
     d.extend(softmax_axis::run(c));
+    d.extend(uniform_bias::run(c));
     d.extend(dangling::run(c));
     Report { diagnostics: d }
 }

@@ -11,7 +11,7 @@
 //! **Example.** `reshape [k, h] -> [m]` with k = 16, h = 3, m = 128 is `E004`.
 
 use super::{Diagnostic, node_label};
-use crate::ir::{AxisId, Circuit, Concat, Einsum, Linear, Op, Reshape, Window, WindowAxis};
+use crate::ir::{AxisId, Circuit, Concat, Einsum, Linear, Op, Reshape, Split, Window, WindowAxis};
 use crate::size::{Bindings, SizeError};
 
 /// Runs the rule.
@@ -128,6 +128,19 @@ pub fn run(c: &Circuit, b: &Bindings) -> Vec<Diagnostic> {
                         "inputs {} add up to {p} but axis {} has size {q}",
                         show(inputs),
                         c.axis_label(*output)
+                    ));
+                }
+            }
+            Op::Split(Split { axis, parts }) => {
+                if let (Some(p), Some(q)) = (
+                    parts.iter().try_fold(0i64, |s, a| s.checked_add(sz(*a)?)),
+                    sz(*axis),
+                ) && p != q
+                {
+                    mismatch(format!(
+                        "parts {} add up to {p} but the split axis {} has size {q}",
+                        show(parts),
+                        c.axis_label(*axis)
                     ));
                 }
             }

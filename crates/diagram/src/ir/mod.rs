@@ -12,8 +12,8 @@
 mod op;
 
 pub use op::{
-    Concat, EinTerm, Einsum, Embed, Func, Linear, Norm, Op, Permute, Reduce, ReduceKind, Reshape,
-    Softmax, Window, WindowAxis,
+    Concat, EinTerm, Einsum, Embed, Func, Gather, Linear, Mask, Norm, Op, Permute, Reduce,
+    ReduceKind, Reshape, Softmax, Split, Window, WindowAxis,
 };
 
 use crate::size::{Constraint, SizeExpr};
@@ -214,6 +214,9 @@ impl Node {
             Op::WindowT(w) => w.axes.iter().flat_map(|w| [w.output, w.kernel]).collect(),
             Op::Concat(k) => k.inputs.clone(),
             Op::Reshape(r) => r.from.clone(),
+            Op::Mask(m) => vec![m.rows, m.cols],
+            Op::Split(s) => vec![s.axis],
+            Op::Gather(g) => vec![g.axis],
             Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add

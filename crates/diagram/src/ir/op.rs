@@ -13,8 +13,24 @@ pub enum Func {
     Tanh,
     /// 1/(1+e^−x).
     Sigmoid,
-    /// GELU, tanh approximation.
+    /// GELU, tanh approximation (`nn.GELU(approximate="tanh")`).
     Gelu,
+    /// GELU, exact: `x·Φ(x) = ½x(1 + erf(x/√2))` (`nn.GELU()`, ONNX `Gelu`).
+    GeluErf,
+    /// SiLU (swish): `x·σ(x)`.
+    Silu,
+    /// The error function.
+    Erf,
+    /// √x.
+    Sqrt,
+    /// 1/√x.
+    Rsqrt,
+    /// 1/x.
+    Reciprocal,
+    /// sin.
+    Sin,
+    /// cos.
+    Cos,
     /// e^x.
     Exp,
     /// x².
@@ -26,6 +42,32 @@ pub enum Func {
 }
 
 impl Func {
+    /// The maps without data, each with its text-format name.
+    pub const NAMED: [Func; 14] = [
+        Func::Relu,
+        Func::Tanh,
+        Func::Sigmoid,
+        Func::Gelu,
+        Func::GeluErf,
+        Func::Silu,
+        Func::Erf,
+        Func::Exp,
+        Func::Square,
+        Func::Sqrt,
+        Func::Rsqrt,
+        Func::Reciprocal,
+        Func::Sin,
+        Func::Cos,
+    ];
+
+    /// The map without data named `name` in the text format (`gelu_tanh` is `gelu`).
+    pub fn named(name: &str) -> Option<Func> {
+        if name == "gelu_tanh" {
+            return Some(Func::Gelu);
+        }
+        Func::NAMED.iter().find(|f| f.name() == name).cloned()
+    }
+
     /// Short name used in messages, drawings and the text format.
     pub fn name(&self) -> String {
         match self {
@@ -33,6 +75,14 @@ impl Func {
             Func::Tanh => "tanh".into(),
             Func::Sigmoid => "sigmoid".into(),
             Func::Gelu => "gelu".into(),
+            Func::GeluErf => "gelu_erf".into(),
+            Func::Silu => "silu".into(),
+            Func::Erf => "erf".into(),
+            Func::Sqrt => "sqrt".into(),
+            Func::Rsqrt => "rsqrt".into(),
+            Func::Reciprocal => "reciprocal".into(),
+            Func::Sin => "sin".into(),
+            Func::Cos => "cos".into(),
             Func::Exp => "exp".into(),
             Func::Square => "square".into(),
             Func::Scale(c) => format!("scale({c})"),
@@ -125,6 +175,55 @@ pub enum Op {
     Save(String),
     /// Loads a saved value (`C_λ→`); the input is the saved value.
     Load(String),
+    /// A band mask over two axes: entries outside the band become −∞ (a causal mask before
+    /// a softmax).
+    Mask(Mask),
+    /// Splits an axis into consecutive parts, one output each (the inverse of a concat).
+    Split(Split),
+    /// Gathers entries of a value along one axis at the positions an index value holds.
+    Gather(Gather),
+}
+
+/// `y[i…, rest] = x[idx[i…], rest]`: the first input's `axis` is replaced by the axes of the
+/// second input, an index value (ONNX `Gather`, `torch.index_select`; an embedding lookup
+/// whose table is a value rather than a parameter). The indices get no gradient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gather {
+    /// The axis of the first input that is indexed.
+    pub axis: AxisId,
+}
+
+/// Splits `axis` into `parts` (sizes adding up to its size), in order: output `i` has
+/// `parts[i]` where the input has `axis` (a fused QKV projection split in three).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// The split axis.
+    pub axis: AxisId,
+    /// The axis of each part.
+    pub parts: Vec<AxisId>,
+}
+
+/// Keeps the entries whose offset `col − row` lies in `[−below, above]` (an omitted bound is
+/// unbounded) and sets the others to −∞, so a following softmax gives them weight 0.
+/// Causal attention over queries `t` and keys `s`: rows `t`, cols `s`, `above = 0`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mask {
+    /// The row axis (queries).
+    pub rows: AxisId,
+    /// The column axis (keys).
+    pub cols: AxisId,
+    /// How many diagonals below the main one are kept; `None`: all.
+    pub below: Option<i64>,
+    /// How many diagonals above the main one are kept; `None`: all. Causal: `Some(0)`.
+    pub above: Option<i64>,
+}
+
+impl Mask {
+    /// Whether entry (`row`, `col`) is kept.
+    pub fn keeps(&self, row: usize, col: usize) -> bool {
+        let d = col as i64 - row as i64;
+        self.below.is_none_or(|b| d >= -b) && self.above.is_none_or(|a| d <= a)
+    }
 }
 
 /// Learned linear map from `inputs` axes to `outputs` axes, broadcast over the rest.
@@ -264,6 +363,9 @@ impl Op {
             Op::Constant(_) => "constant",
             Op::Save(_) => "save",
             Op::Load(_) => "load",
+            Op::Mask(_) => "mask",
+            Op::Split(_) => "split",
+            Op::Gather(_) => "gather",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -278,7 +380,10 @@ impl Op {
             | Op::Reshape(_)
             | Op::Permute(_)
             | Op::Save(_)
-            | Op::Load(_) => true,
+            | Op::Load(_)
+            | Op::Mask(_)
+            | Op::Split(_)
+            | Op::Gather(_) => true,
             Op::Reduce(r) => matches!(r.kind, ReduceKind::Sum | ReduceKind::Mean),
             Op::Einsum(_)
             | Op::Map(_)

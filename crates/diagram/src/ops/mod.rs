@@ -2,6 +2,7 @@
 
 pub(crate) mod einsum;
 pub(crate) mod linear;
+pub(crate) mod mask;
 pub(crate) mod norm;
 pub(crate) mod norm_grouped;
 pub(crate) mod pointwise;
@@ -85,6 +86,26 @@ pub(crate) trait Kernel {
     /// The gradients of the inputs and parameters, given the forward's outputs `ys` and the
     /// gradient `dy` of its (single) output.
     fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T>;
+    /// The gradients given every output's gradient (None = zero). Only operations with
+    /// several outputs (a split) need more than [`Kernel::backward`] of the first.
+    fn backward_all<T: Real>(
+        &self,
+        a: &Args<T>,
+        ys: &[&Tensor<T>],
+        dys: &[Option<&Tensor<T>>],
+    ) -> Grads<T> {
+        match dys[0] {
+            Some(dy) => self.backward(a, ys, dy),
+            None => Grads {
+                inputs: vec![None; a.xs.len()],
+                params: a
+                    .ps
+                    .iter()
+                    .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
+                    .collect(),
+            },
+        }
+    }
     /// FLOPs, operation counts and saved elements; [`cost`] adds what is moved and the
     /// parameters, which every operation counts alike.
     fn cost(&self, c: &Circuit, n: &Node) -> OpCost;
@@ -125,6 +146,9 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::Concat(k) => f.call(k),
         Op::Reshape(k) => f.call(k),
         Op::Embed(k) => f.call(k),
+        Op::Mask(k) => f.call(k),
+        Op::Split(k) => f.call(k),
+        Op::Gather(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }
@@ -168,18 +192,7 @@ pub(crate) fn backward<T: Real>(
     }
     impl<T: Real> KernelFn<Grads<T>> for B<'_, T> {
         fn call<K: Kernel>(self, k: &K) -> Grads<T> {
-            match self.dys[0] {
-                Some(dy) => k.backward(&self.a, self.ys, dy),
-                None => Grads {
-                    inputs: vec![None; self.a.xs.len()],
-                    params: self
-                        .a
-                        .ps
-                        .iter()
-                        .map(|p| Tensor::zeros(p.axes.clone(), p.dims.clone()))
-                        .collect(),
-                },
-            }
+            k.backward_all(&self.a, self.ys, self.dys)
         }
         // a copy becomes a sum
         fn copy(self, _: usize) -> Grads<T> {
@@ -212,6 +225,7 @@ pub(crate) fn forward_keeps_finite(op: &Op) -> bool {
             | Op::Permute(_)
             | Op::Reshape { .. }
             | Op::Concat { .. }
+            | Op::Split(_)
             | Op::Map(crate::ir::Func::Relu)
     )
 }
@@ -227,6 +241,7 @@ pub(crate) fn backward_keeps_finite(op: &Op) -> bool {
             | Op::Permute(_)
             | Op::Reshape { .. }
             | Op::Concat { .. }
+            | Op::Split(_)
             | Op::Map(crate::ir::Func::Relu)
     )
 }

@@ -17,6 +17,16 @@ fn scale_of(cx: &Ctx, f: &Func) -> f64 {
 }
 
 const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7; // 1/√(2π)
+
+/// erf, through libm's f64 (no float type has it in std).
+fn erf<T: Real>(x: T) -> T {
+    T::of(libm::erf(x.f64()))
+}
+
+fn sigmoid<T: Real>(x: T) -> T {
+    T::of(1.0) / (T::of(1.0) + (-x).exp())
+}
 
 fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
     let one = T::of(1.0);
@@ -29,13 +39,21 @@ fn apply<T: Real>(f: &Func, s: f64, x: T) -> T {
             }
         }
         Func::Tanh => x.tanh_fast(),
-        Func::Sigmoid => one / (one + (-x).exp()),
+        Func::Sigmoid => sigmoid(x),
         Func::Gelu => {
             let u = T::of(GELU_C) * (x + T::of(0.044715) * x * x * x);
             T::of(0.5) * x * (one + u.tanh_fast())
         }
+        Func::GeluErf => T::of(0.5) * x * (one + erf(x * T::of(std::f64::consts::FRAC_1_SQRT_2))),
+        Func::Silu => x * sigmoid(x),
+        Func::Erf => erf(x),
         Func::Exp => x.exp(),
         Func::Square => x * x,
+        Func::Sqrt => x.sqrt(),
+        Func::Rsqrt => one / x.sqrt(),
+        Func::Reciprocal => one / x,
+        Func::Sin => x.sin(),
+        Func::Cos => x.cos(),
         Func::Scale(_) | Func::ScaleBySize(..) => T::of(s) * x,
     }
 }
@@ -60,8 +78,23 @@ fn deriv<T: Real>(f: &Func, s: f64, x: T, y: T) -> T {
             let half = T::of(0.5);
             half * (one + t) + half * x * (one - t * t) * c * (one + T::of(3.0) * k * x * x)
         }
+        // Φ(x) + x·φ(x)
+        Func::GeluErf => {
+            let cdf = T::of(0.5) * (one + erf(x * T::of(std::f64::consts::FRAC_1_SQRT_2)));
+            cdf + x * T::of(FRAC_1_SQRT_2PI) * (T::of(-0.5) * x * x).exp()
+        }
+        Func::Silu => {
+            let s = sigmoid(x);
+            s * (one + x * (one - s))
+        }
+        Func::Erf => T::of(std::f64::consts::FRAC_2_SQRT_PI) * (-x * x).exp(),
         Func::Exp => y,
         Func::Square => T::of(2.0) * x,
+        Func::Sqrt => T::of(0.5) / y,
+        Func::Rsqrt => T::of(-0.5) * y * y * y,
+        Func::Reciprocal => -y * y,
+        Func::Sin => x.cos(),
+        Func::Cos => -x.sin(),
         Func::Scale(_) | Func::ScaleBySize(..) => T::of(s),
     }
 }
@@ -220,11 +253,19 @@ impl Kernel for Constant {
     }
 }
 
-/// Full-count weights per element: cheap maps 1, transcendental 4, GELU 8.
+/// Full-count weights per element: cheap maps (one instruction: a multiply, a square root, a
+/// division) 1, transcendental 4, the compositions SiLU 5 and GELU 8.
 fn map_weight(f: &Func) -> i64 {
     match f {
-        Func::Relu | Func::Scale(_) | Func::ScaleBySize(..) | Func::Square => 1,
-        Func::Tanh | Func::Sigmoid | Func::Exp => 4,
-        Func::Gelu => 8,
+        Func::Relu
+        | Func::Scale(_)
+        | Func::ScaleBySize(..)
+        | Func::Square
+        | Func::Sqrt
+        | Func::Rsqrt
+        | Func::Reciprocal => 1,
+        Func::Tanh | Func::Sigmoid | Func::Exp | Func::Erf | Func::Sin | Func::Cos => 4,
+        Func::Silu => 5,
+        Func::Gelu | Func::GeluErf => 8,
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
-use crate::ir::{AxisId, Circuit, Concat, Embed, Node, Reshape};
+use crate::ir::{AxisId, Circuit, Concat, Embed, Gather, Node, Reshape, Split};
 use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
@@ -50,6 +50,126 @@ impl Kernel for Concat {
     // a copy into place: nothing but the elements moved
     fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
         OpCost::default()
+    }
+}
+
+impl Kernel for Split {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, x) = (a.cx, a.xs[0]);
+        let rest = rest_of(&x.axes, &[self.axis]);
+        let t = x.to_layout(&[vec![self.axis], rest.clone()].concat());
+        let inner: usize = cx.dims(&rest).iter().product();
+        let mut off = 0;
+        Ok(self
+            .parts
+            .iter()
+            .map(|p| {
+                let n = cx.dim(*p) * inner;
+                let axes = [vec![*p], rest.clone()].concat();
+                let y =
+                    Tensor::from_vec(axes.clone(), cx.dims(&axes), t.data[off..off + n].to_vec());
+                off += n;
+                y
+            })
+            .collect())
+    }
+
+    fn backward<T: Real>(&self, a: &Args<T>, ys: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let mut dys: Vec<Option<&Tensor<T>>> = vec![None; self.parts.len()];
+        dys[0] = Some(dy);
+        self.backward_all(a, ys, &dys)
+    }
+
+    // the input's gradient is the parts' gradients concatenated (zeros for unused parts)
+    fn backward_all<T: Real>(
+        &self,
+        a: &Args<T>,
+        _: &[&Tensor<T>],
+        dys: &[Option<&Tensor<T>>],
+    ) -> Grads<T> {
+        let (cx, x) = (a.cx, a.xs[0]);
+        let rest = rest_of(&x.axes, &[self.axis]);
+        let mut data = Vec::with_capacity(x.len());
+        for (p, d) in self.parts.iter().zip(dys) {
+            let order = [vec![*p], rest.clone()].concat();
+            match d {
+                Some(d) => data.extend(d.to_layout(&order).data),
+                None => data.extend(std::iter::repeat_n(
+                    T::default(),
+                    cx.dims(&order).iter().product(),
+                )),
+            }
+        }
+        let axes = [vec![self.axis], rest].concat();
+        Grads::input(Tensor::from_vec(axes.clone(), cx.dims(&axes), data))
+    }
+
+    // a copy out of place: nothing but the elements moved
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
+    }
+}
+
+/// The row of each index (checked in range), for `n` rows.
+fn rows<T: Real>(cx: &super::Ctx, idx: &Tensor<T>, n: usize) -> Result<Vec<usize>, ExecError> {
+    idx.data
+        .iter()
+        .map(|v| {
+            let i = v.f64();
+            if i >= 0.0 && i < n as f64 && i.fract() == 0.0 {
+                Ok(i as usize)
+            } else {
+                Err(ExecError::Index {
+                    op: cx.node.name.clone(),
+                    index: i,
+                    vocab: n,
+                })
+            }
+        })
+        .collect()
+}
+
+impl Kernel for Gather {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, x, idx) = (a.cx, a.xs[0], a.xs[1]);
+        let rest = rest_of(&x.axes, &[self.axis]);
+        let t = x.to_layout(&[vec![self.axis], rest.clone()].concat());
+        let f: usize = cx.dims(&rest).iter().product();
+        let mut data = Vec::with_capacity(idx.len() * f);
+        for i in rows(cx, idx, cx.dim(self.axis))? {
+            data.extend_from_slice(&t.data[i * f..(i + 1) * f]);
+        }
+        let axes = [idx.axes.clone(), rest].concat();
+        Ok(vec![Tensor::from_vec(axes.clone(), cx.dims(&axes), data)])
+    }
+
+    // the rows' gradients are added into the gathered positions
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let (cx, x, idx) = (a.cx, a.xs[0], a.xs[1]);
+        let rest = rest_of(&x.axes, &[self.axis]);
+        let order = [vec![self.axis], rest.clone()].concat();
+        let mut g = Tensor::zeros(order.clone(), cx.dims(&order));
+        let f: usize = cx.dims(&rest).iter().product();
+        let d = dy.to_layout(&[idx.axes.clone(), rest].concat());
+        for (j, v) in idx.data.iter().enumerate() {
+            let i = v.f64() as usize;
+            for k in 0..f {
+                g.data[i * f + k] += d.data[j * f + k];
+            }
+        }
+        Grads {
+            inputs: vec![Some(g), None],
+            params: vec![],
+        }
+    }
+
+    // a copy: nothing but the elements moved; the backward adds each gathered row back
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        OpCost {
+            saved: elems(c, n.inputs[1]),
+            ops_bwd: elems(c, n.outputs[0]),
+            ..Default::default()
+        }
     }
 }
 

@@ -54,7 +54,8 @@
 //! op         = ( "linear" | "linear+" ) X { axis } "->" { axis } [ "per" { axis } ]
 //!                                                     [ "using" name [ name ] ]
 //!            | "einsum" '"' signature '"' X { X }       (* "y k h, x k h -> y x h" *)
-//!            | ( "relu" | "tanh" | "sigmoid" | "gelu" | "exp" | "square" ) X
+//!            | ( "relu" | "tanh" | "sigmoid" | "gelu" | "gelu_tanh" | "gelu_erf" | "silu"
+//!              | "erf" | "exp" | "square" | "sqrt" | "rsqrt" | "reciprocal" | "sin" | "cos" ) X
 //!            | "scale" X ( real | atom "^" real )        (* c·x, or x·k^p *)
 //!            | ( "add" | "mul" ) X X
 //!            | ( "softmax" | "sum" | "mean" | "max" ) X "over" axis { axis }
@@ -62,6 +63,10 @@
 //!                                                     [ "using" name name ]
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
+//!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)
+//!            | "split" X axis "->" axis axis { axis }  (* outputs NAME.0, NAME.1, … *)
+//!            | "mask" X axis axis ( "causal" | [ "below" int ] [ "above" int ] )
+//!                                     (* −∞ where col − row is outside [−below, above] *)
 //!            | ( "window" | "window_t" ) X win { win }
 //!            | "concat" X { X } "along" axis { axis } "->" axis
 //!            | "reshape" X { axis } "->" { axis }

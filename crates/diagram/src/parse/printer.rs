@@ -457,6 +457,27 @@ impl Printer<'_> {
                 format!("{k} {} over {}", x(0), self.axes(a))
             }
             Op::Copy(k) => format!("copy {} {k}", x(0)),
+            Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
+            Op::Split(s) => format!(
+                "split {} {} -> {}",
+                x(0),
+                self.axis(s.axis),
+                self.axes(&s.parts)
+            ),
+            Op::Mask(m) => {
+                let mut t = format!("mask {} {} {}", x(0), self.axis(m.rows), self.axis(m.cols));
+                if m.below.is_none() && m.above == Some(0) {
+                    t.push_str(" causal");
+                } else {
+                    if let Some(b) = m.below {
+                        let _ = write!(t, " below {b}");
+                    }
+                    if let Some(a) = m.above {
+                        let _ = write!(t, " above {a}");
+                    }
+                }
+                t
+            }
             Op::Window(Window { axes: w }) => format!("window {}{}", x(0), self.window_axes(w)),
             Op::WindowT(Window { axes: w }) => format!("window_t {}{}", x(0), self.window_axes(w)),
             Op::Concat(Concat { inputs, output }) => format!(

@@ -253,6 +253,11 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::Embed(e) => std::iter::once(e.vocab)
             .chain(e.features.iter().copied())
             .collect(),
+        Op::Mask(m) => vec![m.rows, m.cols],
+        Op::Gather(g) => vec![g.axis],
+        Op::Split(s) => std::iter::once(s.axis)
+            .chain(s.parts.iter().copied())
+            .collect(),
         Op::Map(_)
         | Op::Add
         | Op::Mul

@@ -8,8 +8,9 @@ use crate::parse::error::TextError;
 use crate::size::SizeExpr;
 
 /// The operations, for the "expected an operation" message.
-const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, exp, square, scale, add, \
-                   mul, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
+const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
+                   silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
+                   mul, mask, split, gather, softmax, sum, mean, max, norm, layernorm, batchnorm, copy, window, \
                    window_t, concat, reshape, permute, embed, constant, learned, save, load";
 
 impl Loader {
@@ -23,15 +24,7 @@ impl Loader {
         at: (usize, usize),
     ) -> R<ValueId> {
         let name = op.text.as_str();
-        let func = match name {
-            "relu" => Some(Func::Relu),
-            "tanh" => Some(Func::Tanh),
-            "sigmoid" => Some(Func::Sigmoid),
-            "gelu" => Some(Func::Gelu),
-            "exp" => Some(Func::Exp),
-            "square" => Some(Func::Square),
-            _ => None,
-        };
+        let func = Func::named(name);
         let built = match name {
             _ if func.is_some() => {
                 let x = self.first(cur, prev, name)?;
@@ -72,6 +65,44 @@ impl Loader {
                 }
             }
             "norm" => return self.norm(cur, local, prev, at),
+            "gather" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the gathered axis")?;
+                if !cur.eat_word("at") {
+                    return Err(cur.expected("'at' and the index value"));
+                }
+                let idx = self.value_ref(cur, "the index value after 'at'")?;
+                self.b.gather(local, x, axis, idx)
+            }
+            "split" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the axis to split")?;
+                cur.expect("->", "'->' and the axis of each part")?;
+                let kind = self.b.circuit().axis(axis).kind;
+                let parts = self.axis_list(cur, AxisUse::MayIntroduce(kind))?;
+                self.b
+                    .split(local, x, axis, &parts)
+                    .map(|v| v.first().copied().unwrap_or(x))
+            }
+            "mask" => {
+                let x = self.first(cur, prev, name)?;
+                let rows = self.axis(cur, AxisUse::Existing, None, "the mask's row axis")?;
+                let cols = self.axis(cur, AxisUse::Existing, None, "the mask's column axis")?;
+                let (below, above) = if cur.eat_word("causal") {
+                    (None, Some(0))
+                } else {
+                    let below = match cur.eat_word("below") {
+                        true => Some(cur.int("the diagonals kept below the main one")?),
+                        false => None,
+                    };
+                    let above = match cur.eat_word("above") {
+                        true => Some(cur.int("the diagonals kept above the main one")?),
+                        false => None,
+                    };
+                    (below, above)
+                };
+                self.b.mask(local, x, rows, cols, below, above)
+            }
             "layernorm" => {
                 let x = self.first(cur, prev, name)?;
                 let axes = self.over(cur, name)?;
