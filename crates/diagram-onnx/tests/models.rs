@@ -129,3 +129,27 @@ fn resnet18_shape_matches_onnxruntime() {
         .filter(|n| matches!(n.op, nc_diagram::ir::Op::Linear(_)));
     assert_eq!(linears.filter(|n| !n.name.ends_with(".const")).count(), 21);
 }
+
+#[test]
+fn gelu_written_with_erf_imports_as_one_exact_gelu() {
+    use nc_diagram::ir::{Func, Op};
+    let m = check("gelu_mlp");
+    let c = &m.circuit;
+    let maps: Vec<&Func> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Map(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        maps,
+        [&Func::GeluErf],
+        "Div, Erf, Add, Mul, Mul become one gelu_erf"
+    );
+    assert!(
+        c.nodes.iter().any(|n| matches!(n.op, Op::Norm(_))),
+        "LayerNormalization"
+    );
+}

@@ -39,8 +39,8 @@ class Mlp(nn.Module):
 
 
 class GeluMlp(nn.Module):
-    """A GELU MLP block: nn.GELU exports as Div, Erf, Add, Mul, Mul (Erf is not yet
-    translated, so this model tests the unsupported-operator report and --partial)."""
+    """A pre-norm GELU MLP block with a residual: nn.GELU exports as Div, Erf, Add, Mul, Mul,
+    which the importer recognises as one exact GELU."""
 
     def __init__(self):
         super().__init__()
@@ -50,6 +50,18 @@ class GeluMlp(nn.Module):
 
     def forward(self, x):
         return x + self.down(nn.functional.gelu(self.up(self.norm(x))))
+
+
+class CumsumMlp(nn.Module):
+    """A linear layer, a cumulative sum (CumSum has no translation: this model tests the
+    unsupported-operator report and --partial) and a ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.relu(torch.cumsum(self.fc(x), dim=-1))
 
 
 class ConvRes(nn.Module):
@@ -136,6 +148,7 @@ MODELS = {
     "convres": (ConvRes, {"x": (2, 3, 8, 8)}),
     "resnet18": (ResNet18, {"image": (2, 3, 32, 32)}),
     "gelu_mlp": (GeluMlp, {"x": (2, 5, 16)}),
+    "cumsum_mlp": (CumsumMlp, {"x": (2, 8)}),
 }
 
 # exported with a named batch dimension (dim_param), the others with fixed shapes

@@ -51,13 +51,17 @@ impl Importer {
         while x.dims.len() < c.dims.len() {
             x.dims.insert(0, Dim::One);
         }
-        if const_left && op == "Div" {
-            return unsupported("a constant divided by a computed value needs a reciprocal");
-        }
-        // c − x = (−x) + c
+        // c − x = (−x) + c; c / x = (1/x)·c
         let mut xv = x.v;
+        let mut op = op;
         if const_left && op == "Sub" {
             xv = self.b.map(&format!("{label}.neg"), xv, Func::Scale(-1.0))?;
+        }
+        if const_left && op == "Div" {
+            xv = self
+                .b
+                .map(&format!("{label}.recip"), xv, Func::Reciprocal)?;
+            op = "Mul";
         }
         let sign = if op == "Sub" && !const_left {
             -1.0
@@ -117,9 +121,6 @@ impl Importer {
 
     /// Two computed values: equal-sized dimensions at the same place are the same axis.
     fn binary_vals(&mut self, n: &NodeProto, op: &str, label: &str, x: Val, y: Val) -> R<Wire> {
-        if op == "Div" {
-            return unsupported("division of two computed values needs a reciprocal");
-        }
         let rank = x.dims.len().max(y.dims.len());
         let pad = |d: &[Dim]| {
             let mut v = vec![Dim::One; rank - d.len()];
@@ -156,6 +157,12 @@ impl Importer {
         if op == "Sub" {
             yv = self.b.map(&format!("{label}.neg"), yv, Func::Scale(-1.0))?;
         }
+        // x / y = x · (1/y)
+        if op == "Div" {
+            yv = self
+                .b
+                .map(&format!("{label}.recip"), yv, Func::Reciprocal)?;
+        }
         let (first, second) = if ay.iter().all(|a| ax.contains(a)) {
             (xv, yv)
         } else if ax.iter().all(|a| ay.contains(a)) {
@@ -165,7 +172,7 @@ impl Importer {
             return unsupported("each side has axes the other lacks (an outer product)");
         };
         let v = match op {
-            "Mul" => self.b.mul(label, first, second)?,
+            "Mul" | "Div" => self.b.mul(label, first, second)?,
             _ => self.b.add(label, first, second)?,
         };
         Ok(Wire::Val(Val { v, dims: out }))

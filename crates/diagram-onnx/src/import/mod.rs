@@ -7,6 +7,7 @@
 //! axes with readable names by role.
 
 mod elementwise;
+mod fuse;
 mod layers;
 mod names;
 mod ops;
@@ -203,7 +204,20 @@ impl Importer {
         }
         let mut skipped: Vec<Unsupported> = Vec::new();
         let mut frontier: Vec<String> = Vec::new();
+        let (gelus, absorbed) = fuse::gelus(g);
         for (i, n) in g.node.iter().enumerate() {
+            if absorbed.contains(&i) {
+                continue;
+            }
+            if let Some(gelu) = gelus.get(&i)
+                && let Some(Wire::Val(x)) = self.wires.get(&gelu.x).cloned()
+            {
+                let label = self.names.node("gelu", "Gelu", i);
+                let v = self.b.map(&label, x.v, nc_diagram::ir::Func::GeluErf)?;
+                self.wires
+                    .insert(gelu.out.clone(), Wire::Val(Val { v, dims: x.dims }));
+                continue;
+            }
             let node_name = if n.name.is_empty() {
                 format!("#{i}")
             } else {

@@ -56,6 +56,32 @@ impl Importer {
             "Tanh" => self.map(n, label, Func::Tanh)?,
             "Sigmoid" => self.map(n, label, Func::Sigmoid)?,
             "Exp" => self.map(n, label, Func::Exp)?,
+            "Erf" => self.map(n, label, Func::Erf)?,
+            "Sqrt" => self.map(n, label, Func::Sqrt)?,
+            "Reciprocal" => self.map(n, label, Func::Reciprocal)?,
+            "Sin" => self.map(n, label, Func::Sin)?,
+            "Cos" => self.map(n, label, Func::Cos)?,
+            "Neg" => self.map(n, label, Func::Scale(-1.0))?,
+            "Gelu" => match super::attr_s(n, "approximate").as_deref() {
+                Some("tanh") => self.map(n, label, Func::Gelu)?,
+                _ => self.map(n, label, Func::GeluErf)?,
+            },
+            "Pow" => {
+                let e = self.konst(n, 1)?.scalar();
+                let f = match e {
+                    Some(2.0) => Func::Square,
+                    Some(0.5) => Func::Sqrt,
+                    Some(-0.5) => Func::Rsqrt,
+                    Some(-1.0) => Func::Reciprocal,
+                    Some(1.0) => return Ok(vec![self.pass(n)?]),
+                    _ => {
+                        return unsupported(format!(
+                            "Pow with exponent {e:?} (2, 0.5, -0.5, -1 and 1 are read)"
+                        ));
+                    }
+                };
+                self.map(n, label, f)?
+            }
             "Add" | "Sub" | "Mul" | "Div" => self.binary(n, op_type, label)?,
             "Softmax" => self.softmax(n, label)?,
             "Gemm" => self.gemm(n, label)?,
