@@ -153,3 +153,15 @@ fn gelu_written_with_erf_imports_as_one_exact_gelu() {
         "LayerNormalization"
     );
 }
+
+#[test]
+fn vit_tiny_shape_matches_onnxruntime() {
+    use nc_diagram::ir::Op;
+    let m = check("vit_tiny");
+    let c = &m.circuit;
+    // two blocks: per block Q·Kᵀ and A·V are einsums, one softmax, two layer norms
+    let count = |f: &dyn Fn(&Op) -> bool| c.nodes.iter().filter(|n| f(&n.op)).count();
+    assert_eq!(count(&|o| matches!(o, Op::Einsum(_))), 4);
+    assert_eq!(count(&|o| matches!(o, Op::Softmax(_))), 2);
+    assert_eq!(count(&|o| matches!(o, Op::Norm(_))), 5);
+}

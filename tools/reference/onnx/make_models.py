@@ -64,6 +64,48 @@ class CumsumMlp(nn.Module):
         return torch.relu(torch.cumsum(self.fc(x), dim=-1))
 
 
+class Attention(nn.Module):
+    """Multi-head self-attention written out (Linear, Reshape, Transpose, MatMul, Softmax)."""
+
+    def __init__(self, m, heads):
+        super().__init__()
+        self.h, self.d = heads, m // heads
+        self.q, self.k, self.v, self.o = (nn.Linear(m, m) for _ in range(4))
+
+    def forward(self, x):
+        b, t, m = x.shape
+        split = lambda y: y.reshape(b, t, self.h, self.d).transpose(1, 2)
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        a = torch.softmax(q @ k.transpose(-2, -1) / self.d**0.5, dim=-1)
+        return self.o((a @ v).transpose(1, 2).reshape(b, t, m))
+
+
+class VitTiny(nn.Module):
+    """ViT-tiny's shape at small size: 4x4 patches of a 16x16 image by a strided conv,
+    a learned position embedding, two pre-norm encoder blocks (attention, GELU MLP), a final
+    LayerNorm, mean pooling over tokens and a linear head."""
+
+    def __init__(self, m=16, heads=2, depth=2, classes=10):
+        super().__init__()
+        self.patch = nn.Conv2d(3, m, 4, stride=4)
+        self.pos = nn.Parameter(torch.randn(1, 16, m) * 0.1)
+        self.blocks = nn.ModuleList()
+        for _ in range(depth):
+            self.blocks.append(nn.ModuleDict({
+                "ln1": nn.LayerNorm(m), "attn": Attention(m, heads),
+                "ln2": nn.LayerNorm(m), "mlp": nn.Sequential(nn.Linear(m, 2 * m), nn.GELU(), nn.Linear(2 * m, m)),
+            }))
+        self.norm = nn.LayerNorm(m)
+        self.head = nn.Linear(m, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2) + self.pos
+        for blk in self.blocks:
+            x = x + blk["attn"](blk["ln1"](x))
+            x = x + blk["mlp"](blk["ln2"](x))
+        return self.head(self.norm(x).mean(dim=1))
+
+
 class ConvRes(nn.Module):
     """Stem conv, one residual block (conv-BN-ReLU-conv-BN plus identity), a strided conv,
     global average pooling and a linear head."""
@@ -149,6 +191,7 @@ MODELS = {
     "resnet18": (ResNet18, {"image": (2, 3, 32, 32)}),
     "gelu_mlp": (GeluMlp, {"x": (2, 5, 16)}),
     "cumsum_mlp": (CumsumMlp, {"x": (2, 8)}),
+    "vit_tiny": (VitTiny, {"image": (2, 3, 16, 16)}),
 }
 
 # exported with a named batch dimension (dim_param), the others with fixed shapes

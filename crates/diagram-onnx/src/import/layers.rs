@@ -5,7 +5,7 @@ use super::{
 };
 use crate::proto::NodeProto;
 use nc_diagram::builder::WindowSpec;
-use nc_diagram::ir::{AxisId, AxisKind, Init, Op, ReduceKind};
+use nc_diagram::ir::{AxisId, AxisKind, Init, Op, ReduceKind, ValueId};
 use nc_diagram::size::SizeExpr;
 
 impl Importer {
@@ -100,6 +100,9 @@ impl Importer {
 
     pub(super) fn matmul(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
         let a = self.val(n, 0)?;
+        if let Some(Wire::Val(b)) = self.wire(n, 1).cloned() {
+            return self.matmul_vals(n, label, a, b);
+        }
         let w = self.konst(n, 1)?;
         if w.dims.len() != 2 || a.dims.len() < 2 {
             return unsupported("MatMul other than a value (rank ≥ 2) times a constant matrix");
@@ -118,6 +121,91 @@ impl Importer {
         let mut dims = a.dims.clone();
         dims[last] = Dim::Axis(o);
         Ok(Wire::Val(Val { v, dims }))
+    }
+
+    /// A product of two computed values (attention scores, attention-weighted values): an
+    /// einsum over the contracted axis, broadcast over the leading dims.
+    fn matmul_vals(&mut self, n: &NodeProto, label: &str, a: Val, b: Val) -> R<Wire> {
+        let (ra, rb) = (a.dims.len(), b.dims.len());
+        if ra < 2 || rb < 2 {
+            return unsupported("MatMul of a vector");
+        }
+        let r = ra.max(rb);
+        let pad = |d: &[Dim]| {
+            let mut v = vec![Dim::One; r - d.len()];
+            v.extend_from_slice(d);
+            v
+        };
+        let (ad, mut bd) = (pad(&a.dims), pad(&b.dims));
+        let mut bv = b.v;
+        // the contracted axis, and the batch axes, are shared; B's column axis must differ
+        // from A's row axis (Q·Kᵀ of one sequence gives query × key)
+        let align = |me: &mut Self, j: usize, bd: &mut Vec<Dim>, bv: &mut ValueId| -> R<()> {
+            if let (Dim::Axis(x), Dim::Axis(y)) = (ad[j], bd[j])
+                && x != y
+            {
+                if me.dim_size(ad[j]) != me.dim_size(bd[j]) {
+                    return Err(node_err(
+                        n,
+                        format!("dimension {j} differs between the operands"),
+                    ));
+                }
+                *bv = me.b.rename(&format!("{label}.align{j}"), *bv, y, x)?;
+                bd[j] = ad[j];
+            }
+            Ok(())
+        };
+        for j in 0..r - 2 {
+            align(self, j, &mut bd, &mut bv)?;
+        }
+        // B's row (contracted) pairs with A's column
+        let (ka, kb) = (ad[r - 1], bd[r - 2]);
+        match (ka, kb) {
+            (Dim::Axis(x), Dim::Axis(y)) if x != y => {
+                if self.dim_size(ka) != self.dim_size(kb) {
+                    return Err(node_err(n, "the contracted dimensions differ"));
+                }
+                bv = self.b.rename(&format!("{label}.align_k"), bv, y, x)?;
+                bd[r - 2] = ka;
+            }
+            (Dim::Axis(_), Dim::Axis(_)) => {}
+            _ => return unsupported("MatMul contracting a size-1 dimension"),
+        }
+        if let (Dim::Axis(m), Dim::Axis(c)) = (ad[r - 2], bd[r - 1])
+            && m == c
+        {
+            let kind = self.kind(c);
+            let fresh = self.new_axis("s", self.dim_size(bd[r - 1]), kind);
+            bv = self.b.rename(&format!("{label}.cols"), bv, c, fresh)?;
+            bd[r - 1] = Dim::Axis(fresh);
+        }
+        let name = |me: &Self, v: ValueId| -> String {
+            me.b.circuit()
+                .value(v)
+                .ty
+                .axes
+                .iter()
+                .map(|x| me.b.circuit().axes[x.ix()].name.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut out: Vec<Dim> = (0..r - 2)
+            .map(|j| if ad[j] != Dim::One { ad[j] } else { bd[j] })
+            .collect();
+        out.extend([ad[r - 2], bd[r - 1]]);
+        let out_names: Vec<String> = out
+            .iter()
+            .filter_map(|d| d.axis())
+            .map(|x| self.b.circuit().axes[x.ix()].name.clone())
+            .collect();
+        let sig = format!(
+            "{}, {} -> {}",
+            name(self, a.v),
+            name(self, bv),
+            out_names.join(" ")
+        );
+        let v = self.b.einsum(label, &sig, &[a.v, bv])?;
+        Ok(Wire::Val(Val { v, dims: out }))
     }
 
     /// Kernel, stride, padding and dilation per spatial axis, from the ONNX attributes.

@@ -111,5 +111,34 @@ impl Namer {
             }
             seen.insert(a.name.clone());
         }
+        // einsum signatures are stored as text: write them again with the final names
+        let name = |t: &nc_diagram::ir::EinTerm| c.axes[t.axis.ix()].name.clone();
+        let sigs: Vec<Option<String>> = c
+            .nodes
+            .iter()
+            .map(|n| match &n.op {
+                nc_diagram::ir::Op::Einsum(e)
+                    if e.operands
+                        .iter()
+                        .chain([&e.output])
+                        .flatten()
+                        .all(|t| t.parts == [t.axis]) =>
+                {
+                    let ops: Vec<String> = e
+                        .operands
+                        .iter()
+                        .map(|o| o.iter().map(name).collect::<Vec<_>>().join(" "))
+                        .collect();
+                    let out: Vec<String> = e.output.iter().map(name).collect();
+                    Some(format!("{} -> {}", ops.join(", "), out.join(" ")))
+                }
+                _ => None,
+            })
+            .collect();
+        for (n, s) in c.nodes.iter_mut().zip(sigs) {
+            if let (nc_diagram::ir::Op::Einsum(e), Some(s)) = (&mut n.op, s) {
+                e.signature = s;
+            }
+        }
     }
 }
