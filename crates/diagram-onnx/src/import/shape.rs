@@ -196,19 +196,24 @@ impl Importer {
         Ok(Wire::Val(Val { v: x.v, dims }))
     }
 
-    pub(super) fn unsqueeze(&mut self, n: &NodeProto) -> R<Wire> {
-        let x = self.val(n, 0)?;
+    /// Where Unsqueeze inserts its size-1 dims into a rank-`rank` input, in increasing order.
+    fn unsqueeze_at(&self, n: &NodeProto, rank: usize) -> R<Vec<usize>> {
         let axes = self
             .axes_arg(n)?
             .ok_or_else(|| node_err(n, "axes are required"))?;
-        let out_r = x.dims.len() + axes.len();
+        let out_r = rank + axes.len();
         let mut at: Vec<usize> = axes
             .iter()
             .map(|&a| norm_axis(n, a, out_r))
             .collect::<R<_>>()?;
         at.sort_unstable();
+        Ok(at)
+    }
+
+    pub(super) fn unsqueeze(&mut self, n: &NodeProto) -> R<Wire> {
+        let x = self.val(n, 0)?;
         let mut dims = x.dims.clone();
-        for i in at {
+        for i in self.unsqueeze_at(n, x.dims.len())? {
             dims.insert(i, Dim::One);
         }
         Ok(Wire::Val(Val { v: x.v, dims }))
@@ -381,16 +386,7 @@ impl Importer {
                 }
             }
             "Unsqueeze" => {
-                let axes = self
-                    .axes_arg(n)?
-                    .ok_or_else(|| node_err(n, "axes are required"))?;
-                let out_r = x.dims.len() + axes.len();
-                let mut at: Vec<usize> = axes
-                    .iter()
-                    .map(|&a| norm_axis(n, a, out_r))
-                    .collect::<R<_>>()?;
-                at.sort_unstable();
-                for i in at {
+                for i in self.unsqueeze_at(n, x.dims.len())? {
                     x.dims.insert(i, 1);
                 }
             }
