@@ -52,6 +52,28 @@ enum DiagramCommand {
         /// 1.5GB or a byte count (default: half the machine's memory).
         #[arg(long, value_parser = parse_memory)]
         max_memory: Option<u64>,
+        /// Parameters from this safetensors file, by parameter name (default: seeded init).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Inputs from this safetensors file, by input name, laid out in the order of the
+        /// input's declared axes (default: seeded random inputs).
+        #[arg(long)]
+        inputs: Option<PathBuf>,
+        /// Write the outputs here (safetensors, by output name, in declared axis order).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import an ONNX model (opset 13 to 21) as a typed circuit: OUT.ncd, with its weights in
+    /// OUT.safetensors. Unsupported operators are listed by node name and type.
+    Import {
+        /// The .onnx file.
+        model: PathBuf,
+        /// The circuit file to write (.ncd); the weights go next to it (.safetensors).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Import the graph up to the unsupported nodes instead of failing.
+        #[arg(long)]
+        partial: bool,
     },
     /// Draw a circuit (a file, or zoo:NAME) as a neural circuit diagram in SVG (or TikZ).
     Draw {
@@ -287,6 +309,9 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
             bind,
             seed,
             max_memory,
+            params,
+            inputs,
+            out,
         } => {
             use nc_diagram::exec::{Bound, forward, init_params, random_inputs};
             let c = load(&source)?;
@@ -303,11 +328,21 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 r => r?,
             };
             let bound = Bound::new(&c, &b)?;
-            let p = init_params::<f32>(&c, &bound, seed);
-            let x = random_inputs::<f32>(&c, &bound, seed + 1);
+            let p = match &params {
+                Some(f) => super::diagram_io::params(&c, &bound, f)?,
+                None => init_params::<f32>(&c, &bound, seed),
+            };
+            let x = match &inputs {
+                Some(f) => super::diagram_io::inputs(&c, &bound, f)?,
+                None => random_inputs::<f32>(&c, &bound, seed + 1),
+            };
             let t0 = std::time::Instant::now();
             let tape = forward(&c, &bound, &p, &x)?;
             let fwd = t0.elapsed();
+            if let Some(f) = &out {
+                super::diagram_io::write_outputs(&c, &tape, f)?;
+                writeln!(so, "outputs written to {}", f.display())?;
+            }
             // a fixed random cotangent: sum-of-outputs would give zero through a softmax
             let ones: Vec<_> = (0..c.outputs.len())
                 .map(|i| {
@@ -364,6 +399,11 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
                 bwd.as_secs_f64() * 1e3
             )?;
         }
+        DiagramCommand::Import {
+            model,
+            out,
+            partial,
+        } => super::diagram_io::import(&mut so, &model, &out, partial)?,
         DiagramCommand::Bench {
             model,
             torch_python,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod diagram;
+pub mod diagram_io;
 pub mod ncap;
 pub mod report;
 pub mod richlazy;

@@ -1,0 +1,167 @@
+//! The committed ONNX models (exported from PyTorch by `tools/reference/onnx/make_models.py`)
+//! import, run to ≤ 1e-4 relative of onnxruntime's outputs in f32, save as text and draw.
+
+use nc_diagram::exec::{Bound, forward};
+use nc_diagram::tensor::Tensor;
+use nc_diagram_onnx::{Imported, import_file, weights};
+use std::path::PathBuf;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Imports `NAME.onnx`, runs it on the recorded inputs, returns the largest relative error
+/// (max |ours − onnxruntime| / max |onnxruntime|) over the outputs.
+fn run_model(name: &str) -> (Imported, f64) {
+    let m = import_file(&data(&format!("{name}.onnx")), &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refs =
+        weights::read(&std::fs::read(data(&format!("{name}.ref.safetensors"))).unwrap()).unwrap();
+    let c = &m.circuit;
+    // named (dim_param) sizes are bound from the recorded inputs' shapes
+    let mut spec = Vec::new();
+    for (v, n) in c.inputs.iter().zip(&m.input_names) {
+        let dims = &refs[&format!("input.{n}")].0;
+        for (a, d) in c.value(*v).ty.axes.iter().zip(dims) {
+            if let nc_diagram::size::SizeExpr::Sym(s) = &c.axes[a.ix()].size {
+                spec.push(format!("{s}={d}"));
+            }
+        }
+    }
+    let b = nc_diagram::bind::parse(c, &spec.join(",")).unwrap();
+    let bound = Bound::new(c, &b).unwrap();
+    let inputs: Vec<Tensor<f32>> = c
+        .inputs
+        .iter()
+        .zip(&m.input_names)
+        .map(|(v, n)| {
+            let (dims, d) = refs[&format!("input.{n}")].clone();
+            let axes = c.value(*v).ty.axes.clone();
+            assert_eq!(bound.dims(&axes), dims, "input {n}");
+            Tensor::from_vec(axes, dims, d)
+        })
+        .collect();
+    let tape = forward(c, &bound, &m.params::<f32>(), &inputs).unwrap();
+    let mut worst: f64 = 0.0;
+    for (i, n) in m.output_names.iter().enumerate() {
+        let got = tape.output(c, i).unwrap();
+        let (dims, want) = &refs[&format!("output.{n}")];
+        let squeezed: Vec<usize> = dims.iter().copied().filter(|&d| d != 1).collect();
+        let got_dims: Vec<usize> = got.dims.iter().copied().filter(|&d| d != 1).collect();
+        assert_eq!(got_dims, squeezed, "output {n} shape");
+        let scale = want.iter().fold(0f64, |m, &x| m.max((x as f64).abs()));
+        let err = got
+            .data
+            .iter()
+            .zip(want)
+            .fold(0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
+        worst = worst.max(err / scale.max(f64::MIN_POSITIVE));
+    }
+    (m, worst)
+}
+
+fn check(name: &str) -> Imported {
+    let (m, rel) = run_model(name);
+    assert!(rel <= 1e-4, "{name}: relative error {rel:e} > 1e-4");
+    // the circuit saves to the text format and loads back as the same circuit
+    let text = nc_diagram::parse::text::save(&m.circuit);
+    let back = nc_diagram::parse::text::load(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back, m.circuit);
+    // and draws
+    let scene = nc_diagram_draw::circuit_scene(&m.circuit, &Default::default());
+    let svg =
+        nc_diagram_draw::render(&scene, nc_diagram_draw::Format::Svg, "x.svg".as_ref()).unwrap();
+    assert!(String::from_utf8_lossy(&svg).contains("<svg"));
+    m
+}
+
+#[test]
+fn mlp_matches_onnxruntime() {
+    let m = check("mlp");
+    // Flatten of 3×4×4 into 48 features, three Gemm layers with biases
+    let p: Vec<&str> = m.circuit.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(p, ["fc1.W", "fc1.b", "fc2.W", "fc2.b", "fc3.W", "fc3.b"]);
+}
+
+#[test]
+fn conv_residual_matches_onnxruntime() {
+    let m = check("convres");
+    let c = &m.circuit;
+    // the residual add joins two wires over the same axes (identity kept through the convs)
+    let add = c.nodes.iter().find(|n| {
+        n.op == nc_diagram::ir::Op::Add
+            && n.inputs.len() == 2
+            && n.inputs.iter().all(|v| {
+                c.value(*v)
+                    .producer
+                    .is_some_and(|p| !c.nodes[p.ix()].name.contains(".const"))
+            })
+    });
+    assert!(add.is_some(), "no residual add");
+    let names: Vec<&str> = c
+        .inputs
+        .iter()
+        .flat_map(|v| c.value(*v).ty.axes.iter())
+        .map(|a| c.axes[a.ix()].name.as_str())
+        .collect();
+    assert_eq!(names, ["b", "c", "h", "w"]);
+}
+
+#[test]
+fn resnet18_shape_matches_onnxruntime() {
+    let m = check("resnet18");
+    let c = &m.circuit;
+    // the batch dimension keeps the model's dim_param name, the image's axes their roles
+    let v = c.value(c.inputs[0]);
+    let names: Vec<&str> =
+        v.ty.axes
+            .iter()
+            .map(|a| c.axes[a.ix()].name.as_str())
+            .collect();
+    assert_eq!(names, ["batch", "c", "h", "w"]);
+    assert_eq!(v.name, "image");
+    // 20 convolutions (stem, 16 in blocks, 3 projections) and the head
+    let linears = c
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, nc_diagram::ir::Op::Linear(_)));
+    assert_eq!(linears.filter(|n| !n.name.ends_with(".const")).count(), 21);
+}
+
+#[test]
+fn gelu_written_with_erf_imports_as_one_exact_gelu() {
+    use nc_diagram::ir::{Func, Op};
+    let m = check("gelu_mlp");
+    let c = &m.circuit;
+    let maps: Vec<&Func> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Map(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        maps,
+        [&Func::GeluErf],
+        "Div, Erf, Add, Mul, Mul become one gelu_erf"
+    );
+    assert!(
+        c.nodes.iter().any(|n| matches!(n.op, Op::Norm(_))),
+        "LayerNormalization"
+    );
+}
+
+#[test]
+fn vit_tiny_shape_matches_onnxruntime() {
+    use nc_diagram::ir::Op;
+    let m = check("vit_tiny");
+    let c = &m.circuit;
+    // two blocks: per block Q·Kᵀ and A·V are einsums, one softmax, two layer norms
+    let count = |f: &dyn Fn(&Op) -> bool| c.nodes.iter().filter(|n| f(&n.op)).count();
+    assert_eq!(count(&|o| matches!(o, Op::Einsum(_))), 4);
+    assert_eq!(count(&|o| matches!(o, Op::Softmax(_))), 2);
+    assert_eq!(count(&|o| matches!(o, Op::Norm(_))), 5);
+}
