@@ -3,7 +3,7 @@
 
 Usage:
   tools/results/summarize.py REPORT_DIR DEST_DIR --command CMD --wall SECONDS --commit REV \
-      [--note TEXT]
+      [--note TEXT ...]
 
 Writes DEST_DIR/README.md (the command, commit, machine, wall time, and one row per claim of
 each paper: the claim, the paper's number where known, ours, the budget and the verdict) and
@@ -106,7 +106,7 @@ def main() -> None:
     ap.add_argument("--command", required=True)
     ap.add_argument("--wall", type=float, required=True, help="wall time of the whole run, seconds")
     ap.add_argument("--commit", required=True)
-    ap.add_argument("--note", default="")
+    ap.add_argument("--note", action="append", default=[], help="a line for the page (repeatable)")
     a = ap.parse_args()
 
     summary = json.loads((a.report / "summary.json").read_text())
@@ -150,8 +150,7 @@ def main() -> None:
             f"- machine: {machine()}",
             f"- wall time: {a.wall / 60:.0f} min in all ({parts})",
         ]
-        if a.note:
-            lines.append(f"- note: {a.note}")
+        lines += [f"- note: {n}" for n in a.note]
         lines += [
             "",
             "The HTML report of this run is [index.html](index.html) (figures beside it; the "
