@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurocircuits"))
 }
@@ -49,12 +51,12 @@ fn kill_and_resume(algo: &[&str]) {
     for signal in ["INT", "KILL"] {
         let out = path(signal);
         let partial = root.path().join(format!(".{signal}.partial"));
-        let mut child = bin()
+        let mut child = bin();
+        child
             .args(train_args(algo, &out))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::null());
+        let mut child = support::with_default_sigint(&mut child).spawn().unwrap();
         // wait for the first checkpoint, then a little into the next epoch
         let start = Instant::now();
         while !partial.join("checkpoint.safetensors").exists() {

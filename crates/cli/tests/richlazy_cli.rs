@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurocircuits"))
 }
@@ -34,6 +36,7 @@ fn sweep(out: &Path, threads: Option<&str>) -> Command {
         c.env("RAYON_NUM_THREADS", t);
     }
     c.stdout(Stdio::null()).stderr(Stdio::null());
+    support::with_default_sigint(&mut c);
     c
 }
 
