@@ -20,7 +20,7 @@ struct Cli {
 enum Command {
     /// The main job: run every part on built-in defaults and write an HTML report.
     Report(commands::report::ReportArgs),
-    /// Neural circuit diagrams: check, cost, run, draw, import, bench and list typed circuits.
+    /// Neural circuit diagrams: check, cost, run, draw, import, export, bench and list typed circuits.
     Diagram(commands::diagram::DiagramArgs),
     /// NCAP: the C. elegans swimmer controller, its baselines, training and experiments.
     Ncap(commands::ncap::NcapArgs),

@@ -118,3 +118,55 @@ fn a_malformed_file_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+/// `diagram export --torch`: an imported model becomes a PyTorch module that loads the
+/// imported weights; weights that do not fit the circuit are refused, naming the file.
+#[test]
+fn export_writes_a_module_that_loads_checked_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    ok(&cli(&[
+        "import",
+        data("mlp.onnx").to_str().unwrap(),
+        "-o",
+        &p("m.ncd"),
+    ]));
+    let said = ok(&cli(&[
+        "export",
+        "--torch",
+        &p("m.ncd"),
+        "-o",
+        &p("m.py"),
+        "--load",
+        &p("m.safetensors"),
+    ]));
+    assert!(said.contains("loading m.safetensors"), "{said}");
+    let py = std::fs::read_to_string(p("m.py")).unwrap();
+    assert!(
+        py.contains("(nn.Module):") && py.contains("def forward(self"),
+        "{py}"
+    );
+    assert!(
+        py.contains("Path(__file__).parent / \"m.safetensors\""),
+        "{py}"
+    );
+    // the zoo's mlp has other parameters: refused before anything is written
+    let o = cli(&[
+        "export",
+        "--torch",
+        "zoo:mlp",
+        "-o",
+        &p("z.py"),
+        "--load",
+        &p("m.safetensors"),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("m.safetensors") && err.contains("no tensor"),
+        "{err}"
+    );
+    assert!(!Path::new(&p("z.py")).exists());
+    let o = cli(&["export", "--torch", "zoo:mlp", "-o", &p("z.txt")]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains(".py"));
+}

@@ -75,6 +75,25 @@ enum DiagramCommand {
         #[arg(long)]
         partial: bool,
     },
+    /// Export a circuit (a file, or zoo:NAME) as a standalone, readable PyTorch module: one
+    /// nn.Module, parameters named as in the circuit, one forward line per operation.
+    Export {
+        /// Circuit file or zoo:NAME.
+        source: String,
+        /// Write PyTorch (an nn.Module in a .py file); the only format so far.
+        #[arg(long, required = true)]
+        torch: bool,
+        /// The Python file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Make the module load its weights from this safetensors file (by parameter name,
+        /// as `diagram run --params` reads it); it is checked now.
+        #[arg(long)]
+        load: Option<PathBuf>,
+        /// Size bindings (the module is written for these sizes).
+        #[arg(long, default_value = "")]
+        bind: String,
+    },
     /// Draw a circuit (a file, or zoo:NAME) as a neural circuit diagram in SVG (or TikZ).
     Draw {
         /// Circuit file or zoo:NAME.
@@ -404,6 +423,17 @@ pub fn run(args: DiagramArgs) -> anyhow::Result<()> {
             out,
             partial,
         } => super::diagram_io::import(&mut so, &model, &out, partial)?,
+        DiagramCommand::Export {
+            source,
+            torch: _,
+            out,
+            load: weights,
+            bind,
+        } => {
+            let c = load(&source)?;
+            let b = bindings(&c, &bind)?;
+            super::diagram_io::export_torch(&mut so, &c, b, &out, weights.as_deref())?;
+        }
         DiagramCommand::Bench {
             model,
             torch_python,

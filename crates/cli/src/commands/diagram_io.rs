@@ -1,4 +1,5 @@
-//! `diagram import` and the tensor files of `diagram run` (`--params`, `--inputs`, `--out`).
+//! `diagram import`, `diagram export`, and the tensor files of `diagram run` (`--params`,
+//! `--inputs`, `--out`).
 
 use anyhow::{Context, bail};
 use nc_diagram::exec::{Bound, Params};
@@ -111,4 +112,61 @@ pub fn write_outputs(
     }
     nc_core::output::write_atomic(out, &weights::write(&named)?)
         .with_context(|| format!("writing {}", out.display()))
+}
+
+/// Writes `c` as a PyTorch module to `out`; with `load`, the module loads those weights,
+/// which are checked against the circuit's parameters first.
+pub fn export_torch(
+    so: &mut impl Write,
+    c: &Circuit,
+    bindings: nc_diagram::size::Bindings,
+    out: &Path,
+    load: Option<&Path>,
+) -> anyhow::Result<()> {
+    if out.extension().and_then(|e| e.to_str()) != Some("py") {
+        bail!("-o {}: the PyTorch module must end in .py", out.display());
+    }
+    let bound = Bound::new(c, &bindings)?;
+    let load = match load {
+        Some(f) => {
+            params(c, &bound, f)?;
+            Some(relative_to_folder_of(f, out)?)
+        }
+        None => None,
+    };
+    let opt = nc_diagram_torch::Options { bindings, load };
+    let py = nc_diagram_torch::export(c, &opt)?;
+    nc_core::output::write_atomic(out, py.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))?;
+    writeln!(
+        so,
+        "{}: {} ops, {} parameters -> {} ({} lines){}",
+        c.name,
+        c.nodes.len(),
+        c.params.len(),
+        out.display(),
+        py.lines().count(),
+        match &opt.load {
+            Some(p) => format!(", loading {p}"),
+            None => String::new(),
+        }
+    )?;
+    Ok(())
+}
+
+/// `file` as the generated module will find it: relative to the folder of `module` when it
+/// lies below it, else absolute.
+fn relative_to_folder_of(file: &Path, module: &Path) -> anyhow::Result<String> {
+    let abs =
+        |p: &Path| std::path::absolute(p).with_context(|| format!("resolving {}", p.display()));
+    let f = abs(file)?;
+    let dir = abs(module)?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let shown = f.strip_prefix(&dir).unwrap_or(&f);
+    shown
+        .to_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{}: the path is not UTF-8", file.display()))
 }
