@@ -277,7 +277,30 @@ pub fn interactive_html(opt: &DrawOptions) -> String {
 /// # Errors
 /// [`DrawError::Write`] when a file cannot be written.
 pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError> {
-    let svgs = zoo_svgs(opt);
+    draw_zoo_with(dir, opt, &[])
+}
+
+/// [`draw_zoo`] plus `extra` circuits (each under its given name, e.g. a model imported from
+/// ONNX), drawn after the zoo and listed with it in the page.
+///
+/// # Errors
+/// [`DrawError::Write`] when a file cannot be written.
+pub fn draw_zoo_with(
+    dir: &Path,
+    opt: &DrawOptions,
+    extra: &[(String, nc_diagram::ir::Circuit)],
+) -> Result<Vec<PathBuf>, DrawError> {
+    let mut svgs = zoo_svgs(opt);
+    for (name, c) in extra {
+        for (b, svg) in draw_circuit_all(c, opt) {
+            let n = if b.is_empty() {
+                name.clone()
+            } else {
+                format!("{name}.{}", crate::fit::slug(&b))
+            };
+            svgs.push((n, svg));
+        }
+    }
     let mut written = Vec::new();
     for (name, svg) in &svgs {
         let p = dir.join(format!("{name}.svg"));
@@ -301,13 +324,24 @@ pub fn draw_zoo(dir: &Path, opt: &DrawOptions) -> Result<Vec<PathBuf>, DrawError
 /// # Errors
 /// [`DrawError::Write`] when a file cannot be written or a stale one removed.
 pub fn gallery_regenerate(root: &Path) -> Result<(), DrawError> {
+    gallery_regenerate_with(root, &[])
+}
+
+/// [`gallery_regenerate`] with `extra` circuits drawn after the zoo (see [`draw_zoo_with`]).
+///
+/// # Errors
+/// As [`gallery_regenerate`].
+pub fn gallery_regenerate_with(
+    root: &Path,
+    extra: &[(String, nc_diagram::ir::Circuit)],
+) -> Result<(), DrawError> {
     let opt = DrawOptions::default();
     let dir = root.join("docs").join("gallery");
     std::fs::create_dir_all(&dir).map_err(|source| DrawError::Write {
         path: dir.clone(),
         source,
     })?;
-    let written = draw_zoo(&dir, &opt)?;
+    let written = draw_zoo_with(&dir, &opt, extra)?;
     let stale: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|source| DrawError::Write {
             path: dir.clone(),

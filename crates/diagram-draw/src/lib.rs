@@ -44,7 +44,8 @@ mod untangle;
 
 pub use draw::{
     DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,
-    draw_file, draw_zoo, gallery_html, gallery_regenerate, interactive_html, render, zoo_svgs,
+    draw_file, draw_zoo, draw_zoo_with, gallery_html, gallery_regenerate, gallery_regenerate_with,
+    interactive_html, render, zoo_svgs,
 };
 pub use layout::LayoutOptions;
 
