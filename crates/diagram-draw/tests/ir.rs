@@ -131,19 +131,28 @@ fn draw_file_reads_the_text_format_and_rejects_bad_references() {
     );
 }
 
+/// What `examples/draw_examples.rs` adds to the zoo: convres.onnx as `diagram import` reads it.
+fn gallery_extra(root: &std::path::Path) -> Vec<(String, nc_diagram::ir::Circuit)> {
+    let onnx = root.join("crates/diagram-onnx/tests/data/convres.onnx");
+    let m = nc_diagram_onnx::import_file(&onnx, &Default::default()).unwrap();
+    vec![("onnx_convres".into(), m.circuit)]
+}
+
 #[test]
 fn gallery_regenerates_byte_for_byte() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let extra = gallery_extra(&root);
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("docs/gallery")).unwrap();
     std::fs::write(dir.path().join("docs/gallery/stale.svg"), "<svg/>").unwrap();
-    nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
+    nc_diagram_draw::gallery_regenerate_with(dir.path(), &extra).unwrap();
     assert!(!dir.path().join("docs/gallery/stale.svg").exists());
+    assert!(dir.path().join("docs/gallery/onnx_convres.svg").exists());
     let read = |p: &std::path::Path| std::fs::read(p).unwrap();
     let page = read(&dir.path().join("docs/gallery/index.html"));
-    nc_diagram_draw::gallery_regenerate(dir.path()).unwrap();
+    nc_diagram_draw::gallery_regenerate_with(dir.path(), &extra).unwrap();
     assert_eq!(page, read(&dir.path().join("docs/gallery/index.html")));
     // the committed gallery is up to date
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let committed = root.join("docs/gallery/index.html");
     if committed.exists() {
         assert!(
