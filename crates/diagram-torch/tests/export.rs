@@ -134,3 +134,14 @@ fn the_executor_reproduces_the_recorded_pytorch_outputs() {
         }
     }
 }
+
+/// What has no PyTorch form is an error naming the operation: RoPE needs an even head
+/// dimension, and m = 12 over h = 4 heads gives k = 3.
+#[test]
+fn an_op_that_cannot_export_is_an_error_naming_it() {
+    let c = nc_diagram::zoo::get("llama_block").expect("zoo model");
+    let mut o = small("llama_block");
+    o.bindings.insert("m".into(), 12);
+    let e = export(&c, &o).expect_err("odd head dimension").to_string();
+    assert!(e.contains("rope_q") && e.contains("odd size 3"), "{e}");
+}
