@@ -232,7 +232,7 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
     let root = tempfile::tempdir().unwrap();
     let p = |n: &str| root.path().join(n).to_string_lossy().into_owned();
     std::fs::write(p("corrupt.json"), "{\"kind\": \"ncap\", \"ncap\": 7").unwrap();
-    let cases: [(Vec<String>, &str); 6] = [
+    let cases: [(Vec<String>, &str); 7] = [
         (
             vec![
                 "train".into(),
@@ -287,6 +287,16 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
                 p("f"),
             ],
             "needs at least 8000 environment steps",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--steps".into(),
+                "8000".into(),
+                "--out".into(),
+                format!("{}/run", p("corrupt.json")),
+            ],
+            "corrupt.json/run: Not a directory",
         ),
     ];
     for (args, needle) in cases {
