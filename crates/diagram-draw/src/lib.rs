@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod copies;
 pub mod draw;
 pub mod examples;
 pub mod fit;
@@ -41,6 +42,7 @@ pub mod stats;
 pub mod svg;
 pub mod tikz;
 mod untangle;
+mod wrap;
 
 pub use draw::{
     DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,
