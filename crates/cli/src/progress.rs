@@ -291,6 +291,8 @@ impl Plain {
         }
         line.push_str(&format!(", elapsed {}", duration(s.start.elapsed())));
         let eta = match r {
+            // done: nothing left, even when no rate could be measured (one jump to the end)
+            _ if s.len > 0 && s.pos >= s.len => duration(Duration::ZERO),
             Some(r) if s.len > 0 => {
                 let left = s.len.saturating_sub(s.pos) as f64 / r;
                 duration(Duration::from_secs_f64(left.min(1e9)))
@@ -413,6 +415,19 @@ mod tests {
             p.set_position(pos);
         }
         assert_eq!(lines(&plain).len(), 10);
+    }
+
+    #[test]
+    fn a_finished_bar_has_no_time_left_even_without_a_rate() {
+        // a resumed sweep whose units were all done before: one jump to the end
+        let (p, plain) = memory(5, Unit::Count("runs"), Duration::ZERO);
+        p.set_position(5);
+        let l = lines(&plain);
+        let last = l.last().unwrap();
+        assert!(
+            last.contains("(100.0%)") && !last.contains("unknown"),
+            "{last}"
+        );
     }
 
     #[test]

@@ -66,3 +66,14 @@ fn an_unknown_extension_is_refused_and_nothing_written() {
         assert!(!p.exists(), "{name} written");
     }
 }
+
+#[test]
+fn a_bare_zoo_name_is_pointed_to_its_zoo_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.svg");
+    let o = draw(&["transformer_block", "-o", p.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`zoo:transformer_block`"), "{err}");
+    assert!(!p.exists());
+}

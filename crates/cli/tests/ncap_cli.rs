@@ -232,7 +232,7 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
     let root = tempfile::tempdir().unwrap();
     let p = |n: &str| root.path().join(n).to_string_lossy().into_owned();
     std::fs::write(p("corrupt.json"), "{\"kind\": \"ncap\", \"ncap\": 7").unwrap();
-    let cases: [(Vec<String>, &str); 5] = [
+    let cases: [(Vec<String>, &str); 7] = [
         (
             vec![
                 "train".into(),
@@ -277,6 +277,27 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
             vec!["merge".into(), "--out".into(), p("e"), p("nothere")],
             "does not exist",
         ),
+        (
+            vec![
+                "ablations".into(),
+                "--quick".into(),
+                "--steps".into(),
+                "3000".into(),
+                "--out".into(),
+                p("f"),
+            ],
+            "needs at least 8000 environment steps",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--steps".into(),
+                "8000".into(),
+                "--out".into(),
+                format!("{}/run", p("corrupt.json")),
+            ],
+            "corrupt.json/run: Not a directory",
+        ),
     ];
     for (args, needle) in cases {
         let mut a = vec!["ncap".to_string()];
@@ -287,7 +308,7 @@ fn bad_input_leaves_no_folder_and_says_what_is_wrong() {
         assert!(e.contains(needle), "{a:?}: {e}");
         assert!(!e.contains("invalid training config"), "{a:?}: {e}");
     }
-    for d in ["a", "b", "c", "d"] {
+    for d in ["a", "b", "c", "d", "f"] {
         assert!(!root.path().join(d).exists(), "{d} was created");
     }
     let leftovers: Vec<_> = std::fs::read_dir(root.path())

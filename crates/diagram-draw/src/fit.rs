@@ -43,9 +43,14 @@ fn cap(items: &mut [Item], k: usize) {
     }
 }
 
-/// Lays out `d`; when it is wider than [`MAX_WIDTH`] and the options leave block expansion to
-/// the diagram, collapses blocks from the deepest level up until it fits (or all are
-/// collapsed). Returns the diagram as drawn and its scene.
+/// A drawing with expanded blocks wider than this (px) collapses them (see [`fitted`]).
+pub const COLLAPSE_AT: f64 = 1000.0;
+
+/// Lays out `d`; when it is wider than [`COLLAPSE_AT`] or would wrap onto rows
+/// ([`crate::wrap`]), and the options leave block expansion to the diagram, collapses blocks
+/// from the deepest level up until it fits in one row (or all are collapsed), as the paper
+/// draws a large network overall and its blocks apart; only then does it wrap. Returns the
+/// diagram as drawn and its scene.
 #[must_use]
 pub fn fitted(d: &Diagram, opt: &LayoutOptions) -> (Diagram, Scene) {
     let mut d = d.clone();
@@ -54,7 +59,7 @@ pub fn fitted(d: &Diagram, opt: &LayoutOptions) -> (Diagram, Scene) {
         return (d, scene);
     }
     let mut k = max_depth(&d.items);
-    while scene.width > MAX_WIDTH && k > 0 {
+    while (scene.natural_width > COLLAPSE_AT || scene.width < scene.natural_width) && k > 0 {
         k -= 1;
         cap(&mut d.items, k);
         scene = crate::layout::layout(&d, opt);

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nc_diagram::cost::CostReport;
-use nc_diagram::ir::{AxisId, AxisKind, BlockId, Circuit, Func, NodeId, Op, ReduceKind, ValueId};
+use nc_diagram::ir::{AxisId, AxisKind, BlockId, Circuit, NodeId, Op, ReduceKind, ValueId};
 
 use crate::model::{
     AxisInfo, Block, Commute, Diagram, Item, Op as DOp, OpKind, Repeat, Tally, Wire, WireId,
@@ -112,6 +112,7 @@ pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions
         }
     }
     cv.enter_blocks(None);
+    crate::copies::merge(&mut cv.d.items);
     if cost.is_some() {
         sum_blocks(&mut cv.d.items);
     }
@@ -579,7 +580,7 @@ impl<'a> Conv<'a> {
         let whole = match &node.op {
             Op::Add | Op::Mul => Some(OpKind::Add),
             Op::Copy(_) => Some(OpKind::Copy),
-            Op::Map(f) => Some(map_kind(f)),
+            Op::Map(f) => Some(crate::labels::map_kind(self.c, f)),
             Op::Concat { .. } | Op::Embed { .. } => Some(OpKind::Reshape),
             // several outputs (split) or an index operand (gather): every wire in, new out
             Op::Split(_) | Op::Gather(_) => Some(OpKind::Reshape),
@@ -785,20 +786,4 @@ fn op(
         tally: None,
         commute: Commute::Never,
     })
-}
-
-fn map_kind(f: &Func) -> OpKind {
-    match f {
-        Func::Relu => OpKind::Elementwise("R".into()),
-        Func::Tanh => OpKind::Elementwise("tanh".into()),
-        Func::Sigmoid => OpKind::Elementwise("σ".into()),
-        Func::Gelu => OpKind::Elementwise("G".into()),
-        Func::Exp => OpKind::Elementwise("exp".into()),
-        Func::Square => OpKind::Elementwise("x²".into()),
-        Func::Scale(s) => OpKind::Scale(format!("{s}")),
-        Func::ScaleBySize(e, p) => OpKind::Scale(format!("{e}^{p}")),
-        // newer maps (sqrt, SiLU, erf, sin, …) are labelled by their text-format name
-        #[allow(unreachable_patterns)]
-        f => OpKind::Elementwise(f.name()),
-    }
 }

@@ -6,6 +6,10 @@
 //! number of marks as a superscript, `H⁽²²⁾`, and its legend line uses the same short name.
 //! Long legend formulas wrap, so the legend never sets the drawing's width.
 
+use nc_diagram::ir::{Circuit, Func};
+
+use crate::model::OpKind;
+
 /// Marks after the base up to which a name is drawn as it is.
 const MAX_MARKS: usize = 2;
 /// Glyphs per legend line before a formula wraps.
@@ -74,6 +78,34 @@ pub fn legend_lines(line: &str) -> Vec<String> {
     }
     out.push(cur);
     out
+}
+
+/// The box of an elementwise map. A scale by a size that one axis has (`m/h`, the head width
+/// `k`) is written with that axis's name, as the paper writes `k^-1/2`.
+pub(crate) fn map_kind(c: &Circuit, f: &Func) -> OpKind {
+    match f {
+        Func::Relu => OpKind::Elementwise("R".into()),
+        Func::Tanh => OpKind::Elementwise("tanh".into()),
+        Func::Sigmoid => OpKind::Elementwise("σ".into()),
+        Func::Gelu => OpKind::Elementwise("G".into()),
+        Func::Exp => OpKind::Elementwise("exp".into()),
+        Func::Square => OpKind::Elementwise("x²".into()),
+        Func::Scale(s) => OpKind::Scale(format!("{s}")),
+        Func::ScaleBySize(e, p) => {
+            let same: Vec<&str> = (c.axes.iter())
+                .filter(|a| a.size == *e)
+                .map(|a| a.name.as_str())
+                .collect();
+            let unique = |n: &str| c.axes.iter().filter(|a| a.name == n).count() == 1;
+            match same.as_slice() {
+                [n] if unique(n) => OpKind::Scale(format!("{n}^{p}")),
+                _ => OpKind::Scale(format!("{e}^{p}")),
+            }
+        }
+        // newer maps (sqrt, SiLU, erf, sin, …) are labelled by their text-format name
+        #[allow(unreachable_patterns)]
+        f => OpKind::Elementwise(f.name()),
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ const PAD: f64 = 8.0;
 /// Half the height of a box around one port.
 pub(crate) const HALF_BOX: f64 = 9.5;
 /// Horizontal margin of event columns, where wires bend.
-const MARGIN: f64 = 14.0;
+const MARGIN: f64 = 12.0;
 /// Margin of an event column side where no wire bends.
 const SLIM_MARGIN: f64 = 5.0;
 /// Left and right canvas margin; wires start and end there.
@@ -189,7 +189,7 @@ fn widths(
                     Text::rich(0.0, 0.0, LABEL_FONT, Face::Italic, labels.text(l.id)).width()
                 })
                 .fold(0.0, f64::max);
-            if w > 0.0 { w + 9.0 } else { 10.0 }
+            if w > 0.0 { w + 7.0 } else { 10.0 }
         })
         .collect();
     let mut margins = Vec::new();
@@ -384,7 +384,12 @@ impl<'a> Painter<'a> {
             self.finish(w);
         }
         self.blocks();
-        self.assemble(right)
+        let cuts = if self.cost {
+            Vec::new()
+        } else {
+            crate::wrap::cuts(self.flat, &self.data_x)
+        };
+        self.assemble(right, &cuts)
     }
 
     fn data_column(&mut self, k: usize) {
@@ -769,7 +774,7 @@ impl<'a> Painter<'a> {
             .min(1)
     }
 
-    fn assemble(self, right: f64) -> Scene {
+    fn assemble(self, right: f64, cuts: &[(f64, f64)]) -> Scene {
         let mut prims = Vec::new();
         let mut bgs = self.bgs;
         bgs.sort_by_key(|(d, _)| *d);
@@ -777,6 +782,13 @@ impl<'a> Painter<'a> {
         prims.extend(self.wires);
         prims.extend(self.boxes);
         prims.extend(self.texts);
+        let mut hot = self.hot;
+        let natural = right;
+        let (right, extent) = if cuts.is_empty() {
+            (right, right)
+        } else {
+            crate::wrap::apply(&mut prims, &mut hot, cuts, right)
+        };
         let mut bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
         // cost overlay band under everything
         if !self.costs.is_empty() {
@@ -797,7 +809,7 @@ impl<'a> Painter<'a> {
             }
             bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
         }
-        let mut width = right + EDGE;
+        let mut width = extent + EDGE;
         // legend under the drawing
         let legend: Vec<String> = (self.labels.lines.iter().cloned())
             .chain(self.d.legend.iter().cloned())
@@ -843,12 +855,13 @@ impl<'a> Painter<'a> {
         }
         Scene {
             width,
+            natural_width: width.max(natural + EDGE),
             height: bottom + EDGE,
             title: self.d.title.clone(),
             prims,
             legend: self.labels.entries.clone(),
             bundles: self.labels.bundles.clone(),
-            hot: self.hot,
+            hot,
         }
     }
 }

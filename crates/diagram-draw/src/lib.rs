@@ -4,7 +4,9 @@
 //! automatically by [`layout::layout`] into a [`scene::Scene`] of absolute primitives, which
 //! [`svg::write`] and [`tikz::write`] turn into deterministic text. Columns alternate data
 //! types and operations, each axis is a wire labelled with its size, boxes span exactly the
-//! wires they act on, and the paper's pictograms mark each kind of operation.
+//! wires they act on, and the paper's pictograms mark each kind of operation. A drawing
+//! wider than 640 px wraps onto rows where few wires cross, its wires led round under each
+//! row; a circuit's large blocks collapse first ([`fit`]).
 //!
 //! ```
 //! use nc_diagram_draw::model::{Builder, OpKind};
@@ -17,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod copies;
 pub mod draw;
 pub mod examples;
 pub mod fit;
@@ -41,6 +44,7 @@ pub mod stats;
 pub mod svg;
 pub mod tikz;
 mod untangle;
+mod wrap;
 
 pub use draw::{
     DrawError, DrawOptions, Format, circuit_scene, circuit_scenes, draw_circuit, draw_circuit_all,

@@ -228,6 +228,9 @@ pub enum Prim {
 pub struct Scene {
     /// Canvas width.
     pub width: f64,
+    /// The width the drawing would take in one row, before wrapping onto rows (the canvas
+    /// width when it is not wrapped).
+    pub natural_width: f64,
     /// Canvas height.
     pub height: f64,
     /// Title (for the SVG `<title>`).

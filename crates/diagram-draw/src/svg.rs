@@ -99,24 +99,36 @@ fn text(s: &mut String, t: &Text) {
         num(x1),
         num(y1)
     );
+    // each run's tspan carries the step from the baseline offset so far to its own; a reset
+    // on an empty tspan would be dropped (renderers apply dy only to characters), and the
+    // text after a subscript would stay lowered
+    let mut offset = 0.0;
     for r in &t.runs {
-        if r.shift == 0 {
+        let target = match r.shift.signum() {
+            1 => -0.45 * t.size,
+            -1 => 0.25 * t.size,
+            _ => 0.0,
+        };
+        if r.shift == 0 && offset == 0.0 {
             s.push_str(&overbars(&r.text));
-        } else {
-            let dy = if r.shift > 0 {
-                -0.45 * t.size
-            } else {
-                0.25 * t.size
-            };
+        } else if r.shift == 0 {
+            // xml:space keeps the space that opens it, which renderers otherwise drop
             let _ = write!(
                 s,
-                "<tspan dy=\"{}\" font-size=\"{}\">{}</tspan><tspan dy=\"{}\"></tspan>",
-                num(dy),
+                "<tspan dy=\"{}\" xml:space=\"preserve\">{}</tspan>",
+                num(target - offset),
+                overbars(&r.text)
+            );
+        } else {
+            let _ = write!(
+                s,
+                "<tspan dy=\"{}\" font-size=\"{}\">{}</tspan>",
+                num(target - offset),
                 num(t.run_size(r)),
-                overbars(&r.text),
-                num(-dy)
+                overbars(&r.text)
             );
         }
+        offset = target;
     }
     s.push_str("</text>\n");
 }
@@ -182,4 +194,32 @@ fn overbars(s: &str) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::Face;
+
+    /// After a subscript the baseline returns on the next characters themselves: a reset on an
+    /// empty tspan is ignored by renderers, which left the rest of a legend line lowered onto
+    /// the line below.
+    #[test]
+    fn text_after_a_subscript_returns_to_the_baseline() {
+        let mut s = String::new();
+        text(
+            &mut s,
+            &Text::rich(0.0, 10.0, 10.0, Face::Plain, "n_2 = (H_2, W_2)"),
+        );
+        assert!(!s.contains("\"></tspan>"), "an empty tspan: {s}");
+        let dys: Vec<f64> = s
+            .split("dy=\"")
+            .skip(1)
+            .map(|d| d.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        // down, up, down, up, down, up: back on the baseline at the end
+        assert_eq!(dys.len(), 6, "{s}");
+        assert!(dys.iter().sum::<f64>().abs() < 1e-9, "{dys:?}");
+        assert!(s.contains("xml:space=\"preserve\"> = ("), "{s}");
+    }
 }

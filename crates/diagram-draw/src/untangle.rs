@@ -35,7 +35,8 @@ fn score(d: &Diagram, opt: &LayoutOptions, placed: &Placement) -> (usize, usize,
         columns,
         usize::MAX - fullest,
         s.crossings,
-        (s.width * 10.0).round() as i64,
+        // the width in one row: a wrapped drawing's widest row hides the others' widths
+        (scene.natural_width * 10.0).round() as i64,
     )
 }
 

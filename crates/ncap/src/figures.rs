@@ -124,11 +124,15 @@ fn code_label(r: &AblationRow) -> String {
 pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
     let spec = BarSpec {
         title: "NCAP ablations: initial and final return".into(),
-        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (no osc: head oscillator; no prop: proprioception; no cross: muscle cross-inhibition), all at the same ES budget; error bars are standard deviations over seeds.".into(),
+        description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (no osc: head oscillator; no prop: proprioception; no cross: muscle cross-inhibition), all at the same ES budget; bars are means, error bars standard deviations over seeds, and each dot is one seed.".into(),
         categories: rows.iter().map(code_label).collect(),
         series: vec![
-            BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect()).with_errors(rows.iter().map(|r| r.initial_sd).collect()),
-            BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect()).with_errors(rows.iter().map(|r| r.final_sd).collect()),
+            BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect())
+                .with_errors(rows.iter().map(|r| r.initial_sd).collect())
+                .with_points(rows.iter().map(|r| r.initial_per_seed.clone()).collect()),
+            BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect())
+                .with_errors(rows.iter().map(|r| r.final_sd).collect())
+                .with_points(rows.iter().map(|r| r.final_per_seed.clone()).collect()),
         ],
         x_label: "ablation (sharing, signs, init; or component removed)".into(),
         y: Axis::linear("return"),
@@ -138,7 +142,7 @@ pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
 }
 
 /// Learning curves per algorithm: NCAP against MLP, band = ±1 sd over seeds, markers at the
-/// tests. The step axis is linear so that step 0 (the untrained policies, the paper's initial
+/// tests, and each seed's curve as a thin line of dots in its model's colour. The step axis is linear so that step 0 (the untrained policies, the paper's initial
 /// performance) is on the figure.
 pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
     let mut algos: Vec<Algo> = points.iter().map(|p| p.algo).collect();
@@ -146,7 +150,8 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
     algos.dedup();
     for algo in algos {
         let mut series = Vec::new();
-        for model in [ModelKind::Ncap, ModelKind::Mlp] {
+        let mut seeds = Vec::new();
+        for (k, model) in [ModelKind::Ncap, ModelKind::Mlp].into_iter().enumerate() {
             let pts: Vec<&CurvePoint> = points
                 .iter()
                 .filter(|p| p.algo == algo && p.model == model)
@@ -157,12 +162,27 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
             let xs: Vec<f64> = pts.iter().map(|p| p.steps as f64).collect();
             let ys: Vec<f64> = pts.iter().map(|p| p.mean).collect();
             let sd: Vec<f64> = pts.iter().map(|p| p.sd).collect();
+            let colour = nc_plot::series_colour(k, None);
             series.push(
                 Series::from_xy(model.name().to_uppercase(), &xs, &ys)
                     .with_spread(&sd)
-                    .with_markers(),
+                    .with_markers()
+                    .with_colour(colour),
             );
+            let n_seeds = pts.iter().map(|p| p.per_seed.len()).min().unwrap_or(0);
+            for seed in 0..n_seeds {
+                let ys: Vec<f64> = pts.iter().map(|p| p.per_seed[seed]).collect();
+                // unnamed, so left out of the legend
+                seeds.push(
+                    Series::from_xy("", &xs, &ys)
+                        .with_markers()
+                        .with_colour(colour.lighter()),
+                );
+            }
         }
+        // the seeds first, so that the means are drawn over them
+        seeds.append(&mut series);
+        let series = seeds;
         if series.is_empty() {
             continue;
         }
@@ -172,7 +192,7 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
                 algo.name().to_uppercase()
             ),
             description: format!(
-                "Test return against environment steps for NCAP and the MLP trained by {} with the same settings, budget and tests; mean and ±1 sd over seeds, a marker at each test.",
+                "Test return against environment steps for NCAP and the MLP trained by {} with the same settings, budget and tests; the bold line is the mean over seeds with a ±1 sd band, and the pale lines are the individual seeds, a marker at each test.",
                 algo.name()
             ),
             x: Axis::linear("environment steps"),

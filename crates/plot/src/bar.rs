@@ -21,6 +21,9 @@ pub struct BarSeries {
     pub errors: Option<Vec<f64>>,
     /// Colour; `None` takes the next palette colour.
     pub colour: Option<Rgb>,
+    /// The values behind each bar (e.g. one per seed), drawn as dots over it; one list per
+    /// category, each of any length.
+    pub points: Option<Vec<Vec<f64>>>,
 }
 
 impl BarSeries {
@@ -44,6 +47,13 @@ impl BarSeries {
     #[must_use]
     pub fn with_colour(mut self, colour: Rgb) -> Self {
         self.colour = Some(colour);
+        self
+    }
+
+    /// Adds the values behind each bar (e.g. one per seed), drawn as dots over it.
+    #[must_use]
+    pub fn with_points(mut self, points: Vec<Vec<f64>>) -> Self {
+        self.points = Some(points);
         self
     }
 }
@@ -128,6 +138,14 @@ fn validate(spec: &BarSpec) -> Result<(), PlotError> {
                 }
             }
         }
+        if let Some(points) = &s.points {
+            check::same_len(n, points.len(), || format!("series {:?} points", s.name))?;
+            for (i, pts) in points.iter().enumerate() {
+                for &v in pts {
+                    check::finite(v, i, || format!("series {:?} points", s.name))?;
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -140,6 +158,11 @@ fn y_layout(spec: &BarSpec) -> Layout {
             [v - e, v + e]
         })
     });
+    let dots = spec
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().flatten().flatten().copied());
+    let ends = ends.chain(dots);
     let (lo, hi) = check::extent(ends.chain([0.0])).unwrap_or((0.0, 1.0));
     let pad = 0.06 * (hi - lo);
     let lo = if lo < 0.0 { lo - pad } else { 0.0 };
@@ -231,6 +254,24 @@ fn draw<DB: DrawingBackend>(
                     .draw_series(paths.into_iter().map(|p| PathElement::new(p, ink)))
                     .map_err(draw_err)?;
             }
+            if let Some(points) = &s.points {
+                // spread the dots across the bar so that equal values stay countable
+                let k = points[i].len();
+                let dots = points[i].iter().enumerate().map(|(d, &p)| {
+                    let f = if k > 1 {
+                        d as f64 / (k - 1) as f64
+                    } else {
+                        0.5
+                    };
+                    let x = x0 + (x1 - x0) * (0.25 + 0.5 * f);
+                    Circle::new(
+                        (x, p.clamp(y_lo, y_hi)),
+                        3,
+                        RGBColor(30, 30, 30).stroke_width(1),
+                    )
+                });
+                chart.draw_series(dots).map_err(draw_err)?;
+            }
         }
     }
     if y_lo < 0.0 && y_hi > 0.0 {
@@ -259,6 +300,37 @@ fn draw<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_point_behind_a_bar_is_a_dot_inside_the_axis() {
+        let spec = BarSpec {
+            categories: vec!["a".into(), "b".into()],
+            series: vec![
+                BarSeries::new("x", vec![1.0, 2.0])
+                    .with_points(vec![vec![0.5, 1.5], vec![2.0, 2.0, 9.0]]),
+            ],
+            ..BarSpec::default()
+        };
+        let svg = bar_chart(&spec).unwrap();
+        let cy: Vec<f64> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|c| {
+                let at = c.find("cy=\"").unwrap() + 4;
+                c[at..].split('"').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(cy.len(), 5);
+        // values 0.5, 1.5, 2, 2, 9 in order: the outlier widens the axis, linearly, instead of
+        // being clipped to the top of the bars
+        let ratio = (cy[3] - cy[4]) / (cy[1] - cy[2]);
+        assert!((ratio - 14.0).abs() < 3.0, "{cy:?}");
+        let bad = BarSpec {
+            series: vec![BarSeries::new("x", vec![1.0, 2.0]).with_points(vec![vec![1.0]])],
+            ..spec.clone()
+        };
+        assert!(bar_chart(&bad).is_err());
+    }
 
     #[test]
     fn wrap_keeps_short_labels_whole() {

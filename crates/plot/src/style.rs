@@ -16,6 +16,14 @@ impl Rgb {
     pub(crate) fn alpha(self, a: f64) -> RGBAColor {
         RGBAColor(self.0, self.1, self.2, a)
     }
+
+    /// The colour mixed halfway with white: for marks behind the main ones (e.g. single seeds
+    /// behind their mean).
+    #[must_use]
+    pub fn lighter(self) -> Self {
+        let mix = |c: u8| ((u16::from(c) + 255) / 2) as u8;
+        Self(mix(self.0), mix(self.1), mix(self.2))
+    }
 }
 
 /// Okabe–Ito colours (readable with colour-blindness), in the order series receive them.

@@ -158,7 +158,14 @@ fn load(source: &str) -> anyhow::Result<Circuit> {
         return nc_diagram::zoo::get(name)
             .with_context(|| format!("no zoo model `{name}`; try `diagram zoo --list`"));
     }
-    let text = std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?;
+    let text = std::fs::read_to_string(source).with_context(|| {
+        // a bare zoo name is the likeliest slip: say so
+        if !std::path::Path::new(source).exists() && nc_diagram::zoo::get(source).is_some() {
+            format!("reading {source}: there is no such file; the zoo model is `zoo:{source}`")
+        } else {
+            format!("reading {source}")
+        }
+    })?;
     // `file:line:column: message`, the form editors jump to
     nc_diagram::parse::text::load(&text).map_err(|e| anyhow::anyhow!(e.in_file(source)))
 }

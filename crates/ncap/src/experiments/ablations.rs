@@ -64,6 +64,9 @@ pub struct AblationRow {
     /// Final test return of each seed, in seed order.
     #[serde(default)]
     pub final_per_seed: Vec<f64>,
+    /// Initial test return of each seed, in seed order.
+    #[serde(default)]
+    pub initial_per_seed: Vec<f64>,
 }
 
 /// Runs the sweep (this shard's units) and aggregates when complete.
@@ -110,6 +113,7 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
             final_mean: fm,
             final_sd: fs,
             final_per_seed: fin,
+            initial_per_seed: init,
         });
     }
     let mut csv = String::from(

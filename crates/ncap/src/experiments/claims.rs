@@ -471,6 +471,7 @@ mod tests {
                 final_mean: f,
                 final_sd: 0.0,
                 final_per_seed: vec![f],
+                initial_per_seed: vec![i],
             }
         };
         let good = [
@@ -508,6 +509,7 @@ mod tests {
             final_mean: fin.iter().sum::<f64>() / fin.len() as f64,
             final_sd: 0.0,
             final_per_seed: fin.to_vec(),
+            initial_per_seed: vec![800.0],
         }
     }
 

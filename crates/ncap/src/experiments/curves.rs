@@ -61,6 +61,9 @@ pub struct CurvePoint {
     pub min: f64,
     /// Highest seed.
     pub max: f64,
+    /// Each seed's test return, in seed order.
+    #[serde(default)]
+    pub per_seed: Vec<f64>,
 }
 
 /// A model's seed-mean return at a milestone; `None` when the budget does not reach it.
@@ -165,6 +168,7 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
                 sd,
                 min: v.iter().copied().fold(f64::INFINITY, f64::min),
                 max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                per_seed: v,
             });
         }
         let n_params = SavedPolicy::load(&crate::policy_file::policy_path(

@@ -140,6 +140,11 @@ fn run_sweep(
     progress: &mut dyn FnMut(&SweepProgress),
     aggregate: &Aggregate<'_>,
 ) -> Result<SweepReport, TrainError> {
+    // every unit is checked before the sweep folder is made, so bad settings leave nothing
+    for spec in &units {
+        spec.check()
+            .map_err(|e| TrainError::Sweep(format!("unit {}: {e}", spec.name())))?;
+    }
     let sweep = Sweep::new(experiment.name(), &SweepFile::of(experiment, opts), &units)?;
     let run = RunOptions {
         shard: opts.shard,

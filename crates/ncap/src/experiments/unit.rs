@@ -347,7 +347,11 @@ pub fn run_unit_with(
         Some(Err(why)) if why.starts_with("it holds files") => remove_dir(&partial)?,
         Some(Err(why)) => return Err(other(&partial, why)),
     }
-    std::fs::create_dir_all(&partial).map_err(io(&partial))?;
+    // the run is staged beside `dir`; name the folder the user asked for, not the stage
+    std::fs::create_dir_all(&partial).map_err(|source| TrainError::OutputFolder {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     crate::train::write_json(&partial, "spec.json", spec)?;
     let p = partial.as_path();
     let summary = match (spec.algo, spec.model) {

@@ -78,6 +78,15 @@ pub enum TrainError {
     /// A sweep folder is inconsistent (merge of foreign shards, missing files).
     #[error("{0}")]
     Sweep(String),
+    /// The output folder cannot be made (its parent is missing or not writable).
+    #[error("cannot create the output folder {dir}")]
+    OutputFolder {
+        /// The folder asked for.
+        dir: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing the run folder failed.
     #[error("{path}")]
     Io {
