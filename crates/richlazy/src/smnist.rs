@@ -14,7 +14,7 @@
 use crate::grid::{Cell, SweepError, SweepEvent, load_finished, merge_cells, run_grid};
 use crate::init::Renorm;
 use crate::optim::OptimizerConfig;
-use crate::sweep::rank_cells;
+use crate::sweep::{check_ranks, rank_cells};
 use crate::tables::write_tables;
 use crate::train::TrainConfig;
 use nc_core::sweep::{RunOptions, Status};
@@ -120,13 +120,7 @@ impl SmnistConfig {
                 msg: "an sMNIST grid needs base.mnist_dir, the folder of MNIST IDX files".into(),
             });
         }
-        match self.ranks.iter().find(|&&r| r == 0 || r > self.base.n) {
-            Some(&rank) => Err(SweepError::Rank {
-                rank,
-                n: self.base.n,
-            }),
-            None => Ok(()),
-        }
+        check_ranks(&self.ranks, self.base.n)
     }
 }
 

@@ -129,13 +129,15 @@ impl SweepConfig {
     }
 
     fn check(&self) -> Result<(), SweepError> {
-        match self.ranks.iter().find(|&&r| r == 0 || r > self.base.n) {
-            Some(&rank) => Err(SweepError::Rank {
-                rank,
-                n: self.base.n,
-            }),
-            None => Ok(()),
-        }
+        check_ranks(&self.ranks, self.base.n)
+    }
+}
+
+/// Refuses a rank outside `1..=n`.
+pub(crate) fn check_ranks(ranks: &[usize], n: usize) -> Result<(), SweepError> {
+    match ranks.iter().find(|&&r| r == 0 || r > n) {
+        Some(&rank) => Err(SweepError::Rank { rank, n }),
+        None => Ok(()),
     }
 }
 

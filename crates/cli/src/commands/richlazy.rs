@@ -83,7 +83,7 @@ struct OptArgs {
     optimizer: Option<OptKind>,
     /// Learning rate, or a comma-separated list to search: each rate trains a run and the
     /// one with the lowest mean of its last 20 logged losses is kept (the original's rule).
-    /// Default: the command's (0.003 for SGD, 0.001 for Adam).
+    /// Default: the command's (after a switch of optimiser: 0.003 for SGD, 0.001 for Adam).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     lr: Option<Vec<f64>>,
 }
@@ -102,14 +102,16 @@ impl OptArgs {
         let current = match base.optimizer {
             OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
         };
-        let kind = self.optimizer.unwrap_or(match base.optimizer {
+        let was = match base.optimizer {
             OptimizerConfig::Sgd { .. } => OptKind::Sgd,
             OptimizerConfig::Adam { .. } => OptKind::Adam,
-        });
-        let default_lr = match (self.optimizer, kind) {
-            (Some(_), OptKind::Adam) => 0.001,
-            (Some(_), OptKind::Sgd) => 0.003,
-            (None, _) => current,
+        };
+        let kind = self.optimizer.unwrap_or(was);
+        // a switch of optimiser starts from the new one's usual rate
+        let default_lr = match (kind, was) {
+            (OptKind::Sgd, OptKind::Sgd) | (OptKind::Adam, OptKind::Adam) => current,
+            (OptKind::Adam, _) => 0.001,
+            (OptKind::Sgd, _) => 0.003,
         };
         let lrs = self.lr.clone().unwrap_or_else(|| vec![default_lr]);
         let lr = lrs.first().copied().unwrap_or(default_lr);
