@@ -329,6 +329,7 @@ mod tests {
                         change_to_learned: v,
                         drift_after: 0.0,
                     }),
+                    lr_search: Vec::new(),
                 };
                 UnitRecord {
                     key_hash: String::new(),

@@ -8,7 +8,8 @@
 //! holding the run's `result.json` (a [`RunResult`]).
 
 use crate::model::ModelError;
-use crate::train::{RunResult, TrainConfig, TrainError, train};
+use crate::protocol::run;
+use crate::train::{RunResult, TrainConfig, TrainError};
 use nc_core::output::write_json_atomic;
 use nc_core::sweep::{Outcome, RunOptions, Status, Sweep, Unit, unit_dir};
 use serde::{Deserialize, Serialize};
@@ -36,11 +37,14 @@ pub struct Cell {
 impl Unit for Cell {
     type Key = Cell;
 
-    /// `<task>_seed<seed>_<condition>_<variant>`.
+    /// `<task>_seed<seed>_<condition>_<variant>` (task `sMNIST` for sequential MNIST).
     fn name(&self) -> String {
         format!(
             "{}_seed{}_{}_{}",
-            self.cfg.task, self.cfg.seed, self.condition, self.variant
+            self.cfg.task_label(),
+            self.cfg.seed,
+            self.condition,
+            self.variant
         )
     }
 
@@ -161,7 +165,7 @@ pub fn run_cells<C: Serialize>(
         ..opts.clone()
     };
     let status = sweep.run(&opts, progress, |_, cell: &Cell, dir: &Path| {
-        match train(&cell.cfg, &mut |_, _| {}) {
+        match run(&cell.cfg, &mut |_, _| {}) {
             Ok(result) => {
                 let p = dir.join(RESULT);
                 write_json_atomic(&p, &result).map_err(|cause| UnitError::Io { path: p, cause })?;
@@ -304,6 +308,7 @@ pub fn merge_any(inputs: &[PathBuf], out: &Path) -> Result<String, SweepError> {
         crate::sweep::EXPERIMENT => crate::sweep::merge(inputs, out).map(|_| ()),
         crate::structure::EXPERIMENT => crate::structure::merge_structure(inputs, out).map(|_| ()),
         crate::controls::EXPERIMENT => crate::controls::merge_controls(inputs, out).map(|_| ()),
+        crate::smnist::EXPERIMENT => crate::smnist::merge_smnist(inputs, out).map(|_| ()),
         other => {
             return Err(nc_core::sweep::SweepError::OtherExperiment {
                 path: first.clone(),

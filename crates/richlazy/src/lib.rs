@@ -15,7 +15,8 @@
 //!   matching key, shards, atomic merge); [`tables`]: the one writer of its tidy tables;
 //!   [`sweep`]: the rank sweep, with [`stats`] (medians, bootstrap intervals, sign tests),
 //!   [`claims`] (a verdict per measure) and [`plots`]; [`structure`] and [`controls`]:
-//!   experiments 2 and 4; [`mod@bench`]: timings,
+//!   experiments 2 and 4; [`smnist`]: the sequential-MNIST rank sweep; [`protocol`]: ours
+//!   (paired) or the original's draws, and the learning-rate search; [`mod@bench`]: timings,
 //! - [`theory`]: the two-layer linear network with its closed-form NTK; [`kappa`]: its
 //!   anisotropic-feature version (the aligned exception, Fig. 3).
 //!
@@ -41,8 +42,10 @@ pub mod mnist;
 pub mod model;
 pub mod optim;
 pub mod plots;
+pub mod protocol;
 pub mod real;
 pub mod save;
+pub mod smnist;
 pub mod stats;
 pub mod structure;
 pub mod sweep;

@@ -14,6 +14,7 @@ use crate::grid::{
     Cell, SweepError, SweepEvent, UnitRecord, io, load_finished, merge_cells, run_grid,
 };
 use crate::init::{InitSpec, Renorm};
+use crate::protocol::Protocol;
 use crate::tables::{GroupRow, write_tables};
 use crate::tasks::TaskKind;
 use crate::train::TrainConfig;
@@ -36,7 +37,8 @@ pub struct SweepConfig {
     pub seeds: Vec<u64>,
     /// Which norm the truncations keep.
     pub renorm: Renorm,
-    /// Every other setting of a run (its `task`, `init` and `seed` are overridden).
+    /// Every other setting of a run (its `task`, `init` and `seed` are overridden; its
+    /// `protocol` sets how the ranks of a seed share draws, [`crate::protocol`]).
     pub base: TrainConfig,
 }
 
@@ -111,36 +113,62 @@ impl SweepConfig {
         let mut out = Vec::new();
         for &task in &self.tasks {
             for &seed in &self.seeds {
-                for &rank in &self.ranks {
-                    out.push(Cell {
-                        condition: self.condition().into(),
-                        variant: format!("rank{rank}"),
-                        x: rank as f64,
-                        cfg: TrainConfig {
-                            task,
-                            seed,
-                            init: InitSpec::LowRank {
-                                rank,
-                                renorm: self.renorm,
-                            },
-                            ..self.base.clone()
-                        },
-                    });
-                }
+                out.extend(rank_cells(
+                    &TrainConfig {
+                        task,
+                        seed,
+                        ..self.base.clone()
+                    },
+                    self.condition(),
+                    &self.ranks,
+                    self.renorm,
+                ));
             }
         }
         out
     }
 
     fn check(&self) -> Result<(), SweepError> {
-        match self.ranks.iter().find(|&&r| r == 0 || r > self.base.n) {
-            Some(&rank) => Err(SweepError::Rank {
-                rank,
-                n: self.base.n,
-            }),
-            None => Ok(()),
-        }
+        check_ranks(&self.ranks, self.base.n)
     }
+}
+
+/// Refuses a rank outside `1..=n`.
+pub(crate) fn check_ranks(ranks: &[usize], n: usize) -> Result<(), SweepError> {
+    match ranks.iter().find(|&&r| r == 0 || r > n) {
+        Some(&rank) => Err(SweepError::Rank { rank, n }),
+        None => Ok(()),
+    }
+}
+
+/// The units of one seed's rank sweep, in rank order. Under [`Protocol::Original`] the rank
+/// at index `i` is run `i × rates` of the original's sequence (`rates`: the length of the
+/// learning-rate list, at least 1), so it gets its own `W_in`/`W_out` and the data after
+/// the earlier ranks'.
+pub fn rank_cells(
+    base: &TrainConfig,
+    condition: &str,
+    ranks: &[usize],
+    renorm: Renorm,
+) -> Vec<Cell> {
+    let rates = base.lr_list.len().max(1);
+    ranks
+        .iter()
+        .enumerate()
+        .map(|(i, &rank)| Cell {
+            condition: condition.into(),
+            variant: format!("rank{rank}"),
+            x: rank as f64,
+            cfg: TrainConfig {
+                init: InitSpec::LowRank { rank, renorm },
+                run_index: match base.protocol {
+                    Protocol::Paired => 0,
+                    Protocol::Original => i * rates,
+                },
+                ..base.clone()
+            },
+        })
+        .collect()
 }
 
 /// The initial rank of a unit.

@@ -106,7 +106,7 @@ pub fn summarise(records: &[UnitRecord]) -> Vec<GroupRow> {
     for u in records {
         let c = &u.cell;
         let k = (
-            c.cfg.task.to_string(),
+            c.cfg.task_label(),
             c.condition.clone(),
             c.variant.clone(),
             c.x,
@@ -120,7 +120,7 @@ pub fn summarise(records: &[UnitRecord]) -> Vec<GroupRow> {
         let rs: Vec<&RunResult> = records
             .iter()
             .filter(|u| {
-                u.cell.cfg.task.to_string() == task
+                u.cell.cfg.task_label() == task
                     && u.cell.condition == condition
                     && u.cell.variant == variant
             })
@@ -202,7 +202,7 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
         let l = r.learned;
         csv.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            k.task,
+            k.task_label(),
             k.seed,
             c.condition,
             c.variant,
@@ -226,7 +226,7 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             opt(l.map(|l| l.drift_after)),
             opt(loss)
         ));
-        let mut row = serde_json::json!({ "task": k.task, "seed": k.seed, "condition": c.condition,
+        let mut row = serde_json::json!({ "task": k.task_label(), "seed": k.seed, "condition": c.condition,
             "variant": c.variant, "x": c.x, "init": k.init.label(), "shuffle": k.shuffle, "gain": k.gain,
             "key_hash": u.key_hash, "iters": k.iters, "kta0": r.kta0, "rank_w0": r.rank_w0,
             "rank_wt": r.rank_wt, "rank_dw": r.rank_dw, "learned": r.learned, "final_loss": loss });
@@ -239,7 +239,7 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             let vals: Vec<String> = Measure::ALL.iter().map(|m| m.of(t).to_string()).collect();
             track.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\n",
-                k.task,
+                k.task_label(),
                 k.seed,
                 c.condition,
                 c.variant,

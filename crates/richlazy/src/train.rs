@@ -4,7 +4,10 @@
 //! Random streams (all from `nc_core::rng::stream(seed, purpose, 0)`): `"w0"` (the Gaussian
 //! `W₀`), `"readin-readout"` (`W_in`, `W_out`), `"init"` (extra draws of an initialisation),
 //! `"train-<TASK>"` (training trials), `"probe-<TASK>"` (the probe set). Every rank of a seed
-//! therefore shares `W₀`, `W_in`, `W_out`, the training data and the probe set.
+//! therefore shares `W₀`, `W_in`, `W_out`, the training data and the probe set. Under
+//! [`Protocol::Original`] run `run_index` draws `W_in`/`W_out` from `"readin-readout"` index
+//! `run_index`, and the probe and training data come from one stream (see
+//! [`crate::protocol`]).
 
 use crate::init::{InitContext, InitError, InitSpec, RankFamily, build};
 use crate::kernel::{KernelError, KernelParams, TangentKernel, tangent_kernel};
@@ -15,6 +18,7 @@ use crate::measures::{
 };
 use crate::model::{Activation, ModelError, Rnn, Tape};
 use crate::optim::{Optimizer, OptimizerConfig};
+use crate::protocol::{LrTrial, Protocol};
 use crate::real::cast;
 use crate::tasks::{Batch, NeurogymTask, TaskKind};
 use nc_core::rng::stream;
@@ -57,9 +61,41 @@ pub struct TrainConfig {
     /// Run seed.
     pub seed: u64,
     /// Train on sequential MNIST from this folder of IDX files instead of `task` (loss and
-    /// kernel on the last step only; 5,000 images held out, as in the original).
+    /// kernel on the last step only; the probe is the first training batches, as in the
+    /// original; sign similarity over all 28 steps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mnist_dir: Option<std::path::PathBuf>,
+    /// How the runs of a sweep share their random draws (recorded in every run's config).
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// Under [`Protocol::Original`]: this run's place in the original's sequence of runs
+    /// (rank index × learning rates + rate index); it picks the `W_in`/`W_out` draw and where
+    /// the run's training data start in the one stream. Ignored under `Paired`.
+    #[serde(default)]
+    pub run_index: usize,
+    /// Learning rates to search (empty: only the optimiser's); see [`crate::protocol::run`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lr_list: Vec<f64>,
+}
+
+impl TrainConfig {
+    /// The task's label: `sMNIST` for sequential MNIST, else the neurogym task.
+    pub fn task_label(&self) -> String {
+        if self.mnist_dir.is_some() {
+            "sMNIST".into()
+        } else {
+            self.task.to_string()
+        }
+    }
+
+    /// The `"readin-readout"` stream index and the training batches to skip: both 0 under
+    /// [`Protocol::Paired`]; under `Original`, `run_index` and `run_index × iters`.
+    fn stream_position(&self) -> (u64, usize) {
+        match self.protocol {
+            Protocol::Paired => (0, 0),
+            Protocol::Original => (self.run_index as u64, self.run_index * self.iters),
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -87,6 +123,9 @@ impl Default for TrainConfig {
             log_every: 100,
             seed: 0,
             mnist_dir: None,
+            protocol: Protocol::Paired,
+            run_index: 0,
+            lr_list: Vec::new(),
         }
     }
 }
@@ -166,6 +205,9 @@ pub struct RunResult {
     /// when the run did not learn, see [`first_learned`]).
     #[serde(default)]
     pub learned: Option<Learned>,
+    /// The learning rates tried and their scores (empty without a search).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lr_search: Vec<LrTrial>,
 }
 
 /// The weight change of a run split at the checkpoint where it first learned its task.
@@ -213,13 +255,13 @@ impl RunResult {
     pub fn summary_json(&self) -> serde_json::Value {
         let (cfg, m) = (&self.config, &self.final_measures);
         serde_json::json!({
-            "task": cfg.task, "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
+            "task": cfg.task_label(), "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
             "config_hash": nc_core::output::config_hash(cfg),
             "weight_change": m.weight_change, "weight_change_rel": m.weight_change_rel,
             "ka": m.ka, "ra": m.ra, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
             "kta": m.kta, "kta0": self.kta0, "rank_w0": self.rank_w0, "rank_wt": self.rank_wt,
             "rank_dw": self.rank_dw, "final_loss": self.loss.last().map(|l| l.1),
-            "track": self.track, "config": cfg,
+            "track": self.track, "config": cfg, "lr_search": self.lr_search,
         })
     }
 }
@@ -238,7 +280,8 @@ pub struct Start {
 pub enum Source {
     /// A neurogym task, fresh trials every iteration.
     Gym(NeurogymTask, Box<rand_chacha::ChaCha8Rng>),
-    /// Sequential MNIST, consecutive batches of a shuffled training split.
+    /// Sequential MNIST, consecutive batches of a shuffled training split (index list and
+    /// cursor).
     Mnist(Box<crate::mnist::Mnist>, Vec<usize>, usize),
 }
 
@@ -254,6 +297,24 @@ impl Source {
                 let b = m.batch(&idx[*cursor..(*cursor + batch).min(idx.len())]);
                 *cursor += batch;
                 b
+            }
+        }
+    }
+
+    /// Drops the next `batches` batches (the data of earlier runs of one stream).
+    pub fn skip(&mut self, batches: usize, batch: usize) {
+        match self {
+            Self::Gym(t, rng) => {
+                // trials draw a varying number of random values: regenerate them
+                for _ in 0..batches {
+                    t.sample(rng, batch);
+                }
+            }
+            Self::Mnist(_, idx, cursor) => {
+                // after a wrap the cursor cycles through `per_epoch` batch starts
+                let per_epoch = (idx.len() / batch).max(1);
+                let from = (*cursor / batch) % per_epoch;
+                *cursor = ((from + batches) % per_epoch) * batch;
             }
         }
     }
@@ -292,12 +353,13 @@ pub fn start(cfg: &TrainConfig) -> Result<Start, TrainError> {
     } else {
         (task.n_in(), task.n_out())
     };
+    let (readin_index, skip) = cfg.stream_position();
     let mut net = Rnn::<f64>::new_pytorch(
         n_in,
         cfg.n,
         n_out,
         cfg.activation,
-        &mut stream(cfg.seed, "readin-readout", 0),
+        &mut stream(cfg.seed, "readin-readout", readin_index),
     );
     net.alpha = cfg.alpha;
     let fam = RankFamily::new(cfg.n, cfg.gain, &mut stream(cfg.seed, "w0", 0))?;
@@ -313,33 +375,46 @@ pub fn start(cfg: &TrainConfig) -> Result<Start, TrainError> {
         crate::connectome::shuffle(&mut w, &mut init_rng);
     }
     net.w_h = w;
-    if let Some(m) = mnist {
-        let (train_idx, val_idx) = m.split(
-            5000.min(m.len() / 2),
-            &mut stream(cfg.seed, "mnist-split", 0),
-        );
-        let take = (cfg.probe_batches * cfg.batch).min(val_idx.len());
-        let probe = m.batch(&val_idx[..take]);
-        return Ok(Start {
-            net: net.cast(),
-            probe,
-            source: Source::Mnist(Box::new(m), train_idx, 0),
-        });
-    }
-    let generator = NeurogymTask::new(task);
-    let mut prng = stream(cfg.seed, &format!("probe-{task}"), 0);
-    let parts: Vec<Batch> = (0..cfg.probe_batches)
-        .map(|_| generator.sample(&mut prng, cfg.batch))
-        .collect();
+    let mut source = match mnist {
+        Some(m) => {
+            // the original's random 55,000/5,000 split; the 5,000 are not used for measures
+            let (train_idx, _) = m.split(
+                5000.min(m.len() / 10),
+                &mut stream(cfg.seed, "mnist-split", 0),
+            );
+            if train_idx.len() < cfg.batch * (cfg.probe_batches + 1) {
+                return Err(TrainError::Config {
+                    field: "batch",
+                    expected: "a training split holding the probe batches and one more batch",
+                    got: format!("{} images for batches of {}", train_idx.len(), cfg.batch),
+                });
+            }
+            Source::Mnist(Box::new(m), train_idx, 0)
+        }
+        None => Source::Gym(
+            NeurogymTask::new(task),
+            Box::new(stream(cfg.seed, &format!("train-{task}"), 0)),
+        ),
+    };
+    // the probe: sMNIST's first training batches (both protocols), the original's first
+    // batches of its one neurogym stream, or our own neurogym probe stream
+    let parts: Vec<Batch> = match (&source, cfg.protocol) {
+        (Source::Gym(generator, _), Protocol::Paired) => {
+            let mut prng = stream(cfg.seed, &format!("probe-{task}"), 0);
+            (0..cfg.probe_batches)
+                .map(|_| generator.sample(&mut prng, cfg.batch))
+                .collect()
+        }
+        _ => (0..cfg.probe_batches)
+            .map(|_| source.next_batch(cfg.batch))
+            .collect(),
+    };
     let probe = Batch::concat(&parts).ok_or(TrainError::Config {
         field: "probe_batches",
         expected: "> 0",
         got: "0".into(),
     })?;
-    let source = Source::Gym(
-        generator,
-        Box::new(stream(cfg.seed, &format!("train-{task}"), 0)),
-    );
+    source.skip(skip, cfg.batch);
     Ok(Start {
         net: net.cast(),
         probe,
@@ -350,6 +425,8 @@ pub fn start(cfg: &TrainConfig) -> Result<Start, TrainError> {
 /// A snapshot of the network on the probe set.
 struct Snapshot {
     dec_states: Vec<f64>,
+    /// The states sign similarity compares: the decision step, or every step for sMNIST.
+    sign_states: Vec<f64>,
     kernel: TangentKernel,
     accuracy: f64,
 }
@@ -359,6 +436,7 @@ fn snapshot(
     probe: &Batch,
     kprobe: &Batch,
     kparams: KernelParams,
+    sign_all_steps: bool,
 ) -> Result<Snapshot, TrainError> {
     let x: Vec<f32> = cast(&probe.x);
     let mut tape = Tape::default();
@@ -368,6 +446,14 @@ fn snapshot(
         .iter()
         .map(|&v| f64::from(v))
         .collect();
+    let sign_states = if sign_all_steps {
+        tape.h[..probe.steps * p * n]
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let y: Vec<f64> = tape.y.iter().map(|&v| f64::from(v)).collect();
     let accuracy = accuracy(&y, &probe.labels, d, p, net.n_out);
     let kx: Vec<f32> = cast(&kprobe.x);
@@ -375,6 +461,7 @@ fn snapshot(
     let kernel = tangent_kernel(net, &kx, kprobe.steps, kprobe.batch, &out, kparams)?;
     Ok(Snapshot {
         dec_states,
+        sign_states,
         kernel,
         accuracy,
     })
@@ -416,11 +503,13 @@ pub fn train(
     let kprobe = probe.take(cfg.kernel_trials);
     let targets = kernel_targets(&kprobe);
     let w0: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
-    let s0 = snapshot(&net, &probe, &kprobe, cfg.kernel_params)?;
+    // the original's sign similarity: the decision step for neurogym, all steps for sMNIST
+    let all_steps = cfg.mnist_dir.is_some();
+    let s0 = snapshot(&net, &probe, &kprobe, cfg.kernel_params, all_steps)?;
     let kta0 = kernel_target_alignment(&s0.kernel, &targets);
     let (p, n) = (probe.batch, net.n);
     let measure = |net: &Rnn<f32>, iter: usize| -> Result<Measures, TrainError> {
-        let s = snapshot(net, &probe, &kprobe, cfg.kernel_params)?;
+        let s = snapshot(net, &probe, &kprobe, cfg.kernel_params, all_steps)?;
         let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
         let (wc, wcr) = weight_change(&w0, &wt);
         Ok(Measures {
@@ -429,7 +518,11 @@ pub fn train(
             weight_change_rel: wcr,
             ka: cosine(&s0.kernel.k, &s.kernel.k),
             ra: representation_alignment(&s0.dec_states, &s.dec_states, p, n),
-            sign_similarity: sign_similarity(&s0.dec_states, &s.dec_states),
+            sign_similarity: if all_steps {
+                sign_similarity(&s0.sign_states, &s.sign_states)
+            } else {
+                sign_similarity(&s0.dec_states, &s.dec_states)
+            },
             accuracy: s.accuracy,
             kta: kernel_target_alignment(&s.kernel, &targets),
         })
@@ -476,6 +569,10 @@ pub fn train(
             snapshots.push(net.w_h.clone());
         }
     }
+    if count > 0 {
+        // the iterations after the last full logging window (e.g. fewer than log_every)
+        loss_log.push((cfg.iters, running / count as f64));
+    }
     let fin = measure(&net, cfg.iters)?;
     track.push(fin);
     snapshots.push(net.w_h.clone());
@@ -505,6 +602,7 @@ pub fn train(
         rank_dw: effective_ranks(&dw, n, n)?,
         loss: loss_log,
         learned,
+        lr_search: Vec::new(),
     })
 }
 

@@ -7,6 +7,8 @@
 
 mod grids;
 mod neurogym;
+mod protocol;
+mod smnist;
 mod sweep;
 mod theory;
 mod torch;

@@ -10,11 +10,14 @@ use nc_richlazy::grid::SweepEvent;
 use nc_richlazy::init::{InitSpec, Renorm};
 use nc_richlazy::kernel::KernelParams;
 use nc_richlazy::model::Activation;
+use nc_richlazy::optim::OptimizerConfig;
+use nc_richlazy::protocol::Protocol;
+use nc_richlazy::smnist::{SmnistConfig, run_smnist as run_smnist_grid};
 use nc_richlazy::structure::{StructureConfig, run_structure};
 use nc_richlazy::sweep::SweepConfig;
 use nc_richlazy::tasks::TaskKind;
 use nc_richlazy::theory::{TheoryConfig, table};
-use nc_richlazy::train::{TrainConfig, train};
+use nc_richlazy::train::TrainConfig;
 use std::path::PathBuf;
 
 /// Rich and lazy learning in rate RNNs.
@@ -32,6 +35,9 @@ enum RichlazyCommand {
     Theory(TheoryArgs),
     /// Experiment 1: the rank sweep (rank × task × seed), resumable and shardable.
     Sweep(SweepArgs),
+    /// The sequential-MNIST rank sweep at the original's settings (ranks 5/30/N, batch 200,
+    /// kernel over the first training batch), resumable and shardable.
+    Smnist(SmnistArgs),
     /// Experiment 2: structured and connectome-like W_h(0) vs shuffled controls.
     Structure(GridArgs),
     /// Experiment 4: spectral-norm matching across ranks, and gain g (stable vs chaotic).
@@ -40,6 +46,87 @@ enum RichlazyCommand {
     Merge(MergeArgs),
     /// Time one training iteration and one tangent kernel (optionally against PyTorch).
     Bench(BenchArgs),
+}
+
+/// The optimiser of `--optimizer`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OptKind {
+    /// SGD with momentum 0.9 (the paper's).
+    Sgd,
+    /// Adam (β = 0.9, 0.999, ε = 1e-8).
+    Adam,
+}
+
+/// `--protocol`: how the ranks of a seed share their random draws.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ProtocolArg {
+    /// Ours: every rank of a seed shares W0, W_in, W_out, probe and training data.
+    Paired,
+    /// The original main.py: W_in/W_out drawn afresh per run, one data stream across runs.
+    Original,
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(p: ProtocolArg) -> Self {
+        match p {
+            ProtocolArg::Paired => Protocol::Paired,
+            ProtocolArg::Original => Protocol::Original,
+        }
+    }
+}
+
+/// The optimiser and learning-rate options every command that trains shares.
+#[derive(Args, Debug)]
+struct OptArgs {
+    /// Optimiser (default SGD with momentum 0.9).
+    #[arg(long, value_enum)]
+    optimizer: Option<OptKind>,
+    /// Learning rate, or a comma-separated list to search: each rate trains a run and the
+    /// one with the lowest mean of its last 20 logged losses is kept (the original's rule).
+    /// Default: the command's (after a switch of optimiser: 0.003 for SGD, 0.001 for Adam).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    lr: Option<Vec<f64>>,
+}
+
+impl OptArgs {
+    /// Sets `base`'s optimiser and learning-rate list from the options given.
+    fn apply(&self, base: &mut TrainConfig) -> Result<()> {
+        if let Some(l) = self
+            .lr
+            .iter()
+            .flatten()
+            .find(|l| !(l.is_finite() && **l > 0.0))
+        {
+            bail!("--lr {l}: expected finite learning rates > 0");
+        }
+        let current = match base.optimizer {
+            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
+        };
+        let was = match base.optimizer {
+            OptimizerConfig::Sgd { .. } => OptKind::Sgd,
+            OptimizerConfig::Adam { .. } => OptKind::Adam,
+        };
+        let kind = self.optimizer.unwrap_or(was);
+        // a switch of optimiser starts from the new one's usual rate
+        let default_lr = match (kind, was) {
+            (OptKind::Sgd, OptKind::Sgd) | (OptKind::Adam, OptKind::Adam) => current,
+            (OptKind::Adam, _) => 0.001,
+            (OptKind::Sgd, _) => 0.003,
+        };
+        let lrs = self.lr.clone().unwrap_or_else(|| vec![default_lr]);
+        let lr = lrs.first().copied().unwrap_or(default_lr);
+        base.optimizer = match kind {
+            OptKind::Sgd => OptimizerConfig::Sgd { lr, momentum: 0.9 },
+            OptKind::Adam => OptimizerConfig::Adam {
+                lr,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            },
+        };
+        base.lr_list = if lrs.len() > 1 { lrs } else { Vec::new() };
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -86,9 +173,8 @@ struct TrainArgs {
     /// Gain g of W0 = g·G/√N.
     #[arg(long, default_value_t = 1.25, allow_negative_numbers = true)]
     gain: f64,
-    /// Learning rate (SGD, momentum 0.9).
-    #[arg(long, default_value_t = 0.003, allow_negative_numbers = true)]
-    lr: f64,
+    #[command(flatten)]
+    opt: OptArgs,
     /// Use tanh instead of ReLU.
     #[arg(long)]
     tanh: bool,
@@ -151,6 +237,40 @@ struct SweepArgs {
     /// Gain g of W0.
     #[arg(long, allow_negative_numbers = true)]
     gain: Option<f64>,
+    /// How the ranks of a seed share their random draws: ours (paired) or the original
+    /// main.py's (W_in/W_out redrawn per run, one data stream across runs).
+    #[arg(long, value_enum, default_value = "paired")]
+    protocol: ProtocolArg,
+}
+
+#[derive(Args, Debug)]
+struct SmnistArgs {
+    /// Folder of MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte): the
+    /// MNIST training files, or a subset made by tools/reference/richlazy/make_mnist_subset.py
+    /// (crates/richlazy/tests/data/mnist-subset holds 500 images). Give every shard the same path.
+    #[arg(long)]
+    mnist: PathBuf,
+    /// Output folder (resumed where its units were made with the same settings).
+    #[arg(long, default_value = "results/richlazy-smnist")]
+    out: PathBuf,
+    /// CI size: N = 48, ranks 5/30/48, 2 seeds, 200 iterations of batch 20.
+    #[arg(long)]
+    quick: bool,
+    #[command(flatten)]
+    runs: GridRunArgs,
+    /// Hidden units N (the ranks default to 5, 30, N).
+    #[arg(long)]
+    n: Option<usize>,
+    /// Ranks, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    ranks: Option<Vec<usize>>,
+    /// Match the spectral norm instead of the Frobenius norm.
+    #[arg(long)]
+    spectral: bool,
+    /// How the ranks of a seed share their random draws: ours (paired) or the original
+    /// main.py's (W_in/W_out redrawn per run, one data stream across runs).
+    #[arg(long, value_enum, default_value = "paired")]
+    protocol: ProtocolArg,
 }
 
 /// The options every grid of runs shares (rank sweep, structure, controls).
@@ -172,11 +292,18 @@ struct GridRunArgs {
     /// such a folder is refused, naming the settings that differ).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    opt: OptArgs,
 }
 
 impl GridRunArgs {
-    /// Overrides a grid's seeds, tasks and iterations with those given.
-    fn apply(&self, seeds: &mut Vec<u64>, tasks: &mut Vec<TaskKind>, base: &mut TrainConfig) {
+    /// Overrides a grid's seeds, tasks, iterations and optimiser with those given.
+    fn apply(
+        &self,
+        seeds: &mut Vec<u64>,
+        tasks: &mut Vec<TaskKind>,
+        base: &mut TrainConfig,
+    ) -> Result<()> {
         if let Some(k) = self.seeds {
             *seeds = (0..k).collect();
         }
@@ -187,6 +314,7 @@ impl GridRunArgs {
             base.iters = i;
             base.track_every = (i / 10).max(1);
         }
+        self.opt.apply(base)
     }
 
     /// Where this shard's runs go.
@@ -210,8 +338,13 @@ impl GridRunArgs {
             );
         }
         if status.complete() {
+            let plots = if out.join("plots").is_dir() {
+                " and plots/"
+            } else {
+                ""
+            };
             println!(
-                "wrote {}/results.csv, summary.csv, tracking.csv and plots/",
+                "wrote {}/results.csv, summary.csv, tracking.csv{plots}",
                 out.display()
             );
         } else {
@@ -268,6 +401,7 @@ pub fn run(args: RichlazyArgs) -> Result<()> {
         RichlazyCommand::Train(a) => run_train(a),
         RichlazyCommand::Theory(a) => run_theory(a),
         RichlazyCommand::Sweep(a) => run_sweep(a),
+        RichlazyCommand::Smnist(a) => run_smnist(a),
         RichlazyCommand::Structure(a) => run_grid("structure", a),
         RichlazyCommand::Controls(a) => run_grid("controls", a),
         RichlazyCommand::Merge(a) => run_merge(a),
@@ -324,10 +458,6 @@ fn run_train(a: TrainArgs) -> Result<()> {
         } else {
             Activation::Relu
         },
-        optimizer: nc_richlazy::optim::OptimizerConfig::Sgd {
-            lr: a.lr,
-            momentum: 0.9,
-        },
         kernel_params: if a.kernel_all {
             KernelParams::All
         } else {
@@ -336,10 +466,12 @@ fn run_train(a: TrainArgs) -> Result<()> {
         track_every: (a.iters / 10).max(1),
         mnist_dir: a.mnist.clone(),
         batch: if a.mnist.is_some() { 200 } else { 32 },
-        kernel_trials: if a.mnist.is_some() { 50 } else { 32 },
+        kernel_trials: if a.mnist.is_some() { 200 } else { 32 },
         probe_batches: if a.mnist.is_some() { 1 } else { 10 },
         ..TrainConfig::default()
     };
+    let mut cfg = cfg;
+    a.opt.apply(&mut cfg)?;
     if let Some(out) = &a.out
         && !a.force
         && out.is_dir()
@@ -353,9 +485,13 @@ fn run_train(a: TrainArgs) -> Result<()> {
             out.display()
         );
     }
-    let bar = Progress::new(cfg.iters as u64, Unit::Count("iters"), "");
-    let r = train(&cfg, &mut |done, _| bar.set_position(done as u64))
-        .with_context(|| format!("training {} with {}", cfg.task, cfg.init.label()))?;
+    let bar = Progress::new(
+        (cfg.iters * cfg.lr_list.len().max(1)) as u64,
+        Unit::Count("iters"),
+        "",
+    );
+    let r = nc_richlazy::protocol::run(&cfg, &mut |done, _| bar.set_position(done as u64))
+        .with_context(|| format!("training {} with {}", cfg.task_label(), cfg.init.label()))?;
     bar.finish_and_clear();
     if let Some(out) = &a.out {
         nc_richlazy::save::write_run(&r, out, a.force)
@@ -367,7 +503,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
     } else {
         println!(
             "{} {} seed {} after {} iterations:",
-            cfg.task,
+            cfg.task_label(),
             cfg.init.label(),
             cfg.seed,
             cfg.iters
@@ -459,7 +595,9 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     } else {
         SweepConfig::full()
     };
-    a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
+    a.runs
+        .apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base)?;
+    cfg.base.protocol = a.protocol.into();
     if let Some(r) = a.ranks {
         cfg.ranks = r;
     }
@@ -472,6 +610,40 @@ fn run_sweep(a: SweepArgs) -> Result<()> {
     let (bar, log) = progress_bar(a.runs.shard);
     let status = nc_richlazy::sweep::run_sweep(&cfg, &a.runs.options(&a.out), &log)
         .with_context(|| format!("rank sweep into {}", a.out.display()))?;
+    bar.finish_and_clear();
+    a.runs.report_done(&status, &a.out);
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn run_smnist(a: SmnistArgs) -> Result<()> {
+    if a.runs.tasks.is_some() {
+        bail!("--tasks does not apply to `richlazy smnist` (its task is sequential MNIST)");
+    }
+    // read the files first, so a bad folder fails before any unit starts
+    nc_richlazy::mnist::load(&a.mnist)
+        .with_context(|| format!("reading --mnist {}", a.mnist.display()))?;
+    let mut cfg = if a.quick {
+        SmnistConfig::quick(a.mnist.clone())
+    } else {
+        SmnistConfig::paper(a.mnist.clone())
+    };
+    a.runs
+        .apply(&mut cfg.seeds, &mut Vec::new(), &mut cfg.base)?;
+    if let Some(n) = a.n {
+        cfg.base.n = n;
+        cfg.ranks = nc_richlazy::smnist::smnist_ranks(n);
+    }
+    if let Some(r) = a.ranks {
+        cfg.ranks = r;
+    }
+    if a.spectral {
+        cfg.renorm = Renorm::Spectral;
+    }
+    cfg.base.protocol = a.protocol.into();
+    let (bar, log) = progress_bar(a.runs.shard);
+    let status = run_smnist_grid(&cfg, &a.runs.options(&a.out), &log)
+        .with_context(|| format!("sMNIST rank sweep into {}", a.out.display()))?;
     bar.finish_and_clear();
     a.runs.report_done(&status, &a.out);
     Ok(())
@@ -516,7 +688,8 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         } else {
             StructureConfig::full()
         };
-        a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
+        a.runs
+            .apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base)?;
         run_structure(&cfg, &opts, &log)
     } else {
         let mut cfg = if a.quick {
@@ -524,7 +697,8 @@ fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         } else {
             ControlsConfig::full()
         };
-        a.runs.apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base);
+        a.runs
+            .apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base)?;
         if let Some(g) = a.gains {
             cfg.gains = g;
         }
