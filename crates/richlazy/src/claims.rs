@@ -117,7 +117,7 @@ fn paired_from(
 }
 
 /// Every rank against the full (highest) rank, per task and measure of [`CLAIMS`] (and
-/// accuracy), within seed.
+/// the extensions CKA and accuracy, which have no claim of the paper), within seed.
 pub fn paired_against_full(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Paired> {
     let Some(&full) = cfg.ranks.iter().max() else {
         return Vec::new();
@@ -125,11 +125,10 @@ pub fn paired_against_full(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Pai
     let mut ranks = cfg.ranks.clone();
     ranks.sort_unstable();
     let mut out = Vec::new();
-    for (m, _) in CLAIMS
-        .iter()
-        .copied()
-        .chain([(Measure::Accuracy, Direction::Rises)])
-    {
+    for (m, _) in CLAIMS.iter().copied().chain([
+        (Measure::Cka, Direction::Rises),
+        (Measure::Accuracy, Direction::Rises),
+    ]) {
         let t = table(records, m);
         for &task in &cfg.tasks {
             for &r in ranks.iter().filter(|&&r| r != full) {
@@ -296,6 +295,107 @@ fn task_sentence(
     )
 }
 
+/// What a run shows about a measure beyond the paper: per-task sentences computed from the
+/// run, and no verdict (the paper makes no claim to judge).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extension {
+    /// The column name of the quantity.
+    pub quantity: String,
+    /// Where it comes from.
+    pub source: String,
+    /// One sentence per task.
+    pub tasks: Vec<String>,
+}
+
+// value of a per-run quantity per (task, rank, seed), where the run has it
+fn table_of(records: &[UnitRecord], f: impl Fn(&crate::train::RunResult) -> Option<f64>) -> Table {
+    records
+        .iter()
+        .filter_map(|u| {
+            let c = &u.cell.cfg;
+            Some(((c.task, rank_of(&u.cell), c.seed), f(&u.result)?))
+        })
+        .collect()
+}
+
+/// The statements on CKA and manifold capacity of a settled rank sweep: CKA read like the
+/// paper's alignments (does it rise with rank?), and capacity before and after training at the
+/// lowest and highest rank, with the within-seed difference between them.
+pub fn extension_statements(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Extension> {
+    let mut ranks = cfg.ranks.clone();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let (Some(&lo), Some(&hi)) = (ranks.first(), ranks.last()) else {
+        return Vec::new();
+    };
+    let cka = table(records, Measure::Cka);
+    let cap0 = table_of(records, |r| r.capacity_0.as_ref().map(|c| c.alpha));
+    let cap_t = table_of(records, |r| r.capacity_t.as_ref().map(|c| c.alpha));
+    let gain = table_of(records, |r| {
+        Some(r.capacity_t.as_ref()?.alpha - r.capacity_0.as_ref()?.alpha)
+    });
+    let cka_tasks = cfg
+        .tasks
+        .iter()
+        .map(|&task| {
+            let e = paired_from(&cka, &cfg.seeds, task, hi, lo, Measure::Cka);
+            let mut monotone_to = lo;
+            for w in ranks.windows(2) {
+                let step = paired_from(&cka, &cfg.seeds, task, w[1], w[0], Measure::Cka);
+                if step.diffs.is_empty() || !Direction::Rises.agrees(step.median) {
+                    break;
+                }
+                monotone_to = w[1];
+            }
+            task_sentence(task, Direction::Rises, &ranks, monotone_to, &e)
+        })
+        .collect();
+    let med = |t: &Table, task: TaskKind, rank: usize| {
+        let v: Vec<f64> = cfg
+            .seeds
+            .iter()
+            .filter_map(|&s| t.get(&(task, rank, s)).copied())
+            .collect();
+        if v.is_empty() {
+            "n/a".to_string()
+        } else {
+            format!("{:.3} ({} seeds)", median(&v), v.len())
+        }
+    };
+    let cap_tasks = cfg
+        .tasks
+        .iter()
+        .map(|&task| {
+            let e = paired_from(&cap_t, &cfg.seeds, task, hi, lo, Measure::Cka);
+            format!(
+                "{task}: capacity {} → {} at rank {lo}, {} → {} at rank {hi} (median change by training {} and {}); after training rank {hi} − rank {lo}: median paired difference {:+.3}, 95% CI [{:+.3}, {:+.3}] over {} seeds",
+                med(&cap0, task, lo),
+                med(&cap_t, task, lo),
+                med(&cap0, task, hi),
+                med(&cap_t, task, hi),
+                med(&gain, task, lo),
+                med(&gain, task, hi),
+                e.median,
+                e.ci.0,
+                e.ci.1,
+                e.diffs.len()
+            )
+        })
+        .collect();
+    vec![
+        Extension {
+            quantity: "cka".into(),
+            source: "Kornblith et al. 2019: the centred form of RA".into(),
+            tasks: cka_tasks,
+        },
+        Extension {
+            quantity: "capacity".into(),
+            source: "Chou et al., ICML 2025: simulated manifold capacity of the decision-step class manifolds".into(),
+            tasks: cap_tasks,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +429,8 @@ mod tests {
                         change_to_learned: v,
                         drift_after: 0.0,
                     }),
+                    capacity_0: None,
+                    capacity_t: None,
                 };
                 UnitRecord {
                     key_hash: String::new(),

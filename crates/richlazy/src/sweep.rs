@@ -6,6 +6,7 @@
 //! rank against the full rank, within seed: median difference, bootstrap interval, sign
 //! test); `original_ranks.csv` (the summary at the original's ranks, see
 //! [`original_ranks`]); `claims.json` (a verdict per measure, [`crate::claims`]);
+//! `extensions.json` (CKA and manifold capacity: statements without a verdict);
 //! `plots/<measure>_vs_rank.svg` (seeds as dots, medians with 95% intervals) and
 //! `plots/weight_change_split_vs_rank.svg` (`ΔW_h` up to the learned checkpoint and after).
 
@@ -184,6 +185,9 @@ fn write_outputs(cfg: &SweepConfig, status: &Status, out: &Path) -> Result<(), S
     let claims = rank_claims(cfg, &records);
     let p = out.join("claims.json");
     write_json_atomic(&p, &claims).map_err(io(&p))?;
+    let p = out.join("extensions.json");
+    let ext = crate::claims::extension_statements(cfg, &records);
+    write_json_atomic(&p, &ext).map_err(io(&p))?;
     crate::plots::rank_sweep(cfg, &records, &summary, &out.join("plots"))
 }
 
