@@ -356,10 +356,11 @@ pub fn extension_statements(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Ex
             .iter()
             .filter_map(|&s| t.get(&(task, rank, s)).copied())
             .collect();
+        let n = cfg.seeds.len();
         if v.is_empty() {
-            "n/a".to_string()
+            format!("below P/N (not separable in the full space in any of {n} seeds)")
         } else {
-            format!("{:.3} ({} seeds)", median(&v), v.len())
+            format!("{:.3} ({} of {n} seeds separable)", median(&v), v.len())
         }
     };
     let cap_tasks = cfg

@@ -131,9 +131,9 @@ fn capacity_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Resul
     }
     let spec = LineSpec {
         title: "Manifold capacity of the decision-step states".into(),
-        description: "Simulated capacity P/n_c of the class manifolds of the decision-step states (n_c: the random-projection dimension where half the random dichotomies are linearly separable), at initialisation (light) and after training (dark), against initial rank: medians over seeds with 95% bootstrap intervals, per task.".into(),
+        description: "Simulated capacity P/n* of the class manifolds of the decision-step states (n*: the random-projection dimension where half the random dichotomies are linearly separable), at initialisation (light) and after training (dark), against initial rank: medians over the seeds whose manifolds separate in the full space, with 95% bootstrap intervals, per task. A missing point: no seed separates there (capacity below P/N).".into(),
         x: Axis::log("initial rank of Wₕ"),
-        y: Axis::log("manifold capacity α = P / n_c"),
+        y: Axis::log("manifold capacity α (classes per dimension)"),
         series,
         ..LineSpec::default()
     };

@@ -76,7 +76,8 @@ impl SweepConfig {
 
     /// A CI-sized grid (seconds to a minute): N = 64, ranks {1, 4, 16, 30, 64} (the
     /// original's {1, 30, 64} for N = 64 and two more), 3 seeds, 1,500 iterations at learning
-    /// rate 0.01, kernel on 8 trials.
+    /// rate 0.01, kernel on 8 trials, manifold capacity from 10 draws per dimension and 32
+    /// trials per class.
     pub fn quick() -> Self {
         let base = TrainConfig {
             n: 64,
@@ -88,6 +89,12 @@ impl SweepConfig {
             probe_batches: 4,
             kernel_trials: 8,
             track_every: 250,
+            // capacity at 10 draws per dimension and 32 trials per class: about a third
+            // of a quick run's time on top, where the default 20 and 50 triple it
+            capacity: crate::capacity::CapacityConfig {
+                reps: 10,
+                per_class: 32,
+            },
             ..TrainConfig::default()
         };
         Self {

@@ -3,7 +3,7 @@
 
 use nc_richlazy::connectome::{cell_types, load_square, load_tensor, matrix_report};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,7 +21,7 @@ fn want(key: &str) -> Vec<f64> {
         .collect()
 }
 
-fn err(path: &PathBuf, n: usize, tensor: Option<&str>) -> String {
+fn err(path: &Path, n: usize, tensor: Option<&str>) -> String {
     load_square(path, n, tensor).unwrap_err().to_string()
 }
 

@@ -112,7 +112,7 @@ pub(super) fn capacity_figure(cfg: &SweepConfig, ext: &[Extension]) -> String {
         src: "richlazy/rank-sweep/plots/capacity_vs_rank.svg".into(),
         alt: "Line chart of the simulated manifold capacity of the decision-step states at initialisation and after training against the initial rank of W_h, medians per task with 95% bootstrap bands.".into(),
         caption: format!(
-            "Beyond the paper: simulated manifold capacity (Chou et al., ICML 2025; Cohen et al. 2020) of the decision-step states, one manifold per class (at most {} probe trials each). For each projection dimension n, {} draws of a random dichotomy of the classes and a random Gaussian projection to n dimensions; each draw is separable when a hard-margin SVM with a bias (a small QP, Clarabel) is feasible. Capacity is P/n_c at the n_c where half the draws separate. {}. An extension: the paper makes no claim about capacity, so there is no verdict.",
+            "Beyond the paper: simulated manifold capacity (Chou et al., ICML 2025; Cohen et al. 2020) of the decision-step states, one manifold per class (at most {} probe trials each). For each projection dimension n, {} draws of a random dichotomy of the classes and a random Gaussian projection to n dimensions; each draw is separable when a hard-margin SVM with a bias (a small QP, Clarabel) is feasible. Capacity is P/n* at the n* where half the draws separate; medians are over the seeds whose class manifolds separate at all (in the full N dimensions), and a run whose manifolds do not has capacity below P/N, counted below. {}. An extension: the paper makes no claim about capacity, so there is no verdict.",
             c.per_class,
             c.reps,
             facts.join("; ")
