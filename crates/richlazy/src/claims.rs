@@ -218,9 +218,9 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
     let mut ranks = cfg.ranks.clone();
     ranks.sort_unstable();
     ranks.dedup();
-    let (Some(&lo), Some(&hi)) = (ranks.first(), ranks.last()) else {
+    if ranks.is_empty() {
         return Vec::new();
-    };
+    }
     let budget = budget(cfg, records);
     CLAIMS
         .iter()
@@ -229,27 +229,7 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
             let tasks: Vec<TaskClaim> = cfg
                 .tasks
                 .iter()
-                .map(|&task| {
-                    let extremes = paired_from(&t, &cfg.seeds, task, hi, lo, measure);
-                    let holds = extremes.test.significant(direction == Direction::Rises);
-                    // how far consecutive steps go the claimed way
-                    let mut monotone_to = lo;
-                    for w in ranks.windows(2) {
-                        let step = paired_from(&t, &cfg.seeds, task, w[1], w[0], measure);
-                        if step.diffs.is_empty() || !direction.agrees(step.median) {
-                            break;
-                        }
-                        monotone_to = w[1];
-                    }
-                    let sentence = task_sentence(task, direction, &ranks, monotone_to, &extremes);
-                    TaskClaim {
-                        task,
-                        extremes,
-                        holds,
-                        monotone_to,
-                        sentence,
-                    }
-                })
+                .map(|&task| task_claim(&t, &cfg.seeds, &ranks, task, measure, direction))
                 .collect();
             let holds = !tasks.is_empty() && tasks.iter().all(|t| t.holds);
             Claim {
@@ -260,6 +240,38 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
             }
         })
         .collect()
+}
+
+/// How one task bears on `measure` moving in `direction` with rank (`ranks` sorted, at
+/// least one).
+fn task_claim(
+    t: &Table,
+    seeds: &[u64],
+    ranks: &[usize],
+    task: TaskKind,
+    measure: Measure,
+    direction: Direction,
+) -> TaskClaim {
+    let (lo, hi) = (ranks[0], ranks[ranks.len() - 1]);
+    let extremes = paired_from(t, seeds, task, hi, lo, measure);
+    let holds = extremes.test.significant(direction == Direction::Rises);
+    // how far consecutive steps go the claimed way
+    let mut monotone_to = lo;
+    for w in ranks.windows(2) {
+        let step = paired_from(t, seeds, task, w[1], w[0], measure);
+        if step.diffs.is_empty() || !direction.agrees(step.median) {
+            break;
+        }
+        monotone_to = w[1];
+    }
+    let sentence = task_sentence(task, direction, ranks, monotone_to, &extremes);
+    TaskClaim {
+        task,
+        extremes,
+        holds,
+        monotone_to,
+        sentence,
+    }
 }
 
 fn task_sentence(
@@ -338,19 +350,18 @@ pub fn extension_statements(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Ex
         .tasks
         .iter()
         .map(|&task| {
-            let e = paired_from(&cka, &cfg.seeds, task, hi, lo, Measure::Cka);
-            let mut monotone_to = lo;
-            for w in ranks.windows(2) {
-                let step = paired_from(&cka, &cfg.seeds, task, w[1], w[0], Measure::Cka);
-                if step.diffs.is_empty() || !Direction::Rises.agrees(step.median) {
-                    break;
-                }
-                monotone_to = w[1];
-            }
-            task_sentence(task, Direction::Rises, &ranks, monotone_to, &e)
+            task_claim(
+                &cka,
+                &cfg.seeds,
+                &ranks,
+                task,
+                Measure::Cka,
+                Direction::Rises,
+            )
+            .sentence
         })
         .collect();
-    let med = |t: &Table, task: TaskKind, rank: usize| {
+    let med = |t: &Table, task: TaskKind, rank: usize, none: &str| {
         let v: Vec<f64> = cfg
             .seeds
             .iter()
@@ -358,24 +369,26 @@ pub fn extension_statements(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Ex
             .collect();
         let n = cfg.seeds.len();
         if v.is_empty() {
-            format!("below P/N (not separable in the full space in any of {n} seeds)")
+            none.to_string()
         } else {
-            format!("{:.3} ({} of {n} seeds separable)", median(&v), v.len())
+            format!("{:.3} ({} of {n} seeds)", median(&v), v.len())
         }
     };
+    // a run whose classes do not separate even in N dimensions has no capacity
+    let below = "below P/N in every seed (not separable in the full space)";
     let cap_tasks = cfg
         .tasks
         .iter()
         .map(|&task| {
             let e = paired_from(&cap_t, &cfg.seeds, task, hi, lo, Measure::Cka);
             format!(
-                "{task}: capacity {} → {} at rank {lo}, {} → {} at rank {hi} (median change by training {} and {}); after training rank {hi} − rank {lo}: median paired difference {:+.3}, 95% CI [{:+.3}, {:+.3}] over {} seeds",
-                med(&cap0, task, lo),
-                med(&cap_t, task, lo),
-                med(&cap0, task, hi),
-                med(&cap_t, task, hi),
-                med(&gain, task, lo),
-                med(&gain, task, hi),
+                "{task}: capacity (median over the seeds where the class manifolds separate) {} → {} at rank {lo}, {} → {} at rank {hi} (median change by training {} and {}); after training rank {hi} − rank {lo}: median paired difference {:+.3}, 95% CI [{:+.3}, {:+.3}] over {} seeds",
+                med(&cap0, task, lo, below),
+                med(&cap_t, task, lo, below),
+                med(&cap0, task, hi, below),
+                med(&cap_t, task, hi, below),
+                med(&gain, task, lo, "n/a: no seed separable before and after"),
+                med(&gain, task, hi, "n/a: no seed separable before and after"),
                 e.median,
                 e.ci.0,
                 e.ci.1,
@@ -538,6 +551,36 @@ mod tests {
         recs.pop();
         recs[3].result.learned = recs[4].result.learned;
         assert!(matches!(budget(&c, &recs), Budget::TooSmall { .. }));
+    }
+
+    #[test]
+    fn extension_statements_say_where_capacity_is_absent_and_give_no_verdict() {
+        use crate::capacity::Capacity;
+        let c = cfg(5);
+        let cap = |alpha: f64| Capacity {
+            alpha,
+            n_c: 2.0 / alpha,
+            manifolds: 2,
+            curve: Vec::new(),
+        };
+        let mut recs = records(&c, |_, r, _| r as f64 / 300.0);
+        for u in &mut recs {
+            let r = rank_of(&u.cell);
+            u.result.final_measures.cka = r as f64 / 300.0;
+            u.result.capacity_0 = (r > 1).then(|| cap(0.1));
+            u.result.capacity_t = Some(cap(if r == 1 { 0.3 } else { 0.2 }));
+        }
+        let ext = extension_statements(&c, &recs);
+        assert_eq!(ext[0].quantity, "cka");
+        assert!(ext[0].tasks[0].starts_with("2AF rises monotonically from rank 1 to 300"));
+        let s = &ext[1].tasks[1];
+        assert!(s.starts_with("DMS: capacity"), "{s}");
+        assert!(
+            s.contains("below P/N in every seed") && s.contains("0.300 (5 of 5 seeds)"),
+            "{s}"
+        );
+        assert!(s.contains("median paired difference -0.100"), "{s}");
+        assert!(!s.contains("agree"), "{s}");
     }
 
     #[test]

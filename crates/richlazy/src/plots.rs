@@ -112,20 +112,14 @@ pub fn rank_sweep(
 /// `capacity_vs_rank.svg`: simulated manifold capacity before (light) and after training
 /// against initial rank, medians over seeds with 95% intervals.
 fn capacity_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
-    let mut series = Vec::new();
-    for (i, task) in cfg.tasks.iter().enumerate() {
-        let colour = series_colour(i, None);
-        for (measure, what, c) in [
-            ("capacity_0", "at initialisation", tint(colour)),
-            ("capacity_t", "after training", colour),
-        ] {
-            let rows: Vec<&GroupRow> = summary
-                .iter()
-                .filter(|r| r.task == task.to_string() && r.measure == measure)
-                .collect();
-            series.extend(median_series(format!("{task} {what}"), &rows, c));
-        }
-    }
+    let series = two_quantities(
+        cfg,
+        summary,
+        [
+            ("capacity_0", "at initialisation", true),
+            ("capacity_t", "after training", false),
+        ],
+    );
     if series.is_empty() {
         return Ok(());
     }
@@ -216,21 +210,36 @@ fn ka_over_training(
     Ok(())
 }
 
-fn split_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+// per task, the median lines of two summary quantities: (name, legend words, light tint)
+fn two_quantities(
+    cfg: &SweepConfig,
+    summary: &[GroupRow],
+    parts: [(&str, &str, bool); 2],
+) -> Vec<Series> {
     let mut series = Vec::new();
     for (i, task) in cfg.tasks.iter().enumerate() {
         let colour = series_colour(i, None);
-        for (measure, what, c) in [
-            ("dw_to_learned", "up to learned", colour),
-            ("dw_drift", "drift after", tint(colour)),
-        ] {
+        for (measure, what, light) in parts {
             let rows: Vec<&GroupRow> = summary
                 .iter()
                 .filter(|r| r.task == task.to_string() && r.measure == measure)
                 .collect();
+            let c = if light { tint(colour) } else { colour };
             series.extend(median_series(format!("{task} {what}"), &rows, c));
         }
     }
+    series
+}
+
+fn split_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+    let series = two_quantities(
+        cfg,
+        summary,
+        [
+            ("dw_to_learned", "up to learned", false),
+            ("dw_drift", "drift after", true),
+        ],
+    );
     if series.is_empty() {
         return Ok(());
     }

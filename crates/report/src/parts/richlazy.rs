@@ -156,13 +156,7 @@ fn split_figure(cfg: &SweepConfig, summary: &[GroupRow]) -> String {
         cfg.ranks.iter().min().copied().unwrap_or(1),
         cfg.ranks.iter().max().copied().unwrap_or(1),
     );
-    let at = |t: &str, r: usize, m: &str| {
-        summary
-            .iter()
-            .find(|g| g.task == t && g.x as usize == r && g.measure == m)
-            .filter(|g| g.n > 0)
-            .map_or("n/a".to_string(), |g| format!("{:.2}", g.median))
-    };
+    let at = |t: &str, r: usize, m: &str| extensions::median_at(summary, t, r, m, 2);
     let facts: Vec<String> = cfg
         .tasks
         .iter()

@@ -7,13 +7,17 @@ use nc_richlazy::claims::Extension;
 use nc_richlazy::sweep::SweepConfig;
 use nc_richlazy::tables::{GroupRow, RankKind, RankOf, Summarised};
 
-// the median of quantity `m` for task `t` at rank `r`, or "n/a"
-fn at(summary: &[GroupRow], t: &str, r: usize, m: &str) -> String {
+/// The median of quantity `m` for task `t` at rank `r` with `digits` decimals, or "n/a".
+pub(super) fn median_at(summary: &[GroupRow], t: &str, r: usize, m: &str, digits: usize) -> String {
     summary
         .iter()
         .find(|g| g.task == t && g.x as usize == r && g.measure == m)
         .filter(|g| g.n > 0)
-        .map_or("n/a".to_string(), |g| format!("{:.3}", g.median))
+        .map_or("n/a".to_string(), |g| format!("{:.digits$}", g.median))
+}
+
+fn at(summary: &[GroupRow], t: &str, r: usize, m: &str) -> String {
+    median_at(summary, t, r, m, 3)
 }
 
 fn extremes(cfg: &SweepConfig) -> (usize, usize) {
