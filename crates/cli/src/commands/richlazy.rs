@@ -365,7 +365,8 @@ fn run_train(a: TrainArgs) -> Result<()> {
             out.display()
         );
     }
-    if let InitSpec::File { path, tensor } = &cfg.init {
+    // the loaded matrix's ranks, on the human-readable output only (--json stays one object)
+    if let (InitSpec::File { path, tensor }, false) = (&cfg.init, a.json) {
         print_matrix_report(path, tensor.as_deref(), cfg.n, cfg.gain, cfg.seed)?;
     }
     let bar = Progress::new(cfg.iters as u64, Unit::Count("iters"), "");
@@ -417,6 +418,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
 }
 
 /// The loaded matrix's effective ranks as given, rescaled to ‖W₀‖_F ≈ g√N, and shuffled.
+#[allow(clippy::print_stdout)]
 fn print_matrix_report(
     path: &std::path::Path,
     tensor: Option<&str>,
