@@ -327,15 +327,15 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
         caption: format!(
             "Effective (entropy) rank of each matrix: {}. {} {}",
             facts.join(", "),
+            if ranks[1] < 0.9 * ranks[2] {
+                "The cell-type block structure lowers the effective rank below that of its shuffle, which keeps the same weights: the structure, not the weight distribution, makes the connectivity low-rank."
+            } else {
+                "Here the cell-type block structure lowers the rank little beyond its shuffle: the outlier σ₁ comes from the non-zero mean weight, which a shuffle keeps. Low effective rank then comes from the weight distribution as much as from the wiring."
+            },
             format_args!(
                 "The V1 matrix draws each connection with the probability and mean PSP of its pre- and postsynaptic classes (E, PV, SST of layers 2/3 to 6; Billeh et al., Neuron 2020, as transcribed in public code; class sizes assumed: four equal layers of 85% E, 8% PV, 7% SST); its entropy rank is {:.1} against {:.1} for its shuffle.",
                 ranks[4], ranks[5]
             ),
-            if ranks[1] < 0.9 * ranks[2] {
-                "The block structure lowers the effective rank below that of its shuffle, which keeps the same weights: the structure, not the weight distribution, makes the connectivity low-rank."
-            } else {
-                "Here the block structure lowers the rank little beyond its shuffle: the outlier σ₁ comes from the non-zero mean weight, which a shuffle keeps. Low effective rank then comes from the weight distribution as much as from the wiring."
-            }
         ),
     }
     .html())
