@@ -33,7 +33,7 @@ __all__ = [
 
 Weights = Union[Mapping[str, Any], Sequence[Any]]
 
-_INIT_KINDS = ("lowrank", "gaussian", "orthogonal", "aligned", "dale", "celltypes", "smallworld")
+_INIT_KINDS = ("lowrank", "gaussian", "orthogonal", "aligned", "dale", "celltypes", "smallworld", "v1")
 
 
 def task(name: str, batch: int = 32, seed: int = 0) -> Iterator[dict[str, Any]]:
@@ -68,7 +68,7 @@ def train(
     ``init``: None (``W_h(0)``: rank-``rank`` truncation of the Gaussian ``W_0``, default full
     rank), your own N x N numpy matrix (rescaled to ``W_0``'s Frobenius norm), the path of a
     CSV or NPY matrix, or one of ``lowrank``, ``gaussian``, ``orthogonal``, ``aligned``,
-    ``dale``, ``celltypes``, ``smallworld``. ``n``: hidden units (300; a matrix sets it).
+    ``dale``, ``celltypes``, ``smallworld``, ``v1`` (mouse V1 cell-class statistics). ``n``: hidden units (300; a matrix sets it).
     ``gain``, ``lr`` (SGD, momentum 0.9), ``tanh``, ``kernel_all`` (kernel over all weights),
     ``spectral`` (match the spectral norm) as the CLI's options.
     """
@@ -194,8 +194,8 @@ def representation_alignment(
 
 
 def effective_rank(matrix: Any) -> dict[str, float]:
-    """Effective ranks of a matrix: ``nuclear`` (Σσ/σ₁), ``entropy`` (Roy-Vetterli) and
-    ``stable`` (‖W‖_F²/σ₁²)."""
+    """Effective ranks of a matrix: ``nuclear`` (Σσ/σ₁), ``entropy`` (Roy-Vetterli),
+    ``participation`` ((Σσ²)²/Σσ⁴) and ``stable`` (‖W‖_F²/σ₁²)."""
     a = np.ascontiguousarray(matrix, dtype=np.float64)
     if a.ndim != 2:
         raise ValueError(f"matrix: expected 2 dimensions, got shape {a.shape}")

@@ -123,8 +123,10 @@ fn richlazy_train<'py>(
             balanced: false,
         },
         "smallworld" => InitSpec::SmallWorld { k: 10, p: 0.1 },
+        "v1" => InitSpec::V1,
         "file" => InitSpec::File {
             path: path.ok_or_else(|| value_error("init: a file init needs its path"))?,
+            tensor: None,
         },
         "matrix" => {
             let m = matrix.ok_or_else(|| value_error("init: a matrix init needs the matrix"))?;
@@ -141,7 +143,7 @@ fn richlazy_train<'py>(
         }
         other => {
             return Err(value_error(format!(
-                "init must be None, a matrix, a path or one of lowrank, gaussian, orthogonal, aligned, dale, celltypes, smallworld; got {other:?}"
+                "init must be None, a matrix, a path or one of lowrank, gaussian, orthogonal, aligned, dale, celltypes, smallworld, v1; got {other:?}"
             )));
         }
     };
@@ -320,7 +322,7 @@ fn rnn_tangent_kernel<'py>(
 }
 
 /// Effective ranks of a matrix: `{"nuclear": Σσ/σ₁, "entropy": exp(−Σ pᵢ ln pᵢ) with
-/// pᵢ = σᵢ/Σσ, "stable": ‖W‖_F²/σ₁²}` (all 0 for a zero matrix).
+/// pᵢ = σᵢ/Σσ, "stable": ‖W‖_F²/σ₁², "participation": (Σσ²)²/Σσ⁴}` (all 0 for a zero matrix).
 #[pyfunction]
 fn effective_rank<'py>(
     py: Python<'py>,

@@ -119,6 +119,7 @@ def test_effective_rank_matches_numpy_svd():
     assert r["nuclear"] == pytest.approx(s.sum() / s[0], rel=1e-10)
     assert r["entropy"] == pytest.approx(np.exp(-(p * np.log(p)).sum()), rel=1e-10)
     assert r["stable"] == pytest.approx((s**2).sum() / s[0] ** 2, rel=1e-10)
+    assert r["participation"] == pytest.approx((s**2).sum() ** 2 / (s**4).sum(), rel=1e-10)
     with pytest.raises(ValueError, match="not finite"):
         richlazy.effective_rank(np.full((2, 2), np.nan))
 

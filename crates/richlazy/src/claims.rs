@@ -117,7 +117,7 @@ fn paired_from(
 }
 
 /// Every rank against the full (highest) rank, per task and measure of [`CLAIMS`] (and
-/// accuracy), within seed.
+/// the extensions CKA and accuracy, which have no claim of the paper), within seed.
 pub fn paired_against_full(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Paired> {
     let Some(&full) = cfg.ranks.iter().max() else {
         return Vec::new();
@@ -125,11 +125,10 @@ pub fn paired_against_full(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Pai
     let mut ranks = cfg.ranks.clone();
     ranks.sort_unstable();
     let mut out = Vec::new();
-    for (m, _) in CLAIMS
-        .iter()
-        .copied()
-        .chain([(Measure::Accuracy, Direction::Rises)])
-    {
+    for (m, _) in CLAIMS.iter().copied().chain([
+        (Measure::Cka, Direction::Rises),
+        (Measure::Accuracy, Direction::Rises),
+    ]) {
         let t = table(records, m);
         for &task in &cfg.tasks {
             for &r in ranks.iter().filter(|&&r| r != full) {
@@ -219,9 +218,9 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
     let mut ranks = cfg.ranks.clone();
     ranks.sort_unstable();
     ranks.dedup();
-    let (Some(&lo), Some(&hi)) = (ranks.first(), ranks.last()) else {
+    if ranks.is_empty() {
         return Vec::new();
-    };
+    }
     let budget = budget(cfg, records);
     CLAIMS
         .iter()
@@ -230,27 +229,7 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
             let tasks: Vec<TaskClaim> = cfg
                 .tasks
                 .iter()
-                .map(|&task| {
-                    let extremes = paired_from(&t, &cfg.seeds, task, hi, lo, measure);
-                    let holds = extremes.test.significant(direction == Direction::Rises);
-                    // how far consecutive steps go the claimed way
-                    let mut monotone_to = lo;
-                    for w in ranks.windows(2) {
-                        let step = paired_from(&t, &cfg.seeds, task, w[1], w[0], measure);
-                        if step.diffs.is_empty() || !direction.agrees(step.median) {
-                            break;
-                        }
-                        monotone_to = w[1];
-                    }
-                    let sentence = task_sentence(task, direction, &ranks, monotone_to, &extremes);
-                    TaskClaim {
-                        task,
-                        extremes,
-                        holds,
-                        monotone_to,
-                        sentence,
-                    }
-                })
+                .map(|&task| task_claim(&t, &cfg.seeds, &ranks, task, measure, direction))
                 .collect();
             let holds = !tasks.is_empty() && tasks.iter().all(|t| t.holds);
             Claim {
@@ -261,6 +240,38 @@ pub fn rank_claims(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Claim> {
             }
         })
         .collect()
+}
+
+/// How one task bears on `measure` moving in `direction` with rank (`ranks` sorted, at
+/// least one).
+fn task_claim(
+    t: &Table,
+    seeds: &[u64],
+    ranks: &[usize],
+    task: TaskKind,
+    measure: Measure,
+    direction: Direction,
+) -> TaskClaim {
+    let (lo, hi) = (ranks[0], ranks[ranks.len() - 1]);
+    let extremes = paired_from(t, seeds, task, hi, lo, measure);
+    let holds = extremes.test.significant(direction == Direction::Rises);
+    // how far consecutive steps go the claimed way
+    let mut monotone_to = lo;
+    for w in ranks.windows(2) {
+        let step = paired_from(t, seeds, task, w[1], w[0], measure);
+        if step.diffs.is_empty() || !direction.agrees(step.median) {
+            break;
+        }
+        monotone_to = w[1];
+    }
+    let sentence = task_sentence(task, direction, ranks, monotone_to, &extremes);
+    TaskClaim {
+        task,
+        extremes,
+        holds,
+        monotone_to,
+        sentence,
+    }
 }
 
 fn task_sentence(
@@ -294,6 +305,109 @@ fn task_sentence(
         e.ci.1,
         e.diffs.len()
     )
+}
+
+/// What a run shows about a measure beyond the paper: per-task sentences computed from the
+/// run, and no verdict (the paper makes no claim to judge).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extension {
+    /// The column name of the quantity.
+    pub quantity: String,
+    /// Where it comes from.
+    pub source: String,
+    /// One sentence per task.
+    pub tasks: Vec<String>,
+}
+
+// value of a per-run quantity per (task, rank, seed), where the run has it
+fn table_of(records: &[UnitRecord], f: impl Fn(&crate::train::RunResult) -> Option<f64>) -> Table {
+    records
+        .iter()
+        .filter_map(|u| {
+            let c = &u.cell.cfg;
+            Some(((c.task, rank_of(&u.cell), c.seed), f(&u.result)?))
+        })
+        .collect()
+}
+
+/// The statements on CKA and manifold capacity of a settled rank sweep: CKA read like the
+/// paper's alignments (does it rise with rank?), and capacity before and after training at the
+/// lowest and highest rank, with the within-seed difference between them.
+pub fn extension_statements(cfg: &SweepConfig, records: &[UnitRecord]) -> Vec<Extension> {
+    let mut ranks = cfg.ranks.clone();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let (Some(&lo), Some(&hi)) = (ranks.first(), ranks.last()) else {
+        return Vec::new();
+    };
+    let cka = table(records, Measure::Cka);
+    let cap0 = table_of(records, |r| r.capacity_0.as_ref().map(|c| c.alpha));
+    let cap_t = table_of(records, |r| r.capacity_t.as_ref().map(|c| c.alpha));
+    let gain = table_of(records, |r| {
+        Some(r.capacity_t.as_ref()?.alpha - r.capacity_0.as_ref()?.alpha)
+    });
+    let cka_tasks = cfg
+        .tasks
+        .iter()
+        .map(|&task| {
+            task_claim(
+                &cka,
+                &cfg.seeds,
+                &ranks,
+                task,
+                Measure::Cka,
+                Direction::Rises,
+            )
+            .sentence
+        })
+        .collect();
+    let med = |t: &Table, task: TaskKind, rank: usize, none: &str| {
+        let v: Vec<f64> = cfg
+            .seeds
+            .iter()
+            .filter_map(|&s| t.get(&(task, rank, s)).copied())
+            .collect();
+        let n = cfg.seeds.len();
+        if v.is_empty() {
+            none.to_string()
+        } else {
+            format!("{:.3} ({} of {n} seeds)", median(&v), v.len())
+        }
+    };
+    // a run whose classes do not separate even in N dimensions has no capacity
+    let below = "below P/N in every seed (not separable in the full space)";
+    let cap_tasks = cfg
+        .tasks
+        .iter()
+        .map(|&task| {
+            let e = paired_from(&cap_t, &cfg.seeds, task, hi, lo, Measure::Cka);
+            format!(
+                "{task}: capacity (median over the seeds where the class manifolds separate) {} → {} at rank {lo}, {} → {} at rank {hi} (median change by training {} and {}); after training rank {hi} − rank {lo}: median paired difference {:+.3}, 95% CI [{:+.3}, {:+.3}] over {} seeds",
+                med(&cap0, task, lo, below),
+                med(&cap_t, task, lo, below),
+                med(&cap0, task, hi, below),
+                med(&cap_t, task, hi, below),
+                med(&gain, task, lo, "n/a: no seed separable before and after"),
+                med(&gain, task, hi, "n/a: no seed separable before and after"),
+                e.median,
+                e.ci.0,
+                e.ci.1,
+                e.diffs.len()
+            )
+        })
+        .collect();
+    vec![
+        Extension {
+            quantity: "cka".into(),
+            source: "Kornblith et al. 2019: the centred form of RA".into(),
+            tasks: cka_tasks,
+        },
+        Extension {
+            quantity: "capacity".into(),
+            source: "Chou et al., ICML 2025: simulated manifold capacity of the decision-step class manifolds".into(),
+            tasks: cap_tasks,
+        },
+    ]
 }
 
 #[cfg(test)]
@@ -330,6 +444,8 @@ mod tests {
                         drift_after: 0.0,
                     }),
                     lr_search: Vec::new(),
+                    capacity_0: None,
+                    capacity_t: None,
                 };
                 UnitRecord {
                     key_hash: String::new(),
@@ -436,6 +552,36 @@ mod tests {
         recs.pop();
         recs[3].result.learned = recs[4].result.learned;
         assert!(matches!(budget(&c, &recs), Budget::TooSmall { .. }));
+    }
+
+    #[test]
+    fn extension_statements_say_where_capacity_is_absent_and_give_no_verdict() {
+        use crate::capacity::Capacity;
+        let c = cfg(5);
+        let cap = |alpha: f64| Capacity {
+            alpha,
+            n_c: 2.0 / alpha,
+            manifolds: 2,
+            curve: Vec::new(),
+        };
+        let mut recs = records(&c, |_, r, _| r as f64 / 300.0);
+        for u in &mut recs {
+            let r = rank_of(&u.cell);
+            u.result.final_measures.cka = r as f64 / 300.0;
+            u.result.capacity_0 = (r > 1).then(|| cap(0.1));
+            u.result.capacity_t = Some(cap(if r == 1 { 0.3 } else { 0.2 }));
+        }
+        let ext = extension_statements(&c, &recs);
+        assert_eq!(ext[0].quantity, "cka");
+        assert!(ext[0].tasks[0].starts_with("2AF rises monotonically from rank 1 to 300"));
+        let s = &ext[1].tasks[1];
+        assert!(s.starts_with("DMS: capacity"), "{s}");
+        assert!(
+            s.contains("below P/N in every seed") && s.contains("0.300 (5 of 5 seeds)"),
+            "{s}"
+        );
+        assert!(s.contains("median paired difference -0.100"), "{s}");
+        assert!(!s.contains("agree"), "{s}");
     }
 
     #[test]

@@ -70,10 +70,17 @@ pub enum InitSpec {
         /// Rewiring probability.
         p: f64,
     },
-    /// A user matrix from a CSV or NPY file, rescaled to `W₀`'s Frobenius norm.
+    /// Mouse V1 cell-class statistics (Billeh et al. 2020; see [`connectome::v1`]),
+    /// rescaled to `W₀`'s Frobenius norm.
+    V1,
+    /// A user matrix from a file (dense CSV, NPY, an edge list or safetensors; see
+    /// [`connectome::load`]), rescaled to `W₀`'s Frobenius norm.
     File {
         /// The file.
         path: PathBuf,
+        /// The tensor to use from a safetensors file holding several.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tensor: Option<String>,
     },
     /// A user matrix given in memory (row-major `n × n`, e.g. a numpy array passed from
     /// Python), rescaled to `W₀`'s Frobenius norm as [`InitSpec::File`] is.
@@ -109,7 +116,8 @@ impl InitSpec {
                 format!("celltypes{types}{}", if *balanced { "-bal" } else { "" })
             }
             Self::SmallWorld { k, p } => format!("smallworld-k{k}-p{p}"),
-            Self::File { path } => format!(
+            Self::V1 => "v1-billeh2020".into(),
+            Self::File { path, .. } => format!(
                 "file-{}",
                 path.file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -322,8 +330,13 @@ pub fn build<R: Rng + ?Sized>(
             rescale(&mut w, target);
             Ok(w)
         }
-        InitSpec::File { path } => {
-            let mut w = connectome::load_square(path, n)?;
+        InitSpec::V1 => {
+            let mut w = connectome::v1_cell_classes(n, &connectome::v1_stats(), rng)?;
+            rescale(&mut w, target);
+            Ok(w)
+        }
+        InitSpec::File { path, tensor } => {
+            let mut w = connectome::load_square(path, n, tensor.as_deref())?;
             rescale(&mut w, target);
             Ok(w)
         }
@@ -452,7 +465,14 @@ mod tests {
             .map(|r| r.iter().map(f64::to_string).collect::<Vec<_>>().join(","))
             .collect();
         std::fs::write(&path, csv.join("\n")).unwrap();
-        let from_file = build(&InitSpec::File { path }, &fam, 1.0, ctx, &mut rng).unwrap();
+        let from_file = build(
+            &InitSpec::File { path, tensor: None },
+            &fam,
+            1.0,
+            ctx,
+            &mut rng,
+        )
+        .unwrap();
         let spec = InitSpec::Matrix { n: 4, values };
         let in_memory = build(&spec, &fam, 1.0, ctx, &mut rng).unwrap();
         assert_eq!(from_file, in_memory);

@@ -9,7 +9,7 @@
 //!   cell-type and small-world generators, CSV/NPY loader, shuffle control; [`linalg`]: faer,
 //! - [`kernel`]: the empirical tangent kernel by batched reverse mode and one Gram GEMM;
 //!   [`measures`]: weight change, RA, KA, sign similarity, kernel–target alignment,
-//!   effective ranks, accuracy,
+//!   effective ranks, accuracy, CKA; [`capacity`]: simulated manifold capacity,
 //! - [`train`]: one run with measures tracked over training; [`save`]: its files,
 //! - [`grid`]: every experiment as a grid of runs on nc-core's sweep engine (resume only on a
 //!   matching key, shards, atomic merge); [`tables`]: the one writer of its tidy tables;
@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod capacity;
 pub mod claims;
 pub mod connectome;
 pub mod controls;

@@ -2,7 +2,8 @@
 //! `main.py` (BioRNN_RichLazy): `‖W_h(T) − W_h(0)‖_F` of the recurrent weights, the
 //! uncentred alignment of the decision-step state Gram matrices (RA), the alignment of the
 //! tangent kernels restricted to `W_h` (KA) and sign similarity; plus the reviewers' extras
-//! (kernel–target alignment, effective ranks) and decision accuracy. [`Measure`] names the
+//! (kernel–target alignment, effective ranks), decision accuracy and the centred alignment
+//! (CKA) that Kornblith et al. (2019) recommend over RA. [`Measure`] names the
 //! ones tracked over training.
 
 use crate::kernel::TangentKernel;
@@ -55,6 +56,33 @@ pub fn representation_alignment(h0: &[f64], ht: &[f64], p: usize, n: usize) -> f
     cosine(&gram(h0, p, n), &gram(ht, p, n))
 }
 
+/// Linear centred kernel alignment (CKA, Kornblith et al. 2019) of two sets of states of the
+/// same `p` trials (`p × n`, row-major): the cosine between the Gram matrices of the states
+/// after each unit's mean over trials is removed, `‖Ycᵀ Xc‖_F² / (‖Xcᵀ Xc‖_F ‖Ycᵀ Yc‖_F)`.
+/// Unlike [`representation_alignment`], a shared offset of every state does not count as
+/// alignment. 0 when either centred set is zero.
+pub fn centred_kernel_alignment(h0: &[f64], ht: &[f64], p: usize, n: usize) -> f64 {
+    representation_alignment(&centre_columns(h0, p, n), &centre_columns(ht, p, n), p, n)
+}
+
+/// `H` with each column's mean over the `p` rows removed.
+fn centre_columns(h: &[f64], p: usize, n: usize) -> Vec<f64> {
+    let mut mean = vec![0.0; n];
+    for row in h.chunks_exact(n) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    let inv = 1.0 / p.max(1) as f64;
+    let mut out = h.to_vec();
+    for row in out.chunks_exact_mut(n) {
+        for (v, m) in row.iter_mut().zip(&mean) {
+            *v -= m * inv;
+        }
+    }
+    out
+}
+
 /// Fraction of entries whose sign (−1, 0, +1 as in `np.sign`) is unchanged.
 pub fn sign_similarity(h0: &[f64], ht: &[f64]) -> f64 {
     let sgn = |v: f64| {
@@ -90,7 +118,7 @@ pub fn kernel_target_alignment(k: &TangentKernel, y: &[f64]) -> f64 {
     q / (yy * tr)
 }
 
-/// Three continuous measures of a matrix's effective rank (all 0 for a zero matrix).
+/// Four continuous measures of a matrix's effective rank (all 0 for a zero matrix).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EffectiveRanks {
     /// `Σσ_i / σ_1` (nuclear over spectral norm), in `[1, N]`.
@@ -99,6 +127,10 @@ pub struct EffectiveRanks {
     pub entropy: f64,
     /// Stable rank `‖W‖_F² / σ_1²`.
     pub stable: f64,
+    /// Participation ratio of the squared spectrum `(Σσ_i²)² / Σσ_i⁴` (0 in runs saved
+    /// before it was computed).
+    #[serde(default)]
+    pub participation: f64,
 }
 
 /// Effective ranks of a row-major `rows × cols` matrix.
@@ -120,10 +152,12 @@ pub fn ranks_from_singular_values(s: &[f64]) -> EffectiveRanks {
         .map(|&v| -(v / sum) * (v / sum).ln())
         .sum();
     let fro2: f64 = s.iter().map(|v| v * v).sum();
+    let fro4: f64 = s.iter().map(|v| v.powi(4)).sum();
     EffectiveRanks {
         nuclear: sum / s1,
         entropy: h.exp(),
         stable: fro2 / (s1 * s1),
+        participation: fro2 * fro2 / fro4,
     }
 }
 
@@ -158,6 +192,8 @@ pub enum Measure {
     Ka,
     /// Representation alignment at the decision step.
     Ra,
+    /// Centred kernel alignment (CKA) of the decision-step states.
+    Cka,
     /// Sign similarity of decision-step states.
     SignSimilarity,
     /// Decision-step accuracy on the probe set.
@@ -168,7 +204,7 @@ pub enum Measure {
 
 impl Measure {
     /// Every measure, in table order.
-    pub const ALL: [Measure; 7] = [
+    pub const ALL: [Measure; 8] = [
         Measure::WeightChange,
         Measure::WeightChangeRel,
         Measure::Ka,
@@ -176,6 +212,7 @@ impl Measure {
         Measure::SignSimilarity,
         Measure::Accuracy,
         Measure::Kta,
+        Measure::Cka,
     ];
 
     /// The column name.
@@ -185,6 +222,7 @@ impl Measure {
             Measure::WeightChangeRel => "weight_change_rel",
             Measure::Ka => "ka",
             Measure::Ra => "ra",
+            Measure::Cka => "cka",
             Measure::SignSimilarity => "sign_similarity",
             Measure::Accuracy => "accuracy",
             Measure::Kta => "kta",
@@ -203,6 +241,7 @@ impl Measure {
             Measure::WeightChangeRel => m.weight_change_rel,
             Measure::Ka => m.ka,
             Measure::Ra => m.ra,
+            Measure::Cka => m.cka,
             Measure::SignSimilarity => m.sign_similarity,
             Measure::Accuracy => m.accuracy,
             Measure::Kta => m.kta,
@@ -216,6 +255,7 @@ impl Measure {
             Measure::WeightChangeRel => "‖ΔWₕ‖ / ‖Wₕ(0)‖ (Frobenius)",
             Measure::Ka => "tangent kernel alignment",
             Measure::Ra => "representation alignment",
+            Measure::Cka => "centred kernel alignment (CKA)",
             Measure::SignSimilarity => "sign similarity",
             Measure::Accuracy => "decision accuracy",
             Measure::Kta => "kernel–target alignment",
@@ -238,6 +278,7 @@ mod tests {
             sign_similarity: 5.0,
             accuracy: 6.0,
             kta: 7.0,
+            cka: 8.0,
         };
         for (i, k) in Measure::ALL.into_iter().enumerate() {
             assert_eq!(k.of(&m), (i + 1) as f64, "{k:?}");
@@ -249,9 +290,10 @@ mod tests {
 
     #[test]
     fn effective_ranks_by_hand() {
-        // diag(3, 1): nuclear 4/3, stable 10/9, entropy exp(H(3/4, 1/4))
+        // diag(3, 1): nuclear 4/3, stable 10/9, participation 100/82, entropy exp(H(3/4, 1/4))
         let r = effective_ranks(&[3.0, 0.0, 0.0, 1.0], 2, 2).unwrap();
         assert!((r.nuclear - 4.0 / 3.0).abs() < 1e-12);
+        assert!((r.participation - 100.0 / 82.0).abs() < 1e-12);
         assert!((r.stable - 10.0 / 9.0).abs() < 1e-12);
         let h: f64 = -(0.75f64 * 0.75f64.ln() + 0.25 * 0.25f64.ln());
         assert!((r.entropy - h.exp()).abs() < 1e-12);
@@ -261,10 +303,37 @@ mod tests {
             (r.nuclear - 3.0).abs() < 1e-12
                 && (r.entropy - 3.0).abs() < 1e-12
                 && (r.stable - 3.0).abs() < 1e-12
+                && (r.participation - 3.0).abs() < 1e-12
         );
         assert_eq!(
             effective_ranks(&[0.0; 4], 2, 2).unwrap(),
             EffectiveRanks::default()
+        );
+    }
+
+    #[test]
+    fn cka_by_hand_ignores_offsets_that_ra_counts() {
+        // one unit: CKA is the squared Pearson correlation, (−1,0,1)·(−1,1,0) = 1 over 2·2
+        assert!(
+            (centred_kernel_alignment(&[1.0, 2.0, 3.0], &[1.0, 3.0, 2.0], 3, 1) - 0.25).abs()
+                < 1e-15
+        );
+        // a shared offset of every state: CKA stays 1, RA does not
+        let h = [1.0, 0.0, 0.0, 1.0, -1.0, 2.0];
+        let shifted: Vec<f64> = h.iter().map(|v| v + 5.0).collect();
+        assert!((centred_kernel_alignment(&h, &shifted, 3, 2) - 1.0).abs() < 1e-12);
+        assert!(representation_alignment(&h, &shifted, 3, 2) < 0.95);
+        // a rotation and a scaling of the units leave it at 1
+        let (c, s) = (0.6, 0.8);
+        let rot: Vec<f64> = h
+            .chunks(2)
+            .flat_map(|r| [3.0 * (c * r[0] - s * r[1]), 3.0 * (s * r[0] + c * r[1])])
+            .collect();
+        assert!((centred_kernel_alignment(&h, &rot, 3, 2) - 1.0).abs() < 1e-12);
+        // states that do not vary across trials have no centred kernel
+        assert_eq!(
+            centred_kernel_alignment(&[1.0, 1.0], &[1.0, 2.0], 2, 1),
+            0.0
         );
     }
 

@@ -1,6 +1,8 @@
 //! SVG figures of the rank sweep, drawn with nc-plot: every seed as a dot, the median over
 //! seeds as a line, and its seeded 95% bootstrap interval as a band (an interval of a median
 //! stays inside the range of the data, so a non-negative measure never gets a band below 0).
+//! Beyond the paper: manifold capacity before and after training against rank, and kernel
+//! alignment KA(0, t) through training per task.
 
 use crate::grid::{SweepError, UnitRecord, save};
 use crate::measures::Measure;
@@ -102,24 +104,142 @@ pub fn rank_sweep(
             line_chart(&spec),
         )?;
     }
-    split_figure(cfg, summary, dir)
+    split_figure(cfg, summary, dir)?;
+    capacity_figure(cfg, summary, dir)?;
+    ka_over_training(cfg, records, dir)
 }
 
-fn split_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+/// `capacity_vs_rank.svg`: simulated manifold capacity before (light) and after training
+/// against initial rank, medians over seeds with 95% intervals.
+fn capacity_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+    let series = two_quantities(
+        cfg,
+        summary,
+        [
+            ("capacity_0", "at initialisation", true),
+            ("capacity_t", "after training", false),
+        ],
+    );
+    if series.is_empty() {
+        return Ok(());
+    }
+    let spec = LineSpec {
+        title: "Manifold capacity of the decision-step states".into(),
+        description: "Simulated capacity P/n* of the class manifolds of the decision-step states (n*: the random-projection dimension where half the random dichotomies are linearly separable), at initialisation (light) and after training (dark), against initial rank: medians over the seeds whose manifolds separate in the full space, with 95% bootstrap intervals, per task. A missing point: no seed separates there (capacity below P/N).".into(),
+        x: Axis::log("initial rank of Wₕ"),
+        y: Axis::log("manifold capacity α (classes per dimension)"),
+        series,
+        ..LineSpec::default()
+    };
+    save(&dir.join("capacity_vs_rank.svg"), line_chart(&spec))
+}
+
+/// `ka_over_training_<task>.svg`: KA(0, t) at every checkpoint, one colour per initial rank:
+/// a thin light line per seed and the median over seeds on top.
+fn ka_over_training(
+    cfg: &SweepConfig,
+    records: &[UnitRecord],
+    dir: &Path,
+) -> Result<(), SweepError> {
+    let mut ranks = cfg.ranks.clone();
+    ranks.sort_unstable();
+    ranks.dedup();
+    for task in &cfg.tasks {
+        let mut series = Vec::new();
+        let mut medians = Vec::new();
+        for (i, &rank) in ranks.iter().enumerate() {
+            let colour = series_colour(i, None);
+            let runs: Vec<&UnitRecord> = records
+                .iter()
+                .filter(|u| u.cell.cfg.task == *task && rank_of(&u.cell) == rank)
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            for u in &runs {
+                let pts = u
+                    .result
+                    .track
+                    .iter()
+                    .map(|m| (m.iter as f64, m.ka))
+                    .collect();
+                series.push(Series::new("", pts).with_colour(tint(colour)));
+            }
+            let iters: Vec<usize> = runs[0].result.track.iter().map(|m| m.iter).collect();
+            let pts = iters
+                .iter()
+                .map(|&it| {
+                    let v: Vec<f64> = runs
+                        .iter()
+                        .filter_map(|u| u.result.track.iter().find(|m| m.iter == it))
+                        .map(|m| m.ka)
+                        .collect();
+                    (it as f64, crate::stats::median(&v))
+                })
+                .collect();
+            medians.push(
+                Series::new(format!("rank {rank} median"), pts)
+                    .with_markers()
+                    .with_colour(colour),
+            );
+        }
+        if medians.is_empty() {
+            continue;
+        }
+        series.extend(medians);
+        let spec = LineSpec {
+            title: format!("{task}: kernel alignment through training"),
+            description: format!(
+                "Alignment KA(0, t) between the tangent kernel at initialisation and at checkpoint t (every {} iterations), one colour per initial rank: one thin light line per seed ({} seeds) and the median over seeds with markers.",
+                cfg.base.track_every,
+                cfg.seeds.len()
+            ),
+            x: Axis::linear("training iteration t"),
+            y: Axis::linear("KA(0, t)"),
+            series,
+            ..LineSpec::default()
+        };
+        save(
+            &dir.join(format!(
+                "ka_over_training_{}.svg",
+                task.to_string().to_lowercase()
+            )),
+            line_chart(&spec),
+        )?;
+    }
+    Ok(())
+}
+
+// per task, the median lines of two summary quantities: (name, legend words, light tint)
+fn two_quantities(
+    cfg: &SweepConfig,
+    summary: &[GroupRow],
+    parts: [(&str, &str, bool); 2],
+) -> Vec<Series> {
     let mut series = Vec::new();
     for (i, task) in cfg.tasks.iter().enumerate() {
         let colour = series_colour(i, None);
-        for (measure, what, c) in [
-            ("dw_to_learned", "up to learned", colour),
-            ("dw_drift", "drift after", tint(colour)),
-        ] {
+        for (measure, what, light) in parts {
             let rows: Vec<&GroupRow> = summary
                 .iter()
                 .filter(|r| r.task == task.to_string() && r.measure == measure)
                 .collect();
+            let c = if light { tint(colour) } else { colour };
             series.extend(median_series(format!("{task} {what}"), &rows, c));
         }
     }
+    series
+}
+
+fn split_figure(cfg: &SweepConfig, summary: &[GroupRow], dir: &Path) -> Result<(), SweepError> {
+    let series = two_quantities(
+        cfg,
+        summary,
+        [
+            ("dw_to_learned", "up to learned", false),
+            ("dw_drift", "drift after", true),
+        ],
+    );
     if series.is_empty() {
         return Ok(());
     }

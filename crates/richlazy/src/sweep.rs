@@ -6,6 +6,7 @@
 //! rank against the full rank, within seed: median difference, bootstrap interval, sign
 //! test); `original_ranks.csv` (the summary at the original's ranks, see
 //! [`original_ranks`]); `claims.json` (a verdict per measure, [`crate::claims`]);
+//! `extensions.json` (CKA and manifold capacity: statements without a verdict);
 //! `plots/<measure>_vs_rank.svg` (seeds as dots, medians with 95% intervals) and
 //! `plots/weight_change_split_vs_rank.svg` (`ΔW_h` up to the learned checkpoint and after).
 
@@ -77,7 +78,8 @@ impl SweepConfig {
 
     /// A CI-sized grid (seconds to a minute): N = 64, ranks {1, 4, 16, 30, 64} (the
     /// original's {1, 30, 64} for N = 64 and two more), 3 seeds, 1,500 iterations at learning
-    /// rate 0.01, kernel on 8 trials.
+    /// rate 0.01, kernel on 8 trials, manifold capacity from 10 draws per dimension and 32
+    /// trials per class.
     pub fn quick() -> Self {
         let base = TrainConfig {
             n: 64,
@@ -89,6 +91,12 @@ impl SweepConfig {
             probe_batches: 4,
             kernel_trials: 8,
             track_every: 250,
+            // capacity at 10 draws per dimension and 32 trials per class: about a third
+            // of a quick run's time on top, where the default 20 and 50 triple it
+            capacity: crate::capacity::CapacityConfig {
+                reps: 10,
+                per_class: 32,
+            },
             ..TrainConfig::default()
         };
         Self {
@@ -212,6 +220,9 @@ fn write_outputs(cfg: &SweepConfig, status: &Status, out: &Path) -> Result<(), S
     let claims = rank_claims(cfg, &records);
     let p = out.join("claims.json");
     write_json_atomic(&p, &claims).map_err(io(&p))?;
+    let p = out.join("extensions.json");
+    let ext = crate::claims::extension_statements(cfg, &records);
+    write_json_atomic(&p, &ext).map_err(io(&p))?;
     crate::plots::rank_sweep(cfg, &records, &summary, &out.join("plots"))
 }
 

@@ -2,29 +2,117 @@
 //! - `results.csv` / `results.jsonl`: one row per finished run,
 //! - `tracking.csv`: the measures at every checkpoint of every run,
 //! - `summary.csv`: per (task, condition, variant, measure) the number of seeds, mean, sd,
-//!   median and a seeded 95% bootstrap interval of the median ([`crate::stats`]).
+//!   median and a seeded 95% bootstrap interval of the median ([`crate::stats`]),
+//! - `effective_ranks.csv`: the four effective ranks ([`RankKind`]) of `W_h(0)`, `W_h(T)`
+//!   and `ΔW_h` side by side, medians over seeds ([`effective_rank_table`]).
 //!
 //! Rows carry the unit's key hash, so a row can be traced to the exact run that made it.
 
 use crate::grid::{SweepError, UnitRecord, io};
-use crate::measures::Measure;
+use crate::measures::{EffectiveRanks, Measure};
 use crate::stats::{bootstrap_median, median};
 use crate::train::RunResult;
 use nc_core::output::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Which matrix of a run an effective rank is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankOf {
+    /// `W_h(0)`.
+    W0,
+    /// `W_h(T)`.
+    Wt,
+    /// `ΔW_h = W_h(T) − W_h(0)`.
+    Dw,
+}
+
+impl RankOf {
+    /// Every matrix, in table order.
+    pub const ALL: [RankOf; 3] = [RankOf::W0, RankOf::Wt, RankOf::Dw];
+
+    /// The short name in column names (`w0`, `wt`, `dw`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RankOf::W0 => "w0",
+            RankOf::Wt => "wt",
+            RankOf::Dw => "dw",
+        }
+    }
+
+    /// A label for tables.
+    pub fn title(self) -> &'static str {
+        match self {
+            RankOf::W0 => "Wₕ(0)",
+            RankOf::Wt => "Wₕ(T)",
+            RankOf::Dw => "ΔWₕ",
+        }
+    }
+
+    /// The ranks of this matrix in `r`.
+    pub fn of(self, r: &RunResult) -> EffectiveRanks {
+        match self {
+            RankOf::W0 => r.rank_w0,
+            RankOf::Wt => r.rank_wt,
+            RankOf::Dw => r.rank_dw,
+        }
+    }
+}
+
+/// One of the effective-rank measures of [`EffectiveRanks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankKind {
+    /// `Σσ_i / σ_1`.
+    Nuclear,
+    /// Roy–Vetterli entropy rank: the one the figures use.
+    Entropy,
+    /// Participation ratio `(Σσ_i²)² / Σσ_i⁴`.
+    Participation,
+    /// Stable rank `‖W‖_F² / σ_1²`.
+    Stable,
+}
+
+impl RankKind {
+    /// Every measure, in table order.
+    pub const ALL: [RankKind; 4] = [
+        RankKind::Nuclear,
+        RankKind::Entropy,
+        RankKind::Participation,
+        RankKind::Stable,
+    ];
+
+    /// The name in column names.
+    pub fn name(self) -> &'static str {
+        match self {
+            RankKind::Nuclear => "nuclear",
+            RankKind::Entropy => "entropy",
+            RankKind::Participation => "participation",
+            RankKind::Stable => "stable",
+        }
+    }
+
+    /// Its value in `e`.
+    pub fn of(self, e: &EffectiveRanks) -> f64 {
+        match self {
+            RankKind::Nuclear => e.nuclear,
+            RankKind::Entropy => e.entropy,
+            RankKind::Participation => e.participation,
+            RankKind::Stable => e.stable,
+        }
+    }
+}
+
 /// A per-run quantity that the summary covers: a final measure, or a fact of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Summarised {
     /// A measure at the end of training.
     Final(Measure),
-    /// Entropy effective rank of `W_h(0)`.
-    RankW0Entropy,
-    /// Stable rank of `W_h(0)`.
-    RankW0Stable,
-    /// Entropy effective rank of `ΔW_h`.
-    RankDwEntropy,
+    /// An effective rank of one of the run's matrices (`rank_<matrix>_<kind>`).
+    Rank(RankOf, RankKind),
+    /// Simulated manifold capacity of the decision-step states at initialisation.
+    Capacity0,
+    /// The same after training.
+    CapacityT,
     /// `‖W_h(t*) − W_h(0)‖_F`, the change up to the checkpoint where the task was learned.
     DwToLearned,
     /// `‖W_h(T) − W_h(t*)‖_F`, the drift after it.
@@ -35,10 +123,12 @@ impl Summarised {
     /// Everything summarised, in table order.
     pub fn all() -> Vec<Summarised> {
         let mut v: Vec<Summarised> = Measure::ALL.into_iter().map(Summarised::Final).collect();
+        for of in RankOf::ALL {
+            v.extend(RankKind::ALL.map(|k| Summarised::Rank(of, k)));
+        }
         v.extend([
-            Summarised::RankW0Entropy,
-            Summarised::RankW0Stable,
-            Summarised::RankDwEntropy,
+            Summarised::Capacity0,
+            Summarised::CapacityT,
             Summarised::DwToLearned,
             Summarised::DwDrift,
         ]);
@@ -46,24 +136,25 @@ impl Summarised {
     }
 
     /// The column name.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Summarised::Final(m) => m.name(),
-            Summarised::RankW0Entropy => "rank_w0_entropy",
-            Summarised::RankW0Stable => "rank_w0_stable",
-            Summarised::RankDwEntropy => "rank_dw_entropy",
-            Summarised::DwToLearned => "dw_to_learned",
-            Summarised::DwDrift => "dw_drift",
+            Summarised::Final(m) => m.name().to_string(),
+            Summarised::Rank(of, k) => format!("rank_{}_{}", of.name(), k.name()),
+            Summarised::Capacity0 => "capacity_0".into(),
+            Summarised::CapacityT => "capacity_t".into(),
+            Summarised::DwToLearned => "dw_to_learned".into(),
+            Summarised::DwDrift => "dw_drift".into(),
         }
     }
 
-    /// Its value for run `r` (`None` for the split of a run that did not learn).
+    /// Its value for run `r` (`None` for the split of a run that did not learn, and for a
+    /// capacity not measured or not defined).
     pub fn of(self, r: &RunResult) -> Option<f64> {
         match self {
             Summarised::Final(m) => Some(m.of(&r.final_measures)),
-            Summarised::RankW0Entropy => Some(r.rank_w0.entropy),
-            Summarised::RankW0Stable => Some(r.rank_w0.stable),
-            Summarised::RankDwEntropy => Some(r.rank_dw.entropy),
+            Summarised::Rank(of, k) => Some(k.of(&of.of(r))),
+            Summarised::Capacity0 => r.capacity_0.as_ref().map(|c| c.alpha),
+            Summarised::CapacityT => r.capacity_t.as_ref().map(|c| c.alpha),
             Summarised::DwToLearned => r.learned.map(|l| l.change_to_learned),
             Summarised::DwDrift => r.learned.map(|l| l.drift_after),
         }
@@ -136,7 +227,7 @@ pub fn summarise(records: &[UnitRecord]) -> Vec<GroupRow> {
                 condition: condition.clone(),
                 variant: variant.clone(),
                 x,
-                measure: s.name().to_string(),
+                measure: s.name(),
                 n: v.len(),
                 mean,
                 sd,
@@ -187,7 +278,16 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
     let names: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
     let mut csv = String::from("task,seed,condition,variant,x,init,shuffle,gain,key_hash,iters,");
     csv.push_str(&names.join(","));
-    csv.push_str(",kta0,rank_w0_entropy,rank_w0_nuclear,rank_w0_stable,rank_wt_entropy,rank_dw_entropy,rank_dw_nuclear,rank_dw_stable,learned_at,dw_to_learned,dw_drift,final_loss\n");
+    let rank_cols: Vec<Summarised> = Summarised::all()
+        .into_iter()
+        .filter(|s| matches!(s, Summarised::Rank(..)))
+        .collect();
+    csv.push_str(",kta0,");
+    for c in &rank_cols {
+        csv.push_str(&c.name());
+        csv.push(',');
+    }
+    csv.push_str("capacity_0,capacity_t,learned_at,dw_to_learned,dw_drift,final_loss\n");
     let mut jsonl = String::new();
     let mut track = String::from("task,seed,condition,variant,x,key_hash,iter,");
     track.push_str(&names.join(","));
@@ -200,8 +300,9 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             .collect();
         let loss = r.loss.last().map(|l| l.1);
         let l = r.learned;
+        let ranks: Vec<String> = rank_cols.iter().map(|c| opt(c.of(r))).collect();
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             k.task_label(),
             k.seed,
             c.condition,
@@ -214,13 +315,9 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             k.iters,
             vals.join(","),
             r.kta0,
-            r.rank_w0.entropy,
-            r.rank_w0.nuclear,
-            r.rank_w0.stable,
-            r.rank_wt.entropy,
-            r.rank_dw.entropy,
-            r.rank_dw.nuclear,
-            r.rank_dw.stable,
+            ranks.join(","),
+            opt(Summarised::Capacity0.of(r)),
+            opt(Summarised::CapacityT.of(r)),
             opt(l.map(|l| l.iter as f64)),
             opt(l.map(|l| l.change_to_learned)),
             opt(l.map(|l| l.drift_after)),
@@ -229,7 +326,8 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
         let mut row = serde_json::json!({ "task": k.task_label(), "seed": k.seed, "condition": c.condition,
             "variant": c.variant, "x": c.x, "init": k.init.label(), "shuffle": k.shuffle, "gain": k.gain,
             "key_hash": u.key_hash, "iters": k.iters, "kta0": r.kta0, "rank_w0": r.rank_w0,
-            "rank_wt": r.rank_wt, "rank_dw": r.rank_dw, "learned": r.learned, "final_loss": loss });
+            "rank_wt": r.rank_wt, "rank_dw": r.rank_dw, "learned": r.learned, "final_loss": loss,
+            "capacity_0": Summarised::Capacity0.of(r), "capacity_t": Summarised::CapacityT.of(r) });
         for m in Measure::ALL {
             row[m.name()] = serde_json::json!(m.of(&r.final_measures));
         }
@@ -268,7 +366,9 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             s.ci_hi
         ));
     }
+    let er = effective_rank_table(&summary);
     for (name, text) in [
+        ("effective_ranks.csv", &er),
         ("results.csv", &csv),
         ("results.jsonl", &jsonl),
         ("tracking.csv", &track),
@@ -278,4 +378,50 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
         write_atomic(&p, text.as_bytes()).map_err(io(&p))?;
     }
     Ok(summary)
+}
+
+/// The medians over seeds of the four effective ranks of each matrix, side by side: one row
+/// per (task, condition, variant, matrix), columns `nuclear,entropy,participation,stable`.
+/// The figures use the entropy rank: it weighs the whole spectrum, where the others divide
+/// by `σ₁` or `σ₁²`-weighted sums and so follow a single outlier singular value (the mean
+/// weight of a Dale or cell-type matrix makes one).
+pub fn effective_rank_table(summary: &[GroupRow]) -> String {
+    let mut s = String::from("task,condition,variant,x,matrix,n");
+    for k in RankKind::ALL {
+        s.push(',');
+        s.push_str(k.name());
+    }
+    s.push('\n');
+    let mut seen: Vec<(&str, &str, &str)> = Vec::new();
+    for r in summary {
+        let key = (r.task.as_str(), r.condition.as_str(), r.variant.as_str());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        for of in RankOf::ALL {
+            let cells: Vec<Option<&GroupRow>> = RankKind::ALL
+                .iter()
+                .map(|&k| {
+                    let name = Summarised::Rank(of, k).name();
+                    get(summary, key.0, key.1, key.2, &name)
+                })
+                .collect();
+            let n = cells.iter().flatten().map(|g| g.n).max().unwrap_or(0);
+            s.push_str(&format!(
+                "{},{},{},{},{},{n}",
+                key.0,
+                key.1,
+                key.2,
+                r.x,
+                of.name()
+            ));
+            for c in cells {
+                s.push(',');
+                s.push_str(&opt(c.map(|g| g.median)));
+            }
+            s.push('\n');
+        }
+    }
+    s
 }

@@ -9,12 +9,13 @@
 //! `run_index`, and the probe and training data come from one stream (see
 //! [`crate::protocol`]).
 
+use crate::capacity::{Capacity, CapacityConfig, Manifolds};
 use crate::init::{InitContext, InitError, InitSpec, RankFamily, build};
 use crate::kernel::{KernelError, KernelParams, TangentKernel, tangent_kernel};
 use crate::linalg::LinalgError;
 use crate::measures::{
-    EffectiveRanks, accuracy, cosine, effective_ranks, kernel_target_alignment,
-    representation_alignment, sign_similarity, weight_change,
+    EffectiveRanks, accuracy, centred_kernel_alignment, cosine, effective_ranks,
+    kernel_target_alignment, representation_alignment, sign_similarity, weight_change,
 };
 use crate::model::{Activation, ModelError, Rnn, Tape};
 use crate::optim::{Optimizer, OptimizerConfig};
@@ -76,6 +77,10 @@ pub struct TrainConfig {
     /// Learning rates to search (empty: only the optimiser's); see [`crate::protocol::run`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lr_list: Vec<f64>,
+    /// Simulated manifold capacity of the decision-step states before and after training
+    /// (`reps = 0`: not measured).
+    #[serde(default)]
+    pub capacity: CapacityConfig,
 }
 
 impl TrainConfig {
@@ -126,6 +131,7 @@ impl Default for TrainConfig {
             protocol: Protocol::Paired,
             run_index: 0,
             lr_list: Vec::new(),
+            capacity: CapacityConfig::default(),
         }
     }
 }
@@ -149,6 +155,9 @@ pub enum TrainError {
     /// The MNIST files could not be used.
     #[error(transparent)]
     Mnist(#[from] crate::mnist::MnistError),
+    /// Manifold capacity could not be estimated.
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
     /// A configuration value out of range.
     #[error("config {field} = {got}: expected {expected}")]
     Config {
@@ -180,6 +189,10 @@ pub struct Measures {
     pub accuracy: f64,
     /// Kernel–target alignment of `K(t)`.
     pub kta: f64,
+    /// Centred kernel alignment (CKA) of the decision-step states (0 in runs saved before
+    /// it was measured).
+    #[serde(default)]
+    pub cka: f64,
 }
 
 /// The outcome of one run.
@@ -208,6 +221,13 @@ pub struct RunResult {
     /// The learning rates tried and their scores (empty without a search).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lr_search: Vec<LrTrial>,
+    /// Simulated manifold capacity of the decision-step class manifolds at initialisation
+    /// (`None`: not measured, or not separable even in the full space).
+    #[serde(default)]
+    pub capacity_0: Option<Capacity>,
+    /// The same after training.
+    #[serde(default)]
+    pub capacity_t: Option<Capacity>,
 }
 
 /// The weight change of a run split at the checkpoint where it first learned its task.
@@ -258,9 +278,11 @@ impl RunResult {
             "task": cfg.task_label(), "init": cfg.init.label(), "seed": cfg.seed, "iters": cfg.iters,
             "config_hash": nc_core::output::config_hash(cfg),
             "weight_change": m.weight_change, "weight_change_rel": m.weight_change_rel,
-            "ka": m.ka, "ra": m.ra, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
+            "ka": m.ka, "ra": m.ra, "cka": m.cka, "sign_similarity": m.sign_similarity, "accuracy": m.accuracy,
             "kta": m.kta, "kta0": self.kta0, "rank_w0": self.rank_w0, "rank_wt": self.rank_wt,
-            "rank_dw": self.rank_dw, "final_loss": self.loss.last().map(|l| l.1),
+            "rank_dw": self.rank_dw,
+            "capacity_0": self.capacity_0.as_ref().map(|c| c.alpha),
+            "capacity_t": self.capacity_t.as_ref().map(|c| c.alpha), "final_loss": self.loss.last().map(|l| l.1),
             "track": self.track, "config": cfg, "lr_search": self.lr_search,
         })
     }
@@ -508,6 +530,7 @@ pub fn train(
     let s0 = snapshot(&net, &probe, &kprobe, cfg.kernel_params, all_steps)?;
     let kta0 = kernel_target_alignment(&s0.kernel, &targets);
     let (p, n) = (probe.batch, net.n);
+    let capacity_0 = capacity(cfg, &s0.dec_states, &probe, n)?;
     let measure = |net: &Rnn<f32>, iter: usize| -> Result<Measures, TrainError> {
         let s = snapshot(net, &probe, &kprobe, cfg.kernel_params, all_steps)?;
         let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
@@ -525,6 +548,7 @@ pub fn train(
             },
             accuracy: s.accuracy,
             kta: kernel_target_alignment(&s.kernel, &targets),
+            cka: centred_kernel_alignment(&s0.dec_states, &s.dec_states, p, n),
         })
     };
     let mut track = vec![Measures {
@@ -534,6 +558,7 @@ pub fn train(
         sign_similarity: 1.0,
         accuracy: s0.accuracy,
         kta: kta0,
+        cka: 1.0,
         ..Measures::default()
     }];
     // W_h at every checkpoint, to split the weight change where the task was learned
@@ -574,6 +599,7 @@ pub fn train(
         loss_log.push((cfg.iters, running / count as f64));
     }
     let fin = measure(&net, cfg.iters)?;
+    let capacity_t = capacity(cfg, &decision_states(&net, &probe)?, &probe, n)?;
     track.push(fin);
     snapshots.push(net.w_h.clone());
     let wt: Vec<f64> = net.w_h.iter().map(|&v| f64::from(v)).collect();
@@ -603,7 +629,38 @@ pub fn train(
         loss: loss_log,
         learned,
         lr_search: Vec::new(),
+        capacity_0,
+        capacity_t,
     })
+}
+
+/// The decision-step states of the probe set (`p × n`).
+fn decision_states(net: &Rnn<f32>, probe: &Batch) -> Result<Vec<f64>, TrainError> {
+    let x: Vec<f32> = cast(&probe.x);
+    let mut tape = Tape::default();
+    net.forward(&x, probe.steps, probe.batch, &mut tape)?;
+    let (p, n, d) = (probe.batch, net.n, probe.decision_step);
+    Ok(tape.h[d * p * n..(d + 1) * p * n]
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect())
+}
+
+/// The simulated capacity of the probe's class manifolds at the decision step (seeded by
+/// the run seed, so the same seed gives the same number).
+fn capacity(
+    cfg: &TrainConfig,
+    states: &[f64],
+    probe: &Batch,
+    n: usize,
+) -> Result<Option<Capacity>, TrainError> {
+    if cfg.capacity.reps == 0 {
+        return Ok(None);
+    }
+    let (p, d) = (probe.batch, probe.decision_step);
+    let labels = &probe.labels[d * p..(d + 1) * p];
+    let m = Manifolds::by_label(states, p, n, labels, cfg.capacity.per_class);
+    Ok(m.capacity(cfg.capacity, cfg.seed)?)
 }
 
 #[cfg(test)]

@@ -50,6 +50,13 @@ fn quick_sweep_shards_merge_and_show_the_rank_effect() {
         "plots/ka_vs_rank.svg",
         "plots/weight_change_vs_rank.svg",
         "plots/weight_change_split_vs_rank.svg",
+        "effective_ranks.csv",
+        "extensions.json",
+        "plots/cka_vs_rank.svg",
+        "plots/capacity_vs_rank.svg",
+        "plots/ka_over_training_2af.svg",
+        "plots/ka_over_training_dms.svg",
+        "plots/ka_over_training_cxt.svg",
     ] {
         assert!(merged.join(f).exists(), "{f}");
     }
@@ -93,6 +100,40 @@ fn quick_sweep_shards_merge_and_show_the_rank_effect() {
         assert_eq!(c.verdict.word(), "too small to judge");
         assert!(c.sentence().contains("at least 5 seeds"));
     }
+    // the extensions: statements without a verdict, and a capacity for every run
+    let ext: Vec<nc_richlazy::claims::Extension> =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("extensions.json")).unwrap())
+            .unwrap();
+    assert_eq!(ext.len(), 2);
+    for e in &ext {
+        assert_eq!(e.tasks.len(), cfg.tasks.len());
+        eprintln!("{}: {}", e.quantity, e.tasks.join("; "));
+    }
+    let full = *cfg.ranks.iter().max().unwrap();
+    for u in &recs {
+        // a low-rank start may leave the classes inseparable even in N dimensions (no
+        // capacity); at full rank they separate before and after training
+        if nc_richlazy::sweep::rank_of(&u.cell) == full {
+            assert!(u.result.capacity_0.is_some() && u.result.capacity_t.is_some());
+        }
+        for c in [&u.result.capacity_0, &u.result.capacity_t]
+            .into_iter()
+            .flatten()
+        {
+            assert!(c.alpha.is_finite() && c.alpha > 0.0 && c.n_c <= cfg.base.n as f64);
+            assert!((c.alpha - c.manifolds as f64 / c.n_c).abs() < 1e-12);
+        }
+        let m = u.result.final_measures;
+        assert!((-1e-9..=1.0 + 1e-9).contains(&m.cka));
+    }
+    let er = std::fs::read_to_string(merged.join("effective_ranks.csv")).unwrap();
+    assert!(
+        er.starts_with("task,condition,variant,x,matrix,n,nuclear,entropy,participation,stable\n")
+    );
+    assert_eq!(
+        er.lines().count(),
+        1 + 3 * cfg.tasks.len() * cfg.ranks.len()
+    );
     // the ΔW split: every quick run learns its task, and its parts are non-negative
     for u in &recs {
         let l = u.result.learned.expect("every quick run learns");
@@ -108,7 +149,14 @@ fn quick_sweep_shards_merge_and_show_the_rank_effect() {
     };
     let (lo, hi) = (cfg.ranks[0], *cfg.ranks.last().unwrap());
     for task in cfg.tasks.iter().map(ToString::to_string) {
-        for m in ["ka", "ra", "weight_change"] {
+        for m in [
+            "ka",
+            "ra",
+            "cka",
+            "weight_change",
+            "capacity_0",
+            "capacity_t",
+        ] {
             eprintln!(
                 "{task} {m}: {:?}",
                 cfg.ranks

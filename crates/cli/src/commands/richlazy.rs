@@ -138,6 +138,8 @@ enum InitKind {
     Dale,
     Celltypes,
     Smallworld,
+    /// Mouse V1 cell-class statistics (Billeh et al. 2020).
+    V1,
     File,
 }
 
@@ -155,9 +157,13 @@ struct TrainArgs {
     /// Match the spectral norm instead of the Frobenius norm.
     #[arg(long)]
     spectral: bool,
-    /// Matrix file (CSV or NPY) for --init file.
+    /// Matrix file for --init file: dense CSV, NPY, an edge list (CSV with pre,post,weight
+    /// columns) or safetensors.
     #[arg(long)]
     matrix: Option<PathBuf>,
+    /// The tensor to use from a safetensors --matrix that holds several 2-D tensors.
+    #[arg(long)]
+    tensor: Option<String>,
     /// Permute W_h(0)'s entries (keeps the weight distribution, destroys structure).
     #[arg(long)]
     shuffle: bool,
@@ -434,10 +440,16 @@ fn init_spec(a: &TrainArgs) -> Result<InitSpec> {
             balanced: false,
         },
         InitKind::Smallworld => InitSpec::SmallWorld { k: 10, p: 0.1 },
+        InitKind::V1 => InitSpec::V1,
         InitKind::File => match &a.matrix {
-            Some(path) => InitSpec::File { path: path.clone() },
+            Some(path) => InitSpec::File {
+                path: path.clone(),
+                tensor: a.tensor.clone(),
+            },
             None => {
-                bail!("--init file needs --matrix PATH (a CSV or NPY file holding an N x N matrix)")
+                bail!(
+                    "--init file needs --matrix PATH (dense CSV, NPY, edge-list CSV or safetensors holding an N x N matrix)"
+                )
             }
         },
     })
@@ -485,6 +497,10 @@ fn run_train(a: TrainArgs) -> Result<()> {
             out.display()
         );
     }
+    // the loaded matrix's ranks, on the human-readable output only (--json stays one object)
+    if let (InitSpec::File { path, tensor }, false) = (&cfg.init, a.json) {
+        print_matrix_report(path, tensor.as_deref(), cfg.n, cfg.gain, cfg.seed)?;
+    }
     let bar = Progress::new(
         (cfg.iters * cfg.lr_list.len().max(1)) as u64,
         Unit::Count("iters"),
@@ -522,6 +538,47 @@ fn run_train(a: TrainArgs) -> Result<()> {
         println!(
             "  entropy rank W0 {:.1}  WT {:.1}  dW {:.1}",
             r.rank_w0.entropy, r.rank_wt.entropy, r.rank_dw.entropy
+        );
+        let cap = |c: &Option<nc_richlazy::capacity::Capacity>| {
+            c.as_ref()
+                .map_or("n/a".to_string(), |c| format!("{:.3}", c.alpha))
+        };
+        println!(
+            "  CKA {:.3}  manifold capacity {} -> {}",
+            m.cka,
+            cap(&r.capacity_0),
+            cap(&r.capacity_t)
+        );
+    }
+    Ok(())
+}
+
+/// The loaded matrix's effective ranks as given, rescaled to ‖W₀‖_F ≈ g√N, and shuffled.
+#[allow(clippy::print_stdout)]
+fn print_matrix_report(
+    path: &std::path::Path,
+    tensor: Option<&str>,
+    n: usize,
+    gain: f64,
+    seed: u64,
+) -> Result<()> {
+    let w = nc_richlazy::connectome::load_square(path, n, tensor)
+        .with_context(|| format!("loading --matrix {}", path.display()))?;
+    let r = nc_richlazy::connectome::matrix_report(&w, n, gain * (n as f64).sqrt(), seed)?;
+    println!(
+        "matrix {} ({n} x {n}, Frobenius norm {:.4} -> {:.4}); effective rank entropy / participation / stable:",
+        path.display(),
+        r.frobenius,
+        r.target
+    );
+    for (what, e) in [
+        ("as loaded", r.raw),
+        ("renormalised", r.renormalised),
+        ("shuffled", r.shuffled),
+    ] {
+        println!(
+            "  {what:<13} {:.2} / {:.2} / {:.2}",
+            e.entropy, e.participation, e.stable
         );
     }
     Ok(())

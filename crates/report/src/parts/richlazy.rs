@@ -13,6 +13,8 @@ use nc_richlazy::sweep::{self, SweepConfig, original_ranks, original_rows};
 use nc_richlazy::tables::{GroupRow, summarise};
 use std::fmt::Write;
 
+mod extensions;
+
 // task, rank, measure, "0.123 [0.100, 0.150]", seeds
 fn median_row(r: &GroupRow) -> Vec<String> {
     vec![
@@ -73,16 +75,21 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     for c in &claims {
         html.push_str(&measure_figure(c.measure, &cfg, &c.sentence()));
     }
+    html.push_str(&extensions::cka_figure(&cfg, &summary));
+    html.push_str(&extensions::ka_over_training(&cfg));
+    let ext = nc_richlazy::claims::extension_statements(&cfg, &records);
+    html.push_str(&extensions::capacity_figure(&cfg, &ext));
     html.push_str(&accuracy_figure(&cfg, &summary));
     html.push_str(&split_figure(&cfg, &summary));
     html.push_str(&paired_table(&cfg, &records));
     html.push_str(&original_table(&cfg, &summary));
     html.push_str(&summary_details(&summary));
+    html.push_str(&extensions::effective_rank_table(&summary));
     html.push_str(&spectra(ctx)?);
     html.push_str(&aligned_exception(ctx)?);
     let _ = writeln!(
         html,
-        "<p>Raw results: <a href=\"richlazy/rank-sweep/sweep.json\">{}</a> (the sweep's manifest), per-unit folders, tidy CSV/JSONL, paired.csv, claims.json.</p>",
+        "<p>Raw results: <a href=\"richlazy/rank-sweep/sweep.json\">{}</a> (the sweep's manifest), per-unit folders, tidy CSV/JSONL (tracking.csv: every checkpoint; effective_ranks.csv), paired.csv, claims.json, extensions.json.</p>",
         escape("rank-sweep/sweep.json")
     );
     Ok(Section { html })
@@ -149,13 +156,7 @@ fn split_figure(cfg: &SweepConfig, summary: &[GroupRow]) -> String {
         cfg.ranks.iter().min().copied().unwrap_or(1),
         cfg.ranks.iter().max().copied().unwrap_or(1),
     );
-    let at = |t: &str, r: usize, m: &str| {
-        summary
-            .iter()
-            .find(|g| g.task == t && g.x as usize == r && g.measure == m)
-            .filter(|g| g.n > 0)
-            .map_or("n/a".to_string(), |g| format!("{:.2}", g.median))
-    };
+    let at = |t: &str, r: usize, m: &str| extensions::median_at(summary, t, r, m, 2);
     let facts: Vec<String> = cfg
         .tasks
         .iter()
@@ -237,7 +238,15 @@ fn summary_details(summary: &[GroupRow]) -> String {
     let rows: Vec<Vec<String>> = summary
         .iter()
         .filter(|r| {
-            ["weight_change", "ka", "ra", "dw_to_learned", "dw_drift"].contains(&r.measure.as_str())
+            [
+                "weight_change",
+                "ka",
+                "ra",
+                "cka",
+                "dw_to_learned",
+                "dw_drift",
+            ]
+            .contains(&r.measure.as_str())
         })
         .map(|r| {
             let mut row = median_row(r);
@@ -277,6 +286,9 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     let world = connectome::small_world(n, 8, 0.1, &mut rng)?;
     let mut shuffled = cells.clone();
     connectome::shuffle(&mut shuffled, &mut rng);
+    let v1 = connectome::v1_cell_classes(n, &connectome::v1_stats(), &mut rng)?;
+    let mut v1_shuffled = v1.clone();
+    connectome::shuffle(&mut v1_shuffled, &mut rng);
     let mut spectra = Vec::new();
     let mut facts = Vec::new();
     let mut ranks = Vec::new();
@@ -285,6 +297,8 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
         ("cell-type blocks", &cells),
         ("cell types, shuffled", &shuffled),
         ("small world", &world),
+        ("mouse V1 cell classes", &v1),
+        ("V1, shuffled", &v1_shuffled),
     ] {
         let sv = singular_values(w, n, n)?;
         let r = ranks_from_singular_values(&sv);
@@ -300,7 +314,7 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     }
     let spec = nc_plot::SpectrumSpec {
         title: "Spectra of structured connectivity".into(),
-        description: "Singular values of W, normalised by the largest, against their rank, for a Gaussian matrix, a cell-type block matrix, its shuffle and a small-world matrix (N = 200).".into(),
+        description: "Singular values of W, normalised by the largest, against their rank, for a Gaussian matrix, a cell-type block matrix, its shuffle, a small-world matrix and a matrix drawn from mouse V1 cell-class statistics with its shuffle (N = 200).".into(),
         spectra,
         y_label: "σ_i / σ_1".into(),
         ..nc_plot::SpectrumSpec::default()
@@ -309,15 +323,19 @@ fn spectra(ctx: &mut PartContext<'_>) -> Result<String, PartError> {
     nc_plot::save_svg(&ctx.dir.join("spectra.svg"), &svg)?;
     Ok(Figure {
         src: "richlazy/spectra.svg".into(),
-        alt: "Log-scale singular value spectra of four connectivity matrices against rank.".into(),
+        alt: "Log-scale singular value spectra of six connectivity matrices against rank.".into(),
         caption: format!(
-            "Effective (entropy) rank of each matrix: {}. {}",
+            "Effective (entropy) rank of each matrix: {}. {} {}",
             facts.join(", "),
             if ranks[1] < 0.9 * ranks[2] {
-                "The block structure lowers the effective rank below that of its shuffle, which keeps the same weights: the structure, not the weight distribution, makes the connectivity low-rank."
+                "The cell-type block structure lowers the effective rank below that of its shuffle, which keeps the same weights: the structure, not the weight distribution, makes the connectivity low-rank."
             } else {
-                "Here the block structure lowers the rank little beyond its shuffle: the outlier σ₁ comes from the non-zero mean weight, which a shuffle keeps. Low effective rank then comes from the weight distribution as much as from the wiring."
-            }
+                "Here the cell-type block structure lowers the rank little beyond its shuffle: the outlier σ₁ comes from the non-zero mean weight, which a shuffle keeps. Low effective rank then comes from the weight distribution as much as from the wiring."
+            },
+            format_args!(
+                "The V1 matrix draws each connection with the probability and mean PSP of its pre- and postsynaptic classes (E, PV, SST of layers 2/3 to 6; Billeh et al., Neuron 2020, as transcribed in public code; class sizes assumed: four equal layers of 85% E, 8% PV, 7% SST); its entropy rank is {:.1} against {:.1} for its shuffle.",
+                ranks[4], ranks[5]
+            ),
         ),
     }
     .html())
