@@ -5,5 +5,6 @@
 mod fuzz;
 mod golden;
 mod navigate;
+mod precision;
 mod reference;
 mod training;

@@ -38,6 +38,8 @@ enum NcapCommand {
     /// The target task: NCAP with speed and turn inputs (fixed rule or learned), NCAP without
     /// them and the MLP, trained by ES; returns and paths to targets.
     Navigate(SweepArgs),
+    /// f32 against f64: PPO and DDPG MLPs trained in both precisions from the same seeds.
+    Precision(SweepArgs),
     /// Interpretability raster: neuron activity of a trained NCAP and its weights.
     Raster(RasterArgs),
     /// Join the folders of a sharded sweep and aggregate.
@@ -294,6 +296,7 @@ pub fn run(args: NcapArgs) -> Result<()> {
         NcapCommand::Transfer(a) => sweep(Experiment::Transfer, a),
         NcapCommand::Ablations(a) => sweep(Experiment::Ablations, a),
         NcapCommand::Navigate(a) => sweep(Experiment::Navigate, a),
+        NcapCommand::Precision(a) => sweep(Experiment::Precision, a),
         NcapCommand::Raster(a) => raster(a),
         NcapCommand::Render(a) => render(a),
         NcapCommand::Bench(a) => bench(&a),
@@ -444,6 +447,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         Experiment::Transfer => "transfer",
         Experiment::Ablations => "ablations",
         Experiment::Navigate => "navigate",
+        Experiment::Precision => "precision",
     };
     let preset = a.preset.get();
     let opts = SweepOptions {
@@ -480,6 +484,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         Experiment::Transfer => experiments::transfer::run(&opts, &mut progress),
         Experiment::Ablations => experiments::ablations::run(&opts, &mut progress),
         Experiment::Navigate => experiments::navigate::run(&opts, &mut progress),
+        Experiment::Precision => experiments::precision::run(&opts, &mut progress),
     }
     .with_context(|| format!("ncap {name}"))?;
     pb.finish_and_clear();
@@ -497,6 +502,7 @@ fn project(exp: Experiment, opts: &SweepOptions) -> Result<()> {
         Experiment::Transfer => experiments::transfer::units(opts),
         Experiment::Ablations => experiments::ablations::units(opts),
         Experiment::Navigate => experiments::navigate::units(opts),
+        Experiment::Precision => experiments::precision::units(opts),
     };
     let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
     pb.println("ncap bench: timing the learners and the physics for the projection");

@@ -11,6 +11,7 @@ pub mod ablations;
 pub mod claims;
 pub mod curves;
 pub mod navigate;
+pub mod precision;
 pub mod preset;
 pub mod projection;
 pub mod raster;
@@ -40,6 +41,8 @@ pub enum Experiment {
     Ablations,
     /// The target task with steering.
     Navigate,
+    /// f32 against f64 training of the PPO and DDPG MLPs.
+    Precision,
 }
 
 impl Experiment {
@@ -51,6 +54,7 @@ impl Experiment {
             Experiment::Transfer => "ncap-transfer",
             Experiment::Ablations => "ncap-ablations",
             Experiment::Navigate => "ncap-navigate",
+            Experiment::Precision => "ncap-precision",
         }
     }
 }
@@ -228,6 +232,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
         Experiment::Transfer => transfer::units(&opts),
         Experiment::Ablations => ablations::units(&opts),
         Experiment::Navigate => navigate::units(&opts),
+        Experiment::Precision => precision::units(&opts),
     };
     if Sweep::new(file.experiment.name(), &file, &units)?.manifest() != m {
         return Err(bad(
@@ -247,6 +252,9 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
             ablations::aggregate(o, u, &opts)
         }),
         Experiment::Navigate => finish(&staged, &units, &status, &|o, u| navigate::aggregate(o, u)),
+        Experiment::Precision => {
+            finish(&staged, &units, &status, &|o, u| precision::aggregate(o, u))
+        }
     }?;
     merged.commit()?;
     Ok(SweepReport {

@@ -166,7 +166,12 @@ impl TrainSpec {
             ),
             ModelKind::Mlp => format!("{}-mlp-n{}-s{}", self.algo.name(), self.n_bodies, self.seed),
         };
-        format!("{task}{name}")
+        // f32 is the learners' default; an f64 run of PPO or DDPG says so (ES is always f64)
+        let precision = match (self.algo, self.precision) {
+            (Algo::Ppo | Algo::Ddpg, Precision::F64) => "-f64",
+            _ => "",
+        };
+        format!("{task}{name}{precision}")
     }
 
     /// Observations of the MLP: the swim observation, plus `to_target` on the target task.
