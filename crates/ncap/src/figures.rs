@@ -126,19 +126,36 @@ pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
         title: "NCAP ablations: initial and final return".into(),
         description: "Initial and final test return of NCAP trained by ES, for each combination of weight sharing, sign constraints and initialisation, and for the default circuit with one component removed (no osc: head oscillator; no prop: proprioception; no cross: muscle cross-inhibition), all at the same ES budget; bars are means, error bars standard deviations over seeds, and each dot is one seed.".into(),
         categories: rows.iter().map(code_label).collect(),
-        series: vec![
-            BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect())
-                .with_errors(rows.iter().map(|r| r.initial_sd).collect())
-                .with_points(rows.iter().map(|r| r.initial_per_seed.clone()).collect()),
-            BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect())
-                .with_errors(rows.iter().map(|r| r.final_sd).collect())
-                .with_points(rows.iter().map(|r| r.final_per_seed.clone()).collect()),
-        ],
+        series: initial_final_bars(
+            rows.iter()
+                .map(|r| (r.initial_mean, r.initial_sd, r.initial_per_seed.clone())),
+            rows.iter()
+                .map(|r| (r.final_mean, r.final_sd, r.final_per_seed.clone())),
+        ),
         x_label: "ablation (sharing, signs, init; or component removed)".into(),
         y: Axis::linear("return"),
         ..BarSpec::default()
     };
     save(out, "ablations.svg", bar_chart(&spec))
+}
+
+/// The "initial" and "final" bar series of a chart, each bar from (mean, sd, per-seed values):
+/// error bars of one sd and a dot per seed.
+pub(crate) fn initial_final_bars(
+    initial: impl Iterator<Item = (f64, f64, Vec<f64>)>,
+    fin: impl Iterator<Item = (f64, f64, Vec<f64>)>,
+) -> Vec<BarSeries> {
+    [
+        ("initial", initial.collect::<Vec<_>>()),
+        ("final", fin.collect()),
+    ]
+    .into_iter()
+    .map(|(name, bars)| {
+        BarSeries::new(name, bars.iter().map(|b| b.0).collect())
+            .with_errors(bars.iter().map(|b| b.1).collect())
+            .with_points(bars.into_iter().map(|b| b.2).collect())
+    })
+    .collect()
 }
 
 /// Learning curves per algorithm: NCAP against MLP, band = ±1 sd over seeds, markers at the

@@ -13,7 +13,7 @@ use crate::es::EsSettings;
 use crate::es::navigate::{mlp_episode, navigate_env, ncap_episode};
 use crate::policy::SavedPolicy;
 use crate::train::{TrainError, write_json, write_text};
-use nc_plot::{Axis, BarSeries, BarSpec, LineSpec, Series, bar_chart, line_chart, save_svg};
+use nc_plot::{Axis, BarSpec, LineSpec, Series, bar_chart, line_chart, save_svg};
 use nc_swimmer::{NavigateEnv, SwimConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -158,14 +158,12 @@ pub fn aggregate(out: &Path, units: &[TrainSpec]) -> Result<(), TrainError> {
         title: "Target task: initial and final return".into(),
         description: "Initial and final test return on the target task (dm_control's swimmer: reward 1 inside the target, falling off with distance), each model trained by ES with the same settings and budget; bars are means, error bars standard deviations over seeds, and each dot is one seed. The paper reports no number for this task.".into(),
         categories: rows.iter().map(|r| r.label.clone()).collect(),
-        series: vec![
-            BarSeries::new("initial", rows.iter().map(|r| r.initial_mean).collect())
-                .with_errors(rows.iter().map(|r| r.initial_sd).collect())
-                .with_points(rows.iter().map(|r| r.initial_per_seed.clone()).collect()),
-            BarSeries::new("final", rows.iter().map(|r| r.final_mean).collect())
-                .with_errors(rows.iter().map(|r| r.final_sd).collect())
-                .with_points(rows.iter().map(|r| r.final_per_seed.clone()).collect()),
-        ],
+        series: crate::figures::initial_final_bars(
+            rows.iter()
+                .map(|r| (r.initial_mean, r.initial_sd, r.initial_per_seed.clone())),
+            rows.iter()
+                .map(|r| (r.final_mean, r.final_sd, r.final_per_seed.clone())),
+        ),
         x_label: "policy".into(),
         y: Axis::linear("return"),
         ..BarSpec::default()
