@@ -15,8 +15,8 @@ use std::iter::Sum;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// Single precision: the default for training (same curves as `f64`, several times
-    /// faster; see `docs/results/`).
+    /// Single precision: the default for training (several times faster; `ncap precision`
+    /// compares its curves with `f64`'s, and `docs/results/precision/` holds a run).
     #[default]
     F32,
     /// Double precision: the reference checks against PyTorch.
