@@ -5,7 +5,8 @@
 //! The verdict is earned as everywhere else ([`nc_core::verdict`]): it needs at least 3 seeds
 //! and learners that learned (the `f64` runs' final return above their initial one by more
 //! than twice its standard error), and then holds when the mean paired difference of final
-//! returns is within twice its standard error. Outputs: `precision.csv`/`.json`,
+//! returns is inside its two-sided 95% Student-t interval (paired t-test at 5%; with 3 seeds
+//! the interval is ±4.3 standard errors, so only large differences can show). Outputs: `precision.csv`/`.json`,
 //! `claims.json` and `precision_<algo>.svg`.
 
 use super::claims::Claim;
@@ -91,6 +92,21 @@ pub fn run(
     )
 }
 
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (a standard table;
+/// the normal 1.96 beyond 30).
+pub fn t95(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[df - 1],
+        _ => 1.96,
+    }
+}
+
 // mean and standard error of the values
 fn mean_se(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -109,6 +125,8 @@ pub fn judge(r: &PrecisionRow) -> Claim {
             .collect::<Vec<_>>(),
     );
     let learned = gain > 2.0 * gain_se && gain > 0.0;
+    // half-width of the paired difference's 95% interval
+    let half = t95(r.seeds.saturating_sub(1)) * r.diff_se;
     let budget = if r.seeds < MIN_SEEDS {
         Budget::too_small(
             format!("{} seeds (at least {MIN_SEEDS} are needed)", r.seeds),
@@ -132,14 +150,15 @@ pub fn judge(r: &PrecisionRow) -> Claim {
         ),
         paper: None,
         ours: format!(
-            "final return f32 − f64, paired by seed: {:+.0} ± {:.0} (f64 {:.0}, f32 {:.0})",
+            "final return f32 − f64, paired by seed: {:+.0} (standard error {:.0}; a difference beyond ±{:.0} would have shown at 5%); f64 {:.0}, f32 {:.0}",
             r.diff_mean,
             r.diff_se,
+            half,
             mean_sd(&r.f64_final).0,
             mean_sd(&r.f32_final).0
         ),
         budget: format!("{} seeds, {} steps", r.seeds, r.budget),
-        verdict: Verdict::judge(budget, r.diff_mean.abs() <= 2.0 * r.diff_se),
+        verdict: Verdict::judge(budget, r.diff_mean.abs() <= half),
     }
 }
 
@@ -272,6 +291,15 @@ mod tests {
             diff_mean,
             diff_se,
         }
+    }
+
+    #[test]
+    fn t_quantiles_match_the_table_and_fall_to_the_normal() {
+        assert_eq!(t95(2), 4.303);
+        assert_eq!(t95(9), 2.262);
+        assert_eq!(t95(500), 1.96);
+        assert!(t95(0).is_infinite());
+        assert!((1..40).all(|d| t95(d) >= t95(d + 1)));
     }
 
     #[test]
