@@ -165,3 +165,97 @@ fn vit_tiny_shape_matches_onnxruntime() {
     assert_eq!(count(&|o| matches!(o, Op::Softmax(_))), 2);
     assert_eq!(count(&|o| matches!(o, Op::Norm(_))), 5);
 }
+
+/// Counts the nodes of each kind in a circuit.
+fn count(m: &Imported, f: &dyn Fn(&nc_diagram::ir::Op) -> bool) -> usize {
+    m.circuit.nodes.iter().filter(|n| f(&n.op)).count()
+}
+
+#[test]
+fn gpt2_block_masked_fill_matches_onnxruntime() {
+    use nc_diagram::ir::{Func, Op};
+    // opset 18: LayerNormalization, Split with its sizes as an input, Where(mask, −∞, scores)
+    let m = check("gpt2_block");
+    let c = &m.circuit;
+    let masks: Vec<&nc_diagram::ir::Mask> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Mask(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        masks.len(),
+        1,
+        "the lower-triangular buffer is one causal mask"
+    );
+    // causal: keys up to the query, every earlier one (rows are queries, cols keys)
+    assert_eq!((masks[0].below, masks[0].above), (None, Some(0)));
+    let softmax_over = c
+        .nodes
+        .iter()
+        .find_map(|n| match &n.op {
+            Op::Softmax(s) => Some(s.over.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(softmax_over, [masks[0].cols], "softmax over the keys");
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Split(_))),
+        1,
+        "fused QKV split"
+    );
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Einsum(_))),
+        2,
+        "Q·Kᵀ and A·V"
+    );
+    assert_eq!(count(&m, &|o| matches!(o, Op::Norm(_))), 2);
+    assert_eq!(count(&m, &|o| *o == Op::Map(Func::GeluErf)), 1);
+}
+
+#[test]
+fn gpt2_block_additive_mask_at_opset_13_matches_onnxruntime() {
+    use nc_diagram::ir::Op;
+    // opset 13: LayerNorm written out (ReduceMean's axes as an attribute), Pow 2, Sqrt, and
+    // an additive 0/−∞ mask that becomes the same causal mask
+    let m = check("gpt2_block_op13");
+    let masks: Vec<(Option<i64>, Option<i64>)> = m
+        .circuit
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Mask(k) => Some((k.below, k.above)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(masks, [(None, Some(0))]);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Split(_))), 1);
+    // the mask is no parameter: only the six Linear weights and biases and the norms' gains
+    // and shifts (written out: a Mul and an Add by constants per norm)
+    assert!(
+        m.weights
+            .iter()
+            .all(|w| w.data.iter().all(|x| x.is_finite()))
+    );
+}
+
+#[test]
+fn unet_up_step_with_transposed_convs_matches_onnxruntime() {
+    use nc_diagram::ir::Op;
+    // opset 18: ConvTranspose (kernel 2 stride 2; kernel 3 stride 2 pad 1 output_padding 1
+    // in 2 groups), Concat with the skip, ReduceMean with its axes as an input
+    let m = check("unet_up");
+    assert_eq!(count(&m, &|o| matches!(o, Op::WindowT(_))), 2);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Concat(_))), 1);
+    let c = &m.circuit;
+    let out = c.value(c.outputs[0]);
+    let dims: Vec<i64> = out
+        .ty
+        .axes
+        .iter()
+        .map(|a| c.axes[a.ix()].size.as_lit().unwrap())
+        .collect();
+    assert_eq!(dims, [2, 2, 16, 16]);
+}

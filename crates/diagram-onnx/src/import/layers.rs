@@ -10,7 +10,13 @@ use nc_diagram::size::SizeExpr;
 
 impl Importer {
     /// The axis at `dims[i]`, which must be carried and of literal size `want` (if given).
-    fn axis_at(&self, n: &NodeProto, x: &Val, i: usize, want: Option<usize>) -> R<AxisId> {
+    pub(super) fn axis_at(
+        &self,
+        n: &NodeProto,
+        x: &Val,
+        i: usize,
+        want: Option<usize>,
+    ) -> R<AxisId> {
         let Some(&Dim::Axis(a)) = x.dims.get(i) else {
             return unsupported(format!("dimension {i} of the input is size 1 or missing"));
         };
@@ -29,7 +35,7 @@ impl Importer {
     }
 
     /// Base name of a new feature axis: channels for images, `m` for sequences, else `f`.
-    fn feature_base(rank: usize) -> &'static str {
+    pub(super) fn feature_base(rank: usize) -> &'static str {
         match rank {
             0..=2 => "f",
             3 => "m",

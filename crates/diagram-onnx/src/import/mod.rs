@@ -6,11 +6,14 @@
 //! reorder that list, because circuit axes are named; operators that change axes create new
 //! axes with readable names by role.
 
+mod convt;
+mod einsum;
 mod elementwise;
 mod fuse;
 mod layers;
 mod names;
 mod ops;
+mod select;
 mod shape;
 
 use crate::data::{Const, decode};
@@ -143,6 +146,8 @@ pub(crate) struct Importer {
     fills: Vec<Fill>,
     pub names: Namer,
     pub opset: i64,
+    /// Per tensor name, the operator types that read it (`""` for a graph output).
+    readers: HashMap<String, Vec<String>>,
 }
 
 /// Imports an ONNX model from its bytes.
@@ -168,6 +173,7 @@ pub fn import(bytes: &[u8], opt: &Options) -> Result<Imported, ImportError> {
         fills: Vec::new(),
         names: Namer::default(),
         opset,
+        readers: HashMap::new(),
     };
     im.run(graph, opt)
 }
@@ -193,6 +199,20 @@ impl Importer {
     fn run(mut self, g: &GraphProto, opt: &Options) -> Result<Imported, ImportError> {
         for t in &g.initializer {
             self.wires.insert(t.name.clone(), Wire::Const(decode(t)?));
+        }
+        for n in &g.node {
+            for x in &n.input {
+                self.readers
+                    .entry(x.clone())
+                    .or_default()
+                    .push(n.op_type.clone());
+            }
+        }
+        for o in &g.output {
+            self.readers
+                .entry(o.name.clone())
+                .or_default()
+                .push(String::new());
         }
         let mut input_names = Vec::new();
         for vi in &g.input {
@@ -441,6 +461,13 @@ impl Importer {
             )),
             None => Err(node_err(n, format!("input {i} is missing"))),
         }
+    }
+
+    /// Whether the tensor `name` is read, and only by softmaxes.
+    pub(crate) fn only_softmax_reads(&self, name: &str) -> bool {
+        self.readers
+            .get(name)
+            .is_some_and(|r| !r.is_empty() && r.iter().all(|op| op == "Softmax"))
     }
 
     /// The literal size of an axis.

@@ -365,6 +365,7 @@ impl Importer {
                     int: d.int,
                 }
             }
+            "Where" | "Expand" | "Equal" | "Not" => self.fold_select(n, op)?,
             "Unsqueeze" | "Squeeze" | "Reshape" | "Cast" | "Transpose" | "Slice" => {
                 return self.fold_layout(n, op, c(0)?).map(Some);
             }
