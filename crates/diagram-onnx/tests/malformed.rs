@@ -5,16 +5,12 @@ use nc_diagram_onnx::{ImportError, Options, import};
 use proptest::prelude::*;
 use prost::Message;
 
-fn mlp_bytes() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mlp.onnx")).unwrap()
-}
-
-fn conv_bytes() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/convres.onnx"
-    ))
-    .unwrap()
+/// The models whose bytes are mutated: an MLP, a conv net, and the models with masks,
+/// splits and transposed convolutions.
+fn model_bytes(which: usize) -> Vec<u8> {
+    let name = ["mlp", "convres", "gpt2_block", "unet_up"][which];
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    std::fs::read(format!("{dir}{name}.onnx")).unwrap()
 }
 
 fn cases() -> u32 {
@@ -30,12 +26,12 @@ proptest! {
     /// Random byte edits of real models: import returns (no panic), and an error has a message.
     #[test]
     fn mutated_models_never_panic(
-        which in 0..2usize,
+        which in 0..4usize,
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
     ) {
-        let mut b = if which == 0 { mlp_bytes() } else { conv_bytes() };
+        let mut b = model_bytes(which);
         for (at, byte, kind) in edits {
             let i = at.index(b.len());
             match kind {
