@@ -1,65 +1,22 @@
 //! The committed ONNX models (exported from PyTorch by `tools/reference/onnx/make_models.py`)
 //! import, run to ≤ 1e-4 relative of onnxruntime's outputs in f32, save as text and draw.
 
-use nc_diagram::exec::{Bound, forward};
-use nc_diagram::tensor::Tensor;
-use nc_diagram_onnx::{Imported, import_file, weights};
-use std::path::PathBuf;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
+use common::squeezed;
+use nc_diagram_onnx::Imported;
 
 /// Imports `NAME.onnx`, runs it on the recorded inputs, returns the largest relative error
 /// (max |ours − onnxruntime| / max |onnxruntime|) over the outputs.
 fn run_model(name: &str) -> (Imported, f64) {
-    let m = import_file(&data(&format!("{name}.onnx")), &Default::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let refs =
-        weights::read(&std::fs::read(data(&format!("{name}.ref.safetensors"))).unwrap()).unwrap();
-    let c = &m.circuit;
-    // named (dim_param) sizes are bound from the recorded inputs' shapes
-    let mut spec = Vec::new();
-    for (v, n) in c.inputs.iter().zip(&m.input_names) {
-        let dims = &refs[&format!("input.{n}")].0;
-        for (a, d) in c.value(*v).ty.axes.iter().zip(dims) {
-            if let nc_diagram::size::SizeExpr::Sym(s) = &c.axes[a.ix()].size {
-                spec.push(format!("{s}={d}"));
-            }
-        }
-    }
-    let b = nc_diagram::bind::parse(c, &spec.join(",")).unwrap();
-    let bound = Bound::new(c, &b).unwrap();
-    let inputs: Vec<Tensor<f32>> = c
-        .inputs
-        .iter()
-        .zip(&m.input_names)
-        .map(|(v, n)| {
-            let (dims, d) = refs[&format!("input.{n}")].clone();
-            let axes = c.value(*v).ty.axes.clone();
-            assert_eq!(bound.dims(&axes), dims, "input {n}");
-            Tensor::from_vec(axes, dims, d)
-        })
-        .collect();
-    let tape = forward(c, &bound, &m.params::<f32>(), &inputs).unwrap();
+    let r = common::run(name);
     let mut worst: f64 = 0.0;
-    for (i, n) in m.output_names.iter().enumerate() {
-        let got = tape.output(c, i).unwrap();
-        let (dims, want) = &refs[&format!("output.{n}")];
-        let squeezed: Vec<usize> = dims.iter().copied().filter(|&d| d != 1).collect();
-        let got_dims: Vec<usize> = got.dims.iter().copied().filter(|&d| d != 1).collect();
-        assert_eq!(got_dims, squeezed, "output {n} shape");
-        let scale = want.iter().fold(0f64, |m, &x| m.max((x as f64).abs()));
-        let err = got
-            .data
-            .iter()
-            .zip(want)
-            .fold(0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
-        worst = worst.max(err / scale.max(f64::MIN_POSITIVE));
+    for (got, n) in r.outputs.iter().zip(&r.m.output_names) {
+        let (dims, want) = &r.refs[&format!("output.{n}")];
+        assert_eq!(squeezed(&got.dims), squeezed(dims), "output {n} shape");
+        worst = worst.max(common::rel(&got.data, want));
     }
-    (m, worst)
+    (r.m, worst)
 }
 
 fn check(name: &str) -> Imported {
