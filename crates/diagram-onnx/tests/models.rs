@@ -174,7 +174,7 @@ fn gpt2_block_masked_fill_matches_onnxruntime() {
 
 #[test]
 fn gpt2_block_additive_mask_at_opset_13_matches_onnxruntime() {
-    use nc_diagram::ir::Op;
+    use nc_diagram::ir::{Func, Op};
     // opset 13: LayerNorm written out (ReduceMean's axes as an attribute), Pow 2, Sqrt, and
     // an additive 0/−∞ mask that becomes the same causal mask
     let m = check("gpt2_block_op13");
@@ -189,12 +189,22 @@ fn gpt2_block_additive_mask_at_opset_13_matches_onnxruntime() {
         .collect();
     assert_eq!(masks, [(None, Some(0))]);
     assert_eq!(count(&m, &|o| matches!(o, Op::Split(_))), 1);
-    // the mask is no parameter: only the six Linear weights and biases and the norms' gains
-    // and shifts (written out: a Mul and an Add by constants per norm)
+    // each LayerNorm written out (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add)
+    // is recognised as one norm with its gain and shift: no reductions or square roots remain
+    assert_eq!(count(&m, &|o| matches!(o, Op::Norm(_))), 2);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Reduce(_))), 0);
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Map(Func::Sqrt | Func::Square))),
+        0
+    );
+    // so the import has the parameters of the opset-18 export, the mask being none of them
+    let p =
+        |m: &Imported| -> Vec<Vec<usize>> { m.weights.iter().map(|w| w.dims.clone()).collect() };
+    assert_eq!(p(&m), p(&common::run("gpt2_block").m));
+    let names: Vec<&str> = m.circuit.params.iter().map(|p| p.name.as_str()).collect();
     assert!(
-        m.weights
-            .iter()
-            .all(|w| w.data.iter().all(|x| x.is_finite()))
+        names.contains(&"ln_1.gain") && names.contains(&"ln_2.shift"),
+        "{names:?}"
     );
 }
 

@@ -774,3 +774,64 @@ fn where_folds_on_constants_and_masks_follow() {
     close(&y[0], &masked_softmax(&x, 4, 4, |r, c| c <= r));
     assert_eq!(ops(&m), ["mask", "softmax"]);
 }
+
+/// LayerNorm written out, as exporters emit it below opset 17: one norm when the pattern is
+/// whole; a variant that divides `x` instead of `x − mean` is no LayerNorm and is translated
+/// node by node.
+fn written_out_layer_norm(opset: i64, centred: bool) -> G {
+    let mut g = G::new(&[("x", &[2, 3, 4])], &["y"]);
+    g.opset = opset;
+    g.init = vec![
+        floats("two", &[], &[2.0]),
+        floats("eps", &[], &[1e-5]),
+        floats("gain", &[4], &[1.0, 2.0, 0.5, -1.0]),
+        floats("shift", &[4], &[0.1, 0.2, 0.3, 0.4]),
+        ints("axes", &[-1]),
+    ];
+    let mean = |i: &str, o: &str| {
+        if opset >= 18 {
+            node("ReduceMean", &[i, "axes"], &[o], &[])
+        } else {
+            node("ReduceMean", &[i], &[o], &[("axes", A::Is(vec![-1]))])
+        }
+    };
+    g.nodes = vec![
+        mean("x", "m"),
+        node("Sub", &["x", "m"], &["d"], &[]),
+        node("Pow", &["d", "two"], &["p"], &[]),
+        mean("p", "v"),
+        node("Add", &["v", "eps"], &["ve"], &[]),
+        node("Sqrt", &["ve"], &["s"], &[]),
+        node("Div", &[if centred { "d" } else { "x" }, "s"], &["n"], &[]),
+        node("Mul", &["n", "gain"], &["ng"], &[]),
+        node("Add", &["ng", "shift"], &["y"], &[]),
+    ];
+    g
+}
+
+#[test]
+fn layer_norm_written_out_is_one_norm() {
+    let x = numbers(24, 15);
+    let (gain, shift) = ([1.0, 2.0, 0.5, -1.0], [0.1, 0.2, 0.3, 0.4]);
+    let want = |centred: bool| -> Vec<f64> {
+        x.chunks(4)
+            .flat_map(|r| {
+                let m = r.iter().sum::<f64>() / 4.0;
+                let v = r.iter().map(|a| (a - m).powi(2)).sum::<f64>() / 4.0;
+                let c = if centred { m } else { 0.0 };
+                r.iter()
+                    .enumerate()
+                    .map(move |(k, a)| (a - c) / (v + 1e-5).sqrt() * gain[k] + shift[k])
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for opset in [13, 18] {
+        let (m, y) = written_out_layer_norm(opset, true).run(&[&x]);
+        close(&y[0], &want(true));
+        assert_eq!(ops(&m), ["norm"], "opset {opset}");
+    }
+    let (m, y) = written_out_layer_norm(18, false).run(&[&x]);
+    close(&y[0], &want(false));
+    assert!(ops(&m).contains(&"reduce"), "{:?}", ops(&m));
+}

@@ -224,18 +224,16 @@ impl Importer {
         }
         let mut skipped: Vec<Unsupported> = Vec::new();
         let mut frontier: Vec<String> = Vec::new();
-        let (gelus, absorbed) = fuse::gelus(g);
+        let fused = fuse::find(g);
+        let mut absorbed = std::collections::HashSet::new();
         for (i, n) in g.node.iter().enumerate() {
             if absorbed.contains(&i) {
                 continue;
             }
-            if let Some(gelu) = gelus.get(&i)
-                && let Some(Wire::Val(x)) = self.wires.get(&gelu.x).cloned()
+            if let Some((f, nodes)) = fused.get(&i)
+                && self.apply(f, i, n)?
             {
-                let label = self.names.node("gelu", "Gelu", i);
-                let v = self.b.map(&label, x.v, nc_diagram::ir::Func::GeluErf)?;
-                self.wires
-                    .insert(gelu.out.clone(), Wire::Val(Val { v, dims: x.dims }));
+                absorbed.extend(nodes.iter().copied());
                 continue;
             }
             let node_name = if n.name.is_empty() {
@@ -356,6 +354,75 @@ impl Importer {
             input_names,
             output_names,
         })
+    }
+
+    /// Translates a recognised decomposition when its input is a computed value; `false`
+    /// leaves its nodes to be translated one by one.
+    fn apply(&mut self, f: &fuse::Fused, at: usize, n: &NodeProto) -> Result<bool, ImportError> {
+        match f {
+            fuse::Fused::Gelu { x, out } => {
+                let Some(Wire::Val(x)) = self.wires.get(x).cloned() else {
+                    return Ok(false);
+                };
+                let label = self.names.node("gelu", "Gelu", at);
+                let v = self.b.map(&label, x.v, nc_diagram::ir::Func::GeluErf)?;
+                self.wires
+                    .insert(out.clone(), Wire::Val(Val { v, dims: x.dims }));
+            }
+            fuse::Fused::LayerNorm {
+                x,
+                out,
+                axes,
+                eps,
+                affine,
+            } => {
+                let Some(Wire::Val(x)) = self.wires.get(x).cloned() else {
+                    return Ok(false);
+                };
+                let r = x.dims.len() as i64;
+                let mut at_dims: Vec<usize> = Vec::new();
+                for &a in axes {
+                    let a = if a < 0 { a + r } else { a };
+                    if !(0..r).contains(&a) {
+                        return Ok(false);
+                    }
+                    at_dims.push(a as usize);
+                }
+                let stats: Vec<AxisId> = at_dims.iter().filter_map(|&i| x.dims[i].axis()).collect();
+                let dims: Vec<usize> = stats
+                    .iter()
+                    .map(|a| self.lit(*a).unwrap_or(0) as usize)
+                    .collect();
+                let count: usize = dims.iter().product();
+                // the gain and shift must be vectors over the normalised dims
+                let affine = match affine {
+                    Some((g, s)) => match (self.wires.get(g), self.wires.get(s)) {
+                        (Some(Wire::Const(g)), Some(Wire::Const(s)))
+                            if g.data.len() == count && s.data.len() == count =>
+                        {
+                            Some((g.data.clone(), s.data.clone()))
+                        }
+                        _ => return Ok(false),
+                    },
+                    None => None,
+                };
+                if stats.is_empty() || dims.contains(&0) {
+                    return Ok(false);
+                }
+                // named after the module, as LayerNormalization would be (`/ln_1/ReduceMean`)
+                let label = self.names.node(&n.name, &n.op_type, at);
+                let v = self
+                    .b
+                    .norm(&label, x.v, &stats, &stats, affine.is_some(), *eps)?;
+                if let Some((g, s)) = affine {
+                    self.fill(format!("{label}.gain"), stats.clone(), dims.clone(), g);
+                    self.fill(format!("{label}.shift"), stats, dims, s);
+                }
+                self.wires
+                    .insert(out.clone(), Wire::Val(Val { v, dims: x.dims }));
+            }
+        }
+        Ok(true)
     }
 
     /// Declares a graph input, its axes named by position and by `dim_param`.
