@@ -1,5 +1,7 @@
 //! Malformed and unsupported models are errors that say what is wrong, never panics.
 
+mod common;
+
 use nc_diagram_onnx::proto::*;
 use nc_diagram_onnx::{ImportError, Options, import};
 use proptest::prelude::*;
@@ -55,26 +57,6 @@ proptest! {
     }
 }
 
-fn dim(n: i64) -> Dimension {
-    Dimension {
-        value: Some(DimValue::DimValue(n)),
-    }
-}
-
-fn input(name: &str, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: dtype::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: dims.iter().map(|&d| dim(d)).collect(),
-                }),
-            }),
-        }),
-    }
-}
-
 fn node(name: &str, op: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
     NodeProto {
         name: name.into(),
@@ -96,7 +78,7 @@ fn model(nodes: Vec<NodeProto>, init: Vec<TensorProto>, out: &str, opset: i64) -
             name: "g".into(),
             node: nodes,
             initializer: init,
-            input: vec![input("x", &[2, 4])],
+            input: vec![common::vinfo("x", &[2, 4])],
             output: vec![ValueInfoProto {
                 name: out.into(),
                 r#type: None,

@@ -3,6 +3,9 @@
 //! operator documentation, not from our executor), and malformed or unsupported forms are
 //! errors that say what is wrong.
 
+mod common;
+
+use common::vinfo;
 use nc_diagram::exec::{Bound, forward};
 use nc_diagram::ir::Op;
 use nc_diagram::tensor::Tensor;
@@ -11,25 +14,6 @@ use nc_diagram_onnx::{Imported, Options, import};
 use prost::Message;
 
 // ------------------------------------------------------------------ graph building
-
-fn vinfo(name: &str, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: dtype::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            value: Some(DimValue::DimValue(d)),
-                        })
-                        .collect(),
-                }),
-            }),
-        }),
-    }
-}
 
 fn floats(name: &str, dims: &[i64], data: &[f64]) -> TensorProto {
     TensorProto {
@@ -569,45 +553,33 @@ fn conv_transpose_matches_its_definition() {
 
 #[test]
 fn malformed_conv_transpose_is_an_error() {
-    let mut g = G::new(&[("x", &[1, 4, 3, 3])], &["y"]);
-    g.init = vec![floats("W", &[4, 2, 2], &[0.0; 16])];
-    g.nodes
-        .push(node("ConvTranspose", &["x", "W"], &["y"], &[]));
-    let e = g.error();
+    let error = |wdims: &[i64], attrs: &[(&str, A)]| {
+        let mut g = G::new(&[("x", &[1, 4, 3, 3])], &["y"]);
+        let n: i64 = wdims.iter().product();
+        g.init = vec![floats("W", wdims, &vec![0.0; n as usize])];
+        g.nodes
+            .push(node("ConvTranspose", &["x", "W"], &["y"], attrs));
+        g.error()
+    };
+    let e = error(&[4, 2, 2], &[]);
     assert!(e.contains("weight rank 3 must match"), "{e}");
-    let mut g = G::new(&[("x", &[1, 4, 3, 3])], &["y"]);
-    g.init = vec![floats("W", &[4, 2, 2, 2], &[0.0; 32])];
-    g.nodes.push(node(
-        "ConvTranspose",
-        &["x", "W"],
-        &["y"],
-        &[("strides", A::Is(vec![2]))],
-    ));
-    let e = g.error();
+    let e = error(&[4, 2, 2, 2], &[("strides", A::Is(vec![2]))]);
     assert!(e.contains("strides has 1 entries, 2 expected"), "{e}");
-    let mut g = G::new(&[("x", &[1, 4, 3, 3])], &["y"]);
-    g.init = vec![floats("W", &[4, 2, 2, 2], &[0.0; 32])];
-    g.nodes.push(node(
-        "ConvTranspose",
-        &["x", "W"],
-        &["y"],
+    let e = error(
+        &[4, 2, 2, 2],
         &[
             ("strides", A::Is(vec![2, 2])),
             ("output_padding", A::Is(vec![3, 0])),
         ],
-    ));
-    let e = g.error();
+    );
     assert!(e.contains("output_padding 3"), "{e}");
-    let mut g = G::new(&[("x", &[1, 4, 3, 3])], &["y"]);
-    g.init = vec![floats("W", &[4, 2, 2, 2], &[0.0; 32])];
-    g.nodes.push(node(
-        "ConvTranspose",
-        &["x", "W"],
-        &["y"],
-        &[("pads", A::Is(vec![0, 0, 1, 1]))],
-    ));
-    let e = g.error();
+    let e = error(&[4, 2, 2, 2], &[("pads", A::Is(vec![0, 0, 1, 1]))]);
     assert!(e.contains("asymmetric padding"), "{e}");
+    let e = error(&[3, 2, 2, 2], &[]);
+    assert!(
+        e.contains("input dimension 1 is 4 but the weight expects 3"),
+        "{e}"
+    );
 }
 
 // ------------------------------------------------------------------ Einsum, Pow, reductions

@@ -42,13 +42,12 @@ def fnv1a64(b):
 
 
 def module_class(path):
-    spec = importlib.util.spec_from_file_location(path.parent.name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    classes = [v for v in vars(mod).values()
-               if isinstance(v, type) and issubclass(v, torch.nn.Module) and v.__module__ == mod.__name__]
-    assert len(classes) == 1, f"{path}: expected one nn.Module, found {classes}"
-    return classes[0]
+    # the zoo's check loads an exported module the same way: use its function
+    spec = importlib.util.spec_from_file_location(
+        "diagram_export_check", ROOT / "tools/reference/diagram/export_check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    return check.module_class(path)
 
 
 def main():

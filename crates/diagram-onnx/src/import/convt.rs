@@ -12,18 +12,7 @@ use nc_diagram::size::SizeExpr;
 
 impl Importer {
     pub(super) fn conv_transpose(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
-        let x = self.val(n, 0)?;
-        let w = self.konst(n, 1)?;
-        let r = x.dims.len();
-        if r < 3 || w.dims.len() != r {
-            return Err(node_err(
-                n,
-                format!(
-                    "input rank {r} and weight rank {} must match and be ≥ 3",
-                    w.dims.len()
-                ),
-            ));
-        }
+        let (x, w, r) = self.conv_operands(n)?;
         let ns = r - 2;
         match attr_s(n, "auto_pad").as_deref() {
             None | Some("") | Some("NOTSET") | Some("VALID") => {}

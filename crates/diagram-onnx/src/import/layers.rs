@@ -250,7 +250,8 @@ impl Importer {
             .collect()
     }
 
-    pub(super) fn conv(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
+    /// A convolution's input and constant weight, of the same rank ≥ 3.
+    pub(super) fn conv_operands(&self, n: &NodeProto) -> R<(Val, crate::data::Const, usize)> {
         let x = self.val(n, 0)?;
         let w = self.konst(n, 1)?;
         let r = x.dims.len();
@@ -263,6 +264,11 @@ impl Importer {
                 ),
             ));
         }
+        Ok((x, w, r))
+    }
+
+    pub(super) fn conv(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
+        let (x, w, _) = self.conv_operands(n)?;
         let group = attr_i(n, "group", 1).max(1) as usize;
         let (cout, cin_g) = (w.dims[0], w.dims[1]);
         if cout % group != 0 {

@@ -5,6 +5,9 @@
 
 use nc_diagram::exec::{Bound, forward};
 use nc_diagram::tensor::Tensor;
+use nc_diagram_onnx::proto::{
+    DimValue, Dimension, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto, dtype,
+};
 use nc_diagram_onnx::weights::{self, Named};
 use nc_diagram_onnx::{Imported, import_file};
 use std::path::PathBuf;
@@ -83,4 +86,24 @@ pub fn rel(got: &[f32], want: &[f32]) -> f64 {
 /// The dimensions other than 1 (the circuit does not carry size-1 dimensions).
 pub fn squeezed(dims: &[usize]) -> Vec<usize> {
     dims.iter().copied().filter(|&d| d != 1).collect()
+}
+
+/// A float graph value of fixed dimensions (for hand-built graphs).
+pub fn vinfo(name: &str, dims: &[i64]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: dtype::FLOAT,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension {
+                            value: Some(DimValue::DimValue(d)),
+                        })
+                        .collect(),
+                }),
+            }),
+        }),
+    }
 }
