@@ -286,12 +286,32 @@ fn an_additive_zero_or_minus_infinity_constant_is_a_mask() {
     close(&y[0], &masked_softmax(&x, 4, 4, causal));
     assert!(ops(&m).contains(&"mask"), "{:?}", ops(&m));
     assert!(m.circuit.params.is_empty(), "the mask is not a parameter");
+    // a pattern that is no band stays an added constant when its fill is finite (exact);
+    // with −∞ it would be an infinite weight, and is refused with the reason
+    let checker = |r: usize, c: usize| (r + c).is_multiple_of(2);
+    let add = |fill: f64| -> Vec<f64> {
+        (0..16)
+            .map(|i| if checker(i / 4, i % 4) { 0.0 } else { fill })
+            .collect()
+    };
+    g.init = vec![floats("m", &[1, 1, 4, 4], &add(-1e9))];
+    let (m, y) = g.run(&[&x]);
+    close(&y[0], &masked_softmax(&x, 4, 4, checker));
+    assert!(!ops(&m).contains(&"mask"), "{:?}", ops(&m));
+    g.init = vec![floats("m", &[1, 1, 4, 4], &add(f64::NEG_INFINITY))];
+    let e = g.error();
+    assert!(e.contains("not a band"), "{e}");
 }
 
 #[test]
 fn masks_the_circuit_cannot_express_are_refused_with_the_reason() {
     // a checkerboard is no band
-    let e = where_graph(&pattern(|r, c| (r + c) % 2 == 0), f64::NEG_INFINITY, true).error();
+    let e = where_graph(
+        &pattern(|r, c| (r + c).is_multiple_of(2)),
+        f64::NEG_INFINITY,
+        true,
+    )
+    .error();
     assert!(e.contains("Where") && e.contains("not a band"), "{e}");
     // a fill that is not −∞-like
     let e = where_graph(&pattern(|r, c| c <= r), 0.5, true).error();

@@ -50,7 +50,7 @@ impl Importer {
         self.band_mask(n, label, x, &keep, fill)
     }
 
-    /// `x + c` where `c` holds only 0 and one very negative fill: an additive mask.
+    /// `x + c` where `c` holds only 0 and one very negative fill in a band: an additive mask.
     /// `Ok(None)` when `c` is not of that form (an ordinary bias).
     pub(super) fn additive_mask(
         &mut self,
@@ -75,7 +75,13 @@ impl Importer {
                 .collect(),
             int: true,
         };
-        self.band_mask(n, label, x.clone(), &keep, fill).map(Some)
+        // a pattern the Mask op cannot express stays an added constant when finite (exact;
+        // the executor refuses infinite weights)
+        match self.band_mask(n, label, x.clone(), &keep, fill) {
+            Ok(w) => Ok(Some(w)),
+            Err(super::Fail::Unsupported(_)) if fill.is_finite() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Masks `x` where `keep` (broadcast against it) is 0, with the value `fill`.
