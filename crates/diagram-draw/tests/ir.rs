@@ -131,11 +131,17 @@ fn draw_file_reads_the_text_format_and_rejects_bad_references() {
     );
 }
 
-/// What `examples/draw_examples.rs` adds to the zoo: convres.onnx as `diagram import` reads it.
+/// What `examples/draw_examples.rs` adds to the zoo: convres.onnx and gpt2_block.onnx as
+/// `diagram import` reads them.
 fn gallery_extra(root: &std::path::Path) -> Vec<(String, nc_diagram::ir::Circuit)> {
-    let onnx = root.join("crates/diagram-onnx/tests/data/convres.onnx");
-    let m = nc_diagram_onnx::import_file(&onnx, &Default::default()).unwrap();
-    vec![("onnx_convres".into(), m.circuit)]
+    ["convres", "gpt2_block"]
+        .iter()
+        .map(|name| {
+            let onnx = root.join(format!("crates/diagram-onnx/tests/data/{name}.onnx"));
+            let m = nc_diagram_onnx::import_file(&onnx, &Default::default()).unwrap();
+            (format!("onnx_{name}"), m.circuit)
+        })
+        .collect()
 }
 
 #[test]

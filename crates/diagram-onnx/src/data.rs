@@ -32,6 +32,54 @@ impl Const {
     pub fn scalar(&self) -> Option<f64> {
         (self.data.len() == 1).then(|| self.data[0])
     }
+    /// The tensor broadcast (NumPy rules) to `dims`, or `None` when it does not broadcast
+    /// (or the result would exceed the element bound of a decoded tensor).
+    pub fn expand(&self, dims: &[usize]) -> Option<Const> {
+        if broadcast(&self.dims, dims)? != dims {
+            return None;
+        }
+        let n = dims
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .filter(|&n| n <= MAX_ELEMENTS)?;
+        let off = dims.len() - self.dims.len();
+        // the stride of each output dimension in the source (0 where broadcast)
+        let mut strides = vec![0usize; dims.len()];
+        let mut s = 1;
+        for j in (0..self.dims.len()).rev() {
+            if self.dims[j] != 1 {
+                strides[off + j] = s;
+            }
+            s *= self.dims[j];
+        }
+        let mut data = Vec::with_capacity(n);
+        for flat in 0..n {
+            let (mut rem, mut src) = (flat, 0);
+            for j in (0..dims.len()).rev() {
+                src += (rem % dims[j]) * strides[j];
+                rem /= dims[j];
+            }
+            data.push(self.data[src]);
+        }
+        Some(Const {
+            dims: dims.to_vec(),
+            data,
+            int: self.int,
+        })
+    }
+}
+
+/// The broadcast of two shapes by NumPy's rules, or `None` when they do not broadcast.
+pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let r = a.len().max(b.len());
+    let at = |d: &[usize], j: usize| (j + d.len()).checked_sub(r).map_or(1, |i| d[i]);
+    (0..r)
+        .map(|j| match (at(a, j), at(b, j)) {
+            (x, y) if x == y || y == 1 => Some(x),
+            (1, y) => Some(y),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Most elements one constant may hold (2^28): a bound on what a file can make us allocate.

@@ -1,20 +1,18 @@
 //! Malformed and unsupported models are errors that say what is wrong, never panics.
 
+mod common;
+
 use nc_diagram_onnx::proto::*;
 use nc_diagram_onnx::{ImportError, Options, import};
 use proptest::prelude::*;
 use prost::Message;
 
-fn mlp_bytes() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mlp.onnx")).unwrap()
-}
-
-fn conv_bytes() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/convres.onnx"
-    ))
-    .unwrap()
+/// The models whose bytes are mutated: an MLP, a conv net, and the models with masks,
+/// splits and transposed convolutions.
+fn model_bytes(which: usize) -> Vec<u8> {
+    let name = ["mlp", "convres", "gpt2_block", "unet_up"][which];
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    std::fs::read(format!("{dir}{name}.onnx")).unwrap()
 }
 
 fn cases() -> u32 {
@@ -30,12 +28,12 @@ proptest! {
     /// Random byte edits of real models: import returns (no panic), and an error has a message.
     #[test]
     fn mutated_models_never_panic(
-        which in 0..2usize,
+        which in 0..4usize,
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
     ) {
-        let mut b = if which == 0 { mlp_bytes() } else { conv_bytes() };
+        let mut b = model_bytes(which);
         for (at, byte, kind) in edits {
             let i = at.index(b.len());
             match kind {
@@ -56,26 +54,6 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(b in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = import(&b, &Options { partial: true });
-    }
-}
-
-fn dim(n: i64) -> Dimension {
-    Dimension {
-        value: Some(DimValue::DimValue(n)),
-    }
-}
-
-fn input(name: &str, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: name.into(),
-        r#type: Some(TypeProto {
-            tensor_type: Some(TypeProtoTensor {
-                elem_type: dtype::FLOAT,
-                shape: Some(TensorShapeProto {
-                    dim: dims.iter().map(|&d| dim(d)).collect(),
-                }),
-            }),
-        }),
     }
 }
 
@@ -100,7 +78,7 @@ fn model(nodes: Vec<NodeProto>, init: Vec<TensorProto>, out: &str, opset: i64) -
             name: "g".into(),
             node: nodes,
             initializer: init,
-            input: vec![input("x", &[2, 4])],
+            input: vec![common::vinfo("x", &[2, 4])],
             output: vec![ValueInfoProto {
                 name: out.into(),
                 r#type: None,

@@ -1,65 +1,22 @@
 //! The committed ONNX models (exported from PyTorch by `tools/reference/onnx/make_models.py`)
 //! import, run to ≤ 1e-4 relative of onnxruntime's outputs in f32, save as text and draw.
 
-use nc_diagram::exec::{Bound, forward};
-use nc_diagram::tensor::Tensor;
-use nc_diagram_onnx::{Imported, import_file, weights};
-use std::path::PathBuf;
+mod common;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
+use common::squeezed;
+use nc_diagram_onnx::Imported;
 
 /// Imports `NAME.onnx`, runs it on the recorded inputs, returns the largest relative error
 /// (max |ours − onnxruntime| / max |onnxruntime|) over the outputs.
 fn run_model(name: &str) -> (Imported, f64) {
-    let m = import_file(&data(&format!("{name}.onnx")), &Default::default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let refs =
-        weights::read(&std::fs::read(data(&format!("{name}.ref.safetensors"))).unwrap()).unwrap();
-    let c = &m.circuit;
-    // named (dim_param) sizes are bound from the recorded inputs' shapes
-    let mut spec = Vec::new();
-    for (v, n) in c.inputs.iter().zip(&m.input_names) {
-        let dims = &refs[&format!("input.{n}")].0;
-        for (a, d) in c.value(*v).ty.axes.iter().zip(dims) {
-            if let nc_diagram::size::SizeExpr::Sym(s) = &c.axes[a.ix()].size {
-                spec.push(format!("{s}={d}"));
-            }
-        }
-    }
-    let b = nc_diagram::bind::parse(c, &spec.join(",")).unwrap();
-    let bound = Bound::new(c, &b).unwrap();
-    let inputs: Vec<Tensor<f32>> = c
-        .inputs
-        .iter()
-        .zip(&m.input_names)
-        .map(|(v, n)| {
-            let (dims, d) = refs[&format!("input.{n}")].clone();
-            let axes = c.value(*v).ty.axes.clone();
-            assert_eq!(bound.dims(&axes), dims, "input {n}");
-            Tensor::from_vec(axes, dims, d)
-        })
-        .collect();
-    let tape = forward(c, &bound, &m.params::<f32>(), &inputs).unwrap();
+    let r = common::run(name);
     let mut worst: f64 = 0.0;
-    for (i, n) in m.output_names.iter().enumerate() {
-        let got = tape.output(c, i).unwrap();
-        let (dims, want) = &refs[&format!("output.{n}")];
-        let squeezed: Vec<usize> = dims.iter().copied().filter(|&d| d != 1).collect();
-        let got_dims: Vec<usize> = got.dims.iter().copied().filter(|&d| d != 1).collect();
-        assert_eq!(got_dims, squeezed, "output {n} shape");
-        let scale = want.iter().fold(0f64, |m, &x| m.max((x as f64).abs()));
-        let err = got
-            .data
-            .iter()
-            .zip(want)
-            .fold(0f64, |m, (&a, &b)| m.max((a as f64 - b as f64).abs()));
-        worst = worst.max(err / scale.max(f64::MIN_POSITIVE));
+    for (got, n) in r.outputs.iter().zip(&r.m.output_names) {
+        let (dims, want) = &r.refs[&format!("output.{n}")];
+        assert_eq!(squeezed(&got.dims), squeezed(dims), "output {n} shape");
+        worst = worst.max(common::rel(&got.data, want));
     }
-    (m, worst)
+    (r.m, worst)
 }
 
 fn check(name: &str) -> Imported {
@@ -164,4 +121,108 @@ fn vit_tiny_shape_matches_onnxruntime() {
     assert_eq!(count(&|o| matches!(o, Op::Einsum(_))), 4);
     assert_eq!(count(&|o| matches!(o, Op::Softmax(_))), 2);
     assert_eq!(count(&|o| matches!(o, Op::Norm(_))), 5);
+}
+
+/// Counts the nodes of each kind in a circuit.
+fn count(m: &Imported, f: &dyn Fn(&nc_diagram::ir::Op) -> bool) -> usize {
+    m.circuit.nodes.iter().filter(|n| f(&n.op)).count()
+}
+
+#[test]
+fn gpt2_block_masked_fill_matches_onnxruntime() {
+    use nc_diagram::ir::{Func, Op};
+    // opset 18: LayerNormalization, Split with its sizes as an input, Where(mask, −∞, scores)
+    let m = check("gpt2_block");
+    let c = &m.circuit;
+    let masks: Vec<&nc_diagram::ir::Mask> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Mask(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        masks.len(),
+        1,
+        "the lower-triangular buffer is one causal mask"
+    );
+    // causal: keys up to the query, every earlier one (rows are queries, cols keys)
+    assert_eq!((masks[0].below, masks[0].above), (None, Some(0)));
+    let softmax_over = c
+        .nodes
+        .iter()
+        .find_map(|n| match &n.op {
+            Op::Softmax(s) => Some(s.over.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(softmax_over, [masks[0].cols], "softmax over the keys");
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Split(_))),
+        1,
+        "fused QKV split"
+    );
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Einsum(_))),
+        2,
+        "Q·Kᵀ and A·V"
+    );
+    assert_eq!(count(&m, &|o| matches!(o, Op::Norm(_))), 2);
+    assert_eq!(count(&m, &|o| *o == Op::Map(Func::GeluErf)), 1);
+}
+
+#[test]
+fn gpt2_block_additive_mask_at_opset_13_matches_onnxruntime() {
+    use nc_diagram::ir::{Func, Op};
+    // opset 13: LayerNorm written out (ReduceMean's axes as an attribute), Pow 2, Sqrt, and
+    // an additive 0/−∞ mask that becomes the same causal mask
+    let m = check("gpt2_block_op13");
+    let masks: Vec<(Option<i64>, Option<i64>)> = m
+        .circuit
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            Op::Mask(k) => Some((k.below, k.above)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(masks, [(None, Some(0))]);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Split(_))), 1);
+    // each LayerNorm written out (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add)
+    // is recognised as one norm with its gain and shift: no reductions or square roots remain
+    assert_eq!(count(&m, &|o| matches!(o, Op::Norm(_))), 2);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Reduce(_))), 0);
+    assert_eq!(
+        count(&m, &|o| matches!(o, Op::Map(Func::Sqrt | Func::Square))),
+        0
+    );
+    // so the import has the parameters of the opset-18 export, the mask being none of them
+    let p =
+        |m: &Imported| -> Vec<Vec<usize>> { m.weights.iter().map(|w| w.dims.clone()).collect() };
+    assert_eq!(p(&m), p(&common::run("gpt2_block").m));
+    let names: Vec<&str> = m.circuit.params.iter().map(|p| p.name.as_str()).collect();
+    assert!(
+        names.contains(&"ln_1.gain") && names.contains(&"ln_2.shift"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn unet_up_step_with_transposed_convs_matches_onnxruntime() {
+    use nc_diagram::ir::Op;
+    // opset 18: ConvTranspose (kernel 2 stride 2; kernel 3 stride 2 pad 1 output_padding 1
+    // in 2 groups), Concat with the skip, ReduceMean with its axes as an input
+    let m = check("unet_up");
+    assert_eq!(count(&m, &|o| matches!(o, Op::WindowT(_))), 2);
+    assert_eq!(count(&m, &|o| matches!(o, Op::Concat(_))), 1);
+    let c = &m.circuit;
+    let out = c.value(c.outputs[0]);
+    let dims: Vec<i64> = out
+        .ty
+        .axes
+        .iter()
+        .map(|a| c.axes[a.ix()].size.as_lit().unwrap())
+        .collect();
+    assert_eq!(dims, [2, 2, 16, 16]);
 }

@@ -2,7 +2,8 @@
 
 Each model is a small, randomly initialised PyTorch module (seeded, no downloads). For each,
 this writes into crates/diagram-onnx/tests/data/:
-  NAME.onnx              the model, exported by torch.onnx.export (TorchScript exporter, opset 17)
+  NAME.onnx              the model, exported by torch.onnx.export (TorchScript exporter, opset 17
+                         unless OPSET says otherwise: 13 and 18 cover both attribute forms)
   NAME.ref.safetensors   the inputs (by ONNX input name) and onnxruntime's outputs (by ONNX
                          output name), float32
 
@@ -11,6 +12,7 @@ Versions are pinned in requirements.txt. Run from the repository root:
   /tmp/onnxref/bin/python tools/reference/onnx/make_models.py
 """
 
+import math
 import os
 import sys
 
@@ -175,6 +177,73 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class Gpt2Block(nn.Module):
+    """GPT-2's block at small size: pre-norm LayerNorms, a fused QKV Linear split in three
+    with `.split`, causal attention written out (MatMul, Div, masked fill of a lower-triangular
+    buffer, Softmax, MatMul), an output projection, a GELU MLP, biases and residuals.
+    With `additive`, the mask is a 0/−∞ buffer added to the scores instead of a masked fill."""
+
+    def __init__(self, m=16, heads=2, t=6, additive=False):
+        super().__init__()
+        self.h, self.d, self.additive = heads, m // heads, additive
+        self.ln_1 = nn.LayerNorm(m)
+        self.c_attn = nn.Linear(m, 3 * m)
+        self.c_proj = nn.Linear(m, m)
+        self.ln_2 = nn.LayerNorm(m)
+        self.c_fc = nn.Linear(m, 4 * m)
+        self.mlp_proj = nn.Linear(4 * m, m)
+        if additive:
+            self.register_buffer("mask", torch.full((t, t), float("-inf")).triu(1).view(1, 1, t, t))
+        else:
+            self.register_buffer("bias", torch.tril(torch.ones(t, t)).view(1, 1, t, t))
+
+    def forward(self, x):
+        b, t, m = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(m, dim=2)
+        heads = lambda y: y.view(b, t, self.h, self.d).transpose(1, 2)
+        q, k, v = heads(q), heads(k), heads(v)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(self.d)
+        if self.additive:
+            att = att + self.mask[:, :, :t, :t]
+        else:
+            att = att.masked_fill(self.bias[:, :, :t, :t] == 0, float("-inf"))
+        att = torch.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(b, t, m)
+        x = x + self.c_proj(y)
+        return x + self.mlp_proj(nn.functional.gelu(self.c_fc(self.ln_2(x))))
+
+
+class Gpt2BlockAdditive(Gpt2Block):
+    """The GPT-2 block with an additive causal mask (exported at opset 13: LayerNorm written
+    out with ReduceMean's axes attribute, Split's sizes as an input)."""
+
+    def __init__(self):
+        super().__init__(additive=True)
+
+
+class UnetUp(nn.Module):
+    """A U-Net-style up step: an encoder conv, a strided conv down, a transposed conv up
+    (kernel 2, stride 2), concatenation with the skip, a conv, then a grouped transposed
+    conv with padding and output padding, a 1×1 head, and the output centred by its spatial
+    mean (ReduceMean, whose axes are an input at opset 18)."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 4, 3, padding=1)
+        self.down = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.dec = nn.Conv2d(8, 4, 3, padding=1)
+        self.up2 = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        e = torch.relu(self.enc(x))
+        d = torch.relu(self.down(e))
+        u = torch.cat([self.up(d), e], dim=1)
+        y = self.head(torch.tanh(self.up2(torch.relu(self.dec(u)))))
+        return y - y.mean(dim=(2, 3), keepdim=True)
+
+
 def randomise_bn(m, g):
     # non-trivial running statistics, so the import of eval-mode BatchNorm is tested
     for mod in m.modules():
@@ -192,7 +261,13 @@ MODELS = {
     "gelu_mlp": (GeluMlp, {"x": (2, 5, 16)}),
     "cumsum_mlp": (CumsumMlp, {"x": (2, 8)}),
     "vit_tiny": (VitTiny, {"image": (2, 3, 16, 16)}),
+    "gpt2_block": (Gpt2Block, {"x": (2, 6, 16)}),
+    "gpt2_block_op13": (Gpt2BlockAdditive, {"x": (2, 6, 16)}),
+    "unet_up": (UnetUp, {"x": (2, 3, 8, 8)}),
 }
+
+# the opset each model is exported at (17 when not listed)
+OPSET = {"gpt2_block": 18, "gpt2_block_op13": 13, "unet_up": 18}
 
 # exported with a named batch dimension (dim_param), the others with fixed shapes
 DYNAMIC = {"resnet18": "batch"}
@@ -213,7 +288,7 @@ def export(name, seed):
         path,
         input_names=list(inputs),
         output_names=["y"],
-        opset_version=17,
+        opset_version=OPSET.get(name, 17),
         dynamic_axes={k: {0: DYNAMIC[name]} for k in [*inputs, "y"]} if name in DYNAMIC else None,
         dynamo=False,
         do_constant_folding=True,

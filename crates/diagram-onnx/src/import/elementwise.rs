@@ -47,6 +47,11 @@ impl Importer {
         c: Const,
         const_left: bool,
     ) -> R<Wire> {
+        if op == "Add"
+            && let Some(w) = self.additive_mask(n, label, &x, &c)?
+        {
+            return Ok(w);
+        }
         // a constant of higher rank adds leading size-1 dimensions
         while x.dims.len() < c.dims.len() {
             x.dims.insert(0, Dim::One);

@@ -10,7 +10,13 @@ use nc_diagram::size::SizeExpr;
 
 impl Importer {
     /// The axis at `dims[i]`, which must be carried and of literal size `want` (if given).
-    fn axis_at(&self, n: &NodeProto, x: &Val, i: usize, want: Option<usize>) -> R<AxisId> {
+    pub(super) fn axis_at(
+        &self,
+        n: &NodeProto,
+        x: &Val,
+        i: usize,
+        want: Option<usize>,
+    ) -> R<AxisId> {
         let Some(&Dim::Axis(a)) = x.dims.get(i) else {
             return unsupported(format!("dimension {i} of the input is size 1 or missing"));
         };
@@ -29,7 +35,7 @@ impl Importer {
     }
 
     /// Base name of a new feature axis: channels for images, `m` for sequences, else `f`.
-    fn feature_base(rank: usize) -> &'static str {
+    pub(super) fn feature_base(rank: usize) -> &'static str {
         match rank {
             0..=2 => "f",
             3 => "m",
@@ -244,7 +250,8 @@ impl Importer {
             .collect()
     }
 
-    pub(super) fn conv(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
+    /// A convolution's input and constant weight, of the same rank ≥ 3.
+    pub(super) fn conv_operands(&self, n: &NodeProto) -> R<(Val, crate::data::Const, usize)> {
         let x = self.val(n, 0)?;
         let w = self.konst(n, 1)?;
         let r = x.dims.len();
@@ -257,6 +264,11 @@ impl Importer {
                 ),
             ));
         }
+        Ok((x, w, r))
+    }
+
+    pub(super) fn conv(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
+        let (x, w, _) = self.conv_operands(n)?;
         let group = attr_i(n, "group", 1).max(1) as usize;
         let (cout, cin_g) = (w.dims[0], w.dims[1]);
         if cout % group != 0 {

@@ -6,11 +6,14 @@
 //! reorder that list, because circuit axes are named; operators that change axes create new
 //! axes with readable names by role.
 
+mod convt;
+mod einsum;
 mod elementwise;
 mod fuse;
 mod layers;
 mod names;
 mod ops;
+mod select;
 mod shape;
 
 use crate::data::{Const, decode};
@@ -143,6 +146,8 @@ pub(crate) struct Importer {
     fills: Vec<Fill>,
     pub names: Namer,
     pub opset: i64,
+    /// Per tensor name, the operator types that read it (`""` for a graph output).
+    readers: HashMap<String, Vec<String>>,
 }
 
 /// Imports an ONNX model from its bytes.
@@ -168,6 +173,7 @@ pub fn import(bytes: &[u8], opt: &Options) -> Result<Imported, ImportError> {
         fills: Vec::new(),
         names: Namer::default(),
         opset,
+        readers: HashMap::new(),
     };
     im.run(graph, opt)
 }
@@ -194,6 +200,20 @@ impl Importer {
         for t in &g.initializer {
             self.wires.insert(t.name.clone(), Wire::Const(decode(t)?));
         }
+        for n in &g.node {
+            for x in &n.input {
+                self.readers
+                    .entry(x.clone())
+                    .or_default()
+                    .push(n.op_type.clone());
+            }
+        }
+        for o in &g.output {
+            self.readers
+                .entry(o.name.clone())
+                .or_default()
+                .push(String::new());
+        }
         let mut input_names = Vec::new();
         for vi in &g.input {
             if self.wires.contains_key(&vi.name) {
@@ -204,18 +224,16 @@ impl Importer {
         }
         let mut skipped: Vec<Unsupported> = Vec::new();
         let mut frontier: Vec<String> = Vec::new();
-        let (gelus, absorbed) = fuse::gelus(g);
+        let fused = fuse::find(g);
+        let mut absorbed = std::collections::HashSet::new();
         for (i, n) in g.node.iter().enumerate() {
             if absorbed.contains(&i) {
                 continue;
             }
-            if let Some(gelu) = gelus.get(&i)
-                && let Some(Wire::Val(x)) = self.wires.get(&gelu.x).cloned()
+            if let Some((f, nodes)) = fused.get(&i)
+                && self.apply(f, i, n)?
             {
-                let label = self.names.node("gelu", "Gelu", i);
-                let v = self.b.map(&label, x.v, nc_diagram::ir::Func::GeluErf)?;
-                self.wires
-                    .insert(gelu.out.clone(), Wire::Val(Val { v, dims: x.dims }));
+                absorbed.extend(nodes.iter().copied());
                 continue;
             }
             let node_name = if n.name.is_empty() {
@@ -338,6 +356,75 @@ impl Importer {
         })
     }
 
+    /// Translates a recognised decomposition when its input is a computed value; `false`
+    /// leaves its nodes to be translated one by one.
+    fn apply(&mut self, f: &fuse::Fused, at: usize, n: &NodeProto) -> Result<bool, ImportError> {
+        match f {
+            fuse::Fused::Gelu { x, out } => {
+                let Some(Wire::Val(x)) = self.wires.get(x).cloned() else {
+                    return Ok(false);
+                };
+                let label = self.names.node("gelu", "Gelu", at);
+                let v = self.b.map(&label, x.v, nc_diagram::ir::Func::GeluErf)?;
+                self.wires
+                    .insert(out.clone(), Wire::Val(Val { v, dims: x.dims }));
+            }
+            fuse::Fused::LayerNorm {
+                x,
+                out,
+                axes,
+                eps,
+                affine,
+            } => {
+                let Some(Wire::Val(x)) = self.wires.get(x).cloned() else {
+                    return Ok(false);
+                };
+                let r = x.dims.len() as i64;
+                let mut at_dims: Vec<usize> = Vec::new();
+                for &a in axes {
+                    let a = if a < 0 { a + r } else { a };
+                    if !(0..r).contains(&a) {
+                        return Ok(false);
+                    }
+                    at_dims.push(a as usize);
+                }
+                let stats: Vec<AxisId> = at_dims.iter().filter_map(|&i| x.dims[i].axis()).collect();
+                let dims: Vec<usize> = stats
+                    .iter()
+                    .map(|a| self.lit(*a).unwrap_or(0) as usize)
+                    .collect();
+                let count: usize = dims.iter().product();
+                // the gain and shift must be vectors over the normalised dims
+                let affine = match affine {
+                    Some((g, s)) => match (self.wires.get(g), self.wires.get(s)) {
+                        (Some(Wire::Const(g)), Some(Wire::Const(s)))
+                            if g.data.len() == count && s.data.len() == count =>
+                        {
+                            Some((g.data.clone(), s.data.clone()))
+                        }
+                        _ => return Ok(false),
+                    },
+                    None => None,
+                };
+                if stats.is_empty() || dims.contains(&0) {
+                    return Ok(false);
+                }
+                // named after the module, as LayerNormalization would be (`/ln_1/ReduceMean`)
+                let label = self.names.node(&n.name, &n.op_type, at);
+                let v = self
+                    .b
+                    .norm(&label, x.v, &stats, &stats, affine.is_some(), *eps)?;
+                if let Some((g, s)) = affine {
+                    self.fill(format!("{label}.gain"), stats.clone(), dims.clone(), g);
+                    self.fill(format!("{label}.shift"), stats, dims, s);
+                }
+                self.wires
+                    .insert(out.clone(), Wire::Val(Val { v, dims: x.dims }));
+            }
+        }
+        Ok(true)
+    }
+
     /// Declares a graph input, its axes named by position and by `dim_param`.
     fn input(&mut self, vi: &ValueInfoProto) -> Result<(), ImportError> {
         let err = |why: &str| ImportError::Value {
@@ -441,6 +528,13 @@ impl Importer {
             )),
             None => Err(node_err(n, format!("input {i} is missing"))),
         }
+    }
+
+    /// Whether the tensor `name` is read, and only by softmaxes.
+    pub(crate) fn only_softmax_reads(&self, name: &str) -> bool {
+        self.readers
+            .get(name)
+            .is_some_and(|r| !r.is_empty() && r.iter().all(|op| op == "Softmax"))
     }
 
     /// The literal size of an axis.

@@ -4,7 +4,8 @@ use super::{Fail, Importer, R, Wire, unsupported};
 use crate::proto::NodeProto;
 use nc_diagram::ir::Func;
 
-/// The operators the importer translates (for the unsupported-operator report and docs).
+/// The operators the importer translates (for the unsupported-operator report and docs);
+/// `Equal`, `Not`, `Gather` and `Slice` only on constants (shape arithmetic, masks).
 pub const SUPPORTED: &[&str] = &[
     "Add",
     "AveragePool",
@@ -13,11 +14,18 @@ pub const SUPPORTED: &[&str] = &[
     "Concat",
     "Constant",
     "Conv",
+    "ConvTranspose",
+    "Cos",
     "Div",
     "Dropout",
+    "Einsum",
+    "Equal",
+    "Erf",
     "Exp",
+    "Expand",
     "Flatten",
     "Gather",
+    "Gelu",
     "Gemm",
     "GlobalAveragePool",
     "Identity",
@@ -25,6 +33,10 @@ pub const SUPPORTED: &[&str] = &[
     "MatMul",
     "MaxPool",
     "Mul",
+    "Neg",
+    "Not",
+    "Pow",
+    "Reciprocal",
     "ReduceMax",
     "ReduceMean",
     "ReduceSum",
@@ -32,13 +44,17 @@ pub const SUPPORTED: &[&str] = &[
     "Reshape",
     "Shape",
     "Sigmoid",
+    "Sin",
     "Slice",
     "Softmax",
+    "Split",
+    "Sqrt",
     "Squeeze",
     "Sub",
     "Tanh",
     "Transpose",
     "Unsqueeze",
+    "Where",
 ];
 
 impl Importer {
@@ -66,22 +82,7 @@ impl Importer {
                 Some("tanh") => self.map(n, label, Func::Gelu)?,
                 _ => self.map(n, label, Func::GeluErf)?,
             },
-            "Pow" => {
-                let e = self.konst(n, 1)?.scalar();
-                let f = match e {
-                    Some(2.0) => Func::Square,
-                    Some(0.5) => Func::Sqrt,
-                    Some(-0.5) => Func::Rsqrt,
-                    Some(-1.0) => Func::Reciprocal,
-                    Some(1.0) => return Ok(vec![self.pass(n)?]),
-                    _ => {
-                        return unsupported(format!(
-                            "Pow with exponent {e:?} (2, 0.5, -0.5, -1 and 1 are read)"
-                        ));
-                    }
-                };
-                self.map(n, label, f)?
-            }
+            "Pow" => self.pow(n, label)?,
             "Add" | "Sub" | "Mul" | "Div" => self.binary(n, op_type, label)?,
             "Softmax" => self.softmax(n, label)?,
             "Gemm" => self.gemm(n, label)?,
@@ -99,9 +100,68 @@ impl Importer {
             "Unsqueeze" => self.unsqueeze(n)?,
             "Concat" => self.concat(n, label)?,
             "Shape" => self.shape_of(n)?,
+            "Where" => self.where_(n, label)?,
+            "Expand" => self.expand(n, label)?,
+            "Split" => return self.split(n, label),
+            "ConvTranspose" => self.conv_transpose(n, label)?,
+            "Einsum" => self.einsum(n, label)?,
             _ => return unsupported("no translation for this operator"),
         };
         Ok(vec![w])
+    }
+
+    /// `Pow` by a constant exponent: ½, −½, −1 and 1 are functions; a whole power 2 to 8 is
+    /// squarings and products (`x³ = x²·x`, as the tanh GELU writes it).
+    fn pow(&mut self, n: &NodeProto, label: &str) -> R<Wire> {
+        let e = match self.wire(n, 1) {
+            Some(Wire::Const(c)) => c.scalar(),
+            Some(Wire::Val(_)) => return unsupported("a computed exponent"),
+            None => return Err(super::node_err(n, "input 1 (exponent) is missing")),
+        };
+        let f = match e {
+            Some(0.5) => Func::Sqrt,
+            Some(-0.5) => Func::Rsqrt,
+            Some(-1.0) => Func::Reciprocal,
+            Some(1.0) => return self.pass(n),
+            Some(p) if p.fract() == 0.0 && (2.0..=8.0).contains(&p) => {
+                return self.whole_power(n, label, p as u32);
+            }
+            _ => {
+                return unsupported(format!(
+                    "Pow with exponent {e:?} (whole powers 1 to 8, 0.5, -0.5 and -1 are read)"
+                ));
+            }
+        };
+        self.map(n, label, f)
+    }
+
+    /// `x^p` for a whole `p ≥ 2` by binary powering: squares, and products with `x`.
+    fn whole_power(&mut self, n: &NodeProto, label: &str, p: u32) -> R<Wire> {
+        let x = self.val(n, 0)?;
+        // most significant bit first: square, then multiply by x where the bit is set
+        let bits = 32 - p.leading_zeros();
+        let mut acc = x.v;
+        for i in (0..bits - 1).rev() {
+            let last = i == 0;
+            let sq = if last && p & 1 == 0 {
+                label.to_string()
+            } else {
+                format!("{label}.sq{i}")
+            };
+            acc = self.b.map(&sq, acc, Func::Square)?;
+            if p >> i & 1 == 1 {
+                let nm = if last {
+                    label.to_string()
+                } else {
+                    format!("{label}.mul{i}")
+                };
+                acc = self.b.mul(&nm, acc, x.v)?;
+            }
+        }
+        Ok(Wire::Val(super::Val {
+            v: acc,
+            dims: x.dims,
+        }))
     }
 
     fn pass(&self, n: &NodeProto) -> R<Wire> {

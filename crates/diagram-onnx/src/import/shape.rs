@@ -122,25 +122,38 @@ impl Importer {
         }
         let from: Vec<AxisId> = x.dims[p..r - s].iter().filter_map(|d| d.axis()).collect();
         let mut out: Vec<Dim> = x.dims[..p].to_vec();
-        let mut to = Vec::new();
+        let mut new: Vec<(usize, SizeExpr)> = Vec::new();
         for j in p..t - s {
             let size = match (want[j], sizes[j]) {
                 (Some(d), _) => self.dim_size(d),
                 (None, Some(k)) => SizeExpr::Lit(k),
                 (None, None) => return unsupported("reshape into a size that is not known"),
             };
+            new.push((j, size));
+        }
+        // one feature axis of a token sequence cut in two is attention's heads × head dim
+        let tokens = x
+            .dims
+            .iter()
+            .any(|d| d.axis().is_some_and(|a| self.kind(a) == AxisKind::Token));
+        let carried = new.iter().filter(|n| n.1 != SizeExpr::Lit(1)).count();
+        let heads = tokens && from.len() == 1 && carried == 2;
+        let mut to = Vec::new();
+        for (j, size) in new {
             if size == SizeExpr::Lit(1) {
                 out.push(Dim::One);
-            } else {
-                let base = match (t, j) {
-                    (3.., 1) if t >= 4 => "c",
-                    (3, _) => "m",
-                    _ => "f",
-                };
-                let a = self.new_axis(base, size, AxisKind::Feature);
-                to.push(a);
-                out.push(Dim::Axis(a));
+                continue;
             }
+            let (base, kind) = match (t, j) {
+                _ if heads && to.is_empty() => ("h", AxisKind::Head),
+                _ if heads => ("k", AxisKind::Feature),
+                (3.., 1) if t >= 4 => ("c", AxisKind::Feature),
+                (3, _) => ("m", AxisKind::Feature),
+                _ => ("f", AxisKind::Feature),
+            };
+            let a = self.new_axis(base, size, kind);
+            to.push(a);
+            out.push(Dim::Axis(a));
         }
         out.extend_from_slice(&x.dims[r - s..]);
         let v = match (from.len(), to.len()) {
@@ -365,6 +378,7 @@ impl Importer {
                     int: d.int,
                 }
             }
+            "Where" | "Expand" | "Equal" | "Not" => self.fold_select(n, op)?,
             "Unsqueeze" | "Squeeze" | "Reshape" | "Cast" | "Transpose" | "Slice" => {
                 return self.fold_layout(n, op, c(0)?).map(Some);
             }
