@@ -113,6 +113,7 @@ pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions
     }
     cv.enter_blocks(None);
     crate::copies::merge(&mut cv.d.items);
+    crate::marks::fold(&mut cv.d.items);
     if cost.is_some() {
         sum_blocks(&mut cv.d.items);
     }
@@ -675,6 +676,9 @@ impl<'a> Conv<'a> {
             Op::Reshape { .. } => OpKind::Reshape,
             other => OpKind::Other(other.kind().into()),
         };
+        if kind == OpKind::Reshape && self.relabel(v_in, &w_in, &acts, out_v) {
+            return None;
+        }
         let commute = match &node.op {
             Op::Reshape(_) | Op::Permute(_) => Commute::Relabel,
             Op::Linear(l) if !l.bias => Commute::Linear,
@@ -685,6 +689,45 @@ impl<'a> Conv<'a> {
             _ => Commute::Never,
         };
         Some(self.act(v_in, w_in, &acts, out_v, kind, learned, cost, commute))
+    }
+
+    /// A regrouping of one wire into one other (the grid `x̄'` read as tokens `y`) draws no
+    /// bar, as the paper's Fig. 28 does not: the wire takes the new axes (and label) from where
+    /// it was made. Not a wire the drawing or an open block starts with, whose label at the
+    /// left edge would then be wrong. Returns whether it did so.
+    fn relabel(&mut self, v_in: ValueId, w_in: &[WireId], acts: &[AxisId], out_v: ValueId) -> bool {
+        let c = self.c;
+        let sin = self.slots.of(c, v_in);
+        let sout = self.slots.of(c, out_v);
+        let acted = |s: &Vec<AxisId>| s.iter().any(|a| acts.contains(a));
+        let gone: Vec<usize> = (0..sin.len()).filter(|i| acted(&sin[*i])).collect();
+        let new: Vec<&Vec<AxisId>> = sout.iter().filter(|s| !sin.contains(s)).collect();
+        let ([i], [slot]) = (gone.as_slice(), new.as_slice()) else {
+            return false;
+        };
+        let Some(&w) = w_in.get(*i) else { return false };
+        let at_start =
+            self.d.inputs.contains(&w) || self.open.iter().any(|o| o.block.inputs.contains(&w));
+        if at_start || sin.len() != w_in.len() {
+            return false;
+        }
+        let double = slot.len() > 1
+            || slot
+                .iter()
+                .any(|a| matches!(c.axis(*a).kind, AxisKind::Spatial | AxisKind::Token));
+        let wire = &mut self.d.wires[w.0];
+        wire.label = Slots::label(c, slot);
+        wire.double = double;
+        wire.axes = slot.iter().map(|a| a.0).collect();
+        let out: Vec<WireId> = sout
+            .iter()
+            .map(|s| match sin.iter().position(|x| x == s) {
+                Some(j) => w_in[j],
+                None => w,
+            })
+            .collect();
+        self.wires.insert(out_v, out);
+        true
     }
 
     /// An operation on one value: the wires of the axes it acts on enter its box, the rest
@@ -756,7 +799,11 @@ impl<'a> Conv<'a> {
         let axes_out = out
             .map(|v| self.slots.of(self.c, v).iter().map(letter).collect())
             .unwrap_or_default();
-        OpKind::Contract { axes_in, axes_out }
+        OpKind::Contract {
+            axes_in,
+            axes_out,
+            marks: Vec::new(),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::layout::EDGE;
 use crate::scene::{Hot, Prim, Role, Seg};
 
 /// A drawing wider than this (px) wraps onto rows, if it can.
-pub(crate) const WRAP_AT: f64 = 640.0;
+pub(crate) const WRAP_AT: f64 = 600.0;
 /// Most wires a cut may carry from one row to the next.
 pub(crate) const MAX_WIRES: usize = 4;
 /// Most rows.

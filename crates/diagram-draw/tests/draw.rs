@@ -501,3 +501,25 @@ fn contractions_are_wiring_in_an_unshaded_frame() {
     }
     assert!(svg.contains(".ctr{fill:none"));
 }
+
+/// Visual attention as Fig. 28 draws it: the scale an arrow `*k^-1/2` on a wire and the
+/// softmax a ◁ on the wire into the second contraction (no box of their own), no bar where one
+/// wire is only regrouped into another, and the output map carrying its bias (no `+`, no bias
+/// box): the only unlearned box left is the window ★.
+#[test]
+fn visual_attention_draws_as_fig_28() {
+    let svg = all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == "zoo_visual_attention")
+        .expect("zoo visual_attention")
+        .1;
+    let g = geo(&svg);
+    let plain: Vec<_> = g.rects.iter().filter(|r| r.4 == "op").collect();
+    assert_eq!(plain.len(), 1, "only the window: {plain:?}");
+    let bars = g.rects.iter().filter(|r| r.4 == "pf").count();
+    assert_eq!(bars, 0, "no regrouping bar");
+    assert!(g.texts.iter().any(|t| t.4.starts_with("*k")), "scale on a wire");
+    assert!(!g.texts.iter().any(|t| t.4 == "+"), "bias inside the output map");
+    // the softmax ◁ is a filled path in a contraction frame
+    assert!(svg.contains("<path class=\"op\""), "softmax on a wire");
+}
