@@ -384,11 +384,7 @@ impl<'a> Painter<'a> {
             self.finish(w);
         }
         self.blocks();
-        let cuts = if self.cost {
-            Vec::new()
-        } else {
-            crate::wrap::cuts(self.flat, &self.data_x)
-        };
+        let cuts = crate::wrap::cuts(self.flat, &self.data_x);
         self.assemble(right, &cuts)
     }
 
@@ -784,31 +780,28 @@ impl<'a> Painter<'a> {
         prims.extend(self.texts);
         let mut hot = self.hot;
         let natural = right;
-        let (right, extent) = if cuts.is_empty() {
-            (right, right)
-        } else {
-            crate::wrap::apply(&mut prims, &mut hot, cuts, right)
-        };
-        let mut bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
-        // cost overlay band under everything
+        // cost overlay band under everything, each line under its column: it wraps with
+        // its column's row
+        let mut costs = Vec::new();
         if !self.costs.is_empty() {
-            let y0 = bottom + 14.0;
+            let y0 = prims.iter().map(prim_bottom).fold(0.0, f64::max) + 14.0;
             for (cx, lines) in &self.costs {
                 for (i, s) in lines.iter().enumerate() {
                     #[allow(clippy::cast_precision_loss, reason = "a few lines")]
                     let y = y0 + 11.0 * i as f64;
                     let w = crate::metrics::width(s, COST_FONT);
-                    prims.push(Prim::Text(Text::new(
-                        cx - w / 2.0,
-                        y,
-                        COST_FONT,
-                        Face::Plain,
-                        s,
-                    )));
+                    let t = Text::new(cx - w / 2.0, y, COST_FONT, Face::Plain, s);
+                    costs.push((*cx, Prim::Text(t)));
                 }
             }
-            bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
         }
+        let (right, extent) = if cuts.is_empty() {
+            (right, right)
+        } else {
+            crate::wrap::apply(&mut prims, &mut hot, cuts, right, &mut costs)
+        };
+        prims.extend(costs.into_iter().map(|(_, p)| p));
+        let mut bottom = prims.iter().map(prim_bottom).fold(0.0, f64::max);
         let mut width = extent + EDGE;
         // legend under the drawing
         let legend: Vec<String> = (self.labels.lines.iter().cloned())

@@ -518,8 +518,41 @@ fn visual_attention_draws_as_fig_28() {
     assert_eq!(plain.len(), 1, "only the window: {plain:?}");
     let bars = g.rects.iter().filter(|r| r.4 == "pf").count();
     assert_eq!(bars, 0, "no regrouping bar");
-    assert!(g.texts.iter().any(|t| t.4.starts_with("*k")), "scale on a wire");
-    assert!(!g.texts.iter().any(|t| t.4 == "+"), "bias inside the output map");
+    assert!(
+        g.texts.iter().any(|t| t.4.starts_with("*k")),
+        "scale on a wire"
+    );
+    assert!(
+        !g.texts.iter().any(|t| t.4 == "+"),
+        "bias inside the output map"
+    );
     // the softmax ◁ is a filled path in a contraction frame
     assert!(svg.contains("<path class=\"op\""), "softmax on a wire");
+}
+
+/// With the cost overlay every zoo drawing stays within the page width too: a cost drawing
+/// wraps onto rows as the plain one does, each cost line under its column in that column's
+/// row (before, nothing wrapped with `--cost`, and cost drawings ran past 1400 px).
+#[test]
+fn cost_drawings_stay_within_the_page() {
+    let opt = nc_diagram_draw::DrawOptions {
+        cost: true,
+        ..Default::default()
+    };
+    let mut bad = Vec::new();
+    let mut wrapped = 0;
+    for (name, svg) in nc_diagram_draw::zoo_svgs(&opt) {
+        let g = geo(&svg);
+        if g.width > nc_diagram_draw::fit::MAX_WIDTH {
+            bad.push(format!("{name} --cost: {} px wide", g.width));
+        }
+        let flops: Vec<_> = g.texts.iter().filter(|t| t.4.ends_with("FLOP")).collect();
+        // a wrapped drawing has cost lines at several heights, one band per row
+        let mut ys: Vec<i64> = flops.iter().map(|t| t.1.round() as i64).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        wrapped += usize::from(ys.len() > 1);
+    }
+    report(&bad);
+    assert!(wrapped > 0, "no cost drawing wrapped");
 }
