@@ -556,3 +556,33 @@ fn cost_drawings_stay_within_the_page() {
     report(&bad);
     assert!(wrapped > 0, "no cost drawing wrapped");
 }
+
+/// Issue 14's annotated regions: the IR names regions only by its blocks (no other node
+/// groups), so a block drawn expanded is the captioned region, its name (with `×N` where it
+/// repeats) over its frame in the SVG and in the TikZ alike.
+#[test]
+fn an_expanded_block_is_a_captioned_region_in_svg_and_tikz() {
+    let c = nc_diagram::zoo::get("transformer").expect("zoo transformer");
+    let opt = nc_diagram_draw::DrawOptions {
+        expand: vec!["Block".into()],
+        ..Default::default()
+    };
+    let scene = nc_diagram_draw::circuit_scene(&c, &opt);
+    let svg = nc_diagram_draw::svg::write(&scene);
+    let g = geo(&svg);
+    let frames: Vec<_> = g.rects.iter().filter(|r| r.4 == "bg").collect();
+    assert!(!frames.is_empty(), "no region");
+    let caption = g
+        .texts
+        .iter()
+        .find(|t| t.4 == "Block ×2")
+        .expect("the region's caption");
+    let f = frames[0];
+    assert!(
+        caption.0 >= f.0 && caption.2 <= f.0 + f.2 && caption.1 >= f.1 && caption.3 <= f.1 + 20.0,
+        "caption {caption:?} heads its frame {f:?}"
+    );
+    let tikz = nc_diagram_draw::tikz::write(&scene);
+    assert!(tikz.contains("{Block $\\times$2}"), "TikZ caption");
+    assert!(tikz.contains("\\path[nc block background]"), "TikZ region");
+}
