@@ -43,6 +43,7 @@ pub mod scene;
 mod slots;
 pub mod stats;
 pub mod svg;
+mod tally;
 pub mod tikz;
 mod untangle;
 mod wrap;
