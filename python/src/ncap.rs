@@ -137,6 +137,7 @@ impl Policy {
                     let sign = match s {
                         nc_ncap::ncap::Sign::Excitatory => "excitatory",
                         nc_ncap::ncap::Sign::Inhibitory => "inhibitory",
+                        nc_ncap::ncap::Sign::Free => "free",
                     };
                     (n.clone(), sign)
                 })

@@ -61,6 +61,9 @@ pub struct NcapConfig {
     /// (the cross-inhibition ablation). Files written before this switch read as on.
     #[serde(default = "on")]
     pub cross_inhibition: bool,
+    /// Descending speed and turn inputs for the target task ([`Steering`]); none in "swim".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steering: Option<Steering>,
 }
 
 fn on() -> bool {
@@ -85,13 +88,15 @@ impl Default for NcapConfig {
             oscillator_period: 60,
             boundary_grad: BoundaryGrad::Inclusive,
             cross_inhibition: true,
+            steering: None,
         }
     }
 }
 
 impl NcapConfig {
     /// The ES script's 3-bit ablation code `[sharing, signs, constant init]`, e.g. "111",
-    /// followed by `-noosc`, `-noprop`, `-nocross` for each component switched off.
+    /// followed by `-noosc`, `-noprop`, `-nocross` for each component switched off, and
+    /// `-steer` or `-steerlearn` for the target task's descending inputs ([`Steering`]).
     pub fn code(&self) -> String {
         let b = |x: bool| if x { '1' } else { '0' };
         let mut s: String = [
@@ -114,11 +119,15 @@ impl NcapConfig {
                 s.push_str(name);
             }
         }
+        if let Some(st) = self.steering {
+            s.push_str(if st.learned { "-steerlearn" } else { "-steer" });
+        }
         s
     }
 
     /// Parses an ablation code: three digits `[sharing, signs, constant init]`, then
-    /// optionally `-noosc`, `-noprop`, `-nocross` (components off); the rest at defaults.
+    /// optionally `-noosc`, `-noprop`, `-nocross` (components off) and `-steer` or
+    /// `-steerlearn` (steering); the rest at defaults.
     pub fn from_code(code: &str) -> Result<Self, NcapError> {
         let bad = || NcapError::BadCode {
             code: code.to_string(),
@@ -131,6 +140,12 @@ impl NcapConfig {
                 "noosc" if cfg.oscillator => cfg.oscillator = false,
                 "noprop" if cfg.proprioception => cfg.proprioception = false,
                 "nocross" if cfg.cross_inhibition => cfg.cross_inhibition = false,
+                "steer" | "steerlearn" if cfg.steering.is_none() => {
+                    cfg.steering = Some(Steering {
+                        learned: p == "steerlearn",
+                        ..Steering::default()
+                    });
+                }
                 _ => return Err(bad()),
             }
         }
@@ -203,6 +218,9 @@ pub enum NcapError {
         /// The limit.
         max: usize,
     },
+    /// Steering needs at least one joint for its turn input.
+    #[error("steering's turn input must reach at least 1 joint, got 0")]
+    NoTurnJoints,
     /// A loaded weight is NaN or infinite.
     #[error("ncap parameter {index} is not finite")]
     NonFinite {
@@ -211,7 +229,7 @@ pub enum NcapError {
     },
     /// An ablation code that is not three binary digits (plus component suffixes).
     #[error(
-        "ablation code {code:?} is not three binary digits like \"111\", optionally followed by -noosc, -noprop and -nocross (each once)"
+        "ablation code {code:?} is not three binary digits like \"111\", optionally followed by -noosc, -noprop and -nocross (each once) and -steer or -steerlearn"
     )]
     BadCode {
         /// The code given.
@@ -226,6 +244,8 @@ pub enum Sign {
     Excitatory,
     /// Clamped to ≤ 0 when sign constraints are on.
     Inhibitory,
+    /// Never clamped (the learned steering controller's linear map).
+    Free,
 }
 
 // parameter index of each synapse of one joint
@@ -319,6 +339,8 @@ pub struct NcapTrace {
     pub m_v_pre: Vec<f64>,
     /// Dorsal muscle activity per joint.
     pub m_d: Vec<f64>,
+    /// The descending drive of a steered pass (none in "swim").
+    pub drive: Option<Drive>,
     /// Ventral muscle activity per joint.
     pub m_v: Vec<f64>,
 }
@@ -389,6 +411,7 @@ pub struct Ncap {
     params: Vec<f64>,
     names: Vec<(String, Sign)>,
     slots: Vec<JointSlots>,
+    steer: Option<steer::SteerSlots>,
 }
 
 impl PartialEq for Ncap {
@@ -436,6 +459,8 @@ impl Ncap {
         let init = ncap.cfg.init;
         for (p, (_, sign)) in ncap.params.iter_mut().zip(&ncap.names) {
             *p = match (signs, init, sign) {
+                // nn.Linear(2, 3)'s default init
+                (_, _, Sign::Free) => rng.random_range(-steer::LINEAR_INIT..steer::LINEAR_INIT),
                 (true, Init::Constant, Sign::Excitatory) => 1.0,
                 (true, Init::Constant, Sign::Inhibitory) => -1.0,
                 (true, Init::Uniform, Sign::Excitatory) => rng.random::<f64>(),
@@ -480,7 +505,8 @@ impl Ncap {
                 period: cfg.oscillator_period,
             });
         }
-        let (names, slots) = layout(&cfg, n_joints);
+        let (mut names, slots) = layout(&cfg, n_joints);
+        let steer = steer::layout(&cfg, &mut names)?;
         let params = params.unwrap_or_else(|| vec![0.0; names.len()]);
         if params.len() != names.len() {
             return Err(NcapError::ParamCount {
@@ -494,6 +520,7 @@ impl Ncap {
             params,
             names,
             slots,
+            steer,
         })
     }
 
@@ -541,7 +568,7 @@ impl Ncap {
     fn w(&self, idx: usize) -> f64 {
         let p = self.params[idx];
         match (self.cfg.signs, self.names[idx].1) {
-            (false, _) => p,
+            (false, _) | (_, Sign::Free) => p,
             (true, Sign::Excitatory) => p.max(0.0),
             (true, Sign::Inhibitory) => p.min(0.0),
         }
@@ -559,7 +586,7 @@ impl Ncap {
         let p = self.params[idx];
         let b = self.cfg.boundary_grad;
         match (self.cfg.signs, self.names[idx].1) {
-            (false, _) => 1.0,
+            (false, _) | (_, Sign::Free) => 1.0,
             (true, Sign::Excitatory) => d_clamp(p, 0.0, f64::INFINITY, b),
             (true, Sign::Inhibitory) => d_clamp(p, f64::NEG_INFINITY, 0.0, b),
         }
@@ -575,6 +602,12 @@ impl Ncap {
     ///
     /// Reads `min(joints.len(), n_joints)` angles; missing ones count as 0.
     pub fn forward(&self, joints: &[f64], t: usize, out: &mut [f64], trace: &mut NcapTrace) {
+        trace.drive = None;
+        self.forward_body(joints, t, out, trace);
+    }
+
+    // the circuit, with the descending drive in `trace.drive` added to the B-neurons
+    fn forward_body(&self, joints: &[f64], t: usize, out: &mut [f64], trace: &mut NcapTrace) {
         let n = self.n_joints;
         trace.resize(n);
         let (od, ov) = oscillator(t, self.cfg.oscillator_period);
@@ -600,6 +633,11 @@ impl Ncap {
                 bd += od * self.w(o_d);
                 bv += ov * self.w(o_v);
             }
+            if let Some(d) = &trace.drive {
+                let (dd, dv) = self.drive_input(d, i);
+                bd += dd;
+                bv += dv;
+            }
             trace.b_d_pre[i] = bd;
             trace.b_v_pre[i] = bv;
             let (bd, bv) = (graded(bd), graded(bv));
@@ -620,6 +658,7 @@ impl Ncap {
 
     /// Accumulates `∂L/∂params` into `grad` given `∂L/∂torque` for the pass recorded in `trace`.
     pub fn backward(&self, trace: &NcapTrace, grad_out: &[f64], grad: &mut [f64]) {
+        let mut g_drive = steer::DriveGrad::default();
         for i in 0..self.n_joints.min(grad_out.len()) {
             let s = self.slots[i];
             let g = grad_out[i];
@@ -646,9 +685,18 @@ impl Ncap {
                 grad[o_d] += gbd * trace.osc.0 * self.dw(o_d);
                 grad[o_v] += gbv * trace.osc.1 * self.dw(o_v);
             }
+            if let Some(d) = &trace.drive {
+                self.drive_backward(d, i, gbd, gbv, grad, &mut g_drive);
+            }
+        }
+        if let Some(d) = &trace.drive {
+            self.controller_backward(d, &g_drive, grad);
         }
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+mod steer;
+pub use steer::{Drive, Steering};

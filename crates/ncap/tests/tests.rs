@@ -4,5 +4,6 @@
 
 mod fuzz;
 mod golden;
+mod navigate;
 mod reference;
 mod training;

@@ -3,8 +3,9 @@
 //! keep each matrix's weight distribution and destroy its structure, over tasks and seeds.
 //!
 //! Outputs (besides the tables of [`crate::tables`]): `spectra.csv` (singular values of
-//! `W_h(0)`, seed 0, structured and shuffled), `effective_rank.csv` (entropy, nuclear and
-//! stable rank of `W_h(0)` per matrix and variant, mean over seeds), `plots/spectra.svg`,
+//! `W_h(0)`, seed 0, structured and shuffled), `effective_rank.csv` (entropy, nuclear, stable
+//! and participation-ratio ranks of `W_h(0)` per matrix and variant, mean over seeds),
+//! `plots/spectra.svg`,
 //! `plots/effective_rank.svg` and `plots/<measure>_structure.svg`.
 
 use crate::grid::{
@@ -200,7 +201,7 @@ fn write_outputs(cfg: &StructureConfig, status: &Status, out: &Path) -> Result<(
         .first()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let mut er = String::from("matrix,variant,entropy,nuclear,stable,n\n");
+    let mut er = String::from("matrix,variant,entropy,nuclear,stable,participation,n\n");
     let names: Vec<String> = cfg.matrices.iter().map(InitSpec::label).collect();
     let mut bars = Vec::new();
     for shuffle in [false, true] {
@@ -216,20 +217,22 @@ fn write_outputs(cfg: &StructureConfig, status: &Status, out: &Path) -> Result<(
                 .map(|u| &u.result)
                 .collect();
             let k = rs.len().max(1) as f64;
-            let (e, nu, st) = rs.iter().fold((0.0, 0.0, 0.0), |a, r| {
+            let (e, nu, st, pr) = rs.iter().fold((0.0, 0.0, 0.0, 0.0), |a, r| {
                 (
                     a.0 + r.rank_w0.entropy,
                     a.1 + r.rank_w0.nuclear,
                     a.2 + r.rank_w0.stable,
+                    a.3 + r.rank_w0.participation,
                 )
             });
             er.push_str(&format!(
-                "{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{}\n",
                 m,
                 variant(shuffle),
                 e / k,
                 nu / k,
                 st / k,
+                pr / k,
                 rs.len()
             ));
             let row = summary.iter().find(|r| {

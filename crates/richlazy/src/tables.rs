@@ -268,8 +268,11 @@ pub fn get<'a>(
     })
 }
 
+/// A CSV cell: empty where there is no value, or no finite one (a median over zero seeds).
 fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
+    v.filter(|x| x.is_finite())
+        .map(|x| x.to_string())
+        .unwrap_or_default()
 }
 
 /// Writes `results.csv`, `results.jsonl`, `tracking.csv` and `summary.csv` into `out` and
@@ -359,11 +362,11 @@ pub fn write_tables(records: &[UnitRecord], out: &Path) -> Result<Vec<GroupRow>,
             s.x,
             s.measure,
             s.n,
-            s.mean,
-            s.sd,
-            s.median,
-            s.ci_lo,
-            s.ci_hi
+            opt(Some(s.mean)),
+            opt(Some(s.sd)),
+            opt(Some(s.median)),
+            opt(Some(s.ci_lo)),
+            opt(Some(s.ci_hi))
         ));
     }
     let er = effective_rank_table(&summary);

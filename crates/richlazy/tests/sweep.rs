@@ -65,6 +65,14 @@ fn quick_sweep_shards_merge_and_show_the_rank_effect() {
         .lines()
         .count();
     assert_eq!(rows, 1 + cfg.cells().len());
+    // a group with no values (a measure no seed has) gets empty cells, never NaN text
+    let summary = std::fs::read_to_string(merged.join("summary.csv")).unwrap();
+    assert!(!summary.to_lowercase().contains("nan"), "{summary}");
+    for line in summary.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 11, "{line}");
+        assert_eq!(f[5] == "0", f[6].is_empty(), "{line}");
+    }
     // resume: a second call on a finished shard runs nothing
     events.lock().unwrap().clear();
     run_sweep(&cfg, &opts(&a, half(0)), &log).unwrap();

@@ -35,6 +35,9 @@ enum NcapCommand {
     Transfer(SweepArgs),
     /// Ablations: sharing × signs × init, initial and final return.
     Ablations(SweepArgs),
+    /// The target task: NCAP with speed and turn inputs (fixed rule or learned), NCAP without
+    /// them and the MLP, trained by ES; returns and paths to targets.
+    Navigate(SweepArgs),
     /// Interpretability raster: neuron activity of a trained NCAP and its weights.
     Raster(RasterArgs),
     /// Join the folders of a sharded sweep and aggregate.
@@ -290,6 +293,7 @@ pub fn run(args: NcapArgs) -> Result<()> {
         NcapCommand::Efficiency(a) => sweep(Experiment::Efficiency, a),
         NcapCommand::Transfer(a) => sweep(Experiment::Transfer, a),
         NcapCommand::Ablations(a) => sweep(Experiment::Ablations, a),
+        NcapCommand::Navigate(a) => sweep(Experiment::Navigate, a),
         NcapCommand::Raster(a) => raster(a),
         NcapCommand::Render(a) => render(a),
         NcapCommand::Bench(a) => bench(&a),
@@ -439,6 +443,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         Experiment::Efficiency => "efficiency",
         Experiment::Transfer => "transfer",
         Experiment::Ablations => "ablations",
+        Experiment::Navigate => "navigate",
     };
     let preset = a.preset.get();
     let opts = SweepOptions {
@@ -474,6 +479,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         }
         Experiment::Transfer => experiments::transfer::run(&opts, &mut progress),
         Experiment::Ablations => experiments::ablations::run(&opts, &mut progress),
+        Experiment::Navigate => experiments::navigate::run(&opts, &mut progress),
     }
     .with_context(|| format!("ncap {name}"))?;
     pb.finish_and_clear();
@@ -490,6 +496,7 @@ fn project(exp: Experiment, opts: &SweepOptions) -> Result<()> {
         Experiment::Curves | Experiment::Efficiency => experiments::curves::units(opts),
         Experiment::Transfer => experiments::transfer::units(opts),
         Experiment::Ablations => experiments::ablations::units(opts),
+        Experiment::Navigate => experiments::navigate::units(opts),
     };
     let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
     pb.println("ncap bench: timing the learners and the physics for the projection");

@@ -250,6 +250,8 @@ struct SweepArgs {
 }
 
 #[derive(Args, Debug)]
+// its task is fixed, so the shared --tasks flag is hidden here (and refused if given)
+#[command(mut_arg("tasks", |a| a.hide(true)))]
 struct SmnistArgs {
     /// Folder of MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte): the
     /// MNIST training files, or a subset made by tools/reference/richlazy/make_mnist_subset.py

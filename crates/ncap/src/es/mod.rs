@@ -6,6 +6,7 @@
 //! same folder resumes from the checkpoint and gives the same result as an uninterrupted run.
 
 pub mod config;
+pub mod navigate;
 pub mod rollout;
 pub mod update;
 

@@ -10,6 +10,7 @@
 pub mod ablations;
 pub mod claims;
 pub mod curves;
+pub mod navigate;
 pub mod preset;
 pub mod projection;
 pub mod raster;
@@ -37,6 +38,8 @@ pub enum Experiment {
     Transfer,
     /// Sharing × signs × init ablations.
     Ablations,
+    /// The target task with steering.
+    Navigate,
 }
 
 impl Experiment {
@@ -47,6 +50,7 @@ impl Experiment {
             Experiment::Efficiency => "ncap-efficiency",
             Experiment::Transfer => "ncap-transfer",
             Experiment::Ablations => "ncap-ablations",
+            Experiment::Navigate => "ncap-navigate",
         }
     }
 }
@@ -223,6 +227,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
         Experiment::Curves | Experiment::Efficiency => curves::units(&opts),
         Experiment::Transfer => transfer::units(&opts),
         Experiment::Ablations => ablations::units(&opts),
+        Experiment::Navigate => navigate::units(&opts),
     };
     if Sweep::new(file.experiment.name(), &file, &units)?.manifest() != m {
         return Err(bad(
@@ -241,6 +246,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<SweepReport, TrainError> 
         Experiment::Ablations => finish(&staged, &units, &status, &|o, u| {
             ablations::aggregate(o, u, &opts)
         }),
+        Experiment::Navigate => finish(&staged, &units, &status, &|o, u| navigate::aggregate(o, u)),
     }?;
     merged.commit()?;
     Ok(SweepReport {

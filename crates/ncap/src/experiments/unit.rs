@@ -3,6 +3,7 @@
 
 use crate::actor::GaussianActor;
 use crate::ddpg::DdpgConfig;
+use crate::es::navigate::Navigating;
 use crate::es::{EsConfig, EsSettings};
 use crate::ncap::{Ncap, NcapConfig};
 use crate::ppo::PpoConfig;
@@ -75,6 +76,24 @@ impl ModelKind {
     }
 }
 
+/// What the swimmer is asked to do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Swim forward as fast as possible (the paper's task).
+    #[default]
+    Swim,
+    /// Reach a randomly placed target (dm_control's swimmer task, the reference's `navigate`).
+    Navigate,
+}
+
+impl Task {
+    /// Whether this is the paper's swim task (the default, left out of `spec.json`).
+    pub fn is_swim(&self) -> bool {
+        *self == Task::Swim
+    }
+}
+
 /// Everything that defines one training run (written to its folder as `spec.json`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainSpec {
@@ -104,6 +123,9 @@ pub struct TrainSpec {
     /// field existed read as f64).
     #[serde(default = "Precision::legacy")]
     pub precision: Precision,
+    /// The task (swim unless stated; specs of swim runs do not name it).
+    #[serde(default, skip_serializing_if = "Task::is_swim")]
+    pub task: Task,
 }
 
 impl TrainSpec {
@@ -124,12 +146,17 @@ impl TrainSpec {
             critic_hidden: algo.default_critic_hidden(),
             es: (algo == Algo::Es).then_some(EsSettings::SCRIPT),
             precision: Precision::default(),
+            task: Task::Swim,
         }
     }
 
     /// A unit name that is unique within a sweep and safe as a folder name.
     pub fn name(&self) -> String {
-        match self.model {
+        let task = match self.task {
+            Task::Swim => "",
+            Task::Navigate => "nav-",
+        };
+        let name = match self.model {
             ModelKind::Ncap => format!(
                 "{}-ncap{}-n{}-s{}",
                 self.algo.name(),
@@ -138,6 +165,20 @@ impl TrainSpec {
                 self.seed
             ),
             ModelKind::Mlp => format!("{}-mlp-n{}-s{}", self.algo.name(), self.n_bodies, self.seed),
+        };
+        format!("{task}{name}")
+    }
+
+    /// Observations of the MLP: the swim observation, plus `to_target` on the target task.
+    pub fn mlp_obs_dim(&self) -> usize {
+        let swim = nc_swimmer::SwimConfig {
+            n_bodies: self.n_bodies,
+            ..nc_swimmer::SwimConfig::default()
+        }
+        .obs_dim();
+        swim + match self.task {
+            Task::Swim => 0,
+            Task::Navigate => 2,
         }
     }
 
@@ -221,6 +262,13 @@ impl TrainSpec {
             self.initial_ncap()?;
         }
         let (algo, steps) = (self.algo.name(), self.steps);
+        if self.task == Task::Navigate && self.algo != Algo::Es {
+            return Err(TrainError::Settings {
+                algo,
+                message: "the target task is trained by ES only (PPO and DDPG train on swim)"
+                    .into(),
+            });
+        }
         match self.algo {
             Algo::Es => {
                 let cfg = self.es_config();
@@ -242,7 +290,7 @@ impl TrainSpec {
         }
         if self.model == ModelKind::Mlp {
             let sizes = [
-                &[swim.obs_dim()][..],
+                &[self.mlp_obs_dim()][..],
                 &self.mlp_hidden,
                 &[self.n_bodies - 1],
             ]
@@ -356,18 +404,31 @@ pub fn run_unit_with(
     let p = partial.as_path();
     let summary = match (spec.algo, spec.model) {
         (Algo::Es, ModelKind::Ncap) => {
-            crate::es::train(&spec.es_config(), spec.initial_ncap()?, Some(p), progress)?.summary
+            let ncap = spec.initial_ncap()?;
+            let cfg = spec.es_config();
+            match spec.task {
+                Task::Swim => crate::es::train(&cfg, ncap, Some(p), progress)?.summary,
+                Task::Navigate => {
+                    crate::es::train(&cfg, Navigating(ncap), Some(p), progress)?.summary
+                }
+            }
         }
         (Algo::Es, ModelKind::Mlp) => {
             // garage's policy reads the observation without the time feature
-            let obs = nc_swimmer::SwimConfig {
-                n_bodies: spec.n_bodies,
-                ..nc_swimmer::SwimConfig::default()
-            }
-            .obs_dim();
             let mut rng = nc_core::rng::stream(spec.seed, "mlp-init", 0);
-            let actor = GaussianActor::new(obs, spec.n_bodies - 1, &spec.mlp_hidden, &mut rng)?;
-            crate::es::train(&spec.es_config(), actor, Some(p), progress)?.summary
+            let actor = GaussianActor::new(
+                spec.mlp_obs_dim(),
+                spec.n_bodies - 1,
+                &spec.mlp_hidden,
+                &mut rng,
+            )?;
+            let cfg = spec.es_config();
+            match spec.task {
+                Task::Swim => crate::es::train(&cfg, actor, Some(p), progress)?.summary,
+                Task::Navigate => {
+                    crate::es::train(&cfg, Navigating(actor), Some(p), progress)?.summary
+                }
+            }
         }
         (Algo::Ppo, model) => {
             let cfg = spec.ppo_config();

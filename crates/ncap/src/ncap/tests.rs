@@ -207,6 +207,7 @@ fn init_draws_follow_the_reference_distributions() {
         match s {
             Sign::Excitatory => assert!((0.0..1.0).contains(p)),
             Sign::Inhibitory => assert!((-1.0..=0.0).contains(p)),
+            Sign::Free => unreachable!("no steering here"),
         }
     }
 }

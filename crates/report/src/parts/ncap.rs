@@ -1,5 +1,6 @@
 //! NCAP: the trained swimmer with its raster, learning curves, efficiency, transfer, ablations,
-//! and one row per claim of the paper with its verdict (from `nc_ncap::experiments::claims`).
+//! the target task, and one row per claim of the paper with its verdict (from
+//! `nc_ncap::experiments::claims`).
 
 use crate::html::{Figure, escape, table};
 use crate::{PartContext, PartError, Preset, Section};
@@ -9,6 +10,7 @@ use nc_ncap::experiments::Preset as NcapPreset;
 use nc_ncap::experiments::ablations::{self, AblationRow};
 use nc_ncap::experiments::claims::{Claim, mlp_learned};
 use nc_ncap::experiments::curves::{self, EfficiencyRow};
+use nc_ncap::experiments::navigate::{self, NavigateRow};
 use nc_ncap::experiments::raster::{self, RasterOptions};
 use nc_ncap::experiments::render::{self, RenderOptions};
 use nc_ncap::experiments::transfer::{self, TransferRow};
@@ -311,7 +313,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let adir = ctx.dir.join("ablations");
     ablations::run(
         &opts(&adir),
-        &mut within(ctx.progress, (0.8, 1.0), "ablations"),
+        &mut within(ctx.progress, (0.8, 0.93), "ablations"),
     )?;
     let _: Vec<AblationRow> = read(&adir.join("ablations.json"))?;
     let aclaims: Vec<Claim> = read(&adir.join("claims.json"))?;
@@ -327,7 +329,51 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         .html(),
     );
 
-    // 5. one row per claim
+    // 5. the target task, which the paper does not evaluate: no claim, no verdict
+    (ctx.progress)(0.93, "target task");
+    let ndir = ctx.dir.join("navigate");
+    navigate::run(
+        &opts(&ndir),
+        &mut within(ctx.progress, (0.93, 1.0), "target task"),
+    )?;
+    let nrows: Vec<NavigateRow> = read(&ndir.join("navigate.json"))?;
+    let facts: Vec<String> = nrows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({} weights) {:.0} → {:.0}",
+                r.label, r.n_params, r.initial_mean, r.final_mean
+            )
+        })
+        .collect();
+    html.push_str(
+        &Figure {
+            src: "ncap/navigate/navigate.svg".into(),
+            alt: "Bar chart of initial and final return on the target task for NCAP with the fixed steering rule, NCAP with a learned steering controller, NCAP without steering and the MLP, with a dot per seed.".into(),
+            caption: format!(
+                "The target task (dm_control's swimmer: reach a ball placed at random), which the reference code sets up and its paper never evaluates, so no verdict is drawn. NCAP gets the reference's descending inputs: a brake on every B-neuron and a turn drive on the head joint, from its fixed rule or a learned linear controller. All train by ES with the script's settings at the same budget; mean test return, initial → final: {}.",
+                facts.join("; ")
+            ),
+        }
+        .html(),
+    );
+    for (name, what) in [
+        ("ncap-steer", "NCAP with the fixed steering rule"),
+        ("mlp", "the MLP"),
+    ] {
+        html.push_str(
+            &Figure {
+                src: format!("ncap/navigate/trajectories_{name}.svg"),
+                alt: format!("The nose's paths towards four targets, for {what} after training."),
+                caption: format!(
+                    "Paths of the nose from the origin towards four test targets (dots), {what}, seed 0 after training."
+                ),
+            }
+            .html(),
+        );
+    }
+
+    // 6. one row per claim
     claims.extend(tclaims);
     claims.extend(aclaims);
     let rows: Vec<Vec<String>> = claims

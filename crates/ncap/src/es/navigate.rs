@@ -1,0 +1,101 @@
+//! ES on the target task: the same policies, run on [`NavigateEnv`] episodes.
+//!
+//! NCAP reads the joint angles and `to_target` (its [`crate::ncap::Steering`] turns them into
+//! speed and turn commands); the MLP reads the whole observation, `to_target` included.
+
+use super::EsPolicy;
+use crate::actor::GaussianActor;
+use crate::mlp::MlpCache;
+use crate::ncap::Ncap;
+use crate::policy::{PolicyError, SavedPolicy};
+use nc_swimmer::{NavigateEnv, SwimConfig, run_navigate_episode};
+
+/// A policy trained and tested on the target task instead of "swim".
+#[derive(Clone, Debug)]
+pub struct Navigating<P>(pub P);
+
+/// The target task's environment for `swim` (no time feature: neither policy reads it).
+pub fn navigate_env(swim: SwimConfig) -> Result<NavigateEnv, PolicyError> {
+    Ok(NavigateEnv::new(SwimConfig {
+        time_feature: false,
+        ..swim
+    })?)
+}
+
+impl EsPolicy for Navigating<Ncap> {
+    fn params(&self) -> Vec<f64> {
+        self.0.params().to_vec()
+    }
+    fn set_params(&mut self, p: &[f64]) {
+        self.0.params_mut().copy_from_slice(p);
+    }
+    fn episode(&self, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+        let mut env = navigate_env(swim)?;
+        let ncap = self.0.with_joints(env.n_joints())?;
+        Ok(ncap_episode(&ncap, &mut env, seed, |_| {})?)
+    }
+    fn saved(&self) -> SavedPolicy {
+        self.0.saved()
+    }
+}
+
+impl EsPolicy for Navigating<GaussianActor> {
+    fn params(&self) -> Vec<f64> {
+        self.0.params()
+    }
+    fn set_params(&mut self, p: &[f64]) {
+        self.0.set_params(p);
+    }
+    fn episode(&self, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
+        let mut env = navigate_env(swim)?;
+        mlp_episode(&self.0, &mut env, seed, |_| {})
+    }
+    fn saved(&self) -> SavedPolicy {
+        self.0.saved()
+    }
+}
+
+/// One episode of a steered NCAP, calling `visit` after the reset and every step.
+pub fn ncap_episode(
+    ncap: &Ncap,
+    env: &mut NavigateEnv,
+    seed: u64,
+    visit: impl FnMut(&NavigateEnv),
+) -> Result<f64, nc_swimmer::SimError> {
+    let nj = env.n_joints();
+    run_navigate_episode(
+        env,
+        seed,
+        |obs, t, a| ncap.act_steered(&obs[..nj], [obs[nj], obs[nj + 1]], t, a),
+        visit,
+    )
+}
+
+/// One episode of the MLP at its mean action, calling `visit` after the reset and every step.
+pub fn mlp_episode(
+    actor: &GaussianActor,
+    env: &mut NavigateEnv,
+    seed: u64,
+    visit: impl FnMut(&NavigateEnv),
+) -> Result<f64, PolicyError> {
+    if env.obs_dim() != actor.mlp.n_in() {
+        return Err(PolicyError::ObsDim {
+            expected: actor.mlp.n_in(),
+            got: env.obs_dim(),
+            n_bodies: env.n_joints() + 1,
+        });
+    }
+    let mut cache = MlpCache::default();
+    Ok(run_navigate_episode(
+        env,
+        seed,
+        |obs, _, a| {
+            actor
+                .mlp
+                .forward(obs, 1, &mut cache)
+                .expect("input width checked above");
+            a.copy_from_slice(cache.output());
+        },
+        visit,
+    )?)
+}
