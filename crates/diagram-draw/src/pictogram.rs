@@ -161,6 +161,19 @@ fn tri(x: f64, y: f64, s: f64) -> Prim {
     )
 }
 
+/// The softmax ◁, `s` from its centre to its flat side.
+fn softmax_tri(role: Role, cx: f64, cy: f64, s: f64) -> Prim {
+    Prim::Path(
+        role,
+        vec![
+            Seg::M(cx - s, cy),
+            Seg::L(cx + s, cy - s * 0.9),
+            Seg::L(cx + s, cy + s * 0.9),
+            Seg::Z,
+        ],
+    )
+}
+
 /// Draws the box and pictogram of one operation. Copy, add, save and load draw no box here.
 pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>) {
     let role = if learned { Role::Learned } else { Role::Op };
@@ -193,16 +206,7 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
     let (cx, cy) = (f.cx(), f.cy());
     match kind {
         OpKind::Softmax => {
-            let s = (h * 0.3).min(8.0);
-            out.push(Prim::Path(
-                Role::Pict,
-                vec![
-                    Seg::M(cx - s, cy),
-                    Seg::L(cx + s, cy - s * 0.9),
-                    Seg::L(cx + s, cy + s * 0.9),
-                    Seg::Z,
-                ],
-            ));
+            out.push(softmax_tri(Role::Pict, cx, cy, (h * 0.3).min(8.0)));
         }
         OpKind::Norm => out.push(Prim::Circle(Role::Pict, cx, cy, (h * 0.3).min(8.0))),
         OpKind::BatchNorm => {
@@ -423,18 +427,8 @@ fn draw_marks(
                 ));
             }
             _ => {
-                let cx = (a + b) / 2.0;
-                let s = 6.0;
                 // filled, so a double wire does not show through it
-                out.push(Prim::Path(
-                    Role::Op,
-                    vec![
-                        Seg::M(cx - s, y),
-                        Seg::L(cx + s, y - s * 0.9),
-                        Seg::L(cx + s, y + s * 0.9),
-                        Seg::Z,
-                    ],
-                ));
+                out.push(softmax_tri(Role::Op, (a + b) / 2.0, y, 6.0));
             }
         }
     }

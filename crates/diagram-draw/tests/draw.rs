@@ -62,6 +62,15 @@ struct Geo {
     wires: Vec<Vec<(char, Vec<f64>)>>,
 }
 
+/// One drawing of [`all_svgs`], by name.
+fn zoo_svg(name: &str) -> String {
+    all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no drawing {name}"))
+        .1
+}
+
 fn attr(n: &roxmltree::Node<'_, '_>, a: &str) -> f64 {
     n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
 }
@@ -325,11 +334,7 @@ fn no_two_boxes_overlap() {
 /// as the paper draws them, and the output map follows on its own.
 #[test]
 fn mha_parallel_maps_share_a_column() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_mha")
-        .expect("zoo mha")
-        .1;
+    let svg = zoo_svg("zoo_mha");
     let g = geo(&svg);
     let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
     assert_eq!(maps.len(), 4, "{maps:?}");
@@ -348,11 +353,7 @@ fn mha_parallel_maps_share_a_column() {
 /// though each needs its inputs regrouped first.
 #[test]
 fn visual_attention_parallel_maps_share_a_column() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_visual_attention")
-        .expect("zoo visual_attention")
-        .1;
+    let svg = zoo_svg("zoo_visual_attention");
     let g = geo(&svg);
     let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
     // the most maps sharing one column (the output map, a source, may start further left)
@@ -477,11 +478,7 @@ fn side_branch_runs_beside_the_main_branch() {
 /// and dots, and an index carried by a double wire stays double through the wiring.
 #[test]
 fn contractions_are_wiring_in_an_unshaded_frame() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_sdpa")
-        .expect("zoo sdpa")
-        .1;
+    let svg = zoo_svg("zoo_sdpa");
     let g = geo(&svg);
     let frames: Vec<_> = g.rects.iter().filter(|r| r.4 == "op ctr").collect();
     assert_eq!(frames.len(), 2, "{:?}", g.rects);
@@ -508,11 +505,7 @@ fn contractions_are_wiring_in_an_unshaded_frame() {
 /// box): the only unlearned box left is the window ★.
 #[test]
 fn visual_attention_draws_as_fig_28() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_visual_attention")
-        .expect("zoo visual_attention")
-        .1;
+    let svg = zoo_svg("zoo_visual_attention");
     let g = geo(&svg);
     let plain: Vec<_> = g.rects.iter().filter(|r| r.4 == "op").collect();
     assert_eq!(plain.len(), 1, "only the window: {plain:?}");
