@@ -29,6 +29,7 @@ fn con(i: &[&str], o: &[&str]) -> OpKind {
     OpKind::Contract {
         axes_in: i.iter().map(|s| (*s).to_owned()).collect(),
         axes_out: o.iter().map(|s| (*s).to_owned()).collect(),
+        marks: Vec::new(),
     }
 }
 

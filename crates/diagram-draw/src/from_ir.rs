@@ -103,7 +103,10 @@ pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions
                 }),
             None => tallies.get(&node.id).copied(),
         };
-        let item = cv.node(node.id, tally.map(cost_lines).unwrap_or_default());
+        let item = cv.node(
+            node.id,
+            tally.map(crate::tally::cost_lines).unwrap_or_default(),
+        );
         if let Some(mut item) = item {
             if let Item::Op(op) = &mut item {
                 op.tally = tally;
@@ -113,8 +116,9 @@ pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions
     }
     cv.enter_blocks(None);
     crate::copies::merge(&mut cv.d.items);
+    crate::marks::fold(&mut cv.d.items);
     if cost.is_some() {
-        sum_blocks(&mut cv.d.items);
+        crate::tally::sum_blocks(&mut cv.d.items);
     }
     axes(c, &mut cv.d);
     let b = c.default_bindings();
@@ -126,55 +130,6 @@ pub fn from_circuit_with(c: &Circuit, cost: Option<&CostReport>, opt: &IrOptions
             .push(format!("batch axis {} = {v}, not drawn", ax.name));
     }
     cv.d
-}
-
-/// The cost overlay lines of a tally.
-fn cost_lines(t: Tally) -> Vec<String> {
-    let mut lines = vec![format!("{}FLOP", si(t.flops))];
-    if t.kept > 0 {
-        lines.push(format!("{}B kept", si(t.kept)));
-    }
-    lines
-}
-
-/// Gives every block the summed cost of what it holds (all its repetitions), for the box it
-/// is drawn as when collapsed; returns the sum of `items`.
-fn sum_blocks(items: &mut [Item]) -> Tally {
-    let mut total = Tally::default();
-    for it in items {
-        let t = match it {
-            Item::Op(op) => op.tally.unwrap_or_default(),
-            Item::Block(b) => {
-                let t = sum_blocks(&mut b.body);
-                b.cost = cost_lines(t);
-                t
-            }
-            Item::Permute(_) => Tally::default(),
-        };
-        total.flops += t.flops;
-        total.kept += t.kept;
-    }
-    total
-}
-
-/// Numbers with SI prefixes, three significant digits.
-fn si(v: u128) -> String {
-    #[allow(clippy::cast_precision_loss, reason = "display only")]
-    let x = v as f64;
-    for (s, p) in [("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)] {
-        if x >= p {
-            let y = x / p;
-            let digits = if y >= 100.0 {
-                0
-            } else if y >= 10.0 {
-                1
-            } else {
-                2
-            };
-            return format!("{y:.digits$} {s}");
-        }
-    }
-    format!("{v} ")
 }
 
 /// Records every axis with its simplified formula and its value at the default sizes, for
@@ -675,6 +630,9 @@ impl<'a> Conv<'a> {
             Op::Reshape { .. } => OpKind::Reshape,
             other => OpKind::Other(other.kind().into()),
         };
+        if kind == OpKind::Reshape && self.relabel(v_in, &w_in, &acts, out_v) {
+            return None;
+        }
         let commute = match &node.op {
             Op::Reshape(_) | Op::Permute(_) => Commute::Relabel,
             Op::Linear(l) if !l.bias => Commute::Linear,
@@ -685,6 +643,45 @@ impl<'a> Conv<'a> {
             _ => Commute::Never,
         };
         Some(self.act(v_in, w_in, &acts, out_v, kind, learned, cost, commute))
+    }
+
+    /// A regrouping of one wire into one other (the grid `x̄'` read as tokens `y`) draws no
+    /// bar, as the paper's Fig. 28 does not: the wire takes the new axes (and label) from where
+    /// it was made. Not a wire the drawing or an open block starts with, whose label at the
+    /// left edge would then be wrong. Returns whether it did so.
+    fn relabel(&mut self, v_in: ValueId, w_in: &[WireId], acts: &[AxisId], out_v: ValueId) -> bool {
+        let c = self.c;
+        let sin = self.slots.of(c, v_in);
+        let sout = self.slots.of(c, out_v);
+        let acted = |s: &Vec<AxisId>| s.iter().any(|a| acts.contains(a));
+        let gone: Vec<usize> = (0..sin.len()).filter(|i| acted(&sin[*i])).collect();
+        let new: Vec<&Vec<AxisId>> = sout.iter().filter(|s| !sin.contains(s)).collect();
+        let ([i], [slot]) = (gone.as_slice(), new.as_slice()) else {
+            return false;
+        };
+        let Some(&w) = w_in.get(*i) else { return false };
+        let at_start =
+            self.d.inputs.contains(&w) || self.open.iter().any(|o| o.block.inputs.contains(&w));
+        if at_start || sin.len() != w_in.len() {
+            return false;
+        }
+        let double = slot.len() > 1
+            || slot
+                .iter()
+                .any(|a| matches!(c.axis(*a).kind, AxisKind::Spatial | AxisKind::Token));
+        let wire = &mut self.d.wires[w.0];
+        wire.label = Slots::label(c, slot);
+        wire.double = double;
+        wire.axes = slot.iter().map(|a| a.0).collect();
+        let out: Vec<WireId> = sout
+            .iter()
+            .map(|s| match sin.iter().position(|x| x == s) {
+                Some(j) => w_in[j],
+                None => w,
+            })
+            .collect();
+        self.wires.insert(out_v, out);
+        true
     }
 
     /// An operation on one value: the wires of the axes it acts on enter its box, the rest
@@ -756,7 +753,11 @@ impl<'a> Conv<'a> {
         let axes_out = out
             .map(|v| self.slots.of(self.c, v).iter().map(letter).collect())
             .unwrap_or_default();
-        OpKind::Contract { axes_in, axes_out }
+        OpKind::Contract {
+            axes_in,
+            axes_out,
+            marks: Vec::new(),
+        }
     }
 }
 

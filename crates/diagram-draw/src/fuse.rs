@@ -133,13 +133,40 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
                     continue;
                 }
                 let positions: Vec<AxisId> = w.axes.iter().map(|x| x.output).collect();
+                let mut acts: Vec<AxisId> = inputs.iter().chain(&positions).copied().collect();
+                let mut nodes = vec![n.id, t.id];
+                let mut input = n.inputs[0];
+                // regroupings the map reads through (the heads merged, the tokens made a grid
+                // again) are drawn as the box reading the axes before them, as Fig. 28 does
+                let taken: Vec<NodeId> =
+                    out.values().flat_map(|g: &Group| g.nodes.clone()).collect();
+                while let Some(r) = c.value(input).producer.map(|p| c.node(p)) {
+                    let Op::Reshape(rs) = &r.op else { break };
+                    if only_reader(c, input) != Some(nodes[0])
+                        || r.block != n.block
+                        || taken.contains(&r.id)
+                        || !rs.to.iter().any(|a| acts.contains(a))
+                    {
+                        break;
+                    }
+                    acts.retain(|a| !rs.to.contains(a));
+                    acts.extend(&rs.from);
+                    nodes.insert(0, r.id);
+                    input = r.inputs[0];
+                }
+                let mut output = t.outputs[0];
+                // a learned bias added right after: the box is `L₊`-like, one learned map
+                if let Some(add) = bias_add(c, i + 2, output) {
+                    nodes.extend(&add);
+                    output = c.node(add[2]).outputs[0];
+                }
                 out.insert(
-                    t.id,
+                    *nodes.last().unwrap_or(&t.id),
                     Group {
-                        nodes: vec![n.id, t.id],
-                        input: n.inputs[0],
-                        output: t.outputs[0],
-                        acts: inputs.iter().chain(&positions).copied().collect(),
+                        nodes,
+                        input,
+                        output,
+                        acts,
                         kind: kind(c, &w.axes, None, true),
                     },
                 );
@@ -148,4 +175,23 @@ pub(crate) fn convs(c: &Circuit) -> BTreeMap<NodeId, Group> {
         }
     }
     out
+}
+
+/// The nodes from `at` that add a learned bias to `v`, its only reader: the constant `1`, the
+/// learned map from it and the sum.
+fn bias_add(c: &Circuit, at: usize, v: ValueId) -> Option<[NodeId; 3]> {
+    let (one, map, add) = (c.nodes.get(at)?, c.nodes.get(at + 1)?, c.nodes.get(at + 2)?);
+    let scalar = matches!(one.op, Op::Constant(_))
+        && one.inputs.is_empty()
+        && one.outputs.iter().all(|o| c.value(*o).ty.axes.is_empty());
+    let learned = matches!(&map.op, Op::Linear(_))
+        && !map.params.is_empty()
+        && map.inputs == one.outputs
+        && only_reader(c, map.outputs[0]) == Some(add.id);
+    let sums = matches!(add.op, Op::Add)
+        && add.inputs.len() == 2
+        && add.inputs.contains(&v)
+        && add.inputs.contains(&map.outputs[0])
+        && only_reader(c, v) == Some(add.id);
+    (scalar && learned && sums && one.block == add.block).then_some([one.id, map.id, add.id])
 }

@@ -5,7 +5,7 @@
 //! [`svg::write`] and [`tikz::write`] turn into deterministic text. Columns alternate data
 //! types and operations, each axis is a wire labelled with its size, boxes span exactly the
 //! wires they act on, and the paper's pictograms mark each kind of operation. A drawing
-//! wider than 640 px wraps onto rows where few wires cross, its wires led round under each
+//! wider than 600 px wraps onto rows where few wires cross, its wires led round under each
 //! row; a circuit's large blocks collapse first ([`fit`]).
 //!
 //! ```
@@ -32,6 +32,7 @@ pub mod interactive;
 pub mod labels;
 pub mod layout;
 pub mod legend;
+mod marks;
 pub mod metrics;
 pub mod model;
 mod pack;
@@ -42,6 +43,7 @@ pub mod scene;
 mod slots;
 pub mod stats;
 pub mod svg;
+mod tally;
 pub mod tikz;
 mod untangle;
 mod wrap;

@@ -62,6 +62,8 @@ pub enum OpKind {
         axes_in: Vec<String>,
         /// Index letter per output wire.
         axes_out: Vec<String>,
+        /// Operations on single wires drawn inside the frame (see [`Mark`]).
+        marks: Vec<Mark>,
     },
     /// Elementwise function, e.g. `R` for ReLU.
     Elementwise(String),
@@ -116,6 +118,19 @@ pub enum OpKind {
         /// Repeat count shown as `×N`, if any.
         repeat: Option<String>,
     },
+}
+
+/// An operation drawn on a wire of a contraction's frame rather than as a box of its own, as
+/// the paper's Figs. 20 and 28 draw the scale `*k^-1/2` as an arrow on the scores and the
+/// softmax ◁ on the wire that returns to the second contraction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// On an output port (after the contraction); otherwise on an input port (before it).
+    pub output: bool,
+    /// The port, top to bottom.
+    pub port: usize,
+    /// The operation: [`OpKind::Scale`] or [`OpKind::Softmax`].
+    pub kind: OpKind,
 }
 
 /// One operation placed in the diagram.

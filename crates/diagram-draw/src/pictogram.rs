@@ -128,7 +128,10 @@ pub(crate) fn min_width(kind: &OpKind, learned: bool) -> f64 {
         _ => 12.0,
     };
     let base = match kind {
-        OpKind::Contract { .. } => 46.0,
+        OpKind::Contract { marks, .. } => {
+            let (l, r) = mark_room(marks);
+            46.0 + l + r
+        }
         OpKind::Copy | OpKind::Add => 24.0,
         OpKind::Softmax | OpKind::Norm | OpKind::BatchNorm => 30.0,
         OpKind::Reshape => 20.0,
@@ -153,6 +156,19 @@ fn tri(x: f64, y: f64, s: f64) -> Prim {
             Seg::M(x - s, y - s * 0.7),
             Seg::L(x + s * 0.6, y),
             Seg::L(x - s, y + s * 0.7),
+            Seg::Z,
+        ],
+    )
+}
+
+/// The softmax ◁, `s` from its centre to its flat side.
+fn softmax_tri(role: Role, cx: f64, cy: f64, s: f64) -> Prim {
+    Prim::Path(
+        role,
+        vec![
+            Seg::M(cx - s, cy),
+            Seg::L(cx + s, cy - s * 0.9),
+            Seg::L(cx + s, cy + s * 0.9),
             Seg::Z,
         ],
     )
@@ -190,16 +206,7 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
     let (cx, cy) = (f.cx(), f.cy());
     match kind {
         OpKind::Softmax => {
-            let s = (h * 0.3).min(8.0);
-            out.push(Prim::Path(
-                Role::Pict,
-                vec![
-                    Seg::M(cx - s, cy),
-                    Seg::L(cx + s, cy - s * 0.9),
-                    Seg::L(cx + s, cy + s * 0.9),
-                    Seg::Z,
-                ],
-            ));
+            out.push(softmax_tri(Role::Pict, cx, cy, (h * 0.3).min(8.0)));
         }
         OpKind::Norm => out.push(Prim::Circle(Role::Pict, cx, cy, (h * 0.3).min(8.0))),
         OpKind::BatchNorm => {
@@ -220,7 +227,20 @@ pub(crate) fn draw(kind: &OpKind, learned: bool, f: &Frame, out: &mut Vec<Prim>)
                 h - 6.0,
             ));
         }
-        OpKind::Contract { axes_in, axes_out } => contract(axes_in, axes_out, f, out),
+        OpKind::Contract {
+            axes_in,
+            axes_out,
+            marks,
+        } => {
+            let (l, r) = mark_room(marks);
+            let inner = Frame {
+                x0: f.x0 + l,
+                x1: f.x1 - r,
+                ..f.clone()
+            };
+            contract(axes_in, axes_out, &inner, out);
+            draw_marks(marks, f, (inner.x0, inner.x1), out);
+        }
         OpKind::Elementwise(_) => {
             if let Some(t) = label(kind, learned) {
                 let tw = t.width();
@@ -314,4 +334,102 @@ fn ports(axes: &[String], l: &str, ys: &[f64]) -> Vec<f64> {
         .filter(|(a, _)| a.as_str() == l)
         .map(|(_, y)| *y)
         .collect()
+}
+
+/// Font size of a scale written on a wire.
+const MARK_FONT: f64 = 9.0;
+
+/// The text of a scale mark: `*k^-1/2` as the paper writes it.
+fn scale_text(s: &str) -> Text {
+    let runs = match s.split_once('^') {
+        Some((base, exp)) => {
+            let exp = match exp {
+                "-0.5" => "-1/2",
+                "0.5" => "1/2",
+                e => e,
+            };
+            vec![run("*", 0), run(base, 0), run(exp, 1)]
+        }
+        None => vec![run("*", 0), run(s, 0)],
+    };
+    Text {
+        x: 0.0,
+        y: 0.0,
+        size: MARK_FONT,
+        face: Face::Italic,
+        runs,
+    }
+}
+
+/// Room a contraction's marks take at its left (on the inputs) and right (on the outputs).
+fn mark_room(marks: &[crate::model::Mark]) -> (f64, f64) {
+    let room = |m: &crate::model::Mark| match &m.kind {
+        OpKind::Scale(s) => scale_text(s).width() + 4.0,
+        _ => 15.0,
+    };
+    let side = |output: bool| {
+        marks
+            .iter()
+            .filter(|m| m.output == output)
+            .map(room)
+            .fold(0.0, f64::max)
+    };
+    (side(false), side(true))
+}
+
+/// The wires across the room of the marks, and the marks on them: a softmax ◁ on its wire,
+/// a scale as an arrowhead with the factor written above the wire.
+fn draw_marks(
+    marks: &[crate::model::Mark],
+    f: &Frame,
+    (ix0, ix1): (f64, f64),
+    out: &mut Vec<Prim>,
+) {
+    if marks.is_empty() {
+        return;
+    }
+    let role = |double: bool| if double { Role::Wire2 } else { Role::Pict };
+    // the wiring's kept indices run on to the frame's edge, drawn as the wiring draws them
+    let straight = |a: f64, b: f64, y: f64| {
+        let m = (a + b) / 2.0;
+        vec![Seg::M(a, y), Seg::C(m, y, m, y, b, y)]
+    };
+    if marks.iter().any(|m| !m.output) {
+        for (y, d) in f.ins.iter().zip(&f.double_ins) {
+            out.push(Prim::Path(role(*d), straight(f.x0, ix0, *y)));
+        }
+    }
+    if marks.iter().any(|m| m.output) {
+        for (y, d) in f.outs.iter().zip(&f.double_outs) {
+            out.push(Prim::Path(role(*d), straight(ix1, f.x1, *y)));
+        }
+    }
+    for m in marks {
+        let ys = if m.output { &f.outs } else { &f.ins };
+        let Some(&y) = ys.get(m.port) else { continue };
+        let (a, b) = if m.output { (ix1, f.x1) } else { (f.x0, ix0) };
+        match &m.kind {
+            OpKind::Scale(s) => {
+                // the factor over the arrow's shaft and head
+                let mut t = scale_text(s);
+                t.x = a + 3.0;
+                t.y = y - 6.0;
+                out.push(Prim::Text(t));
+                let tip = b - 3.0;
+                out.push(Prim::Path(
+                    Role::PictFill,
+                    vec![
+                        Seg::M(tip - 7.0, y - 4.0),
+                        Seg::L(tip, y),
+                        Seg::L(tip - 7.0, y + 4.0),
+                        Seg::Z,
+                    ],
+                ));
+            }
+            _ => {
+                // filled, so a double wire does not show through it
+                out.push(softmax_tri(Role::Op, (a + b) / 2.0, y, 6.0));
+            }
+        }
+    }
 }

@@ -16,12 +16,19 @@ pub(crate) struct Slots {
     hidden: BTreeSet<AxisId>,
     bundle_of: BTreeMap<AxisId, usize>,
     bundles: Vec<(AxisId, AxisId)>,
+    /// Stack grids above kernel offsets above the rest (see [`Slots::of`]).
+    grid_first: bool,
 }
 
 impl Slots {
     /// Finds the bundles (when `bundle`) and the batch axes to hide (when `hide_batch`).
     pub(crate) fn new(c: &Circuit, bundle: bool, hide_batch: bool) -> Slots {
-        let mut s = Slots::default();
+        let mut s = Slots {
+            grid_first: c.nodes.iter().any(|n| {
+                matches!(n.op, Op::Window(_)) && n.outputs.iter().any(|v| c.consumers(*v).len() > 1)
+            }),
+            ..Slots::default()
+        };
         if hide_batch {
             // an embedding looks its indices up one by one: it passes the batch through
             let acted: BTreeSet<AxisId> = c
@@ -68,6 +75,17 @@ impl Slots {
                 }
                 None => out.push(vec![*a]),
             }
+        }
+        // where one window feeds several maps (Fig. 28's Q, K and V), the grid above the
+        // kernel offsets above the channels, as the paper stacks them: each map then spans
+        // adjacent wires and the grid (the tokens) passes above it
+        let rank = |s: &Vec<AxisId>| match c.axis(s[0]).kind {
+            AxisKind::Spatial => 0,
+            AxisKind::Kernel => 1,
+            _ => 2,
+        };
+        if self.grid_first {
+            out.sort_by_key(rank);
         }
         out
     }

@@ -11,7 +11,7 @@ use crate::layout::EDGE;
 use crate::scene::{Hot, Prim, Role, Seg};
 
 /// A drawing wider than this (px) wraps onto rows, if it can.
-pub(crate) const WRAP_AT: f64 = 640.0;
+pub(crate) const WRAP_AT: f64 = 600.0;
 /// Most wires a cut may carry from one row to the next.
 pub(crate) const MAX_WIRES: usize = 4;
 /// Most rows.
@@ -228,13 +228,15 @@ fn rounded(pts: &[(f64, f64)]) -> Vec<Seg> {
 }
 
 /// Places the rows: wraps `prims` and `hot` (laid out in one row) after the data columns
-/// `cuts` (`(x0, x1)` of each). Returns the right end of the last row's data (where wires
-/// that reach the right edge end) and the right end of everything drawn.
+/// `cuts` (`(x0, x1)` of each), and with them `loose`, each placed in the row of the x
+/// given with it (a cost line under its column). Returns the right end of the last row's data
+/// (where wires that reach the right edge end) and the right end of everything drawn.
 pub(crate) fn apply(
     prims: &mut Vec<Prim>,
     hot: &mut [Hot],
     cuts: &[(f64, f64)],
     last_right: f64,
+    loose: &mut [(f64, Prim)],
 ) -> (f64, f64) {
     let rows = cuts.len() + 1;
     // the cut's data column is drawn again at the start of the next row: its labels and
@@ -290,6 +292,9 @@ pub(crate) fn apply(
     }
     for (r, p) in &extra {
         note(*r, p);
+    }
+    for (x, p) in loose.iter() {
+        note(row_of(cuts, *x), p);
     }
     // the wires of each cut, top to bottom
     let mut crossing: Vec<Vec<f64>> = vec![Vec::new(); cuts.len()];
@@ -367,6 +372,9 @@ pub(crate) fn apply(
         shift_prim(&mut p, shift[r]);
         out.push(p);
     }
+    for (x, p) in loose.iter_mut() {
+        shift_prim(p, shift[row_of(cuts, *x)]);
+    }
     for h in hot.iter_mut() {
         let (dx, dy) = shift[row_of(cuts, h.rect[0])];
         h.rect[0] += dx;
@@ -436,7 +444,7 @@ mod tests {
                 "m",
             )),
         ];
-        let (end, widest) = apply(&mut prims, &mut [], &[(290.0, 310.0)], 600.0);
+        let (end, widest) = apply(&mut prims, &mut [], &[(290.0, 310.0)], 600.0, &mut []);
         let Prim::Path(_, segs) = &prims[0] else {
             panic!()
         };

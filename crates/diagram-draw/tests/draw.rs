@@ -62,6 +62,15 @@ struct Geo {
     wires: Vec<Vec<(char, Vec<f64>)>>,
 }
 
+/// One drawing of [`all_svgs`], by name.
+fn zoo_svg(name: &str) -> String {
+    all_svgs()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no drawing {name}"))
+        .1
+}
+
 fn attr(n: &roxmltree::Node<'_, '_>, a: &str) -> f64 {
     n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(0.0)
 }
@@ -325,11 +334,7 @@ fn no_two_boxes_overlap() {
 /// as the paper draws them, and the output map follows on its own.
 #[test]
 fn mha_parallel_maps_share_a_column() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_mha")
-        .expect("zoo mha")
-        .1;
+    let svg = zoo_svg("zoo_mha");
     let g = geo(&svg);
     let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
     assert_eq!(maps.len(), 4, "{maps:?}");
@@ -348,11 +353,7 @@ fn mha_parallel_maps_share_a_column() {
 /// though each needs its inputs regrouped first.
 #[test]
 fn visual_attention_parallel_maps_share_a_column() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_visual_attention")
-        .expect("zoo visual_attention")
-        .1;
+    let svg = zoo_svg("zoo_visual_attention");
     let g = geo(&svg);
     let maps: Vec<_> = g.rects.iter().filter(|r| r.4 == "op lrn").collect();
     // the most maps sharing one column (the output map, a source, may start further left)
@@ -477,11 +478,7 @@ fn side_branch_runs_beside_the_main_branch() {
 /// and dots, and an index carried by a double wire stays double through the wiring.
 #[test]
 fn contractions_are_wiring_in_an_unshaded_frame() {
-    let svg = all_svgs()
-        .into_iter()
-        .find(|(n, _)| n == "zoo_sdpa")
-        .expect("zoo sdpa")
-        .1;
+    let svg = zoo_svg("zoo_sdpa");
     let g = geo(&svg);
     let frames: Vec<_> = g.rects.iter().filter(|r| r.4 == "op ctr").collect();
     assert_eq!(frames.len(), 2, "{:?}", g.rects);
@@ -500,4 +497,85 @@ fn contractions_are_wiring_in_an_unshaded_frame() {
         assert!(doubles > 0, "no wiring inside the frame at x={}", f.0);
     }
     assert!(svg.contains(".ctr{fill:none"));
+}
+
+/// Visual attention as Fig. 28 draws it: the scale an arrow `*k^-1/2` on a wire and the
+/// softmax a ◁ on the wire into the second contraction (no box of their own), no bar where one
+/// wire is only regrouped into another, and the output map carrying its bias (no `+`, no bias
+/// box): the only unlearned box left is the window ★.
+#[test]
+fn visual_attention_draws_as_fig_28() {
+    let svg = zoo_svg("zoo_visual_attention");
+    let g = geo(&svg);
+    let plain: Vec<_> = g.rects.iter().filter(|r| r.4 == "op").collect();
+    assert_eq!(plain.len(), 1, "only the window: {plain:?}");
+    let bars = g.rects.iter().filter(|r| r.4 == "pf").count();
+    assert_eq!(bars, 0, "no regrouping bar");
+    assert!(
+        g.texts.iter().any(|t| t.4.starts_with("*k")),
+        "scale on a wire"
+    );
+    assert!(
+        !g.texts.iter().any(|t| t.4 == "+"),
+        "bias inside the output map"
+    );
+    // the softmax ◁ is a filled path in a contraction frame
+    assert!(svg.contains("<path class=\"op\""), "softmax on a wire");
+}
+
+/// With the cost overlay every zoo drawing stays within the page width too: a cost drawing
+/// wraps onto rows as the plain one does, each cost line under its column in that column's
+/// row (before, nothing wrapped with `--cost`, and cost drawings ran past 1400 px).
+#[test]
+fn cost_drawings_stay_within_the_page() {
+    let opt = nc_diagram_draw::DrawOptions {
+        cost: true,
+        ..Default::default()
+    };
+    let mut bad = Vec::new();
+    let mut wrapped = 0;
+    for (name, svg) in nc_diagram_draw::zoo_svgs(&opt) {
+        let g = geo(&svg);
+        if g.width > nc_diagram_draw::fit::MAX_WIDTH {
+            bad.push(format!("{name} --cost: {} px wide", g.width));
+        }
+        let flops: Vec<_> = g.texts.iter().filter(|t| t.4.ends_with("FLOP")).collect();
+        // a wrapped drawing has cost lines at several heights, one band per row
+        let mut ys: Vec<i64> = flops.iter().map(|t| t.1.round() as i64).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        wrapped += usize::from(ys.len() > 1);
+    }
+    report(&bad);
+    assert!(wrapped > 0, "no cost drawing wrapped");
+}
+
+/// Issue 14's annotated regions: the IR names regions only by its blocks (no other node
+/// groups), so a block drawn expanded is the captioned region, its name (with `×N` where it
+/// repeats) over its frame in the SVG and in the TikZ alike.
+#[test]
+fn an_expanded_block_is_a_captioned_region_in_svg_and_tikz() {
+    let c = nc_diagram::zoo::get("transformer").expect("zoo transformer");
+    let opt = nc_diagram_draw::DrawOptions {
+        expand: vec!["Block".into()],
+        ..Default::default()
+    };
+    let scene = nc_diagram_draw::circuit_scene(&c, &opt);
+    let svg = nc_diagram_draw::svg::write(&scene);
+    let g = geo(&svg);
+    let frames: Vec<_> = g.rects.iter().filter(|r| r.4 == "bg").collect();
+    assert!(!frames.is_empty(), "no region");
+    let caption = g
+        .texts
+        .iter()
+        .find(|t| t.4 == "Block ×2")
+        .expect("the region's caption");
+    let f = frames[0];
+    assert!(
+        caption.0 >= f.0 && caption.2 <= f.0 + f.2 && caption.1 >= f.1 && caption.3 <= f.1 + 20.0,
+        "caption {caption:?} heads its frame {f:?}"
+    );
+    let tikz = nc_diagram_draw::tikz::write(&scene);
+    assert!(tikz.contains("{Block $\\times$2}"), "TikZ caption");
+    assert!(tikz.contains("\\path[nc block background]"), "TikZ region");
 }
