@@ -430,6 +430,8 @@ fn single_ops_match_pytorch() {
         "rmsnorm",
         "rope",
         "topk",
+        "select",
+        "sinusoid",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

@@ -621,3 +621,48 @@ fn unknown_names_suggest_what_is_in_scope() {
         "t.ncd:4:10: unknown value `hh`; did you mean `h`? (in scope: h, x)"
     );
 }
+
+/// `select` refuses a position past a literal size when built and past a bound size when
+/// run; `sinusoid` wants exactly two axes, and an even feature axis when run.
+#[test]
+fn select_and_sinusoid_errors_say_what_was_expected() {
+    assert_eq!(
+        err(&format!("{HEAD}y = select x n 4\n")),
+        "t.ncd:3:5: op `y` (select): index 4 is outside axis n of size 4; expected 0 to 3"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = select x n\n")),
+        "t.ncd:3:15: expected the position selected (from 0), found end of line"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}p = sinusoid [n]\n")),
+        "t.ncd:3:5: sinusoid: expected two axes in brackets, [positions features], found 1"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}p = relu x ; sinusoid [b n]\n")),
+        "t.ncd:3:14: `sinusoid` takes no input value, so it cannot follow ';'"
+    );
+    // at run time: position 2 of b = 2, then an odd feature axis m = 3
+    let c = load(&format!(
+        "{HEAD}y = select x b 2\np = sinusoid [b m=3]\noutput y p\n"
+    ))
+    .unwrap();
+    let run = |b: i64| {
+        let bind: nc_diagram::size::Bindings = [("b".to_string(), b)].into_iter().collect();
+        let bound = nc_diagram::exec::Bound::new(&c, &bind).unwrap();
+        let p = nc_diagram::exec::init_params::<f64>(&c, &bound, 1);
+        let x = nc_diagram::exec::random_inputs::<f64>(&c, &bound, 2);
+        nc_diagram::exec::forward(&c, &bound, &p, &x)
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        run(2),
+        "op `y` (select): index 2 is outside axis b of size 2"
+    );
+    assert_eq!(
+        run(3),
+        "op `p` (sinusoid): the feature axis m has odd size 3; sines and cosines come in pairs, so it needs an even one"
+    );
+}

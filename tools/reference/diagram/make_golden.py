@@ -655,7 +655,25 @@ def ops():
         return torch.zeros_like(w).scatter(1, idx, top / top.sum(1, keepdim=True))
     cases["topk"] = op_case("circuit topk\ninput x [t=6 e=5]\ny = topk x over e 2 ; softmax over e\noutput y\n",
                             routing, [(6, 5)], [[0.0, 2.0]], {})
+    # position 2 of the middle axis t of a [b t m] value, which the output loses
+    cases["select"] = op_case("circuit select\ninput x [b=2 t=4 m=3]\ny = tanh x ; select t 2\noutput y\n",
+                              lambda x: torch.tanh(x).select(1, 2), [(2, 4, 3)], [[0.0, 2.0]], {})
+    # the transformer's sinusoidal positions (base 100 to turn faster) scaling the input, so
+    # the gradient reads the table too
+    cases["sinusoid"] = op_case("circuit sinusoid\ninput x [t=5 m=6]\np = sinusoid [t m] base 100\n"
+                                "y = mul x p\noutput y\n",
+                                lambda x: x * sinusoid_ref(5, 6, 100.0), [(5, 6)], [[0.0, 1.0]], {})
     return cases
+
+
+def sinusoid_ref(t, d, base=10000.0):
+    """The Annotated Transformer's PositionalEncoding table: sin on even, cos on odd features."""
+    pe = torch.zeros(t, d)
+    position = torch.arange(t, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(base) / d))
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
 
 
 def gpt2_block():

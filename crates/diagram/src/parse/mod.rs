@@ -67,6 +67,7 @@
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)
+//!            | "select" X axis int                     (* one position; the axis is dropped *)
 //!            | "split" X axis "->" axis axis { axis }  (* outputs NAME.0, NAME.1, … *)
 //!            | "mask" X axis axis ( "causal" | [ "below" int ] [ "above" int ] )
 //!                                     (* −∞ where col − row is outside [−below, above] *)
@@ -76,6 +77,7 @@
 //!            | "permute" X { axis }
 //!            | "embed" X axis "->" { axis } [ "using" name ]
 //!            | "constant" real "[" { axis } "]"
+//!            | "sinusoid" "[" axis axis "]" [ "base" real ]  (* sin/cos positions, no input *)
 //!            | "learned" "[" { axis } "]" [ "init" init ]
 //!            | "save" label X | "load" label ;
 //! win        = "(" axis "by" axis [ "stride" int ] [ "dilation" int ] [ "pad" int ]

@@ -258,6 +258,8 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::RmsNorm(r) => r.over.clone(),
         Op::Rope(r) => vec![r.pos, r.dim],
         Op::TopK(t) => vec![t.over],
+        Op::Select(s) => vec![s.axis],
+        Op::Sinusoid(s) => vec![s.pos, s.dim],
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),
