@@ -666,3 +666,79 @@ fn select_and_sinusoid_errors_say_what_was_expected() {
         "op `p` (sinusoid): the feature axis m has odd size 3; sines and cosines come in pairs, so it needs an even one"
     );
 }
+
+/// A λ-indexed repeat: names and sizes per instance, values carried from one to the next.
+const LAMBDA: &str = "circuit lam
+size c = 2
+input x [b=1 c0=1]
+block Down repeat 3 as λ {
+  y = linear x c{λ-1} -> c{λ}=c*2^λ ; relu
+  x = save C{λ} y
+}
+h = relu Down.x
+block Up repeat 2 as μ from 2 {
+  s = load C{μ}
+  t = linear h c{5-μ} -> c{μ}
+  h = add s t
+}
+output h
+";
+
+#[test]
+fn lambda_repeats_give_each_instance_its_sizes_and_names() {
+    let c = load(LAMBDA).unwrap();
+    let sizes: Vec<String> = (1..=3)
+        .map(|i| {
+            let a = c.axes.iter().find(|a| a.name == format!("c{i}")).unwrap();
+            a.size.to_string()
+        })
+        .collect();
+    assert_eq!(sizes, ["c*2", "c*4", "c*8"]);
+    let labels: Vec<&str> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            nc_diagram::ir::Op::Save(l) | nc_diagram::ir::Op::Load(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(labels, ["C1", "C2", "C3", "C2", "C3"]);
+    // Down[1] reads Down[0]'s x; Up[0] reads `h` outside, Up[1] Up[0]'s
+    let lin = |name: &str| c.nodes.iter().find(|n| n.name == name).unwrap();
+    assert_eq!(c.value(lin("Down[1].y.linear").inputs[0]).name, "Down[0].x");
+    assert_eq!(c.value(lin("Up[0].t").inputs[0]).name, "h");
+    assert_eq!(c.value(lin("Up[1].t").inputs[0]).name, "Up[0].h");
+    assert_eq!(load(&save(&c)).unwrap(), c);
+}
+
+#[test]
+fn bad_lambda_expressions_are_clear_errors() {
+    let with = |from: &str, to: &str| err(&LAMBDA.replacen(from, to, 1));
+    assert_eq!(
+        with("c{λ-1} ->", "c{λ/2} ->"),
+        "t.ncd:5:17: `{λ/2}` with λ = 1: 1/2 is not a whole number"
+    );
+    assert_eq!(
+        with("c{λ-1} ->", "c{ν} ->"),
+        "t.ncd:5:17: unknown name `ν` in `{ν}`: the repeat index here is `λ`"
+    );
+    assert_eq!(
+        with("c*2^λ", "c*2^(0-λ)"),
+        "t.ncd:5:29: the power `0 - 1` of a size must be a whole number, 0 or more (as 2^3, or 2^λ in a repeat indexed by λ)"
+    );
+    assert_eq!(
+        with("as λ {", "as c {"),
+        "t.ncd:4:24: block `Down`: the repeat index `c` is also a size; give it another name"
+    );
+    assert_eq!(
+        with("input x [b=1 c0=1]", "input x [b=1 c{1}=1]"),
+        "t.ncd:3:15: `{…}` stands for the value of a repeat index, which exists only inside `block NAME repeat N as λ { … }`"
+    );
+    assert_eq!(
+        with(
+            "  x = save C{λ} y\n",
+            "  x = save C{λ} y\n  block In repeat 1 as λ {\n  }\n"
+        ),
+        "t.ncd:7:24: `λ` is already the repeat index of an enclosing block; give this one another name"
+    );
+}

@@ -42,7 +42,8 @@
 //!            | "axis" axis { "," axis }
 //!            | "input" name "[" { axis } "]" [ "index" ]
 //!            | "param" [ "/" ] name "[" { axis } "]" [ "init" init ] [ "shared" ]
-//!            | "block" name [ "[" int "of" int "]" | "repeat" int ] [ "shared" ] "{"
+//!            | "block" name [ "[" int "of" int "]" | "repeat" int [ "as" name [ "from" int ] ] ]
+//!                [ "shared" ] "{"
 //!            | "}"
 //!            | "output" name { name }
 //!            | [ "/" ] name "=" op { ";" op } ;        (* each op after ";" reads the last *)
@@ -105,6 +106,13 @@
 //!   iteration; after the block, `Layer.x` is the last iteration's `x`. With `shared`,
 //!   every iteration uses the first one's parameters. [`text::save`] writes each instance
 //!   out: `block Layer [1 of 3] { … }` is iteration 1 of 3.
+//! - `block Down repeat 4 as λ { … }` indexes the iterations, as the paper's U-Net does:
+//!   λ = 1, 2, 3, 4 (`as λ from 0` starts at 0). In the body, `{expr}` is replaced by its
+//!   value for each iteration, in a name or alone (`c{λ}`, `C{5-λ}`, `"Up[{λ-1}].x"`,
+//!   `kH#{2*λ+7}`), and a bare `λ` by the number, so sizes may use it: `c{λ}=c*2^λ`.
+//!   `expr` has whole numbers, the index, `+ - * / ^` and parentheses (`/` must divide);
+//!   the index of a block nested inside needs another name. A whole power of a whole
+//!   number (`2^3`) is folded wherever a size is written.
 //!
 //! [`text::save`] writes a canonical form: the header (`circuit`, every `size`, every
 //! `constraint`), one `axis` line per axis in id order, then inputs, explicit parameters and

@@ -4,12 +4,13 @@
 
 mod axes;
 mod cursor;
+mod lambda;
 mod ops;
 
 use crate::builder::{BuildError, Builder};
 use crate::ir::{AxisId, AxisKind, Circuit, Init, NodeId, ParamId, ValueId};
 use crate::parse::error::TextError;
-use crate::parse::lexer::{Line, lex};
+use crate::parse::lexer::{Line, lex, lex_line};
 use crate::size::Constraint;
 use cursor::{Cursor, Name, R};
 use std::collections::HashMap;
@@ -161,6 +162,7 @@ impl Loader {
                 && line.tokens.get(2).and_then(|t| t.word()) == Some("repeat");
             self.budget(line)?;
             if !is_repeat {
+                stray_braces(line)?;
                 self.statement(line)?;
                 i += 1;
                 continue;
@@ -174,6 +176,7 @@ impl Loader {
             if !(1..=10_000).contains(&count) {
                 return Err(n.err(format!("block `{}`: cannot repeat {count} times", n.text)));
             }
+            let index = self.repeat_index(&mut cur, &n)?;
             let shared = cur.eat_word("shared");
             cur.expect("{", "'{' opening the block")?;
             cur.end("'{'")?;
@@ -212,7 +215,13 @@ impl Loader {
                     name: n.text.clone(),
                     line: n.line,
                 });
-                self.run(&lines[i + 1..end])?;
+                match &index {
+                    None => self.run(&lines[i + 1..end])?,
+                    Some((var, from)) => {
+                        let body = lambda_body(&lines[i + 1..end], var, from + i64::from(it))?;
+                        self.run(&body)?;
+                    }
+                }
                 self.open.pop();
                 self.b
                     .end_block()
@@ -542,6 +551,28 @@ impl Loader {
         Ok(())
     }
 
+    /// `as λ [from K]` after `repeat N`: the index's name and first value (1 unless given).
+    fn repeat_index(&self, cur: &mut Cursor, block: &Name) -> R<Option<(String, i64)>> {
+        if !cur.eat_word("as") {
+            return Ok(None);
+        }
+        let var = cur.plain_name("the repeat index's name after 'as' (as in `as λ`)")?;
+        if self.b.circuit().sizes.contains_key(&var.text) {
+            return Err(var.err(format!(
+                "block `{}`: the repeat index `{}` is also a size; give it another name",
+                block.text, var.text
+            )));
+        }
+        let from = if cur.eat_word("from") {
+            let neg = cur.eat("-");
+            let v = cur.int("the index's first value after 'from'")?;
+            if neg { -v } else { v }
+        } else {
+            1
+        };
+        Ok(Some((var.text, from)))
+    }
+
     /// `block NAME [I of N] [shared] {`
     fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("the block's name after 'block'")?;
@@ -695,6 +726,59 @@ impl Cursor<'_> {
             probe += 1;
         }
         false
+    }
+}
+
+/// The body of a λ-indexed repeat with `var = value` substituted (see [`lambda`]); the
+/// indices of blocks nested inside are left for them.
+fn lambda_body(lines: &[Line], var: &str, value: i64) -> R<Vec<Line>> {
+    let mut nested: Vec<String> = Vec::new();
+    for l in lines {
+        if l.tokens.first().and_then(|t| t.word()) != Some("block") {
+            continue;
+        }
+        let Some(at) = l.tokens.iter().position(|t| t.word() == Some("as")) else {
+            continue;
+        };
+        if let Some(t) = l.tokens.get(at + 1).filter(|t| t.word().is_some()) {
+            if t.word() == Some(var) {
+                return Err(TextError::syntax(
+                    l.number,
+                    t.col,
+                    format!(
+                        "`{var}` is already the repeat index of an enclosing block; give this \
+                         one another name"
+                    ),
+                ));
+            }
+            nested.extend(t.word().map(str::to_string));
+        }
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let text = lambda::substitute(&l.text, l.number, var, value, &nested)?;
+            lex_line(&text, l.number)
+        })
+        .collect()
+}
+
+/// A `{` that neither opens a block (last on its line) nor was replaced by a repeat index.
+fn stray_braces(line: &Line) -> R<()> {
+    let n = line.tokens.len();
+    match line
+        .tokens
+        .iter()
+        .enumerate()
+        .find(|(i, t)| t.is("{") && i + 1 != n)
+    {
+        Some((_, t)) => Err(TextError::syntax(
+            line.number,
+            t.col,
+            "`{…}` stands for the value of a repeat index, which exists only inside \
+             `block NAME repeat N as λ { … }`",
+        )),
+        None => Ok(()),
     }
 }
 

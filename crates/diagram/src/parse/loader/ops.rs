@@ -352,7 +352,16 @@ impl Loader {
                 cur.float("a number (or a size to a power, as k^-0.5)")?,
             ));
         }
-        let e = self.size_expr(cur)?;
+        // a bare whole base (`4^2`) is the size, not a folded power of it
+        let lit = cur
+            .peek()
+            .is_some_and(|t| matches!(t.tok, crate::parse::lexer::Tok::Number(_)))
+            && cur.peek2().is_some_and(|t| t.is("^"));
+        let e = if lit {
+            SizeExpr::Lit(cur.int("a size")?)
+        } else {
+            self.size_expr(cur)?
+        };
         cur.expect("^", "'^' and the power")?;
         Ok(Func::ScaleBySize(e, cur.float("the power after '^'")?))
     }
