@@ -63,8 +63,30 @@ fn saved_text_reads_like_the_diagram() {
         );
     }
     // blocks nest, names inside them are local, shared display names are tagged
+    // a repeated block is written once, indexed by λ, reading `add_pos` first and then the
+    // previous instance's `residual2`
     let text = save(&zoo::transformer());
-    assert!(text.contains("block Block [1 of 2] {\n  ln1 = norm \"Block[0].residual2\""));
+    assert!(
+        text.contains(
+            "block Block repeat 2 as λ with residual2 = add_pos {\n  ln1 = norm residual2"
+        ),
+        "{text}"
+    );
+    // the U-Net's down and up paths, sizes and labels per instance
+    let text = save(&zoo::unet_drawn());
+    for line in [
+        "block Down repeat 4 as λ with max = image {",
+        "  conv_a = linear+ conv_a.win c{λ-1} kx{λ}#{7*λ+11} kw{λ}#{7*λ+12} -> c{λ}",
+        "  \"save C{λ}\" = save C{λ} relu_b",
+        "block Up repeat 3 as λ with up.add_bias = Middle.up.add_bias {",
+        "  \"load C{5-λ}\" = load C{5-λ}",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    assert!(!text.contains(" of 4]"), "{text}");
     let text = save(&zoo::resnet());
     assert!(text.contains("axis kH#5:kernel = 3\n"), "{text}");
 }

@@ -32,7 +32,7 @@ pub use crate::parse::error::TextError;
 /// assert_eq!(nc_diagram::parse::text::load(&text).unwrap(), c);
 /// ```
 pub fn save(c: &Circuit) -> String {
-    super::printer::print(c)
+    super::lambda_print::fold_repeats(c, &super::printer::print(c))
 }
 
 /// Loads and validates a circuit from the text format, or from JSON when the text starts

@@ -174,6 +174,25 @@ impl Loader {
             }
             return Ok(a);
         }
+        // a tag is the axis id, so `c1_in#22` also names an axis written `c1_in` (a λ repeat
+        // tags every instance's axis where only some share their name)
+        if size.is_none()
+            && kind.is_none()
+            && let Some(a) = n
+                .tag
+                .as_ref()
+                .and_then(|t| t.parse::<usize>().ok())
+                .filter(|&i| {
+                    self.b
+                        .circuit()
+                        .axes
+                        .get(i)
+                        .is_some_and(|ax| ax.name == n.text)
+                        && self.axes.get(&n.text) == Some(&crate::ir::AxisId(i as u32))
+                })
+        {
+            return Ok(crate::ir::AxisId(a as u32));
+        }
         let AxisUse::MayIntroduce(default_kind) = usage else {
             return Err(n.err(super::unknown("axis", &key, self.axes.keys())));
         };

@@ -12,11 +12,11 @@ use crate::parse::lexer::is_name_char;
 const MAX_VALUE: i64 = 1 << 40;
 
 /// Whether the character at `i` starts a comment: a `#` not glued to a name as its tag
-/// (`kH#5`, `kH#{λ}`).
+/// (`kH#5`, `kH#{λ}`, `kx{λ}#{2*λ}`).
 fn comment_at(cs: &[char], i: usize) -> bool {
     cs[i] == '#'
         && !(i > 0
-            && (is_name_char(cs[i - 1]) || cs[i - 1] == '"')
+            && (is_name_char(cs[i - 1]) || cs[i - 1] == '"' || cs[i - 1] == '}')
             && cs
                 .get(i + 1)
                 .is_some_and(|c| c.is_ascii_digit() || *c == '{'))
@@ -273,6 +273,7 @@ mod tests {
             "a = load \"C3\" # {λ} kept"
         );
         assert_eq!(s("k = kp#{2*λ+1}").unwrap(), "k = kp#5");
+        assert_eq!(s("k = kx{λ}#{2*λ+1}").unwrap(), "k = kx2#5");
         assert_eq!(
             s("block B repeat 2 as μ {").unwrap(),
             "block B repeat 2 as μ {"

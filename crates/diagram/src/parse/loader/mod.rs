@@ -53,6 +53,9 @@ struct OpenBlock {
     /// In a `repeat` block after the first iteration: the previous iteration's prefix,
     /// where names not yet defined in this iteration are looked up (loop-carried values).
     carry: Option<String>,
+    /// In the first iteration of a λ repeat: the names its `with x = v` binds to the
+    /// values outside (by their keys), where later iterations carry the previous `x`.
+    first: Vec<(String, String)>,
     name: String,
     line: usize,
 }
@@ -177,6 +180,10 @@ impl Loader {
                 return Err(n.err(format!("block `{}`: cannot repeat {count} times", n.text)));
             }
             let index = self.repeat_index(&mut cur, &n)?;
+            let first = match index {
+                Some(_) => self.first_inputs(&mut cur)?,
+                None => Vec::new(),
+            };
             let shared = cur.eat_word("shared");
             cur.expect("{", "'{' opening the block")?;
             cur.end("'{'")?;
@@ -212,6 +219,7 @@ impl Loader {
                 self.open.push(OpenBlock {
                     prefix: own(it),
                     carry: (it > 0).then(|| own(it - 1)),
+                    first: if it == 0 { first.clone() } else { Vec::new() },
                     name: n.text.clone(),
                     line: n.line,
                 });
@@ -353,6 +361,10 @@ impl Loader {
                     .or_else(|| {
                         let carry = b.carry.as_ref()?;
                         table.get(&format!("{carry}.{n}")).copied()
+                    })
+                    .or_else(|| {
+                        let (_, key) = b.first.iter().find(|(k, _)| k == n)?;
+                        table.get(key).copied()
                     })
             })
             .or_else(|| table.get(n).copied())
@@ -573,6 +585,32 @@ impl Loader {
         Ok(Some((var.text, from)))
     }
 
+    /// `with x = v, …` after `as λ`: in the first iteration `x` is the value `v` (the loop's
+    /// input, which later iterations carry from the previous one). Returns (x, key of v).
+    fn first_inputs(&self, cur: &mut Cursor) -> R<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        if !cur.eat_word("with") {
+            return Ok(out);
+        }
+        loop {
+            let x = cur.plain_name("the carried name after 'with'")?;
+            cur.expect("=", "'=' and the value the first iteration reads")?;
+            let v = cur.plain_name("the value the first iteration reads")?;
+            let key = self
+                .open
+                .iter()
+                .rev()
+                .map(|b| format!("{}.{}", b.prefix, v.text))
+                .chain(std::iter::once(v.text.clone()))
+                .find(|k| self.values.contains_key(k))
+                .ok_or_else(|| v.err(unknown("value", &v.text, self.values.keys())))?;
+            out.push((x.text, key));
+            if !cur.eat(",") {
+                return Ok(out);
+            }
+        }
+    }
+
     /// `block NAME [I of N] [shared] {`
     fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("the block's name after 'block'")?;
@@ -606,6 +644,7 @@ impl Loader {
         self.open.push(OpenBlock {
             prefix,
             carry: None,
+            first: Vec::new(),
             name: n.text,
             line: n.line,
         });
