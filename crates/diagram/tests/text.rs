@@ -737,6 +737,12 @@ fn lambda_repeats_give_each_instance_its_sizes_and_names() {
 fn bad_lambda_expressions_are_clear_errors() {
     let with = |from: &str, to: &str| err(&LAMBDA.replacen(from, to, 1));
     assert_eq!(
+        with("as μ from 2 {", "as μ from 2 with h = nothing {"),
+        "t.ncd:9:40: unknown value `nothing` (in scope: Down.x, Down.y, Down.y.linear, \
+         Down[0].x, Down[0].y, Down[0].y.linear, Down[1].x, Down[1].y, Down[1].y.linear, \
+         Down[2].x, Down[2].y, Down[2].y.linear and 2 more)"
+    );
+    assert_eq!(
         with("c{λ-1} ->", "c{λ/2} ->"),
         "t.ncd:5:17: `{λ/2}` with λ = 1: 1/2 is not a whole number"
     );
