@@ -541,6 +541,7 @@ impl<'a> Conv<'a> {
             Op::Split(_) | Op::Gather(_) => Some(OpKind::Reshape),
             Op::Save(n) => Some(OpKind::Save(n.clone())),
             Op::Constant(_) => Some(OpKind::Other("const".into())),
+            Op::Sinusoid(_) => Some(OpKind::Other("sin/cos".into())),
             Op::Einsum { .. } => Some(self.einsum_kind(&ins, node.outputs.first().copied())),
             _ => None,
         };

@@ -280,6 +280,18 @@ impl<'a> Emitter<'a> {
             );
             return Ok((e, out_decl));
         }
+        if let Op::Sinusoid(sn) = &n.op {
+            let d = self.size(sn.dim);
+            if !d.is_multiple_of(2) {
+                return Err(self.unsupported(format!(
+                    "the feature axis {} has odd size {d}",
+                    c.axis_label(sn.dim)
+                )));
+            }
+            let f = self.use_helper(&prelude::SINUSOID);
+            let e = format!("{f}({}, {d}, {})", self.size(sn.pos), py_float(sn.base));
+            return Ok((e, vec![sn.pos, sn.dim]));
+        }
         let x = self.var(n, 0).to_owned();
         let xa = self.in_axes(n, 0).to_vec();
         Ok(match &n.op {
@@ -489,7 +501,11 @@ impl<'a> Emitter<'a> {
                 let f = self.use_helper(&prelude::TOPK);
                 (format!("{f}({x}, {}, {})", pos(&xa, t.over), t.k), xa)
             }
-            Op::Split(_) | Op::Copy(_) | Op::Constant(_) => {
+            Op::Select(sl) => (
+                format!("{x}.select({}, {})", pos(&xa, sl.axis), sl.index),
+                without(&xa, &[sl.axis]),
+            ),
+            Op::Split(_) | Op::Copy(_) | Op::Constant(_) | Op::Sinusoid(_) => {
                 unreachable!("handled by node_lines and above")
             }
         })

@@ -54,6 +54,7 @@ const RESERVED: &[&str] = &[
     "window_t",
     "rope",
     "top_k",
+    "sinusoid",
     "load_safetensors",
     "PARAMS",
     "WEIGHTS",

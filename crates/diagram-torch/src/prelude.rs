@@ -92,6 +92,18 @@ pub(crate) const TOPK: Helper = Helper {
 "#,
 };
 
+pub(crate) const SINUSOID: Helper = Helper {
+    name: "sinusoid",
+    source: r#"def sinusoid(n, d, base):
+    """The transformer's fixed positions, [n, d]: entry (p, 2i) is sin(p * base^(-2i/d)) and
+    (p, 2i + 1) is cos(p * base^(-2i/d))."""
+    i = torch.arange(0, d, 2, dtype=torch.float64)
+    angle = torch.arange(n, dtype=torch.float64)[:, None] * base ** (-i / d)
+    table = torch.stack([torch.sin(angle), torch.cos(angle)], dim=-1).reshape(n, d)
+    return table.to(torch.get_default_dtype())
+"#,
+};
+
 pub(crate) const LOAD: Helper = Helper {
     name: "load_safetensors",
     source: r#"def load_safetensors(module, path):

@@ -145,3 +145,36 @@ fn an_op_that_cannot_export_is_an_error_naming_it() {
     let e = export(&c, &o).expect_err("odd head dimension").to_string();
     assert!(e.contains("rope_q") && e.contains("odd size 3"), "{e}");
 }
+
+/// Index selection exports as `Tensor.select` and the sinusoidal table as the `sinusoid`
+/// helper (checked numerically against a torch-native table when this test was written:
+/// `NC_EXPORT_DUMP=DIR` writes the module there to repeat that); an odd feature axis is an
+/// error naming the op.
+#[test]
+fn select_and_sinusoid_export() {
+    let text = "circuit positions\ninput x [b=2 t=5 m=6]\np = sinusoid [t m] base 100\n\
+                y = mul x p ; select t 2\noutput y\n";
+    let c = nc_diagram::parse::text::load(text).expect("circuit");
+    let o = Options {
+        bindings: c.default_bindings(),
+        load: None,
+    };
+    let py = export(&c, &o).expect("export");
+    if let Some(dir) = std::env::var_os("NC_EXPORT_DUMP") {
+        std::fs::write(std::path::Path::new(&dir).join("positions.py"), &py).expect("dump");
+    }
+    assert!(py.contains("def sinusoid(n, d, base):"), "{py}");
+    assert!(py.contains("p = sinusoid(5, 6, 100.0)"), "{py}");
+    assert!(py.contains(".select(1, 2)"), "{py}");
+    let odd = nc_diagram::parse::text::load(&text.replace("m=6", "m=5")).expect("circuit");
+    let e = export(
+        &odd,
+        &Options {
+            bindings: odd.default_bindings(),
+            load: None,
+        },
+    )
+    .expect_err("odd feature axis")
+    .to_string();
+    assert!(e.contains("`p`") && e.contains("odd size 5"), "{e}");
+}

@@ -292,3 +292,24 @@ fn top_k_routing_matches_finite_differences() {
         assert!(w < 1e-6, "worst relative error {w}");
     }
 }
+
+/// Index selection (a middle position of a middle axis) and the sinusoidal table (a constant
+/// that scales the input, so its entries reach the gradient).
+#[test]
+fn select_and_sinusoid_match_finite_differences() {
+    let mut b = Builder::new("select");
+    let n = b.axis("n", "n", AxisKind::Batch).unwrap();
+    let t = b.axis("t", "t", AxisKind::Token).unwrap();
+    let m = b.axis("m", "m", AxisKind::Feature).unwrap();
+    let x = b.input("x", &[n, t, m]);
+    let p = b.sinusoid("pos", t, m, 100.0).unwrap();
+    let y = b.mul("scaled", x, p).unwrap();
+    let y = b.map("tanh", y, nc_diagram::ir::Func::Tanh).unwrap();
+    let y = b.select("pick", y, t, 2).unwrap();
+    b.output(y);
+    let c = b.finish().unwrap();
+    for seed in 0..3 {
+        let w = fd_check(&c, &bind(&[("n", 2), ("t", 4), ("m", 6)]), seed, 40);
+        assert!(w < 1e-6, "worst relative error {w}");
+    }
+}

@@ -78,12 +78,23 @@ enum Torch {
     /// weights) is an elementwise product in torch, which FlopCounterMode does not count; we
     /// count it as a matrix product of inner size 1 (2 per element forward, 4 backward).
     ScalarProductsUncounted,
+    /// A mixture of experts in torch runs each expert on the tokens routed to it
+    /// (index_select), t·k rows in all; we run every expert on all t tokens and the zero
+    /// routing weights drop the rest. So each expert projection (a linear with the top-k's
+    /// expert axis on its output, other than the router that the top-k reads) counts k/E of
+    /// ours in FlopCounterMode, forward and backward.
+    RoutedExperts,
 }
 
 /// FLOPs (forward, backward) that FlopCounterMode counts beyond ours under `conventions`.
 fn torch_minus_ours(c: &Circuit, b: &Bindings, conventions: &[Torch]) -> (i128, i128) {
     let bound = Bound::new(c, b).unwrap();
     let (mut fwd, mut bwd) = (0i128, 0i128);
+    // the top-k routing: its expert axis, how many experts a token gets, the router value
+    let routing = c.nodes.iter().find_map(|n| match &n.op {
+        Op::TopK(t) => Some((t.over, t.k as i128, n.inputs[0])),
+        _ => None,
+    });
     for ((id, k), node) in cost(c).nodes.iter().zip(&c.nodes) {
         assert_eq!(*id, node.id);
         let k = k.bind(b, 8).unwrap();
@@ -106,6 +117,16 @@ fn torch_minus_ours(c: &Circuit, b: &Bindings, conventions: &[Torch]) -> (i128, 
                 (Torch::ScalarProductsUncounted, Op::Linear(l)) if l.inputs.is_empty() => {
                     fwd -= kf;
                     bwd -= kb;
+                }
+                (Torch::RoutedExperts, Op::Linear(_)) => {
+                    let (e, top, router) = routing.expect("a top-k routing");
+                    let out = &c.value(node.outputs[0]).ty.axes;
+                    if out.contains(&e) && node.outputs[0] != router {
+                        let experts = bound.sizes[e.ix()] as i128;
+                        assert_eq!(kf % experts, 0);
+                        fwd -= kf - kf / experts * top;
+                        bwd -= kb - kb / experts * top;
+                    }
                 }
                 _ => {}
             }
@@ -288,6 +309,7 @@ fn parameter_counts_match_pytorch_modules() {
         "unet_ronneberger",
         "gpt2_block",
         "llama_block",
+        "moe_block",
     ] {
         let c = zoo::get(name).unwrap();
         let ours = summarize(&c, &c.default_bindings(), 4).unwrap().params;
@@ -322,6 +344,12 @@ fn gpt2_block_matches_pytorch() {
 #[test]
 fn llama_block_matches_pytorch() {
     check_model("llama_block", &[]);
+}
+
+/// Mixtral's routed experts against our dense ones: see [`Torch::RoutedExperts`].
+#[test]
+fn moe_block_matches_pytorch() {
+    check_model("moe_block", &[Torch::RoutedExperts]);
 }
 
 #[test]
@@ -402,6 +430,8 @@ fn single_ops_match_pytorch() {
         "rmsnorm",
         "rope",
         "topk",
+        "select",
+        "sinusoid",
     ] {
         assert!(ops.contains_key(must), "{must} has no PyTorch reference");
     }

@@ -63,8 +63,30 @@ fn saved_text_reads_like_the_diagram() {
         );
     }
     // blocks nest, names inside them are local, shared display names are tagged
+    // a repeated block is written once, indexed by λ, reading `add_pos` first and then the
+    // previous instance's `residual2`
     let text = save(&zoo::transformer());
-    assert!(text.contains("block Block [1 of 2] {\n  ln1 = norm \"Block[0].residual2\""));
+    assert!(
+        text.contains(
+            "block Block repeat 2 as λ with residual2 = add_pos {\n  ln1 = norm residual2"
+        ),
+        "{text}"
+    );
+    // the U-Net's down and up paths, sizes and labels per instance
+    let text = save(&zoo::unet_drawn());
+    for line in [
+        "block Down repeat 4 as λ with max = image {",
+        "  conv_a = linear+ conv_a.win c{λ-1} kx{λ}#{7*λ+11} kw{λ}#{7*λ+12} -> c{λ}",
+        "  \"save C{λ}\" = save C{λ} relu_b",
+        "block Up repeat 3 as λ with up.add_bias = Middle.up.add_bias {",
+        "  \"load C{5-λ}\" = load C{5-λ}",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in\n{text}"
+        );
+    }
+    assert!(!text.contains(" of 4]"), "{text}");
     let text = save(&zoo::resnet());
     assert!(text.contains("axis kH#5:kernel = 3\n"), "{text}");
 }
@@ -619,5 +641,132 @@ fn unknown_names_suggest_what_is_in_scope() {
     assert_eq!(
         err(&format!("{head}h = relu x\ny = tanh hh\n")),
         "t.ncd:4:10: unknown value `hh`; did you mean `h`? (in scope: h, x)"
+    );
+}
+
+/// `select` refuses a position past a literal size when built and past a bound size when
+/// run; `sinusoid` wants exactly two axes, and an even feature axis when run.
+#[test]
+fn select_and_sinusoid_errors_say_what_was_expected() {
+    assert_eq!(
+        err(&format!("{HEAD}y = select x n 4\n")),
+        "t.ncd:3:5: op `y` (select): index 4 is outside axis n of size 4; expected 0 to 3"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}y = select x n\n")),
+        "t.ncd:3:15: expected the position selected (from 0), found end of line"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}p = sinusoid [n]\n")),
+        "t.ncd:3:5: sinusoid: expected two axes in brackets, [positions features], found 1"
+    );
+    assert_eq!(
+        err(&format!("{HEAD}p = relu x ; sinusoid [b n]\n")),
+        "t.ncd:3:14: `sinusoid` takes no input value, so it cannot follow ';'"
+    );
+    // at run time: position 2 of b = 2, then an odd feature axis m = 3
+    let c = load(&format!(
+        "{HEAD}y = select x b 2\np = sinusoid [b m=3]\noutput y p\n"
+    ))
+    .unwrap();
+    let run = |b: i64| {
+        let bind: nc_diagram::size::Bindings = [("b".to_string(), b)].into_iter().collect();
+        let bound = nc_diagram::exec::Bound::new(&c, &bind).unwrap();
+        let p = nc_diagram::exec::init_params::<f64>(&c, &bound, 1);
+        let x = nc_diagram::exec::random_inputs::<f64>(&c, &bound, 2);
+        nc_diagram::exec::forward(&c, &bound, &p, &x)
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        run(2),
+        "op `y` (select): index 2 is outside axis b of size 2"
+    );
+    assert_eq!(
+        run(3),
+        "op `p` (sinusoid): the feature axis m has odd size 3; sines and cosines come in pairs, so it needs an even one"
+    );
+}
+
+/// A λ-indexed repeat: names and sizes per instance, values carried from one to the next.
+const LAMBDA: &str = "circuit lam
+size c = 2
+input x [b=1 c0=1]
+block Down repeat 3 as λ {
+  y = linear x c{λ-1} -> c{λ}=c*2^λ ; relu
+  x = save C{λ} y
+}
+h = relu Down.x
+block Up repeat 2 as μ from 2 {
+  s = load C{μ}
+  t = linear h c{5-μ} -> c{μ}
+  h = add s t
+}
+output h
+";
+
+#[test]
+fn lambda_repeats_give_each_instance_its_sizes_and_names() {
+    let c = load(LAMBDA).unwrap();
+    let sizes: Vec<String> = (1..=3)
+        .map(|i| {
+            let a = c.axes.iter().find(|a| a.name == format!("c{i}")).unwrap();
+            a.size.to_string()
+        })
+        .collect();
+    assert_eq!(sizes, ["c*2", "c*4", "c*8"]);
+    let labels: Vec<&str> = c
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.op {
+            nc_diagram::ir::Op::Save(l) | nc_diagram::ir::Op::Load(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(labels, ["C1", "C2", "C3", "C2", "C3"]);
+    // Down[1] reads Down[0]'s x; Up[0] reads `h` outside, Up[1] Up[0]'s
+    let lin = |name: &str| c.nodes.iter().find(|n| n.name == name).unwrap();
+    assert_eq!(c.value(lin("Down[1].y.linear").inputs[0]).name, "Down[0].x");
+    assert_eq!(c.value(lin("Up[0].t").inputs[0]).name, "h");
+    assert_eq!(c.value(lin("Up[1].t").inputs[0]).name, "Up[0].h");
+    assert_eq!(load(&save(&c)).unwrap(), c);
+}
+
+#[test]
+fn bad_lambda_expressions_are_clear_errors() {
+    let with = |from: &str, to: &str| err(&LAMBDA.replacen(from, to, 1));
+    assert_eq!(
+        with("as μ from 2 {", "as μ from 2 with h = nothing {"),
+        "t.ncd:9:40: unknown value `nothing` (in scope: Down.x, Down.y, Down.y.linear, \
+         Down[0].x, Down[0].y, Down[0].y.linear, Down[1].x, Down[1].y, Down[1].y.linear, \
+         Down[2].x, Down[2].y, Down[2].y.linear and 2 more)"
+    );
+    assert_eq!(
+        with("c{λ-1} ->", "c{λ/2} ->"),
+        "t.ncd:5:17: `{λ/2}` with λ = 1: 1/2 is not a whole number"
+    );
+    assert_eq!(
+        with("c{λ-1} ->", "c{ν} ->"),
+        "t.ncd:5:17: unknown name `ν` in `{ν}`: the repeat index here is `λ`"
+    );
+    assert_eq!(
+        with("c*2^λ", "c*2^(0-λ)"),
+        "t.ncd:5:29: the power `0 - 1` of a size must be a whole number, 0 or more (as 2^3, or 2^λ in a repeat indexed by λ)"
+    );
+    assert_eq!(
+        with("as λ {", "as c {"),
+        "t.ncd:4:24: block `Down`: the repeat index `c` is also a size; give it another name"
+    );
+    assert_eq!(
+        with("input x [b=1 c0=1]", "input x [b=1 c{1}=1]"),
+        "t.ncd:3:15: `{…}` stands for the value of a repeat index, which exists only inside `block NAME repeat N as λ { … }`"
+    );
+    assert_eq!(
+        with(
+            "  x = save C{λ} y\n",
+            "  x = save C{λ} y\n  block In repeat 1 as λ {\n  }\n"
+        ),
+        "t.ncd:7:24: `λ` is already the repeat index of an enclosing block; give this one another name"
     );
 }

@@ -21,6 +21,8 @@ fn parameter_counts_match_pytorch() {
     assert_eq!(params("resnet"), 314_698);
     assert_eq!(params("unet_ronneberger"), 31_030_658);
     assert_eq!(params("unet"), 123_664_898);
+    // RMSNorm gain m, router m·e, and per expert three m·f maps: 32 + 128 + 3·4·32·64
+    assert_eq!(params("moe_block"), 24_736);
 }
 
 /// Small sizes at which every model runs quickly.
@@ -32,6 +34,7 @@ fn small(name: &str) -> Bindings {
         "transformer_block" => bind(&[("b", 2), ("t", 3), ("m", 8), ("h", 2)]),
         "gpt2_block" => bind(&[("b", 2), ("t", 4), ("m", 8), ("h", 2)]),
         "llama_block" => bind(&[("b", 2), ("t", 4), ("m", 16), ("h", 4), ("g", 2), ("f", 12)]),
+        "moe_block" => bind(&[("t", 6), ("m", 8), ("e", 4), ("f", 6)]),
         "transformer" => bind(&[("b", 2), ("t", 3), ("m", 8), ("h", 2), ("v", 7)]),
         "conv" => bind(&[("b", 1), ("c", 8), ("H", 8)]),
         "resnet" => bind(&[("b", 1), ("H", 32), ("n", 4)]),
@@ -81,6 +84,7 @@ fn expected_warnings() {
         "vit",
         "conv",
         "ncap_swimmer",
+        "moe_block",
     ] {
         assert!(codes(clean).is_empty(), "{clean}: {:?}", codes(clean));
     }

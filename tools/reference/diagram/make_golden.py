@@ -655,7 +655,25 @@ def ops():
         return torch.zeros_like(w).scatter(1, idx, top / top.sum(1, keepdim=True))
     cases["topk"] = op_case("circuit topk\ninput x [t=6 e=5]\ny = topk x over e 2 ; softmax over e\noutput y\n",
                             routing, [(6, 5)], [[0.0, 2.0]], {})
+    # position 2 of the middle axis t of a [b t m] value, which the output loses
+    cases["select"] = op_case("circuit select\ninput x [b=2 t=4 m=3]\ny = tanh x ; select t 2\noutput y\n",
+                              lambda x: torch.tanh(x).select(1, 2), [(2, 4, 3)], [[0.0, 2.0]], {})
+    # the transformer's sinusoidal positions (base 100 to turn faster) scaling the input, so
+    # the gradient reads the table too
+    cases["sinusoid"] = op_case("circuit sinusoid\ninput x [t=5 m=6]\np = sinusoid [t m] base 100\n"
+                                "y = mul x p\noutput y\n",
+                                lambda x: x * sinusoid_ref(5, 6, 100.0), [(5, 6)], [[0.0, 1.0]], {})
     return cases
+
+
+def sinusoid_ref(t, d, base=10000.0):
+    """The Annotated Transformer's PositionalEncoding table: sin on even, cos on odd features."""
+    pe = torch.zeros(t, d)
+    position = torch.arange(t, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(base) / d))
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
 
 
 def gpt2_block():
@@ -728,6 +746,46 @@ def llama_block():
     return {"bind": {"b": b, "t": t, "m": m, "h": h, "g": g, "f": f}, **run(f_, [x], P, lambda y: y)}
 
 
+def moe_block():
+    """Mixtral's sparse MoE block (HF MixtralSparseMoeBlock's math) after an RMSNorm, with a
+    residual: router logits, softmax, top 2, renormalised; each expert runs only on the
+    tokens routed to it (index_select, SwiGLU w2(silu(w1 x) * w3 x), scaled by the routing
+    weight, index_add back). Weights in the circuit's layouts: expert j's w1 is gate_proj.W[:, j]."""
+    t, m, e, f, k = 6, 8, 4, 6, 2
+    shapes = {"norm.gain": (m,), "router.W": (m, e), "gate_proj.W": (m, e, f), "up_proj.W": (m, e, f),
+              "down_proj.W": (e, f, m)}
+    P = {n: param(n, sh) for n, sh in shapes.items()}
+    x = inp(0, (t, m))
+
+    def f_(xs, P):
+        x = xs[0]
+        h = F.rms_norm(x, (m,), P["norm.gain"], 1e-5)
+        probs = torch.softmax(h @ P["router.W"], dim=1)
+        w, sel = probs.topk(k, dim=1)
+        w = w / w.sum(dim=1, keepdim=True)
+        out = torch.zeros_like(h)
+        for j in range(e):
+            tok, slot = torch.where(sel == j)
+            if tok.numel() == 0:
+                continue
+            xe = h.index_select(0, tok)
+            y = (F.silu(xe @ P["gate_proj.W"][:, j]) * (xe @ P["up_proj.W"][:, j])) @ P["down_proj.W"][j]
+            out = out.index_add(0, tok, y * w[tok, slot, None])
+        return x + out
+
+    # the routing must not hang on a near tie (the k-th and (k+1)-th probabilities of a
+    # token), and every expert must get a token so that each weight gradient is exercised
+    with torch.no_grad():
+        probs = torch.softmax(F.rms_norm(x, (m,), P["norm.gain"], 1e-5) @ P["router.W"], dim=1)
+        top = probs.topk(k + 1, dim=1).values
+        margin = (top[:, k - 1] - top[:, k]).min().item()
+        hit = probs.topk(k, dim=1).indices.unique().numel()
+    assert margin > 1e-3, f"moe_block: routing margin {margin}"
+    assert hit == e, f"moe_block: only {hit} of {e} experts routed to"
+    print(f"moe_block: smallest routing margin {margin:.3g}, {hit} of {e} experts hit")
+    return {"bind": {"t": t, "m": m, "e": e, "f": f}, **run(f_, [x], P, lambda y: y)}
+
+
 def param_counts():
     """Parameters of the independently built modules at the zoo's default (paper) sizes."""
     with torch.device("meta"):
@@ -744,6 +802,11 @@ def param_counts():
             # GPT-2 block at m = 64: two LayerNorms, c_attn, c_proj, c_fc, mlp c_proj
             "gpt2_block": nn.ModuleList([nn.LayerNorm(64), nn.Linear(64, 192), nn.Linear(64, 64), nn.LayerNorm(64),
                                          nn.Linear(64, 256), nn.Linear(256, 64)]),
+            # Mixtral MoE block at m = 32, e = 4 experts of hidden f = 64: RMSNorm, bias-free
+            # router, per expert w1, w3 (m → f) and w2 (f → m) without bias
+            "moe_block": nn.ModuleList([nn.RMSNorm(32), nn.Linear(32, 4, bias=False)]
+                                       + [nn.Linear(32, 64, bias=False) for _ in range(8)]
+                                       + [nn.Linear(64, 32, bias=False) for _ in range(4)]),
             "unet": UNetDrawn(64),
             "unet_ronneberger": UNetRonneberger(64),
         }
@@ -751,7 +814,7 @@ def param_counts():
 
 
 def main():
-    builders = [mlp, mha, conv, transformer_block, gpt2_block, llama_block, sdpa, transformer, vit, visual_attention, rnn_cell,
+    builders = [mlp, mha, conv, transformer_block, gpt2_block, llama_block, moe_block, sdpa, transformer, vit, visual_attention, rnn_cell,
                 ncap_swimmer, resnet, unet, unet_ronneberger]
     out = {"torch": torch.__version__, "param_counts": param_counts(), "models": {f.__name__: f() for f in builders},
            "ops": ops()}

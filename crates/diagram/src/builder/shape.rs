@@ -218,6 +218,51 @@ impl Builder {
         )[0])
     }
 
+    /// Position `index` of `axis` of `x`, which the output no longer has (see [`Select`]).
+    pub fn select(&mut self, name: &str, x: ValueId, axis: AxisId, index: usize) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.need_real(&op, "select", x)?;
+        self.need_axes(&op, "select", x, &[axis])?;
+        if let Some(n) = self.c.axes[axis.ix()].size.as_lit()
+            && index as i64 >= n
+        {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "select",
+                why: format!(
+                    "index {index} is outside axis {} of size {n}; expected 0 to {}",
+                    self.c.axes[axis.ix()].name,
+                    n - 1
+                ),
+            });
+        }
+        let out: Vec<AxisId> = self
+            .axes_of(x)
+            .iter()
+            .copied()
+            .filter(|a| *a != axis)
+            .collect();
+        let s = Select { axis, index };
+        Ok(self.push(name, Op::Select(s), vec![x], vec![out], vec![])[0])
+    }
+
+    /// The fixed sinusoidal position table over (`pos`, `dim`) (see [`Sinusoid`]).
+    pub fn sinusoid(&mut self, name: &str, pos: AxisId, dim: AxisId, base: f64) -> R<ValueId> {
+        let op = self.scoped_name(name);
+        self.no_dups(&op, "sinusoid", &[pos, dim])?;
+        if !(base.is_finite() && base > 1.0) {
+            return Err(BuildError::Invalid {
+                op,
+                kind: "sinusoid",
+                why: format!(
+                    "base {base}: expected a finite number above 1 (10000 in the transformer)"
+                ),
+            });
+        }
+        let s = Sinusoid { pos, dim, base };
+        Ok(self.push(name, Op::Sinusoid(s), vec![], vec![vec![pos, dim]], vec![])[0])
+    }
+
     /// A constant array over `axes`.
     pub fn constant(&mut self, name: &str, axes: &[AxisId], value: f64) -> R<ValueId> {
         self.no_dups(&self.scoped_name(name), "constant", axes)?;

@@ -13,7 +13,7 @@ mod op;
 
 pub use op::{
     Concat, EinTerm, Einsum, Embed, Func, Gather, Linear, Mask, Norm, Op, Permute, Reduce,
-    ReduceKind, Reshape, RmsNorm, Rope, Softmax, Split, TopK, Window, WindowAxis,
+    ReduceKind, Reshape, RmsNorm, Rope, Select, Sinusoid, Softmax, Split, TopK, Window, WindowAxis,
 };
 
 use crate::size::{Constraint, SizeExpr};
@@ -220,12 +220,14 @@ impl Node {
             Op::RmsNorm(r) => r.over.clone(),
             Op::Rope(r) => vec![r.pos, r.dim],
             Op::TopK(t) => vec![t.over],
+            Op::Select(s) => vec![s.axis],
             Op::Embed(_) => c.values[self.inputs[0].ix()].ty.axes.clone(),
             Op::Map(_)
             | Op::Add
             | Op::Mul
             | Op::Copy(_)
             | Op::Constant(_)
+            | Op::Sinusoid(_)
             | Op::Save(_)
             | Op::Load(_) => Vec::new(),
         };

@@ -188,6 +188,34 @@ pub enum Op {
     Rope(Rope),
     /// Keeps the k largest entries along an axis, −∞ elsewhere (top-k routing).
     TopK(TopK),
+    /// One position of an axis, which the output loses (a ViT's class token).
+    Select(Select),
+    /// The transformer's fixed sinusoidal position table over (positions, features).
+    Sinusoid(Sinusoid),
+}
+
+/// `y[rest] = x[index, rest]`: position `index` of `axis`, which the output no longer has
+/// (`x.select(dim, index)`; the class token of a ViT is position 0 of the tokens). Linear:
+/// its backward puts the gradient back at that position and zeros elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Select {
+    /// The axis indexed (and removed).
+    pub axis: AxisId,
+    /// The position kept, from 0; it must be below the axis's size.
+    pub index: usize,
+}
+
+/// The fixed sinusoidal positions of "Attention is all you need" over (`pos`, `dim`), no
+/// input: entry (p, 2i) is `sin(p · base^(−2i/d))` and (p, 2i + 1) is `cos(p · base^(−2i/d))`,
+/// d the (even) size of `dim`. A constant: it has no gradient.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sinusoid {
+    /// The position (token) axis.
+    pub pos: AxisId,
+    /// The feature axis the sines and cosines alternate along.
+    pub dim: AxisId,
+    /// The frequency base (10000 in the transformer).
+    pub base: f64,
 }
 
 /// Keeps the `k` largest entries of each row along `over` (ties go to the lower index) and
@@ -409,6 +437,8 @@ impl Op {
             Op::RmsNorm(_) => "rmsnorm",
             Op::Rope(_) => "rope",
             Op::TopK(_) => "topk",
+            Op::Select(_) => "select",
+            Op::Sinusoid(_) => "sinusoid",
         }
     }
     /// Whether the operation is linear in its (first) input: its backward needs no stored input.
@@ -427,6 +457,7 @@ impl Op {
             | Op::Mask(_)
             | Op::Split(_)
             | Op::Gather(_)
+            | Op::Select(_)
             | Op::Rope(_) => true,
             // the kept positions depend on the input, which the backward reads
             Op::TopK(_) => false,
@@ -438,6 +469,7 @@ impl Op {
             | Op::Norm(_)
             | Op::RmsNorm(_)
             | Op::Embed(_)
+            | Op::Sinusoid(_)
             | Op::Constant(_) => false,
         }
     }

@@ -154,6 +154,8 @@ fn with_kernel<R>(op: &Op, f: impl KernelFn<R>) -> R {
         Op::RmsNorm(k) => f.call(k),
         Op::Rope(k) => f.call(k),
         Op::TopK(k) => f.call(k),
+        Op::Select(k) => f.call(k),
+        Op::Sinusoid(k) => f.call(k),
         Op::Save(_) | Op::Load(_) | Op::Permute(_) => f.call(&Identity),
         Op::Copy(n) => f.copy(*n),
     }
@@ -231,6 +233,7 @@ pub(crate) fn forward_keeps_finite(op: &Op) -> bool {
             | Op::Reshape { .. }
             | Op::Concat { .. }
             | Op::Split(_)
+            | Op::Select(_)
             | Op::Map(crate::ir::Func::Relu)
     )
 }

@@ -1,9 +1,10 @@
-//! Rotary position embedding: a rotation of each (j, j + d/2) pair by a position-dependent
-//! angle. The backward rotates the gradient back (the transpose of a rotation).
+//! Position encodings. Rotary: a rotation of each (j, j + d/2) pair by a position-dependent
+//! angle; the backward rotates the gradient back (the transpose of a rotation). Sinusoidal:
+//! the transformer's fixed table of sines and cosines, a constant.
 
 use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
-use crate::ir::{Circuit, Node, Rope};
+use crate::ir::{Circuit, Node, Rope, Sinusoid};
 use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
@@ -65,6 +66,49 @@ impl Kernel for Rope {
         OpCost {
             ops_fwd: y.scale(3),
             ops_bwd: y.scale(3),
+            ..Default::default()
+        }
+    }
+}
+
+impl Kernel for Sinusoid {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let cx = a.cx;
+        let (np, d) = (cx.dim(self.pos), cx.dim(self.dim));
+        if !d.is_multiple_of(2) {
+            return Err(ExecError::Check(format!(
+                "op `{}` (sinusoid): the feature axis {} has odd size {d}; sines and cosines \
+                 come in pairs, so it needs an even one",
+                cx.node.name,
+                cx.c.axis_label(self.dim)
+            )));
+        }
+        let mut data = Vec::with_capacity(np * d);
+        for p in 0..np {
+            for j in 0..d {
+                let angle = p as f64 * self.base.powf(-2.0 * (j / 2) as f64 / d as f64);
+                data.push(T::of(if j % 2 == 0 { angle.sin() } else { angle.cos() }));
+            }
+        }
+        Ok(vec![Tensor::from_vec(
+            vec![self.pos, self.dim],
+            vec![np, d],
+            data,
+        )])
+    }
+
+    // a constant: no input, no gradient
+    fn backward<T: Real>(&self, _: &Args<T>, _: &[&Tensor<T>], _: &Tensor<T>) -> Grads<T> {
+        Grads {
+            inputs: vec![],
+            params: vec![],
+        }
+    }
+
+    // a power and a sine or cosine per entry (4 each, as the transcendental maps)
+    fn cost(&self, c: &Circuit, n: &Node) -> OpCost {
+        OpCost {
+            ops_fwd: elems(c, n.outputs[0]).scale(8),
             ..Default::default()
         }
     }

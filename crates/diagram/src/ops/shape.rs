@@ -1,8 +1,8 @@
-//! Concatenation, reshape and embedding lookup.
+//! Concatenation, split, selection, reshape and embedding lookup.
 
 use super::{Args, Ctx, Grads, Kernel, elems};
 use crate::error::ExecError;
-use crate::ir::{AxisId, Circuit, Concat, Embed, Gather, Node, Reshape, Split};
+use crate::ir::{AxisId, Circuit, Concat, Embed, Gather, Node, Reshape, Select, Split};
 use crate::op_cost::OpCost;
 use crate::tensor::{Real, Tensor};
 
@@ -242,5 +242,44 @@ impl Kernel for Embed {
             ops_bwd: elems(c, n.outputs[0]),
             ..Default::default()
         }
+    }
+}
+
+impl Kernel for Select {
+    fn forward<T: Real>(&self, a: &Args<T>) -> Result<Vec<Tensor<T>>, ExecError> {
+        let (cx, x) = (a.cx, a.xs[0]);
+        let n = cx.dim(self.axis);
+        if self.index >= n {
+            return Err(ExecError::Check(format!(
+                "op `{}` (select): index {} is outside axis {} of size {n}",
+                cx.node.name,
+                self.index,
+                cx.c.axis_label(self.axis)
+            )));
+        }
+        let rest = rest_of(&x.axes, &[self.axis]);
+        let t = x.to_layout(&[vec![self.axis], rest.clone()].concat());
+        let inner: usize = cx.dims(&rest).iter().product();
+        let data = t.data[self.index * inner..(self.index + 1) * inner].to_vec();
+        let dims = cx.dims(&rest);
+        Ok(vec![Tensor::from_vec(rest, dims, data)])
+    }
+
+    // the gradient goes back to the selected position; the others get zero
+    fn backward<T: Real>(&self, a: &Args<T>, _: &[&Tensor<T>], dy: &Tensor<T>) -> Grads<T> {
+        let cx = a.cx;
+        let rest = dy.axes.clone();
+        let g = dy.to_layout(&rest);
+        let axes = [vec![self.axis], rest].concat();
+        let dims = cx.dims(&axes);
+        let mut data = vec![T::default(); dims.iter().product()];
+        let at = self.index * g.data.len();
+        data[at..at + g.data.len()].copy_from_slice(&g.data);
+        Grads::input(Tensor::from_vec(axes, dims, data))
+    }
+
+    // a copy: nothing but the elements moved
+    fn cost(&self, _: &Circuit, _: &Node) -> OpCost {
+        OpCost::default()
     }
 }

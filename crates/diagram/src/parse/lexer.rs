@@ -71,6 +71,8 @@ pub(crate) struct Line {
     pub tokens: Vec<Token>,
     /// Column just past the last character, for "found end of line" messages.
     pub end_col: usize,
+    /// The source text (a λ-indexed repeat rewrites it per iteration and lexes it again).
+    pub text: String,
 }
 
 /// Whether `c` may continue a bare name.
@@ -119,7 +121,7 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Line>, TextError> {
         .collect()
 }
 
-fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
+pub(crate) fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
     let cs: Vec<char> = line.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -242,6 +244,7 @@ fn lex_line(line: &str, number: usize) -> Result<Line, TextError> {
         number,
         tokens,
         end_col: cs.len() + 1,
+        text: line.to_string(),
     })
 }
 

@@ -42,7 +42,8 @@
 //!            | "axis" axis { "," axis }
 //!            | "input" name "[" { axis } "]" [ "index" ]
 //!            | "param" [ "/" ] name "[" { axis } "]" [ "init" init ] [ "shared" ]
-//!            | "block" name [ "[" int "of" int "]" | "repeat" int ] [ "shared" ] "{"
+//!            | "block" name [ "[" int "of" int "]" | "repeat" int [ "as" name [ "from" int ]
+//!                [ "with" name "=" name { "," name "=" name } ] ] ] [ "shared" ] "{"
 //!            | "}"
 //!            | "output" name { name }
 //!            | [ "/" ] name "=" op { ";" op } ;        (* each op after ";" reads the last *)
@@ -67,6 +68,7 @@
 //!            | "layernorm" X "over" { axis } | "batchnorm" X "per" { axis }
 //!            | "copy" X int
 //!            | "gather" X axis "at" X                  (* the axis replaced by the index's axes *)
+//!            | "select" X axis int                     (* one position; the axis is dropped *)
 //!            | "split" X axis "->" axis axis { axis }  (* outputs NAME.0, NAME.1, … *)
 //!            | "mask" X axis axis ( "causal" | [ "below" int ] [ "above" int ] )
 //!                                     (* −∞ where col − row is outside [−below, above] *)
@@ -76,6 +78,7 @@
 //!            | "permute" X { axis }
 //!            | "embed" X axis "->" { axis } [ "using" name ]
 //!            | "constant" real "[" { axis } "]"
+//!            | "sinusoid" "[" axis axis "]" [ "base" real ]  (* sin/cos positions, no input *)
 //!            | "learned" "[" { axis } "]" [ "init" init ]
 //!            | "save" label X | "load" label ;
 //! win        = "(" axis "by" axis [ "stride" int ] [ "dilation" int ] [ "pad" int ]
@@ -101,13 +104,26 @@
 //!   `Layer[0]`, `Layer[1]`, `Layer[2]`. Inside, a name not yet defined in this iteration
 //!   is looked up in the previous one, so `x = add x y` carries `x` from iteration to
 //!   iteration; after the block, `Layer.x` is the last iteration's `x`. With `shared`,
-//!   every iteration uses the first one's parameters. [`text::save`] writes each instance
-//!   out: `block Layer [1 of 3] { … }` is iteration 1 of 3.
+//!   every iteration uses the first one's parameters. `block Layer [1 of 3] { … }` is
+//!   iteration 1 of 3 alone: [`text::save`] writes the instances out so when they cannot be
+//!   written once (below).
+//! - `block Down repeat 4 as λ { … }` indexes the iterations, as the paper's U-Net does:
+//!   λ = 1, 2, 3, 4 (`as λ from 0` starts at 0). In the body, `{expr}` is replaced by its
+//!   value for each iteration, in a name or alone (`c{λ}`, `C{5-λ}`, `"Up[{λ-1}].x"`,
+//!   `kH#{2*λ+7}`), and a bare `λ` by the number, so sizes may use it: `c{λ}=c*2^λ`.
+//!   `expr` has whole numbers, the index, `+ - * / ^` and parentheses (`/` must divide);
+//!   the index of a block nested inside needs another name. A whole power of a whole
+//!   number (`2^3`) is folded wherever a size is written. `with x = v` (after `as λ`) makes
+//!   the first iteration read the value `v` where later ones read the previous `x`: the
+//!   loop's input. [`text::save`] writes a repeated block this way when its instances differ
+//!   only by numbers affine in λ and that value, and loading gives the same circuit back
+//!   (the zoo's U-Net, transformer, ViT and ResNet blocks).
 //!
 //! [`text::save`] writes a canonical form: the header (`circuit`, every `size`, every
 //! `constraint`), one `axis` line per axis in id order, then inputs, explicit parameters and
-//! operations in execution order, one per line, each block instance written out, and the
-//! `output` line. Loading it gives back the same circuit, ids included.
+//! operations in execution order, one per line, a repeated block once as a λ repeat where it
+//! can be (else each instance), and the `output` line. Loading it gives back the same
+//! circuit, ids included.
 //!
 //! The words `over per by using stride dilation pad affine fixed eps init shared index of
 //! along` end lists, so a name spelled like one must be quoted.
@@ -121,6 +137,7 @@
 //! a file is type-checked by the same code as the Rust API.
 
 mod error;
+mod lambda_print;
 mod lexer;
 mod loader;
 mod printer;

@@ -473,6 +473,14 @@ impl Printer<'_> {
             }
             Op::TopK(t) => format!("topk {} over {} {}", x(0), self.axis(t.over), t.k),
             Op::Gather(g) => format!("gather {} {} at {}", x(0), self.axis(g.axis), x(1)),
+            Op::Select(s) => format!("select {} {} {}", x(0), self.axis(s.axis), s.index),
+            Op::Sinusoid(s) => {
+                let mut t = format!("sinusoid [{} {}]", self.axis(s.pos), self.axis(s.dim));
+                if s.base != 10000.0 {
+                    let _ = write!(t, " base {}", fmt_f64(s.base));
+                }
+                t
+            }
             Op::Split(s) => format!(
                 "split {} {} -> {}",
                 x(0),

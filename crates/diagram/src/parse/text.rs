@@ -32,7 +32,7 @@ pub use crate::parse::error::TextError;
 /// assert_eq!(nc_diagram::parse::text::load(&text).unwrap(), c);
 /// ```
 pub fn save(c: &Circuit) -> String {
-    super::printer::print(c)
+    super::lambda_print::fold_repeats(c, &super::printer::print(c))
 }
 
 /// Loads and validates a circuit from the text format, or from JSON when the text starts
@@ -258,6 +258,8 @@ fn op_axes(op: &Op) -> Vec<crate::ir::AxisId> {
         Op::RmsNorm(r) => r.over.clone(),
         Op::Rope(r) => vec![r.pos, r.dim],
         Op::TopK(t) => vec![t.over],
+        Op::Select(s) => vec![s.axis],
+        Op::Sinusoid(s) => vec![s.pos, s.dim],
         Op::Split(s) => std::iter::once(s.axis)
             .chain(s.parts.iter().copied())
             .collect(),

@@ -12,6 +12,7 @@ mod conv;
 mod gpt2;
 mod llama;
 mod mlp;
+mod moe;
 mod ncap;
 mod resnet;
 mod rnn;
@@ -22,6 +23,7 @@ pub use conv::conv_family;
 pub use gpt2::gpt2_block;
 pub use llama::llama_block;
 pub use mlp::mlp;
+pub use moe::moe_block;
 pub use ncap::ncap_swimmer;
 pub use resnet::resnet;
 pub use rnn::rnn_cell;
@@ -48,6 +50,10 @@ pub const MODELS: &[(&str, &str)] = &[
     (
         "llama_block",
         "LLaMA block: RMSNorm, RoPE, grouped-query causal attention, SwiGLU MLP, no biases",
+    ),
+    (
+        "moe_block",
+        "Mixtral sparse MoE block: RMSNorm, router, top-2 of 4 SwiGLU experts, residual",
     ),
     (
         "transformer",
@@ -99,6 +105,7 @@ pub fn get(name: &str) -> Option<Circuit> {
         "transformer" => transformer(),
         "gpt2_block" => gpt2_block(),
         "llama_block" => llama_block(),
+        "moe_block" => moe_block(),
         "conv" => conv_family(),
         "resnet" => resnet(),
         "unet" => unet_drawn(),

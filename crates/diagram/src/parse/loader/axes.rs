@@ -97,7 +97,30 @@ impl Loader {
             return Ok(SizeExpr::Sym(n.text));
         }
         let at = cur.here();
-        let v = cur.int("a size (an integer, a size symbol or '(')")?;
+        let mut v = cur.int("a size (an integer, a size symbol or '(')")?;
+        // a whole power of a whole number (`2^3`, what `2^λ` becomes in a λ-indexed repeat)
+        // is folded
+        if cur.peek_is("^") {
+            cur.bump();
+            let pat = cur.here();
+            let e = self.size_atom(cur, start, depth)?;
+            let bad = |why: String| crate::parse::error::TextError::syntax(pat.0, pat.1, why);
+            let e = e
+                .eval(&Default::default())
+                .ok()
+                .filter(|e| *e >= 0)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "the power `{e}` of a size must be a whole number, 0 or more (as \
+                         2^3, or 2^λ in a repeat indexed by λ)"
+                    ))
+                })?;
+            v = u32::try_from(e)
+                .ok()
+                .and_then(|e| v.checked_pow(e))
+                .filter(|p| p.abs() <= MAX_SIZE_LITERAL)
+                .ok_or_else(|| bad(format!("size {v}^{e} is too large (at most 2^40)")))?;
+        }
         if v.abs() > MAX_SIZE_LITERAL {
             return Err(crate::parse::error::TextError::syntax(
                 at.0,
@@ -150,6 +173,25 @@ impl Loader {
                 )));
             }
             return Ok(a);
+        }
+        // a tag is the axis id, so `c1_in#22` also names an axis written `c1_in` (a λ repeat
+        // tags every instance's axis where only some share their name)
+        if size.is_none()
+            && kind.is_none()
+            && let Some(a) = n
+                .tag
+                .as_ref()
+                .and_then(|t| t.parse::<usize>().ok())
+                .filter(|&i| {
+                    self.b
+                        .circuit()
+                        .axes
+                        .get(i)
+                        .is_some_and(|ax| ax.name == n.text)
+                        && self.axes.get(&n.text) == Some(&crate::ir::AxisId(i as u32))
+                })
+        {
+            return Ok(crate::ir::AxisId(a as u32));
         }
         let AxisUse::MayIntroduce(default_kind) = usage else {
             return Err(n.err(super::unknown("axis", &key, self.axes.keys())));

@@ -4,12 +4,13 @@
 
 mod axes;
 mod cursor;
+mod lambda;
 mod ops;
 
 use crate::builder::{BuildError, Builder};
 use crate::ir::{AxisId, AxisKind, Circuit, Init, NodeId, ParamId, ValueId};
 use crate::parse::error::TextError;
-use crate::parse::lexer::{Line, lex};
+use crate::parse::lexer::{Line, lex, lex_line};
 use crate::size::Constraint;
 use cursor::{Cursor, Name, R};
 use std::collections::HashMap;
@@ -52,6 +53,9 @@ struct OpenBlock {
     /// In a `repeat` block after the first iteration: the previous iteration's prefix,
     /// where names not yet defined in this iteration are looked up (loop-carried values).
     carry: Option<String>,
+    /// In the first iteration of a λ repeat: the names its `with x = v` binds to the
+    /// values outside (by their keys), where later iterations carry the previous `x`.
+    first: Vec<(String, String)>,
     name: String,
     line: usize,
 }
@@ -161,6 +165,7 @@ impl Loader {
                 && line.tokens.get(2).and_then(|t| t.word()) == Some("repeat");
             self.budget(line)?;
             if !is_repeat {
+                stray_braces(line)?;
                 self.statement(line)?;
                 i += 1;
                 continue;
@@ -174,6 +179,11 @@ impl Loader {
             if !(1..=10_000).contains(&count) {
                 return Err(n.err(format!("block `{}`: cannot repeat {count} times", n.text)));
             }
+            let index = self.repeat_index(&mut cur, &n)?;
+            let first = match index {
+                Some(_) => self.first_inputs(&mut cur)?,
+                None => Vec::new(),
+            };
             let shared = cur.eat_word("shared");
             cur.expect("{", "'{' opening the block")?;
             cur.end("'{'")?;
@@ -209,10 +219,17 @@ impl Loader {
                 self.open.push(OpenBlock {
                     prefix: own(it),
                     carry: (it > 0).then(|| own(it - 1)),
+                    first: if it == 0 { first.clone() } else { Vec::new() },
                     name: n.text.clone(),
                     line: n.line,
                 });
-                self.run(&lines[i + 1..end])?;
+                match &index {
+                    None => self.run(&lines[i + 1..end])?,
+                    Some((var, from)) => {
+                        let body = lambda_body(&lines[i + 1..end], var, from + i64::from(it))?;
+                        self.run(&body)?;
+                    }
+                }
                 self.open.pop();
                 self.b
                     .end_block()
@@ -344,6 +361,10 @@ impl Loader {
                     .or_else(|| {
                         let carry = b.carry.as_ref()?;
                         table.get(&format!("{carry}.{n}")).copied()
+                    })
+                    .or_else(|| {
+                        let (_, key) = b.first.iter().find(|(k, _)| k == n)?;
+                        table.get(key).copied()
                     })
             })
             .or_else(|| table.get(n).copied())
@@ -542,6 +563,54 @@ impl Loader {
         Ok(())
     }
 
+    /// `as λ [from K]` after `repeat N`: the index's name and first value (1 unless given).
+    fn repeat_index(&self, cur: &mut Cursor, block: &Name) -> R<Option<(String, i64)>> {
+        if !cur.eat_word("as") {
+            return Ok(None);
+        }
+        let var = cur.plain_name("the repeat index's name after 'as' (as in `as λ`)")?;
+        if self.b.circuit().sizes.contains_key(&var.text) {
+            return Err(var.err(format!(
+                "block `{}`: the repeat index `{}` is also a size; give it another name",
+                block.text, var.text
+            )));
+        }
+        let from = if cur.eat_word("from") {
+            let neg = cur.eat("-");
+            let v = cur.int("the index's first value after 'from'")?;
+            if neg { -v } else { v }
+        } else {
+            1
+        };
+        Ok(Some((var.text, from)))
+    }
+
+    /// `with x = v, …` after `as λ`: in the first iteration `x` is the value `v` (the loop's
+    /// input, which later iterations carry from the previous one). Returns (x, key of v).
+    fn first_inputs(&self, cur: &mut Cursor) -> R<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        if !cur.eat_word("with") {
+            return Ok(out);
+        }
+        loop {
+            let x = cur.plain_name("the carried name after 'with'")?;
+            cur.expect("=", "'=' and the value the first iteration reads")?;
+            let v = cur.plain_name("the value the first iteration reads")?;
+            let key = self
+                .open
+                .iter()
+                .rev()
+                .map(|b| format!("{}.{}", b.prefix, v.text))
+                .chain(std::iter::once(v.text.clone()))
+                .find(|k| self.values.contains_key(k))
+                .ok_or_else(|| v.err(unknown("value", &v.text, self.values.keys())))?;
+            out.push((x.text, key));
+            if !cur.eat(",") {
+                return Ok(out);
+            }
+        }
+    }
+
     /// `block NAME [I of N] [shared] {`
     fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("the block's name after 'block'")?;
@@ -575,6 +644,7 @@ impl Loader {
         self.open.push(OpenBlock {
             prefix,
             carry: None,
+            first: Vec::new(),
             name: n.text,
             line: n.line,
         });
@@ -695,6 +765,59 @@ impl Cursor<'_> {
             probe += 1;
         }
         false
+    }
+}
+
+/// The body of a λ-indexed repeat with `var = value` substituted (see [`lambda`]); the
+/// indices of blocks nested inside are left for them.
+fn lambda_body(lines: &[Line], var: &str, value: i64) -> R<Vec<Line>> {
+    let mut nested: Vec<String> = Vec::new();
+    for l in lines {
+        if l.tokens.first().and_then(|t| t.word()) != Some("block") {
+            continue;
+        }
+        let Some(at) = l.tokens.iter().position(|t| t.word() == Some("as")) else {
+            continue;
+        };
+        if let Some(t) = l.tokens.get(at + 1).filter(|t| t.word().is_some()) {
+            if t.word() == Some(var) {
+                return Err(TextError::syntax(
+                    l.number,
+                    t.col,
+                    format!(
+                        "`{var}` is already the repeat index of an enclosing block; give this \
+                         one another name"
+                    ),
+                ));
+            }
+            nested.extend(t.word().map(str::to_string));
+        }
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let text = lambda::substitute(&l.text, l.number, var, value, &nested)?;
+            lex_line(&text, l.number)
+        })
+        .collect()
+}
+
+/// A `{` that neither opens a block (last on its line) nor was replaced by a repeat index.
+fn stray_braces(line: &Line) -> R<()> {
+    let n = line.tokens.len();
+    match line
+        .tokens
+        .iter()
+        .enumerate()
+        .find(|(i, t)| t.is("{") && i + 1 != n)
+    {
+        Some((_, t)) => Err(TextError::syntax(
+            line.number,
+            t.col,
+            "`{…}` stands for the value of a repeat index, which exists only inside \
+             `block NAME repeat N as λ { … }`",
+        )),
+        None => Ok(()),
     }
 }
 

@@ -10,8 +10,8 @@ use crate::size::SizeExpr;
 /// The operations, for the "expected an operation" message.
 const OPS: &str = "linear, linear+, einsum, relu, tanh, sigmoid, gelu, gelu_tanh, gelu_erf, \
                    silu, erf, exp, square, sqrt, rsqrt, reciprocal, sin, cos, scale, add, \
-                   mul, mask, split, gather, softmax, sum, mean, max, norm, rmsnorm, rope, topk, layernorm, batchnorm, copy, window, \
-                   window_t, concat, reshape, permute, embed, constant, learned, save, load";
+                   mul, mask, split, select, gather, softmax, sum, mean, max, norm, rmsnorm, rope, topk, layernorm, batchnorm, copy, window, \
+                   window_t, concat, reshape, permute, embed, constant, sinusoid, learned, save, load";
 
 impl Loader {
     /// Parses one operation and builds it; returns its (first) output.
@@ -103,6 +103,17 @@ impl Loader {
                     return Err(self.at(at, "topk: keep 1 to 1000000 entries"));
                 }
                 self.b.top_k(local, x, over, k as usize)
+            }
+            "select" => {
+                let x = self.first(cur, prev, name)?;
+                let axis = self.axis(cur, AxisUse::Existing, None, "the selected axis")?;
+                let i = cur.int("the position selected (from 0)")?;
+                if !(0..=i64::from(u32::MAX)).contains(&i) {
+                    return Err(
+                        self.at(at, format!("select: position {i} is negative or too large"))
+                    );
+                }
+                self.b.select(local, x, axis, i as usize)
             }
             "gather" => {
                 let x = self.first(cur, prev, name)?;
@@ -231,7 +242,7 @@ impl Loader {
                 }
                 v
             }
-            "constant" | "learned" | "load" if prev.is_some() => {
+            "constant" | "learned" | "load" | "sinusoid" if prev.is_some() => {
                 return Err(op.err(format!(
                     "`{name}` takes no input value, so it cannot follow ';'"
                 )));
@@ -240,6 +251,24 @@ impl Loader {
                 let v = cur.float("the constant's value")?;
                 let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
                 self.b.constant(local, &axes, v)
+            }
+            "sinusoid" => {
+                let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
+                let [pos, dim] = axes[..] else {
+                    return Err(self.at(
+                        at,
+                        format!(
+                            "sinusoid: expected two axes in brackets, [positions features], found {}",
+                            axes.len()
+                        ),
+                    ));
+                };
+                let base = if cur.eat_word("base") {
+                    cur.float("the frequency base after 'base'")?
+                } else {
+                    10000.0
+                };
+                self.b.sinusoid(local, pos, dim, base)
             }
             "learned" => {
                 let axes = self.bracket_axes(cur, AxisUse::MayIntroduce(AxisKind::Feature))?;
@@ -323,7 +352,16 @@ impl Loader {
                 cur.float("a number (or a size to a power, as k^-0.5)")?,
             ));
         }
-        let e = self.size_expr(cur)?;
+        // a bare whole base (`4^2`) is the size, not a folded power of it
+        let lit = cur
+            .peek()
+            .is_some_and(|t| matches!(t.tok, crate::parse::lexer::Tok::Number(_)))
+            && cur.peek2().is_some_and(|t| t.is("^"));
+        let e = if lit {
+            SizeExpr::Lit(cur.int("a size")?)
+        } else {
+            self.size_expr(cur)?
+        };
         cur.expect("^", "'^' and the power")?;
         Ok(Func::ScaleBySize(e, cur.float("the power after '^'")?))
     }
