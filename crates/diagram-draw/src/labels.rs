@@ -80,6 +80,32 @@ pub fn legend_lines(line: &str) -> Vec<String> {
     out
 }
 
+/// A constant scale as a reader writes it: `8^-0.5` for 1/√8 (an imported attention's
+/// 0.35355339…), `1/4` for a reciprocal, otherwise at most 4 significant digits.
+pub(crate) fn scale_label(s: f64) -> String {
+    // a whole number from 2 to `max`
+    let whole = |x: f64, max: f64| {
+        let n = x.round();
+        ((2.0..=max).contains(&n) && (x - n).abs() < 1e-9 * x).then_some(n)
+    };
+    if s > 0.0 {
+        let reciprocal = whole(1.0 / s, 1000.0);
+        if let Some(n) = whole(1.0 / (s * s), 65536.0).filter(|_| reciprocal.is_none()) {
+            return format!("{n}^-0.5");
+        }
+        if let Some(n) = reciprocal {
+            return format!("1/{n}");
+        }
+    }
+    let text = format!("{s:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.parse::<f64>().ok() == Some(s) || s.abs() >= 1e-3 {
+        text.to_string()
+    } else {
+        format!("{s:.3e}")
+    }
+}
+
 /// The box of an elementwise map. A scale by a size that one axis has (`m/h`, the head width
 /// `k`) is written with that axis's name, as the paper writes `k^-1/2`.
 pub(crate) fn map_kind(c: &Circuit, f: &Func) -> OpKind {
@@ -90,7 +116,7 @@ pub(crate) fn map_kind(c: &Circuit, f: &Func) -> OpKind {
         Func::Gelu => OpKind::Elementwise("G".into()),
         Func::Exp => OpKind::Elementwise("exp".into()),
         Func::Square => OpKind::Elementwise("x²".into()),
-        Func::Scale(s) => OpKind::Scale(format!("{s}")),
+        Func::Scale(s) => OpKind::Scale(scale_label(*s)),
         Func::ScaleBySize(e, p) => {
             let same: Vec<&str> = (c.axes.iter())
                 .filter(|a| a.size == *e)
@@ -111,6 +137,17 @@ pub(crate) fn map_kind(c: &Circuit, f: &Func) -> OpKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_scales_read_as_a_person_writes_them() {
+        assert_eq!(scale_label(1.0 / 8f64.sqrt()), "8^-0.5");
+        assert_eq!(scale_label(0.25), "1/4");
+        assert_eq!(scale_label(0.5), "1/2");
+        assert_eq!(scale_label(2.0), "2");
+        assert_eq!(scale_label(-1.0), "-1");
+        assert_eq!(scale_label(0.123456), "0.1235");
+        assert_eq!(scale_label(1e-6), "1.000e-6");
+    }
 
     #[test]
     fn long_names_get_their_mark_count() {
