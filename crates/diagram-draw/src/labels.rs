@@ -83,10 +83,10 @@ pub fn legend_lines(line: &str) -> Vec<String> {
 /// A constant scale as a reader writes it: `8^-0.5` for 1/√8 (an imported attention's
 /// 0.35355339…), `1/4` for a reciprocal, otherwise at most 4 significant digits.
 pub(crate) fn scale_label(s: f64) -> String {
-    // a whole number from 2 to `max`
+    // a whole number from 2 to `max`, to f32 precision (imported weights are f32)
     let whole = |x: f64, max: f64| {
         let n = x.round();
-        ((2.0..=max).contains(&n) && (x - n).abs() < 1e-9 * x).then_some(n)
+        ((2.0..=max).contains(&n) && (x - n).abs() < 1e-6 * x).then_some(n)
     };
     if s > 0.0 {
         let reciprocal = whole(1.0 / s, 1000.0);
@@ -141,6 +141,7 @@ mod tests {
     #[test]
     fn constant_scales_read_as_a_person_writes_them() {
         assert_eq!(scale_label(1.0 / 8f64.sqrt()), "8^-0.5");
+        assert_eq!(scale_label(f64::from(1.0 / 8f32.sqrt())), "8^-0.5");
         assert_eq!(scale_label(0.25), "1/4");
         assert_eq!(scale_label(0.5), "1/2");
         assert_eq!(scale_label(2.0), "2");
