@@ -5,8 +5,10 @@
 //! (`c{λ}`, `C{5-λ}`, `kp#{2*λ+7}`, `"Down[{λ-1}].x"`) or alone; a bare word `λ` outside
 //! quotes becomes the number, so sizes may use it (`c*2^λ`).
 
+use super::cursor::{Cursor, Name, R};
+use super::{Loader, unknown};
 use crate::parse::error::TextError;
-use crate::parse::lexer::is_name_char;
+use crate::parse::lexer::{Line, is_name_char, lex_line};
 
 /// Largest magnitude an interpolated value may take (as a size literal, 2^40).
 const MAX_VALUE: i64 = 1 << 40;
@@ -247,6 +249,125 @@ impl Parser<'_> {
             None => Err("the expression ends early".into()),
         }
     }
+}
+
+impl Loader {
+    /// `as λ [from K]` after `repeat N`: the index's name and first value (1 unless given).
+    pub(super) fn repeat_index(&self, cur: &mut Cursor, block: &Name) -> R<Option<(String, i64)>> {
+        if !cur.eat_word("as") {
+            return Ok(None);
+        }
+        let var = cur.plain_name("the repeat index's name after 'as' (as in `as λ`)")?;
+        if self.b.circuit().sizes.contains_key(&var.text) {
+            return Err(var.err(format!(
+                "block `{}`: the repeat index `{}` is also a size; give it another name",
+                block.text, var.text
+            )));
+        }
+        let from = if cur.eat_word("from") {
+            let neg = cur.eat("-");
+            let v = cur.int("the index's first value after 'from'")?;
+            if neg { -v } else { v }
+        } else {
+            1
+        };
+        Ok(Some((var.text, from)))
+    }
+
+    /// `with x = v, …` after `as λ`: in the first iteration `x` is the value `v` (the loop's
+    /// input, which later iterations carry from the previous one). Returns (x, key of v).
+    pub(super) fn first_inputs(&self, cur: &mut Cursor) -> R<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        if !cur.eat_word("with") {
+            return Ok(out);
+        }
+        loop {
+            let x = cur.plain_name("the carried name after 'with'")?;
+            cur.expect("=", "'=' and the value the first iteration reads")?;
+            let v = cur.plain_name("the value the first iteration reads")?;
+            let key = self
+                .open
+                .iter()
+                .rev()
+                .map(|b| format!("{}.{}", b.prefix, v.text))
+                .chain(std::iter::once(v.text.clone()))
+                .find(|k| self.values.contains_key(k))
+                .ok_or_else(|| v.err(unknown("value", &v.text, self.values.keys())))?;
+            out.push((x.text, key));
+            if !cur.eat(",") {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// The body of a λ-indexed repeat with `var = value` substituted (see the module doc); the
+/// indices of blocks nested inside are left for them.
+pub(super) fn lambda_body(lines: &[Line], var: &str, value: i64) -> R<Vec<Line>> {
+    let mut nested: Vec<String> = Vec::new();
+    for l in lines {
+        if l.tokens.first().and_then(|t| t.word()) != Some("block") {
+            continue;
+        }
+        let Some(at) = l.tokens.iter().position(|t| t.word() == Some("as")) else {
+            continue;
+        };
+        if let Some(t) = l.tokens.get(at + 1).filter(|t| t.word().is_some()) {
+            if t.word() == Some(var) {
+                return Err(TextError::syntax(
+                    l.number,
+                    t.col,
+                    format!(
+                        "`{var}` is already the repeat index of an enclosing block; give this \
+                         one another name"
+                    ),
+                ));
+            }
+            nested.extend(t.word().map(str::to_string));
+        }
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let text = substitute(&l.text, l.number, var, value, &nested)?;
+            lex_line(&text, l.number)
+        })
+        .collect()
+}
+
+/// A `{` that neither opens a block (last on its line) nor was replaced by a repeat index.
+pub(super) fn stray_braces(line: &Line) -> R<()> {
+    let n = line.tokens.len();
+    match line
+        .tokens
+        .iter()
+        .enumerate()
+        .find(|(i, t)| t.is("{") && i + 1 != n)
+    {
+        Some((_, t)) => Err(TextError::syntax(
+            line.number,
+            t.col,
+            "`{…}` stands for the value of a repeat index, which exists only inside \
+             `block NAME repeat N as λ { … }`",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The index of the line with the `}` that closes the block opened on line `open`.
+pub(super) fn matching_close(lines: &[Line], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, l) in lines.iter().enumerate().skip(open) {
+        if l.tokens.last().is_some_and(|t| t.is("{")) {
+            depth += 1;
+        } else if l.tokens.first().is_some_and(|t| t.is("}")) {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

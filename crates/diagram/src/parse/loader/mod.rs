@@ -6,14 +6,17 @@ mod axes;
 mod cursor;
 mod lambda;
 mod ops;
+mod suggest;
 
 use crate::builder::{BuildError, Builder};
 use crate::ir::{AxisId, AxisKind, Circuit, Init, NodeId, ParamId, ValueId};
 use crate::parse::error::TextError;
-use crate::parse::lexer::{Line, lex, lex_line};
+use crate::parse::lexer::{Line, lex};
 use crate::size::Constraint;
 use cursor::{Cursor, Name, R};
+use lambda::{lambda_body, matching_close, stray_braces};
 use std::collections::HashMap;
+use suggest::unknown;
 
 /// Words that end an axis list, so they cannot be bare axis names (quote them instead).
 pub(crate) const KEYWORDS: &[&str] = &[
@@ -563,54 +566,6 @@ impl Loader {
         Ok(())
     }
 
-    /// `as λ [from K]` after `repeat N`: the index's name and first value (1 unless given).
-    fn repeat_index(&self, cur: &mut Cursor, block: &Name) -> R<Option<(String, i64)>> {
-        if !cur.eat_word("as") {
-            return Ok(None);
-        }
-        let var = cur.plain_name("the repeat index's name after 'as' (as in `as λ`)")?;
-        if self.b.circuit().sizes.contains_key(&var.text) {
-            return Err(var.err(format!(
-                "block `{}`: the repeat index `{}` is also a size; give it another name",
-                block.text, var.text
-            )));
-        }
-        let from = if cur.eat_word("from") {
-            let neg = cur.eat("-");
-            let v = cur.int("the index's first value after 'from'")?;
-            if neg { -v } else { v }
-        } else {
-            1
-        };
-        Ok(Some((var.text, from)))
-    }
-
-    /// `with x = v, …` after `as λ`: in the first iteration `x` is the value `v` (the loop's
-    /// input, which later iterations carry from the previous one). Returns (x, key of v).
-    fn first_inputs(&self, cur: &mut Cursor) -> R<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        if !cur.eat_word("with") {
-            return Ok(out);
-        }
-        loop {
-            let x = cur.plain_name("the carried name after 'with'")?;
-            cur.expect("=", "'=' and the value the first iteration reads")?;
-            let v = cur.plain_name("the value the first iteration reads")?;
-            let key = self
-                .open
-                .iter()
-                .rev()
-                .map(|b| format!("{}.{}", b.prefix, v.text))
-                .chain(std::iter::once(v.text.clone()))
-                .find(|k| self.values.contains_key(k))
-                .ok_or_else(|| v.err(unknown("value", &v.text, self.values.keys())))?;
-            out.push((x.text, key));
-            if !cur.eat(",") {
-                return Ok(out);
-            }
-        }
-    }
-
     /// `block NAME [I of N] [shared] {`
     fn block_stmt(&mut self, cur: &mut Cursor) -> R<()> {
         let n = cur.plain_name("the block's name after 'block'")?;
@@ -768,75 +723,6 @@ impl Cursor<'_> {
     }
 }
 
-/// The body of a λ-indexed repeat with `var = value` substituted (see [`lambda`]); the
-/// indices of blocks nested inside are left for them.
-fn lambda_body(lines: &[Line], var: &str, value: i64) -> R<Vec<Line>> {
-    let mut nested: Vec<String> = Vec::new();
-    for l in lines {
-        if l.tokens.first().and_then(|t| t.word()) != Some("block") {
-            continue;
-        }
-        let Some(at) = l.tokens.iter().position(|t| t.word() == Some("as")) else {
-            continue;
-        };
-        if let Some(t) = l.tokens.get(at + 1).filter(|t| t.word().is_some()) {
-            if t.word() == Some(var) {
-                return Err(TextError::syntax(
-                    l.number,
-                    t.col,
-                    format!(
-                        "`{var}` is already the repeat index of an enclosing block; give this \
-                         one another name"
-                    ),
-                ));
-            }
-            nested.extend(t.word().map(str::to_string));
-        }
-    }
-    lines
-        .iter()
-        .map(|l| {
-            let text = lambda::substitute(&l.text, l.number, var, value, &nested)?;
-            lex_line(&text, l.number)
-        })
-        .collect()
-}
-
-/// A `{` that neither opens a block (last on its line) nor was replaced by a repeat index.
-fn stray_braces(line: &Line) -> R<()> {
-    let n = line.tokens.len();
-    match line
-        .tokens
-        .iter()
-        .enumerate()
-        .find(|(i, t)| t.is("{") && i + 1 != n)
-    {
-        Some((_, t)) => Err(TextError::syntax(
-            line.number,
-            t.col,
-            "`{…}` stands for the value of a repeat index, which exists only inside \
-             `block NAME repeat N as λ { … }`",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The index of the line with the `}` that closes the block opened on line `open`.
-fn matching_close(lines: &[Line], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, l) in lines.iter().enumerate().skip(open) {
-        if l.tokens.last().is_some_and(|t| t.is("{")) {
-            depth += 1;
-        } else if l.tokens.first().is_some_and(|t| t.is("}")) {
-            depth -= 1;
-            if depth == 0 {
-                return Some(i);
-            }
-        }
-    }
-    None
-}
-
 /// Gives nodes the parameters they were written `using`, drops the ones they made, and
 /// renumbers the rest.
 fn substitute_params(c: &mut Circuit, subs: &[(NodeId, Vec<ParamId>, std::ops::Range<usize>)]) {
@@ -871,63 +757,4 @@ fn substitute_params(c: &mut Circuit, subs: &[(NodeId, Vec<ParamId>, std::ops::R
             .filter_map(|p| new_id.get(p.ix()).copied().flatten())
             .collect();
     }
-}
-
-/// How many names in scope an "unknown name" message lists.
-const SCOPE_SHOWN: usize = 12;
-
-/// "unknown KIND `name`", with the closest names in scope ("did you mean …?") and the names
-/// in scope (the first [`SCOPE_SHOWN`], sorted).
-pub(super) fn unknown<'a>(
-    kind: &str,
-    name: &str,
-    scope: impl Iterator<Item = &'a String>,
-) -> String {
-    let mut names: Vec<&String> = scope.collect();
-    names.sort();
-    let mut msg = format!("unknown {kind} `{name}`");
-    let dist = |n: &str| edit_distance(&name.to_lowercase(), &n.to_lowercase());
-    let best = names.iter().map(|n| dist(n)).min();
-    // one edit for names of two or more characters, one per three beyond; a one-letter
-    // name only matches another case
-    let len = name.chars().count();
-    let close = best.filter(|d| *d <= (len / 3).max(usize::from(len >= 2)));
-    if let Some(d) = close {
-        let near: Vec<String> = names
-            .iter()
-            .filter(|n| dist(n) == d)
-            .take(3)
-            .map(|n| format!("`{n}`"))
-            .collect();
-        msg.push_str(&format!("; did you mean {}?", near.join(" or ")));
-    }
-    if names.is_empty() {
-        msg.push_str(&format!(" (no {kind} is in scope yet)"));
-    } else {
-        let shown: Vec<&str> = names.iter().take(SCOPE_SHOWN).map(|s| s.as_str()).collect();
-        let more = names.len().saturating_sub(SCOPE_SHOWN);
-        let tail = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        msg.push_str(&format!(" (in scope: {}{tail})", shown.join(", ")));
-    }
-    msg
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
