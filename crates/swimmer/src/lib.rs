@@ -51,7 +51,9 @@ pub mod vec_env;
 pub use data::Data;
 pub use error::{ConfigError, SimError};
 pub use model::{MAX_BODIES, MIN_BODIES, Model, Options};
-pub use navigate::{NavigateEnv, run_navigate_episode};
+pub use navigate::NavigateEnv;
 pub use step::{forward, step};
-pub use task::{BodyPose, StepOutcome, SwimConfig, SwimEnv, run_episode};
+pub use task::{
+    BodyPose, Episodic, StepOutcome, SwimConfig, SwimEnv, run_episode, run_episode_visiting,
+};
 pub use vec_env::VecEnv;

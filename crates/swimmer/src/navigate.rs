@@ -7,7 +7,7 @@
 //! to the target in the head's frame, after the joint angles (dm_control's order).
 
 use crate::error::{ConfigError, SimError};
-use crate::task::{StepOutcome, SwimConfig, SwimEnv};
+use crate::task::{Episodic, StepOutcome, SwimConfig, SwimEnv};
 use rand::RngExt;
 
 /// Radius of dm_control's target ball; the reward is 1 inside it.
@@ -128,12 +128,10 @@ impl NavigateEnv {
     pub fn observe(&self, out: &mut [f64]) {
         assert_eq!(out.len(), self.obs_dim(), "observation buffer length");
         let nj = self.n_joints();
-        let (head, rest) = out.split_at_mut(nj + 2);
-        let mut swim_obs = vec![0.0; self.swim.obs_dim()];
-        self.swim.observe(&mut swim_obs);
-        head[..nj].copy_from_slice(&swim_obs[..nj]);
-        head[nj..].copy_from_slice(&self.to_target());
-        rest.copy_from_slice(&swim_obs[nj..]);
+        // the swim observation two places along, then the joints moved back to make room
+        self.swim.observe(&mut out[2..]);
+        out.copy_within(2..2 + nj, 0);
+        out[nj..nj + 2].copy_from_slice(&self.to_target());
     }
 
     /// One control step of the swimmer; the reward is the target reward.
@@ -151,28 +149,24 @@ impl NavigateEnv {
     }
 }
 
-/// Runs one episode from `reset(seed)` with a policy `(obs, episode_step, action_out)`,
-/// calling `visit` after the reset and after every step; returns the sum of rewards.
-pub fn run_navigate_episode(
-    env: &mut NavigateEnv,
-    seed: u64,
-    mut policy: impl FnMut(&[f64], usize, &mut [f64]),
-    mut visit: impl FnMut(&NavigateEnv),
-) -> Result<f64, SimError> {
-    env.reset(seed);
-    visit(env);
-    let mut obs = vec![0.0; env.obs_dim()];
-    let mut action = vec![0.0; env.n_joints()];
-    let mut total = 0.0;
-    loop {
-        env.observe(&mut obs);
-        policy(&obs, env.episode_step(), &mut action);
-        let out = env.step(&action)?;
-        visit(env);
-        total += out.reward;
-        if out.done {
-            return Ok(total);
-        }
+impl Episodic for NavigateEnv {
+    fn reset(&mut self, seed: u64) {
+        NavigateEnv::reset(self, seed);
+    }
+    fn obs_dim(&self) -> usize {
+        NavigateEnv::obs_dim(self)
+    }
+    fn n_joints(&self) -> usize {
+        NavigateEnv::n_joints(self)
+    }
+    fn observe(&self, out: &mut [f64]) {
+        NavigateEnv::observe(self, out);
+    }
+    fn step(&mut self, action: &[f64]) -> Result<StepOutcome, SimError> {
+        NavigateEnv::step(self, action)
+    }
+    fn episode_step(&self) -> usize {
+        NavigateEnv::episode_step(self)
     }
 }
 

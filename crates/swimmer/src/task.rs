@@ -324,14 +324,64 @@ impl SwimEnv {
     }
 }
 
+/// An environment an episode can run on: the swim task, or the target task
+/// ([`crate::navigate::NavigateEnv`]).
+pub trait Episodic {
+    /// Starts an episode from `seed`.
+    fn reset(&mut self, seed: u64);
+    /// Observation length.
+    fn obs_dim(&self) -> usize;
+    /// Action length.
+    fn n_joints(&self) -> usize;
+    /// Writes the observation (`out.len() == obs_dim()`).
+    fn observe(&self, out: &mut [f64]);
+    /// One control step.
+    fn step(&mut self, action: &[f64]) -> Result<StepOutcome, SimError>;
+    /// Control steps since the last reset.
+    fn episode_step(&self) -> usize;
+}
+
+impl Episodic for SwimEnv {
+    fn reset(&mut self, seed: u64) {
+        SwimEnv::reset(self, seed);
+    }
+    fn obs_dim(&self) -> usize {
+        SwimEnv::obs_dim(self)
+    }
+    fn n_joints(&self) -> usize {
+        SwimEnv::n_joints(self)
+    }
+    fn observe(&self, out: &mut [f64]) {
+        SwimEnv::observe(self, out);
+    }
+    fn step(&mut self, action: &[f64]) -> Result<StepOutcome, SimError> {
+        SwimEnv::step(self, action)
+    }
+    fn episode_step(&self) -> usize {
+        SwimEnv::episode_step(self)
+    }
+}
+
 /// Runs one whole episode from `reset(seed)` with a policy `(obs, episode_step, action_out)`
 /// and returns the sum of rewards.
-pub fn run_episode(
-    env: &mut SwimEnv,
+pub fn run_episode<E: Episodic>(
+    env: &mut E,
+    seed: u64,
+    policy: impl FnMut(&[f64], usize, &mut [f64]),
+) -> Result<f64, SimError> {
+    run_episode_visiting(env, seed, policy, |_| {})
+}
+
+/// [`run_episode`], calling `visit` with the environment after the reset and after every step
+/// (to record a path, say).
+pub fn run_episode_visiting<E: Episodic>(
+    env: &mut E,
     seed: u64,
     mut policy: impl FnMut(&[f64], usize, &mut [f64]),
+    mut visit: impl FnMut(&E),
 ) -> Result<f64, SimError> {
     env.reset(seed);
+    visit(env);
     let mut obs = vec![0.0; env.obs_dim()];
     let mut action = vec![0.0; env.n_joints()];
     let mut total = 0.0;
@@ -339,6 +389,7 @@ pub fn run_episode(
         env.observe(&mut obs);
         policy(&obs, env.episode_step(), &mut action);
         let out = env.step(&action)?;
+        visit(env);
         total += out.reward;
         if out.done {
             return Ok(total);

@@ -8,7 +8,7 @@ use crate::actor::GaussianActor;
 use crate::mlp::MlpCache;
 use crate::ncap::Ncap;
 use crate::policy::{PolicyError, SavedPolicy};
-use nc_swimmer::{NavigateEnv, SwimConfig, run_navigate_episode};
+use nc_swimmer::{NavigateEnv, SwimConfig, run_episode_visiting};
 
 /// A policy trained and tested on the target task instead of "swim".
 #[derive(Clone, Debug)]
@@ -63,7 +63,7 @@ pub fn ncap_episode(
     visit: impl FnMut(&NavigateEnv),
 ) -> Result<f64, nc_swimmer::SimError> {
     let nj = env.n_joints();
-    run_navigate_episode(
+    run_episode_visiting(
         env,
         seed,
         |obs, t, a| ncap.act_steered(&obs[..nj], [obs[nj], obs[nj + 1]], t, a),
@@ -86,7 +86,7 @@ pub fn mlp_episode(
         });
     }
     let mut cache = MlpCache::default();
-    Ok(run_navigate_episode(
+    Ok(run_episode_visiting(
         env,
         seed,
         |obs, _, a| {
