@@ -267,16 +267,18 @@ pub fn judge_ablations(rows: &[AblationRow], seeds: usize, preset: Preset) -> Cl
     }
 }
 
+/// Mean of the seeds' values and its standard error (sample sd / √n).
+pub(crate) fn mean_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, (var / n).sqrt())
+}
+
 // (difference of seed means, its standard error) of `a − b`
 fn diff_se(a: &[f64], b: &[f64]) -> (f64, f64) {
-    let ms = |v: &[f64]| {
-        let n = v.len().max(1) as f64;
-        let m = v.iter().sum::<f64>() / n;
-        let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-        (m, var / n)
-    };
-    let ((ma, va), (mb, vb)) = (ms(a), ms(b));
-    (ma - mb, (va + vb).sqrt())
+    let ((ma, sa), (mb, sb)) = (mean_se(a), mean_se(b));
+    (ma - mb, sa.hypot(sb))
 }
 
 /// The component claims (oscillator, proprioception needed; cross-inhibition inert), from the

@@ -9,7 +9,7 @@
 //! the interval is ±4.3 standard errors, so only large differences can show). Outputs: `precision.csv`/`.json`,
 //! `claims.json` and `precision_<algo>.svg`.
 
-use super::claims::Claim;
+use super::claims::{Claim, mean_se};
 use super::unit::{Algo, ModelKind, TrainSpec};
 use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, read_log, run_sweep};
 use crate::precision::Precision;
@@ -105,14 +105,6 @@ pub fn t95(df: usize) -> f64 {
         1..=30 => TABLE[df - 1],
         _ => 1.96,
     }
-}
-
-// mean and standard error of the values
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n.max(1.0);
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (m, (var / n.max(1.0)).sqrt())
 }
 
 /// The verdict on "f32 learns as f64 does" for one algorithm's row.
