@@ -134,6 +134,11 @@ pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
         ),
         x_label: "ablation (sharing, signs, init; or component removed)".into(),
         y: Axis::linear("return"),
+        // 80 px per category keeps "unsigned" and "constant" whole on a line of the label
+        size: (
+            nc_plot::DEFAULT_SIZE.0.max(180 + 80 * rows.len() as u32),
+            nc_plot::DEFAULT_SIZE.1,
+        ),
         ..BarSpec::default()
     };
     save(out, "ablations.svg", bar_chart(&spec))
@@ -280,4 +285,45 @@ pub fn raster(out: &Path, rec: &Recording, weights: &[(String, f64)]) -> Result<
         ..BarSpec::default()
     };
     save(out, "weights.svg", bar_chart(&spec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_ablation_label_is_drawn_whole() {
+        let row = |code: &str, off: &str| {
+            let b = code.as_bytes();
+            AblationRow {
+                code: code.into(),
+                sharing: b[0] == b'1',
+                signs: b[1] == b'1',
+                constant_init: b[2] == b'1',
+                components_off: off.into(),
+                n_params: 4,
+                initial_mean: 100.0,
+                initial_sd: 10.0,
+                final_mean: 500.0,
+                final_sd: 20.0,
+                final_per_seed: vec![480.0, 520.0],
+                initial_per_seed: vec![90.0, 110.0],
+            }
+        };
+        // the 8 codes and the 3 component ablations, as the sweep writes them
+        let mut rows: Vec<AblationRow> = ["111", "110", "101", "100", "011", "010", "001", "000"]
+            .into_iter()
+            .map(|c| row(c, ""))
+            .collect();
+        rows.extend(["noosc", "noprop", "nocross"].map(|o| row("111", o)));
+        let dir = std::env::temp_dir().join(format!("nc-abl-fig-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ablations(&dir, &rows).unwrap();
+        let svg = std::fs::read_to_string(dir.join("ablations.svg")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!svg.contains('…'), "a category label was cut short");
+        for word in ["unshared", "unsigned", "constant", "uniform", "no cross"] {
+            assert!(svg.contains(word), "{word} is missing");
+        }
+    }
 }
