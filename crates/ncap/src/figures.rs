@@ -139,7 +139,6 @@ pub fn ablations(out: &Path, rows: &[AblationRow]) -> Result<(), TrainError> {
             nc_plot::DEFAULT_SIZE.0.max(180 + 80 * rows.len() as u32),
             nc_plot::DEFAULT_SIZE.1,
         ),
-        ..BarSpec::default()
     };
     save(out, "ablations.svg", bar_chart(&spec))
 }

@@ -127,6 +127,25 @@ impl GridRunArgs {
         }
     }
 
+    /// Runs this shard of a grid into `out` behind a progress bar (`what` names the grid in
+    /// errors), then tells the user what was written.
+    fn run(
+        &self,
+        out: &std::path::Path,
+        what: &str,
+        grid: impl FnOnce(
+            &RunOptions,
+            &(dyn Fn(SweepEvent) + Sync),
+        ) -> Result<Status, nc_richlazy::grid::SweepError>,
+    ) -> Result<()> {
+        let (bar, log) = progress_bar(self.shard);
+        let status = grid(&self.options(out), &log)
+            .with_context(|| format!("{what} into {}", out.display()))?;
+        bar.finish_and_clear();
+        self.report_done(&status, out);
+        Ok(())
+    }
+
     /// What a finished run of this shard into `out` tells the user.
     #[allow(clippy::print_stdout)]
     fn report_done(&self, status: &Status, out: &std::path::Path) {
@@ -202,12 +221,9 @@ pub(super) fn run_sweep(a: SweepArgs) -> Result<()> {
     if a.spectral {
         cfg.renorm = Renorm::Spectral;
     }
-    let (bar, log) = progress_bar(a.runs.shard);
-    let status = nc_richlazy::sweep::run_sweep(&cfg, &a.runs.options(&a.out), &log)
-        .with_context(|| format!("rank sweep into {}", a.out.display()))?;
-    bar.finish_and_clear();
-    a.runs.report_done(&status, &a.out);
-    Ok(())
+    a.runs.run(&a.out, "rank sweep", |opts, log| {
+        nc_richlazy::sweep::run_sweep(&cfg, opts, log)
+    })
 }
 
 #[allow(clippy::print_stdout)]
@@ -236,12 +252,9 @@ pub(super) fn run_smnist(a: SmnistArgs) -> Result<()> {
         cfg.renorm = Renorm::Spectral;
     }
     cfg.base.protocol = a.protocol.into();
-    let (bar, log) = progress_bar(a.runs.shard);
-    let status = run_smnist_grid(&cfg, &a.runs.options(&a.out), &log)
-        .with_context(|| format!("sMNIST rank sweep into {}", a.out.display()))?;
-    bar.finish_and_clear();
-    a.runs.report_done(&status, &a.out);
-    Ok(())
+    a.runs.run(&a.out, "sMNIST rank sweep", |opts, log| {
+        run_smnist_grid(&cfg, opts, log)
+    })
 }
 
 fn progress_bar(shard: Shard) -> (Progress, impl Fn(SweepEvent) + Sync) {
@@ -272,9 +285,7 @@ pub(super) fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("results/richlazy-{name}")));
-    let (bar, log) = progress_bar(a.runs.shard);
-    let opts = a.runs.options(&out);
-    let status = if name == "structure" {
+    if name == "structure" {
         if a.gains.is_some() {
             bail!("--gains applies to `richlazy controls` only");
         }
@@ -285,7 +296,9 @@ pub(super) fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         };
         a.runs
             .apply(&mut cfg.seeds, &mut cfg.tasks, &mut cfg.base)?;
-        run_structure(&cfg, &opts, &log)
+        a.runs.run(&out, "richlazy structure", |opts, log| {
+            run_structure(&cfg, opts, log)
+        })
     } else {
         let mut cfg = if a.quick {
             ControlsConfig::quick()
@@ -297,12 +310,10 @@ pub(super) fn run_grid(name: &str, a: GridArgs) -> Result<()> {
         if let Some(g) = a.gains {
             cfg.gains = g;
         }
-        run_controls(&cfg, &opts, &log)
+        a.runs.run(&out, "richlazy controls", |opts, log| {
+            run_controls(&cfg, opts, log)
+        })
     }
-    .with_context(|| format!("richlazy {name} into {}", out.display()))?;
-    bar.finish_and_clear();
-    a.runs.report_done(&status, &out);
-    Ok(())
 }
 
 #[allow(clippy::print_stdout)]
