@@ -77,7 +77,7 @@ pub enum Preset {
     /// Minutes on 2 cores: CI and a first look.
     Quick,
     /// About an hour on 2 cores, meant for the NCAP MLP baselines to learn under ES and PPO
-    /// (3 seeds, about 3·10⁵ steps; DDPG stays at 2·10⁴). Rich/lazy runs its full sweep.
+    /// (3 seeds, about 3·10⁵ steps; DDPG 10⁵). Rich/lazy runs its full sweep.
     Medium,
     /// The papers' budgets (hours; meant for a cluster).
     Full,

@@ -114,7 +114,7 @@ fn parse_hidden(s: &str) -> std::result::Result<Hidden, String> {
 }
 
 /// Budgets: `quick` (CI, a first look), `medium` (about an hour on 2 cores, 3 seeds,
-/// about 3e5 steps for ES and PPO, DDPG 2e4) or `full` (the paper's scale, 10 seeds, 1e6).
+/// about 3e5 steps for ES and PPO, DDPG 1e5) or `full` (the paper's scale, 10 seeds, 1e6).
 #[derive(Args, Debug)]
 struct PresetArgs {
     /// Budgets: quick, medium or full.

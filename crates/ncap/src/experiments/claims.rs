@@ -82,11 +82,8 @@ fn needed_seeds(preset: Preset) -> String {
 // what a budget too small for an algorithm's curve claims would need
 fn needed(preset: Preset, algo: Algo) -> String {
     match (preset, algo) {
-        (Preset::Quick, Algo::Ddpg) | (Preset::Medium, Algo::Ddpg) => {
-            "the full preset (--preset full: 10 seeds, 10⁶ steps)".into()
-        }
         (Preset::Quick, _) => {
-            "at least 3 seeds and a budget at which the MLP learns: the medium preset (--preset medium: 3 seeds, about 3·10⁵ steps) or larger".into()
+            "at least 3 seeds and a budget at which the MLP learns: the medium preset (--preset medium: 3 seeds, about 3·10⁵ steps, DDPG 10⁵) or larger".into()
         }
         (Preset::Medium, _) => {
             "a budget at which the MLP learns: the full preset (--preset full: 10 seeds, 10⁶ steps)".into()
