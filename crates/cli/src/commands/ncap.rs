@@ -12,7 +12,7 @@ use nc_ncap::policy::{EvalPolicy, SavedPolicy, evaluate, last_seed};
 use nc_ncap::precision::Precision;
 use nc_ncap::train::Progress;
 use nc_swimmer::SwimConfig;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// NCAP: the C. elegans swimmer controller, baselines, training and experiments.
 #[derive(Args, Debug)]
@@ -163,6 +163,10 @@ struct SweepArgs {
     /// `--preset full`/`paper` it is printed before every run anyway.
     #[arg(long)]
     projection_only: bool,
+    /// Project from this saved output of `ncap bench --json` (say, measured once on a
+    /// cluster node or a quiet machine) instead of measuring now.
+    #[arg(long, value_name = "FILE")]
+    bench_json: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -460,7 +464,7 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
         force: a.force,
     };
     if a.projection_only || preset == Preset::Full {
-        project(exp, &opts)?;
+        project(exp, &opts, a.bench_json.as_deref())?;
         if a.projection_only {
             return Ok(());
         }
@@ -494,9 +498,9 @@ fn sweep(exp: Experiment, a: SweepArgs) -> Result<()> {
 
 // times the learners and the physics with `ncap bench`, then prints the sweep's projection
 #[allow(clippy::print_stdout)]
-fn project(exp: Experiment, opts: &SweepOptions) -> Result<()> {
+fn project(exp: Experiment, opts: &SweepOptions, saved: Option<&Path>) -> Result<()> {
     use nc_ncap::bench::{BenchOptions, run};
-    use nc_ncap::experiments::projection::project;
+    use nc_ncap::experiments::projection::{Rates, project};
     let units = match exp {
         Experiment::Curves | Experiment::Efficiency => experiments::curves::units(opts),
         Experiment::Transfer => experiments::transfer::units(opts),
@@ -504,22 +508,38 @@ fn project(exp: Experiment, opts: &SweepOptions) -> Result<()> {
         Experiment::Navigate => experiments::navigate::units(opts),
         Experiment::Precision => experiments::precision::units(opts),
     };
-    let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
-    pb.println("ncap bench: timing the learners and the physics for the projection");
-    let b = run(
-        &BenchOptions {
-            repeats: 20,
-            ..BenchOptions::default()
-        },
-        &mut |what: &str| pb.println(format!("ncap bench: {what}")),
-    )
-    .context("ncap bench for the projection")?;
-    pb.finish_and_clear();
+    let (b, source) = match saved {
+        Some(path) => (
+            Rates::load(path).context("--bench-json")?,
+            format!("from {}", path.display()),
+        ),
+        None => {
+            let pb = bars::Progress::new(0, Unit::Count("workloads"), "");
+            pb.println("ncap bench: timing the learners and the physics for the projection");
+            let b = run(
+                &BenchOptions {
+                    repeats: 20,
+                    ..BenchOptions::default()
+                },
+                &mut |what: &str| pb.println(format!("ncap bench: {what}")),
+            )
+            .context("ncap bench for the projection")?;
+            pb.finish_and_clear();
+            (
+                Rates::from(&b),
+                "from ncap bench on this machine".to_string(),
+            )
+        }
+    };
     let all = project(&units, &b);
-    println!("{}", all.line());
+    println!("{}", all.line(&source));
     if opts.shard.count > 1 {
         let mine: Vec<_> = opts.shard.select(&units).map(|(_, u)| u.clone()).collect();
-        println!("this shard ({}): {}", opts.shard, project(&mine, &b).line());
+        println!(
+            "this shard ({}): {}",
+            opts.shard,
+            project(&mine, &b).line(&source)
+        );
     }
     Ok(())
 }

@@ -12,7 +12,93 @@
 
 use super::unit::{Algo, ModelKind, TrainSpec};
 use crate::bench::BenchReport;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The four rates a projection needs: what `ncap bench --json` prints under these names.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rates {
+    /// One DDPG update at Tonic's defaults (ms).
+    pub ddpg_update_ms: f64,
+    /// One full-batch PPO epoch on a 4,096-step segment, MLP 64×64 (ms).
+    pub ppo_epoch_ms: f64,
+    /// ES environment steps per second.
+    pub es_env_steps_per_s: f64,
+    /// Physics steps per second.
+    pub physics_steps_per_s: f64,
+}
+
+impl From<&BenchReport> for Rates {
+    fn from(b: &BenchReport) -> Self {
+        Self {
+            ddpg_update_ms: b.ddpg_update_ms,
+            ppo_epoch_ms: b.ppo_epoch_ms,
+            es_env_steps_per_s: b.es_env_steps_per_s,
+            physics_steps_per_s: b.physics_steps_per_s,
+        }
+    }
+}
+
+/// Why a saved bench cannot serve a projection.
+#[derive(Debug, thiserror::Error)]
+pub enum RatesError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// It is not the JSON `ncap bench --json` prints.
+    #[error("{path}: not the JSON of `ncap bench --json`: {source}")]
+    Parse {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// A rate is not a positive, finite number.
+    #[error("{path}: {field} is {value}, expected a positive finite number")]
+    Value {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+}
+
+impl Rates {
+    /// Reads the output of `ncap bench --json` (other fields are ignored), so that a machine
+    /// measured once, such as a cluster node, can project sweeps anywhere.
+    pub fn load(path: &Path) -> Result<Self, RatesError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RatesError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let r: Rates = serde_json::from_str(&text).map_err(|source| RatesError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        for (field, value) in [
+            ("ddpg_update_ms", r.ddpg_update_ms),
+            ("ppo_epoch_ms", r.ppo_epoch_ms),
+            ("es_env_steps_per_s", r.es_env_steps_per_s),
+            ("physics_steps_per_s", r.physics_steps_per_s),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(RatesError::Value {
+                    path: path.to_path_buf(),
+                    field,
+                    value,
+                });
+            }
+        }
+        Ok(r)
+    }
+}
 
 /// Physics steps per control step.
 const SUBSTEPS: f64 = 15.0;
@@ -42,15 +128,16 @@ pub struct Projection {
 }
 
 impl Projection {
-    /// One line for the terminal, e.g. `projected wall time 9.4 h for 180 units (es 1.2 h, ...)`.
-    pub fn line(&self) -> String {
+    /// One line for the terminal, e.g. `projected wall time 9.4 h for 180 units (es 1.2 h,
+    /// ...), from ncap bench on this machine`; `source` says where the rates came from.
+    pub fn line(&self, source: &str) -> String {
         let parts: Vec<String> = self
             .by_algo
             .iter()
             .map(|a| format!("{} {} units {}", a.algo.name(), a.units, hours(a.seconds)))
             .collect();
         format!(
-            "projected wall time {} for {} units ({}), from ncap bench on this machine",
+            "projected wall time {} for {} units ({}), {source}",
             hours(self.seconds),
             self.units,
             parts.join(", ")
@@ -78,7 +165,7 @@ fn ppo_params(hidden: &[usize]) -> f64 {
 }
 
 /// Projected seconds of one unit.
-pub fn unit_seconds(u: &TrainSpec, b: &BenchReport) -> f64 {
+pub fn unit_seconds(u: &TrainSpec, b: &Rates) -> f64 {
     let steps = u.trained_steps() as f64;
     // test episodes: Tonic's epoch of 2·10⁴ steps ends with `test_episodes` episodes
     let tests = (steps / 20_000.0).ceil().max(1.0) * (u.test_episodes * u.episode_len) as f64;
@@ -104,7 +191,7 @@ pub fn unit_seconds(u: &TrainSpec, b: &BenchReport) -> f64 {
 }
 
 /// The projected wall time of `units`.
-pub fn project(units: &[TrainSpec], b: &BenchReport) -> Projection {
+pub fn project(units: &[TrainSpec], b: &Rates) -> Projection {
     let mut by_algo: Vec<AlgoShare> = Vec::new();
     for u in units {
         let s = unit_seconds(u, b);
@@ -133,9 +220,9 @@ mod tests {
     use crate::bench::Timing;
     use crate::precision::Precision;
 
-    fn bench() -> BenchReport {
+    fn bench() -> Rates {
         let t = Timing::of(vec![0.0]);
-        BenchReport {
+        let report = BenchReport {
             ddpg_update_ms: 2.0,
             ppo_epoch_ms: 10.0,
             es_env_steps_per_s: 20_000.0,
@@ -145,7 +232,44 @@ mod tests {
             ddpg_update: t.clone(),
             ppo_epoch: t,
             torch: None,
-        }
+        };
+        Rates::from(&report)
+    }
+
+    #[test]
+    fn saved_bench_output_loads_and_bad_values_are_named() {
+        let dir = std::env::temp_dir().join(format!("nc-rates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.json");
+        // the shape `ncap bench --json --torch-python` prints, extra fields included
+        std::fs::write(
+            &good,
+            r#"{"ddpg_ratio":0.41,"ddpg_update_ms":1.17,"es_env_steps_per_s":251639.7,"physics_steps_per_s":10051182.7,"ppo_epoch_ms":2.24,"precision":"f32","threads":2}"#,
+        )
+        .unwrap();
+        let r = Rates::load(&good).unwrap();
+        assert_eq!(r.ddpg_update_ms, 1.17);
+        assert_eq!(r.physics_steps_per_s, 10051182.7);
+        let bad = dir.join("bad.json");
+        std::fs::write(
+            &bad,
+            r#"{"ddpg_update_ms":0,"es_env_steps_per_s":1,"physics_steps_per_s":1,"ppo_epoch_ms":1}"#,
+        )
+        .unwrap();
+        let e = Rates::load(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("bad.json") && e.contains("ddpg_update_ms is 0"),
+            "{e}"
+        );
+        std::fs::write(&bad, r#"{"ddpg_update_ms":1}"#).unwrap();
+        let e = Rates::load(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("not the JSON of `ncap bench --json`") && e.contains("ppo_epoch_ms"),
+            "{e}"
+        );
+        let e = Rates::load(&dir.join("none.json")).unwrap_err().to_string();
+        assert!(e.contains("none.json"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -169,6 +293,6 @@ mod tests {
         let all = project(&[d, p.clone(), p], &b);
         assert_eq!(all.units, 3);
         assert_eq!(all.by_algo.len(), 2);
-        assert!(all.line().contains("projected wall time"));
+        assert!(all.line("from x").contains("projected wall time"));
     }
 }
