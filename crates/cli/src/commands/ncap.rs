@@ -151,8 +151,8 @@ struct SweepArgs {
     /// Environment steps per training run (overrides the preset).
     #[arg(long)]
     steps: Option<u64>,
-    /// Hidden sizes of every MLP baseline, e.g. 256,256 (default: the preset's; ES and PPO
-    /// 64,64, DDPG 256,256, PPO 256,256 at full).
+    /// Hidden sizes of every MLP baseline, e.g. 256,256 (default: ES 64,64, DDPG 256,256, and
+    /// in the curves PPO at both 64,64 and 256,256; elsewhere PPO 64,64, 256,256 at full).
     #[arg(long, value_parser = parse_hidden)]
     mlp_hidden: Option<Hidden>,
     /// Retrain units of the output folder that were trained with other settings (without it
