@@ -128,7 +128,7 @@ fn train_in<T: Real>(
     let mut envs = crate::train::start(
         "ddpg",
         cfg.validate(),
-        swim_config(cfg),
+        (crate::experiments::unit::Task::Swim, swim_config(cfg)),
         (cfg.max_steps, cfg.min_budget()),
         cfg.n_envs,
         cfg.seed,
