@@ -168,20 +168,35 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
     for algo in algos {
         let mut series = Vec::new();
         let mut seeds = Vec::new();
-        for (k, model) in [ModelKind::Ncap, ModelKind::Mlp].into_iter().enumerate() {
+        // NCAP, then each MLP size
+        let mut models: Vec<(ModelKind, Vec<usize>)> = points
+            .iter()
+            .filter(|p| p.algo == algo)
+            .map(|p| (p.model, p.mlp_hidden.clone()))
+            .collect();
+        models.sort();
+        models.dedup();
+        models.sort_by_key(|m| m.0 != ModelKind::Ncap);
+        let n_models = models.len();
+        for (k, (model, hidden)) in models.into_iter().enumerate() {
             let pts: Vec<&CurvePoint> = points
                 .iter()
-                .filter(|p| p.algo == algo && p.model == model)
+                .filter(|p| p.algo == algo && p.model == model && p.mlp_hidden == hidden)
                 .collect();
-            if pts.is_empty() {
-                continue;
-            }
+            let label = match model {
+                ModelKind::Ncap => "NCAP".to_string(),
+                _ if hidden.is_empty() => "MLP".to_string(),
+                _ => format!(
+                    "MLP {}",
+                    crate::experiments::curves::hidden_name(&hidden).replace('x', "×")
+                ),
+            };
             let xs: Vec<f64> = pts.iter().map(|p| p.steps as f64).collect();
             let ys: Vec<f64> = pts.iter().map(|p| p.mean).collect();
             let sd: Vec<f64> = pts.iter().map(|p| p.sd).collect();
             let colour = nc_plot::series_colour(k, None);
             series.push(
-                Series::from_xy(model.name().to_uppercase(), &xs, &ys)
+                Series::from_xy(label, &xs, &ys)
                     .with_spread(&sd)
                     .with_markers()
                     .with_colour(colour),
@@ -203,13 +218,14 @@ pub fn curves(out: &Path, points: &[CurvePoint]) -> Result<(), TrainError> {
         if series.is_empty() {
             continue;
         }
+        let mlps = if n_models > 2 { "MLPs" } else { "MLP" };
         let spec = LineSpec {
             title: format!(
-                "{}: test return of NCAP and the MLP",
+                "{}: test return of NCAP and the {mlps}",
                 algo.name().to_uppercase()
             ),
             description: format!(
-                "Test return against environment steps for NCAP and the MLP trained by {} with the same settings, budget and tests; the bold line is the mean over seeds with a ±1 sd band, and the pale lines are the individual seeds, a marker at each test.",
+                "Test return against environment steps for NCAP and the {mlps} trained by {} with the same settings, budget and tests; the bold line is the mean over seeds with a ±1 sd band, and the pale lines are the individual seeds, a marker at each test.",
                 algo.name()
             ),
             x: Axis::linear("environment steps"),

@@ -22,20 +22,40 @@ pub fn algos() -> Vec<Algo> {
 /// The steps at which the efficiency table reads both models' returns.
 pub const MILESTONES: [u64; 3] = [10_000, 100_000, 1_000_000];
 
-/// The training units: algorithm × {NCAP, MLP} × seed, with the preset's budgets and sizes.
+/// The MLP sizes compared under `algo`: the preset's, and for PPO also the other of the
+/// references' two (Tonic's 64×64 and the paper's videos' 256×256), so both are judged; one
+/// size when `--mlp-hidden` names it.
+pub fn mlp_sizes(opts: &SweepOptions, algo: Algo) -> Vec<Vec<usize>> {
+    if let Some(h) = &opts.mlp_hidden {
+        return vec![h.clone()];
+    }
+    let mine = opts.preset.mlp_hidden(algo);
+    let mut sizes = vec![mine.clone()];
+    if algo == Algo::Ppo {
+        sizes.extend(
+            [vec![64, 64], vec![256, 256]]
+                .into_iter()
+                .filter(|h| *h != mine),
+        );
+    }
+    sizes
+}
+
+/// The training units: algorithm × {NCAP, MLP of each size in [`mlp_sizes`]} × seed, with the
+/// preset's budgets. NCAP units record the preset's MLP size as their baseline.
 pub fn units(opts: &SweepOptions) -> Vec<TrainSpec> {
     let seeds = opts.seeds.unwrap_or(opts.preset.seeds());
     let mut v = Vec::new();
     for algo in algos() {
-        for model in [ModelKind::Ncap, ModelKind::Mlp] {
+        let steps = opts.steps.unwrap_or(opts.preset.curve_steps(algo));
+        let sizes = mlp_sizes(opts, algo);
+        let models = std::iter::once((ModelKind::Ncap, sizes[0].clone()))
+            .chain(sizes.iter().map(|h| (ModelKind::Mlp, h.clone())));
+        for (model, mlp_hidden) in models {
             for seed in 0..seeds as u64 {
-                let steps = opts.steps.unwrap_or(opts.preset.curve_steps(algo));
                 v.push(TrainSpec {
                     test_episodes: opts.preset.test_episodes(),
-                    mlp_hidden: opts
-                        .mlp_hidden
-                        .clone()
-                        .unwrap_or_else(|| opts.preset.mlp_hidden(algo)),
+                    mlp_hidden: mlp_hidden.clone(),
                     ..TrainSpec::new(algo, model, seed, steps)
                 });
             }
@@ -51,6 +71,10 @@ pub struct CurvePoint {
     pub algo: Algo,
     /// Model.
     pub model: ModelKind,
+    /// The MLP's hidden sizes (empty for NCAP; curves written before sizes were compared
+    /// read as empty).
+    #[serde(default)]
+    pub mlp_hidden: Vec<usize>,
     /// Environment steps.
     pub steps: u64,
     /// Mean over seeds of the mean test return.
@@ -84,7 +108,7 @@ pub struct EfficiencyRow {
     pub model: ModelKind,
     /// Actor parameters.
     pub n_params: usize,
-    /// The MLP's hidden sizes in this comparison.
+    /// The MLP's hidden sizes (NCAP's row: the size its unit records as its baseline).
     pub mlp_hidden: Vec<usize>,
     /// Seeds.
     pub seeds: usize,
@@ -132,15 +156,23 @@ pub fn value_at(curve: &[(u64, f64)], s: u64) -> Option<f64> {
 
 /// Writes `curves.csv`/`.json`, `efficiency.csv`/`.json`, `claims.json` and the figures.
 pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result<(), TrainError> {
-    let mut groups: Vec<(Algo, ModelKind)> = units.iter().map(|u| (u.algo, u.model)).collect();
+    // one group per algorithm and model, the MLPs also per size
+    let group_of = |u: &TrainSpec| {
+        let hidden = match u.model {
+            ModelKind::Ncap => Vec::new(),
+            ModelKind::Mlp => u.mlp_hidden.clone(),
+        };
+        (u.algo, u.model, hidden)
+    };
+    let mut groups: Vec<(Algo, ModelKind, Vec<usize>)> = units.iter().map(group_of).collect();
     groups.sort();
     groups.dedup();
     let mut points = Vec::new();
     let mut rows = Vec::new();
-    for &(algo, model) in &groups {
+    for (algo, model, hidden) in groups {
         let members: Vec<&TrainSpec> = units
             .iter()
-            .filter(|u| u.algo == algo && u.model == model)
+            .filter(|u| group_of(u) == (algo, model, hidden.clone()))
             .collect();
         let logs = members
             .iter()
@@ -163,6 +195,7 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
             points.push(CurvePoint {
                 algo,
                 model,
+                mlp_hidden: hidden.clone(),
                 steps: logs[0][i].steps,
                 mean,
                 sd,
@@ -212,12 +245,13 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
             .find(|p| p.algo == r.algo && p.model == r.model && p.mean >= bar)
             .map(|p| p.steps);
     }
-    let mut csv = String::from("algo,model,steps,mean,sd,min,max\n");
+    let mut csv = String::from("algo,model,mlp_hidden,steps,mean,sd,min,max\n");
     for p in &points {
         csv.push_str(&format!(
-            "{},{},{},{:.3},{:.3},{:.3},{:.3}\n",
+            "{},{},{},{},{:.3},{:.3},{:.3},{:.3}\n",
             p.algo.name(),
             p.model.name(),
+            hidden_name(&p.mlp_hidden),
             p.steps,
             p.mean,
             p.sd,
@@ -231,11 +265,19 @@ pub fn aggregate(out: &Path, units: &[TrainSpec], opts: &SweepOptions) -> Result
     write_json(out, "efficiency.json", &rows)?;
     let claims: Vec<Claim> = algos()
         .into_iter()
-        .filter_map(|a| judge_algo(&rows, a, opts.preset))
-        .flatten()
+        .flat_map(|a| judge_algo(&rows, a, opts.preset))
         .collect();
     write_json(out, "claims.json", &claims)?;
     crate::figures::curves(out, &points)
+}
+
+/// Hidden sizes as in file names and tables: `64x64` (empty for none).
+pub fn hidden_name(hidden: &[usize]) -> String {
+    hidden
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("x")
 }
 
 /// The efficiency table as CSV: blank returns where the budget does not reach a milestone,
@@ -255,11 +297,7 @@ pub fn efficiency_csv(rows: &[EfficiencyRow]) -> String {
             r.algo.name(),
             r.model.name(),
             r.n_params,
-            r.mlp_hidden
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join("x"),
+            hidden_name(&r.mlp_hidden),
             r.seeds,
             r.budget,
             r.initial,
@@ -274,6 +312,7 @@ pub fn efficiency_csv(rows: &[EfficiencyRow]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::preset::Preset;
     use super::*;
 
     #[test]
@@ -284,5 +323,56 @@ mod tests {
         assert_eq!(value_at(&c, 16_000), Some(400.0));
         assert_eq!(value_at(&c, 16_001), None);
         assert_eq!(value_at(&[], 0), None);
+    }
+
+    #[test]
+    fn ppo_compares_both_mlp_sizes_and_every_unit_has_its_own_name() {
+        for preset in Preset::ALL {
+            let opts = SweepOptions {
+                out: "unused".into(),
+                shard: nc_core::shard::Shard::ALL,
+                preset,
+                seeds: Some(2),
+                steps: None,
+                mlp_hidden: None,
+                force: false,
+            };
+            let u = units(&opts);
+            let mlp = |algo: Algo| {
+                let mut h: Vec<Vec<usize>> = u
+                    .iter()
+                    .filter(|u| u.algo == algo && u.model == ModelKind::Mlp)
+                    .map(|u| u.mlp_hidden.clone())
+                    .collect();
+                h.dedup();
+                h
+            };
+            assert_eq!(mlp(Algo::Es), [vec![64, 64]]);
+            assert_eq!(mlp(Algo::Ddpg), [vec![256, 256]]);
+            assert_eq!(mlp(Algo::Ppo).len(), 2, "{preset:?}");
+            assert!(
+                mlp(Algo::Ppo).contains(&vec![64, 64]) && mlp(Algo::Ppo).contains(&vec![256, 256])
+            );
+            // NCAP's baseline is the preset's size, and it comes first
+            assert_eq!(mlp(Algo::Ppo)[0], preset.mlp_hidden(Algo::Ppo));
+            let mut names: Vec<String> = u.iter().map(TrainSpec::name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), u.len());
+            assert!(names.contains(&"ppo-mlp256x256-n6-s1".to_string()));
+            assert!(names.contains(&"ppo-mlp-n6-s1".to_string()));
+        }
+        // a named size replaces both
+        let one = SweepOptions {
+            out: "unused".into(),
+            shard: nc_core::shard::Shard::ALL,
+            preset: Preset::Quick,
+            seeds: Some(1),
+            steps: None,
+            mlp_hidden: Some(vec![32]),
+            force: false,
+        };
+        assert!(units(&one).iter().all(|u| u.mlp_hidden == [32]));
+        assert_eq!(units(&one).len(), 6);
     }
 }

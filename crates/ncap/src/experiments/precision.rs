@@ -9,7 +9,7 @@
 //! the interval is ±4.3 standard errors, so only large differences can show). Outputs: `precision.csv`/`.json`,
 //! `claims.json` and `precision_<algo>.svg`.
 
-use super::claims::{Claim, mean_se};
+use super::claims::{Claim, mean_se, t95};
 use super::unit::{Algo, ModelKind, TrainSpec};
 use super::{Experiment, SweepOptions, SweepProgress, SweepReport, mean_sd, read_log, run_sweep};
 use crate::precision::Precision;
@@ -92,21 +92,6 @@ pub fn run(
     )
 }
 
-/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (a standard table;
-/// the normal 1.96 beyond 30).
-pub fn t95(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => TABLE[df - 1],
-        _ => 1.96,
-    }
-}
-
 /// The verdict on "f32 learns as f64 does" for one algorithm's row.
 pub fn judge(r: &PrecisionRow) -> Claim {
     let (gain, gain_se) = mean_se(
@@ -116,7 +101,7 @@ pub fn judge(r: &PrecisionRow) -> Claim {
             .map(|(f, i)| f - i)
             .collect::<Vec<_>>(),
     );
-    let learned = gain > 2.0 * gain_se && gain > 0.0;
+    let learned = gain > t95(r.seeds.saturating_sub(1)) * gain_se && gain > 0.0;
     // half-width of the paired difference's 95% interval
     let half = t95(r.seeds.saturating_sub(1)) * r.diff_se;
     let budget = if r.seeds < MIN_SEEDS {

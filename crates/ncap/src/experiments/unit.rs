@@ -164,6 +164,14 @@ impl TrainSpec {
                 self.n_bodies,
                 self.seed
             ),
+            // the size is named where it is not the reference's, so both sizes fit one sweep
+            ModelKind::Mlp if self.mlp_hidden != self.algo.default_mlp_hidden() => format!(
+                "{}-mlp{}-n{}-s{}",
+                self.algo.name(),
+                super::curves::hidden_name(&self.mlp_hidden),
+                self.n_bodies,
+                self.seed
+            ),
             ModelKind::Mlp => format!("{}-mlp-n{}-s{}", self.algo.name(), self.n_bodies, self.seed),
         };
         // f32 is the learners' default; an f64 run of PPO or DDPG says so (ES is always f64)

@@ -42,6 +42,17 @@ fn sentences(claims: &[&Claim]) -> String {
         .join(" ")
 }
 
+// "NCAP", or "MLP 64×64" with the size the row compares
+fn policy_label(r: &EfficiencyRow) -> String {
+    match r.model {
+        ModelKind::Ncap => "NCAP".into(),
+        _ => format!(
+            "MLP {}",
+            curves::hidden_name(&r.mlp_hidden).replace('x', "×")
+        ),
+    }
+}
+
 fn opt(v: Option<f64>) -> String {
     v.map_or("not reached".into(), |x| format!("{x:.0}"))
 }
@@ -49,6 +60,22 @@ fn opt(v: Option<f64>) -> String {
 pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     let preset = preset_of(ctx.preset);
     let s = EsSettings::SCRIPT;
+    let opts = |out: &Path| SweepOptions {
+        out: out.to_path_buf(),
+        shard: Shard::ALL,
+        preset,
+        seeds: None,
+        steps: None,
+        mlp_hidden: None,
+        force: false,
+    };
+    let sizes = |algo: Algo| {
+        curves::mlp_sizes(&opts(&ctx.dir), algo)
+            .iter()
+            .map(|h| curves::hidden_name(h).replace('x', "×"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
     let mut html = String::new();
     let _ = writeln!(
         html,
@@ -66,15 +93,15 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         html,
         "<p>Fair comparison: under each algorithm NCAP and the MLP train with the same settings, budget and test protocol. \
          For ES both use the estorch script's settings (population {}, σ {}, Adam lr {}, weight decay {}, gradient clamp {}). \
-         The MLPs are {:?} (ES), {:?} (PPO) and {:?} (DDPG); every run's <code>spec.json</code> and <code>config.json</code> record them.</p>",
+         The MLPs are {} (ES), {} (PPO: both of the references' sizes, Tonic's and the paper's videos') and {} (DDPG); every run's <code>spec.json</code> and <code>config.json</code> record them.</p>",
         s.population,
         s.sigma,
         s.lr,
         s.weight_decay,
         s.grad_clip,
-        preset.mlp_hidden(Algo::Es),
-        preset.mlp_hidden(Algo::Ppo),
-        preset.mlp_hidden(Algo::Ddpg)
+        sizes(Algo::Es),
+        sizes(Algo::Ppo),
+        sizes(Algo::Ddpg)
     );
 
     // 1. a trained NCAP swimming, beside its neuron raster
@@ -142,15 +169,6 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // 2. learning curves, efficiency and the curve claims
     (ctx.progress)(0.2, "learning curves");
     let cdir = ctx.dir.join("curves");
-    let opts = |out: &Path| SweepOptions {
-        out: out.to_path_buf(),
-        shard: Shard::ALL,
-        preset,
-        seeds: None,
-        steps: None,
-        mlp_hidden: None,
-        force: false,
-    };
     curves::run(
         &opts(&cdir),
         Experiment::Curves,
@@ -220,7 +238,7 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         .map(|r| {
             let mut row = vec![
                 r.algo.name().to_uppercase(),
-                r.model.name().to_string(),
+                policy_label(r),
                 r.n_params.to_string(),
                 format!("{:.0}", r.initial),
             ];
@@ -254,12 +272,21 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
     // the final gap per algorithm, said as the paper says it
     let mut gaps = Vec::new();
     for algo in Algo::ALL {
-        let find = |m: ModelKind| eff.iter().find(|r| r.algo == algo && r.model == m);
-        if let (Some(n), Some(m)) = (find(ModelKind::Ncap), find(ModelKind::Mlp)) {
+        let Some(n) = eff
+            .iter()
+            .find(|r| r.algo == algo && r.model == ModelKind::Ncap)
+        else {
+            continue;
+        };
+        for m in eff
+            .iter()
+            .filter(|r| r.algo == algo && r.model == ModelKind::Mlp)
+        {
             gaps.push(format!(
-                "{}: NCAP {:.0}, MLP {:.0} (gap {:+.0}; the MLP {})",
+                "{}: NCAP {:.0}, {} {:.0} (gap {:+.0}; the MLP {})",
                 algo.name().to_uppercase(),
                 n.final_return,
+                policy_label(m),
                 m.final_return,
                 n.final_return - m.final_return,
                 if mlp_learned(m.final_return, n.initial) {
