@@ -228,6 +228,7 @@ impl TrainSpec {
             mlp_hidden: self.mlp_hidden.clone(),
             critic_hidden: self.critic_hidden.clone(),
             precision: self.precision,
+            task: self.task,
             ..PpoConfig::default()
         }
     }
@@ -275,10 +276,10 @@ impl TrainSpec {
             self.initial_ncap()?;
         }
         let (algo, steps) = (self.algo.name(), self.steps);
-        if self.task == Task::Navigate && self.algo != Algo::Es {
+        if self.task == Task::Navigate && self.algo == Algo::Ddpg {
             return Err(TrainError::Settings {
                 algo,
-                message: "the target task is trained by ES only (PPO and DDPG train on swim)"
+                message: "the target task is trained by ES and PPO only; DDPG trains on swim"
                     .into(),
             });
         }
