@@ -340,23 +340,10 @@ impl TrainingEnvs {
     }
 }
 
-/// Returns of `episodes` swim test episodes (see [`test_returns_on`]).
-pub fn test_returns<P>(
-    swim: SwimConfig,
-    episodes: usize,
-    run_seed: u64,
-    make_policy: impl Fn(usize) -> P + Sync,
-) -> Result<Vec<f64>, TrainError>
-where
-    P: FnMut(&[f64], usize, &mut [f64]),
-{
-    test_returns_on(Task::Swim, swim, episodes, run_seed, make_policy)
-}
-
 /// Returns of `episodes` test episodes of `task` run in parallel, episode `k` reset from
 /// [`crate::train::test_seed`]`(run_seed, k)` and driven by the policy `make_policy(k)` builds
 /// (`policy(obs, episode_step, action)`).
-pub fn test_returns_on<P>(
+pub fn test_returns<P>(
     task: Task,
     swim: SwimConfig,
     episodes: usize,

@@ -175,6 +175,13 @@ fn navigate_units_say_so_and_swim_specs_stay_as_they_were() {
         ..TrainSpec::new(algo, ModelKind::Ncap, 0, 8_192)
     };
     on_target(Algo::Ppo).check().unwrap();
+    // a steered NCAP under PPO on swim would read body velocities as the target
+    let steered_swim = TrainSpec {
+        ablation: "111-steer".into(),
+        ..TrainSpec::new(Algo::Ppo, ModelKind::Ncap, 0, 8_192)
+    };
+    let e = steered_swim.check().unwrap_err().to_string();
+    assert!(e.contains("only the target task observes"), "{e}");
     let e = on_target(Algo::Ddpg).check().unwrap_err().to_string();
     assert!(e.contains("ES and PPO only; DDPG trains on swim"), "{e}");
     // the PPO configuration of a swim unit does not name the task, so its checkpoints stay

@@ -272,10 +272,18 @@ impl TrainSpec {
             ..nc_swimmer::SwimConfig::default()
         };
         swim.validate()?;
-        if self.model == ModelKind::Ncap {
-            self.initial_ncap()?;
-        }
+        let steered =
+            self.model == ModelKind::Ncap && self.initial_ncap()?.config().steering.is_some();
         let (algo, steps) = (self.algo.name(), self.steps);
+        if steered && self.task == Task::Swim && self.algo == Algo::Ppo {
+            return Err(TrainError::Settings {
+                algo,
+                message: format!(
+                    "NCAP {} steers by to_target, which only the target task observes",
+                    self.ablation
+                ),
+            });
+        }
         if self.task == Task::Navigate && self.algo == Algo::Ddpg {
             return Err(TrainError::Settings {
                 algo,

@@ -17,7 +17,7 @@ pub use actor::PpoActor;
 pub use config::PpoConfig;
 
 use crate::actor::GaussianActor;
-use crate::envs::{EnvsState, test_returns_on};
+use crate::envs::{EnvsState, test_returns};
 use crate::experiments::unit::Task;
 use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
@@ -130,7 +130,7 @@ fn test<T: Real>(
     norm: &MeanStd,
     epoch: usize,
 ) -> Result<Vec<f64>, TrainError> {
-    test_returns_on(
+    test_returns(
         cfg.task,
         swim_config(cfg),
         cfg.test_episodes,
