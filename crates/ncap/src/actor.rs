@@ -296,17 +296,52 @@ impl<T: Real> ActorCache<T> {
         n: usize,
         out: &mut [f64],
     ) {
+        self.ncap_rows(ncap, raw, (steps, n), out, false);
+    }
+
+    /// A steered NCAP's actions ([`crate::ncap::Ncap::act_steered`]) for `n` rows of raw
+    /// target-task observations (joint angles, then `to_target`) at their episode `steps`,
+    /// written into `out` (`n × joints`); each row's trace, the descending drive included, is
+    /// kept for [`ActorCache::ncap_backward`].
+    pub(crate) fn ncap_steered_forward(
+        &mut self,
+        ncap: &crate::ncap::Ncap,
+        raw: &[f64],
+        steps: &[usize],
+        n: usize,
+        out: &mut [f64],
+    ) {
+        self.ncap_rows(ncap, raw, (steps, n), out, true);
+    }
+
+    // the rows of either forward pass
+    fn ncap_rows(
+        &mut self,
+        ncap: &crate::ncap::Ncap,
+        raw: &[f64],
+        (steps, n): (&[usize], usize),
+        out: &mut [f64],
+        steered: bool,
+    ) {
         let d = raw.len() / n.max(1);
         let nj = ncap.n_joints();
         self.traces.resize_with(n, crate::ncap::NcapTrace::default);
         for r in 0..n {
-            let row = &mut out[r * nj..(r + 1) * nj];
-            ncap.forward(&raw[r * d..r * d + nj], steps[r], row, &mut self.traces[r]);
+            let (obs, row) = (&raw[r * d..(r + 1) * d], &mut out[r * nj..(r + 1) * nj]);
+            let trace = &mut self.traces[r];
+            if steered {
+                let to_target = [obs[nj], obs[nj + 1]];
+                ncap.forward_steered(&obs[..nj], to_target, steps[r], row, trace);
+            } else {
+                ncap.forward(&obs[..nj], steps[r], row, trace);
+            }
         }
     }
 
     /// NCAP's parameter gradient from `∂L/∂actions` (`n × joints`) of the rows of the last
-    /// [`ActorCache::ncap_forward`], in `f64` and then rounded into `grad`.
+    /// [`ActorCache::ncap_forward`] or [`ActorCache::ncap_steered_forward`] (a steered trace
+    /// carries its drive, so the steering weights and the learned controller get their
+    /// gradients too), in `f64` and then rounded into `grad`.
     pub(crate) fn ncap_backward(
         &mut self,
         ncap: &crate::ncap::Ncap,

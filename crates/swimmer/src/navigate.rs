@@ -91,6 +91,17 @@ impl NavigateEnv {
         self.swim.set_state(qpos, qvel)
     }
 
+    /// Continues an episode: the swimmer's state and episode step (see [`SwimEnv::restore`]);
+    /// the target is kept (see [`NavigateEnv::set_target`]).
+    pub fn restore(
+        &mut self,
+        qpos: &[f64],
+        qvel: &[f64],
+        episode_step: usize,
+    ) -> Result<(), SimError> {
+        self.swim.restore(qpos, qvel, episode_step)
+    }
+
     /// The nose's world position.
     pub fn nose(&self) -> [f64; 2] {
         let d = self.swim.data();

@@ -36,7 +36,7 @@ enum NcapCommand {
     /// Ablations: sharing × signs × init, initial and final return.
     Ablations(SweepArgs),
     /// The target task: NCAP with speed and turn inputs (fixed rule or learned), NCAP without
-    /// them and the MLP, trained by ES; returns and paths to targets.
+    /// them and the MLP, trained by ES and by PPO; returns and paths to targets.
     Navigate(SweepArgs),
     /// f32 against f64: PPO and DDPG MLPs trained in both precisions from the same seeds.
     Precision(SweepArgs),

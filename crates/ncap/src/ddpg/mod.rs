@@ -19,6 +19,7 @@ pub use config::DdpgConfig;
 
 use crate::actor::DeterministicActor;
 use crate::envs::{EnvsState, test_returns};
+use crate::experiments::unit::Task;
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
 use crate::precision::{Precision, Real};
@@ -85,16 +86,22 @@ fn test<T: Real>(
     actor: &DdpgActor<T>,
     norm: &MeanStd,
 ) -> Result<Vec<f64>, TrainError> {
-    test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |_| {
-        let mut cache = ActorCache::default();
-        let mut x = Vec::new();
-        move |obs: &[f64], t: usize, a: &mut [f64]| {
-            x.resize(obs.len(), T::zero());
-            norm.normalize(obs, &mut x);
-            let xr = MatRef::row_major(&x, 1, obs.len());
-            actor.forward(xr, obs, &[t], &mut cache, a);
-        }
-    })
+    test_returns(
+        Task::Swim,
+        swim_config(cfg),
+        cfg.test_episodes,
+        cfg.seed,
+        |_| {
+            let mut cache = ActorCache::default();
+            let mut x = Vec::new();
+            move |obs: &[f64], t: usize, a: &mut [f64]| {
+                x.resize(obs.len(), T::zero());
+                norm.normalize(obs, &mut x);
+                let xr = MatRef::row_major(&x, 1, obs.len());
+                actor.forward(xr, obs, &[t], &mut cache, a);
+            }
+        },
+    )
 }
 
 // the exploration and minibatch streams of an epoch
@@ -128,7 +135,7 @@ fn train_in<T: Real>(
     let mut envs = crate::train::start(
         "ddpg",
         cfg.validate(),
-        swim_config(cfg),
+        (Task::Swim, swim_config(cfg)),
         (cfg.max_steps, cfg.min_budget()),
         cfg.n_envs,
         cfg.seed,

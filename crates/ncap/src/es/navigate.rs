@@ -7,6 +7,7 @@ use super::EsPolicy;
 use crate::actor::GaussianActor;
 use crate::mlp::MlpCache;
 use crate::ncap::Ncap;
+use crate::normalizer::MeanStd;
 use crate::policy::{PolicyError, SavedPolicy};
 use nc_swimmer::{NavigateEnv, SwimConfig, run_episode_visiting};
 
@@ -48,7 +49,7 @@ impl EsPolicy for Navigating<GaussianActor> {
     }
     fn episode(&self, swim: SwimConfig, seed: u64) -> Result<f64, PolicyError> {
         let mut env = navigate_env(swim)?;
-        mlp_episode(&self.0, &mut env, seed, |_| {})
+        mlp_episode(&self.0, None, &mut env, seed, |_| {})
     }
     fn saved(&self) -> SavedPolicy {
         self.0.saved()
@@ -72,27 +73,44 @@ pub fn ncap_episode(
 }
 
 /// One episode of the MLP at its mean action, calling `visit` after the reset and every step.
+/// The MLP reads the observation through `normalizer` when it was trained with one (PPO's),
+/// raw otherwise (ES's); `env` must give the observation it was trained on (with PPO's time
+/// feature, say).
 pub fn mlp_episode(
     actor: &GaussianActor,
+    normalizer: Option<&MeanStd>,
     env: &mut NavigateEnv,
     seed: u64,
     visit: impl FnMut(&NavigateEnv),
 ) -> Result<f64, PolicyError> {
+    let n_bodies = env.n_joints() + 1;
     if env.obs_dim() != actor.mlp.n_in() {
         return Err(PolicyError::ObsDim {
             expected: actor.mlp.n_in(),
             got: env.obs_dim(),
-            n_bodies: env.n_joints() + 1,
+            n_bodies,
+        });
+    }
+    if env.n_joints() != actor.mlp.n_out() {
+        return Err(PolicyError::ActDim {
+            expected: actor.mlp.n_out(),
+            got: env.n_joints(),
+            n_bodies,
         });
     }
     let mut cache = MlpCache::default();
+    let mut x = vec![0.0; actor.mlp.n_in()];
     Ok(run_episode_visiting(
         env,
         seed,
         |obs, _, a| {
+            match normalizer {
+                Some(n) => n.normalize(obs, &mut x),
+                None => x.copy_from_slice(obs),
+            }
             actor
                 .mlp
-                .forward(obs, 1, &mut cache)
+                .forward(&x, 1, &mut cache)
                 .expect("input width checked above");
             a.copy_from_slice(cache.output());
         },

@@ -228,6 +228,7 @@ impl TrainSpec {
             mlp_hidden: self.mlp_hidden.clone(),
             critic_hidden: self.critic_hidden.clone(),
             precision: self.precision,
+            task: self.task,
             ..PpoConfig::default()
         }
     }
@@ -271,14 +272,22 @@ impl TrainSpec {
             ..nc_swimmer::SwimConfig::default()
         };
         swim.validate()?;
-        if self.model == ModelKind::Ncap {
-            self.initial_ncap()?;
-        }
+        let steered =
+            self.model == ModelKind::Ncap && self.initial_ncap()?.config().steering.is_some();
         let (algo, steps) = (self.algo.name(), self.steps);
-        if self.task == Task::Navigate && self.algo != Algo::Es {
+        if steered && self.task == Task::Swim && self.algo == Algo::Ppo {
             return Err(TrainError::Settings {
                 algo,
-                message: "the target task is trained by ES only (PPO and DDPG train on swim)"
+                message: format!(
+                    "NCAP {} steers by to_target, which only the target task observes",
+                    self.ablation
+                ),
+            });
+        }
+        if self.task == Task::Navigate && self.algo == Algo::Ddpg {
+            return Err(TrainError::Settings {
+                algo,
+                message: "the target task is trained by ES and PPO only; DDPG trains on swim"
                     .into(),
             });
         }

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 pub enum PpoActor<T: Real = f64> {
     /// `loc = tanh(MLP(normalised obs))`, learned state-independent scale.
     Mlp(GaussianActor<T>),
-    /// `loc = NCAP(raw joints, episode step)`, fixed scale; NCAP's weights stay `f64`.
+    /// `loc = NCAP(raw joints, episode step)`, fixed scale; NCAP's weights stay `f64`. A
+    /// steered NCAP (its config has [`crate::ncap::Steering`]) also reads `to_target`, the two
+    /// observations after the joints on the target task.
     Ncap {
         /// The controller.
         ncap: Ncap,
@@ -121,9 +123,13 @@ impl<T: Real> PpoActor<T> {
             PpoActor::Ncap { std, .. } => out.fill(*std),
         }
     }
+    /// Whether this is an NCAP with steering, which reads `to_target` (the target task only).
+    pub fn is_steered(&self) -> bool {
+        matches!(self, PpoActor::Ncap { ncap, .. } if ncap.config().steering.is_some())
+    }
     /// Locations for the `steps.len()` rows: `x` holds the normalised observations (MLP),
-    /// `raw` the raw ones and `steps` the episode steps (NCAP). Writes `rows × act_dim` values
-    /// into `loc`.
+    /// `raw` the raw ones and `steps` the episode steps (NCAP; a steered NCAP reads the
+    /// target task's `to_target` after the joints). Writes `rows × act_dim` values into `loc`.
     pub fn loc(
         &self,
         x: MatRef<'_, T>,
@@ -134,6 +140,9 @@ impl<T: Real> PpoActor<T> {
     ) {
         match self {
             PpoActor::Mlp(a) => cache.mlp_forward(&a.mlp, x, loc),
+            PpoActor::Ncap { ncap, .. } if ncap.config().steering.is_some() => {
+                cache.ncap_steered_forward(ncap, raw, steps, steps.len(), loc);
+            }
             PpoActor::Ncap { ncap, .. } => {
                 cache.ncap_forward(ncap, raw, steps, steps.len(), loc);
             }
@@ -176,6 +185,83 @@ impl<T: Real> PpoActor<T> {
                 time_feature: true,
             },
             PpoActor::Ncap { ncap, .. } => SavedPolicy::Ncap { ncap },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ncap::{NcapConfig, Steering};
+    use rand::RngExt;
+
+    // PPO's NCAP actor with steering on 5 joints, its weights scaled away from the clamps'
+    // kinks so that differences see smooth pieces
+    fn steered(learned: bool, rng: &mut impl rand::Rng) -> PpoActor {
+        let cfg = NcapConfig {
+            steering: Some(Steering {
+                learned,
+                turn_joints: 2,
+            }),
+            ..NcapConfig::default()
+        };
+        let mut ncap = Ncap::new(cfg, 5, rng).unwrap();
+        for p in ncap.params_mut() {
+            *p *= rng.random_range(0.3..0.7);
+        }
+        PpoActor::Ncap { ncap, std: 0.1 }
+    }
+
+    #[test]
+    fn the_steered_batch_backward_matches_central_differences_of_its_forward() {
+        let mut rng = nc_core::rng::stream(5, "t", 0);
+        // 6 rows of target-task observations: 5 joints, `to_target`, 18 velocities, time
+        let (rows, d) = (6, 26);
+        for learned in [false, true] {
+            let actor = steered(learned, &mut rng);
+            assert_eq!(actor.n_params(), if learned { 15 } else { 6 });
+            let raw: Vec<f64> = (0..rows * d).map(|_| rng.random_range(-0.9..0.9)).collect();
+            let steps: Vec<usize> = (0..rows).map(|_| rng.random_range(0..200)).collect();
+            let dloc: Vec<f64> = (0..rows * 5).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let x = MatRef::row_major(&[] as &[f64], 0, 0);
+            let mut cache = ActorCache::default();
+            let mut loc = vec![0.0; rows * 5];
+            actor.loc(x, &raw, &steps, &mut cache, &mut loc);
+            // each row is `act_steered` on that row's joints and `to_target`
+            let PpoActor::Ncap { ncap, .. } = &actor else {
+                unreachable!()
+            };
+            for r in 0..rows {
+                let obs = &raw[r * d..(r + 1) * d];
+                let mut out = [0.0; 5];
+                ncap.act_steered(&obs[..5], [obs[5], obs[6]], steps[r], &mut out);
+                assert_eq!(&loc[r * 5..(r + 1) * 5], &out);
+            }
+            let mut grad = vec![0.0; actor.n_params()];
+            actor.backward(x, &mut cache, &dloc, &mut grad, GradMode::Overwrite);
+            let loss = |a: &PpoActor| {
+                let mut l = vec![0.0; rows * 5];
+                a.loc(x, &raw, &steps, &mut ActorCache::default(), &mut l);
+                l.iter().zip(&dloc).map(|(a, g)| a * g).sum::<f64>()
+            };
+            let (h, p) = (1e-6, actor.params());
+            for k in 0..p.len() {
+                let (mut up, mut down) = (actor.clone(), actor.clone());
+                let (mut pu, mut pd) = (p.clone(), p.clone());
+                pu[k] += h;
+                pd[k] -= h;
+                up.set_params(&pu);
+                down.set_params(&pd);
+                let fd = (loss(&up) - loss(&down)) / (2.0 * h);
+                assert!(
+                    (fd - grad[k]).abs() < 1e-6,
+                    "learned {learned}, {}: fd {fd} vs {}",
+                    ncap.param_names()[k].0,
+                    grad[k]
+                );
+            }
+            // the steering weights are trained: their gradients are not all zero
+            assert!(grad[4..].iter().any(|g| g.abs() > 1e-6), "{grad:?}");
         }
     }
 }

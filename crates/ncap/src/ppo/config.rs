@@ -1,6 +1,7 @@
 //! PPO hyper-parameters: Tonic's defaults (the v0.3-era `tonic.torch.agents.PPO` with its
 //! `Segment` replay, `ClippedRatio` actor updater and `VRegression` critic updater).
 
+use crate::experiments::unit::Task;
 use crate::precision::Precision;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,10 @@ pub struct PpoConfig {
     /// Float type of the networks and Adam (configurations saved before it existed: f64).
     #[serde(default = "Precision::legacy")]
     pub precision: Precision,
+    /// The task (swim unless stated; swim configurations do not name it, so their
+    /// checkpoints and keys are as before the target task existed).
+    #[serde(default, skip_serializing_if = "Task::is_swim")]
+    pub task: Task,
 }
 
 impl Default for PpoConfig {
@@ -74,6 +79,7 @@ impl Default for PpoConfig {
             n_bodies: 6,
             episode_len: 1000,
             precision: Precision::default(),
+            task: Task::Swim,
         }
     }
 }

@@ -18,6 +18,7 @@ pub use config::PpoConfig;
 
 use crate::actor::GaussianActor;
 use crate::envs::{EnvsState, test_returns};
+use crate::experiments::unit::Task;
 use crate::mlp::{Activation, Mlp};
 use crate::ncap::Ncap;
 use crate::normalizer::MeanStd;
@@ -86,7 +87,7 @@ pub struct PpoOutcome {
     pub summary: RunSummary,
 }
 
-/// The swimmer as PPO sees it (time feature on, as in Tonic).
+/// The swimmer as PPO sees it (time feature on, as in Tonic), on either task.
 pub fn swim_config(cfg: &PpoConfig) -> SwimConfig {
     SwimConfig {
         n_bodies: cfg.n_bodies,
@@ -96,12 +97,21 @@ pub fn swim_config(cfg: &PpoConfig) -> SwimConfig {
     }
 }
 
-/// Tonic's PPO MLP actor for this swimmer, seeded (drawn in `f64`; an `f32` run rounds it).
+/// Observations PPO's MLP reads: the task's whole observation, time feature included.
+pub fn obs_dim(cfg: &PpoConfig) -> usize {
+    swim_config(cfg).obs_dim()
+        + match cfg.task {
+            Task::Swim => 0,
+            Task::Navigate => 2,
+        }
+}
+
+/// Tonic's PPO MLP actor for this swimmer and task, seeded (drawn in `f64`; an `f32` run
+/// rounds it).
 pub fn mlp_actor(cfg: &PpoConfig) -> Result<PpoActor, TrainError> {
-    let swim = swim_config(cfg);
-    swim.validate()?;
+    swim_config(cfg).validate()?;
     let mut rng = nc_core::rng::stream(cfg.seed, "mlp-init", 0);
-    let a = GaussianActor::new(swim.obs_dim(), cfg.n_bodies - 1, &cfg.mlp_hidden, &mut rng)?;
+    let a = GaussianActor::new(obs_dim(cfg), cfg.n_bodies - 1, &cfg.mlp_hidden, &mut rng)?;
     Ok(PpoActor::Mlp(a))
 }
 
@@ -120,26 +130,32 @@ fn test<T: Real>(
     norm: &MeanStd,
     epoch: usize,
 ) -> Result<Vec<f64>, TrainError> {
-    test_returns(swim_config(cfg), cfg.test_episodes, cfg.seed, |k| {
-        let mut rng = nc_core::rng::stream(cfg.seed, "ppo-test", (epoch * 1000 + k) as u64);
-        let mut cache = ActorCache::default();
-        let (mut x, mut loc) = (Vec::new(), vec![0.0; actor.act_dim()]);
-        let scale = actor.scale();
-        move |obs: &[f64], t: usize, a: &mut [f64]| {
-            x.resize(obs.len(), T::zero());
-            norm.normalize(obs, &mut x);
-            let xr = MatRef::row_major(&x, 1, obs.len());
-            actor.loc(xr, obs, &[t], &mut cache, &mut loc);
-            for (i, v) in a.iter_mut().enumerate() {
-                let z: f64 = if cfg.test_sample {
-                    StandardNormal.sample(&mut rng)
-                } else {
-                    0.0
-                };
-                *v = loc[i] + scale[i] * z;
+    test_returns(
+        cfg.task,
+        swim_config(cfg),
+        cfg.test_episodes,
+        cfg.seed,
+        |k| {
+            let mut rng = nc_core::rng::stream(cfg.seed, "ppo-test", (epoch * 1000 + k) as u64);
+            let mut cache = ActorCache::default();
+            let (mut x, mut loc) = (Vec::new(), vec![0.0; actor.act_dim()]);
+            let scale = actor.scale();
+            move |obs: &[f64], t: usize, a: &mut [f64]| {
+                x.resize(obs.len(), T::zero());
+                norm.normalize(obs, &mut x);
+                let xr = MatRef::row_major(&x, 1, obs.len());
+                actor.loc(xr, obs, &[t], &mut cache, &mut loc);
+                for (i, v) in a.iter_mut().enumerate() {
+                    let z: f64 = if cfg.test_sample {
+                        StandardNormal.sample(&mut rng)
+                    } else {
+                        0.0
+                    };
+                    *v = loc[i] + scale[i] * z;
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Trains `actor` by PPO in `cfg.precision`; with `dir`, writes log, checkpoints, policy and
@@ -163,15 +179,34 @@ fn train_in<T: Real>(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PpoOutcome, TrainError> {
     let segment = cfg.segment as u64;
+    if actor.is_steered() && cfg.task == Task::Swim {
+        return Err(TrainError::Settings {
+            algo: "ppo",
+            message: "a steered NCAP reads to_target, which only the target task observes".into(),
+        });
+    }
     let mut envs = crate::train::start(
         "ppo",
         cfg.validate(),
-        swim_config(cfg),
+        (cfg.task, swim_config(cfg)),
         (cfg.max_steps, cfg.min_budget()),
         cfg.n_envs,
         cfg.seed,
     )?;
     let d = envs.obs_dim();
+    if let PpoActor::Mlp(a) = &actor
+        && (a.mlp.n_in(), a.mlp.n_out()) != (d, envs.act_dim())
+    {
+        return Err(TrainError::Settings {
+            algo: "ppo",
+            message: format!(
+                "the MLP reads {} observations and drives {} joints; the swimmer gives {d} and has {}",
+                a.mlp.n_in(),
+                a.mlp.n_out(),
+                envs.act_dim()
+            ),
+        });
+    }
     let mut rng = nc_core::rng::stream(cfg.seed, "critic-init", 0);
     let critic = crate::actor::critic(d, &cfg.critic_hidden, Activation::Tanh, &mut rng)?;
     let mut st = State {
@@ -283,5 +318,106 @@ mod tests {
         .unwrap();
         assert_eq!(n.actor.n_params(), 4);
         assert!(n.rows.iter().all(|r| r.test_mean.is_finite()));
+    }
+
+    // a tiny target-task run: 256 steps per environment and segment, 200-step episodes, so
+    // every segment boundary falls mid-episode, after resets that drew new targets
+    fn tiny_navigate() -> PpoConfig {
+        PpoConfig {
+            task: Task::Navigate,
+            max_steps: 3 * 512,
+            ..tiny()
+        }
+    }
+
+    fn steerlearn(cfg: &PpoConfig) -> PpoActor {
+        let ncap = crate::ncap::NcapConfig::from_code("111-steerlearn").unwrap();
+        let mut rng = nc_core::rng::stream(cfg.seed, "ncap-init", 0);
+        ncap_actor(cfg, Ncap::new(ncap, 5, &mut rng).unwrap())
+    }
+
+    #[test]
+    fn ppo_trains_the_target_task_deterministically_with_every_steering_weight() {
+        let cfg = tiny_navigate();
+        let run = |actor: PpoActor| train(&cfg, actor, None, &mut |_| {}).unwrap();
+        let start = steerlearn(&cfg);
+        let (a, b) = (run(start.clone()), run(start.clone()));
+        assert_eq!(a.actor, b.actor);
+        let key = |o: &PpoOutcome| {
+            o.rows
+                .iter()
+                .map(|r| (r.steps, r.test_mean, r.train_mean))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&a), key(&b));
+        assert!(
+            a.rows
+                .iter()
+                .all(|r| r.test_mean.is_finite() && r.test_mean >= 0.0)
+        );
+        // all 15 weights move, the learned controller's 9 included
+        assert_eq!(a.actor.n_params(), 15);
+        let (p0, p1) = (start.params(), a.actor.params());
+        for k in 0..15 {
+            assert_ne!(p0[k], p1[k], "weight {k} did not move");
+        }
+        // the MLP reads the whole target-task observation: 24 + `to_target`
+        let m = run(mlp_actor(&cfg).unwrap());
+        let PpoActor::Mlp(mlp) = &m.actor else {
+            unreachable!()
+        };
+        assert_eq!(mlp.mlp.n_in(), 26);
+        assert!(m.actor.is_finite() && m.rows.iter().all(|r| r.test_mean.is_finite()));
+        // a steered NCAP on swim would read velocities as the target
+        let swim = PpoConfig {
+            task: Task::Swim,
+            ..cfg.clone()
+        };
+        let e = train(&swim, steerlearn(&cfg), None, &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("only the target task"), "{e}");
+    }
+
+    #[test]
+    fn a_target_task_run_resumes_bit_identically_from_a_checkpoint() {
+        use crate::train::CHECKPOINT_FILE;
+        let cfg = tiny_navigate();
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        // keep the checkpoint written after the first segment, as a kill would leave it
+        let full = train(&cfg, steerlearn(&cfg), Some(a.path()), &mut |p| {
+            if p.steps == 512 {
+                std::fs::copy(
+                    a.path().join(CHECKPOINT_FILE),
+                    b.path().join(CHECKPOINT_FILE),
+                )
+                .unwrap();
+            }
+        })
+        .unwrap();
+        let text = std::fs::read(b.path().join(CHECKPOINT_FILE)).unwrap();
+        assert!(
+            String::from_utf8_lossy(&text).contains("targets"),
+            "the checkpoint keeps the targets"
+        );
+        let resumed = train(&cfg, steerlearn(&cfg), Some(b.path()), &mut |_| {}).unwrap();
+        assert_eq!(resumed.actor, full.actor);
+        for (x, y) in resumed.rows.iter().zip(&full.rows) {
+            assert_eq!(
+                (x.steps, x.episodes, x.test_mean, x.train_mean),
+                (y.steps, y.episodes, y.test_mean, y.train_mean)
+            );
+        }
+        let read = |d: &Path| std::fs::read(d.join(crate::policy_file::POLICY_FILE)).unwrap();
+        assert_eq!(read(a.path()), read(b.path()));
+    }
+
+    #[test]
+    fn swim_configurations_do_not_name_the_task() {
+        // so a swim run's checkpoint and configuration are byte for byte as before
+        let swim = serde_json::to_value(PpoConfig::default()).unwrap();
+        assert!(swim.get("task").is_none());
+        let nav = serde_json::to_value(tiny_navigate()).unwrap();
+        assert_eq!(nav["task"], "navigate");
+        let back: PpoConfig = serde_json::from_value(swim).unwrap();
+        assert_eq!(back, PpoConfig::default());
     }
 }

@@ -261,36 +261,36 @@ pub fn train_seed(run_seed: u64, k: u64) -> u64 {
     u64::from(nc_core::rng::stream(run_seed, "train-reset", k).random::<u32>())
 }
 
-/// Steps every environment with its action row: in parallel (rayon) for several environments,
-/// inline for one, where waking the thread pool would cost more than the step.
-pub fn step_envs(
-    envs: &mut [nc_swimmer::SwimEnv],
+/// Steps every environment with its action row into `out` (cleared first, its capacity
+/// reused): in parallel (rayon) for several environments, inline for one, where waking the
+/// thread pool would cost more than the step.
+pub fn step_envs<E: nc_swimmer::Episodic + Send>(
+    envs: &mut [E],
     actions: &[f64],
     act_dim: usize,
-) -> Vec<Result<(f64, bool), nc_swimmer::SimError>> {
+    out: &mut Vec<Result<(f64, bool), nc_swimmer::SimError>>,
+) {
     use rayon::prelude::*;
-    let one =
-        |(env, u): (&mut nc_swimmer::SwimEnv, &[f64])| env.step(u).map(|o| (o.reward, o.done));
+    let one = |(env, u): (&mut E, &[f64])| env.step(u).map(|o| (o.reward, o.done));
     if envs.len() == 1 {
-        envs.iter_mut()
-            .zip(actions.chunks(act_dim))
-            .map(one)
-            .collect()
+        out.clear();
+        out.extend(envs.iter_mut().zip(actions.chunks(act_dim)).map(one));
     } else {
         envs.par_iter_mut()
             .zip(actions.par_chunks(act_dim))
             .map(one)
-            .collect()
+            .collect_into_vec(out);
     }
 }
 
 /// What a gradient trainer checks and builds before its first step: its settings (the
 /// config's `validate()`), the swimmer, a budget (`requested`, then the minimum and what it
-/// buys) of at least one update, then `n_envs` training environments seeded by `seed`.
+/// buys) of at least one update, then `n_envs` training environments of `task` seeded by
+/// `seed`.
 pub(crate) fn start(
     algo: &'static str,
     settings: Result<(), String>,
-    swim: nc_swimmer::SwimConfig,
+    (task, swim): (crate::experiments::unit::Task, nc_swimmer::SwimConfig),
     (requested, minimum): (u64, (u64, String)),
     n_envs: usize,
     seed: u64,
@@ -298,7 +298,7 @@ pub(crate) fn start(
     settings.map_err(|message| TrainError::Settings { algo, message })?;
     swim.validate()?;
     require_budget(algo, requested, minimum)?;
-    crate::envs::TrainingEnvs::new(swim, n_envs, seed)
+    crate::envs::TrainingEnvs::with_task(task, swim, n_envs, seed)
 }
 
 /// Refuses a budget below one update: `minimum` steps, what `unit` costs.

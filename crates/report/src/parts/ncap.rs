@@ -364,40 +364,50 @@ pub(super) fn run(ctx: &mut PartContext<'_>) -> Result<Section, PartError> {
         &mut within(ctx.progress, (0.93, 1.0), "target task"),
     )?;
     let nrows: Vec<NavigateRow> = read(&ndir.join("navigate.json"))?;
-    let facts: Vec<String> = nrows
-        .iter()
-        .map(|r| {
-            format!(
-                "{} ({} weights) {:.0} → {:.0}",
-                r.label, r.n_params, r.initial_mean, r.final_mean
-            )
-        })
-        .collect();
-    html.push_str(
-        &Figure {
-            src: "ncap/navigate/navigate.svg".into(),
-            alt: "Bar chart of initial and final return on the target task for NCAP with the fixed steering rule, NCAP with a learned steering controller, NCAP without steering and the MLP, with a dot per seed.".into(),
-            caption: format!(
-                "The target task (dm_control's swimmer: reach a ball placed at random), which the reference code sets up and its paper never evaluates, so no verdict is drawn. NCAP gets the reference's descending inputs: a brake on every B-neuron and a turn drive on the head joint, from its fixed rule or a learned linear controller. All train by ES with the script's settings at the same budget; mean test return, initial → final: {}.",
-                facts.join("; ")
-            ),
-        }
-        .html(),
-    );
-    for (name, what) in [
-        ("ncap-steer", "NCAP with the fixed steering rule"),
-        ("mlp", "the MLP"),
+    for (algo, name, how) in [
+        (Algo::Es, "ES", "by ES with the script's settings"),
+        (
+            Algo::Ppo,
+            "PPO",
+            "by PPO with Tonic's settings (its test returns sample actions, as Tonic's do)",
+        ),
     ] {
+        let facts: Vec<String> = nrows
+            .iter()
+            .filter(|r| r.algo == algo)
+            .map(|r| {
+                format!(
+                    "{} ({} weights) {:.0} → {:.0}",
+                    r.label, r.n_params, r.initial_mean, r.final_mean
+                )
+            })
+            .collect();
         html.push_str(
             &Figure {
-                src: format!("ncap/navigate/trajectories_{name}.svg"),
-                alt: format!("The nose's paths towards four targets, for {what} after training."),
+                src: format!("ncap/navigate/navigate_{}.svg", algo.name()),
+                alt: format!("Bar chart of initial and final return on the target task, trained by {name}, for NCAP with the fixed steering rule, NCAP with a learned steering controller, NCAP without steering and the MLP, with a dot per seed."),
                 caption: format!(
-                    "Paths of the nose from the origin towards four test targets (dots), {what}, seed 0 after training."
+                    "The target task (dm_control's swimmer: reach a ball placed at random), which the reference code sets up and its paper never evaluates, so no verdict is drawn. NCAP gets the reference's descending inputs: a brake on every B-neuron and a turn drive on the head joint, from its fixed rule or a learned linear controller. All train {how} at the same budget; mean test return, initial → final: {}.",
+                    facts.join("; ")
                 ),
             }
             .html(),
         );
+        for (model, what) in [
+            ("ncap-steer", "NCAP with the fixed steering rule"),
+            ("mlp", "the MLP"),
+        ] {
+            html.push_str(
+                &Figure {
+                    src: format!("ncap/navigate/trajectories_{}_{model}.svg", algo.name()),
+                    alt: format!("The nose's paths towards four targets, for {what} after training by {name}."),
+                    caption: format!(
+                        "Paths of the nose from the origin towards four test targets (dots), {what} trained by {name}, seed 0 after training, at its mean action."
+                    ),
+                }
+                .html(),
+            );
+        }
     }
 
     // 6. one row per claim
