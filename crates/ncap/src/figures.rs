@@ -292,23 +292,7 @@ mod tests {
 
     #[test]
     fn every_ablation_label_is_drawn_whole() {
-        let row = |code: &str, off: &str| {
-            let b = code.as_bytes();
-            AblationRow {
-                code: code.into(),
-                sharing: b[0] == b'1',
-                signs: b[1] == b'1',
-                constant_init: b[2] == b'1',
-                components_off: off.into(),
-                n_params: 4,
-                initial_mean: 100.0,
-                initial_sd: 10.0,
-                final_mean: 500.0,
-                final_sd: 20.0,
-                final_per_seed: vec![480.0, 520.0],
-                initial_per_seed: vec![90.0, 110.0],
-            }
-        };
+        let row = |code: &str, off: &str| AblationRow::for_test(code, off, 100.0, 500.0);
         // the 8 codes and the 3 component ablations, as the sweep writes them
         let mut rows: Vec<AblationRow> = ["111", "110", "101", "100", "011", "010", "001", "000"]
             .into_iter()

@@ -69,6 +69,28 @@ pub struct AblationRow {
     pub initial_per_seed: Vec<f64>,
 }
 
+#[cfg(test)]
+impl AblationRow {
+    /// A row for `code` with `components_off`, every seed at `initial` and `fin` (tests).
+    pub(crate) fn for_test(code: &str, components_off: &str, initial: f64, fin: f64) -> Self {
+        let b = code.as_bytes();
+        Self {
+            code: code.into(),
+            sharing: b[0] == b'1',
+            signs: b[1] == b'1',
+            constant_init: b[2] == b'1',
+            components_off: components_off.into(),
+            n_params: 4,
+            initial_mean: initial,
+            initial_sd: 0.0,
+            final_mean: fin,
+            final_sd: 0.0,
+            final_per_seed: vec![fin],
+            initial_per_seed: vec![initial],
+        }
+    }
+}
+
 /// Runs the sweep (this shard's units) and aggregates when complete.
 pub fn run(
     opts: &SweepOptions,

@@ -661,23 +661,7 @@ mod tests {
             word(judge_transfer(&[t(900.0, 880.0)], 2, Preset::Quick)),
             "too small to judge"
         );
-        let a = |code: &str, i: f64, f: f64| {
-            let b = code.as_bytes();
-            AblationRow {
-                code: code.into(),
-                sharing: b[0] == b'1',
-                signs: b[1] == b'1',
-                constant_init: b[2] == b'1',
-                components_off: String::new(),
-                n_params: 4,
-                initial_mean: i,
-                initial_sd: 0.0,
-                final_mean: f,
-                final_sd: 0.0,
-                final_per_seed: vec![f],
-                initial_per_seed: vec![i],
-            }
-        };
+        let a = |code: &str, i: f64, f: f64| AblationRow::for_test(code, "", i, f);
         let good = [
             a("111", 800.0, 870.0),
             a("110", 130.0, 600.0),
